@@ -1,0 +1,65 @@
+"""Structured JSON logs that carry the session and connection ids.
+
+``bind(session_id=…)`` sets the ids for the current context (a Lambda
+invocation, a WebSocket connection's task); every record then carries them.
+Secrets never go in log arguments.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_context: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("log_context", default={})
+
+_RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(_context.get())
+        for key, value in record.__dict__.items():
+            if key not in _RESERVED and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure(level: str = "INFO", stream=None) -> None:
+    """Install the JSON formatter on the root logger (idempotent)."""
+    root = logging.getLogger()
+    handler = next((h for h in root.handlers if isinstance(h.formatter, JsonFormatter)), None)
+    if handler is None:
+        handler = logging.StreamHandler(stream or sys.stdout)
+        handler.setFormatter(JsonFormatter())
+        root.addHandler(handler)
+    root.setLevel(level)
+
+
+def bind(**ids: str | None) -> contextvars.Token:
+    """Add ids (session_id, connection_id, …) to every later record in this context."""
+    merged = dict(_context.get())
+    merged.update({key: value for key, value in ids.items() if value})
+    return _context.set(merged)
+
+
+@contextmanager
+def bound(**ids: str | None) -> Iterator[None]:
+    token = bind(**ids)
+    try:
+        yield
+    finally:
+        _context.reset(token)

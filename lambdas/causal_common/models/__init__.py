@@ -1,0 +1,1 @@
+"""Typed models shared by the gateway, the Lambda functions and the tasks."""

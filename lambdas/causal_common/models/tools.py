@@ -1,0 +1,159 @@
+"""Contracts of the agent's tools: arguments the LLM may send, results they return.
+
+The JSON schemas the LLM sees are generated from the ``…Args`` models, and
+``dispatch-tool`` validates every call against them, so a bad argument goes
+back to the LLM as a tool error instead of crashing the workflow.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ToolName = Literal["data_query", "eda", "causal_analysis", "ask_user"]
+
+# Where each tool runs: a Lambda function, or an ECS task (task family short name).
+TOOL_RUNTIME: dict[str, str] = {
+    "data_query": "lambda",
+    "eda": "ecs",
+    "causal_analysis": "ecs",
+}
+ECS_TASK_OF_TOOL: dict[str, str] = {"eda": "eda", "causal_analysis": "causal-analysis"}
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DataQueryArgs(_Args):
+    """Run one read-only SQL SELECT over the dataset, visible as table ``data``."""
+
+    sql: str = Field(min_length=1, max_length=4000, description="One SELECT statement over the table `data`.")
+    limit: int = Field(default=100, ge=1, le=1000, description="Maximum rows returned.")
+
+
+class EdaArgs(_Args):
+    """Exploratory analysis: summaries, missingness, correlations, balance, overlap, plots."""
+
+    treatment: str | None = Field(default=None, description="Binary or continuous treatment column.")
+    outcome: str | None = Field(default=None, description="Outcome column.")
+    covariates: list[str] | None = Field(default=None, description="Covariates for balance; default all others.")
+
+
+class CausalAnalysisArgs(_Args):
+    """Estimate the causal effect of ``treatment`` on ``outcome`` with DoWhy and refute it."""
+
+    treatment: str
+    outcome: str
+    common_causes: list[str] | None = Field(
+        default=None, description="Confounders to adjust for; default all pre-treatment covariates."
+    )
+    instruments: list[str] | None = None
+    target: Literal["auto", "ate", "att"] = "auto"
+    refutation_simulations: int = Field(default=10, ge=1, le=200)
+
+
+class AskUserArgs(_Args):
+    """Ask the user a clarifying question and wait for the reply."""
+
+    question: str = Field(min_length=1, max_length=2000)
+
+
+TOOL_ARGS: dict[str, type[_Args]] = {
+    "data_query": DataQueryArgs,
+    "eda": EdaArgs,
+    "causal_analysis": CausalAnalysisArgs,
+    "ask_user": AskUserArgs,
+}
+
+
+class Artifact(BaseModel):
+    name: str
+    key: str = Field(description="Object key in the artifacts bucket.")
+    url: str = Field(description="URL the chat and dashboard can show (gateway /artifacts/… locally).")
+    content_type: str = "image/png"
+
+
+class DataQueryResult(BaseModel):
+    columns: list[str]
+    rows: list[list[Any]]
+    row_count: int
+    truncated: bool
+    elapsed_ms: float
+
+
+class ColumnSummary(BaseModel):
+    name: str
+    dtype: str
+    missing: int
+    mean: float | None = None
+    std: float | None = None
+    min: float | None = None
+    max: float | None = None
+    distinct: int | None = None
+
+
+class BalanceRow(BaseModel):
+    covariate: str
+    mean_treated: float
+    mean_control: float
+    smd: float = Field(description="Standardised mean difference (pooled SD).")
+
+
+class EdaResult(BaseModel):
+    rows: int
+    columns: list[ColumnSummary]
+    correlations_with_outcome: dict[str, float] = Field(default_factory=dict)
+    treated: int | None = None
+    control: int | None = None
+    balance: list[BalanceRow] = Field(default_factory=list)
+    propensity_overlap: dict[str, float] = Field(
+        default_factory=dict, description="min/max propensity per group and the share outside common support."
+    )
+    warnings: list[str] = Field(default_factory=list)
+    artifacts: list[Artifact] = Field(default_factory=list)
+
+
+class MethodEstimate(BaseModel):
+    method: str
+    estimate: float
+    ci: tuple[float, float] | None = None
+    elapsed_ms: float | None = None
+    error: str | None = None
+
+
+class Refutation(BaseModel):
+    name: str
+    passed: bool
+    detail: str
+    new_effect: float | None = None
+    p_value: float | None = None
+
+
+class CausalResult(BaseModel):
+    treatment: str
+    outcome: str
+    common_causes: list[str]
+    target: Literal["ate", "att"]
+    target_reason: str
+    estimate: float
+    ci: tuple[float, float] | None
+    method: str
+    naive_estimate: float
+    methods: list[MethodEstimate]
+    refutations: list[Refutation]
+    warnings: list[str] = Field(default_factory=list)
+    artifacts: list[Artifact] = Field(default_factory=list)
+    rows: int
+
+
+class ToolOutcome(BaseModel):
+    """What a tool run hands back to the state machine (AppendToolOutput's input)."""
+
+    tool: str
+    call_id: str
+    ok: bool
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    job_id: str | None = None

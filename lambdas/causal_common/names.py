@@ -1,0 +1,104 @@
+"""Names and ARNs of every resource, derived from one prefix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from causal_common.settings import DEFAULT_PREFIX, DEFAULT_REGION
+
+FUNCTIONS: tuple[str, ...] = (
+    "websocket-handler",
+    "parse-initial-query",
+    "invoke-llm",
+    "dispatch-tool",
+    "data-query",
+    "send-prompt",
+    "append-tool-output",
+    "handle-finish",
+    "handle-error",
+    "handle-timeout",
+)
+
+LOCAL_ACCOUNT_ID = "000000000000"
+
+
+@dataclass(frozen=True)
+class ResourceNames:
+    prefix: str = DEFAULT_PREFIX
+    region: str = DEFAULT_REGION
+    account_id: str = LOCAL_ACCOUNT_ID
+
+    # DynamoDB
+    @property
+    def sessions_table(self) -> str:
+        return f"{self.prefix}sessions"
+
+    @property
+    def connections_table(self) -> str:
+        return f"{self.prefix}connections"
+
+    @property
+    def jobs_table(self) -> str:
+        return f"{self.prefix}jobs"
+
+    @property
+    def pending_messages_table(self) -> str:
+        return f"{self.prefix}pending-messages"
+
+    connections_session_index = "sessionId-index"
+
+    # S3
+    @property
+    def datasets_bucket(self) -> str:
+        return f"{self.prefix}datasets"
+
+    @property
+    def artifacts_bucket(self) -> str:
+        return f"{self.prefix}artifacts"
+
+    # Secrets Manager
+    @property
+    def openai_api_key_secret(self) -> str:
+        return f"{self.prefix}openai-api-key"
+
+    @property
+    def llm_settings_secret(self) -> str:
+        return f"{self.prefix}llm-settings"
+
+    @property
+    def token_signing_key_secret(self) -> str:
+        return f"{self.prefix}gateway-token-signing-key"
+
+    @property
+    def management_credentials_secret(self) -> str:
+        return f"{self.prefix}management-api-credentials"
+
+    # Lambda, Step Functions, ECS
+    def function(self, short_name: str) -> str:
+        return f"{self.prefix}{short_name}"
+
+    def function_arn(self, short_name: str) -> str:
+        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.function(short_name)}"
+
+    @property
+    def state_machine(self) -> str:
+        return f"{self.prefix}agent-sm"
+
+    @property
+    def state_machine_arn(self) -> str:
+        return f"arn:aws:states:{self.region}:{self.account_id}:stateMachine:{self.state_machine}"
+
+    def execution_arn(self, execution_name: str) -> str:
+        return f"arn:aws:states:{self.region}:{self.account_id}:execution:{self.state_machine}:{execution_name}"
+
+    @property
+    def cluster(self) -> str:
+        return f"{self.prefix}cluster"
+
+    def task_family(self, short_name: str) -> str:
+        """``eda`` or ``causal-analysis``."""
+        return f"{self.prefix}{short_name}"
+
+    @property
+    def log_group_prefix(self) -> str:
+        return "/aws/lambda/"

@@ -1,0 +1,32 @@
+"""Settings shared by every deployable: AWS region, endpoints, resource names.
+
+Each deployable (gateway, Lambda functions, ECS tasks, the CLI) subclasses
+:class:`AwsSettings`; nothing reads ``os.environ`` directly.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_REGION = "eu-central-1"
+DEFAULT_PREFIX = "causal-analysis-dev-"
+
+
+class AwsSettings(BaseSettings):
+    """Where AWS is. ``endpoint_url`` unset means real AWS."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    region: str = Field(default=DEFAULT_REGION, validation_alias="AWS_DEFAULT_REGION")
+    endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
+    # Per-service overrides, as botocore names them: AWS_ENDPOINT_URL_<SERVICE>.
+    endpoint_url_ecs: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL_ECS")
+    endpoint_url_apigatewaymanagementapi: str | None = Field(
+        default=None, validation_alias="AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI"
+    )
+    resource_prefix: str = Field(default=DEFAULT_PREFIX, validation_alias="RESOURCE_PREFIX")
+
+    def endpoint_for(self, service: str) -> str | None:
+        override = getattr(self, f"endpoint_url_{service.replace('-', '')}", None)
+        return override or self.endpoint_url

@@ -1,0 +1,34 @@
+"""Helpers shared by the test tiers (importable as ``support``)."""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+import sys
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parent.parent
+LAMBDAS = ROOT / "lambdas"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def load_lambda_module(function: str, module: str = "handler") -> ModuleType:
+    """Import ``lambdas/<function>/<module>.py`` (function folders are not packages)."""
+    path = LAMBDAS / function / f"{module}.py"
+    name = f"lambda_{function.replace('-', '_')}_{module}"
+    folder = str(path.parent)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader, path
+    loaded = importlib.util.module_from_spec(spec)
+    sys.modules[name] = loaded
+    spec.loader.exec_module(loaded)
+    return loaded
