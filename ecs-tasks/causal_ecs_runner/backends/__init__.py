@@ -1,0 +1,1 @@
+"""Ways to run a task's container: a local subprocess, or Docker."""
