@@ -1,1 +1,1 @@
-"""causal_embedded."""
+"""The Docker-free embedded AWS: moto server plus a local Lambda runner."""

@@ -1,0 +1,5 @@
+import sys
+
+from causal_embedded.server import main
+
+sys.exit(main())

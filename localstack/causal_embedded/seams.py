@@ -1,0 +1,109 @@
+"""The private moto seams the embedded stack patches, checked before use.
+
+moto is pinned (5.2.5). If an upgrade moves any of these, ``install`` fails
+loudly with :class:`SeamMovedError` naming what moved, instead of the stack
+silently falling back to moto's Docker path or echo replies.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import uuid
+from typing import Any
+
+from causal_embedded.lambda_runner import FunctionSnapshot, LambdaRunner
+
+logger = logging.getLogger(__name__)
+
+EXPECTED_MOTO_VERSION = "5.2.5"
+
+
+class SeamMovedError(RuntimeError):
+    pass
+
+
+def _require(owner: Any, attribute: str, parameters: list[str]) -> None:
+    target = getattr(owner, attribute, None)
+    if target is None:
+        raise SeamMovedError(
+            f"moto seam moved: {owner.__module__}.{owner.__name__}.{attribute} no longer exists "
+            f"(pinned moto=={EXPECTED_MOTO_VERSION}); the embedded Lambda runner cannot be installed"
+        )
+    found = list(inspect.signature(target).parameters)
+    if found != parameters:
+        raise SeamMovedError(
+            f"moto seam moved: {owner.__name__}.{attribute}{tuple(found)} expected {tuple(parameters)} "
+            f"(pinned moto=={EXPECTED_MOTO_VERSION})"
+        )
+
+
+def check() -> None:
+    """Raise :class:`SeamMovedError` unless every seam is where we expect it."""
+    import moto
+    from moto.awslambda.models import LambdaFunction
+    from moto.core.config import default_user_config
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    if moto.__version__ != EXPECTED_MOTO_VERSION:
+        logger.warning("moto %s is not the pinned %s; checking seams", moto.__version__, EXPECTED_MOTO_VERSION)
+    _require(LambdaFunction, "_invoke_lambda", ["self", "event"])
+    _require(StepFunctionsParserBackend, "start_execution", ["self", "state_machine_arn", "name", "execution_input", "trace_header"])
+    for attribute in ("code_bytes", "code_sha_256", "handler", "timeout", "environment_vars", "memory_size", "logs_backend"):
+        if attribute not in inspect.getsource(LambdaFunction):
+            raise SeamMovedError(f"moto seam moved: LambdaFunction no longer sets {attribute}")
+    if "stepfunctions" not in default_user_config or "execute_state_machine" not in default_user_config["stepfunctions"]:
+        raise SeamMovedError("moto seam moved: config key stepfunctions.execute_state_machine is gone")
+
+
+def snapshot_of(function: Any) -> FunctionSnapshot:
+    return FunctionSnapshot(
+        name=function.function_name,
+        arn=function.function_arn,
+        handler=function.handler or "",
+        runtime=function.run_time or "python3.12",
+        timeout=float(function.timeout or 3),
+        memory_size=int(function.memory_size or 128),
+        version=str(function.version or "$LATEST"),
+        region=function.region,
+        code_sha256=function.code_sha_256 or "",
+        environment=tuple(sorted((str(k), str(v)) for k, v in (function.environment_vars or {}).items())),
+        code_bytes=function.code_bytes or b"",
+    )
+
+
+def install(runner: LambdaRunner) -> None:
+    """Route moto's Lambda invokes to ``runner``; name unnamed executions; run state machines."""
+    check()
+    from moto.awslambda.models import LambdaFunction
+    from moto.core.config import default_user_config
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    def invoke_locally(self: Any, event: Any = None) -> tuple[str, bool, str]:
+        result = runner.invoke(snapshot_of(self), {} if event is None else event)
+        return result.payload, result.errored, "\n".join(result.logs[-40:])
+
+    original_start = StepFunctionsParserBackend.start_execution
+
+    def start_execution(self: Any, state_machine_arn: str, name: str | None = None, execution_input: Any = None, trace_header: Any = None) -> Any:
+        # moto names an unnamed execution "None" (and the second one collides); AWS uses a UUID.
+        return original_start(self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header)
+
+    LambdaFunction._invoke_lambda = invoke_locally
+    StepFunctionsParserBackend.start_execution = start_execution
+    default_user_config["stepfunctions"]["execute_state_machine"] = True
+
+
+def write_logs(snapshot: FunctionSnapshot, stream: str, lines: list[str]) -> None:
+    """Log sink: Lambda-style lines into CloudWatch Logs ``/aws/lambda/<function>`` inside the emulator."""
+    from moto.core.utils import unix_time_millis
+    from moto.logs.models import logs_backends
+
+    account = snapshot.arn.split(":")[4]
+    backend = logs_backends[account][snapshot.region]
+    group = f"/aws/lambda/{snapshot.name}"
+    backend.ensure_log_group(group)
+    if stream not in backend.groups[group].streams:
+        backend.create_log_stream(group, stream)
+    now = unix_time_millis()
+    backend.put_log_events(group, stream, [{"timestamp": now, "message": line} for line in lines])
