@@ -1,0 +1,68 @@
+"""Read dataset manifests and data from the datasets bucket (plain boto3 + json).
+
+Lambdas (parse-initial-query, data-query) use these; writing datasets needs
+pandas and lives in ``causal_tasks.datasets``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from causal_common.errors import InvalidInputError, NotFoundError
+from causal_common.models.datasets import DATASET_ID_PATTERN, DatasetManifest, manifest_key
+from causal_common.names import ResourceNames
+
+_ID = re.compile(DATASET_ID_PATTERN)
+
+
+def check_dataset_id(dataset_id: str) -> str:
+    """Return ``dataset_id`` or raise InvalidInputError naming the accepted form."""
+    if not isinstance(dataset_id, str) or not _ID.match(dataset_id):
+        raise InvalidInputError(
+            f"invalid dataset id {dataset_id!r}: use 1-63 lowercase letters, digits, '_' or '-', starting with a letter or digit"
+        )
+    return dataset_id
+
+
+def _missing(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
+
+
+def load_manifest(s3: Any, names: ResourceNames, dataset_id: str) -> DatasetManifest:
+    """The manifest of ``dataset_id``; NotFoundError if there is none."""
+    check_dataset_id(dataset_id)
+    try:
+        body = s3.get_object(Bucket=names.datasets_bucket, Key=manifest_key(dataset_id))["Body"].read()
+    except ClientError as exc:
+        if _missing(exc):
+            raise NotFoundError(f"unknown dataset {dataset_id!r}") from exc
+        raise
+    return DatasetManifest.model_validate(json.loads(body))
+
+
+def list_manifests(s3: Any, names: ResourceNames) -> list[DatasetManifest]:
+    """Every dataset's manifest, sorted by id."""
+    manifests: list[DatasetManifest] = []
+    paginator = s3.get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=names.datasets_bucket):
+        for item in page.get("Contents", []):
+            key = item["Key"]
+            if not key.endswith("/manifest.json") or key.count("/") != 1:
+                continue
+            body = s3.get_object(Bucket=names.datasets_bucket, Key=key)["Body"].read()
+            manifests.append(DatasetManifest.model_validate(json.loads(body)))
+    return sorted(manifests, key=lambda manifest: manifest.id)
+
+
+def load_data(s3: Any, names: ResourceNames, manifest: DatasetManifest) -> bytes:
+    """The dataset's CSV bytes."""
+    try:
+        return s3.get_object(Bucket=names.datasets_bucket, Key=manifest.data_key)["Body"].read()
+    except ClientError as exc:
+        if _missing(exc):
+            raise NotFoundError(f"dataset {manifest.id!r} has no data file") from exc
+        raise

@@ -1,0 +1,53 @@
+"""The data_query tool: resolve the dataset, load it into the sandbox, run one SELECT."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pydantic import Field, ValidationError
+
+from causal_common.datasets import load_data, load_manifest
+from causal_common.errors import CausalStackError, InvalidInputError
+from causal_common.models.tools import DataQueryArgs, ToolOutcome
+from causal_common.names import ResourceNames
+from causal_common.settings import AwsSettings
+from sandbox import SandboxCache
+
+logger = logging.getLogger(__name__)
+
+TOOL = "data_query"
+
+
+class DataQuerySettings(AwsSettings):
+    query_timeout_seconds: float = Field(default=10.0, gt=0, validation_alias="DATA_QUERY_TIMEOUT_SECONDS")
+    max_dataset_bytes: int = Field(default=200 * 1024 * 1024, gt=0, validation_alias="DATA_QUERY_MAX_DATASET_BYTES")
+    log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+
+
+def run_query(event: dict[str, Any], s3: Any, settings: DataQuerySettings, cache: SandboxCache) -> ToolOutcome:
+    """Answer one data_query event; tool-level problems become ``ok=False`` outcomes."""
+    call_id = str(event.get("callId") or "")
+    try:
+        dataset_id = event.get("datasetId")
+        if not dataset_id:
+            raise InvalidInputError("no dataset is selected for this session; pick one with datasetId")
+        try:
+            arguments = DataQueryArgs.model_validate(event.get("arguments") or {})
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors())
+            raise InvalidInputError(f"bad data_query arguments: {problems}") from exc
+        names = ResourceNames(prefix=settings.resource_prefix, region=settings.region)
+        manifest = load_manifest(s3, names, dataset_id)
+        head = s3.head_object(Bucket=names.datasets_bucket, Key=manifest.data_key)
+        if head["ContentLength"] > settings.max_dataset_bytes:
+            raise InvalidInputError(
+                f"dataset {dataset_id!r} is {head['ContentLength'] / 1e6:.0f} MB, too large for data_query"
+            )
+        sandbox = cache.get(dataset_id, head.get("ETag", ""), lambda: load_data(s3, names, manifest))
+        result = sandbox.query(arguments.sql, limit=arguments.limit, timeout_seconds=settings.query_timeout_seconds)
+    except CausalStackError as exc:
+        logger.info("data_query refused: %s", exc.message)
+        return ToolOutcome(tool=TOOL, call_id=call_id, ok=False, error=exc.message)
+    logger.info("data_query returned %s rows in %s ms", result.row_count, result.elapsed_ms)
+    return ToolOutcome(tool=TOOL, call_id=call_id, ok=True, result=result.model_dump(mode="json"))
