@@ -1,0 +1,210 @@
+"""Platform figures: `up` to ready, Lambda invoke cold/warm vs moto's echo path,
+per-state overhead of Step Functions executions.
+
+    .venv/bin/python bench/platform_bench.py [--skip-up] [--invokes 200]
+
+Every ratio is against a baseline measured in this same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from support import free_port  # noqa: E402
+
+REGION = "eu-central-1"
+os.environ.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": REGION})
+os.environ.pop("AWS_ENDPOINT_URL", None)
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]}}],
+    }
+)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+def client(service: str, endpoint: str):
+    return boto3.client(service, endpoint_url=endpoint, region_name=REGION, config=Config(retries={"max_attempts": 1}))
+
+
+def start_emulator(port: int) -> subprocess.Popen:
+    log = open(f"/tmp/bench-emulator-{port}.log", "w")  # noqa: SIM115 - lives as long as the process
+    process = subprocess.Popen([sys.executable, "-m", "causal_embedded", "--port", str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    endpoint = f"http://127.0.0.1:{port}/moto-api/"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(endpoint, timeout=1).read()
+            return process
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("emulator did not start")
+
+
+def start_echo_moto(port: int):
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    # moto's own echo path: the Docker-less Lambda backend that returns without running code.
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/moto-api/config", data=json.dumps({"lambda": {"use_docker": False}}).encode(), method="POST"
+    )
+    urllib.request.urlopen(request).read()
+    return server
+
+
+def create_function(endpoint: str, name: str, source: str, handler: str = "handler.handler") -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", source)
+    iam = client("iam", endpoint)
+    try:
+        iam.create_role(RoleName="bench", AssumeRolePolicyDocument=TRUST)
+    except iam.exceptions.EntityAlreadyExistsException:
+        pass
+    role = iam.get_role(RoleName="bench")["Role"]["Arn"]
+    client("lambda", endpoint).create_function(
+        FunctionName=name, Runtime="python3.12", Role=role, Handler=handler, Code={"ZipFile": buffer.getvalue()}, Timeout=30
+    )
+
+
+def time_invokes(endpoint: str, name: str, count: int) -> list[float]:
+    lam = client("lambda", endpoint)
+    samples = []
+    for index in range(count):
+        started = time.perf_counter()
+        lam.invoke(FunctionName=name, Payload=json.dumps({"i": index}).encode())["Payload"].read()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def wait_execution(sfn, arn: str) -> dict:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        described = sfn.describe_execution(executionArn=arn)
+        if described["status"] != "RUNNING":
+            return described
+        time.sleep(0.01)
+    raise SystemExit(f"execution {arn} did not finish")
+
+
+def bench_invoke(count: int) -> None:
+    emulator_port, echo_port = free_port(), free_port()
+    emulator = start_emulator(emulator_port)
+    echo = start_echo_moto(echo_port)
+    try:
+        local = f"http://127.0.0.1:{emulator_port}"
+        plain = f"http://127.0.0.1:{echo_port}"
+        create_function(local, "trivial", "def handler(event, context):\n    return event\n")
+        create_function(local, "imports-boto3", "import boto3\n\ndef handler(event, context):\n    return event\n")
+        create_function(plain, "trivial", "def handler(event, context):\n    return event\n")
+        cold_trivial = time_invokes(local, "trivial", 1)[0]
+        cold_boto3 = time_invokes(local, "imports-boto3", 1)[0]
+        time_invokes(plain, "trivial", 5)
+        warm = time_invokes(local, "trivial", count)
+        echo_samples = time_invokes(plain, "trivial", count)
+        p50, p99 = statistics.median(warm), percentile(warm, 99)
+        e50, e99 = statistics.median(echo_samples), percentile(echo_samples, 99)
+        print(f"lambda invoke cold (trivial handler):      {cold_trivial:8.1f} ms")
+        print(f"lambda invoke cold (handler imports boto3): {cold_boto3:8.1f} ms")
+        print(f"lambda invoke warm  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  (n={count}; target p50 < 20 ms)")
+        print(f"moto echo path      p50 {e50:6.2f} ms  p99 {e99:6.2f} ms  (same run, no code executed)")
+        print(f"ratio warm/echo     p50 {p50 / e50:6.2f}         (target <= 2)")
+
+        # Per-state overhead.
+        sfn = client("stepfunctions", local)
+        role = client("iam", local).get_role(RoleName="bench")["Role"]["Arn"]
+        pass_states = {f"P{i}": {"Type": "Pass", **({"Next": f"P{i + 1}"} if i < 19 else {"End": True})} for i in range(20)}
+        one_pass = {"StartAt": "P0", "States": {"P0": {"Type": "Pass", "End": True}}}
+        arn_prefix = f"arn:aws:lambda:{REGION}:000000000000:function:"
+        chain = {
+            f"L{i}": {"Type": "Task", "Resource": arn_prefix + "trivial", **({"Next": f"L{i + 1}"} if i < 9 else {"End": True})}
+            for i in range(10)
+        }
+        machines = {
+            "pass-1": one_pass,
+            "pass-20": {"StartAt": "P0", "States": pass_states},
+            "lambda-10": {"StartAt": "L0", "States": chain},
+        }
+        durations: dict[str, float] = {}
+        for name, definition in machines.items():
+            machine = sfn.create_state_machine(name=f"bench-{name}", definition=json.dumps(definition), roleArn=role)["stateMachineArn"]
+            samples = []
+            for run in range(5):
+                started = time.perf_counter()
+                arn = sfn.start_execution(stateMachineArn=machine, name=f"r{run}", input="{}")["executionArn"]
+                result = wait_execution(sfn, arn)
+                assert result["status"] == "SUCCEEDED", result
+                samples.append((time.perf_counter() - started) * 1000)
+            durations[name] = statistics.median(samples)
+        per_pass = (durations["pass-20"] - durations["pass-1"]) / 19
+        per_lambda = (durations["lambda-10"] - durations["pass-1"]) / 10
+        print(f"execution, 1 Pass state:   {durations['pass-1']:8.1f} ms (p50 of 5, incl. polling at 10 ms)")
+        print(f"execution, 20 Pass states: {durations['pass-20']:8.1f} ms -> {per_pass:6.2f} ms per Pass state")
+        print(f"execution, 10 Lambda tasks:{durations['lambda-10']:8.1f} ms -> {per_lambda:6.2f} ms per Lambda state "
+              f"(vs a direct warm invoke p50 {p50:.2f} ms: ratio {per_lambda / p50:.2f})")
+    finally:
+        emulator.terminate()
+        emulator.wait()
+        echo.stop()
+
+
+def bench_up() -> None:
+    ports = [free_port() for _ in range(3)]
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [str(ROOT / ".venv/bin/causal-stack"), "up", "--aws-port", str(ports[0]), "--gateway-port", str(ports[1]), "--ecs-port", str(ports[2])],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    ready_at = None
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if "ready" in line and "causal-stack" in line:
+            ready_at = time.perf_counter()
+            break
+    process.terminate()
+    process.wait(timeout=30)
+    if ready_at is None:
+        print("causal-stack up did not reach ready:\n" + "".join(lines[-20:]))
+        return
+    print(f"causal-stack up -> ready: {ready_at - started:6.2f} s (target < 15 s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--skip-up", action="store_true")
+    parser.add_argument("--invokes", type=int, default=200)
+    args = parser.parse_args()
+    bench_invoke(args.invokes)
+    if not args.skip_up:
+        bench_up()
+        bench_up()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,198 @@
+"""``causal-stack up``: the embedded stack in child processes, deployed, until Ctrl-C.
+
+Order: the emulator and the ECS runner start together; the deployer then
+creates every resource against them; the gateway (with the dashboard) starts
+last. One line containing ``ready`` is printed once every service answers.
+Ctrl-C or SIGTERM stops every child; so does the death of any child.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from causal_common.errors import CausalStackError
+from causal_common.settings import DEFAULT_PREFIX, DEFAULT_REGION
+
+ROOT = Path(__file__).resolve().parents[2]
+START_LIMIT_SECONDS = 60.0
+STOP_GRACE_SECONDS = 5.0
+
+
+class LaunchError(CausalStackError):
+    code = "LaunchError"
+
+
+@dataclass
+class Service:
+    name: str
+    argv: list[str]
+    health_url: str
+    process: subprocess.Popen | None = None
+    output: list[str] = field(default_factory=list)
+
+    def start(self, env: dict[str, str], log_dir: Path) -> None:
+        log_path = log_dir / f"{self.name}.log"
+        self._log = open(log_path, "ab", buffering=0)  # noqa: SIM115 - closed in stop()
+        self.log_path = log_path
+        self.process = subprocess.Popen(
+            self.argv, env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT
+        )
+
+    def wait_healthy(self, deadline: float) -> None:
+        assert self.process is not None
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise LaunchError(
+                    f"{self.name} exited with status {self.process.returncode} while starting; "
+                    f"last lines of {self.log_path}:\n{self.tail()}"
+                )
+            try:
+                with urllib.request.urlopen(self.health_url, timeout=2) as response:
+                    if response.status < 500:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.1)
+        raise LaunchError(f"{self.name} did not answer {self.health_url} within {START_LIMIT_SECONDS:.0f} s:\n{self.tail()}")
+
+    def tail(self, lines: int = 15) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no output)"
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if getattr(self, "_log", None):
+            self._log.close()
+
+
+def _require_free(host: str, port: int, flag: str) -> None:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise LaunchError(
+                f"port {port} on {host} is in use ({exc.strerror}): another stack or program has it; "
+                f"stop it or choose another port with {flag} N"
+            ) from exc
+
+
+def stack_environment(host: str, aws_port: int, gateway_port: int, ecs_port: int) -> dict[str, str]:
+    """The environment every child gets. Credentials are forced to the local fakes so
+    nothing started here can reach a real AWS account."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_DEFAULT_REGION": DEFAULT_REGION,
+            "AWS_REGION": DEFAULT_REGION,
+            "AWS_ENDPOINT_URL": f"http://{host}:{aws_port}",
+            "AWS_ENDPOINT_URL_ECS": f"http://{host}:{ecs_port}",
+            "RESOURCE_PREFIX": env.get("RESOURCE_PREFIX", DEFAULT_PREFIX),
+            "WEBSOCKET_CALLBACK_URL": f"http://{host}:{gateway_port}/dev",
+            "ARTIFACTS_BASE_URL": f"http://{host}:{gateway_port}/artifacts",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def _deploy(env: dict[str, str], host: str, aws_port: int, gateway_port: int, ecs_port: int) -> None:
+    from causal_deploy import DeployConfig, deploy
+
+    report = deploy(
+        DeployConfig(
+            target="embedded",
+            endpoint_url=env["AWS_ENDPOINT_URL"],
+            ecs_endpoint_url=env["AWS_ENDPOINT_URL_ECS"],
+            websocket_callback_url=env["WEBSOCKET_CALLBACK_URL"],
+            artifacts_base_url=env["ARTIFACTS_BASE_URL"],
+        )
+    )
+    if report.problems:
+        raise LaunchError("deploy finished with problems:\n" + "\n".join(f"  - {p}" for p in report.problems))
+
+
+def up(*, aws_port: int = 4566, gateway_port: int = 8080, ecs_port: int = 4599, host: str = "127.0.0.1") -> int:
+    for port, flag in ((aws_port, "--aws-port"), (gateway_port, "--gateway-port"), (ecs_port, "--ecs-port")):
+        try:
+            _require_free(host, port, flag)
+        except LaunchError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    env = stack_environment(host, aws_port, gateway_port, ecs_port)
+    log_dir = ROOT / ".stack" / f"logs-{gateway_port}"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    python = sys.executable
+    emulator = Service("aws", [python, "-m", "causal_embedded", "--port", str(aws_port), "--host", host], f"http://{host}:{aws_port}/moto-api/")
+    ecs_runner = Service(
+        "ecs-runner",
+        [python, "-m", "causal_ecs_runner", "--port", str(ecs_port), "--host", host, "--backend", "subprocess"],
+        f"http://{host}:{ecs_port}/health",
+    )
+    gateway = Service("gateway", [python, "-m", "causal_gateway", "--port", str(gateway_port), "--host", host], f"http://{host}:{gateway_port}/health")
+    services = [emulator, ecs_runner, gateway]
+
+    stopping = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        stopping.set()
+
+    previous = {signum: signal.signal(signum, request_stop) for signum in (signal.SIGINT, signal.SIGTERM)}
+    started_at = time.monotonic()
+    try:
+        print(f"starting embedded AWS on {env['AWS_ENDPOINT_URL']} and the ECS runner on {env['AWS_ENDPOINT_URL_ECS']} …", flush=True)
+        emulator.start(env, log_dir)
+        ecs_runner.start(env, log_dir)
+        deadline = time.monotonic() + START_LIMIT_SECONDS
+        emulator.wait_healthy(deadline)
+        ecs_runner.wait_healthy(deadline)
+        print("deploying …", flush=True)
+        _deploy(env, host, aws_port, gateway_port, ecs_port)
+        gateway.start(env, log_dir)
+        gateway.wait_healthy(time.monotonic() + START_LIMIT_SECONDS)
+        elapsed = time.monotonic() - started_at
+        print(
+            f"causal-stack ready in {elapsed:.1f} s — dashboard http://{host}:{gateway_port}/dashboard · "
+            f"chat http://{host}:{gateway_port}/chat · WebSocket ws://{host}:{gateway_port}/dev · "
+            f"AWS {env['AWS_ENDPOINT_URL']} · logs {log_dir}",
+            flush=True,
+        )
+        while not stopping.wait(0.5):
+            for service in services:
+                if service.process is not None and service.process.poll() is not None:
+                    raise LaunchError(
+                        f"{service.name} exited unexpectedly with status {service.process.returncode}:\n{service.tail()}"
+                    )
+        print("stopping …", flush=True)
+        return 0
+    except LaunchError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return 1
+    except CausalStackError as exc:
+        print(f"error: {exc.message}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        for service in reversed(services):
+            service.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
