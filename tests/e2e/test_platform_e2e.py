@@ -1,0 +1,100 @@
+"""The platform as an operator meets it: `causal-stack up`, the old stack's
+`awslocal` commands, doctor/status, and a clean stop."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+
+import boto3
+import psutil
+import pytest
+
+from causal_common.names import FUNCTIONS, ResourceNames
+from conftest import CLI, start_stack, stop_stack
+from support import ROOT
+
+pytestmark = pytest.mark.slow
+NAMES = ResourceNames()
+AWSLOCAL = ROOT / ".venv" / "bin" / "awslocal"
+
+
+def awslocal(stack, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(AWSLOCAL), "--region", "eu-central-1", *args], env=stack.env(), capture_output=True, text=True, timeout=60
+    )
+
+
+def test_every_function_is_active_as_the_old_operator_command_shows(stack):
+    for function in FUNCTIONS:
+        result = awslocal(
+            stack, "lambda", "get-function", "--function-name", NAMES.function(function),
+            "--query", "Configuration.[State,StateReason]",
+        )
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)[0] == "Active", (function, result.stdout)
+
+
+def test_every_function_answers_an_invoke(stack):
+    lam = boto3.client("lambda", endpoint_url=stack.aws_endpoint, region_name="eu-central-1")
+    for function in FUNCTIONS:
+        response = lam.invoke(FunctionName=NAMES.function(function), Payload=b"{}")
+        payload = json.loads(response["Payload"].read())
+        # An empty event is bad input for every function: it must be refused in
+        # Lambda's error shape or with a clear message, never by a crash of the runtime.
+        if response.get("FunctionError"):
+            assert not payload["errorType"].startswith("Runtime."), (function, payload)
+            assert payload["errorMessage"], (function, payload)
+
+
+def test_old_start_execution_command_without_a_name_runs(stack):
+    result = awslocal(
+        stack, "stepfunctions", "start-execution",
+        "--state-machine-arn", NAMES.state_machine_arn,
+        "--input", json.dumps({"sessionId": "test", "query": {"text": "test"},
+                               "networkConfig": {"subnets": ["subnet-local"], "securityGroups": ["sg-local"]}}),
+    )
+    assert result.returncode == 0, result.stderr
+    execution_arn = json.loads(result.stdout)["executionArn"]
+    assert not execution_arn.endswith(":None")
+    dynamodb = boto3.client("dynamodb", endpoint_url=stack.aws_endpoint, region_name="eu-central-1")
+    deadline = time.monotonic() + 60
+    frames = []
+    while time.monotonic() < deadline and not frames:
+        frames = dynamodb.query(
+            TableName=NAMES.pending_messages_table,
+            KeyConditionExpression="sessionId = :s",
+            ExpressionAttributeValues={":s": {"S": "test"}},
+        )["Items"]
+        time.sleep(0.2)
+    assert frames, "the execution's frames land in pending-messages"
+    session = dynamodb.get_item(TableName=NAMES.sessions_table, Key={"sessionId": {"S": "test"}}).get("Item")
+    assert session is not None
+
+
+def test_doctor_and_status_report_a_healthy_stack(stack):
+    doctor = subprocess.run([str(CLI), "doctor"], env=stack.env(), capture_output=True, text=True, timeout=120)
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    status = subprocess.run([str(CLI), "status"], env=stack.env(), capture_output=True, text=True, timeout=120)
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert NAMES.function("invoke-llm") in status.stdout
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_a_second_stack_runs_beside_the_first_and_stops_without_leftovers(stack):
+    second = start_stack()
+    children = psutil.Process(second.process.pid).children(recursive=True)
+    assert children, "up runs its services as child processes"
+    assert _listening(second.gateway_port) and _listening(stack.gateway_port)
+    stop_stack(second)
+    assert second.process.returncode == 0, "".join(second.output[-20:])
+    time.sleep(0.5)
+    assert not [child for child in children if child.is_running() and child.status() != psutil.STATUS_ZOMBIE]
+    for port in (second.aws_port, second.gateway_port, second.ecs_port):
+        assert not _listening(port)
