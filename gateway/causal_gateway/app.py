@@ -1,0 +1,67 @@
+"""``create_app(settings)``: the gateway's FastAPI application."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+
+from causal_common import aws
+from causal_gateway.gateway import Gateway
+from causal_gateway.health import HealthProbe
+from causal_gateway.integration import Integration, LambdaIntegration
+from causal_gateway.routes import api, management, websocket
+from causal_gateway.secrets import GatewaySecrets
+from causal_gateway.settings import GatewaySettings
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: GatewaySettings, *, integration: Integration | None = None, secretsmanager: Any | None = None
+) -> FastAPI:
+    """The gateway app. ``integration`` defaults to Lambda Invoke at the settings' endpoint."""
+    secrets_client = secretsmanager or aws.client("secretsmanager", settings)
+    gateway = Gateway(settings, integration or LambdaIntegration(settings), GatewaySecrets(settings, secrets_client))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sweeper = asyncio.create_task(gateway.sweep_forever())
+        logger.info("gateway serving stage %s, routes %s", settings.stage, sorted(settings.routes))
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            gateway.shutdown()
+
+    app = FastAPI(title="causal-analysis WebSocket gateway", lifespan=lifespan)
+    app.state.gateway = gateway
+    app.state.health_probe = HealthProbe(settings, secrets_client)
+    app.include_router(api.router)
+    app.include_router(management.router)
+    app.include_router(websocket.build_router(settings.stage))
+    mount_dashboard(app, settings, gateway)
+    return app
+
+
+def mount_dashboard(app: FastAPI, settings: GatewaySettings, gateway: Gateway) -> bool:
+    """The seam to the dashboard: ``causal_dashboard.build_router(settings, gateway) -> APIRouter``.
+
+    Mounted after the gateway's own routes, so those win on a clash.
+    """
+    try:
+        dashboard = importlib.import_module("causal_dashboard")
+    except ImportError:
+        logger.info("causal_dashboard is not installed; serving the gateway without the dashboard")
+        return False
+    build_router = getattr(dashboard, "build_router", None)
+    if build_router is None:
+        logger.info("causal_dashboard has no build_router yet; serving the gateway without the dashboard")
+        return False
+    app.include_router(build_router(settings, gateway))
+    return True

@@ -1,0 +1,101 @@
+"""Integration events shaped exactly as API Gateway builds them for WebSocket APIs."""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+from typing import Any
+
+from causal_gateway.registry import Connection
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def new_id(length_bytes: int = 11) -> str:
+    """An id shaped like API Gateway's (``Vg4bIeBkliACFlw=``), safe in a URL path."""
+    return base64.b64encode(os.urandom(length_bytes)).decode().replace("+", "-").replace("/", "_")
+
+
+def request_time(epoch_ms: int) -> str:
+    """``09/Feb/2024:10:00:00 +0000``."""
+    moment = time.gmtime(epoch_ms / 1000)
+    return f"{moment.tm_mday:02d}/{_MONTHS[moment.tm_mon - 1]}/{moment.tm_year}:" + time.strftime(
+        "%H:%M:%S +0000", moment
+    )
+
+
+def _request_context(connection: Connection, route_key: str, event_type: str, request_id: str) -> dict[str, Any]:
+    now_ms = int(time.time() * 1000)
+    context: dict[str, Any] = {
+        "routeKey": route_key,
+        "eventType": event_type,
+        "extendedRequestId": request_id,
+        "requestTime": request_time(now_ms),
+        "messageDirection": "IN",
+        "stage": connection.stage,
+        "connectedAt": connection.connected_at_ms,
+        "requestTimeEpoch": now_ms,
+        "identity": {"sourceIp": connection.source_ip, "userAgent": connection.user_agent},
+        "requestId": request_id,
+        "domainName": connection.domain_name,
+        "connectionId": connection.connection_id,
+        "apiId": connection.api_id,
+    }
+    if connection.authorizer is not None:
+        context["authorizer"] = dict(connection.authorizer)
+    return context
+
+
+def _multi(pairs: list[tuple[str, str]]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for name, value in pairs:
+        single[name] = value  # the last value wins, as on API Gateway
+        multi.setdefault(name, []).append(value)
+    return single, multi
+
+
+def connect_event(
+    connection: Connection, headers: list[tuple[str, str]], query: list[tuple[str, str]], request_id: str
+) -> dict[str, Any]:
+    header_map, multi_headers = _multi(headers)
+    event: dict[str, Any] = {
+        "headers": header_map,
+        "multiValueHeaders": multi_headers,
+        "requestContext": _request_context(connection, "$connect", "CONNECT", request_id),
+        "isBase64Encoded": False,
+    }
+    if query:
+        event["queryStringParameters"], event["multiValueQueryStringParameters"] = _multi(query)
+    return event
+
+
+def authorizer_event(
+    connection: Connection, headers: list[tuple[str, str]], query: list[tuple[str, str]], request_id: str, region: str
+) -> dict[str, Any]:
+    """The event of a Lambda REQUEST authorizer on ``$connect``."""
+    event = connect_event(connection, headers, query, request_id)
+    event.pop("isBase64Encoded")
+    event["type"] = "REQUEST"
+    event["methodArn"] = (
+        f"arn:aws:execute-api:{region}:000000000000:{connection.api_id}/{connection.stage}/$connect"
+    )
+    event["requestContext"].pop("authorizer", None)
+    event.setdefault("queryStringParameters", {})
+    return event
+
+
+def message_event(connection: Connection, route_key: str, body: str | bytes, request_id: str) -> dict[str, Any]:
+    context = _request_context(connection, route_key, "MESSAGE", request_id)
+    context["messageId"] = new_id(12)
+    if isinstance(body, bytes):
+        return {"requestContext": context, "body": base64.b64encode(body).decode(), "isBase64Encoded": True}
+    return {"requestContext": context, "body": body, "isBase64Encoded": False}
+
+
+def disconnect_event(connection: Connection, status_code: int, reason: str, request_id: str) -> dict[str, Any]:
+    context = _request_context(connection, "$disconnect", "DISCONNECT", request_id)
+    context["disconnectStatusCode"] = status_code
+    context["disconnectReason"] = reason
+    return {"requestContext": context, "isBase64Encoded": False}

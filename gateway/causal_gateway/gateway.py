@@ -1,0 +1,311 @@
+"""The gateway's core: connection lifecycle, route selection, integration calls.
+
+:class:`Gateway` is also the object handed to the dashboard (see
+``docs`` in the package README): ``registry``, ``metrics``, ``timelines``,
+``bus``, ``connections_json()``, ``metrics_json()``, ``timeline_json(id)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from causal_common import log
+from causal_gateway import events
+from causal_gateway.authorizers import Authorizer, LambdaRequestAuthorizer, NoAuthorizer, TokenAuthorizer
+from causal_gateway.bus import EventBus, GatewayEvent
+from causal_gateway.errors import (
+    IntegrationError,
+    IntegrationTimeoutError,
+    InvalidTokenError,
+    SecretUnavailableError,
+    UnauthorizedError,
+)
+from causal_gateway.integration import Integration, ProxyResponse
+from causal_gateway.metrics import Metrics, Timelines
+from causal_gateway.registry import CLOSED, OPEN, Connection, ConnectionRegistry
+from causal_gateway.secrets import GatewaySecrets
+from causal_gateway.settings import GatewaySettings
+
+logger = logging.getLogger(__name__)
+
+INBOX_LIMIT = 64
+GOING_AWAY = 1001
+
+
+@dataclass(frozen=True)
+class ConnectOutcome:
+    accepted: bool
+    status: int = 200
+    message: str = ""
+    subprotocol: str | None = None
+
+
+@dataclass(frozen=True)
+class IntegrationOutcome:
+    route_key: str
+    response: ProxyResponse | None
+    error: IntegrationError | None
+    latency_ms: float
+
+
+class Gateway:
+    def __init__(self, settings: GatewaySettings, integration: Integration, secrets: GatewaySecrets) -> None:
+        self.settings = settings
+        self.integration = integration
+        self.secrets = secrets
+        self.registry = ConnectionRegistry()
+        self.metrics = Metrics()
+        self.timelines = Timelines(settings.timeline_length, settings.closed_connections_kept)
+        self.bus = EventBus()
+        self._executor = ThreadPoolExecutor(settings.integration_workers, thread_name_prefix="gateway-integration")
+        self._background: set[asyncio.Task] = set()
+        self.authorizer = self._build_authorizer()
+
+    def _build_authorizer(self) -> Authorizer:
+        if self.settings.auth_mode == "token":
+            return TokenAuthorizer(self.secrets, self.run_blocking)
+        if self.settings.auth_mode == "lambda":
+            assert self.settings.authorizer_function  # checked by the settings
+            return LambdaRequestAuthorizer(
+                self.settings.authorizer_function, self.integration, self.run_blocking, self.settings.region
+            )
+        return NoAuthorizer()
+
+    # -- plumbing -------------------------------------------------------
+    async def run_blocking(self, function: Any, *args: Any) -> Any:
+        """Run a blocking call (boto3) on the gateway's worker threads."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, functools.partial(function, *args))
+
+    def record(self, event_type: str, connection_id: str, **detail: Any) -> None:
+        event = GatewayEvent(event_type, connection_id, detail)
+        if event_type != "gone" or self.timelines.knows(connection_id):
+            self.timelines.record(event)
+        self.bus.publish(event)
+
+    def spawn(self, coroutine: Any) -> asyncio.Task:
+        task = asyncio.create_task(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def call_integration(self, route_key: str, event: dict[str, Any]) -> IntegrationOutcome:
+        function_name = self.settings.routes[route_key]
+        started = time.perf_counter()
+        response: ProxyResponse | None = None
+        error: IntegrationError | None = None
+        try:
+            raw = await asyncio.wait_for(
+                self.run_blocking(self.integration.invoke, function_name, event),
+                self.settings.integration_timeout_seconds,
+            )
+            response = ProxyResponse.parse(raw)
+        except asyncio.TimeoutError:
+            error = IntegrationTimeoutError(f"{function_name} did not answer in {self.settings.integration_timeout_seconds} s")
+        except IntegrationError as exc:
+            error = exc
+        latency_ms = (time.perf_counter() - started) * 1000
+        metrics = self.metrics.route(route_key)
+        metrics.latencies_ms.append(latency_ms)
+        if error is not None:
+            metrics.execution_error += 1
+            logger.warning("integration %s for %s failed: %s", function_name, route_key, error.message)
+        elif response is not None and response.status_code >= 400:
+            metrics.integration_error += 1
+        return IntegrationOutcome(route_key, response, error, latency_ms)
+
+    # -- $connect -------------------------------------------------------
+    def new_connection(self, domain_name: str, source_ip: str, user_agent: str) -> Connection:
+        connection = Connection(
+            connection_id=events.new_id(),
+            stage=self.settings.stage,
+            api_id=self.settings.api_id,
+            domain_name=domain_name,
+            source_ip=source_ip,
+            user_agent=user_agent,
+        )
+        self.registry.add(connection)  # "connecting": the management API answers 410
+        return connection
+
+    async def connect(
+        self, connection: Connection, headers: list[tuple[str, str]], query: list[tuple[str, str]]
+    ) -> ConnectOutcome:
+        request_id = events.new_id()
+        outcome = await self._authorize_and_connect(connection, headers, query, request_id)
+        if not outcome.accepted:
+            self.registry.remove(connection.connection_id)
+            connection.state = CLOSED
+            self.record("refused", connection.connection_id, status=outcome.status, reason=outcome.message)
+            self.timelines.closed(connection.connection_id)
+        return outcome
+
+    async def _authorize_and_connect(
+        self, connection: Connection, headers: list[tuple[str, str]], query: list[tuple[str, str]], request_id: str
+    ) -> ConnectOutcome:
+        try:
+            connection.authorizer = await self.authorizer.authorize(connection, headers, query, request_id)
+        except UnauthorizedError as exc:
+            self.metrics.route("$connect").client_error += 1
+            return ConnectOutcome(False, 401, exc.message)
+        except InvalidTokenError as exc:
+            self.metrics.route("$connect").client_error += 1
+            return ConnectOutcome(False, 403, exc.message)
+        except (SecretUnavailableError, IntegrationError) as exc:
+            self.metrics.route("$connect").execution_error += 1
+            logger.error("cannot authorize connections: %s", exc.message)
+            return ConnectOutcome(False, 500, "Internal server error")
+        connection.user_id = connection.authorizer["userId"]
+        self.metrics.route("$connect").connect_count += 1
+        if "$connect" not in self.settings.routes:
+            return ConnectOutcome(True)
+        result = await self.call_integration("$connect", events.connect_event(connection, headers, query, request_id))
+        if result.error is not None:
+            return ConnectOutcome(False, 500, "Internal server error")
+        assert result.response is not None
+        if not result.response.ok:
+            return ConnectOutcome(False, result.response.status_code, result.response.body or "Forbidden")
+        subprotocol = next(
+            (value for key, value in result.response.headers.items() if key.lower() == "sec-websocket-protocol"), None
+        )
+        return ConnectOutcome(True, subprotocol=subprotocol)
+
+    # -- the open connection ---------------------------------------------
+    async def serve(self, connection: Connection) -> None:
+        """Receive until the socket closes, then run ``$disconnect``."""
+        assert connection.websocket is not None
+        connection.state = OPEN
+        self.metrics.connections_total += 1
+        self.record("connect", connection.connection_id, userId=connection.user_id, sourceIp=connection.source_ip)
+        code, reason = 1006, "Connection lost"
+        with log.bound(connection_id=connection.connection_id):
+            try:
+                while True:
+                    message = await connection.websocket.receive()
+                    if message["type"] == "websocket.disconnect":
+                        code = int(message.get("code") or 1005)
+                        reason = str(message.get("reason") or "")
+                        break
+                    data = message.get("text")
+                    if data is None:
+                        data = message.get("bytes") or b""
+                    connection.touch()
+                    await self._enqueue(connection, data)
+            finally:
+                if connection.closing is not None:
+                    code, reason = connection.closing
+                await self.finish(connection, code, reason)
+
+    async def _enqueue(self, connection: Connection, data: str | bytes) -> None:
+        if connection.inbox is None:
+            connection.inbox = asyncio.Queue(maxsize=INBOX_LIMIT)
+        await connection.inbox.put(data)
+        if connection.dispatcher is None or connection.dispatcher.done():
+            connection.dispatcher = asyncio.create_task(self._drain(connection))
+
+    async def _drain(self, connection: Connection) -> None:
+        """Dispatch queued messages one at a time: a connection's messages stay in order."""
+        with log.bound(connection_id=connection.connection_id):
+            while connection.inbox is not None and not connection.inbox.empty():
+                data = connection.inbox.get_nowait()
+                try:
+                    await self.handle_message(connection, data)
+                except Exception:  # a bug here must not stop the connection's later messages
+                    logger.exception("dispatching a message failed")
+
+    def select_route(self, data: str | bytes) -> str | None:
+        """``$request.body.action`` → a route key; no match or non-JSON → ``$default``."""
+        if isinstance(data, str):
+            try:
+                value: Any = json.loads(data)
+            except ValueError:
+                value = None
+            for part in self.settings.selection_path:
+                value = value.get(part) if isinstance(value, dict) else None
+            if isinstance(value, str) and value in self.settings.routes and not value.startswith("$"):
+                return value
+        return "$default" if "$default" in self.settings.routes else None
+
+    async def handle_message(self, connection: Connection, data: str | bytes) -> None:
+        request_id = events.new_id()
+        size = len(data.encode() if isinstance(data, str) else data)
+        route_key = self.select_route(data)
+        if route_key is None:
+            self.metrics.route("$default").client_error += 1
+            self.record("message", connection.connection_id, route=None, requestId=request_id, bytes=size, result="Forbidden")
+            await self._send_error(connection, "Forbidden", request_id)
+            return
+        self.metrics.route(route_key).message_count += 1
+        result = await self.call_integration(route_key, events.message_event(connection, route_key, data, request_id))
+        status = None if result.response is None else result.response.status_code
+        self.record(
+            "message",
+            connection.connection_id,
+            route=route_key,
+            requestId=request_id,
+            bytes=size,
+            binary=isinstance(data, bytes),
+            latencyMs=round(result.latency_ms, 3),
+            statusCode=status,
+            result="ExecutionError" if result.error else ("IntegrationError" if status and status >= 400 else "OK"),
+        )
+        if result.error is not None:
+            message = "Endpoint request timed out" if isinstance(result.error, IntegrationTimeoutError) else "Internal server error"
+            await self._send_error(connection, message, request_id)
+        elif route_key in self.settings.route_responses and result.response and result.response.body is not None:
+            await connection.send(result.response.body)
+
+    async def _send_error(self, connection: Connection, message: str, request_id: str) -> None:
+        await connection.send(
+            json.dumps({"message": message, "connectionId": connection.connection_id, "requestId": request_id})
+        )
+
+    async def finish(self, connection: Connection, code: int, reason: str) -> None:
+        self.registry.remove(connection.connection_id)
+        connection.state = CLOSED
+        if connection.dispatcher is not None and not connection.dispatcher.done():
+            await connection.dispatcher
+        detail: dict[str, Any] = {"code": code, "reason": reason}
+        if "$disconnect" in self.settings.routes:
+            event = events.disconnect_event(connection, code, reason, events.new_id())
+            result = await self.call_integration("$disconnect", event)
+            detail["latencyMs"] = round(result.latency_ms, 3)
+            detail["result"] = "ExecutionError" if result.error else "OK"
+        self.record("disconnect", connection.connection_id, **detail)
+        self.timelines.closed(connection.connection_id)
+        connection.websocket = None
+
+    # -- server-side limits ----------------------------------------------
+    async def sweep_forever(self) -> None:
+        """Close connections past the idle timeout or the maximum duration (1001 Going away)."""
+        settings = self.settings
+        interval = max(0.05, min(1.0, settings.idle_timeout_seconds / 4, settings.max_connection_seconds / 4))
+        while True:
+            await asyncio.sleep(interval)
+            now = time.monotonic()
+            for connection in self.registry:
+                if not connection.is_open:
+                    continue
+                if now - connection.opened_monotonic >= settings.max_connection_seconds:
+                    self.spawn(connection.close(GOING_AWAY, "Going away: maximum connection duration reached"))
+                elif now - connection.last_active_monotonic >= settings.idle_timeout_seconds:
+                    self.spawn(connection.close(GOING_AWAY, "Going away: idle timeout"))
+
+    # -- views for the JSON API and the dashboard ------------------------
+    def connections_json(self) -> list[dict[str, Any]]:
+        return [connection.summary() for connection in self.registry.open_connections()]
+
+    def metrics_json(self) -> dict[str, Any]:
+        return self.metrics.to_json(len(self.registry.open_connections()))
+
+    def timeline_json(self, connection_id: str) -> list[dict[str, Any]] | None:
+        timeline = self.timelines.get(connection_id)
+        return None if timeline is None else [event.to_json() for event in timeline]

@@ -1,0 +1,1 @@
+"""HTTP and WebSocket routes: thin adapters over :mod:`causal_gateway.gateway`."""

@@ -1,0 +1,88 @@
+"""JSON endpoints: tokens, connections, timelines, metrics, health."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from causal_gateway import auth
+from causal_gateway.errors import InvalidUserIdError, SecretUnavailableError
+from causal_gateway.gateway import Gateway
+from causal_gateway.health import HealthProbe
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter()
+
+
+def _gateway(request: Request) -> Gateway:
+    return request.app.state.gateway
+
+
+@router.post("/auth/token")
+async def issue_token(request: Request) -> JSONResponse:
+    """``{"userId"}`` → ``{"token", "expiresAt", "userId", "websocketUrl"}`` (local development)."""
+    gateway = _gateway(request)
+    try:
+        payload: Any = await request.json()
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        return JSONResponse({"message": 'the body must be JSON {"userId": "…"}'}, status_code=400)
+    try:
+        user_id = auth.validate_user_id(payload.get("userId"))
+        key = await gateway.run_blocking(gateway.secrets.signing_key)
+    except InvalidUserIdError as exc:
+        return JSONResponse({"message": exc.message}, status_code=400)
+    except SecretUnavailableError as exc:
+        logger.error("cannot issue tokens: %s", exc.message)
+        return JSONResponse({"message": "the token signing key is not available; is the stack deployed?"}, status_code=503)
+    ttl = gateway.settings.token_ttl_seconds
+    now = int(time.time())
+    token = auth.issue_token(key, user_id, ttl, now=now)
+    host = request.headers.get("host", f"{gateway.settings.host}:{gateway.settings.port}")
+    return JSONResponse(
+        {
+            "token": token,
+            "expiresAt": now + ttl,
+            "userId": user_id,
+            "websocketUrl": f"ws://{host}/{gateway.settings.stage}?token={token}",
+        }
+    )
+
+
+@router.get("/api/connections")
+async def list_connections(request: Request) -> list[dict[str, Any]]:
+    return _gateway(request).connections_json()
+
+
+@router.get("/api/connections/{connection_id:path}/timeline")
+async def connection_timeline(request: Request, connection_id: str) -> JSONResponse:
+    timeline = _gateway(request).timeline_json(connection_id)
+    if timeline is None:
+        return JSONResponse({"message": f"no connection {connection_id!r} (open or recently closed)"}, status_code=404)
+    return JSONResponse({"connectionId": connection_id, "events": timeline})
+
+
+@router.get("/api/metrics")
+async def metrics(request: Request) -> dict[str, Any]:
+    return _gateway(request).metrics_json()
+
+
+@router.get("/health")
+async def health(request: Request) -> JSONResponse:
+    gateway = _gateway(request)
+    probe: HealthProbe = request.app.state.health_probe
+    report = await gateway.run_blocking(probe.check)
+    report.update(
+        {
+            "stage": gateway.settings.stage,
+            "authMode": gateway.settings.auth_mode,
+            "connections": len(gateway.registry.open_connections()),
+        }
+    )
+    return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)

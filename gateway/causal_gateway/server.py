@@ -1,0 +1,99 @@
+"""Running the gateway under uvicorn: in the foreground, or in a thread (tests, benchmarks)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+import time
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+
+from causal_gateway.protocol import protocol_class
+from causal_gateway.settings import GatewaySettings
+
+_TOKEN_IN_URL = re.compile(r"(token=)[^&\s\"]+")
+
+
+class RedactTokens(logging.Filter):
+    """uvicorn logs request URLs; ``?token=`` is a credential and never reaches a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(
+                _TOKEN_IN_URL.sub(r"\1***", arg) if isinstance(arg, str) else arg for arg in record.args
+            )
+        if isinstance(record.msg, str):
+            record.msg = _TOKEN_IN_URL.sub(r"\1***", record.msg)
+        return True
+
+
+def install_log_redaction() -> None:
+    for name in ("uvicorn.error", "uvicorn.access"):
+        target = logging.getLogger(name)
+        if not any(isinstance(existing, RedactTokens) for existing in target.filters):
+            target.addFilter(RedactTokens())
+
+
+def uvicorn_config(app: FastAPI, settings: GatewaySettings, **overrides: Any) -> uvicorn.Config:
+    install_log_redaction()
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        # uvicorn's sans-I/O websockets protocol (what ws="auto" picks), plus the frame limit.
+        "ws": protocol_class(settings.frame_limit_bytes),
+        "ws_max_size": settings.message_limit_bytes,
+        "ws_per_message_deflate": False,
+        "lifespan": "on",
+        "log_config": None,
+        "timeout_graceful_shutdown": 5,
+    }
+    options.update(overrides)
+    return uvicorn.Config(app, **options)
+
+
+def run(app: FastAPI, settings: GatewaySettings) -> None:
+    uvicorn.Server(uvicorn_config(app, settings)).run()
+
+
+class BackgroundServer:
+    """uvicorn in a daemon thread; ``with BackgroundServer(app, settings) as server: server.url``."""
+
+    def __init__(self, app: FastAPI, settings: GatewaySettings, **overrides: Any) -> None:
+        overrides.setdefault("access_log", False)
+        self._server = uvicorn.Server(uvicorn_config(app, settings, **overrides))
+        self._settings = settings
+        self._thread = threading.Thread(target=self._serve, name="gateway-server", daemon=True)
+
+    def _serve(self) -> None:
+        asyncio.run(self._server.serve())
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._settings.host}:{self._settings.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{self._settings.host}:{self._settings.port}/{self._settings.stage}"
+
+    def start(self, timeout: float = 10.0) -> BackgroundServer:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the gateway did not start on {self.url}")
+            time.sleep(0.02)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout)
+
+    def __enter__(self) -> BackgroundServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

@@ -1,0 +1,96 @@
+"""The gateway's configuration: one pydantic-settings class, read from the environment."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from causal_common.names import ResourceNames
+from causal_common.settings import AwsSettings
+
+# AWS API Gateway quotas for WebSocket APIs.
+AWS_FRAME_LIMIT = 32 * 1024
+AWS_MESSAGE_LIMIT = 128 * 1024
+AWS_IDLE_TIMEOUT_SECONDS = 600.0
+AWS_MAX_CONNECTION_SECONDS = 7200.0
+AWS_INTEGRATION_TIMEOUT_SECONDS = 29.0
+
+_SELECTION_EXPRESSION = re.compile(r"^\$request\.body\.[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
+
+
+class GatewaySettings(AwsSettings):
+    """Everything ``python -m causal_gateway`` reads; every value has an env variable."""
+
+    host: str = Field(default="127.0.0.1", validation_alias="GATEWAY_HOST")
+    port: int = Field(default=8080, ge=0, le=65535, validation_alias="GATEWAY_PORT")
+    stage: str = Field(default="dev", pattern=r"^[A-Za-z0-9_-]{1,128}$", validation_alias="GATEWAY_STAGE")
+    api_id: str = Field(default="causalws01", pattern=r"^[a-z0-9]{1,32}$", validation_alias="GATEWAY_API_ID")
+
+    # Route key -> Lambda function name (JSON in the environment). Empty means
+    # $connect, $disconnect and $default all go to <prefix>websocket-handler.
+    routes: dict[str, str] = Field(default_factory=dict, validation_alias="GATEWAY_ROUTES")
+    # Routes whose integration response body is sent back to the client
+    # (API Gateway "route responses", i.e. two-way routes).
+    route_responses: list[str] = Field(default_factory=list, validation_alias="GATEWAY_ROUTE_RESPONSES")
+    route_selection_expression: str = Field(
+        default="$request.body.action", validation_alias="GATEWAY_ROUTE_SELECTION_EXPRESSION"
+    )
+
+    idle_timeout_seconds: float = Field(default=AWS_IDLE_TIMEOUT_SECONDS, gt=0, validation_alias="GATEWAY_IDLE_TIMEOUT")
+    max_connection_seconds: float = Field(
+        default=AWS_MAX_CONNECTION_SECONDS, gt=0, validation_alias="GATEWAY_MAX_CONNECTION_DURATION"
+    )
+    frame_limit_bytes: int = Field(default=AWS_FRAME_LIMIT, gt=0, validation_alias="GATEWAY_FRAME_LIMIT")
+    message_limit_bytes: int = Field(default=AWS_MESSAGE_LIMIT, gt=0, validation_alias="GATEWAY_MESSAGE_LIMIT")
+    integration_timeout_seconds: float = Field(
+        default=AWS_INTEGRATION_TIMEOUT_SECONDS, gt=0, validation_alias="GATEWAY_INTEGRATION_TIMEOUT"
+    )
+    integration_workers: int = Field(default=32, ge=1, le=512, validation_alias="GATEWAY_INTEGRATION_WORKERS")
+
+    # "token": HMAC tokens signed with the key in Secrets Manager.
+    # "lambda": a Lambda REQUEST authorizer (authorizer_function) decides.
+    # "none": no auth (the user id is then "anonymous").
+    auth_mode: Literal["token", "lambda", "none"] = Field(default="token", validation_alias="GATEWAY_AUTH_MODE")
+    authorizer_function: str | None = Field(default=None, validation_alias="GATEWAY_AUTHORIZER_FUNCTION")
+    token_ttl_seconds: int = Field(default=86400, gt=0, validation_alias="GATEWAY_TOKEN_TTL")
+
+    # Management API (/@connections) SigV4 credentials come from the
+    # management-api-credentials secret. When that secret does not exist the
+    # gateway falls back to its own AWS credentials only if this is true.
+    management_credentials_fallback: bool = Field(
+        default=True, validation_alias="GATEWAY_MANAGEMENT_CREDENTIALS_FALLBACK"
+    )
+    signature_max_skew_seconds: int = Field(default=900, gt=0, validation_alias="GATEWAY_SIGNATURE_MAX_SKEW")
+    # How long a fetched secret is trusted before it is read again.
+    secret_cache_seconds: float = Field(default=60.0, ge=0, validation_alias="GATEWAY_SECRET_CACHE_SECONDS")
+
+    timeline_length: int = Field(default=500, gt=0, validation_alias="GATEWAY_TIMELINE_LENGTH")
+    closed_connections_kept: int = Field(default=200, ge=0, validation_alias="GATEWAY_CLOSED_CONNECTIONS_KEPT")
+    log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+
+    @model_validator(mode="after")
+    def _check(self) -> GatewaySettings:
+        if not self.routes:
+            handler = self.names.function("websocket-handler")
+            self.routes = {"$connect": handler, "$disconnect": handler, "$default": handler}
+        if not _SELECTION_EXPRESSION.match(self.route_selection_expression):
+            raise ValueError(
+                f"route selection expression {self.route_selection_expression!r} is not supported; "
+                "use $request.body.<field>[.<field>…]"
+            )
+        if self.frame_limit_bytes > self.message_limit_bytes:
+            raise ValueError("frame limit must not exceed the message limit")
+        if self.auth_mode == "lambda" and not self.authorizer_function:
+            raise ValueError("GATEWAY_AUTH_MODE=lambda needs GATEWAY_AUTHORIZER_FUNCTION (a Lambda function name)")
+        return self
+
+    @property
+    def names(self) -> ResourceNames:
+        return ResourceNames(prefix=self.resource_prefix, region=self.region)
+
+    @property
+    def selection_path(self) -> tuple[str, ...]:
+        """``$request.body.action`` -> ``("action",)``."""
+        return tuple(self.route_selection_expression.removeprefix("$request.body.").split("."))
