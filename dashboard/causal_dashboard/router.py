@@ -1,0 +1,263 @@
+"""``build_router``: the dashboard and chat pages and their JSON API, mounted by the gateway."""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+
+from causal_common.errors import CausalStackError, InvalidInputError, NotFoundError
+from causal_common.settings import AwsSettings
+from causal_dashboard import datasets, executions, functions, health, resources, store
+from causal_dashboard.clients import AwsClients
+from causal_dashboard.gateway_view import GatewayView
+from causal_dashboard.live import LiveHub, Section, sse
+from causal_dashboard.settings import DashboardSettings
+from causal_dashboard.uploads import store_upload
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+PAGES = {"/": "index.html", "/dashboard": "dashboard.html", "/chat": "chat.html"}
+T = TypeVar("T")
+
+
+def _call(action: Callable[[], T]) -> T:
+    """Run one API action; errors become HTTP statuses here, at the edge."""
+    try:
+        return action()
+    except NotFoundError as exc:
+        raise HTTPException(404, detail=exc.message) from exc
+    except InvalidInputError as exc:
+        raise HTTPException(400, detail=exc.message) from exc
+    except CausalStackError as exc:
+        raise HTTPException(500, detail=f"{exc.code}: {exc.message}") from exc
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        logger.warning("AWS call failed: %s %s", error.get("Code"), error.get("Message"))
+        raise HTTPException(502, detail=f"AWS: {error.get('Code')}: {error.get('Message')}") from exc
+    except BotoCoreError as exc:
+        logger.warning("AWS endpoint unreachable: %s", exc)
+        raise HTTPException(503, detail=f"AWS endpoint unreachable: {exc}") from exc
+
+
+def build_router(
+    settings: AwsSettings | None,
+    gateway: Any | None = None,
+    *,
+    clients: AwsClients | None = None,
+) -> APIRouter:
+    """The dashboard's routes. ``gateway`` (optional) gives live connections, metrics and events.
+
+    ``clients`` replaces the boto3 clients (tests use it to fake a Failed function).
+    """
+    config = DashboardSettings.from_settings(settings)
+    aws = clients or AwsClients(config)
+    view = GatewayView(gateway) if gateway is not None else None
+    scans = store.TableScanCache(ttl=min(1.0, config.poll_interval_seconds))
+    hub = LiveHub(_sections(config, aws, scans, view), view)
+    router = APIRouter()
+    router.hub = hub  # type: ignore[attr-defined]  # for tests and benches
+
+    def page(name: str) -> Callable[[], FileResponse]:
+        def serve() -> FileResponse:
+            return FileResponse(STATIC / name, media_type="text/html", headers={"Cache-Control": "no-cache"})
+
+        return serve
+
+    for path, name in PAGES.items():
+        router.add_api_route(path, page(name), methods=["GET"], include_in_schema=False)
+
+    @router.get("/static/{path:path}", include_in_schema=False)
+    def static(path: str) -> FileResponse:
+        target = (STATIC / path).resolve()
+        if STATIC.resolve() not in target.parents or not target.is_file():
+            raise HTTPException(404, detail="no such file")
+        return FileResponse(target, headers={"Cache-Control": "no-cache"})
+
+    @router.get("/api/ping")
+    def ping() -> dict[str, bool]:
+        return {"ok": True}
+
+    @router.get("/api/config")
+    def page_config() -> dict[str, Any]:
+        return {
+            "stage": config.stage,
+            "region": config.region,
+            "prefix": config.resource_prefix,
+            "target": config.target,
+            "awsEndpoint": config.endpoint_url,
+            "liveConnections": view is not None,
+            "pollIntervalSeconds": config.poll_interval_seconds,
+        }
+
+    @router.get("/api/health")
+    def services() -> dict[str, Any]:
+        return {"services": health.services(config, aws, view)}
+
+    @router.get("/api/resources")
+    def all_resources() -> dict[str, Any]:
+        return _call(lambda: resources.all_resources(aws))
+
+    @router.get("/api/functions")
+    def list_functions(logs: bool = True) -> dict[str, Any]:
+        rows = _call(lambda: functions.functions_with_logs(aws) if logs else functions.list_functions(aws))
+        return {"functions": rows}
+
+    @router.get("/api/functions/{name}/logs")
+    def function_logs(name: str) -> dict[str, Any]:
+        full = name if name.startswith(aws.names.prefix) else aws.names.function(name)
+        return _call(lambda: functions.function_logs(aws, full))
+
+    @router.get("/api/executions")
+    def list_executions(limit: int = Query(50, ge=1, le=1000)) -> dict[str, Any]:
+        return _call(lambda: executions.list_executions(aws, limit=limit))
+
+    @router.get("/api/executions/{name}")
+    def execution(name: str) -> dict[str, Any]:
+        return _call(lambda: executions.describe(aws, name))
+
+    @router.get("/api/sessions")
+    def list_sessions(
+        limit: int = Query(50, ge=1, le=500),
+        offset: int = Query(0, ge=0),
+        userId: str | None = None,  # noqa: N803 - the API speaks camelCase
+        status: str | None = None,
+    ) -> dict[str, Any]:
+        return _call(lambda: store.list_sessions(aws, scans, limit=limit, offset=offset, user_id=userId, status=status))
+
+    @router.get("/api/sessions/{session_id}")
+    def session(session_id: str) -> dict[str, Any]:
+        return _call(lambda: store.session_detail(aws, session_id))
+
+    @router.get("/api/jobs")
+    def list_jobs(
+        limit: int = Query(50, ge=1, le=500),
+        offset: int = Query(0, ge=0),
+        sessionId: str | None = None,  # noqa: N803
+    ) -> dict[str, Any]:
+        return _call(lambda: store.list_jobs(aws, scans, limit=limit, offset=offset, session_id=sessionId))
+
+    @router.get("/api/artifacts")
+    def list_artifacts(prefix: str = "jobs/", limit: int = Query(24, ge=1, le=200)) -> dict[str, Any]:
+        return {"artifacts": _call(lambda: recent_artifacts(aws, prefix, limit))}
+
+    @router.get("/api/datasets")
+    def list_datasets() -> dict[str, Any]:
+        return {"datasets": _call(lambda: datasets.list_datasets(aws))}
+
+    @router.post("/api/datasets", status_code=201)
+    def upload_dataset(
+        file: UploadFile | None = File(None),
+        datasetId: str | None = Form(None),  # noqa: N803
+        title: str | None = Form(None),
+        description: str | None = Form(None),
+    ) -> JSONResponse:
+        data = file.file.read(config.max_upload_bytes + 1) if file is not None else b""
+        manifest = _call(
+            lambda: store_upload(
+                aws,
+                filename=file.filename if file is not None else None,
+                content_type=file.content_type if file is not None else None,
+                data=data,
+                dataset_id=datasetId,
+                title=title,
+                description=description,
+                max_bytes=config.max_upload_bytes,
+            )
+        )
+        return JSONResponse(manifest, status_code=201)
+
+    @router.get("/artifacts/{key:path}")
+    def artifact(key: str) -> StreamingResponse:
+        def fetch() -> dict[str, Any]:
+            try:
+                return aws.s3.get_object(Bucket=aws.names.artifacts_bucket, Key=key)
+            except ClientError as exc:
+                if exc.response["Error"].get("Code") in {"NoSuchKey", "404", "NoSuchBucket"}:
+                    raise NotFoundError(f"no artefact {key!r}") from exc
+                raise
+
+        found = _call(fetch)
+        media_type = found.get("ContentType")
+        if not media_type or media_type in {"binary/octet-stream", "application/octet-stream"}:
+            media_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
+        headers = {"Cache-Control": "max-age=60"}
+        if "ContentLength" in found:
+            headers["Content-Length"] = str(found["ContentLength"])
+        return StreamingResponse(found["Body"].iter_chunks(65536), media_type=media_type, headers=headers)
+
+    @router.get("/api/events")
+    async def events(request: Request) -> StreamingResponse:
+        async def body():
+            yield b"retry: 1000\n\n"
+            async for name, data in hub.stream():
+                if await request.is_disconnected():
+                    break
+                yield sse(name, data)
+
+        return StreamingResponse(
+            body(),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+    return router
+
+
+def recent_artifacts(aws: AwsClients, prefix: str, limit: int) -> list[dict[str, Any]]:
+    """The newest objects under ``prefix`` in the artifacts bucket, with their URLs."""
+    found: list[dict[str, Any]] = []
+    paginator = aws.s3.get_paginator("list_objects_v2")
+    try:
+        for page in paginator.paginate(Bucket=aws.names.artifacts_bucket, Prefix=prefix, PaginationConfig={"MaxItems": 5000}):
+            found.extend(page.get("Contents", []))
+    except aws.s3.exceptions.NoSuchBucket:
+        return []
+    found.sort(key=lambda obj: obj["LastModified"], reverse=True)
+    return [
+        {
+            "key": obj["Key"],
+            "url": f"/artifacts/{obj['Key']}",
+            "size": obj.get("Size"),
+            "lastModified": executions.epoch_ms(obj["LastModified"]),
+            "image": obj["Key"].lower().endswith((".png", ".jpg", ".jpeg", ".svg", ".gif")),
+        }
+        for obj in found[:limit]
+    ]
+
+
+def _keyed(rows: list[dict[str, Any]], key: str) -> dict[str, Any]:
+    return {str(row[key]): row for row in rows if row.get(key) is not None}
+
+
+def _sections(
+    config: DashboardSettings, aws: AwsClients, scans: store.TableScanCache, view: GatewayView | None
+) -> list[Section]:
+    tick = config.poll_interval_seconds
+    sections = [
+        Section("functions", lambda: _keyed(functions.list_functions(aws), "name"), tick),
+        Section(
+            "functionLogs",
+            lambda: {row["name"]: row.get("logs") for row in functions.functions_with_logs(aws) if "logs" in row},
+            config.log_poll_interval_seconds,
+        ),
+        Section("executions", lambda: _keyed(executions.list_executions(aws)["executions"], "name"), tick),
+        Section("sessions", lambda: _keyed(store.list_sessions(aws, scans, limit=50)["items"], "sessionId"), tick),
+        Section("sessionCount", lambda: {"total": store.list_sessions(aws, scans, limit=1)["total"]}, tick),
+        Section("jobs", lambda: _keyed(store.list_jobs(aws, scans, limit=50)["items"], "jobId"), tick),
+        Section("artifacts", lambda: _keyed(recent_artifacts(aws, "jobs/", 24), "key"), max(tick, 2.0)),
+        Section("services", lambda: _keyed(health.services(config, aws, view), "name"), max(tick, 5.0)),
+    ]
+    if view is not None:
+        sections.append(
+            Section("connections", lambda: _keyed(view.connections() or [], "connectionId"), tick, threaded=False)
+        )
+        sections.append(Section("metrics", lambda: {"gateway": view.metrics() or {}}, tick, threaded=False))
+    return sections

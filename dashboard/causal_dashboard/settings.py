@@ -1,0 +1,35 @@
+"""Settings of the dashboard (read from the environment like every deployable)."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+
+from causal_common.settings import AwsSettings
+
+
+class DashboardSettings(AwsSettings):
+    """Where the dashboard looks. The AWS endpoints come from :class:`AwsSettings`."""
+
+    # The WebSocket API stage the chat page connects to: ws://<host>/<stage>.
+    stage: str = Field(default="dev", validation_alias=AliasChoices("GATEWAY_STAGE", "STAGE"))
+    # How often the live stream polls AWS for changes.
+    poll_interval_seconds: float = Field(default=1.0, gt=0, validation_alias="DASHBOARD_POLL_SECONDS")
+    # Seconds between log polls (the heaviest part of a poll).
+    log_poll_interval_seconds: float = Field(default=3.0, gt=0, validation_alias="DASHBOARD_LOG_POLL_SECONDS")
+    # Shown as a service when the socket exists (compose target).
+    docker_socket: str = Field(default="/var/run/docker.sock", validation_alias="DOCKER_SOCKET")
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0, validation_alias="DASHBOARD_MAX_UPLOAD_BYTES")
+    # Target name shown in the header (embedded, compose, aws).
+    target: str = Field(default="embedded", validation_alias="STACK_TARGET")
+
+    @classmethod
+    def from_settings(cls, settings: AwsSettings | None) -> DashboardSettings:
+        """Accept the gateway's own settings object (or none) and read the rest from the environment."""
+        if isinstance(settings, DashboardSettings):
+            return settings
+        if settings is None:
+            return cls()
+        known = {name: getattr(settings, name) for name in AwsSettings.model_fields}
+        if isinstance(getattr(settings, "stage", None), str):
+            known["stage"] = settings.stage
+        return cls(**known)

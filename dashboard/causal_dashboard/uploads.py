@@ -1,0 +1,45 @@
+"""Storing an uploaded CSV as a dataset, through the tasks package's ``upload_csv``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from causal_common.errors import ConfigurationError
+from causal_dashboard.clients import AwsClients
+from causal_dashboard.datasets import check_upload, dataset_id_for
+
+logger = logging.getLogger(__name__)
+
+
+def store_upload(
+    aws: AwsClients,
+    *,
+    filename: str | None,
+    content_type: str | None,
+    data: bytes,
+    dataset_id: str | None,
+    title: str | None,
+    description: str | None,
+    max_bytes: int,
+) -> dict[str, Any]:
+    """Validate, then store; return the new manifest as JSON. Bad input raises InvalidInputError."""
+    check_upload(filename, content_type, data, max_bytes)
+    dataset_id = dataset_id_for(filename, dataset_id)
+    try:
+        from causal_tasks.datasets import upload_csv  # pandas lives there, loaded on first upload
+    except ImportError as exc:
+        raise ConfigurationError("dataset upload is unavailable: causal_tasks.datasets is not installed") from exc
+    manifest = upload_csv(
+        aws.s3,
+        aws.names,
+        data,
+        dataset_id,
+        title=title or dataset_id,
+        description=description or f"Uploaded from {filename}",
+        max_bytes=max_bytes,
+    )
+    logger.info("dataset %s uploaded (%s bytes)", dataset_id, len(data))
+    if hasattr(manifest, "model_dump"):
+        return manifest.model_dump(mode="json")
+    return dict(manifest)
