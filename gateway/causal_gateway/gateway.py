@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
 from causal_common import log
 from causal_gateway import events
 from causal_gateway.authorizers import Authorizer, LambdaRequestAuthorizer, NoAuthorizer, TokenAuthorizer
@@ -179,10 +181,18 @@ class Gateway:
         return ConnectOutcome(True, subprotocol=subprotocol)
 
     # -- the open connection ---------------------------------------------
-    async def serve(self, connection: Connection) -> None:
-        """Receive until the socket closes, then run ``$disconnect``."""
-        assert connection.websocket is not None
+    async def serve(self, connection: Connection, websocket: WebSocket, subprotocol: str | None = None) -> None:
+        """Complete the handshake, receive until the socket closes, then run ``$disconnect``."""
+        connection.websocket = websocket
+        # Open before the 101 is written (no await in between), so a push
+        # racing the client's first message is never refused.
         connection.state = OPEN
+        try:
+            await websocket.accept(subprotocol=subprotocol)
+        except WebSocketDisconnect:
+            logger.info("client left during $connect", extra={"connection_id": connection.connection_id})
+            await self.finish(connection, 1006, "Connection lost during $connect")
+            return
         self.metrics.connections_total += 1
         self.record("connect", connection.connection_id, userId=connection.user_id, sourceIp=connection.source_ip)
         code, reason = 1006, "Connection lost"

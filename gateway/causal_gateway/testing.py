@@ -7,10 +7,15 @@ bodies (send them back with ``GATEWAY_ROUTE_RESPONSES``).
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
+
+import boto3
 
 from causal_gateway.integration import CallableIntegration
 from causal_gateway.settings import GatewaySettings
@@ -81,3 +86,57 @@ def create_gateway_secrets(secretsmanager: Any, settings: GatewaySettings, signi
         SecretString='{"accessKeyId": "test", "secretAccessKey": "test"}',
     )
     return key
+
+
+@contextlib.contextmanager
+def running_gateway(
+    aws_endpoint: str, handler: RecordingHandler | None = None, *, create_secrets: bool = True, **overrides: Any
+) -> Iterator[GatewayUnderTest]:
+    """A gateway on a free loopback port against ``aws_endpoint`` (moto), with in-process integrations.
+
+    Resource names get a unique prefix, so several gateways can share one moto server.
+    """
+    from causal_gateway.app import create_app
+    from causal_gateway.server import BackgroundServer
+
+    handler = handler or RecordingHandler()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    options: dict[str, Any] = {
+        "port": port,
+        "host": "127.0.0.1",
+        "resource_prefix": f"gw{secrets.token_hex(4)}-",
+        "endpoint_url": aws_endpoint,
+        "secret_cache_seconds": 0.0,
+    }
+    options.update(overrides)
+    settings = GatewaySettings(**options)
+    secretsmanager = boto3.client("secretsmanager", endpoint_url=aws_endpoint, region_name=settings.region)
+    signing_key = create_gateway_secrets(secretsmanager, settings) if create_secrets else ""
+    app = create_app(settings, integration=handler.integration(), secretsmanager=secretsmanager)
+    with BackgroundServer(app, settings) as server:
+        yield GatewayUnderTest(settings, handler, app.state.gateway, server.url, server.ws_url, signing_key)
+
+
+@dataclass
+class GatewayUnderTest:
+    settings: GatewaySettings
+    handler: RecordingHandler
+    gateway: Any  # causal_gateway.gateway.Gateway
+    url: str
+    ws_url: str
+    signing_key: str
+
+    def token(self, user_id: str = "alice") -> str:
+        from causal_gateway.auth import issue_token
+
+        return issue_token(self.signing_key, user_id)
+
+    def connect_url(self, user_id: str = "alice") -> str:
+        return f"{self.ws_url}?token={self.token(user_id)}"
+
+    def management(self, **client_options: Any) -> Any:
+        """boto3's ``apigatewaymanagementapi`` client for this gateway's stage."""
+        client_options.setdefault("region_name", self.settings.region)
+        return boto3.client("apigatewaymanagementapi", endpoint_url=f"{self.url}/{self.settings.stage}", **client_options)

@@ -7,7 +7,6 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, WebSocket
 from fastapi.responses import JSONResponse
-from starlette.websockets import WebSocketDisconnect
 
 from causal_gateway.gateway import Gateway
 
@@ -32,15 +31,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
             message["reason"] = outcome.message
         await websocket.send_denial_response(JSONResponse(message, status_code=outcome.status))
         return
-    connection.websocket = websocket
-    try:
-        await websocket.accept(subprotocol=outcome.subprotocol)
-    except WebSocketDisconnect:
-        logger.info("client left during $connect", extra={"connection_id": connection.connection_id})
-        await gateway.finish(connection, 1006, "Connection lost during $connect")
-        return
-    await gateway.serve(connection)
-
+    await gateway.serve(connection, websocket, outcome.subprotocol)
 
 def build_router(stage: str) -> APIRouter:
     router = APIRouter()
