@@ -11,6 +11,7 @@ import io
 import json
 import logging
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -98,13 +99,16 @@ def _synthetic_linear() -> tuple[Any, DatasetManifest]:
     from dowhy import datasets as dowhy_datasets
 
     np.random.seed(SYNTHETIC_SEED)
-    generated = dowhy_datasets.linear_dataset(
-        beta=SYNTHETIC_BETA,
-        num_common_causes=5,
-        num_instruments=1,
-        num_samples=SYNTHETIC_ROWS,
-        treatment_is_binary=True,
-    )
+    with warnings.catch_warnings():
+        # DoWhy's generator trips numpy's ndim>0 scalar deprecation once per row.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        generated = dowhy_datasets.linear_dataset(
+            beta=SYNTHETIC_BETA,
+            num_common_causes=5,
+            num_instruments=1,
+            num_samples=SYNTHETIC_ROWS,
+            treatment_is_binary=True,
+        )
     frame = generated["df"].copy()
     frame["v0"] = frame["v0"].astype(int)
     for name in generated["instrument_names"]:
