@@ -1,0 +1,16 @@
+"""append-tool-output: add a tool's compacted outcome to the conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from causal_common import log
+from causal_common.agent import runtime
+from causal_common.agent.state import AgentState
+from causal_common.agent.tools_steps import append_tool_output
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    state = AgentState.model_validate(event)
+    with log.bound(session_id=state.session_id):
+        return append_tool_output(state, runtime.clients()).dump()

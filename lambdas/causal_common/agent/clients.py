@@ -1,0 +1,48 @@
+"""The boto3 clients a step needs, built on first use from settings."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from causal_common import aws
+from causal_common.agent.settings import AgentSettings
+from causal_common.outbox import Outbox
+
+
+class AgentClients:
+    """Lazily built clients; tests pass fakes by setting the attributes."""
+
+    def __init__(self, settings: AgentSettings) -> None:
+        self.settings = settings
+        self.names = settings.names
+
+    @cached_property
+    def dynamodb(self) -> Any:
+        return aws.client("dynamodb", self.settings)
+
+    @cached_property
+    def s3(self) -> Any:
+        return aws.client("s3", self.settings)
+
+    @cached_property
+    def stepfunctions(self) -> Any:
+        return aws.client("stepfunctions", self.settings)
+
+    @cached_property
+    def ecs(self) -> Any:
+        return aws.client("ecs", self.settings)
+
+    @cached_property
+    def secrets(self) -> Any:
+        return aws.client("secretsmanager", self.settings)
+
+    @cached_property
+    def management(self) -> Any:
+        return aws.client(
+            "apigatewaymanagementapi", self.settings, endpoint_url=self.settings.websocket_callback_url
+        )
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        return Outbox(self.dynamodb, self.management, self.names)

@@ -1,0 +1,108 @@
+"""SendPrompt and the three ends of an execution: HandleFinish, HandleError, HandleTimeout."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from typing import Any
+
+from causal_common import datasets
+from causal_common.agent import answer
+from causal_common.agent.clients import AgentClients
+from causal_common.agent.conversation import assistant_text, compact_conversation, exchanges, last_question_index
+from causal_common.agent.planner import question_text
+from causal_common.agent.sessions import SessionRepository
+from causal_common.agent.state import AgentState, FailureEvent, SendPromptEvent
+from causal_common.errors import NotFoundError, ToolError
+from causal_common.models.frames import answer_frame, error_frame, prompt_frame
+
+logger = logging.getLogger(__name__)
+
+_SESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+# Errors we raise on purpose carry a message meant for the user; anything else is summarised.
+_USER_FACING = {"InvalidInputError", "NotFoundError", "ForbiddenError", "ConfigurationError", "LlmError", "ToolError"}
+
+
+def send_prompt(event: SendPromptEvent, clients: AgentClients) -> dict[str, Any]:
+    state = event.state
+    decision = state.decision
+    if decision is None or decision.tool_call is None or not decision.question:
+        raise ToolError("SendPrompt reached without a question")
+    sessions = SessionRepository(clients.dynamodb, clients.names)
+    sessions.set_status(state.session_id, "awaiting_reply", promptToken=event.task_token,
+                        promptCallId=decision.tool_call.call_id)
+    clients.outbox.send(state.session_id, prompt_frame(decision.question))
+    return {"waiting": True}
+
+
+def handle_finish(state: AgentState, clients: AgentClients) -> dict[str, Any]:
+    sessions = SessionRepository(clients.dynamodb, clients.names)
+    session = sessions.require(state.session_id)
+    conversation = session.conversation
+    found = exchanges(conversation, max(last_question_index(conversation), 0))
+    decision = state.decision
+    if decision is not None and decision.kind == "final" and decision.text:
+        text = decision.text
+    else:
+        # The turn limit ended the loop before a final answer: report what the tools found.
+        title = state.dataset_id or "the data"
+        if state.dataset_id:
+            try:
+                title = datasets.load_manifest(clients.s3, clients.names, state.dataset_id).title
+            except NotFoundError:
+                logger.warning("dataset %s vanished before the answer", state.dataset_id)
+        question, _ = question_text(conversation)
+        text = (f"I stopped after {state.turn} steps, the limit for one question. "
+                + answer.write_answer(question, title, found, "as analysed so far"))
+        conversation = compact_conversation([*conversation, assistant_text(text)])
+    result = answer.answer_result(found)
+    clients.outbox.send(state.session_id, answer_frame(text, result))
+    stored = {"text": text, "result": result.model_dump(by_alias=True) if result else None}
+    sessions.set_status(state.session_id, "succeeded", result=stored, conversation=conversation)
+    logger.info("answer sent")
+    return {"sessionId": state.session_id, "status": "succeeded"}
+
+
+def _user_message(error_type: str, cause: str, error_id: str) -> str:
+    message = None
+    try:
+        parsed = json.loads(cause) if cause else None
+        if isinstance(parsed, dict):
+            message = parsed.get("errorMessage")
+    except json.JSONDecodeError:
+        message = None
+    if error_type in _USER_FACING and message:
+        return f"{message} (error id {error_id})"
+    return f"The analysis failed unexpectedly ({error_type or 'unknown error'}). Error id {error_id}."
+
+
+def _end(event: FailureEvent, clients: AgentClients, status: str, message_for: Any) -> dict[str, Any]:
+    error_id = uuid.uuid4().hex[:12]
+    error = event.error
+    logger.error("execution ended as %s: %s", status, error.Error if error else None,
+                 extra={"errorId": error_id, "cause": (error.Cause if error else "")[:4000]})
+    session_id = event.session_id if event.session_id and _SESSION_ID.match(event.session_id) else None
+    if session_id is None:
+        return {"errorId": error_id, "status": status}
+    sessions = SessionRepository(clients.dynamodb, clients.names)
+    message = message_for(error_id)
+    sessions.set_status(session_id, status, error={"errorId": error_id, "message": message},
+                        remove=("promptToken", "promptCallId"))
+    clients.outbox.send(session_id, error_frame(message, error_id))
+    return {"sessionId": session_id, "errorId": error_id, "status": status}
+
+
+def handle_error(event: FailureEvent, clients: AgentClients) -> dict[str, Any]:
+    error = event.error
+    return _end(event, clients, "failed",
+                lambda error_id: _user_message(error.Error if error else "", error.Cause if error else "", error_id))
+
+
+def handle_timeout(event: FailureEvent, clients: AgentClients) -> dict[str, Any]:
+    seconds = event.config.prompt_timeout_seconds if event.config else None
+    waited = f" within {seconds} seconds" if seconds else ""
+    return _end(event, clients, "timed_out", lambda error_id: (
+        f"No reply came{waited}, so I stopped waiting and ended this analysis. "
+        f"Ask again to start over (error id {error_id})."))

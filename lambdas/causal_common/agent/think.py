@@ -1,0 +1,109 @@
+"""InvokeLLM: decide the next step (OpenAI when a key is set, else the offline planner)."""
+
+from __future__ import annotations
+
+import logging
+
+from causal_common import datasets
+from causal_common.agent import intent, llm_openai, planner
+from causal_common.agent.clients import AgentClients
+from causal_common.agent.conversation import (
+    assistant_text,
+    assistant_tool_call,
+    compact_conversation,
+    exchanges,
+    last_question_index,
+)
+from causal_common.agent.llm_secrets import LlmConfig, load_llm_config
+from causal_common.agent.sessions import Session, SessionRepository
+from causal_common.agent.state import AgentState, Decision, ToolCall
+from causal_common.models.frames import progress_frame
+
+logger = logging.getLogger(__name__)
+
+_STEP_LABELS = {
+    "data_query": "querying the data",
+    "eda": "exploring the data",
+    "causal_analysis": "estimating the causal effect",
+    "ask_user": "asking you a question",
+}
+
+
+def _offered_datasets(session: Session) -> list[str]:
+    """Dataset ids listed in our last 'which dataset' question, in order (so a reply '2' works)."""
+    for exchange in reversed(exchanges(session.conversation, max(last_question_index(session.conversation), 0))):
+        if exchange.name == "ask_user" and "Which dataset" in str(exchange.arguments.get("question")):
+            question = str(exchange.arguments["question"])
+            return [part.split(" — ")[0].split(". ", 1)[-1].strip() for part in question.split("; ")]
+    return []
+
+
+def _from_message(message: dict) -> Decision:
+    calls = message.get("tool_calls") or []
+    if calls:
+        function = calls[0]["function"]
+        call = ToolCall(call_id=calls[0]["id"], name=function["name"],
+                        arguments=llm_openai.parse_arguments(function.get("arguments") or "{}"))
+        return Decision(kind="tool", tool_call=call)
+    return Decision(kind="final", text=(message.get("content") or "").strip() or "I have no answer to give.")
+
+
+def _normalise(decision: Decision) -> Decision:
+    """ask_user with a valid question goes to SendPrompt; anything else stays a tool call for dispatch."""
+    call = decision.tool_call
+    if decision.kind == "tool" and call and call.name == "ask_user":
+        question = call.arguments.get("question")
+        if isinstance(question, str) and 0 < len(question) <= 2000 and set(call.arguments) == {"question"}:
+            return Decision(kind="ask", tool_call=call, question=question)
+    return decision
+
+
+def invoke_llm(state: AgentState, clients: AgentClients, llm: LlmConfig | None = None) -> AgentState:
+    names = clients.names
+    sessions = SessionRepository(clients.dynamodb, names)
+    session = sessions.require(state.session_id)
+    turn = state.turn + 1
+    must_finish = turn >= state.config.max_turns
+    conversation = session.conversation
+    interactive = bool(session.user_id)
+    dataset_id = state.dataset_id
+
+    decision: Decision | None = None
+    if dataset_id is None:
+        manifests = datasets.list_manifests(clients.s3, names)
+        _, text = planner.question_text(conversation)
+        chosen = intent.pick_dataset(text, manifests, _offered_datasets(session))
+        if chosen is None:
+            # A reply that is just a number or an id is checked against the offered list too.
+            last_reply = next((e.result.get("reply") for e in reversed(exchanges(conversation))
+                               if e.name == "ask_user" and e.ok), None)
+            if last_reply:
+                chosen = intent.pick_dataset(str(last_reply), manifests, _offered_datasets(session))
+        if chosen is None:
+            decision = planner.ask_for_dataset(manifests, interactive and not must_finish, text)
+        else:
+            dataset_id = chosen.id
+            sessions.update(state.session_id, datasetId=dataset_id)
+            clients.outbox.send(state.session_id, progress_frame("dataset", f"Using {chosen.title}."))
+
+    if decision is None:
+        manifest = datasets.load_manifest(clients.s3, names, dataset_id)
+        llm = llm or load_llm_config(clients.secrets, names)
+        if llm.online:
+            message = llm_openai.complete(conversation, manifest, api_key=llm.api_key, model=llm.model,
+                                          base_url=llm.base_url, must_finish=must_finish)
+            decision = _from_message(message)
+        else:
+            decision = planner.plan(planner.PlannerInput(conversation, manifest, interactive, must_finish))
+    decision = _normalise(decision)
+
+    if decision.tool_call is not None:
+        conversation = [*conversation, assistant_tool_call(decision.tool_call)]
+        label = _STEP_LABELS.get(decision.tool_call.name, decision.tool_call.name)
+        clients.outbox.send(state.session_id, progress_frame("plan", f"Step {turn}: {label}.", min(90, 10 + 12 * turn)))
+    else:
+        conversation = [*conversation, assistant_text(decision.text or "")]
+    sessions.save_conversation(state.session_id, compact_conversation(conversation))
+    logger.info("turn %s decided %s", turn, decision.tool_call.name if decision.tool_call else decision.kind)
+    return state.model_copy(update={"turn": turn, "dataset_id": dataset_id, "decision": decision, "route": None,
+                                    "tool_result": None, "tool_error": None})

@@ -1,0 +1,287 @@
+"""websocket-handler: the client protocol's actions, behind API Gateway's routes.
+
+Every action is owner-checked against the session; bad input gets a 400
+whose body names what was wrong and which actions exist, and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any, Literal
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from causal_common import log
+from causal_common.agent.clients import AgentClients
+from causal_common.agent.connections import ConnectionRepository
+from causal_common.agent.sessions import Session, SessionRepository
+from causal_common.agent.start import MAX_QUESTION_CHARS, SESSION_ID_PATTERN
+from causal_common.errors import CausalStackError, ForbiddenError, InvalidInputError, NotFoundError
+from causal_common.models.datasets import DATASET_ID_PATTERN
+from causal_common.models.frames import error_frame, session_frame
+from causal_common.models.tools import ToolOutcome
+
+logger = logging.getLogger(__name__)
+
+ACCEPTED_ACTIONS = ("query", "reply", "cancel", "resume")
+MAX_BODY_BYTES = 32 * 1024
+
+
+class ConflictError(CausalStackError):
+    code = "Conflict"
+
+
+class QueryAction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["query"]
+    text: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    datasetId: str | None = Field(default=None, pattern=DATASET_ID_PATTERN)
+    sessionId: str | None = Field(default=None, pattern=SESSION_ID_PATTERN)
+
+
+class ReplyAction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["reply"]
+    sessionId: str = Field(pattern=SESSION_ID_PATTERN)
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class CancelAction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["cancel"]
+    sessionId: str = Field(pattern=SESSION_ID_PATTERN)
+
+
+class ResumeAction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["resume"]
+    sessionId: str = Field(pattern=SESSION_ID_PATTERN)
+    afterSeq: int = Field(default=0, ge=0)
+
+
+_ACTIONS: dict[str, type[BaseModel]] = {
+    "query": QueryAction, "reply": ReplyAction, "cancel": CancelAction, "resume": ResumeAction,
+}
+
+
+class RequestContext(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    routeKey: str
+    connectionId: str
+    domainName: str | None = None
+    stage: str | None = None
+    authorizer: dict[str, Any] | None = None
+
+
+class WebSocketEvent(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    requestContext: RequestContext
+    body: str | None = None
+    isBase64Encoded: bool = False
+    queryStringParameters: dict[str, str] | None = None
+
+    @property
+    def user_id(self) -> str | None:
+        value = (self.requestContext.authorizer or {}).get("userId")
+        return str(value) if value else None
+
+
+def _response(status: int, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {"statusCode": status}
+    if body is not None:
+        response["body"] = json.dumps(body)
+    return response
+
+
+def _error(status: int, message: str, session_id: str | None = None) -> dict[str, Any]:
+    error_id = uuid.uuid4().hex[:12]
+    logger.info("rejected (%s): %s", status, message, extra={"errorId": error_id})
+    body = error_frame(message, error_id)
+    body.update(sessionId=session_id, acceptedActions=list(ACCEPTED_ACTIONS))
+    return _response(status, body)
+
+
+class WebSocketService:
+    def __init__(self, clients: AgentClients) -> None:
+        self.clients = clients
+        self.sessions = SessionRepository(clients.dynamodb, clients.names)
+        self.connections = ConnectionRepository(clients.dynamodb, clients.names)
+        self._state_machine_arn: str | None = clients.settings.state_machine_arn
+
+    # Routing -----------------------------------------------------------------------------------------------
+    def handle(self, event: WebSocketEvent) -> dict[str, Any]:
+        context = event.requestContext
+        with log.bound(connection_id=context.connectionId):
+            try:
+                if context.routeKey == "$connect":
+                    return self.connect(event)
+                if context.routeKey == "$disconnect":
+                    return self.disconnect(event)
+                return self.message(event)
+            except InvalidInputError as exc:
+                return _error(400, exc.message)
+            except ForbiddenError as exc:
+                return _error(403, exc.message)
+            except NotFoundError as exc:
+                return _error(404, exc.message)
+            except ConflictError as exc:
+                return _error(409, exc.message)
+
+    def _user(self, event: WebSocketEvent) -> str:
+        user_id = event.user_id
+        if not user_id:
+            stored = self.connections.get(event.requestContext.connectionId)
+            user_id = stored.user_id if stored else None
+        if not user_id:
+            raise ForbiddenError("this connection is not signed in; reconnect with a token")
+        return user_id
+
+    def message(self, event: WebSocketEvent) -> dict[str, Any]:
+        raw = event.body or ""
+        if len(raw.encode()) > MAX_BODY_BYTES:
+            raise InvalidInputError(f"message too large ({len(raw.encode())} bytes; at most {MAX_BODY_BYTES})")
+        try:
+            body = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise InvalidInputError(
+                f"the message is not JSON; send an object with \"action\": one of {', '.join(ACCEPTED_ACTIONS)}"
+            ) from exc
+        action = body.get("action") if isinstance(body, dict) else None
+        model = _ACTIONS.get(action) if isinstance(action, str) else None
+        if model is None:
+            raise InvalidInputError(f"unknown action {action!r}; accepted actions: {', '.join(ACCEPTED_ACTIONS)}")
+        try:
+            parsed = model.model_validate(body)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
+            raise InvalidInputError(f"invalid {action}: {problems}") from exc
+        user_id = self._user(event)
+        connection_id = event.requestContext.connectionId
+        session_id = getattr(parsed, "sessionId", None)
+        with log.bound(session_id=session_id, user_id=user_id):
+            return getattr(self, action)(parsed, user_id, connection_id)
+
+    # $connect / $disconnect --------------------------------------------------------------------------------
+    def connect(self, event: WebSocketEvent) -> dict[str, Any]:
+        context = event.requestContext
+        query = event.queryStringParameters or {}
+        session_id = query.get("sessionId")
+        resume: ResumeAction | None = None
+        if session_id:
+            try:
+                resume = ResumeAction(action="resume", sessionId=session_id, afterSeq=int(query.get("afterSeq", "0")))
+            except (ValidationError, ValueError) as exc:
+                raise InvalidInputError("sessionId/afterSeq in the query string are malformed") from exc
+            session = self.sessions.require(resume.sessionId)
+            session.check_owner(event.user_id)
+        self.connections.put(context.connectionId, user_id=event.user_id, domain_name=context.domainName,
+                             stage=context.stage, session_id=session_id)
+        if resume is not None and event.user_id:
+            # Best effort: some gateways refuse posts until $connect returns; what is not
+            # delivered stays pending for the client's `resume`.
+            self.resume(resume, event.user_id, context.connectionId)
+        return _response(200)
+
+    def disconnect(self, event: WebSocketEvent) -> dict[str, Any]:
+        old = self.connections.delete(event.requestContext.connectionId)
+        if old and old.session_id:
+            self.sessions.detach_connection(old.session_id, old.connection_id)
+        return _response(200)
+
+    # Actions -----------------------------------------------------------------------------------------------
+    def _owned(self, session_id: str, user_id: str) -> Session:
+        session = self.sessions.require(session_id)
+        session.check_owner(user_id)
+        return session
+
+    def query(self, action: QueryAction, user_id: str, connection_id: str) -> dict[str, Any]:
+        if action.sessionId:
+            session = self._owned(action.sessionId, user_id)
+            if session.active:
+                raise ConflictError("this session is still working on a question; wait for its answer or cancel it")
+            session_id = session.session_id
+            dataset_id = action.datasetId or session.dataset_id
+        else:
+            session_id, dataset_id = uuid.uuid4().hex, action.datasetId
+        self.sessions.ensure(session_id, user_id=user_id, dataset_id=dataset_id, connection_id=connection_id)
+        self.sessions.update(session_id, status="running")
+        self.connections.set_session(connection_id, session_id)
+        self.clients.outbox.send(session_id, session_frame(user_id, dataset_id))
+        execution_input = {"sessionId": session_id, "query": {"text": action.text}, "userId": user_id}
+        if dataset_id:
+            execution_input["datasetId"] = dataset_id
+        name = f"{session_id}-{uuid.uuid4().hex[:12]}"
+        try:
+            started = self.clients.stepfunctions.start_execution(
+                stateMachineArn=self.state_machine_arn(), name=name, input=json.dumps(execution_input))
+        except ClientError as exc:
+            error_id = uuid.uuid4().hex[:12]
+            logger.error("could not start the execution: %s", exc, extra={"errorId": error_id})
+            self.sessions.set_status(session_id, "failed")
+            self.clients.outbox.send(session_id, error_frame(
+                f"The analysis could not be started (error id {error_id}).", error_id))
+            return _response(200)
+        self.sessions.update(session_id, executionArn=started["executionArn"])
+        logger.info("execution %s started", name)
+        return _response(200)
+
+    def reply(self, action: ReplyAction, user_id: str, connection_id: str) -> dict[str, Any]:
+        session = self._owned(action.sessionId, user_id)
+        if not session.prompt_token or session.status != "awaiting_reply":
+            raise ConflictError("no question is waiting for a reply in this session")
+        if not self.sessions.take_prompt(session.session_id, session.prompt_token):
+            raise ConflictError("this question was already answered")
+        self.sessions.attach_connection(session.session_id, connection_id)
+        outcome = ToolOutcome(tool="ask_user", call_id=session.prompt_call_id or "", ok=True,
+                              result={"reply": action.text})
+        sfn = self.clients.stepfunctions
+        try:
+            sfn.send_task_success(taskToken=session.prompt_token, output=outcome.model_dump_json())
+        except (sfn.exceptions.TaskTimedOut, sfn.exceptions.InvalidToken, sfn.exceptions.TaskDoesNotExist) as exc:
+            raise ConflictError("this question has expired; ask again to start over") from exc
+        return _response(200)
+
+    def cancel(self, action: CancelAction, user_id: str, connection_id: str) -> dict[str, Any]:
+        session = self._owned(action.sessionId, user_id)
+        if not session.active:
+            raise ConflictError(f"nothing to cancel: the session is {session.status or 'idle'}")
+        if session.execution_arn:
+            sfn = self.clients.stepfunctions
+            try:
+                sfn.stop_execution(executionArn=session.execution_arn, error="Cancelled",
+                                   cause="cancelled by the user")
+            except sfn.exceptions.ExecutionDoesNotExist:
+                logger.warning("execution %s was already gone", session.execution_arn)
+        self.sessions.set_status(session.session_id, "cancelled", remove=("promptToken", "promptCallId"))
+        self.sessions.attach_connection(session.session_id, connection_id)
+        error_id = uuid.uuid4().hex[:12]
+        self.clients.outbox.send(session.session_id, error_frame("Cancelled at your request.", error_id))
+        return _response(200)
+
+    def resume(self, action: ResumeAction, user_id: str, connection_id: str) -> dict[str, Any]:
+        session = self._owned(action.sessionId, user_id)
+        if action.afterSeq > session.last_seq:
+            raise InvalidInputError(f"afterSeq {action.afterSeq} is beyond the session's last frame {session.last_seq}")
+        outbox = self.clients.outbox
+        # Replay, then attach, then replay what arrived meanwhile: frames go out in seq order,
+        # and clients drop any seq they have already seen.
+        delivered = outbox.replay(session.session_id, connection_id, action.afterSeq)
+        self.sessions.attach_connection(session.session_id, connection_id)
+        self.connections.set_session(connection_id, session.session_id)
+        outbox.replay(session.session_id, connection_id, action.afterSeq + delivered)
+        return _response(200)
+
+    def state_machine_arn(self) -> str:
+        if self._state_machine_arn is None:
+            wanted = self.clients.names.state_machine
+            paginator = self.clients.stepfunctions.get_paginator("list_state_machines")
+            for page in paginator.paginate():
+                for machine in page["stateMachines"]:
+                    if machine["name"] == wanted:
+                        self._state_machine_arn = machine["stateMachineArn"]
+            if self._state_machine_arn is None:
+                raise NotFoundError(f"state machine {wanted} is not deployed")
+        return self._state_machine_arn

@@ -1,0 +1,20 @@
+"""dispatch-tool: validate a tool call and route it; in "start_job" mode, start its ECS task."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from causal_common import log
+from causal_common.agent import runtime
+from causal_common.agent.state import AgentState, StartJobEvent
+from causal_common.agent.tools_steps import dispatch_tool, start_job
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if event.get("mode") == "start_job":
+        job = StartJobEvent.model_validate(event)
+        with log.bound(session_id=job.state.session_id):
+            return start_job(job, runtime.clients())
+    state = AgentState.model_validate(event)
+    with log.bound(session_id=state.session_id):
+        return dispatch_tool(state, runtime.clients()).dump()

@@ -1,0 +1,16 @@
+"""handle-finish: send the answer and persist it in the session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from causal_common import log
+from causal_common.agent import runtime
+from causal_common.agent.endings import handle_finish
+from causal_common.agent.state import AgentState
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    state = AgentState.model_validate(event)
+    with log.bound(session_id=state.session_id):
+        return handle_finish(state, runtime.clients())

@@ -1,0 +1,16 @@
+"""invoke-llm: decide the next step (OpenAI with a key, the offline planner without)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from causal_common import log
+from causal_common.agent import runtime
+from causal_common.agent.state import AgentState
+from causal_common.agent.think import invoke_llm
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    state = AgentState.model_validate(event)
+    with log.bound(session_id=state.session_id):
+        return invoke_llm(state, runtime.clients()).dump()

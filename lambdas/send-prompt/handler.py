@@ -1,0 +1,16 @@
+"""send-prompt: ask the user; the execution waits for the reply's SendTaskSuccess."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from causal_common import log
+from causal_common.agent import runtime
+from causal_common.agent.endings import send_prompt
+from causal_common.agent.state import SendPromptEvent
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    prompt = SendPromptEvent.model_validate(event)
+    with log.bound(session_id=prompt.state.session_id):
+        return send_prompt(prompt, runtime.clients())
