@@ -1,0 +1,50 @@
+"""The bundled datasets (built by ``causal_tasks.datasets``) published to the datasets bucket."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from causal_common.models.datasets import DatasetManifest, data_key, manifest_key
+from causal_common.names import ResourceNames
+from causal_deploy.report import Action, DeployReport
+
+logger = logging.getLogger(__name__)
+
+
+def publish_bundled(s3: Any, names: ResourceNames, cache_dir: Path, report: DeployReport) -> None:
+    try:
+        datasets = importlib.import_module("causal_tasks.datasets")
+    except ImportError as exc:
+        report.add("dataset", "bundled", Action.SKIPPED, f"causal_tasks.datasets not importable: {exc}")
+        return
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    for manifest, csv_bytes in datasets.bundled_datasets(cache_dir):
+        stored = _stored_state(s3, names.datasets_bucket, manifest, csv_bytes)
+        if stored == "same":
+            report.add("dataset", manifest.id, Action.UNCHANGED)
+            continue
+        datasets.publish(s3, names, manifest, csv_bytes)
+        report.add("dataset", manifest.id, Action.CREATED if stored == "missing" else Action.UPDATED)
+
+
+def _stored_state(s3: Any, bucket: str, manifest: DatasetManifest, csv_bytes: bytes) -> str:
+    """``missing``, ``different`` or ``same`` (manifest and data both match)."""
+    try:
+        stored = json.loads(s3.get_object(Bucket=bucket, Key=manifest_key(manifest.id))["Body"].read())
+        head = s3.head_object(Bucket=bucket, Key=manifest.data_key or data_key(manifest.id))
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+            return "missing"
+        raise
+    except ValueError:
+        return "different"
+    same_manifest = stored == json.loads(manifest.model_dump_json())
+    same_data = head.get("ETag", "").strip('"') == hashlib.md5(csv_bytes, usedforsecurity=False).hexdigest()
+    return "same" if same_manifest and same_data else "different"

@@ -1,0 +1,93 @@
+"""What to deploy where: one settings class, read from flags or the environment."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from causal_common.settings import AwsSettings
+
+# init/causal_deploy/config.py -> the repository root.
+REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+
+DEFAULT_ENDPOINT_URL = "http://127.0.0.1:4566"
+DEFAULT_TASK_IMAGE = "causal-analysis-stack/task:latest"
+DEFAULT_ECS_ENDPOINT_URL = "http://127.0.0.1:4599"  # the local ECS runner
+
+
+class Target(str, Enum):
+    EMBEDDED = "embedded"
+    LOCALSTACK = "localstack"
+    AWS = "aws"
+
+
+class DepsSource(str, Enum):
+    """Where the Lambda zips' third-party packages come from."""
+
+    LOCAL = "local"  # copied from this interpreter's site-packages (embedded target only)
+    PIP = "pip"  # manylinux wheels for python3.12, as the Lambda runtime needs
+
+
+class DeployConfig(AwsSettings):
+    """Settings of one deploy. Environment names match the flags of ``causal-stack deploy``."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    target: Target = Field(default=Target.EMBEDDED, validation_alias="DEPLOY_TARGET")
+    websocket_callback_url: str = Field(
+        default="http://127.0.0.1:8080/dev", validation_alias="WEBSOCKET_CALLBACK_URL"
+    )
+    artifacts_base_url: str = Field(
+        default="http://127.0.0.1:8080/artifacts", validation_alias="ARTIFACTS_BASE_URL"
+    )
+    deps_source: DepsSource | None = Field(default=None, validation_alias="LAMBDA_DEPS_SOURCE")
+    task_image: str = Field(default=DEFAULT_TASK_IMAGE, validation_alias="TASK_IMAGE")
+    log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+
+    # Seeds of the LLM secrets. The key is a SecretStr so it never shows in a repr or a log.
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_model: str = Field(default="gpt-4o-mini", validation_alias="OPENAI_MODEL")
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+
+    source_dir: Path = Field(default=REPOSITORY_ROOT, validation_alias="CAUSAL_STACK_SOURCE_DIR")
+    state_dir: Path | None = Field(default=None, validation_alias="CAUSAL_STACK_STATE_DIR")
+    # How long to wait for each function to become Active (LocalStack starts them Pending).
+    active_timeout_seconds: float = Field(default=120.0, validation_alias="DEPLOY_ACTIVE_TIMEOUT")
+    publish_datasets: bool = Field(default=True, validation_alias="DEPLOY_DATASETS")
+
+    @model_validator(mode="after")
+    def _target_defaults(self) -> DeployConfig:
+        if self.target is Target.AWS:
+            # Real AWS: no endpoint at all, whatever the environment says.
+            self.endpoint_url = None
+            self.endpoint_url_ecs = None
+        else:
+            self.endpoint_url = self.endpoint_url or DEFAULT_ENDPOINT_URL
+            # ECS is not in moto's or LocalStack's free edition that runs tasks: the local runner is.
+            self.endpoint_url_ecs = self.endpoint_url_ecs or DEFAULT_ECS_ENDPOINT_URL
+        if self.deps_source is None:
+            self.deps_source = DepsSource.LOCAL if self.target is Target.EMBEDDED else DepsSource.PIP
+        return self
+
+    @property
+    def lambdas_dir(self) -> Path:
+        return self.source_dir / "lambdas"
+
+    @property
+    def state_machine_file(self) -> Path:
+        return self.lambdas_dir / "state-machine.asl.json"
+
+    @property
+    def build_dir(self) -> Path:
+        return (self.state_dir or self.source_dir / ".stack") / "build"
+
+    @property
+    def datasets_cache_dir(self) -> Path:
+        return (self.state_dir or self.source_dir / ".stack") / "datasets"
+
+    @property
+    def ecs_endpoint_url(self) -> str | None:
+        return self.endpoint_for("ecs")

@@ -1,0 +1,165 @@
+"""``deploy(config)``: every resource of the manifest, update-or-create, in dependency order."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+from botocore.exceptions import (
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ReadTimeoutError,
+    WaiterError,
+)
+
+from causal_deploy import bundled_data, ecs_tasks, iam_roles, lambda_functions, secrets_store, state_machine, storage
+from causal_deploy.clients import Clients, probe
+from causal_deploy.config import DeployConfig, Target
+from causal_deploy.errors import DeployError, EndpointUnreachableError, MissingSourceError
+from causal_deploy.lambda_zip import Package, PackageBuilder
+from causal_deploy.manifest import Manifest, build_manifest
+from causal_deploy.report import Action, DeployReport
+
+logger = logging.getLogger(__name__)
+
+
+def deploy(config: DeployConfig, *, clients: Clients | None = None, builder: PackageBuilder | None = None) -> DeployReport:
+    """Bring the stack at ``config``'s endpoint to the manifest; a second run changes nothing.
+
+    Raises :class:`DeployError` (with what to do) when the deploy cannot go on;
+    problems that leave the rest deployable (a function not Active, the ECS
+    endpoint down) are in ``report.problems``.
+    """
+    started = time.monotonic()
+    report = DeployReport(target=config.target.value, endpoint_url=config.endpoint_url)
+    if config.endpoint_url:
+        _require_endpoint(config)
+    clients = clients or Clients(config)
+    builder = builder or PackageBuilder(config.lambdas_dir, config.build_dir, config.deps_source)
+
+    with _aws_errors(config, "reading the account id"):
+        manifest = build_manifest(config, clients.account_id)
+    if not manifest.state_machine.definition_file.is_file():
+        state_machine.render_definition(manifest.state_machine, {})  # raises the clear "missing" error
+    packages = _build_packages(manifest, builder)
+
+    with _aws_errors(config, "creating tables"):
+        for table in manifest.tables:
+            storage.ensure_table(clients.dynamodb, table, report)
+    with _aws_errors(config, "creating buckets"):
+        for bucket in manifest.buckets:
+            storage.ensure_bucket(clients.s3, bucket, config.region, report)
+    with _aws_errors(config, "writing secrets"):
+        for secret in manifest.secrets:
+            secrets_store.ensure_secret(clients.secretsmanager, secret, config, report)
+    with _aws_errors(config, "creating IAM roles"):
+        lambda_role = iam_roles.ensure_role(clients.iam, manifest.lambda_role, report)
+        states_role = iam_roles.ensure_role(clients.iam, manifest.states_role, report)
+        task_role = iam_roles.ensure_role(clients.iam, manifest.task_role, report)
+
+    function_arns: dict[str, str] = {}
+    for spec in manifest.functions:
+        with _aws_errors(config, f"deploying function {spec.name}"):
+            code = lambda_functions.CodeLocation(packages[spec.short_name], clients.s3, manifest.names.artifacts_bucket)
+            function_arns[spec.short_name] = lambda_functions.ensure_function(
+                clients.awslambda, spec, code, lambda_role, report
+            )
+    with _aws_errors(config, "waiting for functions to become Active"):
+        lambda_functions.wait_until_active(
+            clients.awslambda, [spec.name for spec in manifest.functions], config.active_timeout_seconds, report
+        )
+
+    definition = state_machine.render_definition(manifest.state_machine, function_arns)
+    with _aws_errors(config, "deploying the state machine"):
+        state_machine.ensure_state_machine(
+            clients.stepfunctions,
+            manifest.state_machine,
+            f"arn:aws:states:{config.region}:{manifest.names.account_id}:stateMachine:{manifest.state_machine.name}",
+            definition,
+            states_role,
+            report,
+        )
+
+    _deploy_ecs(config, clients, manifest, task_role, report)
+
+    if config.publish_datasets:
+        with _aws_errors(config, "publishing the bundled datasets"):
+            bundled_data.publish_bundled(clients.s3, manifest.names, config.datasets_cache_dir, report)
+
+    report.seconds = time.monotonic() - started
+    logger.info("deploy finished: %s", report.counts())
+    return report
+
+
+def _require_endpoint(config: DeployConfig) -> None:
+    problem = probe(config.endpoint_url or "")
+    if problem is not None:
+        raise EndpointUnreachableError(
+            f"nothing answers at {config.endpoint_url} ({problem}). Start the stack first "
+            "(`causal-stack up` for the embedded emulator, `docker compose up` for LocalStack), "
+            "or pass the right --endpoint-url"
+        )
+
+
+def _build_packages(manifest: Manifest, builder: PackageBuilder) -> dict[str, Package]:
+    missing = [str(spec.source_dir / "handler.py") for spec in manifest.functions if not (spec.source_dir / "handler.py").is_file()]
+    if missing:
+        raise MissingSourceError(
+            f"{len(missing)} function handler(s) missing: {', '.join(missing)}; every function folder in "
+            "lambdas/ needs handler.py with handler(event, context)"
+        )
+    workers = max(1, min(4, os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="zip") as pool:
+        built = pool.map(lambda spec: builder.build(spec.short_name, spec.source_dir), manifest.functions)
+        packages = {package.function: package for package in built}
+    cached = sum(package.from_cache for package in packages.values())
+    logger.info("packages ready: %s built, %s from cache", len(packages) - cached, cached)
+    return packages
+
+
+def _deploy_ecs(config: DeployConfig, clients: Clients, manifest: Manifest, task_role: str, report: DeployReport) -> None:
+    ecs_url = config.ecs_endpoint_url
+    if config.target is not Target.AWS and ecs_url and probe(ecs_url) is not None:
+        for name in (manifest.cluster, *(task.family for task in manifest.task_definitions)):
+            report.add("cluster" if name == manifest.cluster else "task-definition", name, Action.SKIPPED, "ECS endpoint down")
+        report.problem(
+            "ECS",
+            f"the ECS endpoint {ecs_url} is not reachable, so the cluster and task definitions were not deployed",
+            "start the local ECS runner (`causal-stack up` starts it; compose: the ecs-runner service) "
+            "or pass --ecs-endpoint-url, then deploy again",
+        )
+        return
+    with _aws_errors(config, "deploying the ECS cluster and task definitions"):
+        ecs_tasks.ensure_cluster(clients.ecs, manifest.cluster, report)
+        for task in manifest.task_definitions:
+            ecs_tasks.ensure_task_definition(clients.ecs, task, task_role, report)
+
+
+@contextmanager
+def _aws_errors(config: DeployConfig, step: str) -> Iterator[None]:
+    """Turn botocore's errors into one clear DeployError naming the step."""
+    where = config.endpoint_url or f"AWS ({config.region})"
+    try:
+        yield
+    except (EndpointConnectionError, ConnectTimeoutError) as exc:
+        raise EndpointUnreachableError(f"lost the connection to {where} while {step}: {exc}") from exc
+    except ReadTimeoutError as exc:
+        raise EndpointUnreachableError(f"{where} stopped answering while {step}: {exc}") from exc
+    except NoCredentialsError as exc:
+        raise DeployError(
+            f"no AWS credentials while {step}: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY "
+            "(any value, e.g. test/test, for a local endpoint) or AWS_PROFILE"
+        ) from exc
+    except WaiterError as exc:
+        raise DeployError(f"gave up waiting while {step}: {exc}") from exc
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise DeployError(
+            f"{where} refused a request while {step}: {error.get('Code')}: {error.get('Message')}"
+        ) from exc

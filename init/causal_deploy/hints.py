@@ -1,0 +1,42 @@
+"""Fix hints for a Lambda function that is not Active (the old stack's failure modes)."""
+
+from __future__ import annotations
+
+DOCKER_SOCKET_HINT = "mount /var/run/docker.sock into the LocalStack container (see README, Troubleshooting)"
+
+_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("docker not available", "docker is not available", "/var/run/docker.sock", "cannot connect to the docker daemon"),
+     DOCKER_SOCKET_HINT),
+    (("exec format error", "architecture", "platform (linux/amd64)", "arm64"),
+     "the runtime image does not match this CPU: on Apple Silicon set LAMBDA_IGNORE_ARCHITECTURE=1 "
+     "in the LocalStack environment and deploy again"),
+    (("pull access denied", "manifest unknown", "error pulling image", "failed to pull", "image not found",
+      "no such image"),
+     "LocalStack could not pull the python3.12 Lambda runtime image: give the Docker daemon network access "
+     "or pre-pull it (docker pull public.ecr.aws/lambda/python:3.12), then deploy again"),
+    (("timeout", "timed out"),
+     "the runtime environment did not start in time: raise LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT in the "
+     "LocalStack environment (big zips take longer) and deploy again"),
+    (("role", "assume"),
+     "the execution role is missing or cannot be assumed by Lambda: deploy again (new IAM roles take "
+     "a few seconds to propagate)"),
+)
+
+
+def hint_for(function_name: str, state: str | None, reason: str | None) -> str:
+    text = (reason or "").lower()
+    for needles, hint in _RULES:
+        if any(needle in text for needle in needles):
+            return hint
+    if state == "Pending":
+        return (
+            "the function is still Pending: the emulator is probably pulling the runtime image or starting "
+            "its container; check the emulator's logs (docker compose logs localstack) and run "
+            "`causal-stack doctor` again in a minute"
+        )
+    if state == "Inactive":
+        return f"the function was idle and deactivated: invoke it once ({function_name}) to wake it"
+    return (
+        f"read the emulator's logs and the function's log group /aws/lambda/{function_name}, "
+        "then run `causal-stack deploy` again"
+    )

@@ -1,0 +1,265 @@
+"""Lambda zips: the function's folder + causal_common + its dependencies.
+
+Zips are deterministic (sorted entries, fixed timestamps), so the same inputs
+give the same bytes and the same CodeSha256, and they are cached under
+``.stack/build/`` by a hash of their inputs: a second deploy builds nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib.metadata as metadata
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from causal_deploy.config import DepsSource
+from causal_deploy.errors import MissingSourceError, PackageTooLargeError, PackagingError
+
+logger = logging.getLogger(__name__)
+
+# Lambda's documented limits.
+MAX_DIRECT_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
+
+# What causal_common needs in every zip.
+BASE_REQUIREMENTS = ("pydantic", "pydantic-settings")
+# The Lambda Python runtime ships these; vendoring them only bloats the zip.
+RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"}
+PIP_PLATFORM = ("--platform", "manylinux2014_x86_64", "--python-version", "3.12", "--implementation", "cp")
+_FORMAT_VERSION = "1"
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class Package:
+    function: str
+    path: Path
+    code_sha256: str  # base64 of the zip's sha256, as Lambda reports CodeSha256
+    zipped_bytes: int
+    unzipped_bytes: int
+    from_cache: bool
+
+    @property
+    def needs_s3_upload(self) -> bool:
+        return self.zipped_bytes > MAX_DIRECT_UPLOAD_BYTES
+
+    def read(self) -> bytes:
+        return self.path.read_bytes()
+
+
+Entry = tuple[str, Path]  # (name in the zip, file on disk)
+
+
+class PackageBuilder:
+    def __init__(
+        self,
+        lambdas_dir: Path,
+        build_dir: Path,
+        deps_source: DepsSource,
+        *,
+        max_unzipped_bytes: int = MAX_UNZIPPED_BYTES,
+    ) -> None:
+        self.lambdas_dir = lambdas_dir
+        self.build_dir = build_dir
+        self.deps_source = deps_source
+        self.max_unzipped_bytes = max_unzipped_bytes
+        self._dependency_entries: dict[tuple[str, ...], list[Entry]] = {}
+        self._lock = threading.Lock()
+
+    def build(self, function: str, source_dir: Path) -> Package:
+        handler = source_dir / "handler.py"
+        if not handler.is_file():
+            raise MissingSourceError(
+                f"function {function}: {handler} is missing; every function folder needs handler.py "
+                "with handler(event, context)"
+            )
+        requirements = _requirements(source_dir / "requirements.txt")
+        entries = self._source_entries(source_dir) + self._dependency_files(requirements)
+        entries = _deduplicate(entries, function)
+        unzipped = sum(path.stat().st_size for _, path in entries)
+        if unzipped > self.max_unzipped_bytes:
+            raise PackageTooLargeError(
+                f"function {function}: the package is {unzipped / 2**20:.1f} MB unzipped, over Lambda's "
+                f"{self.max_unzipped_bytes / 2**20:.0f} MB limit; move heavy dependencies "
+                f"({', '.join(requirements) or 'none declared'}) into an ECS task"
+            )
+        digest = _inputs_digest(entries, self.deps_source)
+        path = self.build_dir / f"{function}-{digest[:20]}.zip"
+        from_cache = path.is_file()
+        if not from_cache:
+            self.build_dir.mkdir(parents=True, exist_ok=True)
+            _write_zip(path, entries)
+            _remove_stale(self.build_dir, function, keep=path)
+        data = path.read_bytes()
+        return Package(
+            function=function,
+            path=path,
+            code_sha256=base64.b64encode(hashlib.sha256(data).digest()).decode(),
+            zipped_bytes=len(data),
+            unzipped_bytes=unzipped,
+            from_cache=from_cache,
+        )
+
+    def _source_entries(self, source_dir: Path) -> list[Entry]:
+        common = self.lambdas_dir / "causal_common"
+        if not (common / "__init__.py").is_file():
+            raise MissingSourceError(f"{common} is missing: every zip vendors the causal_common package")
+        entries = [(str(path.relative_to(source_dir)), path) for path in _walk(source_dir)]
+        entries += [(f"causal_common/{path.relative_to(common)}", path) for path in _walk(common)]
+        return entries
+
+    def _dependency_files(self, extra: list[str]) -> list[Entry]:
+        key = tuple(sorted({*BASE_REQUIREMENTS, *extra}))
+        with self._lock:  # builds run in threads; resolve each dependency set once
+            if key not in self._dependency_entries:
+                if self.deps_source is DepsSource.LOCAL:
+                    self._dependency_entries[key] = local_dependency_files(key)
+                else:
+                    self._dependency_entries[key] = self._pip_dependency_files(key)
+            return self._dependency_entries[key]
+
+    def _pip_dependency_files(self, requirements: tuple[str, ...]) -> list[Entry]:
+        pinned = [_pin_to_installed(requirement) for requirement in requirements]
+        digest = hashlib.sha256("\n".join([_FORMAT_VERSION, *PIP_PLATFORM, *pinned]).encode()).hexdigest()[:20]
+        target = self.build_dir / "deps" / digest
+        if not (target / ".complete").is_file():
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir(parents=True)
+            command = [
+                sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
+                "--target", str(target), *PIP_PLATFORM, "--only-binary=:all:", *pinned,
+            ]
+            logger.info("installing Lambda dependencies for python3.12: %s", " ".join(pinned))
+            completed = subprocess.run(command, capture_output=True, text=True, check=False)
+            if completed.returncode != 0:
+                shutil.rmtree(target, ignore_errors=True)
+                raise PackagingError(
+                    "pip could not fetch manylinux wheels for python3.12 "
+                    f"({' '.join(pinned)}): {completed.stderr.strip()[-800:]}. "
+                    "Without a package index, deploy to the embedded target with --deps local."
+                )
+            for name in RUNTIME_PROVIDED:
+                for path in target.glob(f"{name.replace('-', '_')}*"):
+                    shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink()
+            (target / ".complete").write_text("ok\n")
+        return [
+            (str(path.relative_to(target)), path)
+            for path in _walk(target)
+            if path.name != ".complete" and not str(path.relative_to(target)).startswith("bin/")
+        ]
+
+
+def local_dependency_files(requirements: Iterable[str]) -> list[Entry]:
+    """The installed files of ``requirements`` and everything they need, from this interpreter."""
+    entries: list[Entry] = []
+    seen: set[str] = set()
+    pending = list(requirements)
+    while pending:
+        requirement = _parse(pending.pop())
+        name = _canonical(requirement.name)
+        if name in seen or name in RUNTIME_PROVIDED:
+            continue
+        seen.add(name)
+        try:
+            distribution = metadata.distribution(requirement.name)
+        except metadata.PackageNotFoundError as exc:
+            raise PackagingError(
+                f"{requirement.name} is not installed in {sys.prefix}, so --deps local cannot vendor it; "
+                "install it there or deploy with --deps pip"
+            ) from exc
+        for file in distribution.files or ():
+            relative = str(file).replace(os.sep, "/")
+            if relative.startswith("..") or "__pycache__" in relative or relative.endswith(".pyc"):
+                continue
+            path = Path(distribution.locate_file(file))
+            if path.is_file():
+                entries.append((relative, path))
+        for dependency in distribution.requires or ():
+            parsed = _parse(dependency)
+            if parsed.marker is None or parsed.marker.evaluate({"extra": ""}):
+                pending.append(dependency)
+    return entries
+
+
+def _requirements(path: Path) -> list[str]:
+    if not path.is_file():
+        return []
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    requirements = [line for line in lines if line and not line.startswith("-")]
+    for requirement in requirements:
+        _parse(requirement, source=path)
+    return requirements
+
+
+def _parse(text: str, source: Path | None = None) -> Requirement:
+    try:
+        return Requirement(text)
+    except InvalidRequirement as exc:
+        raise PackagingError(f"bad requirement {text!r}{f' in {source}' if source else ''}: {exc}") from exc
+
+
+def _canonical(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def _pin_to_installed(requirement: str) -> str:
+    """Same versions on every target: pin bare names to what is installed here."""
+    parsed = _parse(requirement)
+    if parsed.specifier or parsed.url:
+        return requirement
+    try:
+        return f"{parsed.name}=={metadata.version(parsed.name)}"
+    except metadata.PackageNotFoundError:
+        return requirement
+
+
+def _walk(root: Path) -> list[Path]:
+    return sorted(
+        path
+        for path in root.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    )
+
+
+def _deduplicate(entries: list[Entry], function: str) -> list[Entry]:
+    chosen: dict[str, Path] = {}
+    for name, path in entries:
+        # The function's own files and causal_common come first and win.
+        chosen.setdefault(name, path)
+    return sorted(chosen.items())
+
+
+def _inputs_digest(entries: list[Entry], deps_source: DepsSource) -> str:
+    digest = hashlib.sha256(f"{_FORMAT_VERSION}:{deps_source.value}\n".encode())
+    for name, path in entries:
+        digest.update(name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _write_zip(path: Path, entries: list[Entry]) -> None:
+    partial = path.with_suffix(".partial")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        for name, source in entries:
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, source.read_bytes(), compresslevel=6)
+    partial.replace(path)
+
+
+def _remove_stale(build_dir: Path, function: str, keep: Path) -> None:
+    for old in build_dir.glob(f"{function}-*.zip"):
+        suffix = old.stem[len(function) + 1 :]
+        if old != keep and len(suffix) == 20 and all(c in "0123456789abcdef" for c in suffix):
+            old.unlink(missing_ok=True)

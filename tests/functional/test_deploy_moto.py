@@ -1,0 +1,220 @@
+"""The deployer against a plain moto server, and against moto as the AWS double."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import boto3
+import pytest
+
+from causal_common.names import FUNCTIONS
+from causal_deploy import DeployConfig, EndpointUnreachableError, MissingSourceError, PackageTooLargeError, deploy
+from causal_deploy.config import DepsSource, Target
+from causal_deploy.lambda_zip import PackageBuilder
+from support import LAMBDAS, free_port
+
+MINIMAL_ASL = {
+    "StartAt": "Parse",
+    "States": {
+        "Parse": {"Type": "Task", "Resource": "${FunctionArn:parse-initial-query}", "Next": "Finish"},
+        "Finish": {"Type": "Task", "Resource": "${FunctionArn:handle-finish}", "End": True},
+    },
+}
+
+
+def make_source(root: Path) -> Path:
+    """A repository-shaped tree: ten echo handlers, the real causal_common, a small ASL."""
+    lambdas = root / "lambdas"
+    lambdas.mkdir(parents=True)
+    # A snapshot, not a link: the shared package may change while a test runs.
+    shutil.copytree(LAMBDAS / "causal_common", lambdas / "causal_common", ignore=shutil.ignore_patterns("__pycache__"))
+    for function in FUNCTIONS:
+        (lambdas / function).mkdir()
+        (lambdas / function / "handler.py").write_text("def handler(event, context):\n    return event\n")
+    (lambdas / "state-machine.asl.json").write_text(json.dumps(MINIMAL_ASL))
+    return root
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    return make_source(tmp_path / "repo")
+
+
+def config_for(endpoint: str | None, source: Path, **overrides) -> DeployConfig:
+    prefix = f"t{uuid.uuid4().hex[:8]}-"  # the moto server is shared by the whole session
+    values = dict(
+        endpoint_url=endpoint,
+        endpoint_url_ecs=endpoint,
+        source_dir=source,
+        state_dir=source / ".stack",
+        resource_prefix=prefix,
+        publish_datasets=False,
+        active_timeout_seconds=10,
+        deps_source=DepsSource.LOCAL,
+    )
+    values.update(overrides)
+    return DeployConfig(**values)
+
+
+def clients(endpoint: str | None, service: str):
+    return boto3.client(service, region_name="eu-central-1", endpoint_url=endpoint)
+
+
+def test_first_deploy_creates_every_resource_and_a_second_changes_nothing(moto_endpoint, source):
+    config = config_for(moto_endpoint, source)
+
+    first = deploy(config)
+
+    assert first.ok, first.problems
+    kinds = [(r.kind, r.action.value) for r in first.results]
+    assert kinds.count(("table", "created")) == 4
+    assert kinds.count(("bucket", "created")) == 2
+    assert kinds.count(("secret", "created")) == 4
+    assert kinds.count(("function", "created")) == 10
+    assert ("state-machine", "created") in kinds
+    assert kinds.count(("task-definition", "created")) == 2
+
+    prefix = config.resource_prefix
+    awslambda = clients(moto_endpoint, "lambda")
+    configuration = awslambda.get_function(FunctionName=f"{prefix}parse-initial-query")["Configuration"]
+    assert configuration["State"] == "Active"
+    assert configuration["Runtime"] == "python3.12"
+    assert configuration["Handler"] == "handler.handler"
+    variables = configuration["Environment"]["Variables"]
+    assert variables["RESOURCE_PREFIX"] == prefix
+    assert variables["AWS_ENDPOINT_URL_ECS"] == moto_endpoint
+    assert variables["WEBSOCKET_CALLBACK_URL"] == "http://127.0.0.1:8080/dev"
+
+    dynamodb = clients(moto_endpoint, "dynamodb")
+    connections = dynamodb.describe_table(TableName=f"{prefix}connections")["Table"]
+    assert [i["IndexName"] for i in connections["GlobalSecondaryIndexes"]] == ["sessionId-index"]
+    ttl = dynamodb.describe_time_to_live(TableName=f"{prefix}pending-messages")["TimeToLiveDescription"]
+    assert ttl["AttributeName"] == "expiresAt"
+
+    stepfunctions = clients(moto_endpoint, "stepfunctions")
+    machine = next(m for m in stepfunctions.list_state_machines()["stateMachines"] if m["name"] == f"{prefix}agent-sm")
+    definition = json.loads(stepfunctions.describe_state_machine(stateMachineArn=machine["stateMachineArn"])["definition"])
+    assert definition["States"]["Parse"]["Resource"] == configuration["FunctionArn"]
+
+    secrets = clients(moto_endpoint, "secretsmanager")
+    signing_key = secrets.get_secret_value(SecretId=f"{prefix}gateway-token-signing-key")["SecretString"]
+    assert len(bytes.fromhex(signing_key)) == 32
+    llm = json.loads(secrets.get_secret_value(SecretId=f"{prefix}llm-settings")["SecretString"])
+    assert llm == {"model": "gpt-4o-mini", "baseUrl": None}
+
+    ecs = clients(moto_endpoint, "ecs")
+    task = ecs.describe_task_definition(taskDefinition=f"{prefix}causal-analysis")["taskDefinition"]
+    assert task["containerDefinitions"][0]["name"] == "task"
+    assert task["containerDefinitions"][0]["command"] == ["python", "-m", "causal_tasks", "causal-analysis"]
+
+    second = deploy(config)
+
+    assert second.ok
+    assert second.changed == []
+    assert second.summary().startswith("nothing changed")
+    assert secrets.get_secret_value(SecretId=f"{prefix}gateway-token-signing-key")["SecretString"] == signing_key
+
+
+def test_a_changed_handler_is_redeployed_and_nothing_else(moto_endpoint, source):
+    config = config_for(moto_endpoint, source)
+    deploy(config)
+    handler = source / "lambdas" / "data-query" / "handler.py"
+    handler.write_text("def handler(event, context):\n    return {'changed': True}\n")
+
+    report = deploy(config)
+
+    assert [(r.kind, r.name, r.action.value) for r in report.changed] == [
+        ("function", f"{config.resource_prefix}data-query", "updated")
+    ]
+    assert "code" in report.changed[0].detail
+    builder = PackageBuilder(config.lambdas_dir, config.build_dir, DepsSource.LOCAL)
+    expected = builder.build("data-query", handler.parent).code_sha256
+    current = clients(moto_endpoint, "lambda").get_function(FunctionName=f"{config.resource_prefix}data-query")
+    assert current["Configuration"]["CodeSha256"] == expected
+
+
+def test_a_changed_setting_updates_configuration_and_openai_key_without_logging_it(
+    moto_endpoint, source, capsys, caplog
+):
+    config = config_for(moto_endpoint, source)
+    deploy(config)
+    secret_value = "sk-test-" + uuid.uuid4().hex
+    changed = DeployConfig(**{**config.model_dump(), "log_level": "DEBUG", "openai_api_key": secret_value})
+
+    report = deploy(changed)
+
+    updated = {(r.kind, r.name.removeprefix(config.resource_prefix)) for r in report.changed}
+    assert ("secret", "openai-api-key") in updated
+    assert {name for kind, name in updated if kind == "function"} == set(FUNCTIONS)
+    secrets = clients(moto_endpoint, "secretsmanager")
+    assert secrets.get_secret_value(SecretId=f"{config.resource_prefix}openai-api-key")["SecretString"] == secret_value
+    assert secret_value not in report.summary() + json.dumps(report.to_dict()) + caplog.text + capsys.readouterr().out
+    assert secret_value not in repr(changed)
+
+
+def test_deploy_to_an_endpoint_that_is_down_fails_fast_with_a_clear_error(source):
+    url = f"http://127.0.0.1:{free_port()}"
+    started = time.monotonic()
+
+    with pytest.raises(EndpointUnreachableError) as raised:
+        deploy(config_for(url, source))
+
+    assert url in raised.value.message
+    assert "causal-stack up" in raised.value.message
+    assert time.monotonic() - started < 30  # no botocore retry storm (generous bound)
+
+
+def test_a_missing_state_machine_definition_is_named(moto_endpoint, source):
+    (source / "lambdas" / "state-machine.asl.json").unlink()
+
+    with pytest.raises(MissingSourceError) as raised:
+        deploy(config_for(moto_endpoint, source))
+
+    assert "state-machine.asl.json" in raised.value.message
+
+
+def test_a_missing_handler_is_named_before_anything_is_created(moto_endpoint, source):
+    (source / "lambdas" / "send-prompt" / "handler.py").unlink()
+    config = config_for(moto_endpoint, source)
+
+    with pytest.raises(MissingSourceError) as raised:
+        deploy(config)
+
+    assert "send-prompt" in raised.value.message
+    tables = clients(moto_endpoint, "dynamodb").list_tables()["TableNames"]
+    assert not [name for name in tables if name.startswith(config.resource_prefix)]
+
+
+def test_a_zip_over_the_unzipped_limit_is_refused_before_upload(tmp_path, source):
+    builder = PackageBuilder(source / "lambdas", tmp_path / "build", DepsSource.LOCAL, max_unzipped_bytes=1_000_000)
+
+    with pytest.raises(PackageTooLargeError) as raised:
+        builder.build("data-query", source / "lambdas" / "data-query")
+
+    assert "data-query" in raised.value.message
+    assert "unzipped" in raised.value.message
+    assert not list((tmp_path / "build").glob("*.zip"))
+
+
+def test_the_aws_target_creates_everything_without_an_endpoint(source, monkeypatch):
+    from moto import mock_aws
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")  # must be ignored for target aws
+    with mock_aws():
+        config = config_for(None, source, target=Target.AWS)
+        assert config.endpoint_url is None
+
+        report = deploy(config)
+
+        assert report.ok, report.problems
+        assert len([r for r in report.results if r.kind == "function" and r.action.value == "created"]) == 10
+        monkeypatch.delenv("AWS_ENDPOINT_URL")
+        configuration = boto3.client("lambda", region_name="eu-central-1").get_function(
+            FunctionName=f"{config.resource_prefix}invoke-llm"
+        )["Configuration"]
+        assert "AWS_ENDPOINT_URL_ECS" not in configuration["Environment"]["Variables"]
+        assert deploy(config).changed == []
