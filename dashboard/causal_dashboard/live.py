@@ -55,6 +55,8 @@ class LiveHub:
         self._subscribers: set[asyncio.Queue] = set()
         self._gateway = gateway
         self._tasks: list[asyncio.Task] = []
+        self._ready: asyncio.Event | None = None
+        self._streams = 0
         self.polls = 0
 
     @property
@@ -67,11 +69,15 @@ class LiveHub:
     async def stream(self) -> AsyncIterator[tuple[str, dict[str, Any]]]:
         """``(event name, data)`` pairs for one page until it goes away."""
         queue: asyncio.Queue = asyncio.Queue(maxsize=SUBSCRIBER_QUEUE)
-        self._subscribers.add(queue)
+        if self._ready is None:
+            self._ready = asyncio.Event()
+        self._streams += 1
         self._ensure_running()
         try:
-            if not self._state:
-                await self.poll_once(force=True)
+            # Subscribe only once the first poll is in, with no await in between:
+            # the snapshot then holds everything and the queue only what follows.
+            await self._ready.wait()
+            self._subscribers.add(queue)
             yield "snapshot", self.snapshot()
             while True:
                 try:
@@ -85,7 +91,8 @@ class LiveHub:
                     yield name, data
         finally:
             self._subscribers.discard(queue)
-            if not self._subscribers:
+            self._streams -= 1
+            if not self._streams:
                 await self._stop()
 
     def publish(self, name: str, data: dict[str, Any]) -> None:
@@ -109,6 +116,8 @@ class LiveHub:
         self.polls += 1
         for section, (items, error) in zip(due, results):
             self._apply(section.name, items, error)
+        if self._ready is not None and not self._ready.is_set() and all(s.next_due > 0 for s in self._sections.values()):
+            self._ready.set()
 
     async def _run(self, section: Section) -> tuple[dict[str, Any] | None, str | None]:
         if section.threaded:
@@ -159,8 +168,8 @@ class LiveHub:
     async def _poll_forever(self) -> None:
         interval = min((s.interval for s in self._sections.values()), default=1.0)
         while True:
-            await asyncio.sleep(max(0.05, min(interval, 1.0) / 4))
             await self.poll_once()
+            await asyncio.sleep(max(0.05, min(interval, 1.0) / 4))
 
     async def _forward_gateway_events(self, gateway: GatewayView) -> None:
         async for event in gateway.events():
