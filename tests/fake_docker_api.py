@@ -40,6 +40,7 @@ class FakeContainer:
     networks: list[str]
     status: str = "created"
     exit_code: int = 0
+    mounts: list[dict[str, str]] = field(default_factory=list)
     output: list[tuple[int, bytes]] = field(default_factory=list)  # (1 stdout | 2 stderr, bytes)
 
     def inspect(self) -> dict[str, Any]:
@@ -60,6 +61,7 @@ class FakeContainer:
                 "Tty": False,
             },
             "HostConfig": self.host_config,
+            "Mounts": self.mounts,
             "NetworkSettings": {"Networks": {name: {} for name in self.networks}},
         }
 
@@ -108,6 +110,35 @@ class FakeDockerApi:
     def attach(self, network: str, container_name: str) -> None:
         with self.lock:
             self.networks.setdefault(network, set()).add(container_name)
+
+    def add_container(
+        self,
+        name: str,
+        image: str,
+        *,
+        labels: dict[str, str] | None = None,
+        environment: dict[str, str] | None = None,
+        mounts: tuple[str, ...] = (),
+        networks: tuple[str, ...] = (),
+    ) -> FakeContainer:
+        """A running container that something else (compose) started."""
+        with self.lock:
+            container = FakeContainer(
+                id=f"{next(self._ids):064x}",
+                name=name,
+                image=image,
+                command=None,
+                environment=dict(environment or {}),
+                labels=dict(labels or {}),
+                host_config={},
+                networks=list(networks),
+                status="running",
+                mounts=[{"Type": "bind", "Destination": target} for target in mounts],
+            )
+            self.containers[container.id] = container
+            for network in networks:
+                self.networks.setdefault(network, set()).add(name)
+        return container
 
     def only(self, name: str) -> FakeContainer:
         with self.lock:
@@ -173,9 +204,12 @@ class FakeDockerApi:
             if path == "/containers/create" and method == "POST":
                 return self._create(query, body)
             if path == "/containers/json":
+                labels = json.loads(query.get("filters") or "{}").get("label") or []
                 return 200, [
                     {"Id": c.id, "Names": [f"/{c.name}"], "Image": c.image, "State": c.status, "Labels": c.labels}
                     for c in self.containers.values()
+                    if (c.status == "running" or query.get("all") in ("1", "true", "True"))
+                    and all(_label_matches(c.labels, wanted) for wanted in labels)
                 ]
             if path.startswith("/networks/"):
                 name = unquote(path[len("/networks/") :])
@@ -289,6 +323,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     do_GET = do_POST = do_DELETE = do_HEAD = _serve
+
+
+def _label_matches(labels: dict[str, str], wanted: str) -> bool:
+    key, has_value, value = wanted.partition("=")
+    return key in labels and (not has_value or labels[key] == value)
 
 
 def _with_tag(image: str) -> str:
