@@ -76,12 +76,14 @@ class FakeDockerApi:
         pullable: tuple[str, ...] = (),
         registry_images: tuple[str, ...] = (),
         architecture: str = "x86_64",
+        cpus: int = 8,
         networks: tuple[str, ...] = (),
     ) -> None:
         self.images: set[str] = {_with_tag(image) for image in images}
         self.pullable: set[str] = {_with_tag(image) for image in pullable}
         self.registry_images: set[str] = {_with_tag(image) for image in registry_images}
         self.architecture = architecture
+        self.cpus = cpus
         self.networks: dict[str, set[str]] = {name: set() for name in networks}
         self.containers: dict[str, FakeContainer] = {}
         self.requests: list[tuple[str, str]] = []
@@ -188,7 +190,7 @@ class FakeDockerApi:
             if path == "/version":
                 return 200, {"Version": "27.0.0-fake", "ApiVersion": API_VERSION, "Os": "linux", "Arch": "amd64"}
             if path == "/info":
-                return 200, {"Architecture": self.architecture, "OSType": "linux", "ServerVersion": "27.0.0-fake"}
+                return 200, {"Architecture": self.architecture, "OSType": "linux", "ServerVersion": "27.0.0-fake", "NCPU": self.cpus}
             if path == "/images/create" and method == "POST":
                 return self._pull(query)
             if path.startswith("/distribution/") and path.endswith("/json"):

@@ -81,6 +81,26 @@ def test_task_runs_in_the_task_image_on_the_compose_network_with_its_environment
     assert container.host_config["Memory"] == 2048 * 1024 * 1024
 
 
+def test_cpu_request_is_capped_at_what_the_engine_has(fake: FakeDockerApi) -> None:
+    fake.cpus = 2
+    backend = make_backend(fake)
+
+    backend.start(spec(cpu=4096))
+
+    assert fake.only(container_name(spec())).host_config["NanoCpus"] == 2_000_000_000
+
+
+def test_the_runner_builds_it_from_its_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ECS_RUNNER_DOCKER_NETWORK", NETWORK)
+    monkeypatch.setenv("ECS_RUNNER_TASK_IMAGE", TASK_IMAGE)
+
+    backend = DockerBackend.from_environment()
+
+    assert backend.name == "docker"
+    assert backend._network == NETWORK and backend._task_image == TASK_IMAGE
+    backend.close()
+
+
 def test_without_an_override_the_task_definition_image_is_used(fake: FakeDockerApi) -> None:
     fake.images.add("example/own-image:2")
     backend = make_backend(fake, task_image=None, network=None)

@@ -132,13 +132,23 @@ class DockerBackend:
             keep_containers=settings.keep_containers,
         )
 
+    @classmethod
+    def from_environment(cls) -> DockerBackend:
+        """The backend ``python -m causal_ecs_runner --backend docker`` uses."""
+        return cls.from_settings(DockerBackendSettings())
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
     # -- TaskBackend -----------------------------------------------------
 
     def start(self, spec: ContainerSpec) -> DockerContainer:
         client = self._docker()
         image = self._task_image or spec.image
         name = container_name(spec)
-        options = self._create_options(spec, name)
+        options = self._create_options(spec, name, self._engine_cpus(client))
         try:
             container = self._create(client, image, options)
             container.start()
@@ -235,7 +245,13 @@ class DockerBackend:
                 raise ConfigurationError(f"{_short(exc)}. {DOCKER_UNAVAILABLE_HINT}") from exc
         return self._client
 
-    def _create_options(self, spec: ContainerSpec, name: str) -> dict[str, Any]:
+    def _engine_cpus(self, client: docker.DockerClient) -> int | None:
+        try:
+            return int(client.info().get("NCPU") or 0) or None
+        except _UNREACHABLE:
+            return None
+
+    def _create_options(self, spec: ContainerSpec, name: str, engine_cpus: int | None) -> dict[str, Any]:
         environment = {**self._base_environment, **spec.environment}
         options: dict[str, Any] = {
             "command": list(spec.command) or None,
@@ -246,8 +262,12 @@ class DockerBackend:
         if self._network:
             options["network"] = self._network
         if spec.cpu:
-            # ECS CPU units: 1024 = one vCPU.
-            options["nano_cpus"] = int(spec.cpu * 1_000_000_000 / 1024)
+            # ECS CPU units: 1024 = one vCPU. The engine refuses more CPUs than it
+            # has (a 2-CPU Colima VM and a 4-vCPU task), so cap at what it has.
+            cpus = spec.cpu / 1024
+            if engine_cpus:
+                cpus = min(cpus, engine_cpus)
+            options["nano_cpus"] = int(cpus * 1_000_000_000)
         if spec.memory_mib:
             options["mem_limit"] = f"{spec.memory_mib}m"
         return options
