@@ -157,3 +157,6 @@ class ToolOutcome(BaseModel):
     result: dict[str, Any] | None = None
     error: str | None = None
     job_id: str | None = None
+    # ECS tools: where the full result lies (``result`` may be a compact copy).
+    result_key: str | None = None
+    result_url: str | None = None

@@ -1,0 +1,76 @@
+"""``python -m causal_ecs_runner --port N --backend subprocess|docker`` — the local ECS API."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from typing import Any
+
+from causal_common import aws, log
+from causal_common.names import ResourceNames
+from causal_ecs_runner.api import make_server
+from causal_ecs_runner.service import EcsService
+from causal_ecs_runner.settings import PASSED_TO_TASKS, RunnerSettings
+from causal_ecs_runner.store import Store
+from causal_ecs_runner.watcher import Watcher
+
+logger = logging.getLogger("causal_ecs_runner")
+
+
+def make_backend(name: str, settings: RunnerSettings) -> Any:
+    if name == "subprocess":
+        from causal_ecs_runner.backends.subprocess import SubprocessBackend
+
+        return SubprocessBackend(settings.log_dir, settings.warm_modules if settings.warm_worker else None)
+    if name == "docker":
+        from causal_ecs_runner.backends import docker  # written against backends.base
+
+        return docker.DockerBackend.from_environment()  # type: ignore[attr-defined]
+    raise SystemExit(f"unknown backend {name!r}: use subprocess or docker")
+
+
+def build(settings: RunnerSettings, backend: Any, environ: dict[str, str]) -> tuple[EcsService, Watcher]:
+    names = ResourceNames(prefix=settings.resource_prefix, region=settings.region, account_id=settings.account_id)
+    task_environment = {key: environ[key] for key in PASSED_TO_TASKS if key in environ}
+    service = EcsService(Store(settings.region, settings.account_id), backend, task_environment)
+    watcher = Watcher(service, aws.client("dynamodb", settings), aws.client("stepfunctions", settings), names,
+                      poll_seconds=settings.poll_seconds, heartbeat_timeout_seconds=settings.heartbeat_timeout_seconds)
+    return service, watcher
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    import os
+
+    parser = argparse.ArgumentParser(prog="python -m causal_ecs_runner", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--backend", choices=["subprocess", "docker"])
+    options = parser.parse_args(argv)
+    settings = RunnerSettings()
+    log.configure(settings.log_level)
+    backend = make_backend(options.backend or settings.backend, settings)
+    service, watcher = build(settings, backend, dict(os.environ))
+    server = make_server(options.host, options.port or settings.port, service)
+    watcher.start()
+    signal.signal(signal.SIGTERM, _interrupt)
+    logger.info("ECS runner on http://%s:%s (backend %s)", options.host, server.server_address[1], backend.name)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        logger.info("stopping")
+    finally:
+        watcher.close()
+        server.server_close()
+        if hasattr(backend, "close"):
+            backend.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""Settings of the local ECS runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from causal_common.settings import AwsSettings
+
+# Variables of the runner's own environment that every task gets (tasks on AWS get theirs from the task role/definition).
+PASSED_TO_TASKS = (
+    "AWS_ENDPOINT_URL",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "RESOURCE_PREFIX",
+    "WEBSOCKET_CALLBACK_URL",
+    "ARTIFACTS_BASE_URL",
+    "LOG_LEVEL",
+    "TASK_HEARTBEAT_SECONDS",
+)
+
+
+class RunnerSettings(AwsSettings):
+    port: int = Field(default=4599, validation_alias="ECS_RUNNER_PORT")
+    backend: str = Field(default="subprocess", validation_alias="ECS_RUNNER_BACKEND")
+    account_id: str = Field(default="000000000000", validation_alias="ECS_RUNNER_ACCOUNT_ID")
+    # A running task whose job has not heartbeaten for this long is stopped and failed (0 turns the check off).
+    heartbeat_timeout_seconds: float = Field(default=120.0, ge=0, validation_alias="ECS_RUNNER_HEARTBEAT_TIMEOUT_SECONDS")
+    poll_seconds: float = Field(default=0.25, gt=0, validation_alias="ECS_RUNNER_POLL_SECONDS")
+    log_dir: Path = Field(default=Path("/tmp/causal-ecs-runner"), validation_alias="ECS_RUNNER_LOG_DIR")
+    # Modules the subprocess backend's warm worker imports before forking tasks.
+    warm_modules: str = Field(
+        default="pandas,numpy,sklearn.linear_model,matplotlib.pyplot,dowhy,boto3,causal_tasks.causal,causal_tasks.eda,causal_tasks.job",
+        validation_alias="ECS_RUNNER_WARM_MODULES",
+    )
+    warm_worker: bool = Field(default=True, validation_alias="ECS_RUNNER_WARM_WORKER")
+    log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")

@@ -1,0 +1,212 @@
+"""The job protocol of an ECS task: read the job, heartbeat, report progress, store results, answer the state machine."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pydantic import Field, ValidationError
+
+from causal_common import aws
+from causal_common.datasets import load_data, load_manifest
+from causal_common.errors import CausalStackError, NotFoundError
+from causal_common.models.frames import progress_frame
+from causal_common.models.tools import Artifact, CausalAnalysisArgs, EdaArgs, ToolOutcome
+from causal_common.names import ResourceNames
+from causal_common.outbox import Outbox
+from causal_common.settings import AwsSettings
+
+logger = logging.getLogger(__name__)
+
+TOOL_OF_TASK = {"eda": "eda", "causal-analysis": "causal_analysis"}
+# SendTaskSuccess accepts 256 KB; the compact result stays well below.
+COMPACT_RESULT_BYTES = 64 * 1024
+
+
+class TaskSettings(AwsSettings):
+    job_id: str = Field(validation_alias="JOB_ID")
+    artifacts_base_url: str = Field(validation_alias="ARTIFACTS_BASE_URL")
+    websocket_callback_url: str | None = Field(default=None, validation_alias="WEBSOCKET_CALLBACK_URL")
+    heartbeat_seconds: float = Field(default=10.0, gt=0, validation_alias="TASK_HEARTBEAT_SECONDS")
+    log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+
+
+@dataclass
+class Clients:
+    dynamodb: Any
+    s3: Any
+    stepfunctions: Any
+    management: Any | None
+
+    @classmethod
+    def from_settings(cls, settings: TaskSettings) -> Clients:
+        management = None
+        if settings.websocket_callback_url:
+            management = aws.client("apigatewaymanagementapi", settings, endpoint_url=settings.websocket_callback_url)
+        return cls(aws.client("dynamodb", settings), aws.client("s3", settings), aws.client("stepfunctions", settings), management)
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class JobRecord:
+    """The job's item in ``jobs``."""
+
+    def __init__(self, dynamodb: Any, names: ResourceNames, job_id: str) -> None:
+        self._dynamodb, self._table, self.job_id = dynamodb, names.jobs_table, job_id
+        item = dynamodb.get_item(TableName=self._table, Key={"jobId": {"S": job_id}}, ConsistentRead=True).get("Item")
+        if not item:
+            raise NotFoundError(f"job {job_id!r} is not in {self._table}")
+        self.item = {key: next(iter(value.values())) for key, value in item.items()}
+
+    def get(self, key: str, default: str = "") -> str:
+        return str(self.item.get(key, default))
+
+    def update(self, **fields: Any) -> None:
+        names = {f"#{key}": key for key in fields}
+        values = {f":{key}": ({"N": str(value)} if isinstance(value, int) else {"S": str(value)}) for key, value in fields.items()}
+        self._dynamodb.update_item(
+            TableName=self._table,
+            Key={"jobId": {"S": self.job_id}},
+            UpdateExpression="SET " + ", ".join(f"#{key} = :{key}" for key in fields),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+
+
+class Heartbeat:
+    """SendTaskHeartbeat (and ``heartbeatAt`` on the job) every few seconds until stopped."""
+
+    def __init__(self, stepfunctions: Any, job: JobRecord, interval: float) -> None:
+        self._stepfunctions, self._job, self._interval = stepfunctions, job, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def beat(self) -> None:
+        token = self._job.get("taskToken")
+        if token:
+            try:
+                self._stepfunctions.send_task_heartbeat(taskToken=token)
+            except ClientError as exc:
+                # Right after the token is issued the emulator may not know it yet (InvalidToken for ~100 ms).
+                logger.warning("heartbeat not accepted: %s", exc.response["Error"].get("Code"))
+        self._job.update(heartbeatAt=_now_ms())
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self.beat()
+            except ClientError as exc:
+                logger.warning("heartbeat failed: %s", exc.response["Error"].get("Code"))
+
+
+def _compact(result: dict[str, Any]) -> dict[str, Any]:
+    if len(json.dumps(result, default=str)) <= COMPACT_RESULT_BYTES:
+        return result
+    trimmed = {key: value for key, value in result.items() if key not in ("columns", "balance", "correlations_with_outcome")}
+    trimmed["truncated"] = "full result at result_url"
+    return trimmed
+
+
+def _analyse(task: str, frame: Any, arguments: dict[str, Any], covariates: list[str], progress: Callable[..., None]) -> tuple[Any, dict[str, bytes]]:
+    if task == "eda":
+        from causal_tasks.eda import run_eda_with_plots
+
+        progress("eda", "summarising columns", 20)
+        result, images = run_eda_with_plots(frame, EdaArgs.model_validate(arguments), default_covariates=covariates)
+        progress("eda", "plots drawn", 90)
+        return result, images
+    from causal_tasks import plots
+    from causal_tasks.causal import run_causal_analysis
+
+    args = CausalAnalysisArgs.model_validate(arguments)
+    result = run_causal_analysis(frame, args, progress, default_covariates=covariates)
+    return result, {"causal_graph": plots.causal_graph(result, list(args.instruments or []))}
+
+
+def _answer(send: Callable[..., Any], token: str, **kwargs: Any) -> None:
+    """SendTaskSuccess/Failure; a refusal (the state machine timed out or was stopped) is logged, not fatal."""
+    if not token:
+        return
+    try:
+        send(taskToken=token, **kwargs)
+    except ClientError as exc:
+        logger.warning("the state machine refused the answer: %s", exc.response["Error"].get("Code"))
+
+
+def run_job(task: str, settings: TaskSettings, clients: Clients) -> int:
+    """Run one job to the end; the process exit code (0 also when the tool reported a user-facing error)."""
+    import pandas as pd
+
+    names = ResourceNames(prefix=settings.resource_prefix, region=settings.region)
+    job = JobRecord(clients.dynamodb, names, settings.job_id)
+    tool = TOOL_OF_TASK[task]
+    session_id, call_id, token = job.get("sessionId"), job.get("callId"), job.get("taskToken")
+    outbox = Outbox(clients.dynamodb, clients.management, names)
+    job.update(status="RUNNING", startedAt=_now_ms(), heartbeatAt=_now_ms())
+
+    def progress(stage: str, message: str, pct: float) -> None:
+        logger.info("%s: %s", stage, message)
+        if not session_id:
+            return
+        try:
+            outbox.send(session_id, progress_frame(f"{tool}.{stage}", message, pct))
+        except ClientError as exc:
+            logger.warning("progress frame not stored: %s", exc.response["Error"].get("Code"))
+
+    outcome = ToolOutcome(tool=tool, call_id=call_id, ok=False, job_id=settings.job_id)
+    with Heartbeat(clients.stepfunctions, job, settings.heartbeat_seconds):
+        try:
+            arguments = json.loads(job.get("arguments", "{}") or "{}")
+            manifest = load_manifest(clients.s3, names, job.get("datasetId"))
+            progress("load", f"loading {manifest.id} ({manifest.rows} rows)", 2)
+            frame = pd.read_csv(io.BytesIO(load_data(clients.s3, names, manifest)))
+            covariates = [column.name for column in manifest.with_role("covariate")]
+            result, images = _analyse(task, frame, arguments, covariates, progress)
+            prefix = f"jobs/{settings.job_id}"
+            for name, image in images.items():
+                key = f"{prefix}/{name}.png"
+                clients.s3.put_object(Bucket=names.artifacts_bucket, Key=key, Body=image, ContentType="image/png")
+                result.artifacts.append(Artifact(name=name, key=key, url=f"{settings.artifacts_base_url.rstrip('/')}/{key}"))
+            full = result.model_dump(mode="json")
+            result_key = f"{prefix}/result.json"
+            clients.s3.put_object(Bucket=names.artifacts_bucket, Key=result_key, Body=json.dumps(full).encode(),
+                                  ContentType="application/json")
+            outcome = outcome.model_copy(update={
+                "ok": True, "result": _compact(full), "result_key": result_key,
+                "result_url": f"{settings.artifacts_base_url.rstrip('/')}/{result_key}",
+            })
+        except (CausalStackError, ValidationError, json.JSONDecodeError) as exc:
+            message = exc.message if isinstance(exc, CausalStackError) else f"bad {tool} arguments: {exc}"
+            logger.info("%s refused: %s", tool, message)
+            outcome = outcome.model_copy(update={"error": message})
+        except Exception as exc:  # noqa: BLE001 - the state machine must hear about every crash
+            logger.exception("%s crashed", tool)
+            reason = f"{type(exc).__name__}: {str(exc)[:500]}"
+            job.update(status="FAILED", reason=reason, finishedAt=_now_ms())
+            _answer(clients.stepfunctions.send_task_failure, token, error="TaskFailed", cause=reason)
+            return 1
+    # The state machine first, then the job: a crash in between leaves a job the runner still fails.
+    _answer(clients.stepfunctions.send_task_success, token, output=outcome.model_dump_json())
+    if outcome.ok:
+        job.update(status="SUCCEEDED", finishedAt=_now_ms(), resultKey=outcome.result_key or "")
+    else:
+        job.update(status="FAILED", reason=outcome.error or "failed", finishedAt=_now_ms())
+    logger.info("%s finished: ok=%s", tool, outcome.ok)
+    return 0
