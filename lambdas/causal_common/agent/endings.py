@@ -82,7 +82,7 @@ def _end(event: FailureEvent, clients: AgentClients, status: str, message_for: A
     error_id = uuid.uuid4().hex[:12]
     error = event.error
     logger.error("execution ended as %s: %s", status, error.Error if error else None,
-                 extra={"errorId": error_id, "cause": (error.Cause if error else "")[:4000]})
+                 extra={"errorId": error_id, "cause": ((error.Cause or "") if error else "")[:4000]})
     session_id = event.session_id if event.session_id and _SESSION_ID.match(event.session_id) else None
     if session_id is None:
         return {"errorId": error_id, "status": status}
@@ -97,7 +97,7 @@ def _end(event: FailureEvent, clients: AgentClients, status: str, message_for: A
 def handle_error(event: FailureEvent, clients: AgentClients) -> dict[str, Any]:
     error = event.error
     return _end(event, clients, "failed",
-                lambda error_id: _user_message(error.Error if error else "", error.Cause if error else "", error_id))
+                lambda error_id: _user_message(error.Error if error else "", (error.Cause or "") if error else "", error_id))
 
 
 def handle_timeout(event: FailureEvent, clients: AgentClients) -> dict[str, Any]:

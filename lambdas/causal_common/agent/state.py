@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from causal_common.models.tools import ToolOutcome
 
@@ -52,7 +52,12 @@ class ErrorInfo(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     Error: str = ""
-    Cause: str = ""
+    Cause: str | None = None  # moto's SendTaskFailure drops it
+
+    @field_validator("Error", mode="before")
+    @classmethod
+    def _no_null(cls, value: object) -> object:
+        return value if value is not None else ""
 
 
 class AgentState(_Camel):

@@ -126,7 +126,7 @@ def _error_text(error: ErrorInfo) -> str:
     if error.Error in ("States.Timeout", "States.HeartbeatTimeout"):
         return "the task stopped reporting progress before it finished (timed out)"
     try:
-        cause = json.loads(error.Cause)
+        cause = json.loads(error.Cause or "null")
         message = cause.get("errorMessage") if isinstance(cause, dict) else None
     except json.JSONDecodeError:
         message = None
