@@ -162,7 +162,7 @@ def compact_outcome(outcome: ToolOutcome) -> dict[str, Any]:
 
 
 def _size(messages: list[dict[str, Any]]) -> int:
-    return sum(len(json.dumps(message, default=str)) for message in messages)
+    return len(json.dumps(messages, default=str))
 
 
 def compact_conversation(conversation: list[dict[str, Any]], max_chars: int = MAX_CONVERSATION_CHARS) -> list[dict[str, Any]]:
