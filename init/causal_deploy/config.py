@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from causal_common.settings import AwsSettings
@@ -37,6 +37,10 @@ class DeployConfig(AwsSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     target: Target = Field(default=Target.EMBEDDED, validation_alias="DEPLOY_TARGET")
+    # The ECS API (the local ECS runner off AWS); also accepted as ``ecs_endpoint_url=``.
+    endpoint_url_ecs: str | None = Field(
+        default=None, validation_alias=AliasChoices("AWS_ENDPOINT_URL_ECS", "ecs_endpoint_url")
+    )
     websocket_callback_url: str = Field(
         default="http://127.0.0.1:8080/dev", validation_alias="WEBSOCKET_CALLBACK_URL"
     )

@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
@@ -61,6 +62,16 @@ class Package:
 Entry = tuple[str, Path]  # (name in the zip, file on disk)
 
 
+@dataclass
+class _Layer:
+    """One set of dependencies (pydantic and friends, plus a function's requirements)."""
+
+    entries: list[Entry]
+    digest: str
+    sizes: dict[str, int]
+    lock: threading.Lock
+
+
 class PackageBuilder:
     def __init__(
         self,
@@ -74,7 +85,7 @@ class PackageBuilder:
         self.build_dir = build_dir
         self.deps_source = deps_source
         self.max_unzipped_bytes = max_unzipped_bytes
-        self._dependency_entries: dict[tuple[str, ...], list[Entry]] = {}
+        self._layers: dict[tuple[str, ...], _Layer] = {}
         self._lock = threading.Lock()
 
     def build(self, function: str, source_dir: Path) -> Package:
@@ -85,21 +96,31 @@ class PackageBuilder:
                 "with handler(event, context)"
             )
         requirements = _requirements(source_dir / "requirements.txt")
-        entries = self._source_entries(source_dir) + self._dependency_files(requirements)
-        entries = _deduplicate(entries, function)
-        unzipped = sum(path.stat().st_size for _, path in entries)
+        sources = _deduplicate(self._source_entries(source_dir))
+        layer = self._layer(requirements)
+        clashes = sorted(name for name, _ in sources if name in layer.sizes)
+        if clashes:
+            raise PackagingError(
+                f"function {function}: {', '.join(clashes[:5])} would shadow files of its dependencies; rename them"
+            )
+        unzipped = sum(path.stat().st_size for _, path in sources) + sum(layer.sizes.values())
         if unzipped > self.max_unzipped_bytes:
             raise PackageTooLargeError(
                 f"function {function}: the package is {unzipped / 2**20:.1f} MB unzipped, over Lambda's "
                 f"{self.max_unzipped_bytes / 2**20:.0f} MB limit; move heavy dependencies "
                 f"({', '.join(requirements) or 'none declared'}) into an ECS task"
             )
-        digest = _inputs_digest(entries, self.deps_source)
-        path = self.build_dir / f"{function}-{digest[:20]}.zip"
+        digest = hashlib.sha256(f"{_FORMAT_VERSION}:{layer.digest}\n".encode())
+        _digest_entries(digest, sources)
+        path = self.build_dir / f"{function}-{digest.hexdigest()[:20]}.zip"
         from_cache = path.is_file()
         if not from_cache:
             self.build_dir.mkdir(parents=True, exist_ok=True)
-            _write_zip(path, entries)
+            partial = path.with_suffix(f".{threading.get_ident()}.partial")
+            shutil.copyfile(self._layer_zip(layer), partial)
+            with zipfile.ZipFile(partial, "a") as archive:
+                _add_entries(archive, sources)
+            partial.replace(path)
             _remove_stale(self.build_dir, function, keep=path)
         data = path.read_bytes()
         return Package(
@@ -111,6 +132,39 @@ class PackageBuilder:
             from_cache=from_cache,
         )
 
+    def _layer(self, requirements: list[str]) -> _Layer:
+        key = tuple(sorted({*BASE_REQUIREMENTS, *requirements}))
+        with self._lock:  # builds run in threads; resolve each dependency set once
+            if key not in self._layers:
+                if self.deps_source is DepsSource.LOCAL:
+                    entries = local_dependency_files(key)
+                else:
+                    entries = self._pip_dependency_files(key)
+                entries = _deduplicate(entries)
+                digest = hashlib.sha256(f"{_FORMAT_VERSION}:{self.deps_source.value}\n".encode())
+                _digest_entries(digest, entries)
+                self._layers[key] = _Layer(
+                    entries=entries,
+                    digest=digest.hexdigest()[:20],
+                    sizes={name: path.stat().st_size for name, path in entries},
+                    lock=threading.Lock(),
+                )
+            return self._layers[key]
+
+    def _layer_zip(self, layer: _Layer) -> Path:
+        """The dependencies, compressed once and shared by every function that needs the same set."""
+        path = self.build_dir / "deps" / f"{layer.digest}.zip"
+        with layer.lock:
+            if not path.is_file():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                partial = path.with_suffix(".partial")
+                with zipfile.ZipFile(partial, "w") as archive:
+                    # Local zips never leave this machine: trade size for speed (duckdb alone is 60 MB).
+                    level = 1 if self.deps_source is DepsSource.LOCAL else 6
+                    _add_entries(archive, layer.entries, compresslevel=level)
+                partial.replace(path)
+        return path
+
     def _source_entries(self, source_dir: Path) -> list[Entry]:
         common = self.lambdas_dir / "causal_common"
         if not (common / "__init__.py").is_file():
@@ -118,16 +172,6 @@ class PackageBuilder:
         entries = [(str(path.relative_to(source_dir)), path) for path in _walk(source_dir)]
         entries += [(f"causal_common/{path.relative_to(common)}", path) for path in _walk(common)]
         return entries
-
-    def _dependency_files(self, extra: list[str]) -> list[Entry]:
-        key = tuple(sorted({*BASE_REQUIREMENTS, *extra}))
-        with self._lock:  # builds run in threads; resolve each dependency set once
-            if key not in self._dependency_entries:
-                if self.deps_source is DepsSource.LOCAL:
-                    self._dependency_entries[key] = local_dependency_files(key)
-                else:
-                    self._dependency_entries[key] = self._pip_dependency_files(key)
-            return self._dependency_entries[key]
 
     def _pip_dependency_files(self, requirements: tuple[str, ...]) -> list[Entry]:
         pinned = [_pin_to_installed(requirement) for requirement in requirements]
@@ -232,30 +276,25 @@ def _walk(root: Path) -> list[Path]:
     )
 
 
-def _deduplicate(entries: list[Entry], function: str) -> list[Entry]:
+def _deduplicate(entries: list[Entry]) -> list[Entry]:
     chosen: dict[str, Path] = {}
     for name, path in entries:
-        # The function's own files and causal_common come first and win.
         chosen.setdefault(name, path)
     return sorted(chosen.items())
 
 
-def _inputs_digest(entries: list[Entry], deps_source: DepsSource) -> str:
-    digest = hashlib.sha256(f"{_FORMAT_VERSION}:{deps_source.value}\n".encode())
+def _digest_entries(digest: Any, entries: list[Entry]) -> None:
     for name, path in entries:
         digest.update(name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
 
 
-def _write_zip(path: Path, entries: list[Entry]) -> None:
-    partial = path.with_suffix(".partial")
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-        for name, source in entries:
-            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, source.read_bytes(), compresslevel=6)
-    partial.replace(path)
+def _add_entries(archive: zipfile.ZipFile, entries: list[Entry], compresslevel: int = 6) -> None:
+    """Deterministic members: fixed timestamp and mode, so equal inputs give equal bytes."""
+    for name, source in entries:
+        info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        archive.writestr(info, source.read_bytes(), compresslevel=compresslevel)
 
 
 def _remove_stale(build_dir: Path, function: str, keep: Path) -> None:

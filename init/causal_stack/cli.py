@@ -1,2 +1,242 @@
-def main() -> int:
-    return 0
+"""``causal-stack``: run, deploy and inspect the stack.
+
+Heavy imports (boto3, the deployer, the gateway) happen inside the command
+that needs them, so ``causal-stack --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
+TARGETS = ("embedded", "localstack", "aws")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="causal-stack",
+        description="The causal-analysis agent stack: run it locally, deploy it, check it.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress (JSON lines on stderr)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    up = commands.add_parser("up", help="start the embedded stack (no Docker), deploy, serve until Ctrl-C")
+    up.add_argument("--aws-port", type=int, default=4566, help="emulator port (default 4566, as awslocal expects)")
+    up.add_argument("--gateway-port", type=int, default=8080, help="gateway and dashboard port (default 8080)")
+    up.add_argument("--ecs-port", type=int, default=4599, help="local ECS runner port (default 4599)")
+    up.set_defaults(handler=_up)
+
+    deploy = commands.add_parser("deploy", help="create or update every resource (idempotent)")
+    _aws_options(deploy)
+    deploy.add_argument("--websocket-callback-url", help="management API base the Lambdas post to (default http://127.0.0.1:8080/dev)")
+    deploy.add_argument("--artifacts-base-url", help="base of artifact links (default http://127.0.0.1:8080/artifacts)")
+    deploy.add_argument("--deps", choices=("local", "pip"), help="where Lambda dependencies come from "
+                        "(default: local for embedded, pip manylinux wheels otherwise)")
+    deploy.add_argument("--task-image", help="container image of the ECS tasks")
+    deploy.add_argument("--no-datasets", action="store_true", help="do not publish the bundled datasets")
+    deploy.add_argument("--source-dir", help="repository to deploy from (default: this checkout)")
+    deploy.add_argument("--json", action="store_true", help="print the report as JSON")
+    deploy.set_defaults(handler=_deploy)
+
+    status = commands.add_parser("status", help="tables, buckets, functions, state machine, recent executions")
+    _aws_options(status)
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=_status)
+
+    doctor = commands.add_parser("doctor", help="check every part; non-zero exit and a fix hint on any problem")
+    _aws_options(doctor)
+    doctor.add_argument("--gateway-url", help="also check the gateway's /health (e.g. http://127.0.0.1:8080)")
+    doctor.add_argument("--json", action="store_true")
+    doctor.set_defaults(handler=_doctor)
+
+    token = commands.add_parser("token", help="issue a WebSocket token for a user")
+    _aws_options(token)
+    token.add_argument("--user", required=True, help="user id")
+    token.add_argument("--ttl", type=int, default=86400, help="lifetime in seconds (default one day)")
+    token.set_defaults(handler=_token)
+
+    upload = commands.add_parser("upload", help="upload a CSV as a dataset")
+    _aws_options(upload)
+    upload.add_argument("file", help="CSV file with a header row")
+    upload.add_argument("--id", required=True, dest="dataset_id", help="dataset id (a-z, 0-9, _ and -)")
+    upload.add_argument("--title", help="title shown in the dashboard")
+    upload.set_defaults(handler=_upload)
+
+    chat = commands.add_parser("chat", help="chat with the agent in the terminal", add_help=False)
+    chat.add_argument("chat_args", nargs=argparse.REMAINDER)
+    chat.set_defaults(handler=_chat)
+    return parser
+
+
+def _aws_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--endpoint-url", help="AWS endpoint (default: $AWS_ENDPOINT_URL or http://127.0.0.1:4566)")
+    parser.add_argument("--target", choices=TARGETS, help="embedded, localstack or aws (real AWS: no endpoint); "
+                        "default: detected from the endpoint")
+    parser.add_argument("--ecs-endpoint-url", help="ECS API off AWS (default: $AWS_ENDPOINT_URL_ECS or http://127.0.0.1:4599)")
+    parser.add_argument("--region", help="AWS region (default: $AWS_DEFAULT_REGION or eu-central-1)")
+    parser.add_argument("--prefix", help="resource name prefix (default: $RESOURCE_PREFIX or causal-analysis-dev-)")
+
+
+def _config(args: argparse.Namespace, **extra: Any) -> Any:
+    """Flags win; otherwise DeployConfig reads the environment (AWS_ENDPOINT_URL, …)."""
+    from causal_deploy.config import DeployConfig
+
+    values: dict[str, Any] = {key: value for key, value in extra.items() if value is not None}
+    for option, field in (
+        ("endpoint_url", "endpoint_url"),
+        ("ecs_endpoint_url", "endpoint_url_ecs"),
+        ("region", "region"),
+        ("prefix", "resource_prefix"),
+    ):
+        if getattr(args, option, None):
+            values[field] = getattr(args, option)
+    if args.target:
+        return DeployConfig(**values, target=args.target)
+    guess = DeployConfig(**values)
+    return DeployConfig(**values, target=_detect_target(guess.endpoint_url or ""))
+
+
+def _detect_target(endpoint: str) -> str:
+    """LocalStack answers /_localstack/health; the embedded emulator does not."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(endpoint.rstrip("/") + "/_localstack/health", timeout=2) as response:
+            return "localstack" if response.status == 200 else "embedded"
+    except (urllib.error.URLError, OSError, ValueError):
+        return "embedded"
+
+
+def _up(args: argparse.Namespace) -> int:
+    try:
+        from causal_stack.launcher import up
+    except ImportError as exc:
+        print(f"causal-stack up is not available in this install: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return up(aws_port=args.aws_port, gateway_port=args.gateway_port, ecs_port=args.ecs_port)
+
+
+def _deploy(args: argparse.Namespace) -> int:
+    import json
+
+    from causal_deploy import deploy
+
+    config = _config(
+        args,
+        websocket_callback_url=args.websocket_callback_url,
+        artifacts_base_url=args.artifacts_base_url,
+        deps_source=args.deps,
+        task_image=args.task_image,
+        source_dir=args.source_dir,
+        publish_datasets=False if args.no_datasets else None,
+    )
+    if not args.json:
+        where = config.endpoint_url or f"AWS ({config.region})"
+        print(f"deploying to {config.target.value} at {where} …", file=sys.stderr, flush=True)
+    report = deploy(config)
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.summary())
+    return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+def _status(args: argparse.Namespace) -> int:
+    import json
+
+    from causal_deploy.clients import require_reachable
+    from causal_stack.status import collect
+
+    config = _config(args)
+    if config.endpoint_url:
+        require_reachable(config.endpoint_url, "the AWS endpoint", "Start the stack with `causal-stack up`.")
+    status = collect(config)
+    print(json.dumps(status.to_dict(), indent=2, default=str) if args.json else status.render())
+    return EXIT_OK
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from causal_stack.doctor import render, run_checks, to_json
+
+    checks = run_checks(_config(args), gateway_url=args.gateway_url)
+    print(to_json(checks) if args.json else render(checks))
+    return EXIT_OK if all(check.ok for check in checks) else EXIT_PROBLEMS
+
+
+def _token(args: argparse.Namespace) -> int:
+    from causal_common.names import ResourceNames
+    from causal_common.secret_values import read_secret
+    from causal_deploy.clients import Clients
+    from causal_gateway.auth import issue_token
+
+    config = _config(args)
+    names = ResourceNames(prefix=config.resource_prefix, region=config.region)
+    signing_key = read_secret(Clients(config).secretsmanager, names.token_signing_key_secret)
+    if not signing_key:
+        print(f"the secret {names.token_signing_key_secret} has no value; run `causal-stack deploy`", file=sys.stderr)
+        return EXIT_ERROR
+    print(issue_token(signing_key, args.user, args.ttl))
+    return EXIT_OK
+
+
+def _upload(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from causal_common.names import ResourceNames
+    from causal_deploy.clients import Clients
+    from causal_tasks.datasets import upload_csv
+
+    config = _config(args)
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"no such file: {path}", file=sys.stderr)
+        return EXIT_ERROR
+    names = ResourceNames(prefix=config.resource_prefix, region=config.region)
+    manifest = upload_csv(Clients(config).s3, names, path.read_bytes(), args.dataset_id, title=args.title)
+    print(f"uploaded {manifest.id}: {manifest.rows} rows, columns {', '.join(c.name for c in manifest.columns)}")
+    return EXIT_OK
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from causal_stack.chat import main as chat_main
+
+    return int(chat_main(list(args.chat_args)) or 0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.verbose:
+        from causal_common import log
+
+        log.configure("INFO", stream=sys.stderr)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the edge: turn our errors into one line, never a traceback
+        return _report_error(exc, args.verbose)
+
+
+def _report_error(exc: Exception, verbose: bool) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from causal_common.errors import CausalStackError
+
+    if isinstance(exc, CausalStackError):
+        print(f"error: {exc.message}", file=sys.stderr)
+    elif isinstance(exc, (BotoCoreError, ClientError)):
+        print(f"error: AWS request failed: {exc}", file=sys.stderr)
+    elif isinstance(exc, ValueError):
+        print(f"error: {exc}", file=sys.stderr)
+    else:
+        raise exc
+    if verbose:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

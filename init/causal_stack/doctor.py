@@ -1,0 +1,170 @@
+"""``causal-stack doctor``: what the old stack's operator checked by hand.
+
+Each check says what it saw and, when it failed, how to fix it. On the
+compose route (LocalStack) the checks of ``causal_stack.compose_checks``
+(Docker socket, LocalStack health, …) are added when that module is present.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from causal_common.names import FUNCTIONS, ResourceNames
+from causal_deploy.clients import Clients, probe
+from causal_deploy.config import DeployConfig, Target
+from causal_deploy.hints import hint_for
+from causal_stack.status import function_state
+
+logger = logging.getLogger(__name__)
+
+DEPLOY_HINT = "run `causal-stack deploy` (or `causal-stack up`)"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    hint: str = ""
+
+
+def run_checks(config: DeployConfig, *, gateway_url: str | None = None, clients: Clients | None = None) -> list[Check]:
+    checks: list[Check] = []
+    clients = clients or Clients(config)
+    reachable = _endpoint(config, clients, checks)
+    if reachable:
+        try:
+            _aws_resources(config, clients, checks)
+        except (BotoCoreError, ClientError) as exc:
+            checks.append(Check("AWS API", False, f"a request failed: {exc}", "run `causal-stack doctor` again; "
+                                "if it persists, restart the emulator"))
+    if config.target is not Target.AWS and config.ecs_endpoint_url:
+        problem = probe(config.ecs_endpoint_url)
+        checks.append(
+            Check("ECS endpoint", problem is None, f"{config.ecs_endpoint_url} " + ("answers" if problem is None else f"is down ({problem})"),
+                  "" if problem is None else "start the ECS runner: `causal-stack up` starts it; compose: `docker compose up ecs-runner`")
+        )
+    if gateway_url:
+        checks.append(_gateway(gateway_url))
+    if config.target is Target.LOCALSTACK:
+        checks.extend(_compose_checks(config, gateway_url))
+    return checks
+
+
+def _endpoint(config: DeployConfig, clients: Clients, checks: list[Check]) -> bool:
+    if config.endpoint_url:
+        problem = probe(config.endpoint_url)
+        if problem is not None:
+            checks.append(Check("AWS endpoint", False, f"nothing answers at {config.endpoint_url} ({problem})",
+                                "start the stack: `causal-stack up` (embedded) or `docker compose up` (LocalStack), "
+                                "or pass --endpoint-url"))
+            return False
+    try:
+        account = clients.account_id
+    except (BotoCoreError, ClientError) as exc:
+        checks.append(Check("AWS endpoint", False, f"STS GetCallerIdentity failed: {exc}",
+                            "check AWS credentials (any value, e.g. test/test, works locally)"))
+        return False
+    checks.append(Check("AWS endpoint", True, f"{config.endpoint_url or 'AWS'} answers (account {account})"))
+    return True
+
+
+def _aws_resources(config: DeployConfig, clients: Clients, checks: list[Check]) -> None:
+    names = ResourceNames(prefix=config.resource_prefix, region=config.region, account_id=clients.account_id)
+    for short_name in FUNCTIONS:
+        name = names.function(short_name)
+        state = function_state(clients.awslambda, name)
+        if state["state"] is None:
+            checks.append(Check(f"function {name}", False, "missing", DEPLOY_HINT))
+        elif state["state"] != "Active":
+            reason = state.get("reason") or ""
+            checks.append(Check(f"function {name}", False, f"State={state['state']}" + (f", StateReason={reason}" if reason else ""),
+                                hint_for(name, state["state"], reason)))
+        else:
+            checks.append(Check(f"function {name}", True, "Active"))
+
+    stepfunctions = clients.stepfunctions
+    try:
+        machine = stepfunctions.describe_state_machine(stateMachineArn=names.state_machine_arn)
+        checks.append(Check(f"state machine {names.state_machine}", True, machine.get("status", "ACTIVE")))
+    except stepfunctions.exceptions.StateMachineDoesNotExist:
+        checks.append(Check(f"state machine {names.state_machine}", False, f"missing ({names.state_machine_arn})", DEPLOY_HINT))
+
+    dynamodb = clients.dynamodb
+    for table in (names.sessions_table, names.connections_table, names.jobs_table, names.pending_messages_table):
+        try:
+            described = dynamodb.describe_table(TableName=table)["Table"]
+            checks.append(Check(f"table {table}", described.get("TableStatus") == "ACTIVE", described.get("TableStatus", "?"),
+                                "" if described.get("TableStatus") == "ACTIVE" else "wait a few seconds and check again"))
+        except dynamodb.exceptions.ResourceNotFoundException:
+            checks.append(Check(f"table {table}", False, "missing", DEPLOY_HINT))
+
+    for bucket in (names.datasets_bucket, names.artifacts_bucket):
+        try:
+            clients.s3.head_bucket(Bucket=bucket)
+            checks.append(Check(f"bucket {bucket}", True, "exists"))
+        except ClientError as exc:
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            checks.append(Check(f"bucket {bucket}", False, "missing" if status == 404 else f"HTTP {status}", DEPLOY_HINT))
+
+    secrets = clients.secretsmanager
+    for secret in (names.openai_api_key_secret, names.llm_settings_secret, names.token_signing_key_secret,
+                   names.management_credentials_secret):
+        try:
+            secrets.describe_secret(SecretId=secret)
+            checks.append(Check(f"secret {secret}", True, "present"))
+        except secrets.exceptions.ResourceNotFoundException:
+            checks.append(Check(f"secret {secret}", False, "missing", DEPLOY_HINT))
+
+
+def _gateway(gateway_url: str) -> Check:
+    url = gateway_url.rstrip("/") + "/health"
+    problem = probe(url)
+    if problem is not None:
+        return Check("gateway", False, f"{url} is down ({problem})", "start it: `causal-stack up` (compose: docker compose up gateway)")
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=3) as response:
+            healthy = response.status == 200
+    except OSError as exc:
+        return Check("gateway", False, f"{url}: {exc}", "read the gateway's log")
+    return Check("gateway", healthy, f"{url} answers" + ("" if healthy else " but is not healthy"),
+                 "" if healthy else "read the gateway's log")
+
+
+def _compose_checks(config: DeployConfig, gateway_url: str | None) -> list[Check]:
+    try:
+        module = importlib.import_module("causal_stack.compose_checks")
+    except ImportError as exc:
+        logger.info("compose checks unavailable: %s", exc)
+        return []
+    arguments: dict[str, Any] = {"localstack_url": config.endpoint_url}
+    if gateway_url:
+        arguments["gateway_url"] = gateway_url
+    if config.ecs_endpoint_url:
+        arguments["ecs_runner_url"] = config.ecs_endpoint_url
+    settings_class = getattr(module, "ComposeDoctorSettings", None)
+    found = module.compose_checks(settings_class(**arguments)) if settings_class else module.compose_checks()
+    return [Check(check.name, check.ok, check.detail, check.hint) for check in found]
+
+
+def render(checks: list[Check]) -> str:
+    lines = []
+    for check in checks:
+        lines.append(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+        if not check.ok and check.hint:
+            lines.append(f"      fix: {check.hint}")
+    failed = sum(not check.ok for check in checks)
+    lines.append("all checks passed" if not failed else f"{failed} of {len(checks)} checks failed")
+    return "\n".join(lines)
+
+
+def to_json(checks: list[Check]) -> str:
+    return json.dumps({"ok": all(c.ok for c in checks), "checks": [asdict(c) for c in checks]}, indent=2)
