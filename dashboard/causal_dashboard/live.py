@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 15.0
 SUBSCRIBER_QUEUE = 500
+FIRST_SNAPSHOT_SECONDS = 0.3
 
 
 @dataclass
@@ -57,6 +58,8 @@ class LiveHub:
         self._tasks: list[asyncio.Task] = []
         self._ready: asyncio.Event | None = None
         self._streams = 0
+        self._polled: set[str] = set()
+        self._wake: dict[str, asyncio.Event] = {}
         self.polls = 0
 
     @property
@@ -106,17 +109,18 @@ class LiveHub:
                 queue.put_nowait(("resync", {}))
 
     async def poll_once(self, *, force: bool = False) -> None:
+        """Poll every due section once (all of them with ``force``)."""
         now = time.monotonic()
         due = [s for s in self._sections.values() if force or s.next_due <= now]
-        if not due:
-            return
-        for section in due:
-            section.next_due = now + section.interval
-        results = await asyncio.gather(*(self._run(s) for s in due))
+        await asyncio.gather(*(self._poll_section(section) for section in due))
+
+    async def _poll_section(self, section: Section) -> None:
+        section.next_due = time.monotonic() + section.interval
+        items, error = await self._run(section)
         self.polls += 1
-        for section, (items, error) in zip(due, results):
-            self._apply(section.name, items, error)
-        if self._ready is not None and not self._ready.is_set() and all(s.next_due > 0 for s in self._sections.values()):
+        self._apply(section.name, items, error)
+        self._polled.add(section.name)
+        if self._ready is not None and not self._ready.is_set() and self._polled >= set(self._sections):
             self._ready.set()
 
     async def _run(self, section: Section) -> tuple[dict[str, Any] | None, str | None]:
@@ -151,9 +155,23 @@ class LiveHub:
     def _ensure_running(self) -> None:
         if self._tasks:
             return
-        self._tasks.append(asyncio.create_task(self._poll_forever()))
+        # One loop per section, so a slow one (logs) never delays a fast one (sessions).
+        for section in self._sections.values():
+            self._wake[section.name] = asyncio.Event()
+            self._tasks.append(asyncio.create_task(self._poll_forever(section)))
+        self._tasks.append(asyncio.create_task(self._first_snapshot_deadline()))
         if self._gateway is not None:
             self._tasks.append(asyncio.create_task(self._forward_gateway_events(self._gateway)))
+
+    async def _first_snapshot_deadline(self) -> None:
+        # Pages get their first snapshot quickly; slower sections follow as diffs.
+        await asyncio.sleep(FIRST_SNAPSHOT_SECONDS)
+        if self._ready is not None:
+            self._ready.set()
+
+    def refresh_soon(self, name: str) -> None:
+        if name in self._wake:
+            self._wake[name].set()
 
     async def _stop(self) -> None:
         tasks, self._tasks = self._tasks, []
@@ -165,19 +183,21 @@ class LiveHub:
             except asyncio.CancelledError:
                 pass
 
-    async def _poll_forever(self) -> None:
-        interval = min((s.interval for s in self._sections.values()), default=1.0)
+    async def _poll_forever(self, section: Section) -> None:
+        wake = self._wake[section.name]
         while True:
-            await self.poll_once()
-            await asyncio.sleep(max(0.05, min(interval, 1.0) / 4))
+            await self._poll_section(section)
+            wake.clear()
+            try:
+                await asyncio.wait_for(wake.wait(), timeout=section.interval)
+            except asyncio.TimeoutError:
+                pass
 
     async def _forward_gateway_events(self, gateway: GatewayView) -> None:
         async for event in gateway.events():
             self.publish("gateway", event)
             for name in ("connections", "metrics"):
-                section = self._sections.get(name)
-                if section is not None:
-                    section.next_due = 0.0  # refresh soon after activity
+                self.refresh_soon(name)  # refresh soon after activity
 
 
 def sse(name: str, data: dict[str, Any]) -> bytes:

@@ -6,6 +6,7 @@ import json
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
@@ -133,12 +134,11 @@ def session_detail(clients: AwsClients, session_id: str) -> dict[str, Any]:
     session = plain(found["Item"])
     session["conversation"] = _json(session.get("conversation"), [])
     session["result"] = _json(session.get("result"), None)
-    return {
-        "session": session,
-        "frames": session_frames(clients, session_id),
-        "jobs": session_jobs(clients, session_id),
-        "connections": session_connections(clients, session_id),
-    }
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        frames = pool.submit(session_frames, clients, session_id)
+        jobs = pool.submit(session_jobs, clients, session_id)
+        connections = pool.submit(session_connections, clients, session_id)
+        return {"session": session, "frames": frames.result(), "jobs": jobs.result(), "connections": connections.result()}
 
 
 def session_frames(clients: AwsClients, session_id: str, *, after_seq: int = 0) -> list[dict[str, Any]]:
