@@ -116,9 +116,14 @@ def stack_environment(host: str, aws_port: int, gateway_port: int, ecs_port: int
     return env
 
 
-def _deploy(env: dict[str, str], host: str, aws_port: int, gateway_port: int, ecs_port: int) -> None:
+def _deploy(env: dict[str, str]) -> None:
     from causal_deploy import DeployConfig, deploy
 
+    # The deploy runs in this process: give it the same fake credentials as the children.
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_REGION"):
+        os.environ[key] = env[key]
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.pop("AWS_SESSION_TOKEN", None)
     report = deploy(
         DeployConfig(
             target="embedded",
@@ -128,8 +133,9 @@ def _deploy(env: dict[str, str], host: str, aws_port: int, gateway_port: int, ec
             artifacts_base_url=env["ARTIFACTS_BASE_URL"],
         )
     )
-    if report.problems:
-        raise LaunchError("deploy finished with problems:\n" + "\n".join(f"  - {p}" for p in report.problems))
+    print(report.summary(), flush=True)
+    if not report.ok:
+        raise LaunchError("the deploy reported problems (above); the stack is not ready")
 
 
 def up(*, aws_port: int = 4566, gateway_port: int = 8080, ecs_port: int = 4599, host: str = "127.0.0.1") -> int:
@@ -167,7 +173,7 @@ def up(*, aws_port: int = 4566, gateway_port: int = 8080, ecs_port: int = 4599, 
         emulator.wait_healthy(deadline)
         ecs_runner.wait_healthy(deadline)
         print("deploying …", flush=True)
-        _deploy(env, host, aws_port, gateway_port, ecs_port)
+        _deploy(env)
         gateway.start(env, log_dir)
         gateway.wait_healthy(time.monotonic() + START_LIMIT_SECONDS)
         elapsed = time.monotonic() - started_at

@@ -354,7 +354,9 @@ class LambdaRunner:
     # -- code ---------------------------------------------------------------------
 
     def _code_dir(self, snapshot: FunctionSnapshot) -> Path:
-        target = self._code_root / f"{snapshot.name}-{snapshot.code_sha256[:16] or 'empty'}"
+        # CodeSha256 is base64 (it may hold "/" and "+"): hash it again for a folder name.
+        folder = hashlib.sha256(snapshot.code_sha256.encode()).hexdigest()[:16]
+        target = self._code_root / f"{snapshot.name}-{folder}"
         if target.exists():
             return target
         try:

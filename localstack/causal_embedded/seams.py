@@ -8,6 +8,7 @@ silently falling back to moto's Docker path or echo replies.
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 import uuid
 from typing import Any
@@ -80,7 +81,14 @@ def install(runner: LambdaRunner) -> None:
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     def invoke_locally(self: Any, event: Any = None) -> tuple[str, bool, str]:
-        result = runner.invoke(snapshot_of(self), {} if event is None else event)
+        try:
+            result = runner.invoke(snapshot_of(self), {} if event is None else event)
+        except OSError as exc:
+            # The runner could not start a worker: answer in Lambda's error shape
+            # rather than with an HTTP 500 the caller cannot interpret.
+            logger.exception("local runner failed for %s", self.function_name)
+            payload = {"errorType": "Runtime.Unknown", "errorMessage": f"local Lambda runner failed: {exc}", "stackTrace": []}
+            return json.dumps(payload), True, ""
         return result.payload, result.errored, "\n".join(result.logs[-40:])
 
     original_start = StepFunctionsParserBackend.start_execution

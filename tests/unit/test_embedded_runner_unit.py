@@ -1,0 +1,35 @@
+import io
+import zipfile
+
+from causal_embedded.lambda_runner import FunctionSnapshot, LambdaRunner
+
+
+def snapshot(code: bytes, sha: str, timeout: float = 3.0) -> FunctionSnapshot:
+    return FunctionSnapshot(
+        name="fn", arn="arn:aws:lambda:eu-central-1:000000000000:function:fn", handler="handler.handler",
+        runtime="python3.12", timeout=timeout, memory_size=128, version="$LATEST", region="eu-central-1",
+        code_sha256=sha, environment=(), code_bytes=code,
+    )
+
+
+def zipped(source: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", source)
+    return buffer.getvalue()
+
+
+def test_base64_code_hashes_with_slashes_make_valid_folders(tmp_path):
+    runner = LambdaRunner(tmp_path, endpoint_url="http://127.0.0.1:1")
+    try:
+        result = runner.invoke(snapshot(zipped("def handler(e, c):\n    return e\n"), "ab/cd+ef=="), {"x": 1})
+        assert not result.errored, result.payload
+        assert result.payload == '{"x": 1}'
+    finally:
+        runner.shutdown()
+
+
+def test_configuration_changes_change_the_worker_key():
+    code = zipped("")
+    assert snapshot(code, "a").key != snapshot(code, "a", timeout=5).key
+    assert snapshot(code, "a").key != snapshot(code, "b").key
