@@ -18,14 +18,29 @@ from causal_deploy.report import Action, DeployReport
 logger = logging.getLogger(__name__)
 
 
-def publish_bundled(s3: Any, names: ResourceNames, cache_dir: Path, report: DeployReport) -> None:
+Bundled = list[tuple[DatasetManifest, bytes]]
+
+
+def prepare(cache_dir: Path) -> Bundled | str:
+    """The bundled datasets (generated once, cached), or why they are not available.
+
+    Slow the first time (it imports DoWhy): the deployer runs it in a thread
+    while it packages and creates everything else.
+    """
     try:
         datasets = importlib.import_module("causal_tasks.datasets")
     except ImportError as exc:
-        report.add("dataset", "bundled", Action.SKIPPED, f"causal_tasks.datasets not importable: {exc}")
-        return
+        return f"causal_tasks.datasets not importable: {exc}"
     cache_dir.mkdir(parents=True, exist_ok=True)
-    for manifest, csv_bytes in datasets.bundled_datasets(cache_dir):
+    return list(datasets.bundled_datasets(cache_dir))
+
+
+def publish_prepared(s3: Any, names: ResourceNames, prepared: Bundled | str, report: DeployReport) -> None:
+    if isinstance(prepared, str):
+        report.add("dataset", "bundled", Action.SKIPPED, prepared)
+        return
+    datasets = importlib.import_module("causal_tasks.datasets")
+    for manifest, csv_bytes in prepared:
         stored = _stored_state(s3, names.datasets_bucket, manifest, csv_bytes)
         if stored == "same":
             report.add("dataset", manifest.id, Action.UNCHANGED)

@@ -6,7 +6,7 @@ import logging
 import os
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 
 from botocore.exceptions import (
@@ -42,6 +42,24 @@ def deploy(config: DeployConfig, *, clients: Clients | None = None, builder: Pac
         _require_endpoint(config)
     clients = clients or Clients(config)
     builder = builder or PackageBuilder(config.lambdas_dir, config.build_dir, config.deps_source)
+    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="datasets")
+    try:
+        datasets = background.submit(bundled_data.prepare, config.datasets_cache_dir) if config.publish_datasets else None
+        _deploy_resources(config, clients, builder, report, datasets)
+    finally:
+        background.shutdown(wait=False)  # on an error, do not wait for the datasets to be generated
+    report.seconds = time.monotonic() - started
+    logger.info("deploy finished: %s", report.counts())
+    return report
+
+
+def _deploy_resources(
+    config: DeployConfig,
+    clients: Clients,
+    builder: PackageBuilder,
+    report: DeployReport,
+    datasets: Future[bundled_data.Bundled | str] | None,
+) -> None:
 
     with _aws_errors(config, "reading the account id"):
         manifest = build_manifest(config, clients.account_id)
@@ -88,13 +106,9 @@ def deploy(config: DeployConfig, *, clients: Clients | None = None, builder: Pac
 
     _deploy_ecs(config, clients, manifest, task_role, report)
 
-    if config.publish_datasets:
+    if datasets is not None:
         with _aws_errors(config, "publishing the bundled datasets"):
-            bundled_data.publish_bundled(clients.s3, manifest.names, config.datasets_cache_dir, report)
-
-    report.seconds = time.monotonic() - started
-    logger.info("deploy finished: %s", report.counts())
-    return report
+            bundled_data.publish_prepared(clients.s3, manifest.names, datasets.result(), report)
 
 
 def _require_endpoint(config: DeployConfig) -> None:

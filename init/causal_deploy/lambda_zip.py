@@ -193,7 +193,7 @@ class PackageBuilder:
                     f"({' '.join(pinned)}): {completed.stderr.strip()[-800:]}. "
                     "Without a package index, deploy to the embedded target with --deps local."
                 )
-            for name in RUNTIME_PROVIDED:
+            for name in (*RUNTIME_PROVIDED, "dateutil"):  # python-dateutil installs as dateutil
                 for path in target.glob(f"{name.replace('-', '_')}*"):
                     shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink()
             (target / ".complete").write_text("ok\n")
@@ -258,14 +258,17 @@ def _canonical(name: str) -> str:
 
 
 def _pin_to_installed(requirement: str) -> str:
-    """Same versions on every target: pin bare names to what is installed here."""
+    """Same versions on every target: pin to what is installed here when that satisfies the requirement."""
     parsed = _parse(requirement)
-    if parsed.specifier or parsed.url:
+    if parsed.url:
         return requirement
     try:
-        return f"{parsed.name}=={metadata.version(parsed.name)}"
+        installed = metadata.version(parsed.name)
     except metadata.PackageNotFoundError:
         return requirement
+    if parsed.specifier and not parsed.specifier.contains(installed, prereleases=True):
+        return requirement
+    return f"{parsed.name}=={installed}"
 
 
 def _walk(root: Path) -> list[Path]:
