@@ -218,3 +218,23 @@ def test_the_aws_target_creates_everything_without_an_endpoint(source, monkeypat
         )["Configuration"]
         assert "AWS_ENDPOINT_URL_ECS" not in configuration["Environment"]["Variables"]
         assert deploy(config).changed == []
+
+
+def test_a_zip_over_the_direct_upload_limit_goes_through_s3(moto_endpoint, source, monkeypatch):
+    import causal_deploy.lambda_zip as lambda_zip
+
+    monkeypatch.setattr(lambda_zip, "MAX_DIRECT_UPLOAD_BYTES", 1024)
+    config = config_for(moto_endpoint, source)
+
+    report = deploy(config)
+
+    assert report.ok, report.problems
+    s3 = clients(moto_endpoint, "s3")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=f"{config.resource_prefix}artifacts")["Contents"]]
+    assert len([key for key in keys if key.startswith("lambda-code/")]) == len(FUNCTIONS)
+    configuration = clients(moto_endpoint, "lambda").get_function(FunctionName=f"{config.resource_prefix}handle-error")
+    built = PackageBuilder(config.lambdas_dir, config.build_dir, DepsSource.LOCAL).build(
+        "handle-error", source / "lambdas" / "handle-error"
+    )
+    assert configuration["Configuration"]["CodeSha256"] == built.code_sha256
+    assert deploy(config).changed == []
