@@ -2,96 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import queue
-import signal
-import subprocess
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
 
-from support import ROOT, free_port
-
-CLI = ROOT / ".venv" / "bin" / "causal-stack"
-READY_LIMIT_SECONDS = 240
-
-
-@dataclass
-class RunningStack:
-    process: subprocess.Popen
-    aws_port: int
-    gateway_port: int
-    ecs_port: int
-    output: list[str] = field(default_factory=list)
-
-    @property
-    def aws_endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.aws_port}"
-
-    @property
-    def gateway_url(self) -> str:
-        return f"http://127.0.0.1:{self.gateway_port}"
-
-    @property
-    def websocket_url(self) -> str:
-        return f"ws://127.0.0.1:{self.gateway_port}/dev"
-
-    @property
-    def ecs_endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.ecs_port}"
-
-    def env(self) -> dict[str, str]:
-        """Environment for CLI commands aimed at this stack."""
-        env = dict(os.environ)
-        env.update({"AWS_ENDPOINT_URL": self.aws_endpoint, "AWS_ENDPOINT_URL_ECS": self.ecs_endpoint})
-        return env
-
-
-def start_stack() -> RunningStack:
-    ports = free_port(), free_port(), free_port()
-    process = subprocess.Popen(
-        [str(CLI), "up", "--aws-port", str(ports[0]), "--gateway-port", str(ports[1]), "--ecs-port", str(ports[2])],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    stack = RunningStack(process, *ports)
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        for line in process.stdout:
-            stack.output.append(line)
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    deadline = time.monotonic() + READY_LIMIT_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=1)
-        except queue.Empty:
-            continue
-        if line is None:
-            break
-        if "ready" in line and "causal-stack" in line:
-            return stack
-    stop_stack(stack)
-    raise AssertionError("causal-stack up did not become ready:\n" + "".join(stack.output[-40:]))
-
-
-def stop_stack(stack: RunningStack) -> None:
-    if stack.process.poll() is None:
-        stack.process.send_signal(signal.SIGTERM)
-        try:
-            stack.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(stack.process.pid, signal.SIGKILL)
-            stack.process.wait()
+from stack_support import RunningStack, start_stack, stop_stack
 
 
 @pytest.fixture(scope="session")

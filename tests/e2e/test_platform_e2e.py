@@ -13,7 +13,7 @@ import psutil
 import pytest
 
 from causal_common.names import FUNCTIONS, ResourceNames
-from conftest import CLI, start_stack, stop_stack
+from stack_support import CLI, start_stack, stop_stack
 from support import ROOT
 
 pytestmark = pytest.mark.slow
