@@ -237,10 +237,20 @@ def _keyed(rows: list[dict[str, Any]], key: str) -> dict[str, Any]:
     return {str(row[key]): row for row in rows if row.get(key) is not None}
 
 
+def _sessions_section(found: dict[str, Any]) -> dict[str, Any]:
+    return {**found["items"], "__total__": {"total": found["total"]}}
+
+
 def _sections(
     config: DashboardSettings, aws: AwsClients, scans: store.TableScanCache, view: GatewayView | None
 ) -> list[Section]:
     tick = config.poll_interval_seconds
+    recent = store.RecentSessions(aws)
+
+    def sessions() -> dict[str, Any]:
+        recent.refresh()
+        return {"items": _keyed(recent.newest(), "sessionId"), "total": recent.total}
+
     sections = [
         Section("functions", lambda: _keyed(functions.list_functions(aws), "name"), tick),
         Section(
@@ -249,8 +259,8 @@ def _sections(
             config.log_poll_interval_seconds,
         ),
         Section("executions", lambda: _keyed(executions.list_executions(aws)["executions"], "name"), tick),
-        Section("sessions", lambda: _keyed(store.list_sessions(aws, scans, limit=50)["items"], "sessionId"), tick),
-        Section("sessionCount", lambda: {"total": store.list_sessions(aws, scans, limit=1)["total"]}, tick),
+        # One section: the newest sessions and the total travel together.
+        Section("sessions", lambda: _sessions_section(sessions()), tick),
         Section("jobs", lambda: _keyed(store.list_jobs(aws, scans, limit=50)["items"], "jobId"), tick),
         Section("artifacts", lambda: _keyed(recent_artifacts(aws, "jobs/", 24), "key"), max(tick, 2.0)),
         Section("services", lambda: _keyed(health.services(config, aws, view), "name"), max(tick, 5.0)),

@@ -219,3 +219,64 @@ def list_jobs(clients: AwsClients, cache: TableScanCache, *, limit: int = 50, of
     result = _page(items, limit, offset)
     result["items"] = [with_timings(item) for item in result["items"]]
     return result
+
+
+class RecentSessions:
+    """The newest sessions for the live view, kept fresh without scanning every second.
+
+    A full scan (slow on emulators: ~1 s per 1,000 items on moto) runs when the
+    table's item count changes or every ``full_every`` seconds; in between the
+    shown sessions are re-read with one BatchGetItem.
+    """
+
+    def __init__(self, clients: AwsClients, *, limit: int = 50, full_every: float = 10.0) -> None:
+        self._clients = clients
+        self._limit = limit
+        self._full_every = full_every
+        self._items: dict[str, dict[str, Any]] | None = None
+        self._count: int | None = None
+        self._full_at = 0.0
+        self._lock = threading.Lock()
+
+    def _item_count(self) -> int | None:
+        try:
+            return self._clients.dynamodb.describe_table(TableName=self._clients.names.sessions_table)["Table"].get("ItemCount")
+        except self._clients.dynamodb.exceptions.ResourceNotFoundException:
+            return None
+
+    def refresh(self) -> None:
+        with self._lock:
+            count = self._item_count()
+            stale = time.monotonic() - self._full_at > self._full_every
+            if self._items is None or count != self._count or stale:
+                items = TableScanCache(ttl=0).scan(self._clients.dynamodb, self._clients.names.sessions_table, SESSION_FIELDS)
+                self._items = {item["sessionId"]: item for item in items}
+                self._count = count
+                self._full_at = time.monotonic()
+                return
+            shown = [item["sessionId"] for item in self.newest()]
+            if not shown:
+                return
+            names = {f"#a{i}": name for i, name in enumerate(SESSION_FIELDS)}
+            table = self._clients.names.sessions_table
+            found = self._clients.dynamodb.batch_get_item(
+                RequestItems={
+                    table: {
+                        "Keys": [{"sessionId": {"S": session_id}} for session_id in shown],
+                        "ProjectionExpression": ", ".join(names),
+                        "ExpressionAttributeNames": names,
+                    }
+                }
+            )
+            for raw in found.get("Responses", {}).get(table, []):
+                item = plain(raw)
+                self._items[item["sessionId"]] = item
+
+    def newest(self) -> list[dict[str, Any]]:
+        items = list((self._items or {}).values())
+        items.sort(key=lambda item: (item.get("updatedAt") or item.get("createdAt") or 0), reverse=True)
+        return items[: self._limit]
+
+    @property
+    def total(self) -> int:
+        return len(self._items or {})

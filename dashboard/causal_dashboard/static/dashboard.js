@@ -42,7 +42,7 @@ function connectEvents() {
 
 const RENDERERS = {
   functions: renderFunctions, functionLogs: renderFunctions, executions: renderExecutions, sessions: renderSessions,
-  sessionCount: renderSessions, jobs: renderJobs, artifacts: renderArtifacts, services: renderServices,
+  jobs: renderJobs, artifacts: renderArtifacts, services: renderServices,
   connections: renderConnections, metrics: renderMetrics,
 };
 function renderAll() { for (const name of Object.keys(RENDERERS)) render(name); }
@@ -199,8 +199,8 @@ function renderExecutionDetail(detail) {
 
 // ---- sessions --------------------------------------------------------------------------------------
 function renderSessions(change) {
-  const sessions = list("sessions").sort((a, b) => (b.updatedAt || b.createdAt || 0) - (a.updatedAt || a.createdAt || 0));
-  const total = state.sections.sessionCount?.total;
+  const sessions = list("sessions").filter((s) => s.sessionId).sort((a, b) => (b.updatedAt || b.createdAt || 0) - (a.updatedAt || a.createdAt || 0));
+  const total = state.sections.sessions?.__total__?.total;
   $("sessions-total").textContent = total !== undefined ? `${total} in total${total > sessions.length ? `, newest ${sessions.length} shown` : ""}` : "";
   const body = $("sessions-body");
   if (!sessions.length) replace(body, h("tr", {}, h("td", { colspan: 6, class: "empty" }, state.errors?.sessions || "No sessions yet.")));
