@@ -7,8 +7,12 @@ Imported by the other ``test_agent_*`` files (it holds no tests itself).
 
 from __future__ import annotations
 
+import io
 import json
+import threading
+import time
 import uuid
+import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,6 +79,7 @@ class FakeStepFunctions:
         self.started: list[dict[str, Any]] = []
         self.successes: list[dict[str, Any]] = []
         self.stopped: list[str] = []
+        self.failures: list[dict[str, Any]] = []
         self.expired_tokens: set[str] = set()
 
     def start_execution(self, stateMachineArn: str, name: str, input: str) -> dict:  # noqa: N803, A002
@@ -89,6 +94,10 @@ class FakeStepFunctions:
 
     def stop_execution(self, executionArn: str, error: str, cause: str) -> dict:  # noqa: N803
         self.stopped.append(executionArn)
+        return {}
+
+    def send_task_failure(self, taskToken: str, error: str, cause: str) -> dict:  # noqa: N803
+        self.failures.append({"token": taskToken, "error": error})
         return {}
 
 
@@ -260,3 +269,124 @@ def session_item(clients: AgentClients, session_id: str) -> dict[str, Any]:
     return clients.dynamodb.get_item(TableName=clients.names.sessions_table,
                                      Key={"sessionId": {"S": session_id}}, ConsistentRead=True)["Item"]
 
+
+
+# agent-sm in moto's interpreter, in this process ----------------------------------------------------------------
+
+class EcsTaskPlayer:
+    """Wraps the ECS client: after run_task a thread plays the task, answering its task token.
+
+    With ``real_tools`` it runs the real task code (causal_tasks.job.run_job: EDA, DoWhy); otherwise
+    it answers with the contract fakes above. Tools in ``fail_tools`` fail the way a crashed task does.
+    """
+
+    def __init__(self, ecs: Any, clients: AgentClients, real_tools: bool) -> None:
+        self._ecs, self._clients, self.real_tools = ecs, clients, real_tools
+        self.fail_tools: set[str] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ecs, name)
+
+    def run_task(self, **request: Any) -> dict:
+        response = self._ecs.run_task(**request)
+        job_id = request["overrides"]["containerOverrides"][0]["environment"][0]["value"]
+        threading.Thread(target=self._play, args=(job_id, request["taskDefinition"]), daemon=True).start()
+        return response
+
+    def _play(self, job_id: str, family: str) -> None:
+        names, dynamodb = self._clients.names, self._clients.dynamodb
+        job = dynamodb.get_item(TableName=names.jobs_table, Key={"jobId": {"S": job_id}})["Item"]
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        tool = job["tool"]["S"]
+        if tool in self.fail_tools:
+            time.sleep(0.2)
+            sfn.send_task_failure(taskToken=job["taskToken"]["S"], error="TaskExited", cause="exit code 1")
+        elif self.real_tools:
+            from causal_tasks.job import Clients, TaskSettings, run_job
+
+            settings = TaskSettings(JOB_ID=job_id, ARTIFACTS_BASE_URL="http://127.0.0.1:8080/artifacts")
+            run_job(family[len(names.prefix):], settings,
+                    Clients(self._clients.dynamodb, self._clients.s3, sfn, self._clients.management))
+        else:
+            time.sleep(0.2)
+            outcome = fake_eda(job) if tool == "eda" else fake_causal(job)
+            sfn.send_task_success(taskToken=job["taskToken"]["S"], output=json.dumps(outcome))
+
+
+class EmbeddedAgent:
+    """agent-sm deployed in moto (mock_aws must be active), its Lambdas run in-process.
+
+    moto never runs Lambda code without Docker, so ``LambdaFunction._invoke_lambda`` (the seam the
+    embedded stack's runner also replaces) calls our handlers; errors map like the Lambda runtime's.
+    """
+
+    def __init__(self, clients: AgentClients, patch: Any, real_tools: bool = False) -> None:
+        from moto.awslambda.models import LambdaFunction
+
+        from causal_common.names import FUNCTIONS
+
+        self.clients = clients
+        self.player = EcsTaskPlayer(clients.ecs, clients, real_tools)
+        clients.ecs = self.player
+        self.handlers = {name: support.load_lambda_module(name).handler for name in FUNCTIONS if name != "data-query"}
+        if real_tools:
+            self.handlers["data-query"] = support.load_lambda_module("data-query").handler
+        else:
+            self.handlers["data-query"] = lambda event, context: fake_data_query(event)
+        prefix, handlers = clients.names.prefix, self.handlers
+
+        def invoke(function: Any, event: Any = None) -> tuple[str, bool, str]:
+            handler = handlers[function.function_name[len(prefix):]]
+            try:
+                payload = event if isinstance(event, dict) else json.loads(event or "{}")
+                return json.dumps(handler(payload, None)), False, ""
+            except Exception as exc:  # noqa: BLE001 — every failure becomes a function error, as in Lambda
+                return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}), True, ""
+
+        patch(LambdaFunction, "_invoke_lambda", invoke)
+        iam = boto3.client("iam", region_name=REGION)
+        role = iam.create_role(RoleName="agent", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        lam = boto3.client("lambda", region_name=REGION)
+        code = io.BytesIO()
+        with zipfile.ZipFile(code, "w") as archive:
+            archive.writestr("handler.py", "def handler(event, context):\n    return event\n")
+        definition = (support.LAMBDAS / "state-machine.asl.json").read_text()
+        for name in FUNCTIONS:
+            arn = lam.create_function(FunctionName=clients.names.function(name), Runtime="python3.12", Role=role,
+                                      Handler="handler.handler", Code={"ZipFile": code.getvalue()})["FunctionArn"]
+            definition = definition.replace("${FunctionArn:%s}" % name, arn)
+        self.sfn = boto3.client("stepfunctions", region_name=REGION)
+        self.state_machine_arn = self.sfn.create_state_machine(
+            name=clients.names.state_machine, definition=definition, roleArn=role)["stateMachineArn"]
+
+    def websocket(self, route: str, connection: str, user: str | None, body: Any = None,
+                  query: dict[str, str] | None = None) -> dict[str, Any]:
+        return self.handlers["websocket-handler"](ws_event(route, connection, user, body=body, query=query), None)
+
+    def ask(self, connection: str, user: str, body: dict[str, Any]) -> str:
+        """Connect, send a query; the new session's id."""
+        assert self.websocket("$connect", connection, user)["statusCode"] == 200
+        assert self.websocket("$default", connection, user, body=body)["statusCode"] == 200
+        return self.clients.dynamodb.get_item(TableName=self.clients.names.connections_table,
+                                              Key={"connectionId": {"S": connection}})["Item"]["sessionId"]["S"]
+
+    def wait_for_end(self, execution_arn: str, seconds: float = 120) -> dict[str, Any]:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            described = self.sfn.describe_execution(executionArn=execution_arn)
+            if described["status"] != "RUNNING":
+                return described
+            time.sleep(0.05)
+        raise AssertionError(f"{execution_arn} still running after {seconds} s")
+
+    def wait_for_frame(self, session_id: str, kind: str, seconds: float = 120) -> dict[str, Any]:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            found = [frame for frame in frames(self.clients, session_id) if frame["type"] == kind]
+            if found:
+                return found[-1]
+            time.sleep(0.05)
+        raise AssertionError(f"no {kind} frame for {session_id} after {seconds} s")
+
+    def execution_of(self, session_id: str) -> str:
+        return session_item(self.clients, session_id)["executionArn"]["S"]

@@ -54,7 +54,8 @@ def test_failures_and_timeouts_end_in_fail_states():
     assert STATES[STATES["HandleTimeout"]["Next"]]["Type"] == "Fail"
     prompt = STATES["SendPrompt"]
     assert prompt["Resource"].endswith("lambda:invoke.waitForTaskToken")
-    assert prompt["Catch"][0] == {"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "HandleTimeout"}
+    assert prompt["Catch"][0]["Next"] == STATES["RunAnalysisJob"]["Catch"][0]["Next"] == "CancelledByUser"
+    assert prompt["Catch"][1] == {"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "HandleTimeout"}
     assert prompt["TimeoutSecondsPath"] == "$.config.promptTimeoutSeconds"
     job = STATES["RunAnalysisJob"]
     assert job["Resource"].endswith("lambda:invoke.waitForTaskToken")

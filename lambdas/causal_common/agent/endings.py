@@ -87,6 +87,10 @@ def _end(event: FailureEvent, clients: AgentClients, status: str, message_for: A
     if session_id is None:
         return {"errorId": error_id, "status": status}
     sessions = SessionRepository(clients.dynamodb, clients.names)
+    session = sessions.get(session_id)
+    if session is not None and session.status == "cancelled":
+        logger.info("session was cancelled; no %s frame", status)
+        return {"sessionId": session_id, "errorId": error_id, "status": "cancelled"}
     message = message_for(error_id)
     sessions.set_status(session_id, status, error={"errorId": error_id, "message": message},
                         remove=("promptToken", "promptCallId"))

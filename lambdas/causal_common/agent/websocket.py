@@ -255,6 +255,14 @@ class WebSocketService:
                                    cause="cancelled by the user")
             except sfn.exceptions.ExecutionDoesNotExist:
                 logger.warning("execution %s was already gone", session.execution_arn)
+            if session.prompt_token:
+                # Wakes an emulator that only notices the stop when the waiting task returns;
+                # on AWS the stopped execution's token is simply no longer valid.
+                try:
+                    sfn.send_task_failure(taskToken=session.prompt_token, error="Cancelled",
+                                          cause="cancelled by the user")
+                except ClientError as exc:
+                    logger.info("prompt token already closed: %s", exc.response["Error"].get("Code"))
         self.sessions.set_status(session.session_id, "cancelled", remove=("promptToken", "promptCallId"))
         self.sessions.attach_connection(session.session_id, connection_id)
         error_id = uuid.uuid4().hex[:12]
