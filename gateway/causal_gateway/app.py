@@ -31,6 +31,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        gateway.loop = asyncio.get_running_loop()
         sweeper = asyncio.create_task(gateway.sweep_forever())
         logger.info("gateway serving stage %s, routes %s", settings.stage, sorted(settings.routes))
         try:

@@ -68,6 +68,8 @@ class Gateway:
         self.bus = EventBus()
         self._executor = ThreadPoolExecutor(settings.integration_workers, thread_name_prefix="gateway-integration")
         self._background: set[asyncio.Task] = set()
+        # The loop serving the app (set at startup): other threads schedule work on it.
+        self.loop: asyncio.AbstractEventLoop | None = None
         self.authorizer = self._build_authorizer()
 
     def _build_authorizer(self) -> Authorizer:

@@ -43,7 +43,8 @@ class RecordingHandler:
         with self._lock:
             self.events.append((function_name, event))
             self._changed.notify_all()
-        behaviour = self.behaviours.get(route_key) or (echo if "body" in event else ok)
+        # A behaviour keyed by function name wins (e.g. a Lambda authorizer on $connect).
+        behaviour = self.behaviours.get(function_name) or self.behaviours.get(route_key) or (echo if "body" in event else ok)
         return behaviour(event)
 
     def integration(self) -> CallableIntegration:

@@ -16,6 +16,8 @@ from botocore.exceptions import ClientError
 from causal_gateway.testing import GatewayUnderTest, running_gateway
 
 
+pytestmark = pytest.mark.timeout(120)
+
 @pytest.fixture(scope="module")
 def gw(moto_endpoint: str) -> Iterator[GatewayUnderTest]:
     with running_gateway(moto_endpoint) as running:

@@ -15,6 +15,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from causal_gateway.testing import GatewayUnderTest, RecordingHandler, running_gateway
 
 
+pytestmark = pytest.mark.timeout(120)
+
 @pytest.fixture(scope="module")
 def gw(moto_endpoint: str) -> Iterator[GatewayUnderTest]:
     handler = RecordingHandler()
