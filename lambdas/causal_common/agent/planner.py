@@ -93,12 +93,11 @@ def plan(given: PlannerInput) -> Decision:
     # Once a tool ran on some variables, stay with them.
     previous = next((e.arguments for e in reversed(found) if e.name in ("causal_analysis", "eda")
                      and e.arguments.get("treatment") and e.arguments.get("outcome")), None)
-    if previous:
+    variables = intent.resolve_variables(text, manifest)
+    if previous and (previous["treatment"], previous["outcome"]) != (variables.treatment, variables.outcome):
         variables = intent.Variables(previous["treatment"], previous["outcome"],
                                      previous.get("common_causes") or previous.get("covariates") or [],
                                      "as chosen earlier in this conversation")
-    else:
-        variables = intent.resolve_variables(text, manifest)
 
     if not variables.complete:
         asked = sum(1 for e in found if e.name == "ask_user")

@@ -1,0 +1,52 @@
+"""The accept criteria with the real tools (data-query's DuckDB, the EDA and DoWhy task code),
+agent-sm in moto's interpreter, the offline planner choosing every step."""
+
+from __future__ import annotations
+
+import pytest
+from moto import mock_aws
+
+from causal_common.agent.answer import number
+from functional.test_agent_support import EmbeddedAgent, create_resources, make_clients
+from support import ARTIFACTS
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    datasets = pytest.importorskip("causal_tasks.datasets")
+    return datasets.bundled_datasets(ARTIFACTS / "dataset-cache")
+
+
+@pytest.fixture
+def agent(monkeypatch, bundled):
+    from causal_tasks.datasets import publish
+
+    monkeypatch.setenv("ARTIFACTS_BASE_URL", "http://127.0.0.1:8080/artifacts")
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        clients = make_clients(monkeypatch, fake_stepfunctions=False)
+        create_resources(clients, [])
+        for manifest, csv_bytes in bundled:
+            publish(clients.s3, clients.names, manifest, csv_bytes)
+        yield EmbeddedAgent(clients, monkeypatch.setattr, real_tools=True), {m.id: m for m, _ in bundled}
+
+
+@pytest.mark.parametrize("dataset_id, question, tolerance", [
+    ("lalonde_nsw", "What is the effect of treat on re78?", lambda truth: 300.0),
+    ("synthetic_linear", "What is the effect of v0 on y?", lambda truth: 0.02 * abs(truth)),
+])
+def test_answers_land_near_the_known_effect(agent, dataset_id, question, tolerance):
+    embedded, manifests = agent
+    truth = manifests[dataset_id].ground_truth.value
+    session_id = embedded.ask("c1", "alice", {"action": "query", "text": question, "datasetId": dataset_id})
+    ended = embedded.wait_for_end(embedded.execution_of(session_id), seconds=240)
+    assert ended["status"] == "SUCCEEDED", ended
+    answer = embedded.clients.management.frames["c1"][-1]
+    assert answer["type"] == "answer", answer
+    result = answer["result"]
+    assert abs(result["estimate"] - truth) <= tolerance(truth), (result, truth)
+    assert result["ci"] is not None and result["refutations"] and result["artifacts"]
+    assert number(result["estimate"]) in answer["text"] and "named in the question" in answer["text"]
+    progress = [f for f in embedded.clients.management.frames["c1"] if f["type"] == "progress" and "pct" in f]
+    assert any(f["stage"].startswith("causal_analysis.") for f in progress)  # the task's own progress frames
