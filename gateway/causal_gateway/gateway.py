@@ -31,13 +31,12 @@ from causal_gateway.errors import (
 )
 from causal_gateway.integration import Integration, ProxyResponse
 from causal_gateway.metrics import Metrics, Timelines
-from causal_gateway.registry import CLOSED, OPEN, Connection, ConnectionRegistry
+from causal_gateway.registry import CLOSED, OPEN, Connection, ConnectionRegistry, now_ms
 from causal_gateway.secrets import GatewaySecrets
 from causal_gateway.settings import GatewaySettings
 
 logger = logging.getLogger(__name__)
 
-INBOX_LIMIT = 64
 GOING_AWAY = 1001
 
 
@@ -71,6 +70,7 @@ class Gateway:
         # The loop serving the app (set at startup): other threads schedule work on it.
         self.loop: asyncio.AbstractEventLoop | None = None
         self.authorizer = self._build_authorizer()
+        self._selection_path = settings.selection_path
 
     def _build_authorizer(self) -> Authorizer:
         if self.settings.auth_mode == "token":
@@ -88,10 +88,14 @@ class Gateway:
         return await asyncio.get_running_loop().run_in_executor(self._executor, functools.partial(function, *args))
 
     def record(self, event_type: str, connection_id: str, **detail: Any) -> None:
-        event = GatewayEvent(event_type, connection_id, detail)
+        """Add an event to the connection's timeline and publish it on the bus."""
+        time_ms = now_ms()
         if event_type != "gone" or self.timelines.knows(connection_id):
-            self.timelines.record(event)
-        self.bus.publish(event)
+            # A flat dict of plain values: the garbage collector does not track it,
+            # which matters with thousands of timeline entries alive.
+            self.timelines.record(connection_id, {"type": event_type, "connectionId": connection_id, "time": time_ms, **detail})
+        if self.bus.subscriber_count:
+            self.bus.publish(GatewayEvent(event_type, connection_id, detail, time_ms))
 
     def spawn(self, coroutine: Any) -> asyncio.Task:
         task = asyncio.create_task(coroutine)
@@ -107,14 +111,15 @@ class Gateway:
         started = time.perf_counter()
         response: ProxyResponse | None = None
         error: IntegrationError | None = None
+        invoke_async = getattr(self.integration, "invoke_async", None)
         try:
-            raw = await asyncio.wait_for(
-                self.run_blocking(self.integration.invoke, function_name, event),
-                self.settings.integration_timeout_seconds,
-            )
+            # The 29 s integration timeout is the Lambda client's read timeout
+            # (no timer per message here: that would cost a third of the path).
+            if invoke_async is not None:
+                raw = await invoke_async(function_name, event)
+            else:
+                raw = await self.run_blocking(self.integration.invoke, function_name, event)
             response = ProxyResponse.parse(raw)
-        except asyncio.TimeoutError:
-            error = IntegrationTimeoutError(f"{function_name} did not answer in {self.settings.integration_timeout_seconds} s")
         except IntegrationError as exc:
             error = exc
         latency_ms = (time.perf_counter() - started) * 1000
@@ -143,7 +148,7 @@ class Gateway:
     async def connect(
         self, connection: Connection, headers: list[tuple[str, str]], query: list[tuple[str, str]]
     ) -> ConnectOutcome:
-        request_id = events.new_id()
+        request_id = events.new_request_id()
         outcome = await self._authorize_and_connect(connection, headers, query, request_id)
         if not outcome.accepted:
             self.registry.remove(connection.connection_id)
@@ -201,7 +206,7 @@ class Gateway:
         with log.bound(connection_id=connection.connection_id):
             try:
                 while True:
-                    message = await connection.websocket.receive()
+                    message = await websocket.receive()
                     if message["type"] == "websocket.disconnect":
                         code = int(message.get("code") or 1005)
                         reason = str(message.get("reason") or "")
@@ -210,28 +215,16 @@ class Gateway:
                     if data is None:
                         data = message.get("bytes") or b""
                     connection.touch()
-                    await self._enqueue(connection, data)
+                    # Dispatched inline: one message at a time per connection,
+                    # in order; reading pauses meanwhile (TCP backpressure).
+                    try:
+                        await self.handle_message(connection, data)
+                    except Exception:  # a bug here must not end the connection
+                        logger.exception("dispatching a message failed")
             finally:
                 if connection.closing is not None:
                     code, reason = connection.closing
                 await self.finish(connection, code, reason)
-
-    async def _enqueue(self, connection: Connection, data: str | bytes) -> None:
-        if connection.inbox is None:
-            connection.inbox = asyncio.Queue(maxsize=INBOX_LIMIT)
-        await connection.inbox.put(data)
-        if connection.dispatcher is None or connection.dispatcher.done():
-            connection.dispatcher = asyncio.create_task(self._drain(connection))
-
-    async def _drain(self, connection: Connection) -> None:
-        """Dispatch queued messages one at a time: a connection's messages stay in order."""
-        with log.bound(connection_id=connection.connection_id):
-            while connection.inbox is not None and not connection.inbox.empty():
-                data = connection.inbox.get_nowait()
-                try:
-                    await self.handle_message(connection, data)
-                except Exception:  # a bug here must not stop the connection's later messages
-                    logger.exception("dispatching a message failed")
 
     def select_route(self, data: str | bytes) -> str | None:
         """``$request.body.action`` → a route key; no match or non-JSON → ``$default``."""
@@ -240,14 +233,14 @@ class Gateway:
                 value: Any = json.loads(data)
             except ValueError:
                 value = None
-            for part in self.settings.selection_path:
+            for part in self._selection_path:
                 value = value.get(part) if isinstance(value, dict) else None
             if isinstance(value, str) and value in self.settings.routes and not value.startswith("$"):
                 return value
         return "$default" if "$default" in self.settings.routes else None
 
     async def handle_message(self, connection: Connection, data: str | bytes) -> None:
-        request_id = events.new_id()
+        request_id = events.new_request_id()
         size = len(data.encode() if isinstance(data, str) else data)
         route_key = self.select_route(data)
         if route_key is None:
@@ -283,11 +276,9 @@ class Gateway:
     async def finish(self, connection: Connection, code: int, reason: str) -> None:
         self.registry.remove(connection.connection_id)
         connection.state = CLOSED
-        if connection.dispatcher is not None and not connection.dispatcher.done():
-            await connection.dispatcher
         detail: dict[str, Any] = {"code": code, "reason": reason}
         if "$disconnect" in self.settings.routes:
-            event = events.disconnect_event(connection, code, reason, events.new_id())
+            event = events.disconnect_event(connection, code, reason, events.new_request_id())
             result = await self.call_integration("$disconnect", event)
             detail["latencyMs"] = round(result.latency_ms, 3)
             detail["result"] = "ExecutionError" if result.error else "OK"
@@ -319,5 +310,4 @@ class Gateway:
         return self.metrics.to_json(len(self.registry.open_connections()))
 
     def timeline_json(self, connection_id: str) -> list[dict[str, Any]] | None:
-        timeline = self.timelines.get(connection_id)
-        return None if timeline is None else [event.to_json() for event in timeline]
+        return self.timelines.get(connection_id)

@@ -6,8 +6,6 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from causal_gateway.bus import GatewayEvent
-
 _LATENCY_SAMPLES = 2000
 
 
@@ -84,13 +82,13 @@ class Timelines:
         self._open: dict[str, deque] = {}
         self._closed: OrderedDict[str, deque] = OrderedDict()
 
-    def record(self, event: GatewayEvent) -> None:
-        timeline = self._open.get(event.connection_id)
+    def record(self, connection_id: str, entry: dict[str, Any]) -> None:
+        timeline = self._open.get(connection_id)
         if timeline is None:
-            timeline = self._closed.get(event.connection_id)
+            timeline = self._closed.get(connection_id)
         if timeline is None:
-            timeline = self._open[event.connection_id] = deque(maxlen=self._length)
-        timeline.append(event)
+            timeline = self._open[connection_id] = deque(maxlen=self._length)
+        timeline.append(entry)
 
     def knows(self, connection_id: str) -> bool:
         return connection_id in self._open or connection_id in self._closed
@@ -103,7 +101,7 @@ class Timelines:
         while len(self._closed) > self._closed_kept:
             self._closed.popitem(last=False)
 
-    def get(self, connection_id: str) -> list[GatewayEvent] | None:
+    def get(self, connection_id: str) -> list[dict[str, Any]] | None:
         timeline = self._open.get(connection_id)
         if timeline is None:
             timeline = self._closed.get(connection_id)

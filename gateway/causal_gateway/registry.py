@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Iterator
@@ -40,8 +39,6 @@ class Connection:
     websocket: WebSocket | None = None
     # Set when the gateway decides to close (idle, max duration, DELETE).
     closing: tuple[int, str] | None = None
-    inbox: asyncio.Queue | None = None
-    dispatcher: asyncio.Task | None = None
 
     def touch(self) -> None:
         self.last_active_ms = now_ms()

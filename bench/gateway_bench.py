@@ -1,0 +1,269 @@
+"""Gateway throughput, latency, connection set-up and memory, against a raw `websockets` server.
+
+Both servers run in their own process; the same asyncio client drives both in
+the same run. The gateway's echo path is: client frame -> route selection ->
+``$default`` integration -> route response back to the client. The integration
+is an in-process echo callable (no Lambda invoke, no emulator): this measures
+the gateway itself, not Lambda. Secrets (token key, management credentials)
+come from a moto server started here.
+
+    .venv/bin/python bench/gateway_bench.py [--connections 100] [--messages 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+import websockets
+
+REGION = "eu-central-1"
+PREFIX = "bench-gw-"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# -- server processes --------------------------------------------------------
+def serve_gateway(port: int, aws_endpoint: str, mode: str) -> None:
+    from causal_common import log
+    from causal_gateway.app import create_app
+    from causal_gateway.integration import AsyncCallableIntegration, CallableIntegration
+    from causal_gateway.server import run
+    from causal_gateway.settings import GatewaySettings
+
+    log.configure("WARNING")
+    settings = GatewaySettings(
+        port=port, endpoint_url=aws_endpoint, resource_prefix=PREFIX, route_responses=["$default"], log_level="WARNING"
+    )
+
+    def echo(function_name: str, event: dict[str, Any]) -> dict[str, Any]:
+        return {"statusCode": 200, "body": event.get("body")}
+
+    async def async_echo(function_name: str, event: dict[str, Any]) -> dict[str, Any]:
+        return echo(function_name, event)
+
+    integration = AsyncCallableIntegration(async_echo) if mode == "async" else CallableIntegration(echo)
+    run(create_app(settings, integration=integration), settings)
+
+
+def serve_raw(port: int) -> None:
+    from websockets.asyncio.server import serve
+
+    async def echo(ws: Any) -> None:
+        async for message in ws:
+            await ws.send(message)
+
+    async def main() -> None:
+        async with serve(echo, "127.0.0.1", port, compression=None):
+            await asyncio.Future()
+
+    asyncio.run(main())
+
+
+def start_process(args: list[str], port: int) -> subprocess.Popen:
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": REGION}
+    process = subprocess.Popen([sys.executable, __file__, *args], env=env)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return process
+        time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"server {args} did not start")
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+# -- client measurements -----------------------------------------------------
+def pct(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def round_trips(url: str, connections: int, messages: int) -> dict[str, float]:
+    latencies: list[float] = []
+    sockets = [await websockets.connect(url, compression=None) for _ in range(connections)]
+    payload = json.dumps({"action": "bench", "text": "x" * 64})
+
+    async def drive(ws: Any) -> None:
+        for _ in range(messages):
+            started = time.perf_counter()
+            await ws.send(payload)
+            await ws.recv()
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(drive(ws) for ws in sockets))
+    elapsed = time.perf_counter() - started
+    await asyncio.gather(*(ws.close() for ws in sockets))
+    return {"msgs_per_s": len(latencies) / elapsed, "p50_ms": pct(latencies, 0.5), "p99_ms": pct(latencies, 0.99)}
+
+
+async def setup_rate(url: str, count: int, concurrency: int) -> float:
+    semaphore = asyncio.Semaphore(concurrency)
+    opened: list[Any] = []
+
+    async def one() -> None:
+        async with semaphore:
+            opened.append(await websockets.connect(url, compression=None))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(count)))
+    rate = count / (time.perf_counter() - started)
+    await asyncio.gather(*(ws.close() for ws in opened))
+    return rate
+
+
+async def idle_memory(url: str, pid: int, count: int) -> float:
+    await asyncio.sleep(0.5)
+    before = rss_kib(pid)
+    opened = []
+    for start in range(0, count, 100):
+        opened += await asyncio.gather(*(websockets.connect(url, compression=None) for _ in range(start, min(count, start + 100))))
+    await asyncio.sleep(1.0)
+    after = rss_kib(pid)
+    await asyncio.gather(*(ws.close() for ws in opened))
+    return (after - before) / count
+
+
+def push_latency(gateway_port: int, url: str, pushes: int) -> dict[str, float]:
+    """boto3 post_to_connection to one open socket, from this (the client) process."""
+    received = threading.Event()
+    state: dict[str, Any] = {}
+
+    async def hold() -> None:
+        async with websockets.connect(url, compression=None) as ws:
+            state["loop"] = asyncio.get_running_loop()
+            state["stop"] = asyncio.Event()
+            received.set()
+            reader = asyncio.create_task(_drain(ws))
+            await state["stop"].wait()
+            reader.cancel()
+
+    thread = threading.Thread(target=lambda: asyncio.run(hold()), daemon=True)
+    thread.start()
+    received.wait(10)
+    import httpx
+
+    connection_id = httpx.get(f"http://127.0.0.1:{gateway_port}/api/connections").json()[0]["connectionId"]
+    client = boto3.client("apigatewaymanagementapi", endpoint_url=f"http://127.0.0.1:{gateway_port}/dev", region_name=REGION)
+    for _ in range(50):  # warm up the connection pool
+        client.post_to_connection(ConnectionId=connection_id, Data=b"warm")
+    latencies = []
+    for _ in range(pushes):
+        started = time.perf_counter()
+        client.post_to_connection(ConnectionId=connection_id, Data=b'{"type":"progress","pct":50}')
+        latencies.append((time.perf_counter() - started) * 1000)
+    state["loop"].call_soon_threadsafe(state["stop"].set)
+    thread.join(5)
+    return {"p50_ms": pct(latencies, 0.5), "p99_ms": pct(latencies, 0.99), "mean_ms": statistics.mean(latencies)}
+
+
+async def _drain(ws: Any) -> None:
+    async for _ in ws:
+        pass
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--connections", type=int, default=100)
+    parser.add_argument("--messages", type=int, default=200)
+    parser.add_argument("--setup", type=int, default=1000)
+    parser.add_argument("--idle", type=int, default=1000)
+    parser.add_argument("--pushes", type=int, default=2000)
+    parser.add_argument("--serve-gateway", nargs=3, metavar=("PORT", "AWS_ENDPOINT", "MODE"))
+    parser.add_argument("--serve-raw", type=int, metavar="PORT")
+    args = parser.parse_args()
+    if args.serve_gateway:
+        serve_gateway(int(args.serve_gateway[0]), args.serve_gateway[1], args.serve_gateway[2])
+        return 0
+    if args.serve_raw:
+        serve_raw(args.serve_raw)
+        return 0
+
+    from causal_common import log
+    from moto.server import ThreadedMotoServer
+
+    from causal_gateway.auth import issue_token
+
+    log.configure("WARNING")
+    os.environ.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION=REGION)
+    moto_port = free_port()
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    moto.start()
+    endpoint = f"http://127.0.0.1:{moto_port}"
+    secretsmanager = boto3.client("secretsmanager", endpoint_url=endpoint, region_name=REGION)
+    secretsmanager.create_secret(Name=f"{PREFIX}gateway-token-signing-key", SecretString="bench-key")
+    secretsmanager.create_secret(
+        Name=f"{PREFIX}management-api-credentials", SecretString='{"accessKeyId": "test", "secretAccessKey": "test"}'
+    )
+    gateway_port, threaded_port, raw_port = free_port(), free_port(), free_port()
+    gateway = start_process(["--serve-gateway", str(gateway_port), endpoint, "async"], gateway_port)
+    threaded = start_process(["--serve-gateway", str(threaded_port), endpoint, "threaded"], threaded_port)
+    raw = start_process(["--serve-raw", str(raw_port)], raw_port)
+    token = issue_token("bench-key", "bench")
+    gateway_url = f"ws://127.0.0.1:{gateway_port}/dev?token={token}"
+    threaded_url = f"ws://127.0.0.1:{threaded_port}/dev?token={token}"
+    raw_url = f"ws://127.0.0.1:{raw_port}/"
+    try:
+        # Memory first, on fresh processes (later phases leave freed memory behind to reuse).
+        asyncio.run(round_trips(gateway_url, 1, 1))  # loads the signing key
+        memory_gateway = asyncio.run(idle_memory(gateway_url, gateway.pid, args.idle))
+        memory_raw = asyncio.run(idle_memory(raw_url, raw.pid, args.idle))
+        for url in (gateway_url, threaded_url, raw_url):  # warm-up
+            asyncio.run(round_trips(url, 10, 20))
+        via_gateway = asyncio.run(round_trips(gateway_url, args.connections, args.messages))
+        via_threaded = asyncio.run(round_trips(threaded_url, args.connections, args.messages))
+        via_raw = asyncio.run(round_trips(raw_url, args.connections, args.messages))
+        push = push_latency(gateway_port, gateway_url, args.pushes)
+        setup_gateway = asyncio.run(setup_rate(gateway_url, args.setup, 50))
+        setup_raw = asyncio.run(setup_rate(raw_url, args.setup, 50))
+    finally:
+        for process in (gateway, threaded, raw):
+            process.terminate()
+            process.wait(10)
+        moto.stop()
+
+    n = args.connections * args.messages
+    print(f"round trips, {args.connections} connections x {args.messages} messages ({n} total), 2 cores, loopback")
+    print(f"  gateway ($default echo, in-process integration): {via_gateway['msgs_per_s']:8.0f} msgs/s  "
+          f"p50 {via_gateway['p50_ms']:6.2f} ms  p99 {via_gateway['p99_ms']:6.2f} ms")
+    print(f"  gateway, same echo as a blocking integration on worker threads (as Lambda Invoke runs):\n"
+          f"                                                   {via_threaded['msgs_per_s']:8.0f} msgs/s  "
+          f"p50 {via_threaded['p50_ms']:6.2f} ms  p99 {via_threaded['p99_ms']:6.2f} ms")
+    print(f"  raw websockets echo server (baseline):           {via_raw['msgs_per_s']:8.0f} msgs/s  "
+          f"p50 {via_raw['p50_ms']:6.2f} ms  p99 {via_raw['p99_ms']:6.2f} ms")
+    print(f"  ratio gateway/raw: {via_gateway['msgs_per_s'] / via_raw['msgs_per_s']:.2f} (target >= 0.8)")
+    print(f"post_to_connection (boto3, SigV4-verified, {args.pushes} sequential pushes):")
+    print(f"  p50 {push['p50_ms']:.2f} ms  p99 {push['p99_ms']:.2f} ms  mean {push['mean_ms']:.2f} ms  (target p99 < 10 ms)")
+    print(f"connection set-up ({args.setup} connections, 50 in flight):")
+    print(f"  gateway (token check + $connect): {setup_gateway:7.0f}/s   raw: {setup_raw:7.0f}/s   "
+          f"ratio {setup_gateway / setup_raw:.2f}  (target >= 500/s)")
+    print(f"memory per idle connection ({args.idle} connections, server RSS delta):")
+    print(f"  gateway: {memory_gateway:6.1f} KiB   raw: {memory_raw:6.1f} KiB   ratio {memory_gateway / memory_raw:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
