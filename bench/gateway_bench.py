@@ -27,6 +27,7 @@ from typing import Any
 
 import boto3
 import websockets
+from fastapi import FastAPI, WebSocket
 
 REGION = "eu-central-1"
 PREFIX = "bench-gw-"
@@ -75,6 +76,24 @@ def serve_raw(port: int) -> None:
     asyncio.run(main())
 
 
+def serve_fastapi(port: int) -> None:
+    """The framework floor: a bare FastAPI echo endpoint on the same uvicorn protocol."""
+    import uvicorn
+
+    app = FastAPI()
+
+    @app.websocket("/")
+    async def echo(websocket: WebSocket) -> None:
+        await websocket.accept()
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            await websocket.send_text(message["text"])
+
+    uvicorn.run(app, host="127.0.0.1", port=port, ws="auto", ws_per_message_deflate=False, log_level="warning")
+
+
 def start_process(args: list[str], port: int) -> subprocess.Popen:
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": REGION}
     process = subprocess.Popen([sys.executable, __file__, *args], env=env)
@@ -86,6 +105,19 @@ def start_process(args: list[str], port: int) -> subprocess.Popen:
         time.sleep(0.05)
     process.kill()
     raise RuntimeError(f"server {args} did not start")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(url: str, pid: int, connections: int, messages: int) -> dict[str, float]:
+    """Round trips plus the server's CPU time per message (robust to other load on the machine)."""
+    before = cpu_seconds(pid)
+    result = asyncio.run(round_trips(url, connections, messages))
+    result["server_cpu_us"] = (cpu_seconds(pid) - before) / (connections * messages) * 1e6
+    return result
 
 
 def rss_kib(pid: int) -> int:
@@ -194,9 +226,13 @@ def main() -> int:
     parser.add_argument("--pushes", type=int, default=2000)
     parser.add_argument("--serve-gateway", nargs=3, metavar=("PORT", "AWS_ENDPOINT", "MODE"))
     parser.add_argument("--serve-raw", type=int, metavar="PORT")
+    parser.add_argument("--serve-fastapi", type=int, metavar="PORT")
     args = parser.parse_args()
     if args.serve_gateway:
         serve_gateway(int(args.serve_gateway[0]), args.serve_gateway[1], args.serve_gateway[2])
+        return 0
+    if args.serve_fastapi:
+        serve_fastapi(args.serve_fastapi)
         return 0
     if args.serve_raw:
         serve_raw(args.serve_raw)
@@ -218,43 +254,50 @@ def main() -> int:
     secretsmanager.create_secret(
         Name=f"{PREFIX}management-api-credentials", SecretString='{"accessKeyId": "test", "secretAccessKey": "test"}'
     )
-    gateway_port, threaded_port, raw_port = free_port(), free_port(), free_port()
+    gateway_port, threaded_port, raw_port, fastapi_port = free_port(), free_port(), free_port(), free_port()
     gateway = start_process(["--serve-gateway", str(gateway_port), endpoint, "async"], gateway_port)
     threaded = start_process(["--serve-gateway", str(threaded_port), endpoint, "threaded"], threaded_port)
     raw = start_process(["--serve-raw", str(raw_port)], raw_port)
+    fastapi = start_process(["--serve-fastapi", str(fastapi_port)], fastapi_port)
     token = issue_token("bench-key", "bench")
     gateway_url = f"ws://127.0.0.1:{gateway_port}/dev?token={token}"
     threaded_url = f"ws://127.0.0.1:{threaded_port}/dev?token={token}"
     raw_url = f"ws://127.0.0.1:{raw_port}/"
+    fastapi_url = f"ws://127.0.0.1:{fastapi_port}/"
     try:
         # Memory first, on fresh processes (later phases leave freed memory behind to reuse).
         asyncio.run(round_trips(gateway_url, 1, 1))  # loads the signing key
         memory_gateway = asyncio.run(idle_memory(gateway_url, gateway.pid, args.idle))
         memory_raw = asyncio.run(idle_memory(raw_url, raw.pid, args.idle))
-        for url in (gateway_url, threaded_url, raw_url):  # warm-up
+        for url in (gateway_url, threaded_url, raw_url, fastapi_url):  # warm-up
             asyncio.run(round_trips(url, 10, 20))
-        via_gateway = asyncio.run(round_trips(gateway_url, args.connections, args.messages))
-        via_threaded = asyncio.run(round_trips(threaded_url, args.connections, args.messages))
-        via_raw = asyncio.run(round_trips(raw_url, args.connections, args.messages))
+        via_gateway = measured(gateway_url, gateway.pid, args.connections, args.messages)
+        via_threaded = measured(threaded_url, threaded.pid, args.connections, args.messages)
+        via_raw = measured(raw_url, raw.pid, args.connections, args.messages)
+        via_fastapi = measured(fastapi_url, fastapi.pid, args.connections, args.messages)
         push = push_latency(gateway_port, gateway_url, args.pushes)
         setup_gateway = asyncio.run(setup_rate(gateway_url, args.setup, 50))
         setup_raw = asyncio.run(setup_rate(raw_url, args.setup, 50))
     finally:
-        for process in (gateway, threaded, raw):
+        for process in (gateway, threaded, raw, fastapi):
             process.terminate()
             process.wait(10)
         moto.stop()
 
     n = args.connections * args.messages
     print(f"round trips, {args.connections} connections x {args.messages} messages ({n} total), 2 cores, loopback")
-    print(f"  gateway ($default echo, in-process integration): {via_gateway['msgs_per_s']:8.0f} msgs/s  "
-          f"p50 {via_gateway['p50_ms']:6.2f} ms  p99 {via_gateway['p99_ms']:6.2f} ms")
-    print(f"  gateway, same echo as a blocking integration on worker threads (as Lambda Invoke runs):\n"
-          f"                                                   {via_threaded['msgs_per_s']:8.0f} msgs/s  "
-          f"p50 {via_threaded['p50_ms']:6.2f} ms  p99 {via_threaded['p99_ms']:6.2f} ms")
-    print(f"  raw websockets echo server (baseline):           {via_raw['msgs_per_s']:8.0f} msgs/s  "
-          f"p50 {via_raw['p50_ms']:6.2f} ms  p99 {via_raw['p99_ms']:6.2f} ms")
-    print(f"  ratio gateway/raw: {via_gateway['msgs_per_s'] / via_raw['msgs_per_s']:.2f} (target >= 0.8)")
+    rows = [
+        ("gateway ($default echo, in-process async integration)", via_gateway),
+        ("gateway, echo as a blocking integration on worker threads", via_threaded),
+        ("bare FastAPI echo endpoint (framework floor)", via_fastapi),
+        ("raw websockets echo server (baseline)", via_raw),
+    ]
+    for name, row in rows:
+        print(f"  {name:58s} {row['msgs_per_s']:7.0f} msgs/s  p50 {row['p50_ms']:6.2f} ms  "
+              f"p99 {row['p99_ms']:6.2f} ms  server CPU {row['server_cpu_us']:5.1f} us/msg")
+    print(f"  ratio gateway/raw: {via_gateway['msgs_per_s'] / via_raw['msgs_per_s']:.2f} msgs/s (target >= 0.8); "
+          f"server CPU per message raw/gateway: {via_raw['server_cpu_us'] / via_gateway['server_cpu_us']:.2f}; "
+          f"gateway/bare FastAPI: {via_gateway['msgs_per_s'] / via_fastapi['msgs_per_s']:.2f}")
     print(f"post_to_connection (boto3, SigV4-verified, {args.pushes} sequential pushes):")
     print(f"  p50 {push['p50_ms']:.2f} ms  p99 {push['p99_ms']:.2f} ms  mean {push['mean_ms']:.2f} ms  (target p99 < 10 ms)")
     print(f"connection set-up ({args.setup} connections, 50 in flight):")
