@@ -54,7 +54,7 @@ class _Authorization:
     signature: str
 
 
-def _parse_authorization(headers: Mapping[str, str]) -> _Authorization:
+def parse_authorization(headers: Mapping[str, str]) -> _Authorization:
     header = headers.get("authorization")
     if not header:
         raise SignatureError("Missing Authentication Token")
@@ -78,7 +78,7 @@ def check_credentials(
     headers: Mapping[str, str], known: Mapping[str, Credentials], region: str, max_skew_seconds: int, now: float | None = None
 ) -> Credentials:
     """The cheap checks (before reading the body): header shape, key, scope, clock skew."""
-    authorization = _parse_authorization(headers)
+    authorization = parse_authorization(headers)
     credentials = known.get(authorization.access_key_id)
     if credentials is None:
         raise SignatureError("The security token included in the request is invalid")
@@ -102,7 +102,7 @@ def check_credentials(
 
 def verify(request: SignedRequest, credentials: Credentials) -> None:
     """Raise :class:`SignatureError` unless the request's signature is right."""
-    authorization = _parse_authorization(request.headers)
+    authorization = parse_authorization(request.headers)
     headers = {}
     for name in authorization.signed_headers:
         if name not in request.headers:

@@ -203,5 +203,13 @@ def test_credentials_fall_back_to_the_gateways_own_without_the_secret(moto_endpo
     with running_gateway(
         moto_endpoint, create_secrets=False, auth_mode="none", management_credentials_fallback=False
     ) as gw:
-        response = httpx.post(f"{gw.url}/@connections/x", headers={"Authorization": "AWS4-HMAC-SHA256 x"})
-        assert response.status_code == 500
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        url = f"{gw.url}/@connections/x"
+        assert httpx.post(url, content=b"unsigned").status_code == 403
+        request = AWSRequest(method="POST", url=url, data=b"signed")
+        SigV4Auth(Credentials("test", "test"), "execute-api", gw.settings.region).add_auth(request)
+        response = httpx.post(url, content=b"signed", headers=dict(request.headers.items()))
+        assert response.status_code == 500  # no credentials to check against: refuse, never accept

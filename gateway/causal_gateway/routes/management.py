@@ -45,6 +45,7 @@ async def _handle(request: Request, connection_id: str, stage: str | None) -> Re
         return _error(403, "ForbiddenException", "Forbidden")
     headers = {name.lower(): value for name, value in request.headers.items()}
     try:
+        sigv4.parse_authorization(headers)  # an unsigned request is 403 even if the secret is unreadable
         known = await gateway.run_blocking(gateway.secrets.management_credentials)
         credentials = sigv4.check_credentials(headers, known, settings.region, settings.signature_max_skew_seconds)
         body = await _read_body(request, settings.message_limit_bytes)
