@@ -22,6 +22,8 @@ class RedactTokens(logging.Filter):
     """uvicorn logs request URLs; ``?token=`` is a credential and never reaches a log."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        # uvicorn's ANSI-coloured copy of the message would be a second field in JSON logs.
+        record.__dict__.pop("color_message", None)
         if record.args:
             record.args = tuple(
                 _TOKEN_IN_URL.sub(r"\1***", arg) if isinstance(arg, str) else arg for arg in record.args
