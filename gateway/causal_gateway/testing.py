@@ -77,6 +77,12 @@ class RecordingHandler:
         return self.of_route(route_key, connection_id)
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def create_gateway_secrets(secretsmanager: Any, settings: GatewaySettings, signing_key: str | None = None) -> str:
     """Create both gateway secrets (as the deployer does); returns the signing key."""
     key = signing_key or secrets.token_urlsafe(32)
@@ -91,9 +97,15 @@ def create_gateway_secrets(secretsmanager: Any, settings: GatewaySettings, signi
 
 @contextlib.contextmanager
 def running_gateway(
-    aws_endpoint: str, handler: RecordingHandler | None = None, *, create_secrets: bool = True, **overrides: Any
+    aws_endpoint: str,
+    handler: RecordingHandler | None = None,
+    *,
+    create_secrets: bool = True,
+    integration: Any | None = None,
+    **overrides: Any,
 ) -> Iterator[GatewayUnderTest]:
-    """A gateway on a free loopback port against ``aws_endpoint`` (moto), with in-process integrations.
+    """A gateway on a free loopback port against ``aws_endpoint`` (moto), with in-process integrations
+    (``handler``) unless ``integration`` is given (e.g. ``LambdaIntegration`` against the emulator).
 
     Resource names get a unique prefix, so several gateways can share one moto server.
     """
@@ -101,11 +113,8 @@ def running_gateway(
     from causal_gateway.server import BackgroundServer
 
     handler = handler or RecordingHandler()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     options: dict[str, Any] = {
-        "port": port,
+        "port": free_port(),
         "host": "127.0.0.1",
         "resource_prefix": f"gw{secrets.token_hex(4)}-",
         "endpoint_url": aws_endpoint,
@@ -115,7 +124,7 @@ def running_gateway(
     settings = GatewaySettings(**options)
     secretsmanager = boto3.client("secretsmanager", endpoint_url=aws_endpoint, region_name=settings.region)
     signing_key = create_gateway_secrets(secretsmanager, settings) if create_secrets else ""
-    app = create_app(settings, integration=handler.integration(), secretsmanager=secretsmanager)
+    app = create_app(settings, integration=integration or handler.integration(), secretsmanager=secretsmanager)
     with BackgroundServer(app, settings) as server:
         yield GatewayUnderTest(settings, handler, app.state.gateway, server.url, server.ws_url, signing_key)
 
