@@ -1,8 +1,9 @@
 """The gateway's core: connection lifecycle, route selection, integration calls.
 
 :class:`Gateway` is also the object handed to the dashboard (see
-``docs`` in the package README): ``registry``, ``metrics``, ``timelines``,
-``bus``, ``connections_json()``, ``metrics_json()``, ``timeline_json(id)``.
+gateway/README.md): ``connections_json()``, ``metrics_json()``,
+``timeline_json(id)``, ``bus.subscribe()``, ``registry``, ``metrics``,
+``settings``, ``loop``. Its state belongs to the event loop.
 """
 
 from __future__ import annotations
