@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import functools
 import os
 import random
@@ -21,7 +22,7 @@ def new_id(length_bytes: int = 11) -> str:
 
 def new_request_id() -> str:
     """A request or message id: unique, not secret (cheaper than ``os.urandom`` per message)."""
-    return base64.urlsafe_b64encode(random.getrandbits(88).to_bytes(11, "big")).decode()
+    return binascii.b2a_base64(random.getrandbits(88).to_bytes(11, "big"), newline=False).decode()
 
 
 @functools.lru_cache(maxsize=4)
@@ -48,14 +49,15 @@ def _request_context(connection: Connection, route_key: str, event_type: str, re
         "stage": connection.stage,
         "connectedAt": connection.connected_at_ms,
         "requestTimeEpoch": now_ms,
-        "identity": {"sourceIp": connection.source_ip, "userAgent": connection.user_agent},
+        "identity": connection.identity,
         "requestId": request_id,
         "domainName": connection.domain_name,
         "connectionId": connection.connection_id,
         "apiId": connection.api_id,
     }
     if connection.authorizer is not None:
-        context["authorizer"] = dict(connection.authorizer)
+        # Shared between a connection's events: integrations treat events as read-only.
+        context["authorizer"] = connection.authorizer
     return context
 
 

@@ -39,6 +39,7 @@ from causal_gateway.settings import GatewaySettings
 logger = logging.getLogger(__name__)
 
 GOING_AWAY = 1001
+_JSON = json.JSONDecoder()
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class ConnectOutcome:
     subprotocol: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class IntegrationOutcome:
     route_key: str
     response: ProxyResponse | None
@@ -229,9 +230,9 @@ class Gateway:
 
     def select_route(self, data: str | bytes) -> str | None:
         """``$request.body.action`` → a route key; no match or non-JSON → ``$default``."""
-        if isinstance(data, str):
+        if isinstance(data, str) and data.lstrip()[:1] == "{":  # only a JSON object can select a route
             try:
-                value: Any = json.loads(data)
+                value: Any = _JSON.decode(data)
             except ValueError:
                 value = None
             for part in self._selection_path:
@@ -242,7 +243,7 @@ class Gateway:
 
     async def handle_message(self, connection: Connection, data: str | bytes) -> None:
         request_id = events.new_request_id()
-        size = len(data.encode() if isinstance(data, str) else data)
+        size = len(data) if isinstance(data, bytes) or data.isascii() else len(data.encode())
         route_key = self.select_route(data)
         if route_key is None:
             self.metrics.route("$default").client_error += 1
@@ -259,7 +260,7 @@ class Gateway:
             requestId=request_id,
             bytes=size,
             binary=isinstance(data, bytes),
-            latencyMs=round(result.latency_ms, 3),
+            latencyMs=result.latency_ms,
             statusCode=status,
             result="ExecutionError" if result.error else ("IntegrationError" if status and status >= 400 else "OK"),
         )

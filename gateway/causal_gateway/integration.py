@@ -35,7 +35,7 @@ class Integration(Protocol):
         """
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ProxyResponse:
     """A Lambda proxy response, read leniently as API Gateway does."""
 
@@ -59,8 +59,10 @@ class ProxyResponse:
         body = response.get("body")
         if body is not None and not isinstance(body, str):
             body = json.dumps(body)
-        headers = response.get("headers") or {}
-        return cls(status, body, {str(k): str(v) for k, v in headers.items()} if isinstance(headers, dict) else {})
+        headers = response.get("headers")
+        if not headers or not isinstance(headers, dict):
+            return cls(status, body, {})
+        return cls(status, body, {str(k): str(v) for k, v in headers.items()})
 
 
 class LambdaIntegration:

@@ -39,6 +39,14 @@ class Connection:
     websocket: WebSocket | None = None
     # Set when the gateway decides to close (idle, max duration, DELETE).
     closing: tuple[int, str] | None = None
+    _identity: dict[str, str] | None = None
+
+    @property
+    def identity(self) -> dict[str, str]:
+        identity = self._identity
+        if identity is None:
+            identity = self._identity = {"sourceIp": self.source_ip, "userAgent": self.user_agent}
+        return identity
 
     def touch(self) -> None:
         self.last_active_ms = now_ms()
