@@ -283,6 +283,7 @@ class EcsTaskPlayer:
     def __init__(self, ecs: Any, clients: AgentClients, real_tools: bool) -> None:
         self._ecs, self._clients, self.real_tools = ecs, clients, real_tools
         self.fail_tools: set[str] = set()
+        self.delay_seconds = 0.2
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._ecs, name)
@@ -308,7 +309,14 @@ class EcsTaskPlayer:
             run_job(family[len(names.prefix):], settings,
                     Clients(self._clients.dynamodb, self._clients.s3, sfn, self._clients.management))
         else:
-            time.sleep(0.2)
+            # moto's heartbeat wait starts only after dispatch-tool returned and drops an answer that came
+            # earlier: wait for the taskArn dispatch-tool writes last, then a moment (real tasks take seconds).
+            for _ in range(200):
+                item = dynamodb.get_item(TableName=names.jobs_table, Key={"jobId": {"S": job_id}})["Item"]
+                if "taskArn" in item:
+                    break
+                time.sleep(0.01)
+            time.sleep(self.delay_seconds)
             outcome = fake_eda(job) if tool == "eda" else fake_causal(job)
             sfn.send_task_success(taskToken=job["taskToken"]["S"], output=json.dumps(outcome))
 
