@@ -130,7 +130,7 @@ def create_resources(clients: AgentClients, manifests: list[DatasetManifest], ap
         clients.s3.put_object(Bucket=names.datasets_bucket, Key=manifest_key(manifest.id),
                               Body=manifest.model_dump_json().encode())
         clients.s3.put_object(Bucket=names.datasets_bucket, Key=manifest.data_key, Body=b"a,b\n1,2\n")
-    clients.secrets.create_secret(Name=names.openai_api_key_secret, SecretString=api_key or " ")
+    clients.secrets.create_secret(Name=names.openai_api_key_secret, **({"SecretString": api_key} if api_key else {}))
     clients.secrets.create_secret(Name=names.llm_settings_secret,
                                   SecretString=json.dumps(llm_settings or {"model": "gpt-4o-mini", "baseUrl": ""}))
     clients.ecs.create_cluster(clusterName=names.cluster)
