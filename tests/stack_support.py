@@ -44,7 +44,14 @@ class RunningStack:
     def env(self) -> dict[str, str]:
         """Environment for CLI commands aimed at this stack."""
         env = dict(os.environ)
-        env.update({"AWS_ENDPOINT_URL": self.aws_endpoint, "AWS_ENDPOINT_URL_ECS": self.ecs_endpoint})
+        env.update(
+            {
+                "AWS_ENDPOINT_URL": self.aws_endpoint,
+                "AWS_ENDPOINT_URL_ECS": self.ecs_endpoint,
+                "WEBSOCKET_CALLBACK_URL": f"{self.gateway_url}/dev",
+                "ARTIFACTS_BASE_URL": f"{self.gateway_url}/artifacts",
+            }
+        )
         return env
 
 
