@@ -32,8 +32,9 @@ class GatewaySettings(AwsSettings):
     # $connect, $disconnect and $default all go to <prefix>websocket-handler.
     routes: dict[str, str] = Field(default_factory=dict, validation_alias="GATEWAY_ROUTES")
     # Routes whose integration response body is sent back to the client
-    # (API Gateway "route responses", i.e. two-way routes).
-    route_responses: list[str] = Field(default_factory=list, validation_alias="GATEWAY_ROUTE_RESPONSES")
+    # (API Gateway "route responses", i.e. two-way routes). The stack's API has a
+    # route response on $default, so a client hears why its frame was refused.
+    route_responses: list[str] = Field(default_factory=lambda: ["$default"], validation_alias="GATEWAY_ROUTE_RESPONSES")
     route_selection_expression: str = Field(
         default="$request.body.action", validation_alias="GATEWAY_ROUTE_SELECTION_EXPRESSION"
     )

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from causal_common import log
+from causal_common import datasets, log
 from causal_common.agent.clients import AgentClients
 from causal_common.agent.connections import ConnectionRepository
 from causal_common.agent.sessions import Session, SessionRepository
@@ -206,6 +206,8 @@ class WebSocketService:
             dataset_id = action.datasetId or session.dataset_id
         else:
             session_id, dataset_id = uuid.uuid4().hex, action.datasetId
+        if action.datasetId:
+            self._require_dataset(action.datasetId)
         self.sessions.ensure(session_id, user_id=user_id, dataset_id=dataset_id, connection_id=connection_id)
         self.sessions.update(session_id, status="running")
         self.connections.set_session(connection_id, session_id)
@@ -227,6 +229,14 @@ class WebSocketService:
         self.sessions.update(session_id, executionArn=started["executionArn"])
         logger.info("execution %s started", name)
         return _response(200)
+
+    def _require_dataset(self, dataset_id: str) -> None:
+        """Refuse an unknown dataset before anything is created or started."""
+        try:
+            datasets.load_manifest(self.clients.s3, self.clients.names, dataset_id)
+        except NotFoundError as exc:
+            available = ", ".join(m.id for m in datasets.list_manifests(self.clients.s3, self.clients.names)) or "none"
+            raise InvalidInputError(f"unknown dataset {dataset_id!r}; available: {available}") from exc
 
     def reply(self, action: ReplyAction, user_id: str, connection_id: str) -> dict[str, Any]:
         session = self._owned(action.sessionId, user_id)

@@ -1,0 +1,255 @@
+"""The agent as a user meets it: questions over a real WebSocket against a stack
+started by `causal-stack up`, with the offline planner (no OpenAI key)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import subprocess
+import time
+import zipfile
+
+import boto3
+import httpx
+import pytest
+import websockets
+
+from causal_common.names import ResourceNames
+from stack_support import CLI
+
+pytestmark = pytest.mark.slow
+NAMES = ResourceNames()
+ANSWER_LIMIT_SECONDS = 180
+
+
+def token_for(stack, user: str) -> str:
+    response = httpx.post(f"{stack.gateway_url}/auth/token", json={"userId": user}, timeout=10)
+    response.raise_for_status()
+    return response.json()["token"]
+
+
+async def collect(socket, until: tuple[str, ...] = ("answer", "error"), limit: float = ANSWER_LIMIT_SECONDS) -> list[dict]:
+    frames: list[dict] = []
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            raw = await asyncio.wait_for(socket.recv(), timeout=max(0.1, deadline - time.monotonic()))
+        except asyncio.TimeoutError:
+            break
+        frame = json.loads(raw)
+        frames.append(frame)
+        if frame.get("type") in until:
+            return frames
+    raise AssertionError(f"no {until} frame within {limit} s; got {[f.get('type') for f in frames]}")
+
+
+async def ask(stack, user: str, text: str, dataset: str) -> list[dict]:
+    async with websockets.connect(f"{stack.websocket_url}?token={token_for(stack, user)}") as socket:
+        await socket.send(json.dumps({"action": "query", "text": text, "datasetId": dataset}))
+        return await collect(socket)
+
+
+def ground_truth(stack, dataset: str) -> float:
+    s3 = boto3.client("s3", endpoint_url=stack.aws_endpoint, region_name="eu-central-1")
+    manifest = json.loads(s3.get_object(Bucket=NAMES.datasets_bucket, Key=f"{dataset}/manifest.json")["Body"].read())
+    return float(manifest["ground_truth"]["value"])
+
+
+def assert_well_numbered(frames: list[dict]) -> None:
+    session_ids = {frame["sessionId"] for frame in frames}
+    assert len(session_ids) == 1, session_ids
+    assert [frame["seq"] for frame in frames] == list(range(1, len(frames) + 1))
+    assert frames[0]["type"] == "session"
+
+
+def test_lalonde_experiment_answer_is_within_300_dollars(stack):
+    frames = asyncio.run(ask(stack, "alice", "What is the effect of treat on re78?", "lalonde_nsw"))
+    assert_well_numbered(frames)
+    answer = frames[-1]
+    assert answer["type"] == "answer", answer
+    result = answer["result"]
+    assert result["treatment"] == "treat" and result["outcome"] == "re78"
+    assert abs(result["estimate"] - 1794.34) <= 300, result
+    assert result["ci"][0] < result["estimate"] < result["ci"][1]
+    assert abs(result["naiveEstimate"] - 1794.34) < 1
+    assert result["refutations"] and all({"name", "passed", "detail"} <= set(r) for r in result["refutations"])
+    assert f"{result['estimate']:,.0f}" in answer["text"].replace(".00", "") or str(round(result["estimate"])) in answer["text"].replace(",", "")
+    tools = [(f["name"], f["status"]) for f in frames if f["type"] == "tool"]
+    assert ("causal_analysis", "succeeded") in tools and ("eda", "succeeded") in tools
+    # The EDA plots are links the chat can show, served by the gateway.
+    artifacts = result["artifacts"]
+    assert artifacts
+    plot = httpx.get(artifacts[0]["url"], timeout=10)
+    assert plot.status_code == 200 and plot.content[:4] == b"\x89PNG"
+
+
+def test_synthetic_answer_is_within_two_percent_of_beta(stack):
+    beta = ground_truth(stack, "synthetic_linear")
+    frames = asyncio.run(ask(stack, "bob", "What is the effect of v0 on y?", "synthetic_linear"))
+    assert_well_numbered(frames)
+    result = frames[-1]["result"]
+    assert abs(result["estimate"] - beta) <= 0.02 * abs(beta), (result["estimate"], beta)
+
+
+def test_a_plain_english_question_is_mapped_to_columns(stack):
+    frames = asyncio.run(ask(stack, "carol", "Does the training programme raise earnings?", "lalonde_observational"))
+    result = frames[-1]["result"]
+    assert (result["treatment"], result["outcome"]) == ("treat", "re78")
+    # Observational data: the headline must beat the badly biased naive comparison.
+    assert abs(result["estimate"] - 1794.34) < abs(result["naiveEstimate"] - 1794.34)
+    assert result["naiveEstimate"] < -8000
+
+
+def test_killing_the_client_mid_run_and_resuming_loses_nothing(stack):
+    async def scenario() -> tuple[list[dict], list[dict]]:
+        token = token_for(stack, "dave")
+        socket = await websockets.connect(f"{stack.websocket_url}?token={token}")
+        await socket.send(json.dumps({"action": "query", "text": "What is the effect of treat on re78?", "datasetId": "lalonde_nsw"}))
+        before = await collect(socket, until=("tool",), limit=60)
+        # Drop the TCP connection without a close handshake, as a lost network does.
+        socket.transport.abort()
+        await asyncio.sleep(4)
+        session_id = before[0]["sessionId"]
+        async with websockets.connect(f"{stack.websocket_url}?token={token}") as again:
+            await again.send(json.dumps({"action": "resume", "sessionId": session_id, "afterSeq": before[-1]["seq"]}))
+            after = await collect(again)
+        return before, after
+
+    before, after = asyncio.run(scenario())
+    frames = before + after
+    assert_well_numbered(frames)
+    assert frames[-1]["type"] == "answer"
+
+
+def test_another_user_cannot_resume_a_session(stack):
+    async def scenario() -> list[dict]:
+        frames = await ask(stack, "erin", "What is the effect of v0 on y?", "synthetic_linear")
+        session_id = frames[0]["sessionId"]
+        async with websockets.connect(f"{stack.websocket_url}?token={token_for(stack, 'mallory')}") as socket:
+            await socket.send(json.dumps({"action": "resume", "sessionId": session_id, "afterSeq": 0}))
+            try:
+                raw = await asyncio.wait_for(socket.recv(), timeout=10)
+            except asyncio.TimeoutError:
+                return []
+            return [json.loads(raw)]
+
+    replies = asyncio.run(scenario())
+    assert all(reply.get("type") != "answer" and reply.get("type") != "session" for reply in replies), replies
+    assert all("re78" not in json.dumps(reply) and "v0" not in json.dumps(reply) for reply in replies)
+
+
+def test_ten_concurrent_users_each_get_their_own_answer(stack):
+    async def one(user: str, dataset: str, question: str) -> list[dict]:
+        return await ask(stack, user, question, dataset)
+
+    async def everyone() -> list[list[dict]]:
+        jobs = []
+        for index in range(10):
+            if index % 2:
+                jobs.append(one(f"user{index}", "synthetic_linear", "What is the effect of v0 on y?"))
+            else:
+                jobs.append(one(f"user{index}", "lalonde_nsw", "What is the effect of treat on re78?"))
+        return await asyncio.gather(*jobs)
+
+    results = asyncio.run(everyone())
+    session_ids = set()
+    for index, frames in enumerate(results):
+        assert_well_numbered(frames)
+        assert frames[0]["userId"] == f"user{index}"
+        session_ids.add(frames[0]["sessionId"])
+        result = frames[-1]["result"]
+        expected = ("v0", "y") if index % 2 else ("treat", "re78")
+        assert (result["treatment"], result["outcome"]) == expected
+    assert len(session_ids) == 10
+
+
+def test_bad_frames_get_a_clear_error_and_change_nothing(stack):
+    async def scenario() -> list[dict]:
+        replies = []
+        async with websockets.connect(f"{stack.websocket_url}?token={token_for(stack, 'heidi')}") as socket:
+            for frame in ("not json", json.dumps({"action": "explode"}), json.dumps({"action": "query", "text": ""}),
+                          json.dumps({"action": "query", "text": "effect?", "datasetId": "no_such_dataset"})):
+                await socket.send(frame)
+                replies.append(json.loads(await asyncio.wait_for(socket.recv(), timeout=20)))
+        return replies
+
+    sfn = boto3.client("stepfunctions", endpoint_url=stack.aws_endpoint, region_name="eu-central-1")
+    before = len(sfn.list_executions(stateMachineArn=NAMES.state_machine_arn)["executions"])
+    replies = asyncio.run(scenario())
+    for reply in replies:
+        assert reply["type"] == "error", reply
+        assert reply["message"] and "Traceback" not in reply["message"]
+    assert "query" in json.dumps(replies[1]) and "reply" in json.dumps(replies[1]), "names the accepted actions"
+    assert "no_such_dataset" in replies[3]["message"]
+    assert len(sfn.list_executions(stateMachineArn=NAMES.state_machine_arn)["executions"]) == before
+
+
+def _broken_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    raise RuntimeError('the LLM step broke')\n")
+    return buffer.getvalue()
+
+
+def test_a_raising_lambda_ends_in_handle_error_and_deploy_repairs_it(stack):
+    lam = boto3.client("lambda", endpoint_url=stack.aws_endpoint, region_name="eu-central-1")
+    function = NAMES.function("invoke-llm")
+    lam.update_function_code(FunctionName=function, ZipFile=_broken_zip())
+    try:
+        frames = asyncio.run(ask(stack, "frank", "What is the effect of treat on re78?", "lalonde_nsw"))
+        assert_well_numbered(frames)
+        error = frames[-1]
+        assert error["type"] == "error", error
+        assert error["errorId"] and "Traceback" not in error["message"]
+        sfn = boto3.client("stepfunctions", endpoint_url=stack.aws_endpoint, region_name="eu-central-1")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            execution = sfn.list_executions(stateMachineArn=NAMES.state_machine_arn, maxResults=1)["executions"][0]
+            if execution["status"] != "RUNNING":
+                break
+            time.sleep(0.2)
+        assert execution["status"] == "FAILED"
+        # The error id reaches the logs, so an operator can find what happened.
+        logs = boto3.client("logs", endpoint_url=stack.aws_endpoint, region_name="eu-central-1")
+        found = logs.filter_log_events(logGroupName=f"/aws/lambda/{NAMES.function('handle-error')}", filterPattern=error["errorId"])
+        assert found["events"]
+    finally:
+        # Re-running the deployer puts the real handler back: a changed function is redeployed.
+        env = stack.env()
+        deploy = subprocess.run([str(CLI), "deploy", "--no-datasets"], env=env, capture_output=True, text=True, timeout=300)
+        assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+        assert "invoke-llm" in deploy.stdout
+    frames = asyncio.run(ask(stack, "frank", "What is the effect of treat on re78?", "lalonde_nsw"))
+    assert frames[-1]["type"] == "answer"
+
+
+def test_an_unanswered_prompt_times_out(stack):
+    sfn = boto3.client("stepfunctions", endpoint_url=stack.aws_endpoint, region_name="eu-central-1")
+    session_id = f"timeout-{int(time.time())}"
+    # No dataset and a question that names none: the planner must ask a user which one.
+    arn = sfn.start_execution(
+        stateMachineArn=NAMES.state_machine_arn,
+        name=session_id,
+        input=json.dumps(
+            {"sessionId": session_id, "userId": "grace", "query": {"text": "is there an effect?"}, "promptTimeoutSeconds": 3}
+        ),
+    )["executionArn"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        described = sfn.describe_execution(executionArn=arn)
+        if described["status"] != "RUNNING":
+            break
+        time.sleep(0.3)
+    assert described["status"] == "FAILED", described
+    dynamodb = boto3.client("dynamodb", endpoint_url=stack.aws_endpoint, region_name="eu-central-1")
+    items = dynamodb.query(
+        TableName=NAMES.pending_messages_table,
+        KeyConditionExpression="sessionId = :s",
+        ExpressionAttributeValues={":s": {"S": session_id}},
+    )["Items"]
+    frames = [json.loads(item["frame"]["S"]) for item in items]
+    types = [frame["type"] for frame in frames]
+    assert "prompt" in types
+    assert frames[-1]["type"] == "error"
+    assert "no reply" in frames[-1]["message"].lower() and "3 seconds" in frames[-1]["message"]
