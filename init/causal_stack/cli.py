@@ -205,6 +205,12 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["chat"]:
+        # The chat has its own options; argparse's REMAINDER drops leading "--flags".
+        from causal_stack.chat import main as chat_main
+
+        return int(chat_main(argv[1:]) or 0)
     args = build_parser().parse_args(argv)
     if args.verbose:
         from causal_common import log

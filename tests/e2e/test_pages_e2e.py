@@ -1,0 +1,82 @@
+"""The dashboard and the chat pages in headless Chromium against a whole stack,
+and the terminal chat's one-shot mode."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from stack_support import CLI
+from support import ARTIFACTS
+
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--no-first-run", "--disable-sync"]
+FUNCTIONS = ("websocket-handler", "parse-initial-query", "invoke-llm", "dispatch-tool", "data-query",
+             "send-prompt", "append-tool-output", "handle-finish", "handle-error", "handle-timeout")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium); run `make browser`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.mark.slow
+def test_terminal_chat_one_shot_prints_the_answer_json(stack):
+    result = subprocess.run(
+        [str(CLI), "chat", "--url", stack.websocket_url, "--http-url", stack.gateway_url, "--user", "ivan",
+         "--dataset", "synthetic_linear", "--json", "What is the effect of v0 on y?"],
+        capture_output=True, text=True, timeout=240,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["type"] == "answer"
+    assert abs(answer["result"]["estimate"] - 10) < 0.2
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_chat_page_gets_an_answer_and_the_dashboard_shows_its_path(stack, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"{stack.gateway_url}/chat")
+    page.get_by_test_id("user-id").fill("judy")
+    page.get_by_test_id("signin-button").click()
+    page.wait_for_selector('[data-testid="connection-status"][data-connection="open"]', timeout=20_000)
+    page.get_by_test_id("dataset-select").select_option("lalonde_nsw")
+    page.get_by_test_id("question").fill("What is the effect of treat on re78?")
+    page.get_by_test_id("ask-button").click()
+    page.wait_for_selector('[data-testid="answer-estimate"]', timeout=180_000)
+    estimate = float(page.get_by_test_id("answer-estimate").inner_text().replace(",", "").replace("$", "").split()[0])
+    assert abs(estimate - 1794.34) <= 300
+    assert page.get_by_test_id("answer-refutations").inner_text().strip()
+    page.wait_for_selector('[data-testid="answer-plot"] img, img[data-testid="answer-plot"]', timeout=20_000)
+    page.screenshot(path=str(ARTIFACTS / "e2e-chat-answer.png"), full_page=True)
+
+    dashboard = browser.new_page(viewport={"width": 1280, "height": 800})
+    dashboard.goto(f"{stack.gateway_url}/dashboard")
+    dashboard.wait_for_selector('[data-testid="live-status"][data-state="live"]', timeout=20_000)
+    for function in FUNCTIONS:
+        row = dashboard.get_by_test_id(f"function-row-{function}")
+        row.wait_for(timeout=20_000)
+        assert row.get_attribute("data-state") == "Active", function
+    execution = dashboard.locator('[data-testid^="execution-row-"][data-status="SUCCEEDED"]').first
+    execution.wait_for(timeout=20_000)
+    execution.click()
+    dashboard.wait_for_selector('[data-testid="diagram-node-HandleFinish"][data-status="visited"]', timeout=20_000)
+    for state in ("ParseInitialQuery", "InvokeLLM", "DispatchTool", "RunAnalysisJob", "AppendToolOutput"):
+        assert dashboard.get_by_test_id(f"diagram-node-{state}").get_attribute("data-status") == "visited", state
+    assert dashboard.get_by_test_id("diagram-node-HandleError").get_attribute("data-status") == "idle"
+    dashboard.screenshot(path=str(ARTIFACTS / "e2e-dashboard-after-question.png"), full_page=True)
