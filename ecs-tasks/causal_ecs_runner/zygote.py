@@ -53,8 +53,12 @@ def _child(request: dict, out_fd: int) -> None:
 
 def main() -> None:
     started = time.perf_counter()
-    for module in filter(None, (sys.argv[1] if len(sys.argv) > 1 else "").split(",")):
-        importlib.import_module(module)
+    for name in filter(None, (sys.argv[1] if len(sys.argv) > 1 else "").split(",")):
+        module = importlib.import_module(name)
+        # A module may warm caches its forked children will use (no threads, no sockets).
+        prepare = getattr(module, "prepare_for_fork", None)
+        if callable(prepare):
+            prepare()
     out_fd = os.dup(1)
     out = os.fdopen(out_fd, "w", buffering=1)
 

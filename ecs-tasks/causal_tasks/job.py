@@ -53,6 +53,22 @@ class Clients:
         return cls(aws.client("dynamodb", settings), aws.client("s3", settings), aws.client("stepfunctions", settings), management)
 
 
+TASK_SERVICES = ("dynamodb", "s3", "stepfunctions", "apigatewaymanagementapi")
+
+
+def prepare_for_fork() -> None:
+    """Load the service models of a task's clients once, in the warm worker.
+
+    Children forked from it then build their clients from memory (about 15 ms
+    instead of 160 ms for the four). No request is sent.
+    """
+    import boto3
+
+    for service in TASK_SERVICES:
+        boto3.client(service, region_name="eu-central-1", endpoint_url="http://127.0.0.1:9",
+                     aws_access_key_id="warm-up", aws_secret_access_key="warm-up")
+
+
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -150,6 +166,37 @@ def _answer(send: Callable[..., Any], token: str, **kwargs: Any) -> None:
         logger.warning("the state machine refused the answer: %s", exc.response["Error"].get("Code"))
 
 
+class FrameSender:
+    """Sends a task's progress frames from a background thread, in order.
+
+    The analysis never waits on the outbox's DynamoDB writes and the push;
+    ``close()`` drains the queue, so every progress frame is stored before the
+    task answers the state machine (whose next frame must come after them).
+    """
+
+    def __init__(self, outbox: Outbox, session_id: str) -> None:
+        import queue
+
+        self._outbox, self._session_id = outbox, session_id
+        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="frames", daemon=True)
+        self._thread.start()
+
+    def send(self, frame: dict[str, Any]) -> None:
+        self._queue.put(frame)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while (frame := self._queue.get()) is not None:
+            try:
+                self._outbox.send(self._session_id, frame)
+            except ClientError as exc:
+                logger.warning("progress frame not stored: %s", exc.response["Error"].get("Code"))
+
+
 def run_job(task: str, settings: TaskSettings, clients: Clients) -> int:
     """Run one job to the end; the process exit code (0 also when the tool reported a user-facing error)."""
     import pandas as pd
@@ -158,17 +205,13 @@ def run_job(task: str, settings: TaskSettings, clients: Clients) -> int:
     job = JobRecord(clients.dynamodb, names, settings.job_id)
     tool = TOOL_OF_TASK[task]
     session_id, call_id, token = job.get("sessionId"), job.get("callId"), job.get("taskToken")
-    outbox = Outbox(clients.dynamodb, clients.management, names)
+    frames = FrameSender(Outbox(clients.dynamodb, clients.management, names), session_id) if session_id else None
     job.update(status="RUNNING", startedAt=_now_ms(), heartbeatAt=_now_ms())
 
     def progress(stage: str, message: str, pct: float) -> None:
         logger.info("%s: %s", stage, message)
-        if not session_id:
-            return
-        try:
-            outbox.send(session_id, progress_frame(f"{tool}.{stage}", message, pct))
-        except ClientError as exc:
-            logger.warning("progress frame not stored: %s", exc.response["Error"].get("Code"))
+        if frames is not None:
+            frames.send(progress_frame(f"{tool}.{stage}", message, pct))
 
     outcome = ToolOutcome(tool=tool, call_id=call_id, ok=False, job_id=settings.job_id)
     with Heartbeat(clients.stepfunctions, job, settings.heartbeat_seconds):
@@ -198,10 +241,14 @@ def run_job(task: str, settings: TaskSettings, clients: Clients) -> int:
             outcome = outcome.model_copy(update={"error": message})
         except Exception as exc:  # noqa: BLE001 - the state machine must hear about every crash
             logger.exception("%s crashed", tool)
+            if frames is not None:
+                frames.close()
             reason = f"{type(exc).__name__}: {str(exc)[:500]}"
             job.update(status="FAILED", reason=reason, finishedAt=_now_ms())
             _answer(clients.stepfunctions.send_task_failure, token, error="TaskFailed", cause=reason)
             return 1
+    if frames is not None:
+        frames.close()
     # The state machine first, then the job: a crash in between leaves a job the runner still fails.
     _answer(clients.stepfunctions.send_task_success, token, output=outcome.model_dump_json())
     if outcome.ok:
