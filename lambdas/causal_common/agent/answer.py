@@ -95,7 +95,9 @@ def write_answer(question: str, dataset_title: str, found: list[ToolExchange], h
         adjust = f", adjusting for {', '.join(causes)}" if causes else ", with no adjustment set"
         lines.append(f"Estimated {target}: **{number(r.get('estimate'))}**{ci_text}, method `{r.get('method')}`{adjust}.")
         if r.get("target_reason"):
-            lines.append(f"Why {target}: {r['target_reason']}")
+            # The task's reason may already start with "ATE:"; say it once.
+            reason = str(r["target_reason"]).removeprefix(f"{target}:").strip()
+            lines.append(f"Why {target}: {reason}")
         estimate, naive = r.get("estimate"), r.get("naive_estimate")
         if naive is not None and estimate is not None:
             lines.append(f"Naive comparison (no adjustment): {number(naive)}; adjustment changes it by "
