@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +24,7 @@ from causal_common import aws
 from causal_common.names import FUNCTIONS, ResourceNames
 from causal_common.settings import AwsSettings
 from causal_deploy.hints import hint_for
+from causal_stack.doctor import Check
 from causal_ecs_runner.backends.docker import DOCKER_UNAVAILABLE_HINT
 
 logger = logging.getLogger(__name__)
@@ -34,16 +34,6 @@ _UP = {"running", "available"}
 _ARM = {"aarch64", "arm64"}
 _DOCKER_ERRORS = (DockerException, requests.exceptions.RequestException)
 _LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "::1"}
-
-
-@dataclass(frozen=True)
-class Check:
-    """One line of the doctor's report (same fields as ``causal_stack.doctor.Check``)."""
-
-    name: str
-    ok: bool
-    detail: str
-    hint: str = ""
 
 
 class ComposeDoctorSettings(AwsSettings):

@@ -7,7 +7,6 @@ compose route (LocalStack) the checks of ``causal_stack.compose_checks``
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 from dataclasses import asdict, dataclass
@@ -53,7 +52,7 @@ def run_checks(config: DeployConfig, *, gateway_url: str | None = None, clients:
     if gateway_url:
         checks.append(_gateway(gateway_url))
     if config.target is Target.LOCALSTACK:
-        checks.extend(_compose_checks(config, gateway_url))
+        checks.extend(_compose_checks(config, gateway_url, {check.name for check in checks}))
     return checks
 
 
@@ -139,20 +138,16 @@ def _gateway(gateway_url: str) -> Check:
                  "" if healthy else "read the gateway's log")
 
 
-def _compose_checks(config: DeployConfig, gateway_url: str | None) -> list[Check]:
-    try:
-        module = importlib.import_module("causal_stack.compose_checks")
-    except ImportError as exc:
-        logger.info("compose checks unavailable: %s", exc)
-        return []
+def _compose_checks(config: DeployConfig, gateway_url: str | None, already: set[str]) -> list[Check]:
+    # Imported here: it needs the Docker SDK, which only the compose route uses.
+    from causal_stack.compose_checks import ComposeDoctorSettings, compose_checks
+
     arguments: dict[str, Any] = {"localstack_url": config.endpoint_url}
     if gateway_url:
         arguments["gateway_url"] = gateway_url
     if config.ecs_endpoint_url:
         arguments["ecs_runner_url"] = config.ecs_endpoint_url
-    settings_class = getattr(module, "ComposeDoctorSettings", None)
-    found = module.compose_checks(settings_class(**arguments)) if settings_class else module.compose_checks()
-    return [Check(check.name, check.ok, check.detail, check.hint) for check in found]
+    return [check for check in compose_checks(ComposeDoctorSettings(**arguments)) if check.name not in already]
 
 
 def render(checks: list[Check]) -> str:

@@ -13,7 +13,8 @@ from botocore.exceptions import ClientError, NoCredentialsError
 from docker.errors import DockerException
 
 from causal_common.names import FUNCTIONS, ResourceNames
-from causal_stack.compose_checks import Check, ComposeDoctorSettings, compose_checks
+from causal_stack.compose_checks import ComposeDoctorSettings, compose_checks
+from causal_stack.doctor import Check
 from fake_docker_api import FakeDockerApi
 
 NETWORK = "causal-analysis"
