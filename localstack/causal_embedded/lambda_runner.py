@@ -38,6 +38,8 @@ RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "
 UNZIPPED_LIMIT_BYTES = 262_144_000
 INIT_LIMIT_SECONDS = 10.0
 MAX_WORKERS_PER_FUNCTION = 16
+# Like Lambda reclaiming idle execution environments: a worker idle this long is stopped.
+IDLE_WORKER_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ class _WorkerGone(Exception):
 class Worker:
     def __init__(self, snapshot: FunctionSnapshot, code_dir: Path, runtime_dir: Path, environment: dict[str, str]):
         self.snapshot = snapshot
+        self.idle_since = time.monotonic()
         self.stream_name = time.strftime("%Y/%m/%d/", time.gmtime()) + f"[{snapshot.version}]{uuid.uuid4().hex}"
         request_read, self._request_write = os.pipe()
         self._response_read, response_write = os.pipe()
@@ -183,6 +186,7 @@ class LambdaRunner:
         endpoint_url: str,
         log_sink: LogSink | None = None,
         credentials: tuple[str, str] = ("test", "test"),
+        idle_worker_seconds: float = IDLE_WORKER_SECONDS,
     ) -> None:
         self._work_dir = work_dir
         self._code_root = work_dir / "code"
@@ -196,6 +200,9 @@ class LambdaRunner:
         self._busy: dict[str, int] = {}
         self._all: set[Worker] = set()
         self._capacity = threading.Condition(self._lock)
+        self._idle_worker_seconds = idle_worker_seconds
+        self._stopped = threading.Event()
+        threading.Thread(target=self._reap_idle_workers, name="lambda-reaper", daemon=True).start()
 
     # -- public -----------------------------------------------------------------
 
@@ -269,6 +276,7 @@ class LambdaRunner:
             return len(self._idle.get(function_arn, [])) + self._busy.get(function_arn, 0)
 
     def shutdown(self) -> None:
+        self._stopped.set()
         with self._lock:
             workers = list(self._all)
             self._all.clear()
@@ -311,7 +319,20 @@ class LambdaRunner:
                 self._all.add(worker)
         return worker, cold
 
+    def _reap_idle_workers(self) -> None:
+        interval = min(30.0, max(0.05, self._idle_worker_seconds / 2))
+        while not self._stopped.wait(interval):
+            cutoff = time.monotonic() - self._idle_worker_seconds
+            with self._lock:
+                expired = [w for workers in self._idle.values() for w in workers if w.idle_since < cutoff]
+                for worker in expired:
+                    self._idle[worker.snapshot.arn].remove(worker)
+                    self._all.discard(worker)
+            for worker in expired:
+                worker.kill()
+
     def _release(self, worker: Worker) -> None:
+        worker.idle_since = time.monotonic()
         with self._capacity:
             arn = worker.snapshot.arn
             self._busy[arn] -= 1

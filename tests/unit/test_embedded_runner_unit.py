@@ -1,4 +1,5 @@
 import io
+import time
 import zipfile
 
 from causal_embedded.lambda_runner import FunctionSnapshot, LambdaRunner
@@ -33,3 +34,18 @@ def test_configuration_changes_change_the_worker_key():
     code = zipped("")
     assert snapshot(code, "a").key != snapshot(code, "a", timeout=5).key
     assert snapshot(code, "a").key != snapshot(code, "b").key
+
+
+def test_idle_workers_are_reclaimed_and_the_next_invoke_starts_cold(tmp_path):
+    runner = LambdaRunner(tmp_path, endpoint_url="http://127.0.0.1:1", idle_worker_seconds=0.2)
+    function = snapshot(zipped("def handler(e, c):\n    return e\n"), "idle")
+    try:
+        assert runner.invoke(function, {}).cold
+        assert runner.warm_workers(function.arn) == 1
+        deadline = time.monotonic() + 5
+        while runner.warm_workers(function.arn) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert runner.warm_workers(function.arn) == 0
+        assert runner.invoke(function, {}).cold
+    finally:
+        runner.shutdown()
