@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -39,10 +40,17 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(level: str = "INFO", stream=None) -> None:
-    """Install the JSON formatter on the root logger (idempotent)."""
+    """Make the root logger write JSON (idempotent).
+
+    Where a runtime already installed a root handler (the Lambda Python
+    runtime does), that handler gets the JSON formatter instead of a second
+    handler being added, so each record is written once.
+    """
     root = logging.getLogger()
-    handler = next((h for h in root.handlers if isinstance(h.formatter, JsonFormatter)), None)
-    if handler is None:
+    if stream is None and root.handlers and os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        for handler in root.handlers:
+            handler.setFormatter(JsonFormatter())
+    elif not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
         handler = logging.StreamHandler(stream or sys.stdout)
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)

@@ -62,6 +62,19 @@ class _Capture(io.TextIOBase):
         return lines
 
 
+def _peak_memory_mb() -> int:
+    """This process's peak resident memory. VmHWM, not ru_maxrss: the latter
+    survives exec and would report the size of the process that started us."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
 class LambdaContext:
     """The attributes and method of the Python runtime's context object."""
 
@@ -179,7 +192,7 @@ def main() -> int:
             message["error"] = _error(exc)
             traceback.print_exc()
         message["durationMs"] = (time.perf_counter() - started) * 1000
-        message["maxMemoryMB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        message["maxMemoryMB"] = _peak_memory_mb()
         message["logs"] = capture.drain()
         _write_message(responses, message)
 

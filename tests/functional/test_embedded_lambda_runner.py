@@ -254,3 +254,32 @@ def test_state_machine_runs_lambda_tasks_and_unnamed_executions_get_uuids(lambda
     output = json.loads(described["output"])
     assert output["echo"]["event"]["who"] == "eve"
     assert output["error"]["Error"] == "CustomError"
+
+
+def test_json_logs_are_written_once_and_memory_is_the_workers_own(lambda_client, emulator):
+    source = (
+        "import logging\nfrom causal_common import log\n"
+        "def handler(event, context):\n"
+        "    log.configure('INFO')\n"
+        "    logging.getLogger('probe').info('exactly once %s', 42)\n"
+        "    return 'ok'\n"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", source)
+        for path in (ROOT / "lambdas" / "causal_common").rglob("*.py"):
+            archive.write(path, str(path.relative_to(ROOT / "lambdas")))
+    # causal_common needs pydantic only in modules this handler does not import.
+    create(lambda_client, "jsonlogs", "handler.handler", code=buffer.getvalue())
+    assert invoke(lambda_client, "jsonlogs") == (None, "ok")
+    logs = boto3.client("logs", endpoint_url=emulator, region_name="eu-central-1")
+    deadline = time.monotonic() + 5
+    messages: list[str] = []
+    while time.monotonic() < deadline and not any(m.startswith("REPORT") for m in messages):
+        messages = [e["message"] for e in logs.filter_log_events(logGroupName="/aws/lambda/jsonlogs")["events"]]
+    lines = [m for m in messages if "exactly once 42" in m]
+    assert len(lines) == 1, lines
+    assert json.loads(lines[0])["logger"] == "probe"
+    report = next(m for m in messages if m.startswith("REPORT"))
+    used = int(report.split("Max Memory Used: ")[1].split()[0])
+    assert used < 200, "the worker's own peak, not the emulator's"
