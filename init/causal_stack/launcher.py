@@ -20,6 +20,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 from causal_common.errors import CausalStackError
 from causal_common.settings import DEFAULT_PREFIX, DEFAULT_REGION
 
@@ -30,6 +32,10 @@ STOP_GRACE_SECONDS = 5.0
 
 class LaunchError(CausalStackError):
     code = "LaunchError"
+
+
+class Interrupted(Exception):
+    """Ctrl-C or SIGTERM arrived while the stack was starting."""
 
 
 @dataclass
@@ -48,9 +54,11 @@ class Service:
             self.argv, env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT
         )
 
-    def wait_healthy(self, deadline: float) -> None:
+    def wait_healthy(self, deadline: float, stopping: threading.Event) -> None:
         assert self.process is not None
         while time.monotonic() < deadline:
+            if stopping.is_set():
+                raise Interrupted()
             if self.process.poll() is not None:
                 raise LaunchError(
                     f"{self.name} exited with status {self.process.returncode} while starting; "
@@ -62,7 +70,7 @@ class Service:
                         return
             except (urllib.error.URLError, OSError):
                 pass
-            time.sleep(0.1)
+            stopping.wait(0.1)
         raise LaunchError(f"{self.name} did not answer {self.health_url} within {START_LIMIT_SECONDS:.0f} s:\n{self.tail()}")
 
     def tail(self, lines: int = 15) -> str:
@@ -73,12 +81,24 @@ class Service:
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
+            # A service's own children (Lambda workers, the ECS runner's warm worker
+            # and tasks) may sit in other sessions: remember them before stopping it.
+            try:
+                descendants = psutil.Process(self.process.pid).children(recursive=True)
+            except psutil.NoSuchProcess:
+                descendants = []
             self.process.terminate()
             try:
                 self.process.wait(timeout=STOP_GRACE_SECONDS)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+            _, alive = psutil.wait_procs(descendants, timeout=STOP_GRACE_SECONDS)
+            for leftover in alive:
+                try:
+                    leftover.kill()
+                except psutil.NoSuchProcess:
+                    pass
         if getattr(self, "_log", None):
             self._log.close()
 
@@ -170,12 +190,14 @@ def up(*, aws_port: int = 4566, gateway_port: int = 8080, ecs_port: int = 4599, 
         emulator.start(env, log_dir)
         ecs_runner.start(env, log_dir)
         deadline = time.monotonic() + START_LIMIT_SECONDS
-        emulator.wait_healthy(deadline)
-        ecs_runner.wait_healthy(deadline)
+        emulator.wait_healthy(deadline, stopping)
+        ecs_runner.wait_healthy(deadline, stopping)
         print("deploying …", flush=True)
         _deploy(env)
+        if stopping.is_set():
+            raise Interrupted()
         gateway.start(env, log_dir)
-        gateway.wait_healthy(time.monotonic() + START_LIMIT_SECONDS)
+        gateway.wait_healthy(time.monotonic() + START_LIMIT_SECONDS, stopping)
         elapsed = time.monotonic() - started_at
         print(
             f"causal-stack ready in {elapsed:.1f} s — dashboard http://{host}:{gateway_port}/dashboard · "
@@ -191,6 +213,9 @@ def up(*, aws_port: int = 4566, gateway_port: int = 8080, ecs_port: int = 4599, 
                     )
         print("stopping …", flush=True)
         return 0
+    except Interrupted:
+        print("interrupted while starting; stopping …", flush=True)
+        return 130
     except LaunchError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         return 1

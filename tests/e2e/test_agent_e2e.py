@@ -253,3 +253,36 @@ def test_an_unanswered_prompt_times_out(stack):
     assert "prompt" in types
     assert frames[-1]["type"] == "error"
     assert "no reply" in frames[-1]["message"].lower() and "3 seconds" in frames[-1]["message"]
+
+
+def test_a_stopped_analysis_task_fails_its_job_and_the_agent_says_so(stack):
+    ecs = boto3.client("ecs", endpoint_url=stack.ecs_endpoint, region_name="eu-central-1")
+    dynamodb = boto3.client("dynamodb", endpoint_url=stack.aws_endpoint, region_name="eu-central-1")
+
+    async def scenario() -> list[dict]:
+        async with websockets.connect(f"{stack.websocket_url}?token={token_for(stack, 'kim')}") as socket:
+            await socket.send(json.dumps({"action": "query", "text": "What is the effect of treat on re78?",
+                                          "datasetId": "lalonde_observational"}))
+            frames: list[dict] = []
+            while not any(f["type"] == "tool" and f["name"] == "causal_analysis" and f["status"] == "started" for f in frames):
+                frames.extend(await collect(socket, until=("tool",), limit=60))
+            deadline = time.monotonic() + 30
+            stopped = False
+            while not stopped and time.monotonic() < deadline:
+                for task_arn in ecs.list_tasks(cluster=NAMES.cluster, desiredStatus="RUNNING")["taskArns"]:
+                    ecs.stop_task(cluster=NAMES.cluster, task=task_arn, reason="stopped by the test")
+                    stopped = True
+                await asyncio.sleep(0.05)
+            assert stopped, "the causal-analysis task was running"
+            frames.extend(await collect(socket))
+            return frames
+
+    frames = asyncio.run(scenario())
+    assert_well_numbered(frames)
+    failed = [f for f in frames if f["type"] == "tool" and f["name"] == "causal_analysis" and f["status"] == "failed"]
+    assert failed, [(f["type"], f.get("name"), f.get("status")) for f in frames]
+    assert frames[-1]["type"] in ("answer", "error")
+    jobs = dynamodb.scan(TableName=NAMES.jobs_table)["Items"]
+    session_jobs = [j for j in jobs if j["sessionId"]["S"] == frames[0]["sessionId"] and j["tool"]["S"] == "causal_analysis"]
+    assert session_jobs and session_jobs[0]["status"]["S"] == "FAILED"
+    assert session_jobs[0]["reason"]["S"]

@@ -98,3 +98,25 @@ def test_a_second_stack_runs_beside_the_first_and_stops_without_leftovers(stack)
     assert not [child for child in children if child.is_running() and child.status() != psutil.STATUS_ZOMBIE]
     for port in (second.aws_port, second.gateway_port, second.ecs_port):
         assert not _listening(port)
+
+
+def test_ctrl_c_while_starting_stops_everything(tmp_path):
+    from support import free_port
+
+    ports = [free_port() for _ in range(3)]
+    process = subprocess.Popen(
+        [str(CLI), "up", "--aws-port", str(ports[0]), "--gateway-port", str(ports[1]), "--ecs-port", str(ports[2])],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    first = process.stdout.readline()
+    assert "starting" in first
+    time.sleep(0.5)
+    children = psutil.Process(process.pid).children(recursive=True)
+    process.send_signal(2)  # SIGINT, as Ctrl-C sends
+    output = process.communicate(timeout=60)[0]
+    assert process.returncode == 130, output
+    assert "ready" not in output
+    time.sleep(0.5)
+    assert not [child for child in children if child.is_running() and child.status() != psutil.STATUS_ZOMBIE]
+    for port in ports:
+        assert not _listening(port)
