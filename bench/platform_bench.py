@@ -49,7 +49,7 @@ def client(service: str, endpoint: str):
 
 def start_emulator(port: int) -> subprocess.Popen:
     log = open(f"/tmp/bench-emulator-{port}.log", "w")  # noqa: SIM115 - lives as long as the process
-    process = subprocess.Popen([sys.executable, "-m", "causal_embedded", "--port", str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen([sys.executable, "-m", "causal_embedded", "--port", str(port), "--no-prewarm"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     endpoint = f"http://127.0.0.1:{port}/moto-api/"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -15,6 +15,7 @@ import io
 import json
 import logging
 import os
+import queue
 import select
 import shutil
 import signal
@@ -203,6 +204,8 @@ class LambdaRunner:
         self._idle_worker_seconds = idle_worker_seconds
         self._stopped = threading.Event()
         threading.Thread(target=self._reap_idle_workers, name="lambda-reaper", daemon=True).start()
+        self._prewarm_queue: queue.Queue[FunctionSnapshot | None] = queue.Queue()
+        threading.Thread(target=self._prewarm_loop, name="lambda-prewarm", daemon=True).start()
 
     # -- public -----------------------------------------------------------------
 
@@ -271,12 +274,38 @@ class LambdaRunner:
             )
         return self._finish(snapshot, worker, result)
 
+    def prewarm(self, snapshot: FunctionSnapshot) -> None:
+        """Start one worker for the function in the background (like provisioned
+        concurrency of 1), so the first invoke after a deploy is warm."""
+        self._prewarm_queue.put(snapshot)
+
+    def _prewarm_loop(self) -> None:
+        # One at a time: starting ten interpreters at once would starve the deploy.
+        while (snapshot := self._prewarm_queue.get()) is not None:
+            try:
+                code_dir = self._code_dir(snapshot)
+            except _CodeError:
+                continue  # the first invoke reports it
+            worker, cold = self._acquire(snapshot, code_dir)
+            if not cold:
+                self._release(worker)
+                continue
+            try:
+                ready = worker.receive(time.monotonic() + max(INIT_LIMIT_SECONDS, snapshot.timeout))
+            except _WorkerGone:
+                ready = None
+            if ready is None or ready.get("kind") != "ready":
+                self._discard(worker)  # the first invoke will report the init error
+            else:
+                self._release(worker)
+
     def warm_workers(self, function_arn: str) -> int:
         with self._lock:
             return len(self._idle.get(function_arn, [])) + self._busy.get(function_arn, 0)
 
     def shutdown(self) -> None:
         self._stopped.set()
+        self._prewarm_queue.put(None)
         with self._lock:
             workers = list(self._all)
             self._all.clear()

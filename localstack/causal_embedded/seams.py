@@ -42,13 +42,14 @@ def _require(owner: Any, attribute: str, parameters: list[str]) -> None:
 def check() -> None:
     """Raise :class:`SeamMovedError` unless every seam is where we expect it."""
     import moto
-    from moto.awslambda.models import LambdaFunction
+    from moto.awslambda.models import LambdaBackend, LambdaFunction
     from moto.core.config import default_user_config
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     if moto.__version__ != EXPECTED_MOTO_VERSION:
         logger.warning("moto %s is not the pinned %s; checking seams", moto.__version__, EXPECTED_MOTO_VERSION)
     _require(LambdaFunction, "_invoke_lambda", ["self", "event"])
+    _require(LambdaBackend, "create_function", ["self", "spec"])
     _require(StepFunctionsParserBackend, "start_execution", ["self", "state_machine_arn", "name", "execution_input", "trace_header"])
     for attribute in ("code_bytes", "code_sha_256", "handler", "timeout", "environment_vars", "memory_size", "logs_backend"):
         if attribute not in inspect.getsource(LambdaFunction):
@@ -73,10 +74,13 @@ def snapshot_of(function: Any) -> FunctionSnapshot:
     )
 
 
-def install(runner: LambdaRunner) -> None:
-    """Route moto's Lambda invokes to ``runner``; name unnamed executions; run state machines."""
+def install(runner: LambdaRunner, *, prewarm: bool = True) -> None:
+    """Route moto's Lambda invokes to ``runner``; name unnamed executions; run state machines.
+
+    With ``prewarm``, each created function gets one warm worker in the background.
+    """
     check()
-    from moto.awslambda.models import LambdaFunction
+    from moto.awslambda.models import LambdaBackend, LambdaFunction
     from moto.core.config import default_user_config
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
@@ -97,7 +101,16 @@ def install(runner: LambdaRunner) -> None:
         # moto names an unnamed execution "None" (and the second one collides); AWS uses a UUID.
         return original_start(self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header)
 
+    original_create = LambdaBackend.create_function
+
+    def create_function(self: Any, spec: dict[str, Any]) -> Any:
+        function = original_create(self, spec)
+        if prewarm:
+            runner.prewarm(snapshot_of(function))
+        return function
+
     LambdaFunction._invoke_lambda = invoke_locally
+    LambdaBackend.create_function = create_function
     StepFunctionsParserBackend.start_execution = start_execution
     default_user_config["stepfunctions"]["execute_state_machine"] = True
 

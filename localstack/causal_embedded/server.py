@@ -27,8 +27,9 @@ logger = logging.getLogger(__name__)
 class EmbeddedAws:
     """Start/stop the emulator in this process."""
 
-    def __init__(self, port: int = 4566, host: str = "127.0.0.1", work_dir: Path | None = None) -> None:
+    def __init__(self, port: int = 4566, host: str = "127.0.0.1", work_dir: Path | None = None, prewarm: bool = True) -> None:
         self.port = port
+        self.prewarm = prewarm
         self.host = host
         self._own_work_dir = work_dir is None
         self.work_dir = work_dir or Path(tempfile.mkdtemp(prefix="causal-embedded-"))
@@ -54,7 +55,7 @@ class EmbeddedAws:
             log_sink=seams.write_logs,
             credentials=(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"]),
         )
-        seams.install(self.runner)
+        seams.install(self.runner, prewarm=self.prewarm)
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
         logger.info("embedded AWS listening on %s", self.endpoint_url)
@@ -74,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=4566)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--work-dir", type=Path, default=None, help="where function code is unpacked")
+    parser.add_argument("--no-prewarm", action="store_true", help="start no worker before a function's first invoke")
     args = parser.parse_args(argv)
     log.configure(os.environ.get("LOG_LEVEL", "INFO"))
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -81,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     stopped = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopped.set())
-    emulator = EmbeddedAws(port=args.port, host=args.host, work_dir=args.work_dir)
+    emulator = EmbeddedAws(port=args.port, host=args.host, work_dir=args.work_dir, prewarm=not args.no_prewarm)
     try:
         emulator.start()
     except seams.SeamMovedError as exc:

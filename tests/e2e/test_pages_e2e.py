@@ -62,6 +62,8 @@ def test_chat_page_gets_an_answer_and_the_dashboard_shows_its_path(stack, browse
     estimate = float(page.get_by_test_id("answer-estimate").inner_text().replace(",", "").replace("$", "").split()[0])
     assert abs(estimate - 1794.34) <= 300
     assert page.get_by_test_id("answer-refutations").inner_text().strip()
+    answer_text = page.get_by_test_id("answer-text")
+    assert answer_text.locator("code").count() > 0 and "`" not in answer_text.inner_text(), "markdown is rendered"
     page.wait_for_selector('[data-testid="answer-plot"] img, img[data-testid="answer-plot"]', timeout=20_000)
     page.screenshot(path=str(ARTIFACTS / "e2e-chat-answer.png"), full_page=True)
 

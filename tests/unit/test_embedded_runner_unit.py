@@ -49,3 +49,31 @@ def test_idle_workers_are_reclaimed_and_the_next_invoke_starts_cold(tmp_path):
         assert runner.invoke(function, {}).cold
     finally:
         runner.shutdown()
+
+
+def test_a_prewarmed_function_answers_its_first_invoke_warm(tmp_path):
+    runner = LambdaRunner(tmp_path, endpoint_url="http://127.0.0.1:1")
+    function = snapshot(zipped("def handler(e, c):\n    return e\n"), "prewarmed")
+    try:
+        runner.prewarm(function)
+        deadline = time.monotonic() + 10
+        while runner.warm_workers(function.arn) == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        while runner._busy.get(function.arn) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        result = runner.invoke(function, {"n": 1})
+        assert not result.cold and result.payload == '{"n": 1}'
+    finally:
+        runner.shutdown()
+
+
+def test_prewarming_a_broken_function_leaves_the_error_to_the_first_invoke(tmp_path):
+    runner = LambdaRunner(tmp_path, endpoint_url="http://127.0.0.1:1")
+    function = snapshot(zipped("import not_there\n"), "broken")
+    try:
+        runner.prewarm(function)
+        time.sleep(1.0)
+        result = runner.invoke(function, {})
+        assert result.errored and "Runtime.ImportModuleError" in result.payload
+    finally:
+        runner.shutdown()

@@ -86,7 +86,15 @@ export function badge(value, testid) {
   return h("span", { class: `badge ${kind}`, "data-testid": testid, "data-value": text }, text);
 }
 
-// Paragraphs and **bold** without innerHTML, so nothing in a message can run as markup.
+// Paragraphs, **bold** and `code` without innerHTML, so nothing in a message can run as markup.
+function inline(target, text) {
+  text.split(/(\*\*[^*]+\*\*|`[^`]+`)/).forEach((part) => {
+    if (part.startsWith("**") && part.endsWith("**") && part.length > 4) inline(target.appendChild(h("strong")), part.slice(2, -2));
+    else if (part.startsWith("`") && part.endsWith("`") && part.length > 2) target.append(h("code", {}, part.slice(1, -1)));
+    else if (part) target.append(document.createTextNode(part));
+  });
+}
+
 export function richText(text) {
   const blocks = String(text ?? "").split(/\n{2,}/);
   return blocks.map((block) => {
@@ -94,10 +102,7 @@ export function richText(text) {
     const p = h("p");
     lines.forEach((line, index) => {
       if (index) p.append(h("br"));
-      line.split(/(\*\*[^*]+\*\*)/).forEach((part) => {
-        if (part.startsWith("**") && part.endsWith("**") && part.length > 4) p.append(h("strong", {}, part.slice(2, -2)));
-        else if (part) p.append(document.createTextNode(part));
-      });
+      inline(p, line);
     });
     return p;
   });
