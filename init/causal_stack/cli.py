@@ -7,6 +7,7 @@ that needs them, so ``causal-stack --help`` answers at once.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -94,9 +95,23 @@ def _config(args: argparse.Namespace, **extra: Any) -> Any:
         if getattr(args, option, None):
             values[field] = getattr(args, option)
     if args.target:
-        return DeployConfig(**values, target=args.target)
-    guess = DeployConfig(**values)
-    return DeployConfig(**values, target=_detect_target(guess.endpoint_url or ""))
+        config = DeployConfig(**values, target=args.target)
+    else:
+        guess = DeployConfig(**values)
+        config = DeployConfig(**values, target=_detect_target(guess.endpoint_url or ""))
+    _local_credentials(config)
+    return config
+
+
+def _local_credentials(config: Any) -> None:
+    """A local emulator takes any credentials: use the stack's fakes, so a missing
+    profile never fails a local command and real keys never go to (or get stored in) it."""
+    if config.target.value == "aws":
+        return
+    for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        os.environ.pop(variable, None)
+    os.environ["AWS_ACCESS_KEY_ID"] = "test"
+    os.environ["AWS_SECRET_ACCESS_KEY"] = "test"
 
 
 def _detect_target(endpoint: str) -> str:

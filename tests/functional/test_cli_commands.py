@@ -161,3 +161,12 @@ def test_upload_publishes_a_csv_and_rejects_a_bad_one(deployed, tmp_path):
     assert "uploaded my-data: 3 rows" in uploaded.stdout
     assert refused.returncode == 2
     assert "error: the file is empty" in refused.stderr
+
+
+def test_local_commands_need_no_aws_credentials_of_the_user(deployed):
+    prefix, flags = deployed
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "OPENAI_"))}
+    env["HOME"] = str(Path(env.get("TMPDIR", "/tmp")) / f"no-aws-{uuid.uuid4().hex[:6]}")  # no ~/.aws either
+    result = subprocess.run([str(CLI), "status", *flags], capture_output=True, text=True, timeout=120, env=env, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "credentials" not in result.stderr.lower()
