@@ -269,9 +269,13 @@ def test_a_stopped_analysis_task_fails_its_job_and_the_agent_says_so(stack):
             deadline = time.monotonic() + 30
             stopped = False
             while not stopped and time.monotonic() < deadline:
-                for task_arn in ecs.list_tasks(cluster=NAMES.cluster, desiredStatus="RUNNING")["taskArns"]:
-                    ecs.stop_task(cluster=NAMES.cluster, task=task_arn, reason="stopped by the test")
-                    stopped = True
+                running = ecs.list_tasks(cluster=NAMES.cluster, desiredStatus="RUNNING")["taskArns"]
+                described = ecs.describe_tasks(cluster=NAMES.cluster, tasks=running)["tasks"] if running else []
+                # Only the causal-analysis task: the EDA task may still be exiting.
+                for task in described:
+                    if NAMES.task_family("causal-analysis") in task["taskDefinitionArn"] and task["lastStatus"] == "RUNNING":
+                        ecs.stop_task(cluster=NAMES.cluster, task=task["taskArn"], reason="stopped by the test")
+                        stopped = True
                 await asyncio.sleep(0.05)
             assert stopped, "the causal-analysis task was running"
             frames.extend(await collect(socket))
