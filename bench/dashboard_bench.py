@@ -23,9 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
 
-from causal_dashboard import DashboardSettings, build_router, fixtures  # noqa: E402
+from causal_dashboard import DashboardSettings, build_router  # noqa: E402
+import dashboard_fixtures as fixtures  # noqa: E402
 from causal_dashboard.clients import AwsClients  # noqa: E402
-from causal_dashboard.testing import serve  # noqa: E402
+from dashboard_testing import serve  # noqa: E402
 from support import free_port  # noqa: E402
 
 SESSIONS = 1000

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -166,6 +167,14 @@ def _answer(send: Callable[..., Any], token: str, **kwargs: Any) -> None:
         logger.warning("the state machine refused the answer: %s", exc.response["Error"].get("Code"))
 
 
+class StopRequested(BaseException):
+    """SIGTERM from ECS (StopTask, or the runner after a missed heartbeat)."""
+
+
+def _raise_stop(signum: int, frame: Any) -> None:
+    raise StopRequested()
+
+
 class FrameSender:
     """Sends a task's progress frames from a background thread, in order.
 
@@ -199,12 +208,10 @@ class FrameSender:
 
 def run_job(task: str, settings: TaskSettings, clients: Clients) -> int:
     """Run one job to the end; the process exit code (0 also when the tool reported a user-facing error)."""
-    import pandas as pd
-
     names = ResourceNames(prefix=settings.resource_prefix, region=settings.region)
     job = JobRecord(clients.dynamodb, names, settings.job_id)
     tool = TOOL_OF_TASK[task]
-    session_id, call_id, token = job.get("sessionId"), job.get("callId"), job.get("taskToken")
+    session_id, token = job.get("sessionId"), job.get("taskToken")
     frames = FrameSender(Outbox(clients.dynamodb, clients.management, names), session_id) if session_id else None
     job.update(status="RUNNING", startedAt=_now_ms(), heartbeatAt=_now_ms())
 
@@ -213,7 +220,37 @@ def run_job(task: str, settings: TaskSettings, clients: Clients) -> int:
         if frames is not None:
             frames.send(progress_frame(f"{tool}.{stage}", message, pct))
 
-    outcome = ToolOutcome(tool=tool, call_id=call_id, ok=False, job_id=settings.job_id)
+    # On SIGTERM, stop the analysis but let the frames already numbered reach the
+    # table, so the session's seq has no gap; the runner then fails the job.
+    previous_handler = signal.signal(signal.SIGTERM, _raise_stop)
+    try:
+        outcome = _run_analysis(task, tool, settings, clients, names, job, progress)
+    except StopRequested:
+        logger.warning("%s stopped by SIGTERM", tool)
+        return 143
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
+        if frames is not None:
+            frames.close()
+    if outcome is None:
+        return 1
+    # The state machine first, then the job: a crash in between leaves a job the runner still fails.
+    _answer(clients.stepfunctions.send_task_success, token, output=outcome.model_dump_json())
+    if outcome.ok:
+        job.update(status="SUCCEEDED", finishedAt=_now_ms(), resultKey=outcome.result_key or "")
+    else:
+        job.update(status="FAILED", reason=outcome.error or "failed", finishedAt=_now_ms())
+    logger.info("%s finished: ok=%s", tool, outcome.ok)
+    return 0
+
+
+def _run_analysis(task: str, tool: str, settings: TaskSettings, clients: Clients, names: ResourceNames,
+                  job: JobRecord, progress: Callable[..., None]) -> ToolOutcome | None:
+    """The analysis and its artefacts; ``None`` after a crash (job failed, state machine told)."""
+    import pandas as pd
+
+    token = job.get("taskToken")
+    outcome = ToolOutcome(tool=tool, call_id=job.get("callId"), ok=False, job_id=settings.job_id)
     with Heartbeat(clients.stepfunctions, job, settings.heartbeat_seconds):
         try:
             arguments = json.loads(job.get("arguments", "{}") or "{}")
@@ -241,19 +278,8 @@ def run_job(task: str, settings: TaskSettings, clients: Clients) -> int:
             outcome = outcome.model_copy(update={"error": message})
         except Exception as exc:  # noqa: BLE001 - the state machine must hear about every crash
             logger.exception("%s crashed", tool)
-            if frames is not None:
-                frames.close()
             reason = f"{type(exc).__name__}: {str(exc)[:500]}"
             job.update(status="FAILED", reason=reason, finishedAt=_now_ms())
             _answer(clients.stepfunctions.send_task_failure, token, error="TaskFailed", cause=reason)
-            return 1
-    if frames is not None:
-        frames.close()
-    # The state machine first, then the job: a crash in between leaves a job the runner still fails.
-    _answer(clients.stepfunctions.send_task_success, token, output=outcome.model_dump_json())
-    if outcome.ok:
-        job.update(status="SUCCEEDED", finishedAt=_now_ms(), resultKey=outcome.result_key or "")
-    else:
-        job.update(status="FAILED", reason=outcome.error or "failed", finishedAt=_now_ms())
-    logger.info("%s finished: ok=%s", tool, outcome.ok)
-    return 0
+            return None
+    return outcome

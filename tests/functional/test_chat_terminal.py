@@ -8,7 +8,7 @@ import json
 import pytest
 from fastapi import FastAPI
 
-from causal_dashboard.testing import FakeAgent, serve
+from dashboard_testing import FakeAgent, serve
 from causal_stack import chat
 from support import free_port
 

@@ -12,9 +12,10 @@ import requests
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from causal_dashboard import DashboardSettings, build_router, fixtures
+import dashboard_fixtures as fixtures
+from causal_dashboard import DashboardSettings, build_router
 from causal_dashboard.clients import AwsClients
-from causal_dashboard.testing import FailedFunctionClients, serve
+from dashboard_testing import FailedFunctionClients, serve
 from support import free_port
 
 
@@ -149,7 +150,7 @@ def test_live_stream_sends_a_snapshot_then_only_changes(stack) -> None:
             fixtures.put_session(clients, "sess-live", status="running")
             clients.stepfunctions.start_execution(stateMachineArn=created["stateMachineArn"], name="exec-live", input="{}")
             seen: set[str] = set()
-            deadline = time.monotonic() + 15
+            deadline = time.monotonic() + 40
             for name, data in events:
                 if name == "diff":
                     assert "sess-1" not in data["upsert"], json.dumps([snapshot["sections"][data["section"]].get("sess-1"), data["upsert"]["sess-1"]])

@@ -9,8 +9,9 @@ import pytest
 import requests
 from fastapi import FastAPI
 
-from causal_dashboard import DashboardSettings, build_router, fixtures
-from causal_dashboard.testing import FailedFunctionClients, FakeAgent, serve
+import dashboard_fixtures as fixtures
+from causal_dashboard import DashboardSettings, build_router
+from dashboard_testing import FailedFunctionClients, FakeAgent, serve
 from support import ARTIFACTS, free_port
 
 CHROMIUM = "/usr/bin/chromium"

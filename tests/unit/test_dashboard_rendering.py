@@ -8,7 +8,7 @@ from causal_common.errors import InvalidInputError
 from causal_dashboard.asl_diagram import layout
 from causal_dashboard.datasets import check_upload, dataset_id_for
 from causal_dashboard.executions import path_from_history
-from causal_dashboard.fixtures import AGENT_LIKE_DEFINITION
+from dashboard_fixtures import AGENT_LIKE_DEFINITION
 from causal_dashboard.functions import fix_hint
 from causal_dashboard.lambda_logs import summarise
 from causal_dashboard.live import diff
