@@ -222,14 +222,17 @@ def run_job(task: str, settings: TaskSettings, clients: Clients) -> int:
 
     # On SIGTERM, stop the analysis but let the frames already numbered reach the
     # table, so the session's seq has no gap; the runner then fails the job.
-    previous_handler = signal.signal(signal.SIGTERM, _raise_stop)
+    # Only a task's main thread can take signals (tests run tasks in threads).
+    handles_sigterm = threading.current_thread() is threading.main_thread()
+    previous_handler = signal.signal(signal.SIGTERM, _raise_stop) if handles_sigterm else None
     try:
         outcome = _run_analysis(task, tool, settings, clients, names, job, progress)
     except StopRequested:
         logger.warning("%s stopped by SIGTERM", tool)
         return 143
     finally:
-        signal.signal(signal.SIGTERM, previous_handler)
+        if handles_sigterm:
+            signal.signal(signal.SIGTERM, previous_handler)
         if frames is not None:
             frames.close()
     if outcome is None:

@@ -201,6 +201,7 @@ class LambdaRunner:
         self._busy: dict[str, int] = {}
         self._all: set[Worker] = set()
         self._capacity = threading.Condition(self._lock)
+        self._prewarming: dict[str, str] = {}  # function ARN -> key of the worker starting for it
         self._idle_worker_seconds = idle_worker_seconds
         self._stopped = threading.Event()
         threading.Thread(target=self._reap_idle_workers, name="lambda-reaper", daemon=True).start()
@@ -286,7 +287,7 @@ class LambdaRunner:
                 code_dir = self._code_dir(snapshot)
             except _CodeError:
                 continue  # the first invoke reports it
-            worker, cold = self._acquire(snapshot, code_dir)
+            worker, cold = self._acquire(snapshot, code_dir, prewarming=True)
             if not cold:
                 self._release(worker)
                 continue
@@ -298,6 +299,9 @@ class LambdaRunner:
                 self._discard(worker)  # the first invoke will report the init error
             else:
                 self._release(worker)
+            with self._capacity:
+                self._prewarming.pop(snapshot.arn, None)
+                self._capacity.notify_all()
 
     def warm_workers(self, function_arn: str) -> int:
         with self._lock:
@@ -315,7 +319,10 @@ class LambdaRunner:
 
     # -- workers ------------------------------------------------------------------
 
-    def _acquire(self, snapshot: FunctionSnapshot, code_dir: Path) -> tuple[Worker, bool]:
+    def _acquire(self, snapshot: FunctionSnapshot, code_dir: Path, *, prewarming: bool = False) -> tuple[Worker, bool]:
+        """An idle worker (warm) or a slot for a new one (cold). An invoke waits for a
+        worker being prewarmed for the same code instead of starting a second one."""
+        prewarm_deadline = time.monotonic() + INIT_LIMIT_SECONDS
         with self._capacity:
             idle = self._idle.setdefault(snapshot.arn, [])
             stale = [worker for worker in idle if worker.snapshot.key != snapshot.key]
@@ -328,8 +335,13 @@ class LambdaRunner:
                     self._busy[snapshot.arn] = self._busy.get(snapshot.arn, 0) + 1
                     cold = False
                     break
+                if self._prewarming.get(snapshot.arn) == snapshot.key and time.monotonic() < prewarm_deadline:
+                    self._capacity.wait(timeout=0.5)
+                    continue
                 if self._busy.get(snapshot.arn, 0) < MAX_WORKERS_PER_FUNCTION:
                     self._busy[snapshot.arn] = self._busy.get(snapshot.arn, 0) + 1
+                    if prewarming:
+                        self._prewarming[snapshot.arn] = snapshot.key
                     worker = None
                     cold = True
                     break

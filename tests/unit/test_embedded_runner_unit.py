@@ -77,3 +77,18 @@ def test_prewarming_a_broken_function_leaves_the_error_to_the_first_invoke(tmp_p
         assert result.errored and "Runtime.ImportModuleError" in result.payload
     finally:
         runner.shutdown()
+
+
+def test_an_invoke_during_prewarm_waits_for_that_worker_instead_of_starting_another(tmp_path):
+    runner = LambdaRunner(tmp_path, endpoint_url="http://127.0.0.1:1")
+    slow_init = "import time\ntime.sleep(0.5)\ndef handler(e, c):\n    import os\n    return os.getpid()\n"
+    function = snapshot(zipped(slow_init), "slow-init")
+    try:
+        runner.prewarm(function)
+        time.sleep(0.1)
+        first = runner.invoke(function, {})
+        second = runner.invoke(function, {})
+        assert not first.cold and first.payload == second.payload
+        assert runner.warm_workers(function.arn) == 1
+    finally:
+        runner.shutdown()
