@@ -11,44 +11,20 @@ from botocore.exceptions import ClientError
 from causal_common.names import FUNCTIONS
 from causal_dashboard.clients import AwsClients
 from causal_dashboard.lambda_logs import summarise
+from causal_deploy.hints import hint_for, known_reason_codes
 
 logger = logging.getLogger(__name__)
 
-_HINTS_BY_CODE = {
-    "InvalidZipFileException": "The zip is unreadable or lacks the handler module: rebuild it with `causal-stack deploy`.",
-    "InvalidRuntime": "Use runtime python3.12 (the manifest in init/ sets it) and redeploy.",
-    "InsufficientRolePermissions": "The execution role cannot be assumed or lacks permissions: check the role in the manifest and redeploy.",
-    "ImageAccessDenied": "The function image cannot be pulled: check the image URI and permissions.",
-    "EniLimitExceeded": "The VPC is out of network interfaces: remove the VPC config for local runs.",
-    "SubnetOutOfIPAddresses": "The subnet has no free addresses: use another subnet or drop the VPC config.",
-    "InternalError": "The Lambda service failed while creating the function: redeploy with `causal-stack deploy`.",
-}
-_HINTS_BY_WORD = (
-    ("No module named", "A dependency is missing from the zip: add it to lambdas/<function>/requirements.txt and redeploy."),
-    ("ImportModuleError", "The handler module failed to import: run it locally (`python -c 'import handler'`) and fix the error, then redeploy."),
-    ("SyntaxError", "The handler has a syntax error: fix it and redeploy."),
-    ("Handler", "The handler setting must be `handler.handler` (file handler.py, function handler)."),
-    ("docker", "Lambda in LocalStack needs /var/run/docker.sock mounted and LAMBDA_DOCKER_NETWORK set (compose target)."),
-    ("Docker", "Lambda in LocalStack needs /var/run/docker.sock mounted and LAMBDA_DOCKER_NETWORK set (compose target)."),
-    ("timeout", "Creation timed out: raise LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT or shrink the zip, then redeploy."),
-)
-DEFAULT_HINT = "Fix the cause above, then run `causal-stack deploy` to update the function."
+PROBLEM_CODES = frozenset(known_reason_codes())
 
 
-def fix_hint(state: str | None, reason: str | None, reason_code: str | None) -> str | None:
-    """What to do about a function that is not Active; None when nothing is wrong."""
+def fix_hint(short_name: str, state: str | None, reason: str | None, reason_code: str | None) -> str | None:
+    """What to do about a function that is not Active (the deployer's and doctor's hints); None when nothing is wrong."""
     if state == "Missing":
-        return "The function is not deployed: run `causal-stack deploy` (or `make run`)."
-    if state not in {"Failed", "Inactive"} and reason_code not in _HINTS_BY_CODE:
+        return "the function is not deployed: run `causal-stack deploy` (or `make run`)"
+    if state in {None, "Active"} and reason_code not in PROBLEM_CODES:
         return None
-    if state == "Inactive":
-        return "The function went idle; invoking it re-activates it. If it stays Inactive, redeploy."
-    if reason_code in _HINTS_BY_CODE:
-        return _HINTS_BY_CODE[reason_code]
-    for word, hint in _HINTS_BY_WORD:
-        if reason and word in reason:
-            return hint
-    return DEFAULT_HINT
+    return hint_for(short_name, state, reason, reason_code)
 
 
 def list_functions(clients: AwsClients) -> list[dict[str, Any]]:
@@ -100,7 +76,7 @@ def _row(full_name: str, prefix: str, config: dict[str, Any]) -> dict[str, Any]:
         "timeout": config.get("Timeout"),
         "lastModified": config.get("LastModified"),
         "codeSize": config.get("CodeSize"),
-        "fixHint": fix_hint(state, reason, code),
+        "fixHint": fix_hint(full_name, state, reason, code),
     }
 
 

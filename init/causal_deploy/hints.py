@@ -23,8 +23,34 @@ _RULES: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 
-def hint_for(function_name: str, state: str | None, reason: str | None) -> str:
+# Lambda's StateReasonCode values, where the code alone says what to do.
+_RULES_BY_CODE: dict[str, str] = {
+    "InvalidZipFileException": "the zip is unreadable or lacks the handler module: rebuild it with `causal-stack deploy`",
+    "InvalidRuntime": "use runtime python3.12 (the manifest in init/ sets it) and deploy again",
+    "InsufficientRolePermissions": "the execution role cannot be assumed or lacks permissions: check the role "
+                                   "in the manifest and deploy again",
+    "ImageAccessDenied": "the function image cannot be pulled: check the image URI and permissions",
+    "EniLimitExceeded": "the VPC is out of network interfaces: remove the VPC config for local runs",
+    "SubnetOutOfIPAddresses": "the subnet has no free addresses: use another subnet or drop the VPC config",
+}
+# What a failed import of the handler says, and what to do about it.
+_IMPORT_RULES: tuple[tuple[str, str], ...] = (
+    ("no module named", "a dependency is missing from the zip: add it to lambdas/<function>/requirements.txt "
+                        "and deploy again"),
+    ("importmoduleerror", "the handler module failed to import: run it locally (`python -c 'import handler'`), "
+                          "fix the error and deploy again"),
+    ("syntaxerror", "the handler has a syntax error: fix it and deploy again"),
+)
+
+
+def hint_for(function_name: str, state: str | None, reason: str | None, reason_code: str | None = None) -> str:
+    """What to do about a function whose State is not Active (or whose StateReasonCode names a problem)."""
+    if reason_code in _RULES_BY_CODE:
+        return _RULES_BY_CODE[reason_code]
     text = (reason or "").lower()
+    for needle, hint in _IMPORT_RULES:
+        if needle in text:
+            return hint
     for needles, hint in _RULES:
         if any(needle in text for needle in needles):
             return hint
@@ -40,3 +66,8 @@ def hint_for(function_name: str, state: str | None, reason: str | None) -> str:
         f"read the emulator's logs and the function's log group /aws/lambda/{function_name}, "
         "then run `causal-stack deploy` again"
     )
+
+
+def known_reason_codes() -> tuple[str, ...]:
+    """The StateReasonCode values that mean a problem even when State is not Failed."""
+    return tuple(_RULES_BY_CODE)

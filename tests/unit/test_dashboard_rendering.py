@@ -57,11 +57,11 @@ def test_report_status_error_marks_a_crash_without_a_handler_line() -> None:
 
 
 def test_failed_function_gets_a_hint_and_active_one_none() -> None:
-    assert fix_hint("Active", None, None) is None
-    assert "zip" in fix_hint("Failed", "bad zip", "InvalidZipFileException")
-    assert "requirements.txt" in fix_hint("Failed", "No module named 'duckdb'", None)
-    assert "deploy" in fix_hint("Failed", "something odd", None)
-    assert "deploy" in fix_hint("Missing", None, None)
+    assert fix_hint("fn", "Active", None, None) is None
+    assert "zip" in fix_hint("fn", "Failed", "bad zip", "InvalidZipFileException")
+    assert "requirements.txt" in fix_hint("fn", "Failed", "No module named 'duckdb'", None)
+    assert "deploy" in fix_hint("fn", "Failed", "something odd", None)
+    assert "deploy" in fix_hint("fn", "Missing", None, None)
 
 
 def _history(*events: tuple[str, dict]) -> list[dict]:

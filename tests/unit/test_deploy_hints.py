@@ -73,3 +73,12 @@ def test_pending_function_says_how_long_it_waited():
 )
 def test_hint_matches_the_reason(reason, expected):
     assert expected in hint_for("fn", "Failed", reason)
+
+
+def test_the_dashboard_and_the_deployer_give_the_same_hint():
+    from causal_dashboard.functions import fix_hint
+
+    from causal_deploy.hints import DOCKER_SOCKET_HINT, hint_for
+
+    reason = "Error while creating lambda: Docker not available"
+    assert fix_hint("fn", "Failed", reason, None) == hint_for("fn", "Failed", reason) == DOCKER_SOCKET_HINT
