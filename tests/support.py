@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import importlib.util
 import socket
+import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
@@ -32,3 +36,23 @@ def load_lambda_module(function: str, module: str = "handler") -> ModuleType:
     sys.modules[name] = loaded
     spec.loader.exec_module(loaded)
     return loaded
+
+
+@contextmanager
+def running_emulator(*flags: str) -> Iterator[str]:
+    """``python -m causal_embedded`` on a free port, as `causal-stack up` starts it; yields its URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "causal_embedded", "--port", str(port), *flags],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    deadline = time.monotonic() + 30
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "ready" in line or time.monotonic() > deadline:
+            break
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 import time
 import zipfile
 from collections.abc import Iterator
@@ -14,7 +12,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from support import ROOT, free_port
+from support import ROOT, running_emulator
 
 HANDLERS = '''
 import json, os, sys, time, logging
@@ -67,23 +65,8 @@ def make_zip(source: str = HANDLERS) -> bytes:
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "causal_embedded", "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + 30
-    for line in process.stdout:
-        if "ready" in line or time.monotonic() > deadline:
-            break
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with running_emulator() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

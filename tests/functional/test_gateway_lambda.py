@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import subprocess
-import sys
 import time
 import zipfile
 from collections.abc import Iterator
@@ -19,7 +17,7 @@ import websockets
 from causal_gateway.integration import LambdaIntegration
 from causal_gateway.settings import GatewaySettings
 from causal_gateway.testing import free_port, running_gateway
-from support import ROOT
+from support import running_emulator
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
@@ -50,21 +48,8 @@ def handler(event, context):
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "causal_embedded", "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    deadline = time.monotonic() + 30
-    assert process.stdout is not None
-    for line in process.stdout:
-        if "ready" in line or time.monotonic() > deadline:
-            break
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with running_emulator() as url:
+        yield url
 
 
 def _zip() -> bytes:
