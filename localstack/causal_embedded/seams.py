@@ -7,8 +7,10 @@ silently falling back to moto's Docker path or echo replies.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
+import threading
 import logging
 import uuid
 from typing import Any
@@ -18,6 +20,9 @@ from causal_embedded.lambda_runner import FunctionSnapshot, LambdaRunner
 logger = logging.getLogger(__name__)
 
 EXPECTED_MOTO_VERSION = "5.2.5"
+# moto's DynamoDB reads, checks and writes in plain Python with no lock; DynamoDB
+# makes each of these atomic (conditions included), so the emulator serialises them.
+DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
 
 
 class SeamMovedError(RuntimeError):
@@ -50,6 +55,11 @@ def check() -> None:
         logger.warning("moto %s is not the pinned %s; checking seams", moto.__version__, EXPECTED_MOTO_VERSION)
     _require(LambdaFunction, "_invoke_lambda", ["self", "event"])
     _require(LambdaBackend, "create_function", ["self", "spec"])
+    from moto.dynamodb.models import DynamoDBBackend
+
+    for method in DYNAMODB_WRITES:
+        if not callable(getattr(DynamoDBBackend, method, None)):
+            raise SeamMovedError(f"moto seam moved: DynamoDBBackend.{method} no longer exists (pinned moto=={EXPECTED_MOTO_VERSION})")
     _require(StepFunctionsParserBackend, "start_execution", ["self", "state_machine_arn", "name", "execution_input", "trace_header"])
     for attribute in ("code_bytes", "code_sha_256", "handler", "timeout", "environment_vars", "memory_size", "logs_backend"):
         if attribute not in inspect.getsource(LambdaFunction):
@@ -111,8 +121,26 @@ def install(runner: LambdaRunner, *, prewarm: bool = True) -> None:
 
     LambdaFunction._invoke_lambda = invoke_locally
     LambdaBackend.create_function = create_function
+    _make_dynamodb_writes_atomic()
     StepFunctionsParserBackend.start_execution = start_execution
     default_user_config["stepfunctions"]["execute_state_machine"] = True
+
+
+def _make_dynamodb_writes_atomic() -> None:
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+
+    def atomic(method: Any) -> Any:
+        @functools.wraps(method)
+        def serialised(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return method(*args, **kwargs)
+
+        return serialised
+
+    for name in DYNAMODB_WRITES:
+        setattr(DynamoDBBackend, name, atomic(getattr(DynamoDBBackend, name)))
 
 
 def write_logs(snapshot: FunctionSnapshot, stream: str, lines: list[str]) -> None:

@@ -1,4 +1,5 @@
-"""The outbox against moto's DynamoDB: numbering without gaps, even with concurrent senders."""
+"""The outbox against the embedded emulator's DynamoDB: numbering without gaps or
+duplicates, even with concurrent senders (the emulator makes writes atomic, as DynamoDB does)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,18 @@ import threading
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from causal_common.names import ResourceNames
 from causal_common.outbox import Outbox
+from support import running_emulator
 
 NAMES = ResourceNames(prefix="outbox-")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def dynamodb():
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="eu-central-1")
+    with running_emulator("--no-prewarm") as endpoint:
+        client = boto3.client("dynamodb", region_name="eu-central-1", endpoint_url=endpoint)
         client.create_table(TableName=NAMES.sessions_table, BillingMode="PAY_PER_REQUEST",
                             KeySchema=[{"AttributeName": "sessionId", "KeyType": "HASH"}],
                             AttributeDefinitions=[{"AttributeName": "sessionId", "AttributeType": "S"}])
