@@ -17,7 +17,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -44,7 +44,6 @@ class Service:
     argv: list[str]
     health_url: str
     process: subprocess.Popen | None = None
-    output: list[str] = field(default_factory=list)
 
     def start(self, env: dict[str, str], log_dir: Path) -> None:
         log_path = log_dir / f"{self.name}.log"

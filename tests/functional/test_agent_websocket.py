@@ -87,14 +87,19 @@ def test_malformed_messages_get_a_400_naming_the_accepted_actions_and_change_not
     assert clients.dynamodb.scan(TableName=clients.names.sessions_table)["Items"] == []
 
 
-def test_another_user_cannot_reply_cancel_resume_or_continue_a_session(world):
-    clients, handler = world
-    session_id = _start(clients, handler)
+def _await_prompt(clients, session_id: str, token: str = "token-1") -> None:
+    """Put the session where SendPrompt leaves it: waiting for the user's reply with ``token``."""
     clients.dynamodb.update_item(
         TableName=clients.names.sessions_table, Key={"sessionId": {"S": session_id}},
         UpdateExpression="SET promptToken = :t, promptCallId = :c, #s = :w",
         ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":t": {"S": "token-1"}, ":c": {"S": "call_1"}, ":w": {"S": "awaiting_reply"}})
+        ExpressionAttributeValues={":t": {"S": token}, ":c": {"S": "call_1"}, ":w": {"S": "awaiting_reply"}})
+
+
+def test_another_user_cannot_reply_cancel_resume_or_continue_a_session(world):
+    clients, handler = world
+    session_id = _start(clients, handler)
+    _await_prompt(clients, session_id)
     _connect(handler, "m1", "mallory")
     for body in ({"action": "reply", "sessionId": session_id, "text": "hi"},
                  {"action": "cancel", "sessionId": session_id},
@@ -110,11 +115,7 @@ def test_another_user_cannot_reply_cancel_resume_or_continue_a_session(world):
 def test_reply_resumes_the_waiting_prompt_once(world):
     clients, handler = world
     session_id = _start(clients, handler)
-    clients.dynamodb.update_item(
-        TableName=clients.names.sessions_table, Key={"sessionId": {"S": session_id}},
-        UpdateExpression="SET promptToken = :t, promptCallId = :c, #s = :w",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":t": {"S": "token-1"}, ":c": {"S": "call_1"}, ":w": {"S": "awaiting_reply"}})
+    _await_prompt(clients, session_id)
     reply = {"action": "reply", "sessionId": session_id, "text": "lalonde_nsw please"}
     assert _send(handler, "c1", "alice", reply) == {"statusCode": 200}
     success = clients.stepfunctions.successes[-1]
@@ -131,11 +132,7 @@ def test_reply_to_an_expired_prompt_says_so(world):
     clients, handler = world
     session_id = _start(clients, handler)
     clients.stepfunctions.expired_tokens.add("old")
-    clients.dynamodb.update_item(
-        TableName=clients.names.sessions_table, Key={"sessionId": {"S": session_id}},
-        UpdateExpression="SET promptToken = :t, promptCallId = :c, #s = :w",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":t": {"S": "old"}, ":c": {"S": "call_1"}, ":w": {"S": "awaiting_reply"}})
+    _await_prompt(clients, session_id, token="old")
     response = _send(handler, "c1", "alice", {"action": "reply", "sessionId": session_id, "text": "x"})
     assert response["statusCode"] == 409 and "expired" in json.loads(response["body"])["message"]
 
