@@ -6,7 +6,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ColumnRole = Literal["treatment", "outcome", "covariate", "instrument", "identifier", "other"]
+# treatment/outcome/covariate: the backdoor roles; instrument: moves the treatment, reaches the outcome only
+# through it; time/unit: the period and the unit of panel data (difference in differences); running: the
+# variable whose cutoff assigns treatment (regression discontinuity); identifier, date and text columns are
+# never adjusted for; excluded: left out on purpose (e.g. measured after the treatment).
+ColumnRole = Literal[
+    "treatment", "outcome", "covariate", "instrument", "time", "unit", "running",
+    "identifier", "date", "text", "excluded", "other",
+]
 ColumnType = Literal["integer", "float", "boolean", "string"]
 
 DATASET_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
@@ -21,6 +28,10 @@ class Column(BaseModel):
     description: str = ""
     # Words a user might use for this column ("earnings", "training").
     synonyms: list[str] = Field(default_factory=list)
+    # How text values were coded as numbers for analysis, e.g. {"yes": 1, "no": 0}.
+    coding: dict[str, float] | None = None
+    # Regression discontinuity: the value of a ``running`` column at which treatment switches on.
+    cutoff: float | None = None
 
 
 class GroundTruth(BaseModel):
@@ -45,6 +56,10 @@ class DatasetManifest(BaseModel):
     columns: list[Column]
     ground_truth: GroundTruth | None = None
     origin: Literal["bundled", "uploaded"] = "bundled"
+    # How treatment was assigned, when the data's owner says so; None means not declared.
+    design: Literal["randomised", "observational"] | None = None
+    # The user who uploaded it (None for bundled datasets).
+    owner: str | None = None
     data_key: str
 
     def column(self, name: str) -> Column | None:
