@@ -28,6 +28,8 @@ RUN pip install --no-deps -c constraints.txt -e .
 # The local ECS API. With --backend docker it starts task containers through
 # the Docker socket that compose mounts; compose runs it as the socket's owner
 # (see ECS_RUNNER_USER in .env.example), the image itself is unprivileged.
+# Where the runner keeps its registrations (compose mounts a volume here).
+RUN mkdir -p /var/lib/causal-ecs-runner && chown 10001:10001 /var/lib/causal-ecs-runner
 USER 10001:10001
 EXPOSE 4599
 CMD ["python", "-m", "causal_ecs_runner", "--host", "0.0.0.0", "--port", "4599", "--backend", "docker"]

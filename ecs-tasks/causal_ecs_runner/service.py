@@ -56,9 +56,7 @@ class EcsService:
         return {"taskDefinitionArns": self.store.list_definitions(request.get("familyPrefix"), request.get("status"))}
 
     def op_DeregisterTaskDefinition(self, request: dict[str, Any]) -> dict[str, Any]:
-        definition = self.store.definition(request.get("taskDefinition", ""))
-        definition["status"] = "INACTIVE"
-        return {"taskDefinition": definition}
+        return {"taskDefinition": self.store.deregister(request.get("taskDefinition", ""))}
 
     # tasks
     def op_RunTask(self, request: dict[str, Any]) -> dict[str, Any]:

@@ -31,6 +31,8 @@ class RunnerSettings(AwsSettings):
     heartbeat_timeout_seconds: float = Field(default=120.0, ge=0, validation_alias="ECS_RUNNER_HEARTBEAT_TIMEOUT_SECONDS")
     poll_seconds: float = Field(default=0.25, gt=0, validation_alias="ECS_RUNNER_POLL_SECONDS")
     log_dir: Path = Field(default=Path("/tmp/causal-ecs-runner"), validation_alias="ECS_RUNNER_LOG_DIR")
+    # Where clusters and task definitions are kept across restarts (unset: in memory only).
+    state_file: Path | None = Field(default=None, validation_alias="ECS_RUNNER_STATE_FILE")
     # Modules the subprocess backend's warm worker imports before forking tasks.
     warm_modules: str = Field(
         default="pandas,numpy,sklearn.linear_model,matplotlib.pyplot,dowhy,boto3,causal_tasks.causal,causal_tasks.eda,causal_tasks.job",

@@ -1,14 +1,26 @@
-"""In-memory ECS state: clusters, task definitions and tasks, shaped as the ECS API returns them."""
+"""ECS state: clusters, task definitions and tasks, shaped as the ECS API returns them.
+
+Clusters and task definitions are registrations, kept across restarts when a
+state file is given (compose keeps it in a volume): a recreated runner knows
+what the deployer registered. Tasks are running containers and stay in memory.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from causal_common.errors import CausalStackError
+
+logger = logging.getLogger(__name__)
+_STATE_FORMAT = 1
 
 
 class EcsError(CausalStackError):
@@ -72,12 +84,43 @@ class Task:
 
 
 class Store:
-    def __init__(self, region: str, account_id: str) -> None:
+    def __init__(self, region: str, account_id: str, state_file: Path | None = None) -> None:
         self.region, self.account_id = region, account_id
         self.lock = threading.RLock()
         self.clusters: dict[str, dict[str, Any]] = {}
         self.definitions: dict[str, list[dict[str, Any]]] = {}
         self.tasks: dict[str, Task] = {}
+        self.state_file = state_file
+        if state_file is not None:
+            self._load(state_file)
+
+    def _load(self, path: Path) -> None:
+        try:
+            state = json.loads(path.read_text())
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError) as exc:
+            # A damaged file must not keep the runner down: start empty, say so, keep the file for a look.
+            logger.warning("ignoring the ECS state file %s (%s); the next deploy registers everything again", path, exc)
+            return
+        if state.get("format") != _STATE_FORMAT or state.get("region") != self.region or state.get("accountId") != self.account_id:
+            logger.warning("ignoring the ECS state file %s: written for another format, region or account", path)
+            return
+        self.clusters = state.get("clusters", {})
+        self.definitions = state.get("taskDefinitions", {})
+        logger.info("loaded %s cluster(s) and %s task definition family(ies) from %s",
+                    len(self.clusters), len(self.definitions), path)
+
+    def _save(self) -> None:
+        """Write the registrations atomically (a crash mid-write leaves the previous file)."""
+        if self.state_file is None:
+            return
+        state = {"format": _STATE_FORMAT, "region": self.region, "accountId": self.account_id,
+                 "clusters": self.clusters, "taskDefinitions": self.definitions}
+        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.state_file.with_name(f".{self.state_file.name}.{os.getpid()}.partial")
+        partial.write_text(json.dumps(state, indent=1, sort_keys=True))
+        os.replace(partial, self.state_file)
 
     def _arn(self, resource: str) -> str:
         return f"arn:aws:ecs:{self.region}:{self.account_id}:{resource}"
@@ -85,11 +128,14 @@ class Store:
     # clusters
     def create_cluster(self, name: str) -> dict[str, Any]:
         with self.lock:
-            return self.clusters.setdefault(name, {
-                "clusterArn": self._arn(f"cluster/{name}"), "clusterName": name, "status": "ACTIVE",
-                "registeredContainerInstancesCount": 0, "runningTasksCount": 0, "pendingTasksCount": 0,
-                "activeServicesCount": 0, "capacityProviders": ["FARGATE"],
-            })
+            if name not in self.clusters:
+                self.clusters[name] = {
+                    "clusterArn": self._arn(f"cluster/{name}"), "clusterName": name, "status": "ACTIVE",
+                    "registeredContainerInstancesCount": 0, "runningTasksCount": 0, "pendingTasksCount": 0,
+                    "activeServicesCount": 0, "capacityProviders": ["FARGATE"],
+                }
+                self._save()
+            return self.clusters[name]
 
     def cluster(self, name_or_arn: str | None) -> dict[str, Any]:
         name = (name_or_arn or "default").rsplit("/", 1)[-1]
@@ -120,6 +166,14 @@ class Store:
                 "compatibilities": ["EC2", "FARGATE"],
             }
             revisions.append(definition)
+            self._save()
+            return definition
+
+    def deregister(self, reference: str) -> dict[str, Any]:
+        with self.lock:
+            definition = self.definition(reference)
+            definition["status"] = "INACTIVE"
+            self._save()
             return definition
 
     def definition(self, reference: str) -> dict[str, Any]:

@@ -60,6 +60,8 @@ class DeployConfig(AwsSettings):
     state_dir: Path | None = Field(default=None, validation_alias="CAUSAL_STACK_STATE_DIR")
     # How long to wait for each function to become Active (LocalStack starts them Pending).
     active_timeout_seconds: float = Field(default=120.0, validation_alias="DEPLOY_ACTIVE_TIMEOUT")
+    # How long to wait for the AWS endpoint to answer before giving up (compose raises it).
+    endpoint_wait_seconds: float = Field(default=15.0, ge=0, validation_alias="DEPLOY_ENDPOINT_WAIT")
     publish_datasets: bool = Field(default=True, validation_alias="DEPLOY_DATASETS")
 
     @model_validator(mode="after")

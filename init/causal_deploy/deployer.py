@@ -112,13 +112,30 @@ def _deploy_resources(
 
 
 def _require_endpoint(config: DeployConfig) -> None:
-    problem = probe(config.endpoint_url or "")
-    if problem is not None:
-        raise EndpointUnreachableError(
-            f"nothing answers at {config.endpoint_url} ({problem}). Start the stack first "
-            "(`causal-stack up` for the embedded emulator, `docker compose up` for LocalStack), "
-            "or pass the right --endpoint-url"
-        )
+    """Wait for the endpoint to answer, up to ``endpoint_wait_seconds``: on a loaded
+    machine a just-started emulator can miss one probe."""
+    url = config.endpoint_url or ""
+    deadline = time.monotonic() + config.endpoint_wait_seconds
+    attempts, pause = 0, 0.25
+    while True:
+        attempts += 1
+        remaining = deadline - time.monotonic()
+        problem = probe(url, timeout=max(0.5, min(5.0, remaining)))
+        if problem is None:
+            if attempts > 1:
+                logger.info("%s answered after %s attempts", url, attempts)
+            return
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        logger.info("waiting for %s (%s); %.0f s left", url, problem, remaining)
+        time.sleep(min(pause, remaining))
+        pause = min(pause * 2, 2.0)
+    raise EndpointUnreachableError(
+        f"nothing answers at {url} ({problem}; {attempts} attempts in {config.endpoint_wait_seconds:.0f} s). "
+        "Start the stack first (`causal-stack up` for the embedded emulator, `docker compose up` for LocalStack), "
+        "pass the right --endpoint-url, or wait longer with DEPLOY_ENDPOINT_WAIT=<seconds>"
+    )
 
 
 def _build_packages(manifest: Manifest, builder: PackageBuilder) -> dict[str, Package]:

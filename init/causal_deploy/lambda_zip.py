@@ -37,7 +37,19 @@ MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
 BASE_REQUIREMENTS = ("pydantic", "pydantic-settings")
 # The Lambda Python runtime ships these; vendoring them only bloats the zip.
 RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"}
-PIP_PLATFORM = ("--platform", "manylinux2014_x86_64", "--python-version", "3.12", "--implementation", "cp")
+# Lambda's python3.12 runtime (Amazon Linux 2023, glibc 2.34) runs wheels of
+# both tags; some projects publish only one (duckdb 2.x: manylinux_2_28 only,
+# pydantic-core: manylinux2014/2_17 only), so pip must be offered both.
+LAMBDA_PYTHON_VERSION = "3.12"
+PIP_PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64")
+
+
+def pip_platform_arguments(python_version: str) -> tuple[str, ...]:
+    """pip's flags that select wheels for ``python_version`` on Lambda's x86_64 Linux."""
+    platforms = [argument for platform in PIP_PLATFORMS for argument in ("--platform", platform)]
+    return (*platforms, "--python-version", python_version, "--implementation", "cp")
+
+
 _FORMAT_VERSION = "1"
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -80,8 +92,11 @@ class PackageBuilder:
         deps_source: DepsSource,
         *,
         max_unzipped_bytes: int = MAX_UNZIPPED_BYTES,
+        python_version: str = LAMBDA_PYTHON_VERSION,
     ) -> None:
+        """``python_version``: the Python the functions run on (pip wheels are chosen for it)."""
         self.lambdas_dir = lambdas_dir
+        self.python_version = python_version
         self.build_dir = build_dir
         self.deps_source = deps_source
         self.max_unzipped_bytes = max_unzipped_bytes
@@ -175,21 +190,22 @@ class PackageBuilder:
 
     def _pip_dependency_files(self, requirements: tuple[str, ...]) -> list[Entry]:
         pinned = [_pin_to_installed(requirement) for requirement in requirements]
-        digest = hashlib.sha256("\n".join([_FORMAT_VERSION, *PIP_PLATFORM, *pinned]).encode()).hexdigest()[:20]
+        platform = pip_platform_arguments(self.python_version)
+        digest = hashlib.sha256("\n".join([_FORMAT_VERSION, *platform, *pinned]).encode()).hexdigest()[:20]
         target = self.build_dir / "deps" / digest
         if not (target / ".complete").is_file():
             shutil.rmtree(target, ignore_errors=True)
             target.mkdir(parents=True)
             command = [
                 sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-                "--target", str(target), *PIP_PLATFORM, "--only-binary=:all:", *pinned,
+                "--target", str(target), *platform, "--only-binary=:all:", *pinned,
             ]
-            logger.info("installing Lambda dependencies for python3.12: %s", " ".join(pinned))
+            logger.info("installing Lambda dependencies for python%s: %s", self.python_version, " ".join(pinned))
             completed = subprocess.run(command, capture_output=True, text=True, check=False)
             if completed.returncode != 0:
                 shutil.rmtree(target, ignore_errors=True)
                 raise PackagingError(
-                    "pip could not fetch manylinux wheels for python3.12 "
+                    f"pip could not fetch manylinux wheels for python{self.python_version} "
                     f"({' '.join(pinned)}): {completed.stderr.strip()[-800:]}. "
                     "Without a package index, deploy to the embedded target with --deps local."
                 )

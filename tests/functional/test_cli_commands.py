@@ -18,9 +18,10 @@ CLI = ROOT / ".venv" / "bin" / "causal-stack"
 ASL = {"StartAt": "Finish", "States": {"Finish": {"Type": "Task", "Resource": "${FunctionArn:handle-finish}", "End": True}}}
 
 
-def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run(*args: str, timeout: float = 120, **extra_env: str) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "OPENAI_"))}
     env.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "eu-central-1"})
+    env.update(extra_env)
     return subprocess.run([str(CLI), *args], capture_output=True, text=True, timeout=timeout, env=env, check=False)
 
 
@@ -127,7 +128,7 @@ def test_doctor_reports_a_down_endpoint_and_gateway(deployed):
 def test_deploy_to_a_down_endpoint_exits_with_one_clear_line(source):
     down = f"http://127.0.0.1:{free_port()}"
 
-    result = run("deploy", "--endpoint-url", down, "--source-dir", str(source), timeout=60)
+    result = run("deploy", "--endpoint-url", down, "--source-dir", str(source), timeout=60, DEPLOY_ENDPOINT_WAIT="2")
 
     assert result.returncode == 2
     assert f"error: nothing answers at {down}" in result.stderr

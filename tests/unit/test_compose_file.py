@@ -7,7 +7,9 @@ import copy
 import json
 import os
 import re
+import shutil
 import stat
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -398,3 +400,30 @@ def test_env_file_is_not_committed() -> None:
     ignored = (ROOT / ".gitignore").read_text().splitlines()
     assert ".env" in ignored
     assert not os.path.exists(ROOT / ".env") or ".env" in ignored
+
+
+# -- Compose v1 (Debian's docker-compose 1.29) and the base image --------------
+
+
+def test_nothing_compose_v1_rejects() -> None:
+    raw = yaml.safe_load(COMPOSE_FILE.read_text())
+
+    # docker-compose 1.29: "'name' does not match any of the regexes: '^x-'".
+    assert "name" not in raw
+    assert "COMPOSE_PROJECT_NAME" in read_env_file(ENV_EXAMPLE)
+
+
+def test_every_image_is_built_from_the_settable_base() -> None:
+    for environment, expected in (({}, "python:3.12.11-slim-bookworm"), ({"PYTHON_IMAGE": "local/base:1"}, "local/base:1")):
+        builds = {name: s["build"] for name, s in load_compose(environment)["services"].items() if "build" in s}
+        for name, build in builds.items():
+            assert build.get("args", {}).get("PYTHON_IMAGE") == expected, name
+
+
+@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose (v1) is not installed")
+def test_docker_compose_v1_parses_the_file() -> None:
+    result = subprocess.run(
+        ["docker-compose", "--project-directory", str(ROOT), "-f", str(COMPOSE_FILE), "config", "-q"],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHON_IMAGE": "local/base:1"},
+    )
+    assert result.returncode == 0, result.stderr
