@@ -28,10 +28,21 @@ class Column(BaseModel):
     description: str = ""
     # Words a user might use for this column ("earnings", "training").
     synonyms: list[str] = Field(default_factory=list)
+    # The distinct values of a column with few of them (as text), so questions can name a level.
+    levels: list[str] | None = None
     # How text values were coded as numbers for analysis, e.g. {"yes": 1, "no": 0}.
     coding: dict[str, float] | None = None
     # Regression discontinuity: the value of a ``running`` column at which treatment switches on.
     cutoff: float | None = None
+
+    @property
+    def binary(self) -> bool:
+        """Two values (0/1, true/false, or text coded as two numbers)."""
+        if self.dtype == "boolean":
+            return True
+        if self.coding is not None:
+            return sorted(set(self.coding.values())) == [0.0, 1.0]
+        return self.levels is not None and sorted(self.levels) in (["0", "1"], ["0.0", "1.0"])
 
 
 class GroundTruth(BaseModel):

@@ -1,0 +1,248 @@
+"""Reading a question about one dataset: what kind of question it is, and what it names.
+
+Deterministic and schema-driven. The same reading drives the offline planner
+and is shown to the OpenAI model as a hint, so both paths understand a
+question the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from causal_common.models.datasets import Column, DatasetManifest
+from causal_common.reading.columns import ColumnIndex, Mention
+from causal_common.reading.descriptive import DescriptiveSpec, descriptive_kind, opens_descriptively, read_spec
+from causal_common.reading.instructions import (
+    Adjustment,
+    Contrast,
+    DesignHints,
+    read_adjustment,
+    read_contrast,
+    read_design,
+    read_target,
+)
+from causal_common.reading.roles import Direction, read_direction
+from causal_common.reading.skeleton import Skeleton
+from causal_common.reading.words import tokenize
+
+Intent = Literal["causal", "descriptive", "unanswerable", "other"]
+
+_CAUSAL_WORDS = re.compile(
+    r"\b(?:effects?|impacts?|influenc\w*|affect\w*|caus\w*|consequences?|because|due\s+to|lead\s+to|leads\s+to|"
+    r"result\s+in|results\s+in|would|counterfactual|treatment\s+effect|ate|att|work|works|worked|help|helps|"
+    r"matter|matters|difference\s+to|benefit\w*|pay\s+off|pays\s+off|raise\w*|boost\w*|improv\w*|reduc\w*)\b"
+)
+_GREETING = re.compile(r"^\s*(?:(?:hi|hello|hey|good\s+(?:morning|afternoon|evening)|ok|okay|great|cool|bye)\b[\s!.,]*$|"
+                       r"(?:thanks?|thank\s+you|cheers|much\s+appreciated)\b)", re.IGNORECASE)
+_PLEASANTRIES = frozenset("ok okay thx thanks thank you ty cheers bye goodbye great cool hi hello hey good morning "
+                          "afternoon evening nice perfect awesome much appreciated lol".split())
+_HELP = re.compile(r"\b(?:what\s+can\s+you\s+do|help(?:\s+me)?\W*$|can\s+you\s+help|what\s+(?:kinds?|sorts?|types?)\s+of\s+"
+                   r"(?:questions|things)|how\s+does\s+this\s+work|what\s+(?:can|should)\s+i\s+ask|"
+                   r"what\s+(?:columns|variables|fields)|which\s+(?:columns|variables|fields)|list\s+(?:the\s+)?"
+                   r"(?:columns|variables|fields)|what\s+(?:is|'s)\s+in\s+(?:the|this)\s+(?:data|dataset)|"
+                   r"describe\s+(?:the|this)\s+(?:data|dataset)|tell\s+me\s+about\s+(?:the|this)\s+(?:data|dataset))\b",
+                   re.IGNORECASE)
+_ROW_WORDS = re.compile(r"\b(?:rows?|people|persons?|individuals?|records?|observations?|participants?|subjects?|units?|"
+                        r"cases?|entries|respondents?|customers?|patients?|students?|employees?|users?|households?)\b")
+
+
+@dataclass
+class Reading:
+    intent: Intent
+    treatment: str | None = None
+    outcome: str | None = None
+    # How the roles were found: a sentence for the answer.
+    how: str = ""
+    # True when no phrase said which is cause and which effect (the answer says so).
+    direction_assumed: bool = False
+    contrast: Contrast | None = None
+    adjustment: Adjustment = field(default_factory=Adjustment)
+    design: DesignHints = field(default_factory=DesignHints)
+    target: str = "auto"
+    # Words that name something the dataset does not have, and the role they were meant for.
+    unmatched: list[str] = field(default_factory=list)
+    unmatched_role: str | None = None
+    descriptive: DescriptiveSpec | None = None
+    # Columns that matched a word about as well as the chosen one.
+    alternatives: dict[str, list[str]] = field(default_factory=dict)
+    also_named: list[str] = field(default_factory=list)
+    other: str = ""  # for intent "other": greeting, thanks, help
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.treatment and self.outcome and self.treatment != self.outcome)
+
+    def missing_roles(self) -> list[str]:
+        return [role for role in ("treatment", "outcome") if not getattr(self, role)]
+
+    def summary(self) -> dict[str, Any]:
+        """The reading as plain data (the OpenAI path gets it as a hint)."""
+        data = asdict(self)
+        data["adjustment"].pop("spans", None)
+        return {key: value for key, value in data.items() if value not in (None, "", [], {}, False)}
+
+
+def _binary(column: Column | None) -> bool:
+    return bool(column and column.binary)
+
+
+def _outside(mentions: list[Mention], skeleton: Skeleton, spans: list[tuple[int, int]]) -> list[Mention]:
+    """Mentions not inside an adjustment instruction."""
+    if not spans:
+        return mentions
+    keep: list[Mention] = []
+    offset = 0
+    positions: dict[int, int] = {}
+    for item in skeleton.items:
+        if item.startswith("C") and item[1:].isdigit():
+            positions[int(item[1:])] = offset
+        offset += len(item) + 1
+    for index, mention in enumerate(mentions):
+        start = positions.get(index, -1)
+        if not any(a <= start < b for a, b in spans):
+            keep.append(mention)
+    return keep
+
+
+def _fill_from_roles(reading: Reading, manifest: DatasetManifest, why: str) -> None:
+    if not reading.treatment:
+        roles = [c for c in manifest.with_role("treatment") if c.name != reading.outcome]
+        if len(roles) == 1:
+            reading.treatment = roles[0].name
+            reading.how = reading.how or why
+    if not reading.outcome:
+        roles = [c for c in manifest.with_role("outcome") if c.name != reading.treatment]
+        if len(roles) == 1:
+            reading.outcome = roles[0].name
+            reading.how = reading.how or why
+
+
+def _roles_from_mentions(reading: Reading, candidates: list[Mention], manifest: DatasetManifest) -> None:
+    """No phrase gave the direction: roles, then binary-ness, then word order (said in the answer)."""
+    names = [m.column for m in candidates if m.column not in (reading.treatment, reading.outcome)]
+    columns = {name: manifest.column(name) for name in names}
+    if not reading.treatment and not reading.outcome and len(names) >= 2:
+        by_role = {c.role: n for n, c in columns.items() if c is not None}
+        if "treatment" in by_role and "outcome" in by_role:
+            reading.treatment, reading.outcome = by_role["treatment"], by_role["outcome"]
+            reading.how = "by the dataset's column roles"
+            return
+        binary = [n for n in names if _binary(columns[n])]
+        if len(binary) == 1:
+            reading.treatment = binary[0]
+            reading.outcome = next(n for n in names if n != binary[0])
+            reading.how = f"{binary[0]} is the two-valued column, so I took it as the treatment"
+            reading.direction_assumed = True
+            return
+        reading.treatment, reading.outcome = names[0], names[1]
+        reading.how = "by word order (the question did not say which causes which)"
+        reading.direction_assumed = True
+        return
+    if reading.treatment and not reading.outcome and names:
+        reading.outcome = names[0]
+        reading.how = reading.how or "named in the question"
+    elif reading.outcome and not reading.treatment and names:
+        reading.treatment = names[0]
+        reading.how = reading.how or "named in the question"
+    elif not reading.treatment and not reading.outcome and len(names) == 1:
+        column = columns[names[0]]
+        if column is not None and (column.role == "treatment" or (_binary(column) and column.role != "outcome")):
+            reading.treatment = names[0]
+        else:
+            reading.outcome = names[0]
+        reading.how = "named in the question"
+
+
+def read_question(text: str, manifest: DatasetManifest, index: ColumnIndex | None = None) -> Reading:
+    """What the question asks of ``manifest``'s dataset."""
+    index = index or ColumnIndex(manifest)
+    stripped = text.strip()
+    tokens = tokenize(stripped)
+    mentions = index.mentions(tokens, stripped)
+    pleasantries = {t.word for t in tokens if t.is_word} <= _PLEASANTRIES
+    if not stripped or ((_GREETING.match(stripped) or pleasantries) and not mentions):
+        return Reading("other", other="greeting" if stripped else "empty")
+    skeleton = Skeleton.build(tokens, mentions)
+    if _HELP.search(stripped) and not any(m.source in ("exact", "name") for m in mentions):
+        return Reading("other", other="help")
+    direction = read_direction(skeleton)
+    adjustment = read_adjustment(skeleton)
+    # Statistic words count even where they are part of a column's name ("average grade" → grade_avg).
+    plain = " ".join(token.word for token in tokens)
+    kind = descriptive_kind(skeleton.text) or descriptive_kind(plain)
+    two_sided = direction is not None and (direction.treatment or "treatment" in direction.unmatched) and (
+        direction.outcome or "outcome" in direction.unmatched)
+    causal_words = bool(_CAUSAL_WORDS.search(skeleton.text))
+    treatment_roles = manifest.with_role("treatment")
+
+    intent: Intent
+    counterfactual = bool(re.search(r"\bif\b", plain) and re.search(r"\b(?:would|will|could|might)\b", plain))
+    if two_sided and (counterfactual or not (kind in ("count", "share") and opens_descriptively(plain))):
+        intent = "causal"
+    elif kind is not None and (direction is None or opens_descriptively(plain) or not causal_words):
+        intent = "descriptive"
+    elif direction is not None or causal_words:
+        intent = "causal"
+    elif len(mentions) >= 2:
+        intent = "causal"
+    elif len(mentions) == 1:
+        intent, kind = "descriptive", "summary"
+    else:
+        words = Skeleton.concept_words(skeleton.text)
+        if words:
+            return Reading("unanswerable", unmatched=words, how="no column matches these words")
+        return Reading("other", other="help")
+
+    if intent == "descriptive":
+        assert kind is not None
+        spec = read_spec(kind, skeleton, manifest, index.value_mentions(tokens),
+                         treatment_roles[0].name if len(treatment_roles) == 1 else None)
+        if spec is None or (kind not in ("count", "share") and not spec.columns):
+            words = Skeleton.concept_words(skeleton.text)
+            row_words = bool(_ROW_WORDS.search(skeleton.text))
+            if spec is None and words:
+                return Reading("unanswerable", unmatched=words, how="no column matches these words")
+            if spec is None and kind in ("count", "share") and row_words:
+                spec = DescriptiveSpec(kind)
+            elif spec is None:
+                return Reading("unanswerable", unmatched=words, how="the question names no column to describe")
+        if kind not in ("count", "share", "correlation"):
+            leftover = [w for w in Skeleton.concept_words(skeleton.text) if not _ROW_WORDS.fullmatch(w)]
+            if not spec.columns and leftover:
+                return Reading("unanswerable", unmatched=leftover, how="no column matches these words")
+        return Reading("descriptive", descriptive=spec, how="a description of the data")
+
+    reading = Reading("causal", adjustment=adjustment, design=read_design(skeleton), target=read_target(skeleton.text))
+    candidates = _outside(mentions, skeleton, adjustment.spans)
+    candidates = [m for m in candidates if m.column not in reading.design.instruments]
+    if direction is not None:
+        reading.treatment, reading.outcome = direction.treatment, direction.outcome
+        reading.also_named = direction.also_named
+        reading.how = "named in the question" if direction.treatment and direction.outcome else ""
+        if direction.unmatched and not (direction.treatment and direction.outcome):
+            role = "treatment" if "treatment" in direction.unmatched and not direction.treatment else "outcome"
+            if role in direction.unmatched and not getattr(reading, role):
+                return Reading("unanswerable", treatment=reading.treatment, outcome=reading.outcome,
+                               unmatched=direction.unmatched[role], unmatched_role=role,
+                               how="no column matches these words", adjustment=adjustment)
+        reading.contrast = read_contrast(direction.treatment_clause, skeleton.text, direction.counterfactual)
+    else:
+        reading.contrast = read_contrast("", skeleton.text, False)
+    if not reading.complete:
+        _roles_from_mentions(reading, candidates, manifest)
+    if not reading.complete:
+        leftover = Skeleton.concept_words(skeleton.text)
+        named = {m.column for m in mentions}
+        if leftover and not (reading.treatment or reading.outcome) and not named:
+            return Reading("unanswerable", unmatched=leftover, how="no column matches these words",
+                           adjustment=adjustment)
+        _fill_from_roles(reading, manifest, "from the dataset's column roles")
+    for mention in mentions:
+        for role in ("treatment", "outcome"):
+            if getattr(reading, role) == mention.column and mention.alternatives:
+                reading.alternatives[role] = [mention.column, *mention.alternatives]
+    if reading.complete and reading.treatment in reading.adjustment.exclude:
+        reading.adjustment.exclude.pop(reading.treatment)
+    return reading
