@@ -7,6 +7,7 @@ import json
 import pytest
 
 from causal_common.agent import intent, planner
+from causal_common.reading.reader import read_question
 from causal_common.agent.conversation import (
     assistant_tool_call,
     compact_conversation,
@@ -36,18 +37,18 @@ NO_ROLES = MANIFEST.model_copy(update={"columns": [c.model_copy(update={"role": 
     ("effect of educ on re78", ("educ", "re78")),
     ("Does job training raise earnings?", ("treat", "re78")),
     ("How does education impact earnings", ("educ", "re78")),
-    ("what happens to re78", ("treat", "re78")),  # the treatment from the manifest's roles
-    ("test", ("treat", "re78")),
+    ("Are earnings affected by job training?", ("treat", "re78")),
+    ("what is the effect?", ("treat", "re78")),  # both from the manifest's roles
 ])
-def test_treatment_and_outcome_from_names_then_synonyms_then_roles(question, expected):
-    variables = intent.resolve_variables(question, MANIFEST)
-    assert (variables.treatment, variables.outcome) == expected
-    assert expected[0] not in variables.common_causes and expected[1] not in variables.common_causes
+def test_treatment_and_outcome_from_names_synonyms_and_roles(question, expected):
+    reading = read_question(question, MANIFEST)
+    assert reading.intent == "causal"
+    assert (reading.treatment, reading.outcome) == expected
 
 
 def test_without_roles_an_unclear_question_is_not_guessed():
-    assert not intent.resolve_variables("what does the data say?", NO_ROLES).complete
-    assert (intent.resolve_variables("effect of age on re75", NO_ROLES).treatment) == "age"
+    assert not read_question("what is the effect here?", NO_ROLES).complete
+    assert read_question("effect of age on re75", NO_ROLES).treatment == "age"
 
 
 def test_datasets_are_picked_by_id_title_or_number():
@@ -60,11 +61,11 @@ def test_datasets_are_picked_by_id_title_or_number():
 
 
 def test_planner_asks_when_it_cannot_tell_and_says_so_when_nobody_can_answer():
-    conversation = [user_message("what does the data say?")]
+    conversation = [user_message("what is the effect here?")]
     asked = planner.plan(planner.PlannerInput(conversation, NO_ROLES, interactive=True))
-    assert asked.tool_call.name == "ask_user" and "treat" in asked.tool_call.arguments["question"]
+    assert asked.tool_call.name == "ask_user" and "1. treat" in asked.tool_call.arguments["question"]
     told = planner.plan(planner.PlannerInput(conversation, NO_ROLES, interactive=False))
-    assert told.kind == "final" and "effect of <treatment> on <outcome>" in told.text
+    assert told.kind == "final" and "What is the effect of treat on re78?" in told.text
 
 
 def test_naive_query_uses_group_means_for_binary_and_a_slope_for_continuous_treatments():

@@ -75,8 +75,12 @@ def _naive_from_query(query: ToolExchange | None) -> tuple[str, float | None]:
     return "", None
 
 
-def write_answer(question: str, dataset_title: str, found: list[ToolExchange], how_chosen: str) -> str:
-    """The final answer text from whatever the tools returned (and what failed)."""
+def write_answer(question: str, dataset_title: str, found: list[ToolExchange], how_chosen: str,
+                 notes: list[str] | None = None) -> str:
+    """The final answer text from whatever the tools returned (and what failed).
+
+    ``notes`` come from reading the question: the adjustment set and why, the contrast asked for.
+    """
     causal = latest(found, "causal_analysis")
     eda = latest(found, "eda")
     query = latest(found, "data_query")
@@ -139,6 +143,8 @@ def write_answer(question: str, dataset_title: str, found: list[ToolExchange], h
         caveats = []
     for failure in failures:
         caveats.append(f"the {failure.name} step failed: {(failure.outcome or {}).get('error')}")
+    if causal is not None:
+        lines += list(notes or [])
     if caveats:
         lines.append("Caveats: " + "; ".join(caveats) + ".")
     return "\n\n".join(lines)

@@ -1,9 +1,13 @@
 """The offline planner: the LLM's stand-in when no API key is configured.
 
-It reads the conversation (the same record the OpenAI path uses) and the
-dataset's manifest, and decides one step at a time: ask when the question
-does not say what to estimate, otherwise data query (naive comparison) →
-EDA → causal analysis → an answer written from their results.
+It reads the question (``causal_common.reading``) against the dataset's
+manifest and decides one step at a time:
+
+- a description of the data → one data query, answered with its figures and the SQL;
+- a causal question → data query (naive comparison) → EDA → causal analysis → an answer
+  written from their results, with the adjustment set and the contrast asked for;
+- a question about something the data do not have → says so (or asks, when someone can answer);
+- anything unclear → asks, offering the dataset's actual candidates.
 """
 
 from __future__ import annotations
@@ -11,11 +15,17 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
-from causal_common.agent import answer, intent
-from causal_common.agent.conversation import exchanges, last_question_index
+from causal_common.agent import answer, describe
+from causal_common.agent.adjustment import AdjustmentPlan, adjustment_sentences, plan_adjustment
+from causal_common.agent.conversation import ToolExchange, exchanges, last_question_index
 from causal_common.agent.state import Decision, ToolCall
 from causal_common.models.datasets import DatasetManifest
+from causal_common.reading.columns import ColumnIndex
+from causal_common.reading.descriptive import to_sql
+from causal_common.reading.reader import Reading, read_question
+from causal_common.reading.replies import apply_replies
 
 MAX_CLARIFICATIONS = 2
 
@@ -28,16 +38,28 @@ def _tool(name: str, arguments: dict) -> Decision:
     return Decision(kind="tool", tool_call=ToolCall(call_id=new_call_id(), name=name, arguments=arguments))
 
 
+def _ask(question: str, expects: dict[str, Any]) -> Decision:
+    return _tool("ask_user", {"question": question, "expects": expects})
+
+
 def _quote(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
 
 
 def naive_query(manifest: DatasetManifest, treatment: str, outcome: str) -> str:
+    from causal_common.reading.descriptive import numeric
+
     column = manifest.column(treatment)
-    t, y = _quote(treatment), _quote(outcome)
+    outcome_column = manifest.column(outcome)
+    t = _quote(treatment)
+    y = numeric(outcome_column) if outcome_column is not None else _quote(outcome)
     if column is not None and column.dtype == "float":
         return (f"SELECT COUNT(*) AS n, AVG({t}) AS mean_treatment, AVG({y}) AS mean_outcome, "
                 f"REGR_SLOPE({y}, {t}) AS naive_slope, CORR({y}, {t}) AS correlation FROM data")
+    if column is not None and (column.coding or column.dtype == "boolean"):
+        treated = numeric(column)
+        return (f"SELECT {treated} AS treatment, COUNT(*) AS n, AVG({y}) AS mean_outcome, STDDEV_SAMP({y}) AS sd_outcome "
+                f"FROM data WHERE {t} IS NOT NULL GROUP BY 1 ORDER BY 1")
     return (f"SELECT {t} AS treatment, COUNT(*) AS n, AVG({y}) AS mean_outcome, STDDEV_SAMP({y}) AS sd_outcome "
             f"FROM data GROUP BY {t} ORDER BY {t}")
 
@@ -84,45 +106,134 @@ def question_text(conversation: list[dict]) -> tuple[str, str]:
     return question, " ".join([question, *replies]).strip()
 
 
-def plan(given: PlannerInput) -> Decision:
+def _answered_asks(found: list[ToolExchange]) -> list[tuple[dict[str, Any], str]]:
+    return [(dict(e.arguments.get("expects") or {}), str(e.result.get("reply") or ""))
+            for e in found if e.name == "ask_user" and e.ok]
+
+
+def _previous_causal(conversation: list[dict], start: int) -> dict[str, Any] | None:
+    """The variables of the last causal analysis before this question (for follow-ups)."""
+    for exchange in reversed(exchanges(conversation[:start])):
+        if exchange.name == "causal_analysis" and exchange.arguments.get("treatment") and exchange.arguments.get("outcome"):
+            return exchange.arguments
+    return None
+
+
+def understand(given: PlannerInput) -> tuple[Reading, list[ToolExchange], str]:
+    """The reading of the latest question after the user's replies, this question's tool exchanges, the question."""
     conversation, manifest = given.conversation, given.manifest
     start = max(last_question_index(conversation), 0)
     found = exchanges(conversation, start)
-    question, text = question_text(conversation)
-
+    question, _ = question_text(conversation)
+    index = ColumnIndex(manifest)
+    reading = read_question(question, manifest, index)
+    if reading.intent == "causal" and not (reading.treatment or reading.outcome):
+        previous = _previous_causal(conversation, start)
+        if previous is not None and manifest.column(previous["treatment"]) and manifest.column(previous["outcome"]):
+            reading.treatment, reading.outcome = previous["treatment"], previous["outcome"]
+            reading.how = "as in your previous question"
+    reading = apply_replies(reading, _answered_asks(found), manifest, index)
     # Once a tool ran on some variables, stay with them.
-    previous = next((e.arguments for e in reversed(found) if e.name in ("causal_analysis", "eda")
-                     and e.arguments.get("treatment") and e.arguments.get("outcome")), None)
-    variables = intent.resolve_variables(text, manifest)
-    if previous and (previous["treatment"], previous["outcome"]) != (variables.treatment, variables.outcome):
-        variables = intent.Variables(previous["treatment"], previous["outcome"],
-                                     previous.get("common_causes") or previous.get("covariates") or [],
-                                     "as chosen earlier in this conversation")
+    earlier = next((e.arguments for e in reversed(found) if e.name in ("causal_analysis", "eda")
+                    and e.arguments.get("treatment") and e.arguments.get("outcome")), None)
+    if earlier and reading.intent == "causal":
+        reading.treatment, reading.outcome = earlier["treatment"], earlier["outcome"]
+    return reading, found, question
 
-    if not variables.complete:
-        asked = sum(1 for e in found if e.name == "ask_user")
-        columns = intent.describe_columns(manifest)
-        if given.interactive and asked < MAX_CLARIFICATIONS and not given.must_finish:
-            return _tool("ask_user", {"question": (
-                f"Which column is the treatment and which is the outcome in {manifest.title}? "
-                f"Columns: {columns}. For example: \"effect of {manifest.columns[0].name} on "
-                f"{manifest.columns[-1].name}\".")})
+
+def _data_suspects(found: list[ToolExchange]) -> dict[str, str]:
+    eda = answer.latest(found, "eda")
+    suspects = (eda.result.get("post_treatment_suspects") if eda else None) or []
+    return {str(s.get("column")): str(s.get("reason") or "the treatment explains much of it")
+            for s in suspects if isinstance(s, dict) and s.get("column")}
+
+
+def _asked(found: list[ToolExchange], kind: str) -> bool:
+    return any(e.name == "ask_user" and (e.arguments.get("expects") or {}).get("kind") == kind for e in found)
+
+
+def plan(given: PlannerInput) -> Decision:
+    manifest = given.manifest
+    reading, found, question = understand(given)
+    asked = sum(1 for e in found if e.name == "ask_user")
+    can_ask = given.interactive and asked < MAX_CLARIFICATIONS and not given.must_finish
+
+    if reading.intent == "other":
+        return Decision(kind="final", text=describe.other_text(reading, manifest))
+    if reading.intent == "unanswerable":
+        if can_ask:
+            text, expects = describe.concept_question(reading, manifest, question)
+            return _ask(text, expects)
+        return Decision(kind="final", text=describe.unanswerable_text(reading, manifest, question))
+    if reading.intent == "descriptive" and reading.descriptive is not None:
+        query = answer.latest(found, "data_query", ok_only=False)
+        if query is None and not given.must_finish:
+            return _tool("data_query", {"sql": to_sql(reading.descriptive, manifest), "limit": 200})
+        return Decision(kind="final", text=describe.descriptive_answer(reading.descriptive, manifest, query))
+
+    if not reading.complete:
+        if can_ask:
+            text, expects = describe.roles_question(reading, manifest)
+            return _ask(text, expects)
         return Decision(kind="final", text=(
             f"I could not tell which effect to estimate from {question!r}. {manifest.title} has the columns "
-            f"{columns}. Ask, for example, \"What is the effect of <treatment> on <outcome>?\"."))
+            f"{describe.describe_columns(manifest)}. Ask, for example, \"{describe.example_question(manifest)}\"."))
 
+    assert reading.treatment and reading.outcome
     done = _settled_tools(found)
+    adjustment = plan_adjustment(reading, manifest, _data_suspects(found))
     if not given.must_finish:
         if "data_query" not in done:
-            return _tool("data_query", {"sql": naive_query(manifest, variables.treatment, variables.outcome),
-                                        "limit": 50})
+            return _tool("data_query", {"sql": naive_query(manifest, reading.treatment, reading.outcome), "limit": 50})
         if "eda" not in done:
-            return _tool("eda", {"treatment": variables.treatment, "outcome": variables.outcome,
-                                 "covariates": variables.common_causes or None})
+            return _tool("eda", {"treatment": reading.treatment, "outcome": reading.outcome,
+                                 "covariates": adjustment.common_causes or None})
+        if adjustment.suspects and can_ask and not _asked(found, "post_treatment") and "causal_analysis" not in done:
+            return _ask(_post_treatment_question(reading, adjustment), {
+                "kind": "post_treatment", "columns": list(adjustment.suspects)})
         if "causal_analysis" not in done:
-            return _tool("causal_analysis", {"treatment": variables.treatment, "outcome": variables.outcome,
-                                             "common_causes": variables.common_causes or None})
-    return Decision(kind="final", text=answer.write_answer(question, manifest.title, found, variables.how))
+            arguments: dict[str, Any] = {"treatment": reading.treatment, "outcome": reading.outcome,
+                                         "common_causes": adjustment.common_causes}
+            if reading.target in ("ate", "att"):
+                arguments["target"] = reading.target
+            if reading.design.instruments:
+                arguments["instruments"] = reading.design.instruments
+            return _tool("causal_analysis", arguments)
+    notes = _reading_notes(reading, adjustment, found)
+    return Decision(kind="final", text=answer.write_answer(question, manifest.title, found, reading.how, notes=notes))
+
+
+def _post_treatment_question(reading: Reading, adjustment: AdjustmentPlan) -> str:
+    listed = "; ".join(f"`{name}` ({why})" for name, why in adjustment.suspects.items())
+    return (f"Before I estimate the effect of `{reading.treatment}` on `{reading.outcome}`: {listed} may have been "
+            f"measured after `{reading.treatment}`. Adjusting for something the treatment changes hides part of "
+            f"its effect; adjusting for a cause of both removes bias. Should I leave "
+            f"{'it' if len(adjustment.suspects) == 1 else 'them'} out? Reply \"yes, leave it out\", \"no, keep it\", "
+            f"or name the columns to leave out.")
+
+
+def _reading_notes(reading: Reading, adjustment: AdjustmentPlan, found: list[ToolExchange]) -> list[str]:
+    notes: list[str] = []
+    causal = answer.latest(found, "causal_analysis")
+    if reading.direction_assumed:
+        notes.append(f"I read `{reading.treatment}` as the cause and `{reading.outcome}` as the effect ({reading.how}). "
+                     f"If you meant the other way round, ask \"effect of {reading.outcome} on {reading.treatment}\".")
+    if reading.also_named:
+        notes.append(f"You also named {', '.join(f'`{c}`' for c in reading.also_named)} as a cause; this answer is "
+                     f"about `{reading.treatment}` only (ask about each separately).")
+    used = (causal.result.get("common_causes") if causal else None)
+    if used is not None and list(used) != adjustment.common_causes:
+        adjustment = AdjustmentPlan(list(used), adjustment.left_out, adjustment.suspects)
+    notes += adjustment_sentences(adjustment, reading)
+    contrast = reading.contrast
+    if causal is not None and contrast is not None:
+        estimate = causal.result.get("estimate")
+        if estimate is not None:
+            value = float(estimate) * contrast.sign * contrast.scale
+            notes.append(f"You asked about {contrast.label}: for that, `{reading.outcome}` changes by about "
+                         f"**{answer.number(value)}** ({'minus ' if contrast.sign < 0 else ''}"
+                         f"{'' if contrast.scale == 1 else f'{contrast.scale:g} × '}the estimated effect).")
+    return notes
 
 
 def ask_for_dataset(manifests: list[DatasetManifest], interactive: bool, question: str) -> Decision:

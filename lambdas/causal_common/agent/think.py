@@ -49,11 +49,16 @@ def _from_message(message: dict) -> Decision:
 
 
 def _normalise(decision: Decision) -> Decision:
-    """ask_user with a valid question goes to SendPrompt; anything else stays a tool call for dispatch."""
+    """ask_user with a valid question goes to SendPrompt; anything else stays a tool call for dispatch.
+
+    The offline planner's own questions also carry ``expects`` (what the reply should settle).
+    """
     call = decision.tool_call
     if decision.kind == "tool" and call and call.name == "ask_user":
         question = call.arguments.get("question")
-        if isinstance(question, str) and 0 < len(question) <= 2000 and set(call.arguments) == {"question"}:
+        extra = set(call.arguments) - {"question"}
+        if (isinstance(question, str) and 0 < len(question) <= 2000
+                and (not extra or (extra == {"expects"} and isinstance(call.arguments["expects"], dict)))):
             return Decision(kind="ask", tool_call=call, question=question)
     return decision
 
