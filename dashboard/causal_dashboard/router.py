@@ -158,6 +158,10 @@ def build_router(
         datasetId: str | None = Form(None),  # noqa: N803
         title: str | None = Form(None),
         description: str | None = Form(None),
+        treatment: str | None = Form(None),
+        outcome: str | None = Form(None),
+        covariates: str | None = Form(None),
+        exclude: str | None = Form(None),
     ) -> JSONResponse:
         data = file.file.read(config.max_upload_bytes + 1) if file is not None else b""
         manifest = _call(
@@ -170,6 +174,7 @@ def build_router(
                 title=title,
                 description=description,
                 max_bytes=config.max_upload_bytes,
+                roles={"treatment": treatment, "outcome": outcome, "covariates": covariates, "exclude": exclude},
             )
         )
         return JSONResponse(manifest, status_code=201)

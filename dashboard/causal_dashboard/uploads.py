@@ -22,12 +22,16 @@ def store_upload(
     title: str | None,
     description: str | None,
     max_bytes: int,
+    roles: dict[str, str | None] | None = None,
 ) -> dict[str, Any]:
-    """Validate, then store; return the new manifest as JSON. Bad input raises InvalidInputError."""
+    """Validate, then store; return the new manifest as JSON. Bad input raises InvalidInputError.
+
+    ``roles`` holds the form's optional treatment, outcome, covariates and never-adjust-for fields.
+    """
     check_upload(filename, content_type, data, max_bytes)
     dataset_id = dataset_id_for(filename, dataset_id)
     try:
-        from causal_tasks.datasets import upload_csv  # pandas lives there, loaded on first upload
+        from causal_tasks.datasets import RoleOptions, upload_csv  # pandas lives there, loaded on first upload
     except ImportError as exc:
         raise ConfigurationError("dataset upload is unavailable: causal_tasks.datasets is not installed") from exc
     manifest = upload_csv(
@@ -38,8 +42,18 @@ def store_upload(
         title=title or dataset_id,
         description=description or f"Uploaded from {filename}",
         max_bytes=max_bytes,
+        roles=RoleOptions(
+            treatment=(roles or {}).get("treatment") or None,
+            outcome=(roles or {}).get("outcome") or None,
+            covariates=_names((roles or {}).get("covariates")),
+            exclude=_names((roles or {}).get("exclude")),
+        ),
     )
     logger.info("dataset %s uploaded (%s bytes)", dataset_id, len(data))
     if hasattr(manifest, "model_dump"):
         return manifest.model_dump(mode="json")
     return dict(manifest)
+
+
+def _names(listed: str | None) -> list[str]:
+    return [name.strip() for name in (listed or "").split(",") if name.strip()]

@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ logger = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_COLUMNS = 500
 # Bump when a generator changes, so stale caches are not reused.
-CACHE_VERSION = "v1"
+CACHE_VERSION = "v2"
 
 SYNTHETIC_BETA = 10.0
 SYNTHETIC_SEED = 20240611
@@ -45,9 +46,9 @@ _LALONDE_COLUMNS: list[dict[str, Any]] = [
     {"name": "marr", "role": "covariate", "description": "1 if married", "synonyms": ["married", "marriage"]},
     {"name": "nodegree", "role": "covariate", "description": "1 if no high-school degree",
      "synonyms": ["no degree", "dropout", "high school"]},
-    {"name": "re74", "role": "covariate", "description": "real earnings in 1974 (US$)",
+    {"name": "re74", "role": "covariate", "description": "real earnings in 1974 (US$), before the programme",
      "synonyms": ["earnings 1974", "income 1974", "prior earnings"]},
-    {"name": "re75", "role": "covariate", "description": "real earnings in 1975 (US$)",
+    {"name": "re75", "role": "covariate", "description": "real earnings in 1975 (US$), before the programme",
      "synonyms": ["earnings 1975", "income 1975", "prior earnings"]},
     {"name": "re78", "role": "outcome", "description": "real earnings in 1978 (US$), after the programme",
      "synonyms": ["earnings", "income", "wages", "salary", "pay", "earnings 1978"]},
@@ -76,17 +77,87 @@ def _words(name: str) -> list[str]:
     return parts if len(parts) > 1 else []
 
 
+# Two-valued text as people write it: the value that means "yes" first.
+BINARY_TEXT = (("yes", "no"), ("y", "n"), ("true", "false"), ("t", "f"), ("treated", "control"),
+               ("treatment", "control"), ("on", "off"), ("1", "0"), ("1.0", "0.0"))
+MAX_LEVELS = 20
+_ID_NAME = re.compile(r"(?:^|[_\s-])(?:id|uuid|key)$|^id(?:[_\s-]|$)")
+_CAMEL_ID = re.compile(r"(?<=[a-z])(?:Id|ID)$")
+
+
+def text_coding(values: list[str]) -> dict[str, float] | None:
+    """{"yes": 1, "no": 0} for a two-valued text column written as a known pair (any case), else None."""
+    lowered = {str(value).strip().lower() for value in values}
+    for positive, negative in BINARY_TEXT:
+        if lowered == {positive, negative}:
+            return {positive: 1.0, negative: 0.0}
+    return None
+
+
+def _looks_like_dates(series: Any) -> bool:
+    import pandas as pd
+
+    sample = series.dropna().astype(str).head(200)
+    if sample.empty or not sample.str.contains(r"\d").all() or not sample.str.contains(r"[-/:.]").all():
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
+    return bool(parsed.notna().mean() >= 0.9)
+
+
+def infer_role(name: str, series: Any, dtype: ColumnType) -> tuple[str, list[str] | None, dict[str, float] | None]:
+    """(role, levels, coding) for an uploaded column.
+
+    Identifiers (unique ids, or id-named columns), dates and free text are never adjusted for; two-valued
+    columns (0/1, true/false, yes/no, treated/control, any case) are coded 1/0 and can be treatments;
+    text with few levels is a covariate (one-hot in the analysis); numbers are covariates.
+    """
+    values = series.dropna()
+    distinct = values.unique()
+    levels = sorted(str(v) for v in distinct) if len(distinct) <= MAX_LEVELS else None
+    if dtype == "boolean":
+        levels = ["false", "true"]
+    folded = sorted({str(v).strip().lower() for v in distinct})
+    coding = text_coding(folded) if dtype == "string" and len(folded) == 2 else None
+    if coding is not None:
+        levels = folded
+    unique = len(values) > 0 and len(distinct) == len(values)
+    if (_ID_NAME.search(str(name).lower()) or _CAMEL_ID.search(str(name))) and (unique or dtype == "string"):
+        return "identifier", None, None
+    if dtype == "string":
+        if coding is not None:
+            return "covariate", levels, coding
+        if _looks_like_dates(series):
+            return "date", None, None
+        if unique and len(values) > MAX_LEVELS and not values.astype(str).str.contains(r"\s").any():
+            return "identifier", None, None
+        if levels is not None and len(distinct) < max(3, 0.5 * len(values)):
+            return "covariate", levels, None
+        return "text", None, None
+    if dtype == "integer" and unique and len(values) > MAX_LEVELS and _is_counter(values):
+        return "identifier", None, None
+    return "covariate", levels, None
+
+
+def _is_counter(values: Any) -> bool:
+    """1, 2, 3, … (a row number) rather than a measurement."""
+    ordered = values.sort_values().to_numpy()
+    return bool(len(ordered) > 1 and (ordered[1:] - ordered[:-1] == 1).all())
+
+
 def columns_of(frame: Any, described: dict[str, dict[str, Any]] | None = None) -> list[Column]:
-    """Columns with inferred types; ``described`` adds roles, descriptions and synonyms by name."""
+    """Columns with inferred types, roles, levels and codings; ``described`` overrides by name."""
     described = described or {}
     columns: list[Column] = []
     for name in frame.columns:
         extra = dict(described.get(name, {}))
         extra.pop("name", None)
         dtype = infer_column_type(frame[name])
-        if "role" not in extra:
-            unique_strings = dtype == "string" and frame[name].nunique(dropna=True) == len(frame)
-            extra["role"] = "identifier" if unique_strings else ("covariate" if dtype != "string" else "other")
+        role, levels, coding = infer_role(str(name), frame[name], dtype)
+        extra.setdefault("role", role)
+        extra.setdefault("levels", levels)
+        extra.setdefault("coding", coding)
         extra.setdefault("synonyms", _words(name))
         columns.append(Column(name=str(name), dtype=dtype, **extra))
     return columns
@@ -259,14 +330,77 @@ def parse_csv(csv_bytes: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> Any:
     return frame
 
 
-def manifest_for_upload(frame: Any, dataset_id: str, *, title: str | None = None, description: str | None = None) -> DatasetManifest:
+@dataclass
+class RoleOptions:
+    """Roles an uploader sets by hand (``causal-stack upload --treatment … --outcome …``)."""
+
+    treatment: str | None = None
+    outcome: str | None = None
+    covariates: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    instruments: list[str] = field(default_factory=list)
+    time: str | None = None
+    unit: str | None = None
+    running: str | None = None
+    cutoff: float | None = None
+    design: str | None = None
+
+    def named(self) -> list[str]:
+        single = [self.treatment, self.outcome, self.time, self.unit, self.running]
+        return [name for name in [*single, *self.covariates, *self.exclude, *self.instruments] if name]
+
+
+def _apply_roles(columns: list[Column], roles: RoleOptions) -> list[Column]:
+    names = [column.name for column in columns]
+    unknown = [name for name in roles.named() if name not in names]
+    if unknown:
+        raise InvalidInputError(f"unknown column(s) {', '.join(map(repr, unknown))}; the file has: {', '.join(names)}")
+    assigned: dict[str, str] = {}
+    for role, chosen in (("treatment", [roles.treatment]), ("outcome", [roles.outcome]), ("covariate", roles.covariates),
+                         ("excluded", roles.exclude), ("instrument", roles.instruments), ("time", [roles.time]),
+                         ("unit", [roles.unit]), ("running", [roles.running])):
+        for name in chosen:
+            if not name:
+                continue
+            if name in assigned and assigned[name] != role:
+                raise InvalidInputError(f"column {name!r} cannot be both {assigned[name]} and {role}")
+            assigned[name] = role
+    if roles.cutoff is not None and not roles.running:
+        raise InvalidInputError("a cutoff needs the running variable it applies to (--running)")
+    updated: list[Column] = []
+    for column in columns:
+        role = assigned.get(column.name)
+        changes: dict[str, Any] = {}
+        if role:
+            changes["role"] = role
+            if role in ("treatment", "outcome", "running") and column.dtype == "string" and column.coding is None:
+                raise InvalidInputError(
+                    f"column {column.name!r} holds text ({', '.join((column.levels or [])[:5]) or 'many values'}); a "
+                    f"{role} must be numeric or two-valued (yes/no, true/false, treated/control)"
+                )
+        elif roles.covariates and column.role == "covariate":
+            changes["role"] = "other"  # the uploader named the covariates: the others are not adjusted for
+        if role == "running" and roles.cutoff is not None:
+            changes["cutoff"] = roles.cutoff
+        updated.append(column.model_copy(update=changes) if changes else column)
+    return updated
+
+
+def manifest_for_upload(frame: Any, dataset_id: str, *, title: str | None = None, description: str | None = None,
+                        roles: RoleOptions | None = None, owner: str | None = None) -> DatasetManifest:
+    columns = columns_of(frame)
+    if roles is not None:
+        columns = _apply_roles(columns, roles)
+    design = roles.design if roles is not None and roles.design in ("randomised", "observational") else None
     return DatasetManifest(
         id=dataset_id,
         title=title or dataset_id,
         description=description or f"Uploaded CSV with {len(frame)} rows and {frame.shape[1]} columns.",
         rows=len(frame),
-        columns=columns_of(frame),
+        columns=columns,
         origin="uploaded",
+        design=design,  # type: ignore[arg-type]
+        owner=owner,
         data_key=data_key(dataset_id),
     )
 
@@ -291,6 +425,7 @@ def upload_csv(
     title: str | None = None,
     description: str | None = None,
     max_bytes: int = MAX_UPLOAD_BYTES,
+    roles: RoleOptions | None = None,
 ) -> DatasetManifest:
     """Validate a user's CSV, infer its column types, publish it; return its manifest.
 
@@ -301,7 +436,7 @@ def upload_csv(
     if dataset_id in BUNDLED_IDS:
         raise InvalidInputError(f"{dataset_id!r} is a bundled dataset; choose another id")
     frame = parse_csv(csv_bytes, max_bytes=max_bytes)
-    manifest = manifest_for_upload(frame, dataset_id, title=title, description=description)
+    manifest = manifest_for_upload(frame, dataset_id, title=title, description=description, roles=roles)
     publish(s3_client, names, manifest, frame.to_csv(index=False).encode())
     logger.info("published uploaded dataset %s (%s rows)", dataset_id, manifest.rows)
     return manifest

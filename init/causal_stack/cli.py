@@ -64,12 +64,32 @@ def build_parser() -> argparse.ArgumentParser:
     upload.add_argument("file", help="CSV file with a header row")
     upload.add_argument("--id", required=True, dest="dataset_id", help="dataset id (a-z, 0-9, _ and -)")
     upload.add_argument("--title", help="title shown in the dashboard")
+    upload.add_argument("--treatment", help="the treatment column (else the agent asks or reads it from questions)")
+    upload.add_argument("--outcome", help="the outcome column")
+    upload.add_argument("--covariates", type=_column_list, default=[], help="comma-separated columns to adjust for")
+    upload.add_argument("--exclude", type=_column_list, default=[],
+                        help="comma-separated columns never to adjust for (e.g. measured after the treatment)")
+    upload.add_argument("--instrument", type=_column_list, default=[], help="comma-separated instrument columns")
+    upload.add_argument("--time", help="the period column of panel data (difference in differences)")
+    upload.add_argument("--unit", help="the unit column of panel data")
+    upload.add_argument("--running", help="the running variable of a regression discontinuity")
+    upload.add_argument("--cutoff", type=float, help="the running variable's cutoff")
+    upload.add_argument("--design", choices=("randomised", "observational"), help="how treatment was assigned")
     upload.set_defaults(handler=_upload)
+
+    listing = commands.add_parser("datasets", help="list datasets with their columns and roles")
+    _aws_options(listing)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_datasets)
 
     chat = commands.add_parser("chat", help="chat with the agent in the terminal", add_help=False)
     chat.add_argument("chat_args", nargs=argparse.REMAINDER)
     chat.set_defaults(handler=_chat)
     return parser
+
+
+def _column_list(value: str) -> list[str]:
+    return [name.strip() for name in value.split(",") if name.strip()]
 
 
 def _aws_options(parser: argparse.ArgumentParser) -> None:
@@ -200,7 +220,7 @@ def _upload(args: argparse.Namespace) -> int:
 
     from causal_common.names import ResourceNames
     from causal_deploy.clients import Clients
-    from causal_tasks.datasets import upload_csv
+    from causal_tasks.datasets import RoleOptions, upload_csv
 
     config = _config(args)
     path = Path(args.file)
@@ -208,8 +228,47 @@ def _upload(args: argparse.Namespace) -> int:
         print(f"no such file: {path}", file=sys.stderr)
         return EXIT_ERROR
     names = ResourceNames(prefix=config.resource_prefix, region=config.region)
-    manifest = upload_csv(Clients(config).s3, names, path.read_bytes(), args.dataset_id, title=args.title)
-    print(f"uploaded {manifest.id}: {manifest.rows} rows, columns {', '.join(c.name for c in manifest.columns)}")
+    roles = RoleOptions(treatment=args.treatment, outcome=args.outcome, covariates=args.covariates,
+                        exclude=args.exclude, instruments=args.instrument, time=args.time, unit=args.unit,
+                        running=args.running, cutoff=args.cutoff, design=args.design)
+    manifest = upload_csv(Clients(config).s3, names, path.read_bytes(), args.dataset_id, title=args.title,
+                          roles=roles)
+    print(f"uploaded {manifest.id}: {manifest.rows} rows")
+    print(_columns_text(manifest))
+    return EXIT_OK
+
+
+def _columns_text(manifest: Any) -> str:
+    lines = []
+    for column in manifest.columns:
+        notes = [column.role]
+        if column.coding:
+            notes.append("coded " + ", ".join(f"{value!r} = {number:g}" for value, number in column.coding.items()))
+        elif column.levels and column.dtype == "string":
+            notes.append(f"{len(column.levels)} levels")
+        if column.cutoff is not None:
+            notes.append(f"cutoff {column.cutoff:g}")
+        lines.append(f"  {column.name} ({column.dtype}): {'; '.join(notes)}")
+    return "\n".join(lines)
+
+
+def _datasets(args: argparse.Namespace) -> int:
+    import json
+
+    from causal_common.datasets import list_manifests
+    from causal_common.names import ResourceNames
+    from causal_deploy.clients import Clients
+
+    config = _config(args)
+    names = ResourceNames(prefix=config.resource_prefix, region=config.region)
+    manifests = list_manifests(Clients(config).s3, names)
+    if args.json:
+        print(json.dumps([m.model_dump(mode="json", exclude={"ground_truth"}) for m in manifests], indent=1))
+        return EXIT_OK
+    for manifest in manifests:
+        design = f", {manifest.design}" if manifest.design else ""
+        print(f"{manifest.id} — {manifest.title} ({manifest.rows} rows, {manifest.origin}{design})")
+        print(_columns_text(manifest))
     return EXIT_OK
 
 

@@ -350,7 +350,8 @@ async function loadDatasets() {
     h("thead", {}, h("tr", {}, h("th", {}, "Id"), h("th", {}, "Rows"), h("th", {}, "Columns"), h("th", {}, "Origin"))),
     h("tbody", {}, data.datasets.map((d) => h("tr", { "data-testid": `dataset-row-${d.id}` },
       h("td", {}, h("strong", {}, d.id), h("div", { class: "muted" }, d.title)), h("td", {}, fmtNumber(d.rows)),
-      h("td", {}, d.columns.map((c) => c.name).join(", ")), h("td", {}, d.origin || "—")))))
+      h("td", {}, d.columns.map((c) => (c.role && !["covariate", "other"].includes(c.role) ? `${c.name} (${c.role})` : c.name)).join(", ")),
+      h("td", {}, d.origin || "—")))))
     : h("p", { class: "empty" }, "No datasets."));
 }
 
@@ -360,7 +361,7 @@ function setupUpload() {
     const status = $("upload-status");
     const form = new FormData($("upload-form"));
     if (!form.get("datasetId")) form.delete("datasetId");
-    if (!form.get("title")) form.delete("title");
+    for (const name of ["title", "treatment", "outcome", "covariates", "exclude"]) if (!form.get(name)) form.delete(name);
     status.className = ""; status.textContent = "Uploading…";
     $("upload-submit").disabled = true;
     try {
