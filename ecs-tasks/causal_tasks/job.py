@@ -153,6 +153,7 @@ def _analyse(task: str, frame: Any, arguments: dict[str, Any], covariates: list[
     from causal_tasks.causal import run_causal_analysis
 
     args = CausalAnalysisArgs.model_validate(arguments)
+    covariates = [name for name in covariates if name not in (args.excluded or [])]
     result = run_causal_analysis(frame, args, progress, default_covariates=covariates)
     return result, {"causal_graph": plots.causal_graph(result, list(args.instruments or []))}
 

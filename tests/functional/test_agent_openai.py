@@ -134,3 +134,19 @@ def test_a_rejected_request_is_an_llm_error_and_the_key_is_not_logged(llm_world,
         with pytest.raises(LlmError, match="401"):
             driver.call("invoke-llm", state)
     assert "sk-test-key" not in caplog.text
+
+
+def test_the_model_is_told_how_the_question_was_read_and_gets_the_steering_fields(llm_world):
+    clients, fake = llm_world([(200, _completion({"content": "The median is 4,232."}, "stop"))])
+    with fake:
+        driver = Driver(clients)
+        ending, _ = driver.run(driver.start({"sessionId": "o5", "userId": "alice", "datasetId": "lalonde_nsw",
+                                             "query": {"text": "What is the median of earnings in 1978?"}}))
+    assert ending == "final"
+    body = fake.requests[0]["body"]
+    system = body["messages"][0]["content"]
+    assert '"intent": "descriptive"' in system and '"kind": "median"' in system and '"re78"' in system
+    assert "no causal claim" in system
+    tools = {tool["function"]["name"]: tool["function"]["parameters"]["properties"] for tool in body["tools"]}
+    assert {"common_causes", "excluded"} <= set(tools["causal_analysis"])
+    assert set(tools["data_query"]["intent"]["enum"]) == {"descriptive", "naive_comparison", "check"}

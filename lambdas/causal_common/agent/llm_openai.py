@@ -41,7 +41,7 @@ def tool_schemas() -> list[dict[str, Any]]:
     ]
 
 
-def system_prompt(manifest: DatasetManifest, must_finish: bool) -> str:
+def system_prompt(manifest: DatasetManifest, must_finish: bool, reading: dict[str, Any] | None = None) -> str:
     columns = "\n".join(
         f"- {c.name} ({c.dtype}, role {c.role})"
         + (f": {c.description}" if c.description else "")
@@ -49,16 +49,34 @@ def system_prompt(manifest: DatasetManifest, must_finish: bool) -> str:
         for c in manifest.columns
     )
     rules = (
-        "You are a careful causal-inference analyst. Answer the user's causal question about the dataset below "
-        "using the tools: data_query (SQL over table `data`) for quick facts such as naive group means, eda for "
-        "balance and overlap, causal_analysis for the DoWhy estimate with refutations. Ask the user with ask_user "
-        "only when the question does not say which treatment and outcome are meant. Call one tool at a time. "
-        "Your final answer must quote the estimate, its confidence interval, the naive comparison and the "
-        "refutation results from the tool outputs, and state caveats. Never invent numbers."
+        "You are a careful causal-inference analyst answering questions about the dataset below with the tools: "
+        "data_query (SQL over table `data`), eda for balance and overlap, causal_analysis for the DoWhy estimate "
+        "with refutations. Call one tool at a time.\n"
+        "- A causal question (does X affect Y, is Y affected by X, what would Y be if X stopped): take the cause "
+        "and the effect from the sentence's meaning, not its word order; run data_query for the naive comparison "
+        "(intent naive_comparison), eda, then causal_analysis. Adjust as the user says ('controlling for a and b' "
+        "→ common_causes [a, b]; 'not adjusting for m', 'm is a mediator' → excluded [m]); never adjust for "
+        "columns measured after the treatment; if a covariate may be post-treatment, ask before adjusting for it. "
+        "For 'if X stopped' report minus the effect; for 'if X rose by k' k times the per-unit effect.\n"
+        "- A descriptive question (counts, shares, means, medians, distributions, group comparisons, "
+        "correlations): answer with exactly one data_query (intent descriptive), quote its numbers and its SQL, "
+        "and make no causal claim.\n"
+        "- A question about something no column holds: say which words match no column, list the columns, and "
+        "ask (ask_user) what to use instead; never answer a different question than the one asked.\n"
+        "- Ask with ask_user only when the question does not say what to estimate, offering the dataset's actual "
+        "candidate columns.\n"
+        "Your final answer must quote the estimate, its confidence interval, the naive comparison, what was "
+        "adjusted for and what was left out, and the refutation results from the tool outputs, and state "
+        "caveats. When the interval includes zero, say there is no clear evidence of an effect. Never invent numbers."
     )
     if must_finish:
         rules += " The step budget is used up: answer now from the results you have, without calling tools."
-    return f"{rules}\n\nDataset {manifest.id}: {manifest.title} ({manifest.rows} rows). {manifest.description}\nColumns:\n{columns}"
+    hint = ""
+    if reading:
+        hint = ("\n\nA rule-based reader understood the latest question as (use it unless the conversation says "
+                f"otherwise): {json.dumps(reading, default=str)}")
+    return (f"{rules}\n\nDataset {manifest.id}: {manifest.title} ({manifest.rows} rows). {manifest.description}\n"
+            f"Columns:\n{columns}{hint}")
 
 
 def complete(
@@ -69,6 +87,7 @@ def complete(
     model: str,
     base_url: str | None,
     must_finish: bool,
+    reading: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One chat completion; returns the assistant message as a plain dict (at most one tool call)."""
     import openai  # only invoke-llm's zip carries openai
@@ -77,7 +96,7 @@ def complete(
                            timeout=REQUEST_TIMEOUT_SECONDS)
     request: dict[str, Any] = {
         "model": model,
-        "messages": [{"role": "system", "content": system_prompt(manifest, must_finish)}, *conversation],
+        "messages": [{"role": "system", "content": system_prompt(manifest, must_finish, reading)}, *conversation],
     }
     if not must_finish:
         request.update(tools=tool_schemas(), tool_choice="auto", parallel_tool_calls=False)

@@ -95,8 +95,9 @@ def invoke_llm(state: AgentState, clients: AgentClients, llm: LlmConfig | None =
         manifest = datasets.load_manifest(clients.s3, names, dataset_id)
         llm = llm or load_llm_config(clients.secrets, names)
         if llm.online:
+            reading, _, _ = planner.understand(planner.PlannerInput(conversation, manifest, interactive, must_finish))
             message = llm_openai.complete(conversation, manifest, api_key=llm.api_key, model=llm.model,
-                                          base_url=llm.base_url, must_finish=must_finish)
+                                          base_url=llm.base_url, must_finish=must_finish, reading=reading.summary())
             decision = _from_message(message)
         else:
             decision = planner.plan(planner.PlannerInput(conversation, manifest, interactive, must_finish))

@@ -31,6 +31,12 @@ class DataQueryArgs(_Args):
 
     sql: str = Field(min_length=1, max_length=4000, description="One SELECT statement over the table `data`.")
     limit: int = Field(default=100, ge=1, le=1000, description="Maximum rows returned.")
+    intent: Literal["descriptive", "naive_comparison", "check"] = Field(
+        default="check",
+        description="descriptive: the query's result is the answer to the user's question (counts, shares, means, "
+                    "medians, distributions, group comparisons, correlations; no causal claim); naive_comparison: "
+                    "the unadjusted comparison before a causal analysis; check: anything else.",
+    )
 
 
 class EdaArgs(_Args):
@@ -47,7 +53,12 @@ class CausalAnalysisArgs(_Args):
     treatment: str
     outcome: str
     common_causes: list[str] | None = Field(
-        default=None, description="Confounders to adjust for; default all pre-treatment covariates."
+        default=None, description="Confounders to adjust for; default all pre-treatment covariates. Follow the user's "
+                                  "instructions ('controlling for a and b', 'adjusting only for a')."
+    )
+    excluded: list[str] | None = Field(
+        default=None, description="Columns never to adjust for: measured after the treatment, mediators, colliders, "
+                                  "or ones the user said not to adjust for. Applies to the default covariates."
     )
     instruments: list[str] | None = None
     target: Literal["auto", "ate", "att"] = "auto"
