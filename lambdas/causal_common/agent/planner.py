@@ -221,9 +221,6 @@ def _reading_notes(reading: Reading, adjustment: AdjustmentPlan, found: list[Too
     if reading.also_named:
         notes.append(f"You also named {', '.join(f'`{c}`' for c in reading.also_named)} as a cause; this answer is "
                      f"about `{reading.treatment}` only (ask about each separately).")
-    used = (causal.result.get("common_causes") if causal else None)
-    if used is not None and list(used) != adjustment.common_causes:
-        adjustment = AdjustmentPlan(list(used), adjustment.left_out, adjustment.suspects)
     notes += adjustment_sentences(adjustment, reading)
     contrast = reading.contrast
     if causal is not None and contrast is not None:
