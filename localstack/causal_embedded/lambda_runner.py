@@ -3,8 +3,10 @@
 One pool of workers per function. A worker is started on the first (cold)
 invoke and reused while the function's code and configuration stay the same;
 an update retires the old workers. The function's ``Timeout`` is enforced by
-killing the worker; a crash of the worker is reported in Lambda's error shape
-and the next invoke gets a fresh worker.
+killing the worker; a crash of the worker during an invoke is reported in
+Lambda's error shape (``Runtime.ExitError``) and the next invoke gets a fresh
+worker. A worker that dies while idle (killed from outside, out of memory) is
+noticed before an invoke is sent to it and replaced, so no call fails for it.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from causal_embedded.worker_deaths import WorkerDeaths
+
 logger = logging.getLogger(__name__)
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
@@ -41,6 +45,10 @@ INIT_LIMIT_SECONDS = 10.0
 MAX_WORKERS_PER_FUNCTION = 16
 # Like Lambda reclaiming idle execution environments: a worker idle this long is stopped.
 IDLE_WORKER_SECONDS = 600.0
+# How often idle workers are checked for having died on their own.
+LIVENESS_CHECK_SECONDS = 1.0
+# A warm worker found dead when the request is written to it is replaced; this bounds the retries.
+SEND_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -148,6 +156,9 @@ class Worker:
             chunks.extend(chunk)
         return bytes(chunks)
 
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
     def exit_description(self) -> str:
         try:
             code = self.process.wait(timeout=2)
@@ -203,6 +214,7 @@ class LambdaRunner:
         self._capacity = threading.Condition(self._lock)
         self._prewarming: dict[str, str] = {}  # function ARN -> key of the worker starting for it
         self._idle_worker_seconds = idle_worker_seconds
+        self.deaths = WorkerDeaths()
         self._stopped = threading.Event()
         threading.Thread(target=self._reap_idle_workers, name="lambda-reaper", daemon=True).start()
         self._prewarm_queue: queue.Queue[FunctionSnapshot | None] = queue.Queue()
@@ -219,20 +231,33 @@ class LambdaRunner:
             return self._finish(snapshot, None, _error_result(request_id, exc.error_type, str(exc), [], started, True))
         worker, cold = self._acquire(snapshot, code_dir)
         logs: list[str] = []
+        during_invoke = False
         try:
-            if cold:
-                ready = worker.receive(time.monotonic() + max(INIT_LIMIT_SECONDS, snapshot.timeout))
-                if ready is None:
-                    raise _InitTimeout()
-                logs.extend(ready.get("logs", []))
-                if ready["kind"] == "init_error":
-                    error = ready["error"]
+            for attempt in range(1, SEND_ATTEMPTS + 1):
+                if cold:
+                    ready = worker.receive(time.monotonic() + max(INIT_LIMIT_SECONDS, snapshot.timeout))
+                    if ready is None:
+                        raise _InitTimeout()
+                    logs.extend(ready.get("logs", []))
+                    if ready["kind"] == "init_error":
+                        error = ready["error"]
+                        self._discard(worker)
+                        return self._finish(
+                            snapshot, worker, _error_result(request_id, error["errorType"], error["errorMessage"], logs, started, cold, error)
+                        )
+                deadline = time.time() + snapshot.timeout
+                try:
+                    worker.send({"requestId": request_id, "event": event, "deadline": deadline, "functionArn": snapshot.arn})
+                    break
+                except _WorkerGone:
+                    if cold or attempt == SEND_ATTEMPTS:
+                        raise
+                    # It died while idle, after _acquire looked at it: the request never
+                    # reached it, so this invoke goes to a fresh worker instead of failing.
+                    self._died_idle(worker)
                     self._discard(worker)
-                    return self._finish(
-                        snapshot, worker, _error_result(request_id, error["errorType"], error["errorMessage"], logs, started, cold, error)
-                    )
-            deadline = time.time() + snapshot.timeout
-            worker.send({"requestId": request_id, "event": event, "deadline": deadline, "functionArn": snapshot.arn})
+                    worker, cold = self._acquire(snapshot, code_dir)
+            during_invoke = True
             response = worker.receive(time.monotonic() + snapshot.timeout)
         except _InitTimeout:
             self._discard(worker)
@@ -242,6 +267,9 @@ class LambdaRunner:
         except _WorkerGone:
             reason = worker.exit_description()
             logs.extend(worker.stderr_tail())
+            if during_invoke:
+                self.deaths.died(snapshot.name, reason, during_invoke=True)
+                logger.warning("a worker of %s died during invoke %s (%s)", snapshot.name, request_id, reason)
             self._discard(worker)
             message = f"RequestId: {request_id} Error: Runtime exited with error: {reason}"
             return self._finish(snapshot, worker, _error_result(request_id, "Runtime.ExitError", message, logs, started, cold))
@@ -307,6 +335,19 @@ class LambdaRunner:
         with self._lock:
             return len(self._idle.get(function_arn, [])) + self._busy.get(function_arn, 0)
 
+    def status(self) -> dict[str, Any]:
+        """Workers per function and the deaths seen since start (for doctor and the dashboard)."""
+        functions: dict[str, dict[str, int]] = {}
+        with self._lock:
+            idle = {id(worker) for workers in self._idle.values() for worker in workers}
+            for worker in self._all:
+                entry = functions.setdefault(worker.snapshot.name, {"idle": 0, "busy": 0})
+                entry["idle" if id(worker) in idle else "busy"] += 1
+        return {
+            "workers": [{"functionName": name, **counts} for name, counts in sorted(functions.items())],
+            "deaths": self.deaths.report(),
+        }
+
     def shutdown(self) -> None:
         self._stopped.set()
         self._prewarm_queue.put(None)
@@ -329,9 +370,14 @@ class LambdaRunner:
             for worker in stale:
                 idle.remove(worker)
                 self._all.discard(worker)
+            dead: list[Worker] = []
             while True:
                 if idle:
                     worker = idle.pop()
+                    if not worker.alive():
+                        self._all.discard(worker)
+                        dead.append(worker)
+                        continue
                     self._busy[snapshot.arn] = self._busy.get(snapshot.arn, 0) + 1
                     cold = False
                     break
@@ -348,6 +394,9 @@ class LambdaRunner:
                 self._capacity.wait(timeout=1.0)
         for old in stale:
             old.kill()
+        for gone in dead:
+            self._died_idle(gone)
+            gone.kill()
         if worker is None:
             try:
                 worker = Worker(snapshot, code_dir, self._runtime_dir, self._environment(snapshot))
@@ -361,16 +410,31 @@ class LambdaRunner:
         return worker, cold
 
     def _reap_idle_workers(self) -> None:
-        interval = min(30.0, max(0.05, self._idle_worker_seconds / 2))
+        """Stop workers idle too long; replace idle workers that died on their own."""
+        interval = min(LIVENESS_CHECK_SECONDS, max(0.05, self._idle_worker_seconds / 2))
         while not self._stopped.wait(interval):
             cutoff = time.monotonic() - self._idle_worker_seconds
             with self._lock:
-                expired = [w for workers in self._idle.values() for w in workers if w.idle_since < cutoff]
-                for worker in expired:
+                idle = [w for workers in self._idle.values() for w in workers]
+                expired = [w for w in idle if w.idle_since < cutoff]
+                dead = [w for w in idle if w not in expired and not w.alive()]
+                for worker in expired + dead:
                     self._idle[worker.snapshot.arn].remove(worker)
                     self._all.discard(worker)
             for worker in expired:
                 worker.kill()
+            for worker in dead:
+                self._died_idle(worker)
+                worker.kill()
+                with self._lock:
+                    others = len(self._idle.get(worker.snapshot.arn, [])) + self._busy.get(worker.snapshot.arn, 0)
+                if not others and not self._stopped.is_set():
+                    self.prewarm(worker.snapshot)  # keep the function warm, as it was
+
+    def _died_idle(self, worker: Worker) -> None:
+        reason = worker.exit_description()
+        self.deaths.died(worker.snapshot.name, reason, during_invoke=False)
+        logger.warning("an idle worker of %s died (%s); a new one replaces it", worker.snapshot.name, reason)
 
     def _release(self, worker: Worker) -> None:
         worker.idle_since = time.monotonic()

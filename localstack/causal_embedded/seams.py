@@ -66,6 +66,10 @@ def check() -> None:
             raise SeamMovedError(f"moto seam moved: LambdaFunction no longer sets {attribute}")
     if "stepfunctions" not in default_user_config or "execute_state_machine" not in default_user_config["stepfunctions"]:
         raise SeamMovedError("moto seam moved: config key stepfunctions.execute_state_machine is gone")
+    from moto.moto_api._internal import urls as moto_api_urls
+
+    if not isinstance(getattr(moto_api_urls, "url_paths", None), dict):
+        raise SeamMovedError("moto seam moved: moto.moto_api._internal.urls.url_paths is gone")
 
 
 def snapshot_of(function: Any) -> FunctionSnapshot:
@@ -119,11 +123,26 @@ def install(runner: LambdaRunner, *, prewarm: bool = True) -> None:
             runner.prewarm(snapshot_of(function))
         return function
 
+    _serve_runner_status(runner)
     LambdaFunction._invoke_lambda = invoke_locally
     LambdaBackend.create_function = create_function
     _make_dynamodb_writes_atomic()
     StepFunctionsParserBackend.start_execution = start_execution
     default_user_config["stepfunctions"]["execute_state_machine"] = True
+
+
+RUNNER_STATUS_PATH = "/moto-api/causal/lambda-workers"
+
+
+def _serve_runner_status(runner: LambdaRunner) -> None:
+    """``GET /moto-api/causal/lambda-workers``: the runner's workers and the deaths it saw,
+    beside moto's own admin routes (read before moto builds its app)."""
+    from moto.moto_api._internal import urls as moto_api_urls
+
+    def lambda_workers(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+        return 200, {"Content-Type": "application/json"}, json.dumps(runner.status())
+
+    moto_api_urls.url_paths["{0}" + RUNNER_STATUS_PATH + "$"] = lambda_workers
 
 
 def _make_dynamodb_writes_atomic() -> None:
