@@ -35,9 +35,10 @@ def make_server(host: str, port: int, service: EcsService) -> ThreadingHTTPServe
         def do_GET(self) -> None:  # noqa: N802
             if self.path.rstrip("/") in ("/health", ""):
                 healthy, detail = service.backend.healthy()
-                self._reply(200 if healthy else 503, {"status": "ok" if healthy else "unhealthy",
-                                                      "backend": service.backend.name, "detail": detail},
-                            "application/json")
+                body = {"status": "ok" if healthy else "unhealthy", "backend": service.backend.name, "detail": detail}
+                if hasattr(service.backend, "status"):
+                    body.update(service.backend.status())
+                self._reply(200 if healthy else 503, body, "application/json")
                 return
             self._reply(404, {"message": "not found"}, "application/json")
 

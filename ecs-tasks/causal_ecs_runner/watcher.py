@@ -82,8 +82,10 @@ class Watcher:
             reason = f"task stopped ({task.stop_code}): {task.stopped_reason}; exit code {code}"
             error = "TaskStopped" if task.stop_code == "UserInitiated" else "TaskHeartbeatMissed"
         else:
+            known = getattr(self._service.backend, "exit_reason", lambda _container: None)(task.container)
             last = self._service.backend.logs(task.container, tail=1).strip()
-            reason = f"task exited with code {code} without reporting a result" + (f"; last output: {last[:300]}" if last else "")
+            reason = f"task exited with code {code} without reporting a result" + (f": {known}" if known else "") + (
+                f"; last output: {last[:300]}" if last else "")
             error = "TaskExited"
         self.fail_job(job, reason, error)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -18,19 +18,17 @@ from causal_common.names import FUNCTIONS, ResourceNames
 from causal_deploy.clients import Clients, probe
 from causal_deploy.config import DeployConfig, Target
 from causal_deploy.hints import hint_for
+from causal_stack.checks import Check
+from causal_stack.doctor_processes import ecs_runner_checks, lambda_worker_checks, supervisor_checks
 from causal_stack.status import function_state
+from causal_stack.supervisor_state import state_path_for
 
 logger = logging.getLogger(__name__)
 
 DEPLOY_HINT = "run `causal-stack deploy` (or `causal-stack up`)"
 
 
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-    hint: str = ""
+__all__ = ["Check", "render", "run_checks", "to_json"]
 
 
 def run_checks(config: DeployConfig, *, gateway_url: str | None = None, clients: Clients | None = None) -> list[Check]:
@@ -43,12 +41,12 @@ def run_checks(config: DeployConfig, *, gateway_url: str | None = None, clients:
         except (BotoCoreError, ClientError) as exc:
             checks.append(Check("AWS API", False, f"a request failed: {exc}", "run `causal-stack doctor` again; "
                                 "if it persists, restart the emulator"))
+    if reachable and config.target is not Target.AWS and config.endpoint_url:
+        checks.extend(lambda_worker_checks(config.endpoint_url))
     if config.target is not Target.AWS and config.ecs_endpoint_url:
-        problem = probe(config.ecs_endpoint_url)
-        checks.append(
-            Check("ECS endpoint", problem is None, f"{config.ecs_endpoint_url} " + ("answers" if problem is None else f"is down ({problem})"),
-                  "" if problem is None else "start the ECS runner: `causal-stack up` starts it; compose: `docker compose up ecs-runner`")
-        )
+        checks.extend(ecs_runner_checks(config.ecs_endpoint_url))
+    if config.target is Target.EMBEDDED:
+        checks.extend(supervisor_checks(state_path_for(config.endpoint_url)))
     if gateway_url:
         checks.append(_gateway(gateway_url))
     if config.target is Target.LOCALSTACK:
@@ -153,11 +151,14 @@ def _compose_checks(config: DeployConfig, gateway_url: str | None, already: set[
 def render(checks: list[Check]) -> str:
     lines = []
     for check in checks:
-        lines.append(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
-        if not check.ok and check.hint:
+        mark = "FAIL" if not check.ok else "WARN" if check.warning else "ok  "
+        lines.append(f"{mark}  {check.name}: {check.detail}")
+        if (not check.ok or check.warning) and check.hint:
             lines.append(f"      fix: {check.hint}")
     failed = sum(not check.ok for check in checks)
-    lines.append("all checks passed" if not failed else f"{failed} of {len(checks)} checks failed")
+    warned = sum(check.ok and check.warning for check in checks)
+    warnings = f" ({warned} with warnings)" if warned else ""
+    lines.append(f"all checks passed{warnings}" if not failed else f"{failed} of {len(checks)} checks failed{warnings}")
     return "\n".join(lines)
 
 
