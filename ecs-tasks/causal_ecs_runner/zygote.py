@@ -13,6 +13,7 @@ import json
 import os
 import runpy
 import select
+import signal
 import sys
 import time
 
@@ -73,7 +74,13 @@ def main() -> None:
         if readable:
             chunk = os.read(0, 65536)
             if not chunk:
-                break  # the runner went away
+                # The runner went away: nobody would report these tasks' exits, so they end with it.
+                for pid in children:
+                    try:
+                        os.killpg(pid, signal.SIGTERM)
+                    except ProcessLookupError:
+                        pass
+                break
             buffer += chunk
             while b"\n" in buffer:
                 line, buffer = buffer.split(b"\n", 1)

@@ -3,7 +3,8 @@
 Order: the emulator and the ECS runner start together; the deployer then
 creates every resource against them; the gateway (with the dashboard) starts
 last. One line containing ``ready`` is printed once every service answers.
-Ctrl-C or SIGTERM stops every child; so does the death of any child.
+A child that dies is restarted with back-off (``causal_stack.supervisor``,
+which also says what each restart costs); Ctrl-C or SIGTERM stops every child.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,8 @@ import psutil
 
 from causal_common.errors import CausalStackError
 from causal_common.settings import DEFAULT_PREFIX, DEFAULT_REGION
+from causal_stack.supervisor import StartLimitHit, Supervisor
+from causal_stack.supervisor_state import state_path
 
 ROOT = Path(__file__).resolve().parents[2]
 START_LIMIT_SECONDS = 60.0
@@ -204,14 +208,16 @@ def up(*, aws_port: int = 4566, gateway_port: int = 8080, ecs_port: int = 4599, 
             f"AWS {env['AWS_ENDPOINT_URL']} · logs {log_dir}",
             flush=True,
         )
-        while not stopping.wait(0.5):
-            for service in services:
-                if service.process is not None and service.process.poll() is not None:
-                    raise LaunchError(
-                        f"{service.name} exited unexpectedly with status {service.process.returncode}:\n{service.tail()}"
-                    )
+        recoveries = _recoveries(env, log_dir, emulator, ecs_runner, gateway, stopping)
+        supervisor = Supervisor(services, recoveries, state_path(aws_port), pid=os.getpid(),
+                                ports={"aws": aws_port, "gateway": gateway_port, "ecs": ecs_port},
+                                say=lambda line: print(line, flush=True))
+        supervisor.watch(stopping)
         print("stopping …", flush=True)
         return 0
+    except StartLimitHit as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return 1
     except Interrupted:
         print("interrupted while starting; stopping …", flush=True)
         return 130
@@ -224,5 +230,54 @@ def up(*, aws_port: int = 4566, gateway_port: int = 8080, ecs_port: int = 4599, 
     finally:
         for service in reversed(services):
             service.stop()
+        state_path(aws_port).unlink(missing_ok=True)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def _recoveries(env: dict[str, str], log_dir: Path, emulator: Service, ecs_runner: Service, gateway: Service,
+                stopping: threading.Event) -> dict[str, Callable[[str], str]]:
+    """What to do, per service, once it died: start it again and repair what its death cost."""
+
+    def restart(service: Service) -> None:
+        service.stop()
+        service.start(env, log_dir)
+        service.wait_healthy(time.monotonic() + START_LIMIT_SECONDS, stopping)
+
+    def recover_emulator(exit_description: str) -> str:
+        restart(emulator)
+        print("the AWS emulator restarted empty: deploying again …", flush=True)
+        _deploy(env)
+        restart(gateway)  # it holds keys read from Secrets Manager, which the deploy made anew
+        return ("all AWS state held in the emulator's memory was lost (sessions, conversations, jobs, uploaded "
+                "datasets, connections, tokens); the stack was deployed again and the gateway restarted: clients "
+                "reconnect with a new token and start new conversations")
+
+    def recover_ecs_runner(exit_description: str) -> str:
+        lost = _fail_lost_jobs(env, f"the ECS runner stopped ({exit_description}) while this job ran; "
+                                    "its task was lost; the runner has been restarted")
+        restart(ecs_runner)
+        _deploy(env)  # registrations lived in the runner's memory
+        return (f"{len(lost)} job(s) in flight failed with the reason; "
+                "the cluster and task definitions were registered again")
+
+    def recover_gateway(exit_description: str) -> str:
+        restart(gateway)
+        return "WebSocket clients reconnect and resume; undelivered frames wait in the outbox"
+
+    return {emulator.name: recover_emulator, ecs_runner.name: recover_ecs_runner, gateway.name: recover_gateway}
+
+
+def _fail_lost_jobs(env: dict[str, str], reason: str) -> list[str]:
+    from causal_common import aws
+    from causal_common.names import ResourceNames
+    from causal_common.settings import AwsSettings
+    from causal_stack.lost_work import fail_in_flight_jobs
+
+    settings = AwsSettings(endpoint_url=env["AWS_ENDPOINT_URL"], region=env["AWS_DEFAULT_REGION"],
+                           resource_prefix=env["RESOURCE_PREFIX"])
+    names = ResourceNames(prefix=settings.resource_prefix, region=settings.region)
+    lost = fail_in_flight_jobs(aws.client("dynamodb", settings), aws.client("stepfunctions", settings), names, reason)
+    if lost:
+        print(f"failed {len(lost)} job(s) the ECS runner was running: {', '.join(lost)}", flush=True)
+    return lost

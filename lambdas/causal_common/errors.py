@@ -59,3 +59,7 @@ class LlmError(CausalStackError):
 
 class DeliveryError(CausalStackError):
     code = "DeliveryError"
+
+
+# The error a workflow gets when the ECS runner that ran its task died (the task died with it).
+LOST_TASK_ERROR = "EcsRunnerRestarted"

@@ -15,7 +15,7 @@ from causal_common.agent.conversation import assistant_text, compact_conversatio
 from causal_common.agent.planner import question_text
 from causal_common.agent.sessions import SessionRepository
 from causal_common.agent.state import AgentState, FailureEvent, SendPromptEvent
-from causal_common.errors import NotFoundError, ToolError
+from causal_common.errors import LOST_TASK_ERROR, NotFoundError, ToolError
 from causal_common.models.frames import answer_frame, error_frame, prompt_frame
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,16 @@ def handle_finish(state: AgentState, clients: AgentClients) -> dict[str, Any]:
     return {"sessionId": state.session_id, "status": "succeeded"}
 
 
+# Failures that carry no message of their own (Step Functions may drop a task failure's cause).
+_KNOWN_FAILURES = {
+    LOST_TASK_ERROR: "The analysis task was lost: the local ECS runner stopped while it ran and has been restarted. "
+                     "Ask again to run it anew.",
+}
+
+
 def _user_message(error_type: str, cause: str, error_id: str) -> str:
+    if error_type in _KNOWN_FAILURES:
+        return f"{_KNOWN_FAILURES[error_type]} (error id {error_id})"
     message = None
     try:
         parsed = json.loads(cause) if cause else None
