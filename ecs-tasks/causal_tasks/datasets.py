@@ -25,8 +25,8 @@ logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_COLUMNS = 500
-# Bump when a generator changes, so stale caches are not reused.
-CACHE_VERSION = "v2"
+# Bump when a generator or a manifest changes, so stale caches are not reused.
+CACHE_VERSION = "v3"
 
 SYNTHETIC_BETA = 10.0
 SYNTHETIC_SEED = 20240611
@@ -198,11 +198,12 @@ def _synthetic_linear() -> tuple[Any, DatasetManifest]:
     manifest = DatasetManifest(
         id="synthetic_linear",
         title="Synthetic linear data with a known effect",
+        # What the data are and how they were made; the effect itself lives only in ground_truth.
         description=(
-            f"DoWhy linear_dataset: {SYNTHETIC_ROWS} rows, binary treatment v0, outcome y, common causes W0-W4, "
-            f"instrument Z0. The true effect of v0 on y is beta = {SYNTHETIC_BETA:g} for every unit "
-            f"(sample ATE {float(generated['ate']):.4f}); the naive difference is confounded."
+            f"Simulated with DoWhy's linear_dataset: {SYNTHETIC_ROWS} rows, binary treatment v0, outcome y, "
+            "common causes W0-W4 that drive both v0 and y, and an instrument Z0 that moves v0 only."
         ),
+        design="observational",
         rows=len(frame),
         columns=columns_of(frame, described),
         ground_truth=GroundTruth(treatment="v0", outcome="y", estimand="ate", value=SYNTHETIC_BETA,
@@ -212,7 +213,8 @@ def _synthetic_linear() -> tuple[Any, DatasetManifest]:
     return frame, manifest
 
 
-def _lalonde(frame: Any, dataset_id: str, title: str, description: str) -> tuple[Any, DatasetManifest]:
+def _lalonde(frame: Any, dataset_id: str, title: str, description: str,
+            design: str) -> tuple[Any, DatasetManifest]:
     frame = frame.drop(columns=["data_id"]).reset_index(drop=True)
     for name in frame.columns:
         if str(frame[name].dtype).startswith("int"):
@@ -224,6 +226,7 @@ def _lalonde(frame: Any, dataset_id: str, title: str, description: str) -> tuple
         id=dataset_id,
         title=title,
         description=description,
+        design=design,
         rows=len(frame),
         columns=columns_of(frame, described),
         ground_truth=GroundTruth(treatment="treat", outcome="re78", estimand="att", value=NSW_EXPERIMENTAL_EFFECT,
@@ -240,8 +243,10 @@ def _lalonde_nsw() -> tuple[Any, DatasetManifest]:
         causaldata.nsw_mixtape.load_pandas().data,
         "lalonde_nsw",
         "Lalonde NSW job-training experiment",
-        "National Supported Work Demonstration (Dehejia-Wahba sample, 445 people): treat = randomly assigned to "
-        "job training, re78 = 1978 earnings. Randomised, so the difference in means ($1,794.34) is the effect.",
+        "National Supported Work Demonstration, 1975-77 (Dehejia-Wahba sample, 445 people): applicants were "
+        "randomly assigned to job training (treat = 1) or not; re78 = earnings in 1978, after the programme; "
+        "age, schooling, race, marriage, degree and 1974-75 earnings were recorded before assignment.",
+        "randomised",
     )
 
 
@@ -256,8 +261,10 @@ def _lalonde_observational() -> tuple[Any, DatasetManifest]:
         frame,
         "lalonde_observational",
         "Lalonde NSW trainees vs CPS comparison group (observational)",
-        "The 185 NSW trainees against 15,992 CPS survey respondents as controls. The groups differ a lot before "
-        "training, so the naive difference (about -$8,498) is badly biased; the experimental answer is $1,794.",
+        "The 185 NSW job-training participants (treat = 1) against 15,992 respondents of the Current Population "
+        "Survey (treat = 0), who were not in the programme and were not chosen at random; re78 = earnings in "
+        "1978; age, schooling, race, marriage, degree and 1974-75 earnings describe both groups before training.",
+        "observational",
     )
 
 

@@ -1,7 +1,11 @@
 """Read dataset manifests and data from the datasets bucket (plain boto3 + json).
 
-Lambdas (parse-initial-query, data-query) use these; writing datasets needs
-pandas and lives in ``causal_tasks.datasets``.
+Lambdas (parse-initial-query, data-query) and the tasks use these; writing
+datasets needs pandas and lives in ``causal_tasks.datasets``.
+
+This is the agent's reader: a manifest's ``ground_truth`` (the known answer of
+a bundled dataset) is dropped here, so no prompt, planner input or tool ever
+holds it. Evaluation and the dashboard read the stored manifest itself.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ def _missing(exc: ClientError) -> bool:
 
 
 def load_manifest(s3: Any, names: ResourceNames, dataset_id: str) -> DatasetManifest:
-    """The manifest of ``dataset_id``; NotFoundError if there is none."""
+    """The manifest of ``dataset_id`` without its ground truth; NotFoundError if there is none."""
     check_dataset_id(dataset_id)
     try:
         body = s3.get_object(Bucket=names.datasets_bucket, Key=manifest_key(dataset_id))["Body"].read()
@@ -41,11 +45,15 @@ def load_manifest(s3: Any, names: ResourceNames, dataset_id: str) -> DatasetMani
         if _missing(exc):
             raise NotFoundError(f"unknown dataset {dataset_id!r}") from exc
         raise
-    return DatasetManifest.model_validate(json.loads(body))
+    return _without_answer(DatasetManifest.model_validate(json.loads(body)))
+
+
+def _without_answer(manifest: DatasetManifest) -> DatasetManifest:
+    return manifest.model_copy(update={"ground_truth": None})
 
 
 def list_manifests(s3: Any, names: ResourceNames) -> list[DatasetManifest]:
-    """Every dataset's manifest, sorted by id."""
+    """Every dataset's manifest without its ground truth, sorted by id."""
     manifests: list[DatasetManifest] = []
     paginator = s3.get_paginator("list_objects_v2")
     for page in paginator.paginate(Bucket=names.datasets_bucket):
@@ -54,7 +62,7 @@ def list_manifests(s3: Any, names: ResourceNames) -> list[DatasetManifest]:
             if not key.endswith("/manifest.json") or key.count("/") != 1:
                 continue
             body = s3.get_object(Bucket=names.datasets_bucket, Key=key)["Body"].read()
-            manifests.append(DatasetManifest.model_validate(json.loads(body)))
+            manifests.append(_without_answer(DatasetManifest.model_validate(json.loads(body))))
     return sorted(manifests, key=lambda manifest: manifest.id)
 
 

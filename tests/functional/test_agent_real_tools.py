@@ -7,6 +7,7 @@ import pytest
 from moto import mock_aws
 
 from causal_common.agent.answer import number
+from causal_tasks.datasets import bundled_datasets
 from functional.test_agent_support import EmbeddedAgent, create_resources, make_clients
 from support import ARTIFACTS
 
@@ -15,8 +16,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def bundled():
-    datasets = pytest.importorskip("causal_tasks.datasets")
-    return datasets.bundled_datasets(ARTIFACTS / "dataset-cache")
+    return bundled_datasets(ARTIFACTS / "dataset-cache")
 
 
 @pytest.fixture
