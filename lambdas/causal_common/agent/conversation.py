@@ -93,6 +93,18 @@ def exchanges(conversation: list[dict[str, Any]], since: int = 0) -> list[ToolEx
     return list(found.values())
 
 
+def question_text(conversation: list[dict[str, Any]]) -> tuple[str, str]:
+    """The latest question, and the question plus the user's replies to clarifications."""
+    start = last_question_index(conversation)
+    question = str(conversation[start].get("content") or "") if start >= 0 else ""
+    replies = [
+        str(exchange.result.get("reply") or "")
+        for exchange in exchanges(conversation, max(start, 0))
+        if exchange.name == "ask_user" and exchange.ok
+    ]
+    return question, " ".join([question, *replies]).strip()
+
+
 def _trim(value: Any, limit: int) -> Any:
     text = json.dumps(value, default=str)
     if len(text) <= limit:

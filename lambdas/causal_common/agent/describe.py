@@ -157,7 +157,7 @@ def descriptive_answer(spec: DescriptiveSpec, manifest: DatasetManifest, query: 
 
 
 def _single_sentence(spec: DescriptiveSpec, row: dict[str, Any]) -> str:
-    where = _filters_text(spec)
+    where = ""  # the heading names the filters
     if spec.kind in ("count", "share") and "pct_matching" in row:
         subject = f"`{spec.columns[0]}` is yes" if spec.columns else "the condition holds"
         return (f"{subject}{where} in **{row.get('n_matching')}** of {row.get('n_total')} rows "

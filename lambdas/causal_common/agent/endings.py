@@ -11,8 +11,13 @@ from typing import Any
 from causal_common import datasets
 from causal_common.agent import answer
 from causal_common.agent.clients import AgentClients
-from causal_common.agent.conversation import assistant_text, compact_conversation, exchanges, last_question_index
-from causal_common.agent.planner import question_text
+from causal_common.agent.conversation import (
+    assistant_text,
+    compact_conversation,
+    exchanges,
+    last_question_index,
+    question_text,
+)
 from causal_common.agent.sessions import SessionRepository
 from causal_common.agent.state import AgentState, FailureEvent, SendPromptEvent
 from causal_common.errors import LOST_TASK_ERROR, NotFoundError, ToolError

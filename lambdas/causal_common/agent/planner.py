@@ -19,7 +19,7 @@ from typing import Any
 
 from causal_common.agent import answer, describe
 from causal_common.agent.adjustment import AdjustmentPlan, adjustment_sentences, plan_adjustment
-from causal_common.agent.conversation import ToolExchange, exchanges, last_question_index
+from causal_common.agent.conversation import ToolExchange, exchanges, last_question_index, question_text
 from causal_common.agent.state import Decision, ToolCall
 from causal_common.models.datasets import DatasetManifest
 from causal_common.reading.columns import ColumnIndex
@@ -92,18 +92,6 @@ class PlannerInput:
     interactive: bool
     # The last turn: answer with what is there.
     must_finish: bool = False
-
-
-def question_text(conversation: list[dict]) -> tuple[str, str]:
-    """The latest question, and the question plus the user's replies to clarifications."""
-    start = last_question_index(conversation)
-    question = str(conversation[start].get("content") or "") if start >= 0 else ""
-    replies = [
-        str(exchange.result.get("reply") or "")
-        for exchange in exchanges(conversation, max(start, 0))
-        if exchange.name == "ask_user" and exchange.ok
-    ]
-    return question, " ".join([question, *replies]).strip()
 
 
 def _answered_asks(found: list[ToolExchange]) -> list[tuple[dict[str, Any], str]]:

@@ -13,6 +13,7 @@ from causal_common.agent.conversation import (
     compact_conversation,
     exchanges,
     last_question_index,
+    question_text,
 )
 from causal_common.agent.llm_secrets import LlmConfig, load_llm_config
 from causal_common.agent.sessions import Session, SessionRepository
@@ -76,7 +77,7 @@ def invoke_llm(state: AgentState, clients: AgentClients, llm: LlmConfig | None =
     decision: Decision | None = None
     if dataset_id is None:
         manifests = datasets.list_manifests(clients.s3, names)
-        _, text = planner.question_text(conversation)
+        _, text = question_text(conversation)
         chosen = intent.pick_dataset(text, manifests, _offered_datasets(session))
         if chosen is None:
             # A reply that is just a number or an id is checked against the offered list too.

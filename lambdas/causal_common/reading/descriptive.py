@@ -218,8 +218,11 @@ def positive(column: Column) -> str:
     """SQL that is true where a binary column means yes."""
     as_text = f"LOWER(TRIM(CAST({quote(column.name)} AS VARCHAR)))"
     if column.coding:
-        yes = sorted(value.lower() for value, number in column.coding.items() if number == 1)
-        return f"{as_text} IN ({', '.join(literal(v) for v in yes)})"
+        yes = {value.lower() for value, number in column.coding.items() if number == 1}
+        no = {value.lower() for value, number in column.coding.items() if number == 0}
+        # A CSV reader may have typed yes/no as a boolean already.
+        yes |= {"true", "1"} - no
+        return f"{as_text} IN ({', '.join(literal(v) for v in sorted(yes))})"
     return f"{as_text} IN ('1', '1.0', 'true', 'yes')"
 
 
