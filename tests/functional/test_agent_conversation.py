@@ -109,7 +109,7 @@ def test_the_old_stack_command_without_connection_or_user_answers_with_the_datas
 def test_an_unclear_question_is_asked_back_and_the_reply_settles_it(world):
     driver = Driver(world)
     state = driver.start({"sessionId": "s4", "userId": "bob", "datasetId": "survey",
-                          "query": {"text": "what does this data say?"}})
+                          "query": {"text": "what is the effect here?"}})
     ending, state = driver.run(state)
     assert ending == "ask"
     assert "grant" in frames(world, "s4")[-1]["question"]
@@ -204,3 +204,48 @@ def test_an_unanswered_prompt_times_out_with_a_frame_saying_so(world):
     assert last["type"] == "error" and "No reply came within 600 seconds" in last["message"]
     item = session_item(world, "s9")
     assert item["status"]["S"] == "timed_out" and "promptToken" not in item
+
+
+def _reply(world, driver, state, session_id: str, text: str):
+    call_id = session_item(world, session_id)["promptCallId"]["S"]
+    outcome = {"tool": "ask_user", "call_id": call_id, "ok": True, "result": {"reply": text}}
+    return driver.run(driver.call("append-tool-output", dict(state, toolResult={"outcome": outcome})))
+
+
+def test_a_numbered_question_is_answered_by_number_and_the_answer_lists_the_adjustment(world):
+    driver = Driver(world)
+    state = driver.start({"sessionId": "s10", "userId": "bob", "datasetId": "survey",
+                          "query": {"text": "what is the effect of the grant?"}})
+    ending, state = driver.run(state)
+    assert ending == "ask"
+    question = frames(world, "s10")[-1]["question"]
+    assert "Which column is the outcome?" in question and "1. health" in question
+    ending, _ = _reply(world, driver, state, "s10", "the first one")
+    assert ending == "final"
+    answer = frames(world, "s10")[-1]
+    assert (answer["result"]["treatment"], answer["result"]["outcome"]) == ("grant", "health")
+    assert "Adjusted for:" in answer["text"]
+
+
+def test_a_descriptive_question_is_one_query_and_no_causal_claim(world):
+    driver = Driver(world)
+    state = driver.start({"sessionId": "s11", "userId": "bob", "datasetId": "lalonde_nsw",
+                          "query": {"text": "How many people are in the data?"}})
+    ending, _ = driver.run(state)
+    assert ending == "final"
+    sent = frames(world, "s11")
+    assert [f["name"] for f in sent if f["type"] == "tool" and f["status"] == "started"] == ["data_query"]
+    answer = sent[-1]
+    assert answer.get("result") is None and "SELECT COUNT(*) AS n FROM data" in answer["text"]
+    assert "not an estimate of a causal effect" in answer["text"]
+
+
+def test_a_question_the_data_cannot_answer_gets_no_estimate_without_a_user(world):
+    driver = Driver(world)
+    state = driver.start({"sessionId": "s12", "datasetId": "survey",
+                          "query": {"text": "Does the weather change health?"}})
+    ending, _ = driver.run(state)
+    assert ending == "final"
+    answer = frames(world, "s12")[-1] if frames(world, "s12") else json.loads(session_item(world, "s12")["result"]["S"])
+    assert "'weather'" in answer["text"] and "grant" in answer["text"]
+    assert not answer.get("result")

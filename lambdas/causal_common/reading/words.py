@@ -175,6 +175,7 @@ mediator collider confounder confounders covariate covariates instrument instrum
 worse higher lower high low more less big small large much many level levels amount amounts value values
 actually really truly significantly significant likely chance probability yes no true false
 question questions answer please thanks thank hi hello hey okay ok cool great
+say says said tell tells show shows find finds found learn interesting insight insights anything something
 """.split())
 
 
