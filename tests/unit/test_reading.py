@@ -152,3 +152,15 @@ def test_yes_no_text_columns_are_counted_by_their_coding():
     reading = read_question("what percentage are smokers?", manifest)
     rows = _run(to_sql(reading.descriptive, manifest), frame)
     assert rows[0][0] == 2 and rows[0][1] == 3  # missing values are not counted as "no"
+
+
+def test_negated_column_names_and_numeric_levels_filter_the_right_rows():
+    manifest = DatasetManifest(id="t", title="t", description="", rows=4, data_key="t/data.csv", columns=[
+        Column(name="nodegree", dtype="integer", levels=["0", "1"]), Column(name="earnings", dtype="float"),
+        Column(name="married", dtype="integer", levels=["0", "1"])])
+    without = read_question("median earnings of people without a degree", manifest).descriptive
+    assert [(f.column, f.value) for f in without.filters] == [("nodegree", 1)]
+    with_degree = read_question("median earnings of people with a degree", manifest).descriptive
+    assert [(f.column, f.value) for f in with_degree.filters] == [("nodegree", 0)]
+    literal = read_question("median earnings when nodegree is 1", manifest).descriptive
+    assert [(f.column, f.op, f.value) for f in literal.filters] == [("nodegree", "=", 1.0)]

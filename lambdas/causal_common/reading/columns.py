@@ -211,7 +211,7 @@ class ColumnIndex:
         for column in self.columns:
             for level in column.levels or []:
                 words = _phrase_words(level)
-                if not words or all(word in STOPWORDS for word in words):
+                if not words or all(word in STOPWORDS or word[:1].isdigit() for word in words):
                     continue
                 for start in range(len(tokens) - len(words) + 1):
                     window = tokens[start:start + len(words)]

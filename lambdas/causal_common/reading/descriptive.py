@@ -51,7 +51,7 @@ _OPERATORS = {
     "below": "<", "at least": ">=", "at most": "<=", "more than": ">", "less than": "<", "greater than": ">",
     "fewer than": "<", "older than": ">", "younger than": "<", "exceeds": ">", "exceed": ">", "exceeding": ">",
     "equals": "=", "equal to": "=", "of": "=", "no more than": "<=", "no less than": ">=", "higher than": ">",
-    "lower than": "<", "bigger than": ">", "smaller than": "<", "larger than": ">",
+    "lower than": "<", "bigger than": ">", "smaller than": "<", "larger than": ">", "is": "=", "==": "=",
 }
 _OPERATOR = "|".join(sorted((re.escape(op) for op in _OPERATORS), key=len, reverse=True))
 _COMPARISON = re.compile(rf"(?P<c>C\d+)\s+(?:\S+\s+)?(?:is\s+|are\s+|was\s+|were\s+|of\s+)?(?P<op>{_OPERATOR})\s+"
@@ -69,6 +69,7 @@ _GROUP = re.compile(r"\b(?:by|per|for\s+each|for\s+every|across|split\s+by|broke
                     r"in\s+each|for\s+different|between|separately\s+for)\s+(?:the\s+|each\s+|different\s+|every\s+)?"
                     r"(?P<c>C\d+)")
 _VERSUS = re.compile(r"(?P<c>C\d+)\s+(?:\S+\s+)?(?:vs\.?|versus|or\s+not|compared\s+(?:with|to)|and\s+(?:non|un)[-\s]?)")
+_NEGATIVE_NAME = re.compile(r"^(?:no|non|not|without|never)(?:[_\s-]|(?=[a-z]{3}))", re.IGNORECASE)
 _TREATED_WORDS = re.compile(r"\b(?P<neg>un|non[-\s]?)?(?:treated|control|controls|comparison\s+group)\b")
 
 
@@ -158,6 +159,9 @@ def read_spec(kind: Kind, skeleton: Skeleton, manifest: DatasetManifest, values:
             if index in used or column is None or not column.binary:
                 continue
             negated = bool(match.group("neg"))
+            if _NEGATIVE_NAME.match(column.name) and skeleton.mentions[index].source != "exact":
+                # "without a degree" on a column `nodegree`: the column already says "no".
+                negated = not negated
             spec.filters.append(Filter(column.name, "is", 0 if negated else 1,
                                        f"{column.name} is {'no' if negated else 'yes'}"))
             used.add(index)
