@@ -252,6 +252,8 @@ def word_match(question_word: str, column_word: str) -> float:
     q_stem, c_stem = stem(question_word), stem(column_word)
     if q_stem == c_stem:
         return 1.0
+    if len(question_word) >= 4 and column_word in {f"no{question_word}", f"non{question_word}", f"not{question_word}"}:
+        return 0.9  # "degree" in `nodegree`: the filter reading knows the column says "no"
     expansions = ABBREVIATIONS.get(column_word, ())
     if any(stem(expansion) == q_stem for expansion in expansions):
         return 0.95
