@@ -37,16 +37,34 @@ def test_every_function_is_active_as_the_old_operator_command_shows(stack):
         assert json.loads(result.stdout)[0] == "Active", (function, result.stdout)
 
 
+# What each function does with an empty event. The state machine's own steps refuse it in Lambda's
+# error shape; data-query answers every call with a tool outcome (errors included); the two ending
+# steps are where failures end up, so they always succeed, closing the session as failed/timed out.
+EMPTY_EVENT_ANSWERS = {
+    "websocket-handler": "refused", "parse-initial-query": "refused", "invoke-llm": "refused",
+    "dispatch-tool": "refused", "send-prompt": "refused", "append-tool-output": "refused",
+    "handle-finish": "refused", "data-query": "tool error",
+    "handle-error": "failed", "handle-timeout": "timed_out",
+}
+
+
 def test_every_function_answers_an_invoke(stack):
+    assert set(EMPTY_EVENT_ANSWERS) == set(FUNCTIONS)
     lam = boto3.client("lambda", endpoint_url=stack.aws_endpoint, region_name="eu-central-1")
-    for function in FUNCTIONS:
+    for function, expected in EMPTY_EVENT_ANSWERS.items():
         response = lam.invoke(FunctionName=NAMES.function(function), Payload=b"{}")
         payload = json.loads(response["Payload"].read())
-        # An empty event is bad input for every function: it must be refused in
-        # Lambda's error shape or with a clear message, never by a crash of the runtime.
-        if response.get("FunctionError"):
+        if expected == "refused":
+            # Refused with the function's own error, never by a crash of the runtime.
+            assert response.get("FunctionError") == "Unhandled", (function, payload)
             assert not payload["errorType"].startswith("Runtime."), (function, payload)
             assert payload["errorMessage"], (function, payload)
+        elif expected == "tool error":
+            assert "FunctionError" not in response, (function, payload)
+            assert payload["ok"] is False and "dataset" in payload["error"], (function, payload)
+        else:
+            assert "FunctionError" not in response, (function, payload)
+            assert payload["status"] == expected and payload["errorId"], (function, payload)
 
 
 def test_old_start_execution_command_without_a_name_runs(stack):

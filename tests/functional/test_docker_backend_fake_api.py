@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
+import sys
+import time
 from collections.abc import Iterator
 
 import docker
@@ -10,6 +13,7 @@ from docker.errors import DockerException
 
 from causal_common.errors import CausalStackError, ConfigurationError
 from causal_ecs_runner.backends.base import ContainerSpec, TaskBackend
+from causal_ecs_runner.backends.subprocess import SubprocessBackend
 from causal_ecs_runner.backends.docker import (
     FAMILY_LABEL,
     MISSING_CONTAINER_EXIT_CODE,
@@ -53,9 +57,41 @@ def spec(**overrides) -> ContainerSpec:
     return ContainerSpec(**values)
 
 
-def test_satisfies_the_backend_contract(fake: FakeDockerApi) -> None:
-    backend: TaskBackend = make_backend(fake)
-    assert backend.name == "docker"
+def _protocol_methods() -> dict[str, inspect.Signature]:
+    return {name: inspect.signature(member) for name, member in vars(TaskBackend).items()
+            if callable(member) and not name.startswith("_")}
+
+
+@pytest.mark.parametrize("kind", ["docker", "subprocess"])
+def test_satisfies_the_backend_contract(kind: str, fake: FakeDockerApi, tmp_path) -> None:
+    """Driven only through ``TaskBackend``: what the ECS front relies on, the same for both backends."""
+    if kind == "docker":
+        backend: TaskBackend = make_backend(fake)
+        task = spec()
+    else:
+        backend = SubprocessBackend(tmp_path)
+        task = spec(command=[sys.executable, "-c", "import time; print('working', flush=True); time.sleep(60)"])
+    assert backend.name == kind
+    for name, signature in _protocol_methods().items():
+        assert inspect.signature(getattr(backend, name)).parameters.keys() == (
+            signature.parameters.keys() - {"self"}), name
+
+    ok, detail = backend.healthy()
+    assert ok is True and isinstance(detail, str)
+    handle = backend.start(task)
+    assert isinstance(handle.id, str) and handle.id
+    assert backend.exit_code(handle) is None  # running
+    if kind == "docker":
+        fake.write(handle.id, "working\n")
+    deadline = time.monotonic() + 10
+    while "working" not in backend.logs(handle) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert backend.logs(handle, tail=1).strip() == "working"
+    backend.stop(handle, timeout_seconds=2)
+    stopped = backend.exit_code(handle)
+    assert stopped is not None and stopped != 0  # a stopped task is not a success
+    backend.stop(handle, timeout_seconds=2)  # idempotent
+    assert backend.exit_code(handle) == stopped
 
 
 def test_task_runs_in_the_task_image_on_the_compose_network_with_its_environment(fake: FakeDockerApi) -> None:

@@ -399,7 +399,12 @@ def test_dockerignore_keeps_the_context_small_but_buildable() -> None:
 def test_env_file_is_not_committed() -> None:
     ignored = (ROOT / ".gitignore").read_text().splitlines()
     assert ".env" in ignored
-    assert not os.path.exists(ROOT / ".env") or ".env" in ignored
+    # git itself: no .env is tracked, and one created locally would be ignored.
+    tracked = subprocess.run(["git", "-C", str(ROOT), "ls-files", "--", ".env", "**/.env"],
+                             capture_output=True, text=True, check=True)
+    assert tracked.stdout == ""
+    check = subprocess.run(["git", "-C", str(ROOT), "check-ignore", "--no-index", "-q", ".env"], check=False)
+    assert check.returncode == 0, ".env would not be ignored by git"
 
 
 # -- Compose v1 (Debian's docker-compose 1.29) and the base image --------------
