@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+import skip_policy
 from support import free_port
 
 os.environ.update(
@@ -34,3 +35,7 @@ def moto_endpoint() -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.stop()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    skip_policy.register(config)
