@@ -14,6 +14,7 @@ import boto3
 import httpx
 import pytest
 import websockets
+from websockets.exceptions import InvalidStatus
 
 from causal_common.names import ResourceNames
 from stack_support import CLI
@@ -122,21 +123,117 @@ def test_killing_the_client_mid_run_and_resuming_loses_nothing(stack):
     assert frames[-1]["type"] == "answer"
 
 
+async def frames_within(socket, seconds: float) -> list[dict]:
+    """Every frame that arrives within ``seconds`` (for checking that nothing more comes)."""
+    frames: list[dict] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            raw = await asyncio.wait_for(socket.recv(), timeout=max(0.1, deadline - time.monotonic()))
+        except asyncio.TimeoutError:
+            break
+        frames.append(json.loads(raw))
+    return frames
+
+
 def test_another_user_cannot_resume_a_session(stack):
-    async def scenario() -> list[dict]:
+    async def scenario() -> tuple[list[dict], dict, list[dict], int]:
         frames = await ask(stack, "erin", "What is the effect of v0 on y?", "synthetic_linear")
         session_id = frames[0]["sessionId"]
         async with websockets.connect(f"{stack.websocket_url}?token={token_for(stack, 'mallory')}") as socket:
             await socket.send(json.dumps({"action": "resume", "sessionId": session_id, "afterSeq": 0}))
-            try:
-                raw = await asyncio.wait_for(socket.recv(), timeout=10)
-            except asyncio.TimeoutError:
-                return []
-            return [json.loads(raw)]
+            refusal = json.loads(await asyncio.wait_for(socket.recv(), timeout=20))
+            later = await frames_within(socket, 3)
+        # Through the $connect query string the handshake itself is refused.
+        with pytest.raises(InvalidStatus) as refused:
+            async with websockets.connect(
+                    f"{stack.websocket_url}?token={token_for(stack, 'mallory')}&sessionId={session_id}&afterSeq=0"):
+                pass
+        return frames, refusal, later, refused.value.response.status_code
 
-    replies = asyncio.run(scenario())
-    assert all(reply.get("type") != "answer" and reply.get("type") != "session" for reply in replies), replies
-    assert all("re78" not in json.dumps(reply) and "v0" not in json.dumps(reply) for reply in replies)
+    frames, refusal, later, status = asyncio.run(scenario())
+    assert frames[-1]["type"] == "answer"  # the session exists and has something to steal
+    assert refusal["type"] == "error" and "another user" in refusal["message"], refusal
+    assert later == [], later  # none of erin's frames follow the refusal
+    assert status == 403
+
+
+def test_connecting_with_the_session_in_the_query_string_attaches_it_and_resume_fills_the_gap(stack):
+    async def scenario() -> tuple[list[dict], list[dict], list[dict]]:
+        token = token_for(stack, "ivan")
+        socket = await websockets.connect(f"{stack.websocket_url}?token={token}")
+        await socket.send(json.dumps({"action": "query", "text": "What is the effect of treat on re78?",
+                                      "datasetId": "lalonde_nsw"}))
+        before = await collect(socket, until=("tool",), limit=60)
+        socket.transport.abort()  # a lost network: no close handshake
+        session_id, last_seen = before[0]["sessionId"], before[-1]["seq"]
+        url = f"{stack.websocket_url}?token={token}&sessionId={session_id}&afterSeq={last_seen}"
+        async with websockets.connect(url) as again:
+            # Attached by $connect alone: the rest of the run comes here without any message sent.
+            attached = await collect(again)
+            # API Gateway refuses posts until $connect returns, so what was sent meanwhile is
+            # still pending: `resume` delivers it.
+            await again.send(json.dumps({"action": "resume", "sessionId": session_id, "afterSeq": last_seen}))
+            replayed = await frames_within(again, 5)
+        return before, attached, replayed
+
+    before, attached, replayed = asyncio.run(scenario())
+    assert attached[-1]["type"] == "answer", attached
+    assert replayed and replayed[-1] == attached[-1], replayed  # the replay runs up to the answer
+    assert [f["seq"] for f in replayed] == list(range(before[-1]["seq"] + 1, attached[-1]["seq"] + 1))
+    assert_well_numbered(before + replayed)
+
+
+def test_a_follow_up_question_continues_the_same_conversation(stack):
+    async def scenario() -> tuple[list[dict], list[dict]]:
+        async with websockets.connect(f"{stack.websocket_url}?token={token_for(stack, 'judy')}") as socket:
+            await socket.send(json.dumps({"action": "query", "text": "What is the effect of treat on re78?",
+                                          "datasetId": "lalonde_nsw"}))
+            first = await collect(socket)
+            # No dataset this time: the session remembers it.
+            await socket.send(json.dumps({"action": "query", "sessionId": first[0]["sessionId"],
+                                          "text": "What is the effect of treat on re74?"}))
+            second = await collect(socket)
+        return first, second
+
+    first, second = asyncio.run(scenario())
+    assert [f for f in second if f.get("sessionId") is None] == [], second
+    assert_well_numbered(first + second)  # one session, its frames numbered on from the first answer
+    assert first[-1]["type"] == "answer" and second[-1]["type"] == "answer", second[-1]
+    assert second[0]["type"] == "session" and second[0]["datasetId"] == "lalonde_nsw"
+    result = second[-1]["result"]
+    assert (result["treatment"], result["outcome"]) == ("treat", "re74")
+    # 1974 earnings were recorded before random assignment: training cannot have moved them.
+    low, high = result["ci"]
+    assert low <= 0 <= high, result
+
+
+def test_cancel_over_the_websocket_stops_the_run(stack):
+    sfn = boto3.client("stepfunctions", endpoint_url=stack.aws_endpoint, region_name="eu-central-1")
+
+    async def scenario() -> tuple[list[dict], list[dict]]:
+        async with websockets.connect(f"{stack.websocket_url}?token={token_for(stack, 'ken')}") as socket:
+            await socket.send(json.dumps({"action": "query", "text": "What is the effect of treat on re78?",
+                                          "datasetId": "lalonde_observational"}))
+            before = await collect(socket, until=("tool",), limit=60)
+            await socket.send(json.dumps({"action": "cancel", "sessionId": before[0]["sessionId"]}))
+            after = await collect(socket, until=("error", "answer"), limit=30)
+            # Nothing more comes for the cancelled run (no answer after the cancellation).
+            after += await frames_within(socket, 5)
+        return before, after
+
+    before, after = asyncio.run(scenario())
+    frames = before + after
+    assert_well_numbered(frames)
+    cancelled = [f for f in after if f["type"] == "error"]
+    assert cancelled and cancelled[0]["message"] == "Cancelled at your request.", after
+    assert not [f for f in after if f["type"] == "answer"], after
+    executions = sfn.list_executions(stateMachineArn=NAMES.state_machine_arn)["executions"]
+    run = next(e for e in executions if e["name"].startswith(frames[0]["sessionId"]))
+    deadline = time.monotonic() + 30
+    while sfn.describe_execution(executionArn=run["executionArn"])["status"] == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert sfn.describe_execution(executionArn=run["executionArn"])["status"] == "ABORTED"
 
 
 def test_ten_concurrent_users_each_get_their_own_answer(stack):

@@ -63,9 +63,10 @@ def handle_finish(state: AgentState, clients: AgentClients) -> dict[str, Any]:
                 + answer.write_answer(question, title, found, "as analysed so far"))
         conversation = compact_conversation([*conversation, assistant_text(text)])
     result = answer.answer_result(found)
-    clients.outbox.send(state.session_id, answer_frame(text, result))
     stored = {"text": text, "result": result.model_dump(by_alias=True) if result else None}
+    # The session is done before the user sees the answer, so a follow-up sent on receipt is accepted.
     sessions.set_status(state.session_id, "succeeded", result=stored, conversation=conversation)
+    clients.outbox.send(state.session_id, answer_frame(text, result))
     logger.info("answer sent")
     return {"sessionId": state.session_id, "status": "succeeded"}
 
