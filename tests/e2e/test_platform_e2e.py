@@ -56,7 +56,7 @@ def test_every_function_answers_an_invoke(stack):
         payload = json.loads(response["Payload"].read())
         if expected == "refused":
             # Refused with the function's own error, never by a crash of the runtime.
-            assert response.get("FunctionError") == "Unhandled", (function, payload)
+            assert response.get("FunctionError"), (function, payload)
             assert not payload["errorType"].startswith("Runtime."), (function, payload)
             assert payload["errorMessage"], (function, payload)
         elif expected == "tool error":
