@@ -3,14 +3,18 @@
 The CSV is loaded into an in-memory database; then external access (files,
 network), extension loading and configuration changes are switched off and
 locked. Each query must be exactly one SELECT (``WITH … SELECT``, ``DESCRIBE``,
-``SUMMARIZE`` and ``VALUES`` parse as SELECT too); it runs under a row limit
-and a time limit.
+``SUMMARIZE`` and ``VALUES`` parse as SELECT too); it runs under a row limit,
+a time limit and a byte limit on its result (the result travels in the
+workflow's state, which Step Functions caps at 256 KiB): rows are fetched one
+at a time and counted, and a result over the limit is refused with its size
+and how to shrink it.
 """
 
 from __future__ import annotations
 
 import datetime
 import decimal
+import json
 import logging
 import os
 import tempfile
@@ -28,6 +32,8 @@ from causal_common.models.tools import DataQueryResult
 logger = logging.getLogger(__name__)
 
 TABLE = "data"
+# Half of Step Functions' 256 KiB state limit: the rest of the state needs room too.
+DEFAULT_MAX_RESULT_BYTES = 128 * 1024
 _ALLOWED = {duckdb.StatementType.SELECT}
 
 
@@ -61,7 +67,8 @@ class Sandbox:
         self._connection.execute("SET lock_configuration = true")
         self.rows = self._connection.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
 
-    def query(self, sql: str, *, limit: int, timeout_seconds: float) -> DataQueryResult:
+    def query(self, sql: str, *, limit: int, timeout_seconds: float,
+              max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES) -> DataQueryResult:
         statement = check_single_select(self._connection, sql)
         cursor = self._connection.cursor()
         timer = threading.Timer(timeout_seconds, cursor.interrupt)
@@ -70,7 +77,7 @@ class Sandbox:
         try:
             cursor.execute(statement)
             columns = [description[0] for description in cursor.description or []]
-            fetched = cursor.fetchmany(limit + 1)
+            rows, truncated = _fetch_within(cursor, columns, limit, max_result_bytes)
         except duckdb.InterruptException as exc:
             raise InvalidInputError(
                 f"the query ran longer than {timeout_seconds:g} s and was stopped; add filters or aggregate"
@@ -86,11 +93,41 @@ class Sandbox:
             timer.cancel()
             cursor.close()
         elapsed_ms = (time.perf_counter() - started) * 1000
-        truncated = len(fetched) > limit
-        rows = [[_json_value(value) for value in row] for row in fetched[:limit]]
         return DataQueryResult(
             columns=columns, rows=rows, row_count=len(rows), truncated=truncated, elapsed_ms=round(elapsed_ms, 2)
         )
+
+
+def _fetch_within(cursor: Any, columns: list[str], limit: int, max_bytes: int) -> tuple[list[list[Any]], bool]:
+    """Up to ``limit`` rows (and whether more exist), refusing a result over ``max_bytes`` of JSON."""
+    rows: list[list[Any]] = []
+    size = len(json.dumps(columns))
+    while True:
+        row = cursor.fetchone()
+        if row is None:
+            return rows, False
+        if len(rows) == limit:
+            return rows, True
+        values = [_json_value(value) for value in row]
+        row_bytes = len(json.dumps(values, default=str)) + 1
+        if size + row_bytes > max_bytes:
+            raise InvalidInputError(_too_large_message(columns, values, len(rows), row_bytes, max_bytes))
+        size += row_bytes
+        rows.append(values)
+
+
+def _too_large_message(columns: list[str], row: list[Any], rows_that_fit: int, row_bytes: int, max_bytes: int) -> str:
+    widest = max(range(len(columns)), key=lambda i: len(json.dumps(row[i], default=str)), default=None)
+    where = ""
+    if widest is not None:
+        where = f"; column `{columns[widest]}` holds a value of {len(json.dumps(row[widest], default=str)):,} bytes"
+    if rows_that_fit:
+        fits = f"only the first {rows_that_fit} row(s) fit (row {rows_that_fit + 1} is {row_bytes:,} bytes{where})"
+    else:
+        fits = f"its first row alone is {row_bytes:,} bytes{where}"
+    return (f"the query's result is larger than the {max_bytes:,} bytes a data_query may return: {fits}. "
+            "Select fewer or shorter columns (e.g. length(col) or left(col, 100) instead of col), aggregate, "
+            "or lower limit")
 
 
 def check_single_select(connection: duckdb.DuckDBPyConnection, sql: str) -> Any:

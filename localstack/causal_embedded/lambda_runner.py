@@ -42,6 +42,8 @@ WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
 UNZIPPED_LIMIT_BYTES = 262_144_000
 INIT_LIMIT_SECONDS = 10.0
+# A synchronous invoke's response, as Lambda limits it.
+RESPONSE_LIMIT_BYTES = 6_291_556
 MAX_WORKERS_PER_FUNCTION = 16
 # Like Lambda reclaiming idle execution environments: a worker idle this long is stopped.
 IDLE_WORKER_SECONDS = 600.0
@@ -291,6 +293,10 @@ class LambdaRunner:
                 cold=cold,
                 max_memory_mb=response.get("maxMemoryMB"),
             )
+        elif len(response["payload"].encode()) > RESPONSE_LIMIT_BYTES:
+            size = len(response["payload"].encode())
+            message = f"Response payload size ({size} bytes) exceeded maximum allowed payload size ({RESPONSE_LIMIT_BYTES} bytes)."
+            result = _error_result(request_id, "Function.ResponseSizeTooLarge", message, logs, started, cold)
         else:
             result = InvokeResult(
                 payload=response["payload"],
