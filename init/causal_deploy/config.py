@@ -50,6 +50,8 @@ class DeployConfig(AwsSettings):
     deps_source: DepsSource | None = Field(default=None, validation_alias="LAMBDA_DEPS_SOURCE")
     task_image: str = Field(default=DEFAULT_TASK_IMAGE, validation_alias="TASK_IMAGE")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+    # Passed to the functions when set: analyses one user may run at once (the functions default to 3).
+    max_concurrent_analyses: int | None = Field(default=None, ge=1, le=100, validation_alias="AGENT_MAX_CONCURRENT_ANALYSES")
 
     # Seeds of the LLM secrets. The key is a SecretStr so it never shows in a repr or a log.
     openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")

@@ -190,6 +190,8 @@ def _function_environment(config: DeployConfig) -> dict[str, str]:
     }
     if config.target is not Target.AWS and config.ecs_endpoint_url:
         environment["AWS_ENDPOINT_URL_ECS"] = config.ecs_endpoint_url
+    if config.max_concurrent_analyses is not None:
+        environment["AGENT_MAX_CONCURRENT_ANALYSES"] = str(config.max_concurrent_analyses)
     return environment
 
 

@@ -116,6 +116,21 @@ class SessionRepository:
             ExpressionAttributeValues=values,
         )
 
+    def active_of(self, user_id: str) -> list[str]:
+        """Ids of the user's sessions that are working on a question or waiting for a reply."""
+        statuses = sorted(ACTIVE_STATUSES)
+        values: dict[str, Any] = {":user": {"S": user_id}}
+        values.update({f":status{index}": {"S": status} for index, status in enumerate(statuses)})
+        pages = self._dynamodb.get_paginator("scan").paginate(
+            TableName=self._table, ConsistentRead=True, ProjectionExpression="sessionId",
+            FilterExpression=f"userId = :user AND #status IN ({', '.join(f':status{i}' for i in range(len(statuses)))})",
+            ExpressionAttributeNames={"#status": "status"}, ExpressionAttributeValues=values,
+        )
+        return [item["sessionId"]["S"] for page in pages for item in page.get("Items", [])]
+
+    def delete(self, session_id: str) -> None:
+        self._dynamodb.delete_item(TableName=self._table, Key={"sessionId": {"S": session_id}})
+
     def update(self, session_id: str, *, remove: tuple[str, ...] = (), **attributes: Any) -> None:
         """SET the given attributes (str → S, int → N, dict/list → JSON S; None → REMOVE)."""
         names: dict[str, str] = {"#updated": "updatedAt"}

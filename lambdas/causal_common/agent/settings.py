@@ -18,6 +18,8 @@ class AgentSettings(AwsSettings):
     state_machine_arn: str | None = Field(default=None, validation_alias="STATE_MACHINE_ARN")
     max_turns: int = Field(default=12, ge=2, le=50, validation_alias="AGENT_MAX_TURNS")
     prompt_timeout_seconds: int = Field(default=600, ge=5, le=86400, validation_alias="AGENT_PROMPT_TIMEOUT_SECONDS")
+    # Analyses one user may have working (or waiting for a reply) at once; one more is refused.
+    max_concurrent_analyses: int = Field(default=3, ge=1, le=100, validation_alias="AGENT_MAX_CONCURRENT_ANALYSES")
     # ECS network for run_task when the execution input carries no networkConfig.
     ecs_subnets: str = Field(default="", validation_alias="ECS_SUBNETS")
     ecs_security_groups: str = Field(default="", validation_alias="ECS_SECURITY_GROUPS")

@@ -34,6 +34,10 @@ class ConflictError(CausalStackError):
     code = "Conflict"
 
 
+class TooManyAnalysesError(CausalStackError):
+    code = "TooManyAnalyses"
+
+
 class QueryAction(BaseModel):
     model_config = ConfigDict(extra="forbid")
     action: Literal["query"]
@@ -129,6 +133,8 @@ class WebSocketService:
                 return _error(404, exc.message)
             except ConflictError as exc:
                 return _error(409, exc.message)
+            except TooManyAnalysesError as exc:
+                return _error(429, exc.message)
 
     def _user(self, event: WebSocketEvent) -> str:
         user_id = event.user_id
@@ -208,8 +214,20 @@ class WebSocketService:
             session_id, dataset_id = uuid.uuid4().hex, action.datasetId
         if action.datasetId:
             self._require_dataset(action.datasetId)
+        self._check_concurrency(user_id, session_id)
+        existed = action.sessionId is not None
+        previous_status = session.status if existed else None
         self.sessions.ensure(session_id, user_id=user_id, dataset_id=dataset_id, connection_id=connection_id)
         self.sessions.update(session_id, status="running")
+        try:
+            # Checked again now that this one counts: two questions sent at once must not both pass.
+            self._check_concurrency(user_id, session_id)
+        except TooManyAnalysesError:
+            if existed:
+                self.sessions.update(session_id, status=previous_status)
+            else:
+                self.sessions.delete(session_id)
+            raise
         self.connections.set_session(connection_id, session_id)
         self.clients.outbox.send(session_id, session_frame(user_id, dataset_id))
         execution_input = {"sessionId": session_id, "query": {"text": action.text}, "userId": user_id}
@@ -229,6 +247,16 @@ class WebSocketService:
         self.sessions.update(session_id, executionArn=started["executionArn"])
         logger.info("execution %s started", name)
         return _response(200)
+
+    def _check_concurrency(self, user_id: str, session_id: str) -> None:
+        """Refuse when the user's other active sessions already fill the limit."""
+        limit = self.clients.settings.max_concurrent_analyses
+        others = [active for active in self.sessions.active_of(user_id) if active != session_id]
+        if len(others) >= limit:
+            raise TooManyAnalysesError(
+                f"you already have {len(others)} analyses running or waiting for your reply, and at most {limit} "
+                f"may run at once per user (AGENT_MAX_CONCURRENT_ANALYSES); wait for one to finish or cancel one "
+                f"(sessions: {', '.join(sorted(others)[:10])})")
 
     def _require_dataset(self, dataset_id: str) -> None:
         """Refuse an unknown dataset before anything is created or started."""

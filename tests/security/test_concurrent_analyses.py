@@ -1,0 +1,96 @@
+"""Each user may have only so many analyses at once; one more gets a refusal frame naming the limit."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from moto import mock_aws
+
+import support
+from causal_common.agent.settings import AgentSettings
+from functional.test_agent_support import LALONDE, create_resources, make_clients, ws_event
+
+
+class _Pages:
+    def __init__(self, arn: str, name: str) -> None:
+        self.page = {"stateMachines": [{"name": name, "stateMachineArn": arn}]}
+
+    def paginate(self):
+        return [self.page]
+
+
+@pytest.fixture
+def world(monkeypatch):
+    monkeypatch.setenv("AGENT_MAX_CONCURRENT_ANALYSES", "2")
+    with mock_aws():
+        clients = make_clients(monkeypatch)
+        create_resources(clients, [LALONDE])
+        clients.settings.__dict__["state_machine_arn"] = None
+        clients.stepfunctions.get_paginator = lambda name: _Pages(clients.names.state_machine_arn,
+                                                                 clients.names.state_machine)
+        yield clients, support.load_lambda_module("websocket-handler").handler
+
+
+def ask(handler, user: str, connection: str, **extra) -> dict:
+    handler(ws_event("$connect", connection, user), None)
+    body = {"action": "query", "text": "effect of treat on re78?", "datasetId": "lalonde_nsw", **extra}
+    return handler(ws_event("$default", connection, user, body=body), None)
+
+
+def sessions_of(clients, user: str) -> list[dict]:
+    items = clients.dynamodb.scan(TableName=clients.names.sessions_table)["Items"]
+    return [item for item in items if item.get("userId", {}).get("S") == user]
+
+
+def set_status(clients, session_id: str, status: str) -> None:
+    clients.dynamodb.update_item(TableName=clients.names.sessions_table, Key={"sessionId": {"S": session_id}},
+                                 UpdateExpression="SET #s = :s", ExpressionAttributeNames={"#s": "status"},
+                                 ExpressionAttributeValues={":s": {"S": status}})
+
+
+def test_one_analysis_over_the_limit_is_refused_naming_the_limit_and_changes_nothing(world):
+    clients, handler = world
+    assert ask(handler, "alice", "c1") == {"statusCode": 200}
+    assert ask(handler, "alice", "c2") == {"statusCode": 200}
+    started = len(clients.stepfunctions.started)
+
+    refused = ask(handler, "alice", "c3")
+
+    assert refused["statusCode"] == 429
+    frame = json.loads(refused["body"])
+    assert frame["type"] == "error" and frame["errorId"]
+    assert "at most 2 may run at once per user" in frame["message"]
+    assert "AGENT_MAX_CONCURRENT_ANALYSES" in frame["message"] and "cancel" in frame["message"]
+    assert len(clients.stepfunctions.started) == started, "no execution was started"
+    assert len(sessions_of(clients, "alice")) == 2, "no session was created"
+    assert ask(handler, "bob", "c4") == {"statusCode": 200}, "other users are not limited by alice's analyses"
+
+
+def test_a_finished_analysis_frees_its_place_and_waiting_for_a_reply_counts(world):
+    clients, handler = world
+    ask(handler, "carol", "c1")
+    ask(handler, "carol", "c2")
+    first, second = (item["sessionId"]["S"] for item in sessions_of(clients, "carol"))
+    set_status(clients, first, "succeeded")
+    set_status(clients, second, "awaiting_reply")
+    assert ask(handler, "carol", "c3") == {"statusCode": 200}
+    assert ask(handler, "carol", "c4")["statusCode"] == 429
+    # A follow-up in a finished session counts as one more analysis too.
+    follow_up = ask(handler, "carol", "c1", sessionId=first)
+    assert follow_up["statusCode"] == 429
+    assert next(i for i in sessions_of(clients, "carol") if i["sessionId"]["S"] == first)["status"]["S"] == "succeeded"
+
+
+def test_the_default_limit_is_three():
+    assert AgentSettings.model_fields["max_concurrent_analyses"].default == 3
+
+
+def test_the_deployer_passes_a_configured_limit_to_the_functions(monkeypatch):
+    from causal_deploy.config import DeployConfig
+    from causal_deploy.manifest import _function_environment
+
+    monkeypatch.setenv("AGENT_MAX_CONCURRENT_ANALYSES", "5")
+    assert _function_environment(DeployConfig())["AGENT_MAX_CONCURRENT_ANALYSES"] == "5"
+    monkeypatch.delenv("AGENT_MAX_CONCURRENT_ANALYSES")
+    assert "AGENT_MAX_CONCURRENT_ANALYSES" not in _function_environment(DeployConfig())
