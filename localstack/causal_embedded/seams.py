@@ -15,6 +15,8 @@ import logging
 import uuid
 from typing import Any
 
+from moto.core.exceptions import JsonRESTError
+
 from causal_embedded.lambda_runner import FunctionSnapshot, LambdaRunner
 
 logger = logging.getLogger(__name__)
@@ -27,6 +29,15 @@ DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_ite
 
 class SeamMovedError(RuntimeError):
     pass
+
+
+class LambdaServiceException(JsonRESTError):
+    """Lambda's ``ServiceException``: the service failed, not the function."""
+
+    code = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__("ServiceException", message)
 
 
 def _require(owner: Any, attribute: str, parameters: list[str]) -> None:
@@ -102,11 +113,11 @@ def install(runner: LambdaRunner, *, prewarm: bool = True) -> None:
         try:
             result = runner.invoke(snapshot_of(self), {} if event is None else event)
         except OSError as exc:
-            # The runner could not start a worker: answer in Lambda's error shape
-            # rather than with an HTTP 500 the caller cannot interpret.
+            # The runner itself failed (no worker could be started, the code not unpacked):
+            # Lambda's own failure, which AWS reports as ServiceException (HTTP 500).
+            # Step Functions sees Lambda.ServiceException and its Retry runs the task again.
             logger.exception("local runner failed for %s", self.function_name)
-            payload = {"errorType": "Runtime.Unknown", "errorMessage": f"local Lambda runner failed: {exc}", "stackTrace": []}
-            return json.dumps(payload), True, ""
+            raise LambdaServiceException(f"the local Lambda runner failed: {exc}") from exc
         return result.payload, result.errored, "\n".join(result.logs[-40:])
 
     original_start = StepFunctionsParserBackend.start_execution

@@ -36,6 +36,10 @@ def test_every_target_exists_and_every_state_is_reachable():
     assert reachable == set(STATES)
 
 
+AWS_TRANSIENT_LAMBDA_ERRORS = ("Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
+                               "Lambda.TooManyRequestsException")
+
+
 def test_every_task_retries_transient_errors_and_catches_everything():
     for name, state in STATES.items():
         if state["Type"] != "Task":
@@ -43,8 +47,12 @@ def test_every_task_retries_transient_errors_and_catches_everything():
         catches = [error for catcher in state["Catch"] for error in catcher["ErrorEquals"]]
         assert "States.ALL" in catches, name
         assert state["Catch"][-1]["ErrorEquals"] == ["States.ALL"], f"{name}: States.ALL must come last"
-        retried = {error for retrier in state.get("Retry", []) for error in retrier["ErrorEquals"]}
-        assert "Lambda.ServiceException" in retried and "Lambda.TooManyRequestsException" in retried, name
+        transient = [retrier for retrier in state.get("Retry", []) if "Lambda.ServiceException" in retrier["ErrorEquals"]]
+        assert len(transient) == 1, f"{name}: one retrier for AWS's transient Lambda errors"
+        retrier = transient[0]
+        assert set(AWS_TRANSIENT_LAMBDA_ERRORS) <= set(retrier["ErrorEquals"]), name
+        # AWS's recommendation for Lambda tasks.
+        assert 1 <= retrier["IntervalSeconds"] <= 2 and retrier["BackoffRate"] == 2 and 3 <= retrier["MaxAttempts"] <= 6, name
     assert "LlmRateLimitedError" in {e for r in STATES["InvokeLLM"]["Retry"] for e in r["ErrorEquals"]}
     assert "TransientError" in {e for r in STATES["InvokeLLM"]["Retry"] for e in r["ErrorEquals"]}
 
