@@ -56,3 +56,15 @@ def running_emulator(*flags: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def create_execution_role(endpoint: str, name: str) -> str:
+    """An IAM role Lambda and Step Functions may assume (the emulator checks the trust policy); its ARN."""
+    import json
+
+    import boto3
+
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+             "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]}}]}
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name="eu-central-1")
+    return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]

@@ -12,7 +12,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from support import ROOT, running_emulator
+from support import ROOT, create_execution_role, running_emulator
 
 ASL = json.loads((ROOT / "lambdas" / "state-machine.asl.json").read_text())
 # The agent's own retrier for AWS's transient Lambda errors.
@@ -44,9 +44,7 @@ def aws() -> Iterator[dict]:
             return boto3.client(service, endpoint_url=url, region_name="eu-central-1",
                                 config=Config(retries={"max_attempts": 1}))
 
-        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                 "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]}}]}
-        client("iam").create_role(RoleName="role", AssumeRolePolicyDocument=json.dumps(trust))
+        create_execution_role(url, "role")
         yield {"lambda": client("lambda"), "sfn": client("stepfunctions")}
 
 

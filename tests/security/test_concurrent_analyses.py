@@ -4,32 +4,17 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from moto import mock_aws
 
-import support
 from causal_common.agent.settings import AgentSettings
-from functional.test_agent_support import LALONDE, create_resources, make_clients, ws_event
+from functional.test_agent_support import ws_event
+from functional.test_agent_websocket import world  # noqa: F401 - the websocket-handler fixture
 
 
-class _Pages:
-    def __init__(self, arn: str, name: str) -> None:
-        self.page = {"stateMachines": [{"name": name, "stateMachineArn": arn}]}
-
-    def paginate(self):
-        return [self.page]
-
-
-@pytest.fixture
-def world(monkeypatch):
-    monkeypatch.setenv("AGENT_MAX_CONCURRENT_ANALYSES", "2")
-    with mock_aws():
-        clients = make_clients(monkeypatch)
-        create_resources(clients, [LALONDE])
-        clients.settings.__dict__["state_machine_arn"] = None
-        clients.stepfunctions.get_paginator = lambda name: _Pages(clients.names.state_machine_arn,
-                                                                 clients.names.state_machine)
-        yield clients, support.load_lambda_module("websocket-handler").handler
+def limited_to_two(world):
+    """The websocket-handler's world, with a limit of two analyses per user."""
+    clients, handler = world
+    clients.settings.max_concurrent_analyses = 2
+    return clients, handler
 
 
 def ask(handler, user: str, connection: str, **extra) -> dict:
@@ -50,7 +35,7 @@ def set_status(clients, session_id: str, status: str) -> None:
 
 
 def test_one_analysis_over_the_limit_is_refused_naming_the_limit_and_changes_nothing(world):
-    clients, handler = world
+    clients, handler = limited_to_two(world)
     assert ask(handler, "alice", "c1") == {"statusCode": 200}
     assert ask(handler, "alice", "c2") == {"statusCode": 200}
     started = len(clients.stepfunctions.started)
@@ -68,7 +53,7 @@ def test_one_analysis_over_the_limit_is_refused_naming_the_limit_and_changes_not
 
 
 def test_a_finished_analysis_frees_its_place_and_waiting_for_a_reply_counts(world):
-    clients, handler = world
+    clients, handler = limited_to_two(world)
     ask(handler, "carol", "c1")
     ask(handler, "carol", "c2")
     first, second = (item["sessionId"]["S"] for item in sessions_of(clients, "carol"))

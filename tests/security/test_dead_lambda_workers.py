@@ -17,7 +17,7 @@ import psutil
 import pytest
 from botocore.config import Config
 
-from support import running_emulator
+from support import create_execution_role, running_emulator
 
 HANDLER = '''
 import os, time
@@ -43,14 +43,10 @@ def emulator() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def lambda_client(emulator):
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-             "Principal": {"Service": "lambda.amazonaws.com"}}]}
-    boto3.client("iam", endpoint_url=emulator, region_name="eu-central-1").create_role(
-        RoleName="lambda", AssumeRolePolicyDocument=json.dumps(trust))
+    role = create_execution_role(emulator, "lambda")
     client = boto3.client("lambda", endpoint_url=emulator, region_name="eu-central-1",
                           config=Config(retries={"max_attempts": 1}, read_timeout=30))
-    client.create_function(FunctionName="pid", Runtime="python3.12", Role="arn:aws:iam::000000000000:role/lambda",
-                           Handler="handler.pid", Code={"ZipFile": _zip()}, Timeout=10)
+    client.create_function(FunctionName="pid", Runtime="python3.12", Role=role, Handler="handler.pid", Code={"ZipFile": _zip()}, Timeout=10)
     return client
 
 

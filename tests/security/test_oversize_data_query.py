@@ -12,7 +12,7 @@ from botocore.config import Config
 
 from causal_common.names import ResourceNames
 from causal_tasks.datasets import upload_csv
-from support import load_lambda_module, running_emulator
+from support import create_execution_role, load_lambda_module, running_emulator
 
 NAMES = ResourceNames(prefix="oversize-test-")
 
@@ -71,14 +71,10 @@ def test_the_embedded_runner_refuses_a_response_over_lambdas_6_mb_as_aws_does():
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("handler.py", source)
     with running_emulator() as url:
-        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                 "Principal": {"Service": "lambda.amazonaws.com"}}]}
-        boto3.client("iam", endpoint_url=url, region_name="eu-central-1").create_role(
-            RoleName="lambda", AssumeRolePolicyDocument=json.dumps(trust))
+        role = create_execution_role(url, "lambda")
         client = boto3.client("lambda", endpoint_url=url, region_name="eu-central-1",
                               config=Config(retries={"max_attempts": 1}, read_timeout=60))
-        client.create_function(FunctionName="big", Runtime="python3.12", Role="arn:aws:iam::000000000000:role/lambda",
-                               Handler="handler.big", Code={"ZipFile": buffer.getvalue()}, Timeout=30)
+        client.create_function(FunctionName="big", Runtime="python3.12", Role=role, Handler="handler.big", Code={"ZipFile": buffer.getvalue()}, Timeout=30)
         response = client.invoke(FunctionName="big")
         payload = json.loads(response["Payload"].read())
     assert response.get("FunctionError")
