@@ -60,7 +60,8 @@ def test_chat_page_gets_an_answer_and_the_dashboard_shows_its_path(stack, browse
     page.get_by_test_id("ask-button").click()
     page.wait_for_selector('[data-testid="answer-estimate"]', timeout=180_000)
     estimate = float(page.get_by_test_id("answer-estimate").inner_text().replace(",", "").replace("$", "").split()[0])
-    assert abs(estimate - 1794.34) <= 300
+    # Within one standard error of the experimental benchmark, and adjusted: not the raw $1,794 difference.
+    assert abs(estimate - 1794.34) <= 800 and round(estimate) != 1794
     assert page.get_by_test_id("answer-refutations").inner_text().strip()
     answer_text = page.get_by_test_id("answer-text")
     assert answer_text.locator("code").count() > 0 and "`" not in answer_text.inner_text(), "markdown is rendered"
