@@ -1,4 +1,5 @@
 """Platform figures: `up` to ready, Lambda invoke cold/warm vs moto's echo path,
+the cost of verifying every request's SigV4 signature on that hot path,
 per-state overhead of Step Functions executions.
 
     .venv/bin/python bench/platform_bench.py [--skip-up] [--invokes 200]
@@ -47,9 +48,12 @@ def client(service: str, endpoint: str):
     return boto3.client(service, endpoint_url=endpoint, region_name=REGION, config=Config(retries={"max_attempts": 1}))
 
 
-def start_emulator(port: int) -> subprocess.Popen:
+def start_emulator(port: int, *flags: str) -> subprocess.Popen:
     log = open(f"/tmp/bench-emulator-{port}.log", "w")  # noqa: SIM115 - lives as long as the process
-    process = subprocess.Popen([sys.executable, "-m", "causal_embedded", "--port", str(port), "--no-prewarm"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "causal_embedded", "--port", str(port), "--no-prewarm", *flags],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )
     endpoint = f"http://127.0.0.1:{port}/moto-api/"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -99,6 +103,20 @@ def time_invokes(endpoint: str, name: str, count: int) -> list[float]:
     return samples
 
 
+def time_interleaved(endpoints: list[str], name: str, count: int) -> list[list[float]]:
+    """``count`` invokes on each endpoint, one after the other in turn, so load from
+    anything else on the machine falls on every variant alike."""
+    clients = [client("lambda", endpoint) for endpoint in endpoints]
+    samples: list[list[float]] = [[] for _ in endpoints]
+    for index in range(count):
+        for position in range(len(clients)):
+            which = (index + position) % len(clients)
+            started = time.perf_counter()
+            clients[which].invoke(FunctionName=name, Payload=json.dumps({"i": index}).encode())["Payload"].read()
+            samples[which].append((time.perf_counter() - started) * 1000)
+    return samples
+
+
 def wait_execution(sfn, arn: str) -> dict:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -110,25 +128,33 @@ def wait_execution(sfn, arn: str) -> dict:
 
 
 def bench_invoke(count: int) -> None:
-    emulator_port, echo_port = free_port(), free_port()
+    emulator_port, unverified_port, echo_port = free_port(), free_port(), free_port()
     emulator = start_emulator(emulator_port)
+    # The same emulator without signature verification: the baseline for its cost.
+    unverified = start_emulator(unverified_port, "--accept-any-credentials")
     echo = start_echo_moto(echo_port)
     try:
         local = f"http://127.0.0.1:{emulator_port}"
+        loose = f"http://127.0.0.1:{unverified_port}"
         plain = f"http://127.0.0.1:{echo_port}"
-        create_function(local, "trivial", "def handler(event, context):\n    return event\n")
+        trivial = "def handler(event, context):\n    return event\n"
+        create_function(local, "trivial", trivial)
         create_function(local, "imports-boto3", "import boto3\n\ndef handler(event, context):\n    return event\n")
-        create_function(plain, "trivial", "def handler(event, context):\n    return event\n")
+        create_function(loose, "trivial", trivial)
+        create_function(plain, "trivial", trivial)
         cold_trivial = time_invokes(local, "trivial", 1)[0]
         cold_boto3 = time_invokes(local, "imports-boto3", 1)[0]
         time_invokes(plain, "trivial", 5)
-        warm = time_invokes(local, "trivial", count)
-        echo_samples = time_invokes(plain, "trivial", count)
+        time_invokes(loose, "trivial", 5)
+        warm, warm_unverified, echo_samples = time_interleaved([local, loose, plain], "trivial", count)
         p50, p99 = statistics.median(warm), percentile(warm, 99)
+        u50, u99 = statistics.median(warm_unverified), percentile(warm_unverified, 99)
         e50, e99 = statistics.median(echo_samples), percentile(echo_samples, 99)
         print(f"lambda invoke cold (trivial handler):      {cold_trivial:8.1f} ms")
         print(f"lambda invoke cold (handler imports boto3): {cold_boto3:8.1f} ms")
-        print(f"lambda invoke warm  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  (n={count}; target p50 < 20 ms)")
+        print(f"lambda invoke warm  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  (n={len(warm)}, SigV4 verified; target p50 < 20 ms)")
+        print(f"  same, unverified  p50 {u50:6.2f} ms  p99 {u99:6.2f} ms  (--accept-any-credentials, same run)")
+        print(f"  SigV4 verification cost p50 {p50 - u50:+6.2f} ms per request (ratio {p50 / u50:.2f})")
         print(f"moto echo path      p50 {e50:6.2f} ms  p99 {e99:6.2f} ms  (same run, no code executed)")
         print(f"ratio warm/echo     p50 {p50 / e50:6.2f}         (target <= 2)")
 
@@ -165,8 +191,9 @@ def bench_invoke(count: int) -> None:
         print(f"execution, 10 Lambda tasks:{durations['lambda-10']:8.1f} ms -> {per_lambda:6.2f} ms per Lambda state "
               f"(vs a direct warm invoke p50 {p50:.2f} ms: ratio {per_lambda / p50:.2f})")
     finally:
-        emulator.terminate()
-        emulator.wait()
+        for process in (emulator, unverified):
+            process.terminate()
+            process.wait()
         echo.stop()
 
 

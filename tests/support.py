@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,18 +41,23 @@ def load_lambda_module(function: str, module: str = "handler") -> ModuleType:
 
 
 @contextmanager
-def running_emulator(*flags: str) -> Iterator[str]:
-    """``python -m causal_embedded`` on a free port, as `causal-stack up` starts it; yields its URL."""
+def running_emulator(*flags: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """``python -m causal_embedded`` on a free port, as `causal-stack up` starts it; yields its URL.
+
+    ``env`` adds environment variables (e.g. ``EMULATOR_ALLOWED_HOSTS``)."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "causal_embedded", "--port", str(port), *flags],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, **(env or {})},
     )
     deadline = time.monotonic() + 30
     assert process.stdout is not None
     for line in process.stdout:
         if "ready" in line or time.monotonic() > deadline:
             break
+    # Keep reading its log so a chatty emulator never blocks on a full pipe.
+    threading.Thread(target=process.stdout.read, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

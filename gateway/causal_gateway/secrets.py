@@ -10,22 +10,18 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from causal_common.sigv4 import Credentials
 from causal_gateway.errors import SecretUnavailableError
 from causal_gateway.settings import GatewaySettings
 
 logger = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Credentials:
-    access_key_id: str
-    secret_access_key: str
+__all__ = ["Credentials", "GatewaySecrets"]
 
 
 class _CachedSecret:

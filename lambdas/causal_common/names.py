@@ -20,6 +20,10 @@ FUNCTIONS: tuple[str, ...] = (
 )
 
 LOCAL_ACCOUNT_ID = "000000000000"
+# The local targets' credentials (LocalStack's convention, what awslocal signs with when no
+# others are configured). The embedded emulator accepts only these; they never reach AWS.
+LOCAL_ACCESS_KEY_ID = "test"
+LOCAL_SECRET_ACCESS_KEY = "test"
 
 
 @dataclass(frozen=True)

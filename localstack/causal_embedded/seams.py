@@ -17,6 +17,7 @@ from typing import Any
 
 from moto.core.exceptions import JsonRESTError
 
+from causal_common.names import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
 from causal_embedded.lambda_runner import FunctionSnapshot, LambdaRunner
 
 logger = logging.getLogger(__name__)
@@ -81,6 +82,22 @@ def check() -> None:
 
     if not isinstance(getattr(moto_api_urls, "url_paths", None), dict):
         raise SeamMovedError("moto seam moved: moto.moto_api._internal.urls.url_paths is gone")
+    _check_server_seams()
+
+
+def _check_server_seams() -> None:
+    """What the guarded server and the signing interpreter rely on."""
+    from moto.moto_server import werkzeug_app
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    for attribute in ("DomainDispatcherApplication", "MotoRequestHandler", "create_backend_app", "DISABLE_GLOBAL_CORS"):
+        if not hasattr(werkzeug_app, attribute):
+            raise SeamMovedError(f"moto seam moved: moto.moto_server.werkzeug_app.{attribute} no longer exists")
+    if "DISABLE_GLOBAL_CORS" not in inspect.getsource(werkzeug_app.create_backend_app):
+        raise SeamMovedError("moto seam moved: create_backend_app no longer reads DISABLE_GLOBAL_CORS")
+    source = inspect.getsource(boto_client.boto_client_for)
+    if not hasattr(boto_client, "boto3") or "boto3.client(" not in source or "aws_access_key_id" not in source:
+        raise SeamMovedError("moto seam moved: the Step Functions interpreter no longer builds clients with boto3.client")
 
 
 def snapshot_of(function: Any) -> FunctionSnapshot:
@@ -99,10 +116,11 @@ def snapshot_of(function: Any) -> FunctionSnapshot:
     )
 
 
-def install(runner: LambdaRunner, *, prewarm: bool = True) -> None:
+def install(runner: LambdaRunner, *, prewarm: bool = True, credentials: tuple[str, str] = (LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY)) -> None:
     """Route moto's Lambda invokes to ``runner``; name unnamed executions; run state machines.
 
     With ``prewarm``, each created function gets one warm worker in the background.
+    The Step Functions interpreter's calls back into the emulator are signed with ``credentials``.
     """
     check()
     from moto.awslambda.models import LambdaBackend, LambdaFunction
@@ -135,6 +153,11 @@ def install(runner: LambdaRunner, *, prewarm: bool = True) -> None:
         return function
 
     _serve_runner_status(runner)
+    _sign_interpreter_calls(credentials)
+    # The guard answers allowed origins itself; moto's server would echo any origin.
+    from moto.moto_server import werkzeug_app
+
+    werkzeug_app.DISABLE_GLOBAL_CORS = True
     LambdaFunction._invoke_lambda = invoke_locally
     LambdaBackend.create_function = create_function
     _make_dynamodb_writes_atomic()
@@ -154,6 +177,26 @@ def _serve_runner_status(runner: LambdaRunner) -> None:
         return 200, {"Content-Type": "application/json"}, json.dumps(runner.status())
 
     moto_api_urls.url_paths["{0}" + RUNNER_STATUS_PATH + "$"] = lambda_workers
+
+
+class _SigningBoto3:
+    """Stands in for ``boto3`` in the interpreter's client factory: same clients, the stack's keys
+    (moto signs its calls to itself with the dummy pair ak/sk, which the guard refuses)."""
+
+    def __init__(self, credentials: tuple[str, str]) -> None:
+        self._credentials = credentials
+
+    def client(self, *args: Any, **kwargs: Any) -> Any:
+        import boto3
+
+        kwargs["aws_access_key_id"], kwargs["aws_secret_access_key"] = self._credentials
+        return boto3.client(*args, **kwargs)
+
+
+def _sign_interpreter_calls(credentials: tuple[str, str]) -> None:
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    boto_client.boto3 = _SigningBoto3(credentials)
 
 
 def _make_dynamodb_writes_atomic() -> None:

@@ -2,7 +2,9 @@
 
 ``python -m causal_embedded --port 4566`` serves every AWS API the stack uses
 on one port (so ``awslocal`` works), runs state machines with moto's ASL
-interpreter, and runs Lambda handlers in warm local workers.
+interpreter, and runs Lambda handlers in warm local workers. Every request
+passes :class:`~causal_embedded.guard.RequestGuard` first: loopback ``Host``,
+no foreign browser ``Origin``, a valid signature with the stack's credentials.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ import signal
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 from causal_common import log
 from causal_common.names import LOCAL_ACCOUNT_ID
 from causal_embedded import seams
+from causal_embedded.guard import RequestGuard
 from causal_embedded.lambda_runner import LambdaRunner
+from causal_embedded.settings import EmulatorSettings
 
 logger = logging.getLogger(__name__)
 
@@ -27,14 +32,23 @@ logger = logging.getLogger(__name__)
 class EmbeddedAws:
     """Start/stop the emulator in this process."""
 
-    def __init__(self, port: int = 4566, host: str = "127.0.0.1", work_dir: Path | None = None, prewarm: bool = True) -> None:
+    def __init__(
+        self,
+        port: int = 4566,
+        host: str = "127.0.0.1",
+        work_dir: Path | None = None,
+        prewarm: bool = True,
+        settings: EmulatorSettings | None = None,
+    ) -> None:
         self.port = port
+        self.settings = settings or EmulatorSettings()
         self.prewarm = prewarm
         self.host = host
         self._own_work_dir = work_dir is None
         self.work_dir = work_dir or Path(tempfile.mkdtemp(prefix="causal-embedded-"))
         self.runner: LambdaRunner | None = None
-        self._server = None
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
 
     @property
     def endpoint_url(self) -> str:
@@ -45,24 +59,32 @@ class EmbeddedAws:
         os.environ["MOTO_PORT"] = str(self.port)
         # LocalStack's account id, so ARNs match on both local targets.
         os.environ["MOTO_ACCOUNT_ID"] = LOCAL_ACCOUNT_ID
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
-        from moto.server import ThreadedMotoServer
-
+        credentials = (self.settings.access_key_id, self.settings.secret_access_key)
         self.runner = LambdaRunner(
             self.work_dir,
             endpoint_url=self.endpoint_url,
             log_sink=seams.write_logs,
-            credentials=(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"]),
+            credentials=credentials,
         )
-        seams.install(self.runner, prewarm=self.prewarm)
-        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
-        self._server.start()
-        logger.info("embedded AWS listening on %s", self.endpoint_url)
+        seams.install(self.runner, prewarm=self.prewarm, credentials=credentials)
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+        from werkzeug.serving import make_server
+
+        application = RequestGuard(DomainDispatcherApplication(create_backend_app), self.settings)
+        self._server = make_server(self.host, self.port, application, threaded=True, request_handler=MotoRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-aws", daemon=True)
+        self._thread.start()
+        logger.info(
+            "embedded AWS listening on %s (%s)", self.endpoint_url,
+            "any credentials accepted" if self.settings.accept_any_credentials else "signatures verified",
+        )
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.stop()
+            self._server.shutdown()
+            if self._thread is not None:
+                self._thread.join(timeout=10)
+            self._server.server_close()
             self._server = None
         if self.runner is not None:
             self.runner.shutdown()
@@ -76,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--work-dir", type=Path, default=None, help="where function code is unpacked")
     parser.add_argument("--no-prewarm", action="store_true", help="start no worker before a function's first invoke")
+    parser.add_argument("--accept-any-credentials", action="store_true",
+                        help="do not verify signatures (moto's behaviour; EMULATOR_ACCEPT_ANY_CREDENTIALS=1)")
     args = parser.parse_args(argv)
     log.configure(os.environ.get("LOG_LEVEL", "INFO"))
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -83,7 +107,14 @@ def main(argv: list[str] | None = None) -> int:
     stopped = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopped.set())
-    emulator = EmbeddedAws(port=args.port, host=args.host, work_dir=args.work_dir, prewarm=not args.no_prewarm)
+    try:
+        settings = EmulatorSettings()
+    except ValueError as exc:
+        logger.error("bad configuration: %s", exc)
+        return 2
+    if args.accept_any_credentials:
+        settings = settings.model_copy(update={"accept_any_credentials": True})
+    emulator = EmbeddedAws(port=args.port, host=args.host, work_dir=args.work_dir, prewarm=not args.no_prewarm, settings=settings)
     try:
         emulator.start()
     except seams.SeamMovedError as exc:
