@@ -15,6 +15,7 @@ from causal_common import aws
 from causal_gateway.gateway import Gateway
 from causal_gateway.health import HealthProbe
 from causal_gateway.integration import Integration, LambdaIntegration
+from causal_gateway.request_checks import RequestOriginCheck
 from causal_gateway.routes import api, management, websocket
 from causal_gateway.secrets import GatewaySecrets
 from causal_gateway.settings import GatewaySettings
@@ -34,6 +35,8 @@ def create_app(
         gateway.loop = asyncio.get_running_loop()
         sweeper = asyncio.create_task(gateway.sweep_forever())
         logger.info("gateway serving stage %s, routes %s", settings.stage, sorted(settings.routes))
+        if settings.dev_tokens:
+            logger.warning("POST /auth/token is on: it mints a token for any user id (development only)")
         try:
             yield
         finally:
@@ -47,6 +50,7 @@ def create_app(
     app.include_router(management.router)
     app.include_router(websocket.build_router(settings.stage))
     mount_dashboard(app, settings, gateway)
+    app.add_middleware(RequestOriginCheck, allowed_hosts=settings.allowed_hosts, allowed_origins=settings.allowed_origins)
     return app
 
 

@@ -68,11 +68,14 @@ def issue_token(signing_key: bytes | str, user_id: str, ttl_seconds: int = 86400
     return f"{payload}.{_sign(_key_bytes(signing_key), payload)}"
 
 
-def verify_token(signing_key: bytes | str, token: str | None, *, now: float | None = None) -> TokenClaims:
+def verify_token(
+    signing_key: bytes | str, token: str | None, *, now: float | None = None, max_lifetime_seconds: int | None = None
+) -> TokenClaims:
     """The claims of a valid token.
 
     Raises :class:`UnauthorizedError` when there is no token and
-    :class:`InvalidTokenError` when it is malformed, forged or expired.
+    :class:`InvalidTokenError` when it is malformed, forged, expired, or was
+    minted to live longer than ``max_lifetime_seconds``.
     """
     if not token:
         raise UnauthorizedError("a token is required (?token=…, from POST /auth/token)")
@@ -90,4 +93,6 @@ def verify_token(signing_key: bytes | str, token: str | None, *, now: float | No
         raise InvalidTokenError("malformed token")
     if (time.time() if now is None else now) >= expires:
         raise InvalidTokenError("token expired")
+    if max_lifetime_seconds is not None and expires - issued > max_lifetime_seconds:
+        raise InvalidTokenError(f"token lifetime exceeds the maximum of {max_lifetime_seconds} s; get a new token")
     return TokenClaims(user_id=user_id, issued_at=issued, expires_at=expires)

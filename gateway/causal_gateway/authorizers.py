@@ -36,16 +36,17 @@ def _last(pairs: Pairs, name: str) -> str | None:
 class TokenAuthorizer:
     """HMAC tokens (``?token=``) signed with the key in Secrets Manager."""
 
-    def __init__(self, secrets: GatewaySecrets, run_blocking: RunBlocking) -> None:
+    def __init__(self, secrets: GatewaySecrets, run_blocking: RunBlocking, max_lifetime_seconds: int | None = None) -> None:
         self._secrets = secrets
         self._run_blocking = run_blocking
+        self._max_lifetime = max_lifetime_seconds
 
     async def authorize(self, connection: Connection, headers: Pairs, query: Pairs, request_id: str) -> dict[str, Any]:
         token = _last(query, "token")
         if not token:
             raise UnauthorizedError("a token is required (?token=…, from POST /auth/token)")
         key = await self._run_blocking(self._secrets.signing_key)
-        claims = auth.verify_token(key, token)
+        claims = auth.verify_token(key, token, max_lifetime_seconds=self._max_lifetime)
         return {"userId": claims.user_id, "principalId": claims.user_id}
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from causal_common import log
+from causal_common.json_limits import nesting_exceeds
 from causal_gateway import events
 from causal_gateway.authorizers import Authorizer, LambdaRequestAuthorizer, NoAuthorizer, TokenAuthorizer
 from causal_gateway.bus import EventBus, GatewayEvent
@@ -76,7 +77,7 @@ class Gateway:
 
     def _build_authorizer(self) -> Authorizer:
         if self.settings.auth_mode == "token":
-            return TokenAuthorizer(self.secrets, self.run_blocking)
+            return TokenAuthorizer(self.secrets, self.run_blocking, self.settings.token_max_lifetime_seconds)
         if self.settings.auth_mode == "lambda":
             assert self.settings.authorizer_function  # checked by the settings
             return LambdaRequestAuthorizer(
@@ -230,10 +231,12 @@ class Gateway:
 
     def select_route(self, data: str | bytes) -> str | None:
         """``$request.body.action`` → a route key; no match or non-JSON → ``$default``."""
-        if isinstance(data, str) and data.lstrip()[:1] == "{":  # only a JSON object can select a route
+        # Only a JSON object can select a route; one nested too deeply to parse safely selects none
+        # (the integration then explains what is wrong).
+        if isinstance(data, str) and data.lstrip()[:1] == "{" and not nesting_exceeds(data):
             try:
                 value: Any = _JSON.decode(data)
-            except ValueError:
+            except (ValueError, RecursionError):
                 value = None
             for part in self._selection_path:
                 value = value.get(part) if isinstance(value, dict) else None

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import NoDecode
 
 from causal_common.names import ResourceNames
+from causal_common.request_origin import split_list
 from causal_common.settings import AwsSettings
 
 # AWS API Gateway quotas for WebSocket APIs.
@@ -16,6 +18,9 @@ AWS_MESSAGE_LIMIT = 128 * 1024
 AWS_IDLE_TIMEOUT_SECONDS = 600.0
 AWS_MAX_CONNECTION_SECONDS = 7200.0
 AWS_INTEGRATION_TIMEOUT_SECONDS = 29.0
+
+# A token never lives longer than this, whatever a caller asks for.
+MAX_TOKEN_LIFETIME_SECONDS = 7 * 24 * 3600
 
 _SELECTION_EXPRESSION = re.compile(r"^\$request\.body\.[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
 
@@ -56,6 +61,19 @@ class GatewaySettings(AwsSettings):
     auth_mode: Literal["token", "lambda", "none"] = Field(default="token", validation_alias="GATEWAY_AUTH_MODE")
     authorizer_function: str | None = Field(default=None, validation_alias="GATEWAY_AUTHORIZER_FUNCTION")
     token_ttl_seconds: int = Field(default=86400, gt=0, validation_alias="GATEWAY_TOKEN_TTL")
+    # Tokens whose lifetime (exp - iat) is longer are refused at $connect, however they were minted.
+    token_max_lifetime_seconds: int = Field(
+        default=86400, gt=0, le=MAX_TOKEN_LIFETIME_SECONDS, validation_alias="GATEWAY_TOKEN_MAX_LIFETIME"
+    )
+    # POST /auth/token mints a token for any user id: a development feature, off unless switched on
+    # (`causal-stack up` and compose switch it on), and refused against real AWS.
+    dev_tokens: bool = Field(default=False, validation_alias="GATEWAY_DEV_TOKENS")
+    target: str = Field(default="embedded", validation_alias="STACK_TARGET")
+
+    # Host names answered besides loopback ones (compose: the service name; a LAN demo: the machine's name).
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list, validation_alias="GATEWAY_ALLOWED_HOSTS")
+    # Browser origins besides the gateway's own that may call it (none by default).
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list, validation_alias="GATEWAY_ALLOWED_ORIGINS")
 
     # Management API (/@connections) SigV4 credentials come from the
     # management-api-credentials secret. When that secret does not exist the
@@ -71,8 +89,20 @@ class GatewaySettings(AwsSettings):
     closed_connections_kept: int = Field(default=200, ge=0, validation_alias="GATEWAY_CLOSED_CONNECTIONS_KEPT")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
 
+    @field_validator("allowed_hosts", "allowed_origins", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> list[str]:
+        return split_list(value)
+
     @model_validator(mode="after")
     def _check(self) -> GatewaySettings:
+        if self.dev_tokens and (self.endpoint_url is None or self.target == "aws"):
+            raise ValueError(
+                "GATEWAY_DEV_TOKENS (POST /auth/token) cannot be enabled against real AWS: "
+                "issue tokens with `causal-stack token --user ID`"
+            )
+        if self.token_ttl_seconds > self.token_max_lifetime_seconds:
+            raise ValueError("GATEWAY_TOKEN_TTL must not exceed GATEWAY_TOKEN_MAX_LIFETIME")
         if not self.routes:
             handler = self.names.function("websocket-handler")
             self.routes = {"$connect": handler, "$disconnect": handler, "$default": handler}

@@ -119,6 +119,7 @@ def running_gateway(
         "resource_prefix": f"gw{secrets.token_hex(4)}-",
         "endpoint_url": aws_endpoint,
         "secret_cache_seconds": 0.0,
+        "dev_tokens": True,
     }
     options.update(overrides)
     settings = GatewaySettings(**options)

@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     token = commands.add_parser("token", help="issue a WebSocket token for a user")
     _aws_options(token)
     token.add_argument("--user", required=True, help="user id")
-    token.add_argument("--ttl", type=int, default=86400, help="lifetime in seconds (default one day)")
+    token.add_argument("--ttl", type=int, default=86400,
+                       help="lifetime in seconds (default and maximum accepted by the gateway: one day)")
     token.set_defaults(handler=_token)
 
     upload = commands.add_parser("upload", help="upload a CSV as a dataset")
@@ -204,7 +205,11 @@ def _token(args: argparse.Namespace) -> int:
     from causal_common.secret_values import read_secret
     from causal_deploy.clients import Clients
     from causal_gateway.auth import issue_token
+    from causal_gateway.settings import MAX_TOKEN_LIFETIME_SECONDS
 
+    if not 0 < args.ttl <= MAX_TOKEN_LIFETIME_SECONDS:
+        print(f"--ttl must be between 1 and {MAX_TOKEN_LIFETIME_SECONDS} seconds", file=sys.stderr)
+        return EXIT_ERROR
     config = _config(args)
     names = ResourceNames(prefix=config.resource_prefix, region=config.region)
     signing_key = read_secret(Clients(config).secretsmanager, names.token_signing_key_secret)

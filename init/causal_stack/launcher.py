@@ -133,6 +133,8 @@ def stack_environment(host: str, aws_port: int, gateway_port: int, ecs_port: int
             "RESOURCE_PREFIX": env.get("RESOURCE_PREFIX", DEFAULT_PREFIX),
             "WEBSOCKET_CALLBACK_URL": f"http://{host}:{gateway_port}/dev",
             "ARTIFACTS_BASE_URL": f"http://{host}:{gateway_port}/artifacts",
+            # A development stack on one machine: POST /auth/token mints tokens for any user id.
+            "GATEWAY_DEV_TOKENS": "1",
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -205,7 +207,8 @@ def up(*, aws_port: int = 4566, gateway_port: int = 8080, ecs_port: int = 4599, 
         print(
             f"causal-stack ready in {elapsed:.1f} s — dashboard http://{host}:{gateway_port}/dashboard · "
             f"chat http://{host}:{gateway_port}/chat · WebSocket ws://{host}:{gateway_port}/dev · "
-            f"AWS {env['AWS_ENDPOINT_URL']} · logs {log_dir}",
+            f"AWS {env['AWS_ENDPOINT_URL']} · logs {log_dir} · "
+            "dev tokens on (POST /auth/token signs in any user id; development only)",
             flush=True,
         )
         recoveries = _recoveries(env, log_dir, emulator, ecs_runner, gateway, stopping)

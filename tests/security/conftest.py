@@ -20,7 +20,7 @@ needs_chromium = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # Playwright's sync API holds an event loop while it is open
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 

@@ -25,8 +25,18 @@ def _gateway(request: Request) -> Gateway:
 
 @router.post("/auth/token")
 async def issue_token(request: Request) -> JSONResponse:
-    """``{"userId"}`` → ``{"token", "expiresAt", "userId", "websocketUrl"}`` (local development)."""
+    """``{"userId"}`` → ``{"token", "expiresAt", "userId", "websocketUrl"}``.
+
+    A development feature: it mints a token for any user id, so it answers only
+    with ``GATEWAY_DEV_TOKENS`` on (never against real AWS).
+    """
     gateway = _gateway(request)
+    if not gateway.settings.dev_tokens:
+        return JSONResponse(
+            {"message": "POST /auth/token is a development feature and is off here (GATEWAY_DEV_TOKENS); "
+                        "get a token with `causal-stack token --user ID`"},
+            status_code=403,
+        )
     try:
         payload: Any = await request.json()
     except ValueError:
@@ -82,6 +92,7 @@ async def health(request: Request) -> JSONResponse:
         {
             "stage": gateway.settings.stage,
             "authMode": gateway.settings.auth_mode,
+            "devTokens": gateway.settings.dev_tokens,
             "connections": len(gateway.registry.open_connections()),
         }
     )

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from causal_common import datasets, log
+from causal_common.json_limits import loads_bounded
 from causal_common.agent.clients import AgentClients
 from causal_common.agent.connections import ConnectionRepository
 from causal_common.agent.sessions import Session, SessionRepository
@@ -150,7 +151,7 @@ class WebSocketService:
         if len(raw.encode()) > MAX_BODY_BYTES:
             raise InvalidInputError(f"message too large ({len(raw.encode())} bytes; at most {MAX_BODY_BYTES})")
         try:
-            body = json.loads(raw)
+            body = loads_bounded(raw)
         except json.JSONDecodeError as exc:
             raise InvalidInputError(
                 f"the message is not JSON; send an object with \"action\": one of {', '.join(ACCEPTED_ACTIONS)}"
