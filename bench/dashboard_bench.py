@@ -26,7 +26,7 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
 from causal_dashboard import DashboardSettings, build_router  # noqa: E402
 import dashboard_fixtures as fixtures  # noqa: E402
 from causal_dashboard.clients import AwsClients  # noqa: E402
-from dashboard_testing import serve  # noqa: E402
+from dashboard_testing import serve, sign_in  # noqa: E402
 from support import free_port  # noqa: E402
 
 SESSIONS = 1000
@@ -39,9 +39,10 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def time_api(base: str, paths: list[str]) -> dict[str, list[float]]:
+def time_api(base: str, paths: list[str], login: object) -> dict[str, list[float]]:
     timings: dict[str, list[float]] = {}
     with httpx.Client(base_url=base, timeout=30) as http:
+        sign_in(http, login)
         for path in paths:
             http.get(path).raise_for_status()  # warm
             samples = []
@@ -54,16 +55,18 @@ def time_api(base: str, paths: list[str]) -> dict[str, list[float]]:
     return timings
 
 
-def browser_figures(base: str, clients: AwsClients, poll_seconds: float) -> None:
+def browser_figures(base: str, clients: AwsClients, poll_seconds: float, login: object) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--no-first-run", "--disable-sync"])
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        context.new_page().goto(f"{base}/login?code={login.login_code()}")  # the one-time login link
         paints, meaningful = [], []
         for _ in range(5):
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page = context.new_page()
             page.goto(f"{base}/dashboard")
             page.wait_for_selector('[data-testid="function-row-websocket-handler"]')
             page.wait_for_selector('#sessions-body tr[data-testid^="session-row-"]')
@@ -71,7 +74,7 @@ def browser_figures(base: str, clients: AwsClients, poll_seconds: float) -> None
             paints.append(page.evaluate(
                 "(performance.getEntriesByName('first-contentful-paint')[0] || {startTime: NaN}).startTime"))
             page.close()
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
         page.goto(f"{base}/dashboard")
         page.wait_for_selector('#sessions-body tr[data-testid^="session-row-"]')
         latencies = []
@@ -126,11 +129,12 @@ def main() -> int:
         fixtures.put_session(clients, "bench-detail", frames=50)
         print(f"seeded {SESSIONS} sessions, {SESSIONS // 10} jobs in {time.perf_counter() - started:.1f} s")
         app = FastAPI()
-        app.include_router(build_router(settings, None, clients=clients))
+        router = build_router(settings, None, clients=clients)
+        app.include_router(router)
         with serve(app, free_port()) as base:
             paths = ["/api/ping", "/api/sessions", f"/api/sessions?offset=950&userId=user3", "/api/sessions/bench-detail",
                      "/api/jobs", "/api/executions", "/api/executions/bench-0", "/api/functions", "/api/resources"]
-            timings = time_api(base, paths)
+            timings = time_api(base, paths, router.operator_login)
             baseline = statistics.median(timings["/api/ping"])
             print(f"{'endpoint':40} {'p50 ms':>8} {'p95 ms':>8} {'× ping':>8}")
             for path, samples in timings.items():
@@ -147,7 +151,7 @@ def main() -> int:
             print(f"{'sessions list, uncached scan (in process)':40} {statistics.median(cold):8.1f} {max(cold):8.1f} "
                   f"{statistics.median(cold) / baseline:8.1f}")
             if os.path.exists(CHROMIUM):
-                browser_figures(base, clients, settings.poll_interval_seconds)
+                browser_figures(base, clients, settings.poll_interval_seconds, router.operator_login)
             else:
                 print("browser figures skipped: /usr/bin/chromium is missing (make browser)")
     finally:

@@ -94,8 +94,12 @@ def serve_fastapi(port: int) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, ws="auto", ws_per_message_deflate=False, log_level="warning")
 
 
+OPERATOR_KEY = "bench-operator-key-0123456789"
+
+
 def start_process(args: list[str], port: int) -> subprocess.Popen:
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": REGION}
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": REGION,
+           "DASHBOARD_OPERATOR_KEY": OPERATOR_KEY}
     process = subprocess.Popen([sys.executable, __file__, *args], env=env)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -198,7 +202,11 @@ def push_latency(gateway_port: int, url: str, pushes: int) -> dict[str, float]:
     received.wait(10)
     import httpx
 
-    connection_id = httpx.get(f"http://127.0.0.1:{gateway_port}/api/connections").json()[0]["connectionId"]
+    from causal_dashboard.operator_login import OperatorLogin
+
+    with httpx.Client(base_url=f"http://127.0.0.1:{gateway_port}") as dashboard:
+        dashboard.get("/login", params={"code": OperatorLogin(OPERATOR_KEY).login_code()})  # the dashboard's API
+        connection_id = dashboard.get("/api/connections").json()[0]["connectionId"]
     client = boto3.client("apigatewaymanagementapi", endpoint_url=f"http://127.0.0.1:{gateway_port}/dev", region_name=REGION)
     for _ in range(50):  # warm up the connection pool
         client.post_to_connection(ConnectionId=connection_id, Data=b"warm")

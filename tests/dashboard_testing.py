@@ -88,7 +88,9 @@ class FakeAgent:
     """
 
     def __init__(self, *, ask: bool = False, drop_after: int | None = None, delay: float = 0.05,
-                 fail: bool = False) -> None:
+                 fail: bool = False, signing_key: str = "do-not-show-this-signing-key") -> None:
+        # Real tokens, signed with the stack's key (the fixtures' secret): the chat API checks them.
+        self.signing_key = signing_key
         self.ask = ask
         self.drop_after = drop_after
         self.delay = delay
@@ -146,13 +148,20 @@ class FakeAgent:
                 from fastapi.responses import JSONResponse
 
                 return JSONResponse({"message": "userId must be letters and digits"}, status_code=400)
-            issued = f"token-{user}-{len(agent.tokens)}"
+            from causal_gateway.auth import issue_token
+
+            issued = issue_token(agent.signing_key, user, 3600)
             agent.tokens.append(issued)
             return {"token": issued, "userId": user, "expiresAt": int(time.time()) + 3600}
 
         @app.websocket(f"/{stage}")
         async def socket(websocket: WebSocket) -> None:
-            if not websocket.query_params.get("token", "").startswith("token-"):
+            from causal_gateway.auth import verify_token
+            from causal_gateway.errors import InvalidTokenError, UnauthorizedError
+
+            try:
+                verify_token(agent.signing_key, websocket.query_params.get("token"))
+            except (InvalidTokenError, UnauthorizedError):
                 await websocket.close(1008)
                 return
             await websocket.accept()
@@ -197,3 +206,27 @@ class FakeAgent:
             await websocket.send_text(json.dumps(numbered))
             await asyncio.sleep(self.delay)
         return True
+
+
+def sign_in(client: Any, login: Any, base: str = "") -> str:
+    """Log ``client`` (TestClient or httpx.Client) in to the dashboard with a one-time code, as a
+    person opening the link `causal-stack up` printed does; it then sends the CSRF token too."""
+    from causal_dashboard.operator_login import CSRF_HEADER, SESSION_COOKIE
+
+    response = client.get(f"{base}/login", params={"code": login.login_code()}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    client.cookies.set(SESSION_COOKIE, response.cookies[SESSION_COOKIE])
+    csrf = client.get(f"{base}/api/session").json()["csrfToken"]
+    client.headers[CSRF_HEADER] = csrf
+    return csrf
+
+
+def signed_in_client(router: Any) -> Any:
+    """A TestClient for an app holding ``router`` (the dashboard's), logged in."""
+    from fastapi.testclient import TestClient
+
+    app = FastAPI()
+    app.include_router(router)
+    client = TestClient(app)
+    sign_in(client, router.operator_login)
+    return client

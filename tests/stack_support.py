@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from support import ROOT, free_port
 
@@ -40,6 +41,31 @@ class RunningStack:
     @property
     def ecs_endpoint(self) -> str:
         return f"http://127.0.0.1:{self.ecs_port}"
+
+    @property
+    def login_url(self) -> str:
+        """The one-time dashboard login link from the ready line."""
+        ready = next(line for line in self.output if "ready" in line and "causal-stack" in line)
+        return next(word for word in ready.split() if "/login?code=" in word)
+
+    def operator_key(self) -> str:
+        return (ROOT / ".stack" / f"operator-key-{self.gateway_port}").read_text().strip()
+
+    def operator_client(self) -> Any:
+        """An httpx client logged in to the dashboard with the operator key (as the login page does)."""
+        import httpx
+
+        client = httpx.Client(base_url=self.gateway_url, timeout=30)
+        response = client.post("/login", data={"key": self.operator_key(), "next": "/dashboard"})
+        assert response.status_code in (200, 303), response.text
+        return client
+
+    def sign_in_page(self, page: Any) -> None:
+        """Log a browser page in to the dashboard with the operator key on the login page."""
+        page.goto(f"{self.gateway_url}/login")
+        page.get_by_test_id("operator-key").fill(self.operator_key())
+        page.get_by_test_id("login-button").click()
+        page.wait_for_url(f"{self.gateway_url}/dashboard")
 
     def env(self) -> dict[str, str]:
         """Environment for CLI commands aimed at this stack."""

@@ -11,8 +11,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from causal_common.errors import InvalidInputError
-from causal_common.models.datasets import DATASET_ID_PATTERN, manifest_key
+from causal_common.errors import InvalidInputError, NotFoundError
+from causal_common.models.datasets import DATASET_ID_PATTERN, data_key, manifest_key
 from causal_dashboard.clients import AwsClients
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,18 @@ def list_datasets(clients: AwsClients) -> list[dict[str, Any]]:
     with ThreadPoolExecutor(max_workers=4) as pool:
         found = [item for item in pool.map(manifest, prefixes) if item]
     return sorted(found, key=lambda item: (item.get("origin") != "bundled", item["id"]))
+
+
+def read_data(clients: AwsClients, dataset_id: str) -> bytes:
+    """The dataset's stored ``data.csv``."""
+    if not _ID.match(dataset_id):
+        raise InvalidInputError(f"dataset id {dataset_id!r} is not accepted")
+    try:
+        return clients.s3.get_object(Bucket=clients.names.datasets_bucket, Key=data_key(dataset_id))["Body"].read()
+    except ClientError as exc:
+        if exc.response["Error"].get("Code") in {"NoSuchKey", "404", "NoSuchBucket"}:
+            raise NotFoundError(f"no dataset {dataset_id!r}") from exc
+        raise
 
 
 def dataset_id_for(filename: str | None, requested: str | None) -> str:

@@ -9,29 +9,35 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
-from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
-from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
 from causal_common.errors import CausalStackError, InvalidInputError, NotFoundError
 from causal_common.settings import AwsSettings
 from causal_dashboard import datasets, executions, functions, health, resources, store
+from causal_dashboard.chat_api import ChatUsers, chat_router
 from causal_dashboard.clients import AwsClients
+from causal_dashboard.csv_safety import neutralise_csv
 from causal_dashboard.gateway_view import GatewayView
 from causal_dashboard.live import LiveHub, Section, sse
+from causal_dashboard.login_routes import OperatorGuard, login_router, redirect_to_login
+from causal_dashboard.operator_login import OperatorLogin, new_operator_key
+from causal_dashboard.redaction import redact
 from causal_dashboard.settings import DashboardSettings
 from causal_dashboard.uploads import store_upload
 
 logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
-PAGES = {"/": "index.html", "/dashboard": "dashboard.html", "/chat": "chat.html"}
+OPERATOR_PAGES = {"/": "index.html", "/dashboard": "dashboard.html"}
+PUBLIC_PAGES = {"/chat": "chat.html"}
 T = TypeVar("T")
 
 
 def _call(action: Callable[[], T]) -> T:
-    """Run one API action; errors become HTTP statuses here, at the edge."""
+    """Run one API action; errors become HTTP statuses here, at the edge. Task tokens are removed."""
     try:
-        return action()
+        return redact(action())
     except NotFoundError as exc:
         raise HTTPException(404, detail=exc.message) from exc
     except InvalidInputError as exc:
@@ -47,34 +53,63 @@ def _call(action: Callable[[], T]) -> T:
         raise HTTPException(503, detail=f"AWS endpoint unreachable: {exc}") from exc
 
 
+def _operator_login(config: DashboardSettings, settings: AwsSettings | None, operator_key: str | None) -> OperatorLogin:
+    key = operator_key or (config.operator_key.get_secret_value() if config.operator_key else None)
+    if key:
+        return OperatorLogin(key)
+    # Started without a key (compose, by hand): make one and say how to get in, as Jupyter does.
+    login = OperatorLogin(new_operator_key())
+    host = str(getattr(settings, "host", "127.0.0.1"))
+    host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    url = f"http://{host}:{getattr(settings, 'port', 8080)}/login?code={login.login_code()}"
+    print(f"dashboard login (one-time link, no DASHBOARD_OPERATOR_KEY was set): {url}", flush=True)
+    return login
+
+
 def build_router(
     settings: AwsSettings | None,
     gateway: Any | None = None,
     *,
     clients: AwsClients | None = None,
+    operator_key: str | None = None,
 ) -> APIRouter:
     """The dashboard's routes. ``gateway`` (optional) gives live connections, metrics and events.
 
     ``clients`` replaces the boto3 clients (tests use it to fake a Failed function).
+    The dashboard and its JSON API need an operator session (``operator_key``, else
+    ``DASHBOARD_OPERATOR_KEY``, else a key made here and announced on stdout); the
+    chat page and its API need a user's token.
     """
     config = DashboardSettings.from_settings(settings)
     aws = clients or AwsClients(config)
     view = GatewayView(gateway) if gateway is not None else None
     scans = store.TableScanCache(ttl=min(1.0, config.poll_interval_seconds))
     hub = LiveHub(_sections(config, aws, scans, view), view)
+    guard = OperatorGuard(_operator_login(config, settings, operator_key))
     router = APIRouter()
     router.hub = hub  # type: ignore[attr-defined]  # for tests and benches
+    router.operator_login = guard.login  # type: ignore[attr-defined]  # for launchers, tests and benches
+    router.require_operator = guard.api  # type: ignore[attr-defined]  # the gateway guards its own JSON API with it
+    router.include_router(login_router(guard))
+    max_lifetime = int(getattr(settings, "token_max_lifetime_seconds", 86400))
+    router.include_router(chat_router(aws, scans, ChatUsers(aws, max_lifetime), config.stage))
+    public = router
+    router = APIRouter(dependencies=[Depends(guard.api)])
 
-    def page(name: str) -> Callable[[], FileResponse]:
-        def serve() -> FileResponse:
+    def page(name: str, operator_only: bool) -> Callable[[Request], Response]:
+        def serve(request: Request) -> Response:
+            if operator_only and guard.session(request) is None:
+                return redirect_to_login(request.url.path)
             return FileResponse(STATIC / name, media_type="text/html", headers={"Cache-Control": "no-cache"})
 
         return serve
 
-    for path, name in PAGES.items():
-        router.add_api_route(path, page(name), methods=["GET"], include_in_schema=False)
+    for path, name in OPERATOR_PAGES.items():
+        public.add_api_route(path, page(name, True), methods=["GET"], include_in_schema=False)
+    for path, name in PUBLIC_PAGES.items():
+        public.add_api_route(path, page(name, False), methods=["GET"], include_in_schema=False)
 
-    @router.get("/static/{path:path}", include_in_schema=False)
+    @public.get("/static/{path:path}", include_in_schema=False)
     def static(path: str) -> FileResponse:
         target = (STATIC / path).resolve()
         if STATIC.resolve() not in target.parents or not target.is_file():
@@ -152,7 +187,7 @@ def build_router(
     def list_datasets() -> dict[str, Any]:
         return {"datasets": _call(lambda: datasets.list_datasets(aws))}
 
-    @router.post("/api/datasets", status_code=201)
+    @router.post("/api/datasets", status_code=201, dependencies=[Depends(guard.state_change)])
     def upload_dataset(
         file: UploadFile | None = File(None),
         datasetId: str | None = Form(None),  # noqa: N803
@@ -179,8 +214,17 @@ def build_router(
         )
         return JSONResponse(manifest, status_code=201)
 
-    @router.get("/artifacts/{key:path}")
-    def artifact(key: str) -> StreamingResponse:
+    @router.get("/api/datasets/{dataset_id}/data.csv")
+    def dataset_csv(dataset_id: str) -> Response:
+        """The stored CSV, with cells a spreadsheet would run as formulas neutralised."""
+        body = _call(lambda: datasets.read_data(aws, dataset_id))
+        return Response(neutralise_csv(body), media_type="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{dataset_id}.csv"'})
+
+    # Artifact links are capabilities, like presigned URLs: the key holds the job's random id,
+    # and only the operator can list them. The chat page shows them to the user who asked.
+    @public.get("/artifacts/{key:path}")
+    def artifact(key: str) -> Response:
         def fetch() -> dict[str, Any]:
             try:
                 return aws.s3.get_object(Bucket=aws.names.artifacts_bucket, Key=key)
@@ -193,7 +237,9 @@ def build_router(
         media_type = found.get("ContentType")
         if not media_type or media_type in {"binary/octet-stream", "application/octet-stream"}:
             media_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
-        headers = {"Cache-Control": "max-age=60"}
+        headers = {"Cache-Control": "max-age=60", "X-Content-Type-Options": "nosniff"}
+        if media_type.startswith("text/csv") or key.lower().endswith(".csv"):
+            return Response(neutralise_csv(found["Body"].read()), media_type="text/csv", headers=headers)
         if "ContentLength" in found:
             headers["Content-Length"] = str(found["ContentLength"])
         return StreamingResponse(found["Body"].iter_chunks(65536), media_type=media_type, headers=headers)
@@ -213,7 +259,8 @@ def build_router(
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
 
-    return router
+    public.include_router(router)
+    return public
 
 
 def recent_artifacts(aws: AwsClients, prefix: str, limit: int) -> list[dict[str, Any]]:

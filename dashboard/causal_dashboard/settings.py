@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 
 from causal_common.settings import AwsSettings
 
@@ -19,8 +19,15 @@ class DashboardSettings(AwsSettings):
     # Shown as a service when the socket exists (compose target).
     docker_socket: str = Field(default="/var/run/docker.sock", validation_alias="DOCKER_SOCKET")
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0, validation_alias="DASHBOARD_MAX_UPLOAD_BYTES")
+    # The operator's key: signs the dashboard's login codes and sessions (`causal-stack up` makes one).
+    operator_key: SecretStr | None = Field(default=None, min_length=16, validation_alias="DASHBOARD_OPERATOR_KEY")
     # Target name shown in the header (embedded, compose, aws).
     target: str = Field(default="embedded", validation_alias="STACK_TARGET")
+
+    @field_validator("operator_key", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value
 
     @classmethod
     def from_settings(cls, settings: AwsSettings | None) -> DashboardSettings:

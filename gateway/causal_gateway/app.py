@@ -43,7 +43,8 @@ def create_app(
             sweeper.cancel()
             gateway.shutdown()
 
-    app = FastAPI(title="causal-analysis WebSocket gateway", lifespan=lifespan)
+    # The schema is served behind the dashboard login (routes/api.py); no CDN-hosted docs pages.
+    app = FastAPI(title="causal-analysis WebSocket gateway", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
     app.state.gateway = gateway
     app.state.health_probe = HealthProbe(settings, secrets_client)
     app.include_router(api.router)
@@ -68,5 +69,8 @@ def mount_dashboard(app: FastAPI, settings: GatewaySettings, gateway: Gateway) -
     if build_router is None:
         logger.info("causal_dashboard has no build_router yet; serving the gateway without the dashboard")
         return False
-    app.include_router(build_router(settings, gateway))
+    router = build_router(settings, gateway)
+    app.include_router(router)
+    app.state.require_operator = getattr(router, "require_operator", None)
+    app.state.operator_login = getattr(router, "operator_login", None)
     return True

@@ -127,7 +127,8 @@ def running_gateway(
     signing_key = create_gateway_secrets(secretsmanager, settings) if create_secrets else ""
     app = create_app(settings, integration=integration or handler.integration(), secretsmanager=secretsmanager)
     with BackgroundServer(app, settings) as server:
-        yield GatewayUnderTest(settings, handler, app.state.gateway, server.url, server.ws_url, signing_key)
+        yield GatewayUnderTest(settings, handler, app.state.gateway, server.url, server.ws_url, signing_key,
+                               getattr(app.state, "operator_login", None))
 
 
 @dataclass
@@ -138,6 +139,18 @@ class GatewayUnderTest:
     url: str
     ws_url: str
     signing_key: str
+    operator_login: Any = None  # causal_dashboard's OperatorLogin when the dashboard is mounted
+
+    def operator_client(self) -> Any:
+        """An httpx client logged in to the dashboard (its JSON API includes /api/connections and /api/metrics)."""
+        import httpx
+
+        from causal_dashboard.operator_login import SESSION_COOKIE
+
+        client = httpx.Client(base_url=self.url, timeout=10)
+        response = client.get("/login", params={"code": self.operator_login.login_code()}, follow_redirects=False)
+        client.cookies.set(SESSION_COOKIE, response.cookies[SESSION_COOKIE])
+        return client
 
     def token(self, user_id: str = "alice") -> str:
         from causal_gateway.auth import issue_token

@@ -25,6 +25,7 @@ from pathlib import Path
 import psutil
 
 from causal_common.errors import CausalStackError
+from causal_dashboard.operator_login import OperatorLogin, new_operator_key
 from causal_common.settings import DEFAULT_PREFIX, DEFAULT_REGION
 from causal_stack.supervisor import StartLimitHit, Supervisor
 from causal_stack.supervisor_state import state_path
@@ -141,6 +142,18 @@ def stack_environment(host: str, aws_port: int, gateway_port: int, ecs_port: int
     return env
 
 
+def _operator_key(path: Path) -> str:
+    """A fresh dashboard operator key for this run, kept where only this user can read it (as Jupyter
+    keeps its runtime files)."""
+    key = new_operator_key()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(key + "\n")
+    os.chmod(path, 0o600)
+    return key
+
+
 def _deploy(env: dict[str, str]) -> None:
     from causal_deploy import DeployConfig, deploy
 
@@ -201,11 +214,14 @@ def up(*, aws_port: int = 4566, gateway_port: int = 8080, ecs_port: int = 4599, 
         _deploy(env)
         if stopping.is_set():
             raise Interrupted()
-        gateway.start(env, log_dir)
+        operator_key = _operator_key(log_dir.parent / f"operator-key-{gateway_port}")
+        gateway.start({**env, "DASHBOARD_OPERATOR_KEY": operator_key}, log_dir)
         gateway.wait_healthy(time.monotonic() + START_LIMIT_SECONDS, stopping)
         elapsed = time.monotonic() - started_at
+        login_code = OperatorLogin(operator_key).login_code()
         print(
-            f"causal-stack ready in {elapsed:.1f} s — dashboard http://{host}:{gateway_port}/dashboard · "
+            f"causal-stack ready in {elapsed:.1f} s — dashboard http://{host}:{gateway_port}/login?code={login_code} "
+            f"(one-time login; later: the operator key in {log_dir.parent / f'operator-key-{gateway_port}'}) · "
             f"chat http://{host}:{gateway_port}/chat · WebSocket ws://{host}:{gateway_port}/dev · "
             f"AWS {env['AWS_ENDPOINT_URL']} · logs {log_dir} · "
             "dev tokens on (POST /auth/token signs in any user id; development only)",

@@ -69,7 +69,7 @@ def test_chat_page_gets_an_answer_and_the_dashboard_shows_its_path(stack, browse
     page.screenshot(path=str(ARTIFACTS / "e2e-chat-answer.png"), full_page=True)
 
     dashboard = browser.new_page(viewport={"width": 1280, "height": 800})
-    dashboard.goto(f"{stack.gateway_url}/dashboard")
+    stack.sign_in_page(dashboard)
     dashboard.wait_for_selector('[data-testid="live-status"][data-state="live"]', timeout=20_000)
     for function in FUNCTIONS:
         row = dashboard.get_by_test_id(f"function-row-{function}")

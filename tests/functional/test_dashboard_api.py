@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 import dashboard_fixtures as fixtures
 from causal_dashboard import DashboardSettings, build_router
 from causal_dashboard.clients import AwsClients
-from dashboard_testing import FailedFunctionClients, serve
+from dashboard_testing import FailedFunctionClients, serve, sign_in, signed_in_client
 from support import free_port
 
 
@@ -37,9 +37,7 @@ def stack(moto_endpoint: str):
 @pytest.fixture(scope="module")
 def api(stack):
     settings, clients, _ = stack
-    app = FastAPI()
-    app.include_router(build_router(settings, None, clients=clients))
-    return TestClient(app)
+    return signed_in_client(build_router(settings, None, clients=clients))
 
 
 def test_resources_list_everything_and_never_a_secret_value(api) -> None:
@@ -69,9 +67,8 @@ def test_functions_show_invocations_errors_and_log_lines(api) -> None:
 def test_a_failed_function_carries_its_reason_and_a_fix_hint(stack) -> None:
     settings, _, _ = stack
     failing = FailedFunctionClients(settings, settings.resource_prefix + "data-query", "Unable to import module 'handler': No module named 'duckdb'", "InvalidZipFileException")
-    app = FastAPI()
-    app.include_router(build_router(settings, None, clients=failing))
-    functions = {f["shortName"]: f for f in TestClient(app).get("/api/functions?logs=false").json()["functions"]}
+    client = signed_in_client(build_router(settings, None, clients=failing))
+    functions = {f["shortName"]: f for f in client.get("/api/functions?logs=false").json()["functions"]}
     assert functions["data-query"]["state"] == "Failed"
     assert "duckdb" in functions["data-query"]["stateReason"]
     assert "redeploy" in functions["data-query"]["fixHint"] or "deploy" in functions["data-query"]["fixHint"]
@@ -138,9 +135,11 @@ def test_bad_uploads_change_nothing(api) -> None:
 
 def test_live_stream_sends_a_snapshot_then_only_changes(stack) -> None:
     settings, clients, created = stack
+    router = build_router(settings, None, clients=clients)
     app = FastAPI()
-    app.include_router(build_router(settings, None, clients=clients))
+    app.include_router(router)
     with serve(app, free_port()) as base, httpx.Client(timeout=20) as http:
+        sign_in(http, router.operator_login, base)
         with http.stream("GET", f"{base}/api/events") as stream:
             events = _sse(stream)
             name, snapshot = next(events)

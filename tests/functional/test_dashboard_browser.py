@@ -57,9 +57,20 @@ def site(moto_endpoint: str):
     agent = FakeAgent(drop_after=3)
     app = FastAPI()
     agent.app_routes(app, settings.stage)
-    app.include_router(build_router(settings, None, clients=clients))
+    router = build_router(settings, None, clients=clients)
+    app.include_router(router)
     with serve(app, free_port()) as base:
+        SIGN_IN[base] = router.operator_login
         yield base, clients, created, agent
+
+
+SIGN_IN: dict[str, object] = {}
+
+
+def _open_dashboard(page, base: str) -> None:
+    """Sign in with a one-time login link, as the person who ran `causal-stack up` does."""
+    page.goto(f"{base}/login?code={SIGN_IN[base].login_code()}")
+    page.wait_for_url(f"{base}/dashboard")
 
 
 _WIDE_ELEMENTS = """() => [...document.querySelectorAll('*')]
@@ -77,7 +88,7 @@ def test_dashboard_shows_functions_states_and_a_failed_reason_in_red(browser, si
     base, clients, created, _ = site
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     try:
-        page.goto(f"{base}/dashboard")
+        _open_dashboard(page, base)
         page.wait_for_selector('[data-testid="function-row-invoke-llm"]')
         assert page.get_attribute('[data-testid="function-row-websocket-handler"]', "data-state") == "Active"
         failed = page.locator('[data-testid="function-row-data-query"]')
@@ -117,7 +128,7 @@ def test_dashboard_upload_refuses_a_bad_file_with_a_message(browser, site, tmp_p
     bad.write_text("no commas here\n1\n")
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     try:
-        page.goto(f"{base}/dashboard")
+        _open_dashboard(page, base)
         page.set_input_files("#upload-file", str(bad))
         page.click("#upload-submit")
         page.wait_for_selector('[data-testid="upload-status"][data-result="error"]')
@@ -130,7 +141,7 @@ def test_dashboard_is_usable_on_a_narrow_window(browser, site) -> None:
     base, *_ = site
     page = browser.new_page(viewport={"width": 390, "height": 844})
     try:
-        page.goto(f"{base}/dashboard")
+        _open_dashboard(page, base)
         page.wait_for_selector('[data-testid="function-row-data-query"]')
         page.wait_for_selector('[data-testid="resources-tables"]')
         page.wait_for_selector('[data-testid="execution-diagram"]')

@@ -55,7 +55,7 @@ def test_token_endpoint_without_the_signing_secret_is_503(moto_endpoint: str) ->
 def test_connections_timeline_and_metrics(gw: GatewayUnderTest) -> None:
     async def scenario() -> str:
         async with websockets.connect(gw.connect_url("watched")) as ws:
-            listed = httpx.get(f"{gw.url}/api/connections").json()
+            listed = gw.operator_client().get(f"{gw.url}/api/connections").json()
             mine = [c for c in listed if c["userId"] == "watched"]
             assert len(mine) == 1 and {"connectionId", "connectedAt", "lastActiveAt"} <= set(mine[0])
             await ws.send(json.dumps({"action": "anything"}))
@@ -64,20 +64,20 @@ def test_connections_timeline_and_metrics(gw: GatewayUnderTest) -> None:
 
     connection_id = asyncio.run(scenario())
     gw.handler.wait_for("$disconnect", connection_id)
-    timeline = httpx.get(f"{gw.url}/api/connections/{connection_id}/timeline").json()["events"]
+    timeline = gw.operator_client().get(f"{gw.url}/api/connections/{connection_id}/timeline").json()["events"]
     assert [event["type"] for event in timeline] == ["connect", "message", "disconnect"]
     assert timeline[1]["route"] == "$default" and timeline[1]["result"] == "OK" and "latencyMs" in timeline[1]
     assert timeline[2]["code"] == 1000
-    assert httpx.get(f"{gw.url}/api/connections/unknown/timeline").status_code == 404
+    assert gw.operator_client().get(f"{gw.url}/api/connections/unknown/timeline").status_code == 404
 
-    metrics = httpx.get(f"{gw.url}/api/metrics").json()
+    metrics = gw.operator_client().get(f"{gw.url}/api/metrics").json()
     assert metrics["routes"]["$connect"]["ConnectCount"] >= 1
     assert metrics["routes"]["$default"]["MessageCount"] >= 1
     assert metrics["routes"]["$default"]["IntegrationLatency"]["count"] >= 1
-    refused = httpx.get(f"{gw.url}/api/metrics").json()["routes"]["$connect"]["ClientError"]
+    refused = gw.operator_client().get(f"{gw.url}/api/metrics").json()["routes"]["$connect"]["ClientError"]
     with pytest.raises(websockets.InvalidStatus):
         asyncio.run(_open(gw.ws_url))
-    assert httpx.get(f"{gw.url}/api/metrics").json()["routes"]["$connect"]["ClientError"] == refused + 1
+    assert gw.operator_client().get(f"{gw.url}/api/metrics").json()["routes"]["$connect"]["ClientError"] == refused + 1
 
 
 def test_event_bus_streams_gateway_events(gw: GatewayUnderTest) -> None:

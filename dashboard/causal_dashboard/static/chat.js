@@ -16,6 +16,27 @@ async function fetchToken(userId) {
   return state.auth;
 }
 
+function authHeaders() { return { Authorization: `Bearer ${state.auth.token}` }; }
+
+// ---- your conversations (only this user's: the API reads the user from the token) ----------
+async function loadSessions() {
+  let data;
+  try { data = await getJSON("/api/chat/sessions", { headers: authHeaders() }); }
+  catch (error) { replace($("session-list"), h("li", { class: "small muted" }, `Unavailable: ${error.message}`)); return; }
+  const items = data.sessions.map((s) => h("li", {},
+    h("button", { type: "button", class: "linkish", "data-testid": "session-item", "data-session": s.sessionId,
+      onclick: () => openSession(s.sessionId) },
+      `${s.datasetId || "no dataset"} · ${s.status || "—"} · ${new Date((s.updatedAt || s.createdAt || 0) * 1000).toLocaleString()}`)));
+  replace($("session-list"), items.length ? items : h("li", { class: "small muted" }, "None yet."));
+}
+
+function openSession(sessionId) {
+  if (!state.client || state.running) return;
+  replace($("messages"));
+  state.turn = null;
+  state.client.openSession(sessionId);
+}
+
 function wsUrl() {
   const proto = location.protocol === "https:" ? "wss" : "ws";
   return `${proto}://${location.host}/${state.config.stage}?token=${encodeURIComponent(state.auth.token)}`;
@@ -60,13 +81,14 @@ async function startChat() {
   });
   state.client.connect();
   await loadDatasets();
+  loadSessions();
   $("question").focus();
 }
 
 // ---- datasets -----------------------------------------------------------------------------
 async function loadDatasets() {
   const select = $("dataset-select");
-  try { state.datasets = (await getJSON("/api/datasets")).datasets; }
+  try { state.datasets = (await getJSON("/api/chat/datasets", { headers: authHeaders() })).datasets; }
   catch (error) { $("dataset-info").textContent = `Datasets unavailable: ${error.message}`; return; }
   replace(select, state.datasets.map((d) => h("option", { value: d.id }, `${d.title} (${d.id})`)));
   const remembered = localStorage.getItem("causal.dataset");
@@ -141,6 +163,7 @@ function renderFrame(frame) {
     case "tool": renderTool(turn, frame); break;
     case "prompt": renderPrompt(turn, frame); break;
     case "answer":
+      loadSessions();
       turn.progress.textContent = "Done.";
       turn.body.append(renderAnswer(frame));
       setRunning(false);
@@ -238,7 +261,7 @@ export function renderAnswer(frame) {
 
 // ---- start -------------------------------------------------------------------------------------
 async function start() {
-  try { state.config = await getJSON("/api/config"); } catch { state.config = { stage: "dev" }; }
+  try { state.config = await getJSON("/api/chat/config"); } catch { state.config = { stage: "dev" }; }
   $("signin-form").addEventListener("submit", signIn);
   $("signout-button").addEventListener("click", signOut);
   $("ask-form").addEventListener("submit", ask);

@@ -365,7 +365,7 @@ function setupUpload() {
     status.className = ""; status.textContent = "Uploading…";
     $("upload-submit").disabled = true;
     try {
-      const manifest = await getJSON("/api/datasets", { method: "POST", body: form });
+      const manifest = await getJSON("/api/datasets", { method: "POST", body: form, headers: { "X-CSRF-Token": state.csrfToken } });
       status.textContent = `Stored ${manifest.id}: ${fmtNumber(manifest.rows)} rows, ${manifest.columns.length} columns.`;
       status.dataset.result = "ok";
       $("upload-form").reset();
@@ -379,10 +379,19 @@ function setupUpload() {
 
 async function start() {
   try {
+    state.csrfToken = (await getJSON("/api/session")).csrfToken;
+  } catch (error) {
+    if (error.status === 401) { location.assign(`/login?next=${encodeURIComponent(location.pathname)}`); return; }
+  }
+  try {
     state.config = await getJSON("/api/config");
     $("stack-target").textContent = `${state.config.target} · ${state.config.region} · ${state.config.prefix}`;
   } catch (error) { $("stack-target").textContent = "configuration unavailable"; }
   setupUpload();
+  $("signout-button").addEventListener("click", async () => {
+    await fetch("/logout", { method: "POST", headers: { "X-CSRF-Token": state.csrfToken } });
+    location.assign("/login");
+  });
   $("resources-refresh").addEventListener("click", loadResources);
   connectEvents();
   loadResources();

@@ -75,6 +75,12 @@ export class ChatClient {
 
   startSession() { this.sessionId = null; this.lastSeq = 0; this.early.clear(); }
 
+  // Show an earlier conversation of this user again: every frame from the first.
+  openSession(sessionId) {
+    this.sessionId = sessionId; this.lastSeq = 0; this.early.clear(); this.awaitingSession = false;
+    this.send({ action: "resume", sessionId, afterSeq: 0 });
+  }
+
   query(text, datasetId) {
     const message = { action: "query", text, datasetId };
     if (this.sessionId) message.sessionId = this.sessionId;

@@ -6,7 +6,7 @@ import logging
 import time
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from causal_gateway import auth
@@ -21,6 +21,17 @@ router = APIRouter()
 
 def _gateway(request: Request) -> Gateway:
     return request.app.state.gateway
+
+
+def require_operator(request: Request) -> None:
+    """Connections, timelines and metrics are the dashboard's: they need its operator session."""
+    check = getattr(request.app.state, "require_operator", None)
+    if check is None:
+        raise HTTPException(403, detail="this API belongs to the dashboard, which is not installed here")
+    check(request)
+
+
+operator = [Depends(require_operator)]
 
 
 @router.post("/auth/token")
@@ -65,12 +76,12 @@ async def issue_token(request: Request) -> JSONResponse:
     )
 
 
-@router.get("/api/connections")
+@router.get("/api/connections", dependencies=operator)
 async def list_connections(request: Request) -> list[dict[str, Any]]:
     return _gateway(request).connections_json()
 
 
-@router.get("/api/connections/{connection_id:path}/timeline")
+@router.get("/api/connections/{connection_id:path}/timeline", dependencies=operator)
 async def connection_timeline(request: Request, connection_id: str) -> JSONResponse:
     timeline = _gateway(request).timeline_json(connection_id)
     if timeline is None:
@@ -78,9 +89,14 @@ async def connection_timeline(request: Request, connection_id: str) -> JSONRespo
     return JSONResponse({"connectionId": connection_id, "events": timeline})
 
 
-@router.get("/api/metrics")
+@router.get("/api/metrics", dependencies=operator)
 async def metrics(request: Request) -> dict[str, Any]:
     return _gateway(request).metrics_json()
+
+
+@router.get("/openapi.json", include_in_schema=False, dependencies=operator)
+async def openapi(request: Request) -> JSONResponse:
+    return JSONResponse(request.app.openapi())
 
 
 @router.get("/health")

@@ -1,0 +1,81 @@
+"""The chat page's JSON API: a signed-in user sees the datasets and their own sessions only.
+
+Authenticated with the user's WebSocket token (``Authorization: Bearer …``),
+verified with the gateway's signing key; no operator session is needed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from fastapi import APIRouter, HTTPException, Request
+
+from causal_common.errors import CausalStackError
+from causal_common.secret_values import read_secret
+from causal_dashboard import datasets, store
+from causal_dashboard.clients import AwsClients
+
+USER_SESSION_FIELDS = ("sessionId", "datasetId", "status", "createdAt", "updatedAt")
+SIGNING_KEY_CACHE_SECONDS = 60.0
+
+
+class ChatUsers:
+    """Who is calling: the user id in a valid bearer token."""
+
+    def __init__(self, aws: AwsClients, max_lifetime_seconds: int) -> None:
+        self._aws = aws
+        self._max_lifetime = max_lifetime_seconds
+        self._key: tuple[float, str] | None = None
+        self._lock = threading.Lock()
+
+    def _signing_key(self) -> str:
+        with self._lock:
+            if self._key is None or time.monotonic() - self._key[0] > SIGNING_KEY_CACHE_SECONDS:
+                try:
+                    value = read_secret(self._aws.secretsmanager, self._aws.names.token_signing_key_secret)
+                except (ClientError, BotoCoreError) as exc:
+                    raise HTTPException(503, detail="the token signing key is not available; is the stack deployed?") from exc
+                self._key = (time.monotonic(), value)
+            return self._key[1]
+
+    def user(self, request: Request) -> str:
+        from causal_gateway.auth import verify_token  # light: no FastAPI app or boto3
+
+        header = request.headers.get("authorization", "")
+        token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+        if not token:
+            raise HTTPException(401, detail="sign in first: send Authorization: Bearer <token>")
+        key = self._signing_key()
+        if not key:
+            raise HTTPException(503, detail="the token signing key has no value; deploy the stack")
+        try:
+            return verify_token(key, token, max_lifetime_seconds=self._max_lifetime).user_id
+        except CausalStackError as exc:
+            raise HTTPException(401, detail=f"sign in again: {exc.message}") from exc
+
+
+def chat_router(aws: AwsClients, scans: store.TableScanCache, users: ChatUsers, stage: str) -> APIRouter:
+    router = APIRouter(prefix="/api/chat")
+
+    @router.get("/config")
+    def chat_config() -> dict[str, Any]:
+        return {"stage": stage}
+
+    @router.get("/datasets")
+    def chat_datasets(request: Request) -> dict[str, Any]:
+        users.user(request)
+        # A dataset's known answer is for the operator's dashboard, not for the person asking.
+        listed = [{key: value for key, value in item.items() if key != "groundTruth"} for item in datasets.list_datasets(aws)]
+        return {"datasets": listed}
+
+    @router.get("/sessions")
+    def chat_sessions(request: Request) -> dict[str, Any]:
+        user_id = users.user(request)
+        found = store.list_sessions(aws, scans, limit=50, user_id=user_id)
+        return {"userId": user_id,
+                "sessions": [{field: item.get(field) for field in USER_SESSION_FIELDS} for item in found["items"]]}
+
+    return router

@@ -1,0 +1,114 @@
+"""The dashboard's login, as Jupyter's token login works.
+
+``causal-stack up`` creates an operator key (``DASHBOARD_OPERATOR_KEY``) and
+prints the dashboard URL with a one-time login code; opening it sets a
+session cookie (HttpOnly, SameSite=Strict) and the code is spent. The key
+itself also signs in, on the login page. Everything is HMAC-signed with the
+key and stateless (a restarted gateway keeps its sessions), except the record
+of spent codes. State-changing requests also need the session's CSRF token in
+``X-CSRF-Token``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+
+SESSION_COOKIE = "causal_operator"
+CSRF_HEADER = "x-csrf-token"
+SESSION_SECONDS = 12 * 3600
+LOGIN_CODE_SECONDS = 24 * 3600
+
+
+def new_operator_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class OperatorSession:
+    session_id: str
+    expires_at: int
+
+
+class OperatorLogin:
+    def __init__(self, operator_key: str) -> None:
+        if len(operator_key) < 16:
+            raise ValueError("the operator key must be at least 16 characters")
+        self._key = operator_key.encode()
+        self._spent: dict[str, int] = {}  # nonce -> expiry of spent login codes
+        self._lock = threading.Lock()
+
+    # -- signed values ------------------------------------------------------------
+    def _sign(self, purpose: str, claims: dict[str, object]) -> str:
+        payload = _b64(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode())
+        mac = hmac.new(self._key, f"{purpose}.{payload}".encode(), hashlib.sha256).digest()
+        return f"{payload}.{_b64(mac)}"
+
+    def _open(self, purpose: str, value: str | None, now: float | None) -> dict[str, object] | None:
+        if not value or len(value) > 1024 or value.count(".") != 1:
+            return None
+        payload, mac = value.split(".")
+        expected = _b64(hmac.new(self._key, f"{purpose}.{payload}".encode(), hashlib.sha256).digest())
+        if not hmac.compare_digest(expected, mac):
+            return None
+        try:
+            claims = json.loads(_unb64(payload))
+            expires = int(claims["exp"])
+        except (ValueError, KeyError, TypeError):
+            return None
+        return claims if (time.time() if now is None else now) < expires else None
+
+    # -- login --------------------------------------------------------------------
+    def login_code(self, *, now: float | None = None, lifetime_seconds: int = LOGIN_CODE_SECONDS) -> str:
+        """A code that signs one browser in, once, within ``lifetime_seconds``."""
+        issued = int(time.time() if now is None else now)
+        return self._sign("login", {"nonce": secrets.token_urlsafe(12), "exp": issued + lifetime_seconds})
+
+    def redeem(self, code: str | None, *, now: float | None = None) -> bool:
+        claims = self._open("login", code, now)
+        if claims is None:
+            return False
+        nonce = str(claims.get("nonce", ""))
+        current = time.time() if now is None else now
+        with self._lock:
+            self._spent = {spent: expiry for spent, expiry in self._spent.items() if expiry > current}
+            if not nonce or nonce in self._spent:
+                return False
+            self._spent[nonce] = int(claims["exp"])  # type: ignore[call-overload]
+        return True
+
+    def key_matches(self, candidate: str | None) -> bool:
+        return bool(candidate) and hmac.compare_digest(candidate.encode(), self._key)  # type: ignore[union-attr]
+
+    # -- sessions -----------------------------------------------------------------
+    def new_session(self, *, now: float | None = None) -> tuple[str, OperatorSession]:
+        """(cookie value, session)."""
+        expires = int(time.time() if now is None else now) + SESSION_SECONDS
+        session = OperatorSession(secrets.token_urlsafe(16), expires)
+        return self._sign("session", {"sid": session.session_id, "exp": expires}), session
+
+    def session(self, cookie: str | None, *, now: float | None = None) -> OperatorSession | None:
+        claims = self._open("session", cookie, now)
+        if claims is None or not isinstance(claims.get("sid"), str):
+            return None
+        return OperatorSession(str(claims["sid"]), int(claims["exp"]))  # type: ignore[call-overload]
+
+    def csrf_token(self, session: OperatorSession) -> str:
+        return _b64(hmac.new(self._key, f"csrf.{session.session_id}".encode(), hashlib.sha256).digest())
+
+    def csrf_matches(self, session: OperatorSession, candidate: str | None) -> bool:
+        return bool(candidate) and hmac.compare_digest(self.csrf_token(session), candidate)  # type: ignore[arg-type]
