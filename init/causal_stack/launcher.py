@@ -19,7 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -49,13 +49,15 @@ class Service:
     argv: list[str]
     health_url: str
     process: subprocess.Popen | None = None
+    # This service's own variables on top of the stack's (kept across restarts).
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     def start(self, env: dict[str, str], log_dir: Path) -> None:
         log_path = log_dir / f"{self.name}.log"
         self._log = open(log_path, "ab", buffering=0)  # noqa: SIM115 - closed in stop()
         self.log_path = log_path
         self.process = subprocess.Popen(
-            self.argv, env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT
+            self.argv, env={**env, **self.extra_env}, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT
         )
 
     def wait_healthy(self, deadline: float, stopping: threading.Event) -> None:
@@ -193,7 +195,10 @@ def up(*, aws_port: int = 4566, gateway_port: int = 8080, ecs_port: int = 4599, 
         [python, "-m", "causal_ecs_runner", "--port", str(ecs_port), "--host", host, "--backend", "subprocess"],
         f"http://{host}:{ecs_port}/health",
     )
-    gateway = Service("gateway", [python, "-m", "causal_gateway", "--port", str(gateway_port), "--host", host], f"http://{host}:{gateway_port}/health")
+    key_path = log_dir.parent / f"operator-key-{gateway_port}"
+    operator_key = _operator_key(key_path)
+    gateway = Service("gateway", [python, "-m", "causal_gateway", "--port", str(gateway_port), "--host", host],
+                      f"http://{host}:{gateway_port}/health", extra_env={"DASHBOARD_OPERATOR_KEY": operator_key})
     services = [emulator, ecs_runner, gateway]
 
     stopping = threading.Event()
@@ -214,14 +219,13 @@ def up(*, aws_port: int = 4566, gateway_port: int = 8080, ecs_port: int = 4599, 
         _deploy(env)
         if stopping.is_set():
             raise Interrupted()
-        operator_key = _operator_key(log_dir.parent / f"operator-key-{gateway_port}")
-        gateway.start({**env, "DASHBOARD_OPERATOR_KEY": operator_key}, log_dir)
+        gateway.start(env, log_dir)
         gateway.wait_healthy(time.monotonic() + START_LIMIT_SECONDS, stopping)
         elapsed = time.monotonic() - started_at
         login_code = OperatorLogin(operator_key).login_code()
         print(
             f"causal-stack ready in {elapsed:.1f} s — dashboard http://{host}:{gateway_port}/login?code={login_code} "
-            f"(one-time login; later: the operator key in {log_dir.parent / f'operator-key-{gateway_port}'}) · "
+            f"(one-time login; later: the operator key in {key_path}) · "
             f"chat http://{host}:{gateway_port}/chat · WebSocket ws://{host}:{gateway_port}/dev · "
             f"AWS {env['AWS_ENDPOINT_URL']} · logs {log_dir} · "
             "dev tokens on (POST /auth/token signs in any user id; development only)",
