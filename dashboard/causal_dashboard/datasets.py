@@ -48,6 +48,7 @@ def list_datasets(clients: AwsClients) -> list[dict[str, Any]]:
             "description": data.get("description", ""),
             "rows": data.get("rows"),
             "origin": data.get("origin"),
+            "owner": data.get("owner"),
             "columns": [
                 {"name": c.get("name"), "dtype": c.get("dtype"), "role": c.get("role")} for c in data.get("columns", [])
             ],

@@ -12,7 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
-from causal_common.errors import CausalStackError, InvalidInputError, NotFoundError
+from causal_common.errors import CausalStackError, ForbiddenError, InvalidInputError, NotFoundError
 from causal_common.settings import AwsSettings
 from causal_dashboard import datasets, executions, functions, health, resources, store
 from causal_dashboard.chat_api import ChatUsers, chat_router
@@ -42,6 +42,8 @@ def _call(action: Callable[[], T]) -> T:
         raise HTTPException(404, detail=exc.message) from exc
     except InvalidInputError as exc:
         raise HTTPException(400, detail=exc.message) from exc
+    except ForbiddenError as exc:
+        raise HTTPException(403, detail=exc.message) from exc
     except CausalStackError as exc:
         raise HTTPException(500, detail=f"{exc.code}: {exc.message}") from exc
     except ClientError as exc:
@@ -210,6 +212,7 @@ def build_router(
                 description=description,
                 max_bytes=config.max_upload_bytes,
                 roles={"treatment": treatment, "outcome": outcome, "covariates": covariates, "exclude": exclude},
+                owner=config.operator_name,
             )
         )
         return JSONResponse(manifest, status_code=201)

@@ -7,6 +7,17 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from causal_common.settings import AwsSettings
 
 
+def _login_name() -> str:
+    import getpass
+    import re
+
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = ""
+    return re.sub(r"[^A-Za-z0-9_-]", "", name)[:64] or "operator"
+
+
 class DashboardSettings(AwsSettings):
     """Where the dashboard looks. The AWS endpoints come from :class:`AwsSettings`."""
 
@@ -21,6 +32,9 @@ class DashboardSettings(AwsSettings):
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0, validation_alias="DASHBOARD_MAX_UPLOAD_BYTES")
     # The operator's key: signs the dashboard's login codes and sessions (`causal-stack up` makes one).
     operator_key: SecretStr | None = Field(default=None, min_length=16, validation_alias="DASHBOARD_OPERATOR_KEY")
+    # Who uploads from the dashboard (a dataset's owner; only its owner replaces it).
+    operator_name: str = Field(default_factory=lambda: _login_name(), pattern=r"^[A-Za-z0-9_.@-]{1,64}$",
+                               validation_alias="DASHBOARD_OPERATOR_NAME")
     # Target name shown in the header (embedded, compose, aws).
     target: str = Field(default="embedded", validation_alias="STACK_TARGET")
 

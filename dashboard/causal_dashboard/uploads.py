@@ -23,6 +23,7 @@ def store_upload(
     description: str | None,
     max_bytes: int,
     roles: dict[str, str | None] | None = None,
+    owner: str | None = None,
 ) -> dict[str, Any]:
     """Validate, then store; return the new manifest as JSON. Bad input raises InvalidInputError.
 
@@ -48,6 +49,7 @@ def store_upload(
             covariates=_names((roles or {}).get("covariates")),
             exclude=_names((roles or {}).get("exclude")),
         ),
+        owner=owner,
     )
     logger.info("dataset %s uploaded (%s bytes)", dataset_id, len(data))
     if hasattr(manifest, "model_dump"):

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from causal_common.datasets import check_dataset_id
-from causal_common.errors import InvalidInputError
+from causal_common.datasets import check_dataset_id, load_manifest
+from causal_common.errors import ForbiddenError, InvalidInputError, NotFoundError
 from causal_common.models.datasets import Column, ColumnType, DatasetManifest, GroundTruth, data_key, manifest_key
 from causal_common.names import ResourceNames
 
@@ -423,6 +423,19 @@ def publish(s3_client: Any, names: ResourceNames, manifest: DatasetManifest, csv
     )
 
 
+def _refuse_someone_elses(s3_client: Any, names: ResourceNames, dataset_id: str, owner: str | None) -> None:
+    """Only the uploader replaces an upload."""
+    try:
+        existing = load_manifest(s3_client, names, dataset_id)
+    except NotFoundError:
+        return
+    if existing.owner != owner:
+        raise ForbiddenError(
+            f"dataset {dataset_id!r} was uploaded by {existing.owner or 'someone else'}; only they can replace it. "
+            "Choose another id."
+        )
+
+
 def upload_csv(
     s3_client: Any,
     names: ResourceNames,
@@ -433,17 +446,21 @@ def upload_csv(
     description: str | None = None,
     max_bytes: int = MAX_UPLOAD_BYTES,
     roles: RoleOptions | None = None,
+    owner: str | None = None,
 ) -> DatasetManifest:
-    """Validate a user's CSV, infer its column types, publish it; return its manifest.
+    """Validate a user's CSV, infer its column types, publish it as ``owner``'s; return its manifest.
 
     Raises InvalidInputError (nothing written) for a bad id, a bundled id, an
-    oversize, empty, non-UTF-8 or malformed file.
+    oversize, empty, non-UTF-8 or malformed file, and ForbiddenError for an id
+    someone else uploaded.
     """
     check_dataset_id(dataset_id)
     if dataset_id in BUNDLED_IDS:
         raise InvalidInputError(f"{dataset_id!r} is a bundled dataset; choose another id")
+    _refuse_someone_elses(s3_client, names, dataset_id, owner)
     frame = parse_csv(csv_bytes, max_bytes=max_bytes)
     manifest = manifest_for_upload(frame, dataset_id, title=title, description=description, roles=roles)
+    manifest = manifest.model_copy(update={"owner": owner})
     publish(s3_client, names, manifest, frame.to_csv(index=False).encode())
     logger.info("published uploaded dataset %s (%s rows)", dataset_id, manifest.rows)
     return manifest

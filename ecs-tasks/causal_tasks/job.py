@@ -50,7 +50,7 @@ class Clients:
     def from_settings(cls, settings: TaskSettings) -> Clients:
         management = None
         if settings.websocket_callback_url:
-            management = aws.client("apigatewaymanagementapi", settings, endpoint_url=settings.websocket_callback_url)
+            management = aws.management_client(settings, settings.websocket_callback_url, aws.client("secretsmanager", settings))
         return cls(aws.client("dynamodb", settings), aws.client("s3", settings), aws.client("stepfunctions", settings), management)
 
 

@@ -77,9 +77,9 @@ class GatewaySettings(AwsSettings):
 
     # Management API (/@connections) SigV4 credentials come from the
     # management-api-credentials secret. When that secret does not exist the
-    # gateway falls back to its own AWS credentials only if this is true.
+    # gateway falls back to its own AWS credentials only if this is true (off: the stack always has it).
     management_credentials_fallback: bool = Field(
-        default=True, validation_alias="GATEWAY_MANAGEMENT_CREDENTIALS_FALLBACK"
+        default=False, validation_alias="GATEWAY_MANAGEMENT_CREDENTIALS_FALLBACK"
     )
     signature_max_skew_seconds: int = Field(default=900, gt=0, validation_alias="GATEWAY_SIGNATURE_MAX_SKEW")
     # How long a fetched secret is trusted before it is read again.

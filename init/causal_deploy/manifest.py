@@ -192,6 +192,7 @@ def _function_environment(config: DeployConfig) -> dict[str, str]:
         environment["AWS_ENDPOINT_URL_ECS"] = config.ecs_endpoint_url
     if config.max_concurrent_analyses is not None:
         environment["AGENT_MAX_CONCURRENT_ANALYSES"] = str(config.max_concurrent_analyses)
+    environment.update(_management_environment(config))
     return environment
 
 
@@ -201,7 +202,17 @@ def _task_environment(config: DeployConfig) -> dict[str, str]:
         "WEBSOCKET_CALLBACK_URL": config.websocket_callback_url,
         "ARTIFACTS_BASE_URL": config.artifacts_base_url,
         "LOG_LEVEL": config.log_level,
+        **_management_environment(config),
     }
+
+
+def _management_environment(config: DeployConfig) -> dict[str, str]:
+    """Off AWS the project's gateway plays the management API and checks the stack's generated
+    credentials; on AWS, API Gateway checks the role's own (execute-api:ManageConnections)."""
+    if config.target is Target.AWS:
+        return {}
+    names = ResourceNames(prefix=config.resource_prefix, region=config.region)
+    return {"MANAGEMENT_API_CREDENTIALS_SECRET": names.management_credentials_secret}
 
 
 def _worker_policy(names: ResourceNames) -> dict[str, Any]:

@@ -6,17 +6,18 @@
   value is kept when the variable is unset (it may have been put by hand);
 - ``llm-settings``: ``{"model", "baseUrl"}`` from ``OPENAI_MODEL`` / ``OPENAI_BASE_URL``;
 - ``gateway-token-signing-key``: 32 random bytes (hex), generated once and kept;
-- ``management-api-credentials``: the credentials this deploy runs with.
+- ``management-api-credentials``: a key pair generated once per stack for the management API
+  (``/@connections``); the gateway checks SigV4 against it and the Lambdas and tasks sign with it.
+  A stored pair from older deploys (the deployer's own credentials, e.g. ``test``/``test``) is replaced.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import string
 from collections.abc import Callable
 from typing import Any
-
-import boto3
 
 from causal_deploy.config import DeployConfig
 from causal_deploy.manifest import SecretSpec
@@ -63,17 +64,26 @@ def _desired(spec: SecretSpec, config: DeployConfig) -> tuple[Callable[[], str],
         return (lambda: json.dumps(value)), False, lambda current: _json_equal(current, value)
     if spec.kind == "token-signing-key":
         return (lambda: secrets.token_hex(32)), True, lambda current: True
-    credentials = _stack_credentials(config)
-    return (lambda: json.dumps(credentials)), False, lambda current: _json_equal(current, credentials)
+    return (lambda: json.dumps(generated_management_credentials())), False, _generated_pair
 
 
-def _stack_credentials(config: DeployConfig) -> dict[str, str]:
-    found = boto3.Session(region_name=config.region).get_credentials()
-    if found is None:
-        # Local emulators accept any; this is what LocalStack and moto expect.
-        return {"accessKeyId": "test", "secretAccessKey": "test"}
-    frozen = found.get_frozen_credentials()
-    return {"accessKeyId": frozen.access_key, "secretAccessKey": frozen.secret_key}
+def generated_management_credentials() -> dict[str, str]:
+    """A key pair shaped like AWS's (20-character id, 40-character secret), random per stack."""
+    alphabet = string.ascii_uppercase + string.digits
+    return {
+        "accessKeyId": "AKIA" + "".join(secrets.choice(alphabet) for _ in range(16)),
+        "secretAccessKey": secrets.token_urlsafe(30)[:40],
+    }
+
+
+def _generated_pair(current: str) -> bool:
+    """Keep a pair this deployer generated; replace anything else (the old fixed or borrowed pairs)."""
+    try:
+        parsed = json.loads(current)
+        key, secret = str(parsed["accessKeyId"]), str(parsed["secretAccessKey"])
+    except (ValueError, KeyError, TypeError):
+        return False
+    return key.startswith("AKIA") and len(key) == 20 and len(secret) == 40
 
 
 def _json_equal(current: str, expected: dict[str, Any]) -> bool:

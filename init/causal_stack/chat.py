@@ -25,6 +25,7 @@ import httpx
 import websockets
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
@@ -70,6 +71,12 @@ def fetch_token(http_url: str, user_id: str) -> str:
     return response.json()["token"]
 
 
+def text(value: Any) -> str:
+    """User- or data-derived text for Rich: printed as it is, never read as markup (a column named
+    ``trt[/oops]`` must not crash the chat or restyle it)."""
+    return escape(str(value if value is not None else ""))
+
+
 def format_number(value: Any) -> str:
     if not isinstance(value, (int, float)):
         return "—"
@@ -86,13 +93,13 @@ def render_answer(frame: dict[str, Any], http_url: str) -> list[Any]:
         ci = result.get("ci")
         interval = f"[{format_number(ci[0])}, {format_number(ci[1])}]" if isinstance(ci, (list, tuple)) and len(ci) == 2 else "n/a"
         summary = Table.grid(padding=(0, 2))
-        summary.add_row("Effect", f"[bold]{result.get('treatment')}[/] → [bold]{result.get('outcome')}[/]")
+        summary.add_row("Effect", f"[bold]{text(result.get('treatment'))}[/] → [bold]{text(result.get('outcome'))}[/]")
         summary.add_row("Estimate", f"[bold green]{format_number(result.get('estimate'))}[/]")
         summary.add_row("95% interval", interval)
-        summary.add_row("Method", str(result.get("method", "—")))
+        summary.add_row("Method", text(result.get("method", "—")))
         summary.add_row("Naive difference", format_number(result.get("naiveEstimate")))
         parts.append(summary)
-    parts.append(Panel(str(frame.get("text", "")).replace("**", ""), title="Answer", border_style="green"))
+    parts.append(Panel(text(str(frame.get("text", "")).replace("**", "")), title="Answer", border_style="green"))
     refutations = result.get("refutations") if isinstance(result, dict) else None
     if refutations:
         table = Table(title="Refutations")
@@ -100,11 +107,12 @@ def render_answer(frame: dict[str, Any], http_url: str) -> list[Any]:
         table.add_column("result")
         table.add_column("detail")
         for refutation in refutations:
-            table.add_row(refutation.get("name", ""), "[green]passed[/]" if refutation.get("passed") else "[red]failed[/]",
-                          refutation.get("detail", ""))
+            table.add_row(text(refutation.get("name", "")), "[green]passed[/]" if refutation.get("passed") else "[red]failed[/]",
+                          text(refutation.get("detail", "")))
         parts.append(table)
     for artifact in (result.get("artifacts") if isinstance(result, dict) else None) or []:
-        parts.append(f"plot {artifact.get('name')}: {urljoin(http_url.rstrip('/') + '/', artifact.get('url', '').lstrip('/'))}")
+        link = urljoin(http_url.rstrip('/') + '/', str(artifact.get('url', '')).lstrip('/'))
+        parts.append(f"plot {text(artifact.get('name'))}: {text(link)}")
     return parts
 
 
@@ -171,13 +179,13 @@ class TerminalChat:
         try:
             frame = json.loads(raw)
         except ValueError:
-            self.console.print(f"[red]unreadable message:[/] {str(raw)[:120]}")
+            self.console.print(f"[red]unreadable message:[/] {text(str(raw)[:120])}")
             return []
         if not isinstance(frame, dict):
             return []
         if "type" not in frame or "seq" not in frame:
             if frame.get("message"):
-                self.console.print(f"[red]gateway:[/] {frame['message']}")
+                self.console.print(f"[red]gateway:[/] {text(frame['message'])}")
             return []
         if frame["type"] == "session" and self.awaiting_session:
             self.session_id = frame["sessionId"]
@@ -217,20 +225,20 @@ class TerminalChat:
     async def show(self, frame: dict[str, Any], live: Live) -> tuple[int, dict[str, Any] | None] | None:
         kind = frame["type"]
         if kind == "session":
-            live.console.print(f"[dim]session {frame['sessionId']}[/]")
+            live.console.print(f"[dim]session {text(frame['sessionId'])}[/]")
         elif kind == "progress":
             pct = frame.get("pct")
-            live.console.print(f"[dim]· {frame.get('stage', '')}: {frame.get('message', '')}{f' ({pct:.0f}%)' if pct is not None else ''}[/]")
+            live.console.print(f"[dim]· {text(frame.get('stage', ''))}: {text(frame.get('message', ''))}{f' ({pct:.0f}%)' if isinstance(pct, (int, float)) else ''}[/]")
             task = self.tools.get(frame.get("stage", "")) or (list(self.tools.values())[-1] if self.tools else None)
             if task is not None and pct is not None:
                 self.progress.update(task, completed=float(pct))
         elif kind == "tool":
             name, status = frame.get("name", "tool"), frame.get("status")
             if status == "started":
-                self.tools[name] = self.progress.add_task(f"{name}: {frame.get('summary', '')}", total=100)
+                self.tools[name] = self.progress.add_task(f"{text(name)}: {text(frame.get('summary', ''))}", total=100)
             elif name in self.tools:
-                self.progress.update(self.tools[name], completed=100, description=f"{name} {status}: {frame.get('summary', '')}")
-            live.console.print(f"[bold]{name}[/] {status} {frame.get('summary', '')}")
+                self.progress.update(self.tools[name], completed=100, description=f"{text(name)} {text(status)}: {text(frame.get('summary', ''))}")
+            live.console.print(f"[bold]{text(name)}[/] {text(status)} {text(frame.get('summary', ''))}")
         elif kind == "prompt":
             reply = await self.prompt(frame.get("question", ""), live)
             if reply is None:
@@ -245,7 +253,7 @@ class TerminalChat:
 
     async def prompt(self, question: str, live: Live) -> str | None:
         live.stop()
-        self.console.print(Panel(question, title="The agent asks", border_style="yellow"))
+        self.console.print(Panel(text(question), title="The agent asks", border_style="yellow"))
         try:
             line = await asyncio.to_thread(sys.stdin.readline)
         finally:
@@ -259,7 +267,7 @@ class TerminalChat:
         try:
             if question is not None:
                 return await self.one(question, out)
-            self.console.print(f"[bold]Causal analysis chat[/] as {self.user_id} on {self.args.dataset}. "
+            self.console.print(f"[bold]Causal analysis chat[/] as {text(self.user_id)} on {text(self.args.dataset)}. "
                                "Empty line or Ctrl-D quits; /new starts a new conversation.")
             code = EXIT_ANSWER
             while True:
@@ -282,7 +290,7 @@ class TerminalChat:
                 for part in render_answer(frame, self.args.http_url):
                     self.console.print(part)
         elif code == EXIT_ERROR_FRAME and frame is not None:
-            self.console.print(f"[bold red]error:[/] {frame.get('message')} (error id {frame.get('errorId')})")
+            self.console.print(f"[bold red]error:[/] {text(frame.get('message'))} (error id {text(frame.get('errorId'))})")
             if self.args.json:
                 print(json.dumps(frame), file=sys.stderr, flush=True)
         elif code == EXIT_UNANSWERED:
@@ -306,7 +314,7 @@ def main(argv: Sequence[str] | None = None, *, out: Any = None) -> int:
     try:
         return asyncio.run(chat.run(args.question, out))
     except ChatFailure as exc:
-        console.print(f"[bold red]{exc}[/]")
+        console.print(f"[bold red]{text(exc)}[/]")
         return EXIT_UNAVAILABLE
     except KeyboardInterrupt:
         return 130

@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     upload.add_argument("file", help="CSV file with a header row")
     upload.add_argument("--id", required=True, dest="dataset_id", help="dataset id (a-z, 0-9, _ and -)")
     upload.add_argument("--title", help="title shown in the dashboard")
+    upload.add_argument("--user", help="who uploads (default: your login name); only they can replace the dataset")
     upload.add_argument("--treatment", help="the treatment column (else the agent asks or reads it from questions)")
     upload.add_argument("--outcome", help="the outcome column")
     upload.add_argument("--covariates", type=_column_list, default=[], help="comma-separated columns to adjust for")
@@ -236,8 +237,12 @@ def _upload(args: argparse.Namespace) -> int:
     roles = RoleOptions(treatment=args.treatment, outcome=args.outcome, covariates=args.covariates,
                         exclude=args.exclude, instruments=args.instrument, time=args.time, unit=args.unit,
                         running=args.running, cutoff=args.cutoff, design=args.design)
+    from causal_gateway.auth import validate_user_id
+    from causal_stack.chat import default_user
+
+    owner = validate_user_id(args.user or default_user())
     manifest = upload_csv(Clients(config).s3, names, path.read_bytes(), args.dataset_id, title=args.title,
-                          roles=roles)
+                          roles=roles, owner=owner)
     print(f"uploaded {manifest.id}: {manifest.rows} rows")
     print(_columns_text(manifest))
     return EXIT_OK

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
@@ -12,15 +13,44 @@ from causal_common.settings import AwsSettings
 _RETRIES = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=60)
 
 
-def client(service: str, settings: AwsSettings, *, endpoint_url: str | None = None, config: Config | None = None) -> Any:
+def client(
+    service: str,
+    settings: AwsSettings,
+    *,
+    endpoint_url: str | None = None,
+    config: Config | None = None,
+    credentials: tuple[str, str] | None = None,
+) -> Any:
     """A boto3 client for ``service`` at the endpoint the settings name.
 
     ``endpoint_url`` wins when given (the management API's callback URL is
-    per-stage, not per-service).
+    per-stage, not per-service); ``credentials`` (key id, secret) replace the
+    default chain's.
     """
+    keys = {"aws_access_key_id": credentials[0], "aws_secret_access_key": credentials[1]} if credentials else {}
     return boto3.client(
         service,
         region_name=settings.region,
         endpoint_url=endpoint_url or settings.endpoint_for(service),
         config=_RETRIES.merge(config) if config else _RETRIES,
+        **keys,
     )
+
+
+def management_client(settings: AwsSettings, endpoint_url: str, secretsmanager: Any) -> Any:
+    """The ``apigatewaymanagementapi`` client for ``endpoint_url``, signing with the stack's management
+    credentials (from Secrets Manager) when the settings name that secret, else with the default chain."""
+    if not settings.management_credentials_secret:
+        return client("apigatewaymanagementapi", settings, endpoint_url=endpoint_url)
+    from causal_common.errors import ConfigurationError
+    from causal_common.secret_values import read_secret
+
+    try:
+        parsed = json.loads(read_secret(secretsmanager, settings.management_credentials_secret))
+        keys = (str(parsed["accessKeyId"]), str(parsed["secretAccessKey"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigurationError(
+            f"secret {settings.management_credentials_secret} must be JSON {{\"accessKeyId\", \"secretAccessKey\"}}; "
+            "deploy the stack again"
+        ) from exc
+    return client("apigatewaymanagementapi", settings, endpoint_url=endpoint_url, credentials=keys)

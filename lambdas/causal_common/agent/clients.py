@@ -39,9 +39,7 @@ class AgentClients:
 
     @cached_property
     def management(self) -> Any:
-        return aws.client(
-            "apigatewaymanagementapi", self.settings, endpoint_url=self.settings.websocket_callback_url
-        )
+        return aws.management_client(self.settings, self.settings.websocket_callback_url, self.secrets)
 
     @cached_property
     def outbox(self) -> Outbox:
