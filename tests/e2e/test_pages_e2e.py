@@ -4,7 +4,6 @@ and the terminal chat's one-shot mode."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 
 import pytest
@@ -12,25 +11,8 @@ import pytest
 from stack_support import CLI
 from support import ARTIFACTS
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--no-first-run", "--disable-sync"]
 FUNCTIONS = ("websocket-handler", "parse-initial-query", "invoke-llm", "dispatch-tool", "data-query",
              "send-prompt", "append-tool-output", "handle-finish", "handle-error", "handle-timeout")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium); run `make browser`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.mark.slow

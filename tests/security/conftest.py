@@ -1,4 +1,4 @@
-"""Fixtures of the security tests: headless Chromium and a page on a foreign origin."""
+"""Fixtures of the security tests: a page on a foreign origin (Chromium comes from tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -13,23 +13,9 @@ import pytest
 from support import free_port
 
 CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--no-first-run", "--disable-sync"]
 needs_chromium = pytest.mark.skipif(
     not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (/usr/bin/chromium); run `make browser`"
 )
-
-
-@pytest.fixture(scope="module")  # Playwright's sync API holds an event loop while it is open
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 class _Blank(http.server.BaseHTTPRequestHandler):

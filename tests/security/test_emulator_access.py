@@ -7,13 +7,11 @@ requests signed with other keys.
 
 from __future__ import annotations
 
-import io
 import json
 import time
 import urllib.error
 import urllib.request
 import uuid
-import zipfile
 from collections.abc import Iterator
 
 import boto3
@@ -22,6 +20,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from functional.test_embedded_lambda_runner import make_zip
 from security.conftest import needs_chromium
 from support import running_emulator
 
@@ -32,13 +31,6 @@ pytestmark = pytest.mark.slow
 def client(service: str, endpoint: str, key: str = "test", secret: str = "test") -> object:
     return boto3.client(service, endpoint_url=endpoint, region_name=REGION, aws_access_key_id=key,
                         aws_secret_access_key=secret, config=Config(retries={"max_attempts": 1}))
-
-
-def _zip(source: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("handler.py", source)
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +81,7 @@ def test_an_unsigned_request_is_refused_and_changes_nothing(emulator) -> None:
     import base64
 
     body = {"FunctionName": "unsigned-fn", "Runtime": "python3.12", "Role": role, "Handler": "handler.handler",
-            "Code": {"ZipFile": base64.b64encode(_zip("def handler(e, c):\n    return 1\n")).decode()}}
+            "Code": {"ZipFile": base64.b64encode(make_zip("def handler(e, c):\n    return 1\n")).decode()}}
     response = httpx.post(f"{emulator}/2015-03-31/functions", json=body)
     assert response.status_code == 403
     assert response.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
@@ -133,7 +125,7 @@ def test_lambda_code_and_the_state_machine_call_the_emulator_with_the_stacks_cre
     lam = client("lambda", emulator)
     source = "import boto3\n\ndef handler(event, context):\n    return {'buckets': [b['Name'] for b in boto3.client('s3').list_buckets()['Buckets']]}\n"
     arn = lam.create_function(FunctionName="inner-calls", Runtime="python3.12", Role=role, Handler="handler.handler",
-                              Code={"ZipFile": _zip(source)}, Timeout=30)["FunctionArn"]
+                              Code={"ZipFile": make_zip(source)}, Timeout=30)["FunctionArn"]
     sfn = client("stepfunctions", emulator)
     machine = sfn.create_state_machine(name="inner-calls", roleArn=role, definition=json.dumps(
         {"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": arn, "End": True}}}))["stateMachineArn"]
@@ -177,7 +169,7 @@ def test_a_web_page_cannot_drive_the_emulator(browser, emulator, foreign_origin)
                    return `read ${response.status}: ${await response.text()}`;
                  } catch (error) { return `blocked: ${error}`; }
                }""",
-            [emulator, role, base64.b64encode(_zip("def handler(e, c):\n    return 'pwned'\n")).decode()],
+            [emulator, role, base64.b64encode(make_zip("def handler(e, c):\n    return 'pwned'\n")).decode()],
         )
         assert outcome.startswith("blocked"), outcome
         page.set_content(
