@@ -25,16 +25,21 @@ async function loadSessions() {
   catch (error) { replace($("session-list"), h("li", { class: "small muted" }, `Unavailable: ${error.message}`)); return; }
   const items = data.sessions.map((s) => h("li", {},
     h("button", { type: "button", class: "linkish", "data-testid": "session-item", "data-session": s.sessionId,
-      onclick: () => openSession(s.sessionId) },
+      onclick: () => openSession(s) },
       `${s.datasetId || "no dataset"} · ${s.status || "—"} · ${new Date((s.updatedAt || s.createdAt || 0) * 1000).toLocaleString()}`)));
   replace($("session-list"), items.length ? items : h("li", { class: "small muted" }, "None yet."));
 }
 
-function openSession(sessionId) {
+function openSession(session) {
   if (!state.client || state.running) return;
   replace($("messages"));
   state.turn = null;
-  state.client.openSession(sessionId);
+  if (session.datasetId && state.datasets.some((d) => d.id === session.datasetId)) {
+    $("dataset-select").value = session.datasetId;
+    showDataset();
+  }
+  state.client.openSession(session.sessionId);
+  setRunning(false); // a continued conversation keeps its dataset
 }
 
 function wsUrl() {
