@@ -191,8 +191,10 @@ def test_post_to_a_connection_still_in_connect_is_gone(moto_endpoint: str) -> No
         socket_holder[0].close()
 
 
-def test_credentials_fall_back_to_the_gateways_own_without_the_secret(moto_endpoint: str) -> None:
-    with running_gateway(moto_endpoint, create_secrets=False, auth_mode="none") as gw:
+def test_credentials_fall_back_to_the_gateways_own_without_the_secret_only_when_asked(moto_endpoint: str) -> None:
+    with running_gateway(
+        moto_endpoint, create_secrets=False, auth_mode="none", management_credentials_fallback=True
+    ) as gw:
         socket = OpenSocket(gw.ws_url)
         try:
             connection_id = gw.gateway.connections_json()[0]["connectionId"]
@@ -200,9 +202,7 @@ def test_credentials_fall_back_to_the_gateways_own_without_the_secret(moto_endpo
             assert socket.wait_for(1) == ["via env credentials"]
         finally:
             socket.close()
-    with running_gateway(
-        moto_endpoint, create_secrets=False, auth_mode="none", management_credentials_fallback=False
-    ) as gw:
+    with running_gateway(moto_endpoint, create_secrets=False, auth_mode="none") as gw:  # the default: refuse
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
         from botocore.credentials import Credentials
