@@ -30,19 +30,27 @@ def token_for(stack, user: str) -> str:
     return response.json()["token"]
 
 
-async def collect(socket, until: tuple[str, ...] = ("answer", "error"), limit: float = ANSWER_LIMIT_SECONDS) -> list[dict]:
+async def frames_within(socket, seconds: float, until: tuple[str, ...] = ()) -> list[dict]:
+    """The frames that arrive within ``seconds``, stopping after one whose type is in ``until``."""
     frames: list[dict] = []
-    deadline = time.monotonic() + limit
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             raw = await asyncio.wait_for(socket.recv(), timeout=max(0.1, deadline - time.monotonic()))
         except asyncio.TimeoutError:
             break
-        frame = json.loads(raw)
-        frames.append(frame)
-        if frame.get("type") in until:
-            return frames
-    raise AssertionError(f"no {until} frame within {limit} s; got {[f.get('type') for f in frames]}")
+        frames.append(json.loads(raw))
+        if frames[-1].get("type") in until:
+            break
+    return frames
+
+
+async def collect(socket, until: tuple[str, ...] = ("answer", "error"), limit: float = ANSWER_LIMIT_SECONDS) -> list[dict]:
+    """Frames up to the first of a type in ``until``; fails if none comes within ``limit`` seconds."""
+    frames = await frames_within(socket, limit, until)
+    if not frames or frames[-1].get("type") not in until:
+        raise AssertionError(f"no {until} frame within {limit} s; got {[f.get('type') for f in frames]}")
+    return frames
 
 
 async def ask(stack, user: str, text: str, dataset: str) -> list[dict]:
@@ -169,19 +177,6 @@ def test_killing_the_client_mid_run_and_resuming_loses_nothing(stack):
     frames = before + after
     assert_well_numbered(frames)
     assert frames[-1]["type"] == "answer"
-
-
-async def frames_within(socket, seconds: float) -> list[dict]:
-    """Every frame that arrives within ``seconds`` (for checking that nothing more comes)."""
-    frames: list[dict] = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            raw = await asyncio.wait_for(socket.recv(), timeout=max(0.1, deadline - time.monotonic()))
-        except asyncio.TimeoutError:
-            break
-        frames.append(json.loads(raw))
-    return frames
 
 
 def test_another_user_cannot_resume_a_session(stack):

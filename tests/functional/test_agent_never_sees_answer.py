@@ -13,14 +13,13 @@ import re
 from typing import Any
 
 import pytest
-from moto import mock_aws
 
 from causal_common import datasets as agent_datasets
 from causal_common.agent import llm_openai, planner
 from causal_common.models.datasets import manifest_key
-from causal_tasks.datasets import bundled_datasets, publish
+from causal_tasks.datasets import bundled_datasets
 from functional.test_agent_openai import FakeOpenAI, _completion, _tool_call
-from functional.test_agent_support import EmbeddedAgent, create_resources, make_clients
+from functional.test_agent_support import EmbeddedAgent, bundled_world, publish_bundled
 from support import ARTIFACTS
 
 # A figure such as 10, 1794.34, "$1,794", "-$8,498" or "1.8k" is not preceded by a letter (v0, W4 are names).
@@ -55,19 +54,16 @@ def bundled():
 
 
 @pytest.fixture
-def published(monkeypatch, bundled):
-    """The bundled datasets published to the datasets bucket as the deployer publishes them."""
-    monkeypatch.setenv("ARTIFACTS_BASE_URL", "http://127.0.0.1:8080/artifacts")
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        clients = make_clients(monkeypatch, fake_stepfunctions=False)
+def published(monkeypatch):
+    with bundled_world(monkeypatch) as clients:
         yield clients
 
 
 def _publish(clients, bundled, **llm) -> dict[str, dict[str, Any]]:
-    create_resources(clients, [], **llm)
+    """Publish; return each dataset's manifest as stored (ground truth included, as evaluation reads it)."""
+    publish_bundled(clients, bundled, **llm)
     stored = {}
-    for manifest, csv_bytes in bundled:
-        publish(clients.s3, clients.names, manifest, csv_bytes)
+    for manifest, _ in bundled:
         body = clients.s3.get_object(Bucket=clients.names.datasets_bucket, Key=manifest_key(manifest.id))["Body"]
         stored[manifest.id] = json.loads(body.read())
     return stored

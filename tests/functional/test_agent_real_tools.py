@@ -4,11 +4,10 @@ agent-sm in moto's interpreter, the offline planner choosing every step."""
 from __future__ import annotations
 
 import pytest
-from moto import mock_aws
 
 from causal_common.agent.answer import number
 from causal_tasks.datasets import bundled_datasets
-from functional.test_agent_support import EmbeddedAgent, create_resources, make_clients
+from functional.test_agent_support import EmbeddedAgent, bundled_world, publish_bundled
 from support import ARTIFACTS
 
 pytestmark = pytest.mark.slow
@@ -21,14 +20,8 @@ def bundled():
 
 @pytest.fixture
 def agent(monkeypatch, bundled):
-    from causal_tasks.datasets import publish
-
-    monkeypatch.setenv("ARTIFACTS_BASE_URL", "http://127.0.0.1:8080/artifacts")
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        clients = make_clients(monkeypatch, fake_stepfunctions=False)
-        create_resources(clients, [])
-        for manifest, csv_bytes in bundled:
-            publish(clients.s3, clients.names, manifest, csv_bytes)
+    with bundled_world(monkeypatch) as clients:
+        publish_bundled(clients, bundled)
         yield EmbeddedAgent(clients, monkeypatch.setattr, real_tools=True), {m.id: m for m, _ in bundled}
 
 

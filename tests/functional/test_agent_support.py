@@ -13,10 +13,13 @@ import threading
 import time
 import uuid
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+from moto import mock_aws
 
 import support
 from causal_common.agent import runtime
@@ -137,6 +140,23 @@ def create_resources(clients: AgentClients, manifests: list[DatasetManifest], ap
     for family in ("eda", "causal-analysis"):
         clients.ecs.register_task_definition(family=names.task_family(family), containerDefinitions=[
             {"name": "task", "image": "causal-tasks", "memory": 512}])
+
+
+@contextmanager
+def bundled_world(monkeypatch) -> Iterator[AgentClients]:
+    """moto with agent-sm executable and the real clients; resources are the caller's (see publish_bundled)."""
+    monkeypatch.setenv("ARTIFACTS_BASE_URL", "http://127.0.0.1:8080/artifacts")
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        yield make_clients(monkeypatch, fake_stepfunctions=False)
+
+
+def publish_bundled(clients: AgentClients, bundled: list, api_key: str = "", llm_settings: dict | None = None) -> None:
+    """The agent's resources, and the bundled datasets published the way the deployer publishes them."""
+    from causal_tasks.datasets import publish
+
+    create_resources(clients, [], api_key=api_key, llm_settings=llm_settings)
+    for manifest, csv_bytes in bundled:
+        publish(clients.s3, clients.names, manifest, csv_bytes)
 
 
 def make_clients(monkeypatch, *, fake_stepfunctions: bool = True) -> AgentClients:
