@@ -103,7 +103,7 @@ def login_router(guard: OperatorGuard) -> APIRouter:
 
     @router.post("/logout", include_in_schema=False)
     def logout(request: Request) -> Response:
-        guard.state_change(request)
+        login.sign_out(guard.state_change(request))
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response

@@ -5,7 +5,7 @@ prints the dashboard URL with a one-time login code; opening it sets a
 session cookie (HttpOnly, SameSite=Strict) and the code is spent. The key
 itself also signs in, on the login page. Everything is HMAC-signed with the
 key and stateless (a restarted gateway keeps its sessions), except the record
-of spent codes. State-changing requests also need the session's CSRF token in
+of spent codes and signed-out sessions (kept in memory until they expire). State-changing requests also need the session's CSRF token in
 ``X-CSRF-Token``.
 """
 
@@ -50,6 +50,7 @@ class OperatorLogin:
             raise ValueError("the operator key must be at least 16 characters")
         self._key = operator_key.encode()
         self._spent: dict[str, int] = {}  # nonce -> expiry of spent login codes
+        self._signed_out: dict[str, int] = {}  # session id -> expiry of sessions ended by a sign-out
         self._lock = threading.Lock()
 
     # -- signed values ------------------------------------------------------------
@@ -105,7 +106,17 @@ class OperatorLogin:
         claims = self._open("session", cookie, now)
         if claims is None or not isinstance(claims.get("sid"), str):
             return None
+        with self._lock:
+            if claims["sid"] in self._signed_out:
+                return None
         return OperatorSession(str(claims["sid"]), int(claims["exp"]))  # type: ignore[call-overload]
+
+    def sign_out(self, session: OperatorSession, *, now: float | None = None) -> None:
+        """The session's cookie stops working here even if a copy of it survives."""
+        current = time.time() if now is None else now
+        with self._lock:
+            self._signed_out = {sid: expiry for sid, expiry in self._signed_out.items() if expiry > current}
+            self._signed_out[session.session_id] = session.expires_at
 
     def csrf_token(self, session: OperatorSession) -> str:
         return _b64(hmac.new(self._key, f"csrf.{session.session_id}".encode(), hashlib.sha256).digest())

@@ -174,4 +174,7 @@ def test_served_with_uvicorn_the_login_cookie_round_trips(world) -> None:
     with serve(app, free_port()) as base, httpx.Client(base_url=base) as http:
         sign_in(http, router.operator_login)
         assert http.get("/api/session").json()["operator"] is True
+        kept = next(cookie.value for cookie in http.cookies.jar if cookie.name == SESSION_COOKIE)
         assert http.post("/logout").status_code == 303
+        # A copy of the cookie kept after signing out no longer works.
+        assert httpx.get(f"{base}/api/session", cookies={SESSION_COOKIE: kept}).status_code == 401
