@@ -37,6 +37,7 @@ from causal_stack.launcher import stack_environment  # noqa: E402
 
 REGION = "eu-central-1"
 LIMIT_SECONDS = 180
+os.environ.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": REGION})
 
 
 def answers(url: str) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from causal_common.errors import LOST_TASK_ERROR
 from causal_common.names import ResourceNames
 from causal_ecs_runner.service import EcsService
 from causal_ecs_runner.store import Task
@@ -82,11 +83,12 @@ class Watcher:
             reason = f"task stopped ({task.stop_code}): {task.stopped_reason}; exit code {code}"
             error = "TaskStopped" if task.stop_code == "UserInitiated" else "TaskHeartbeatMissed"
         else:
-            known = getattr(self._service.backend, "exit_reason", lambda _container: None)(task.container)
+            # Set when the task was lost with the process that ran it (e.g. the warm worker), not by its own doing.
+            lost = getattr(self._service.backend, "exit_reason", lambda _container: None)(task.container)
             last = self._service.backend.logs(task.container, tail=1).strip()
-            reason = f"task exited with code {code} without reporting a result" + (f": {known}" if known else "") + (
+            reason = f"task exited with code {code} without reporting a result" + (f": {lost}" if lost else "") + (
                 f"; last output: {last[:300]}" if last else "")
-            error = "TaskExited"
+            error = LOST_TASK_ERROR if lost else "TaskExited"
         self.fail_job(job, reason, error)
 
     def _check_heartbeat(self, task: Task) -> None:

@@ -61,5 +61,6 @@ class DeliveryError(CausalStackError):
     code = "DeliveryError"
 
 
-# The error a workflow gets when the ECS runner that ran its task died (the task died with it).
-LOST_TASK_ERROR = "EcsRunnerRestarted"
+# The error a workflow gets when the process that ran its ECS task died (the ECS runner or its
+# warm worker): the task was lost, not failed, so the execution ends with an error frame.
+LOST_TASK_ERROR = "EcsTaskLost"

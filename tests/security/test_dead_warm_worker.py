@@ -13,6 +13,7 @@ import boto3
 import psutil
 import pytest
 
+from causal_common.errors import LOST_TASK_ERROR
 from causal_common.names import ResourceNames
 from causal_ecs_runner.__main__ import build
 from causal_ecs_runner.api import make_server
@@ -131,7 +132,7 @@ def test_a_killed_warm_worker_is_restarted_and_its_running_task_fails_with_the_r
                                            ConsistentRead=True)["Item"], "job failed", 30)
     assert "warm worker" in job["reason"]["S"] and "died" in job["reason"]["S"]
     sent = wait_for(lambda: [f for f in runner["recorder"].failures if f["taskToken"] == "token-in-flight"], "SendTaskFailure")
-    assert sent[0]["error"] == "TaskExited"
+    assert sent[0]["error"] == LOST_TASK_ERROR, "lost with its worker: the workflow ends with an error frame"
 
     restarted = wait_for(lambda: (h := health(runner["url"])["warmWorker"])["state"] == "up" and h, "warm worker back up", 60)
     assert restarted["pid"] != first_pid and restarted["restarts"] == 1 and "SIGKILL" in restarted["lastReason"]

@@ -103,6 +103,29 @@ def test_a_killed_gateway_is_restarted_and_the_next_question_is_answered(stack):
     assert_answered(ask(stack, "gateway-user"))
 
 
+def test_a_killed_warm_worker_fails_the_job_in_flight_with_an_error_frame_and_comes_back(stack):
+    runner = service_process(stack, "causal_ecs_runner")
+    killed: list[int] = []
+
+    def kill_the_warm_worker_when_the_task_runs(frame: dict) -> None:
+        if not killed and frame.get("type") == "progress" and str(frame.get("message", "")).startswith("Started the"):
+            zygote = next(child for child in runner.children() if "causal_ecs_runner.zygote" in child.cmdline())
+            zygote.send_signal(signal.SIGKILL)
+            killed.append(zygote.pid)
+
+    frames = ask(stack, "warm-user", kill_the_warm_worker_when_the_task_runs)
+    assert killed, "no task was started"
+    assert frames[-1]["type"] == "error" and "was lost" in frames[-1]["message"], frames[-1]
+    deadline = time.monotonic() + RECOVERY_LIMIT_SECONDS
+    while time.monotonic() < deadline:
+        restarted = [c for c in runner.children() if "causal_ecs_runner.zygote" in c.cmdline() and c.pid != killed[0]]
+        if restarted:
+            break
+        time.sleep(0.2)
+    assert restarted, "the warm worker was not restarted"
+    assert_answered(ask(stack, "warm-user"))
+
+
 def test_a_killed_ecs_runner_fails_the_job_in_flight_with_an_error_frame_and_comes_back(stack):
     mark = len(stack.output)
     killed: list[int] = []
@@ -115,7 +138,7 @@ def test_a_killed_ecs_runner_fails_the_job_in_flight_with_an_error_frame_and_com
     assert killed, "no task was started"
     error = frames[-1]
     assert error["type"] == "error", error
-    assert "ECS runner" in error["message"] and error["errorId"]
+    assert "ECS runner" in error["message"] and "was lost" in error["message"] and error["errorId"]
     wait_for_line(stack, "ecs-runner is serving again", mark)
     assert any("job(s) in flight failed" in line for line in stack.output[mark:])
     assert_answered(ask(stack, "ecs-user"))

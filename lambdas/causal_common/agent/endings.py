@@ -73,8 +73,8 @@ def handle_finish(state: AgentState, clients: AgentClients) -> dict[str, Any]:
 
 # Failures that carry no message of their own (Step Functions may drop a task failure's cause).
 _KNOWN_FAILURES = {
-    LOST_TASK_ERROR: "The analysis task was lost: the local ECS runner stopped while it ran and has been restarted. "
-                     "Ask again to run it anew.",
+    LOST_TASK_ERROR: "The analysis task was lost: the local ECS runner's process that ran it died and has been "
+                     "restarted. Ask again to run it anew.",
 }
 
 
