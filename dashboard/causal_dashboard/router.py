@@ -29,8 +29,8 @@ from causal_dashboard.uploads import store_upload
 logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
-OPERATOR_PAGES = {"/": "index.html", "/dashboard": "dashboard.html"}
-PUBLIC_PAGES = {"/chat": "chat.html"}
+OPERATOR_PAGES = {"/dashboard": "dashboard.html"}
+PUBLIC_PAGES = {"/": "index.html", "/chat": "chat.html"}  # no data on these: links and the chat's own sign-in
 T = TypeVar("T")
 
 
