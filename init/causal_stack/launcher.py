@@ -194,6 +194,8 @@ def up(*, aws_port: int = 4566, gateway_port: int = 8080, ecs_port: int = 4599, 
         "ecs-runner",
         [python, "-m", "causal_ecs_runner", "--port", str(ecs_port), "--host", host, "--backend", "subprocess"],
         f"http://{host}:{ecs_port}/health",
+        # Task and warm-worker logs beside the stack's own, not shared with other stacks.
+        extra_env={"ECS_RUNNER_LOG_DIR": str(log_dir / "ecs-tasks")},
     )
     key_path = log_dir.parent / f"operator-key-{gateway_port}"
     operator_key = _operator_key(key_path)
