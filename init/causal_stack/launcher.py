@@ -194,8 +194,10 @@ def up(*, aws_port: int = 4566, gateway_port: int = 8080, ecs_port: int = 4599, 
         "ecs-runner",
         [python, "-m", "causal_ecs_runner", "--port", str(ecs_port), "--host", host, "--backend", "subprocess"],
         f"http://{host}:{ecs_port}/health",
-        # Task and warm-worker logs beside the stack's own, not shared with other stacks.
-        extra_env={"ECS_RUNNER_LOG_DIR": str(log_dir / "ecs-tasks")},
+        # Task and warm-worker logs beside the stack's own, not shared with other stacks; registrations
+        # kept in a file, so a restarted runner serves at once (the deploy re-registers if it is lost).
+        extra_env={"ECS_RUNNER_LOG_DIR": str(log_dir / "ecs-tasks"),
+                   "ECS_RUNNER_STATE_FILE": str(log_dir / "ecs-runner-state.json")},
     )
     key_path = log_dir.parent / f"operator-key-{gateway_port}"
     operator_key = _operator_key(key_path)
@@ -282,7 +284,9 @@ def _recoveries(env: dict[str, str], log_dir: Path, emulator: Service, ecs_runne
         lost = _fail_lost_jobs(env, f"the ECS runner stopped ({exit_description}) while this job ran; "
                                     "its task was lost; the runner has been restarted")
         restart(ecs_runner)
-        _deploy(env)  # registrations lived in the runner's memory
+        if _ecs_registrations_present(env):
+            return f"{len(lost)} job(s) in flight failed with the reason; registrations kept"
+        _deploy(env)
         return (f"{len(lost)} job(s) in flight failed with the reason; "
                 "the cluster and task definitions were registered again")
 
@@ -291,6 +295,29 @@ def _recoveries(env: dict[str, str], log_dir: Path, emulator: Service, ecs_runne
         return "WebSocket clients reconnect and resume; undelivered frames wait in the outbox"
 
     return {emulator.name: recover_emulator, ecs_runner.name: recover_ecs_runner, gateway.name: recover_gateway}
+
+
+def _ecs_registrations_present(env: dict[str, str]) -> bool:
+    """Whether the (restarted) ECS runner still knows the stack's cluster and task definitions."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from causal_common import aws
+    from causal_common.models.tools import ECS_TASK_OF_TOOL
+    from causal_common.names import ResourceNames
+    from causal_common.settings import AwsSettings
+
+    settings = AwsSettings(endpoint_url=env["AWS_ENDPOINT_URL"], endpoint_url_ecs=env["AWS_ENDPOINT_URL_ECS"],
+                           region=env["AWS_DEFAULT_REGION"], resource_prefix=env["RESOURCE_PREFIX"])
+    names = ResourceNames(prefix=settings.resource_prefix, region=settings.region)
+    ecs = aws.client("ecs", settings)
+    try:
+        if not ecs.describe_clusters(clusters=[names.cluster])["clusters"]:
+            return False
+        for task in ECS_TASK_OF_TOOL.values():
+            ecs.describe_task_definition(taskDefinition=names.task_family(task))
+    except (ClientError, BotoCoreError):
+        return False
+    return True
 
 
 def _fail_lost_jobs(env: dict[str, str], reason: str) -> list[str]:

@@ -12,10 +12,10 @@ limit). What each restart costs:
   deploy made anew) before the service counts as serving; sessions,
   conversations, jobs and uploaded datasets are gone, and the logs and
   ``doctor`` say so.
-- **ecs-runner**: its task registrations lived in memory, and the tasks it
-  ran died with it. Jobs still pending or running are failed with the
-  reason (the client gets an ``error`` frame), then the stack is deployed
-  again, which registers the cluster and task definitions anew.
+- **ecs-runner**: the tasks it ran died with it. Jobs still pending or
+  running are failed with the reason (the client gets an ``error`` frame).
+  Its registrations are kept in its state file; if they are gone the stack
+  is deployed again, which registers the cluster and task definitions anew.
 - **gateway**: WebSocket clients reconnect (``resume`` replays missed
   frames from the outbox); nothing is lost.
 """
