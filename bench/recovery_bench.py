@@ -5,7 +5,8 @@
 Starts a stack with `causal-stack up`, then for each service: a cold start of
 the same service started alone beside it (the baseline), and the time from
 SIGKILL to the stack serving again (the supervisor's back-off included, and
-for the emulator the deploy into the new one and the gateway's restart).
+for the emulator the deploy into the new one and the gateway's restart; the
+ECS runner keeps its registrations, so it needs no deploy).
 Lambda workers and the ECS runner's warm worker are measured the same way.
 """
 
@@ -144,7 +145,7 @@ def main() -> int:
                                        lambda: answers(f"http://127.0.0.1:{port}/health"))
         stop(process)
         recovered = kill_and_time(stack, "causal_gateway", "gateway is serving again")
-        rows.append(("gateway", baseline, recovered, "cold start of a second gateway"))
+        rows.append(("gateway", baseline, recovered, "cold start of a second gateway; recovery includes 1 s back-off"))
 
         # ECS runner: serving = /health answers; its warm worker comes after (measured below).
         port = free_port()
@@ -153,7 +154,8 @@ def main() -> int:
                                        lambda: answers(f"http://127.0.0.1:{port}/health"))
         stop(process)
         recovered = kill_and_time(stack, "causal_ecs_runner", "ecs-runner is serving again")
-        rows.append(("ecs-runner", baseline, recovered, "cold start of a second runner; recovery includes a deploy"))
+        rows.append(("ecs-runner", baseline, recovered,
+                     "cold start of a second runner; recovery includes 1 s back-off and failing lost jobs"))
 
         # Emulator: its own cold start plus a deploy into it is what a recovery repeats.
         port = free_port()
@@ -166,7 +168,7 @@ def main() -> int:
         baseline += time.monotonic() - started
         stop(process)
         recovered = kill_and_time(stack, "causal_embedded", "aws is serving again")
-        rows.append(("aws (emulator)", baseline, recovered, "second emulator + deploy; recovery also restarts the gateway"))
+        rows.append(("aws (emulator)", baseline, recovered, "second emulator + deploy; recovery: 1 s back-off, emulator, deploy, gateway restart"))
 
         # The ECS runner's warm worker: its first start (DoWhy imported) against a restart after SIGKILL.
         first = warm_worker(stack.ecs_endpoint)
