@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tempfile
 import time
-import uuid
+from pathlib import Path
 
 import pytest
 
@@ -23,12 +24,14 @@ class Terminal:
 
     def __init__(self, command: list[str]) -> None:
         assert shutil.which("tmux"), "tmux is needed for the terminal tests (apt-get install tmux)"
-        self.socket = f"chat-test-{uuid.uuid4().hex[:8]}"
+        # A private server whose socket lives in a directory removed on close.
+        self.folder = Path(tempfile.mkdtemp(prefix="chat-test-"))
+        self.socket = str(self.folder / "tmux.sock")
         shell = " ".join(_quote(part) for part in command) + "; echo CHAT-EXIT=$?; sleep 600"
         self._tmux("new-session", "-d", "-s", "chat", "-x", "160", "-y", "50", shell)
 
     def _tmux(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True, text=True).stdout
+        return subprocess.run(["tmux", "-S", self.socket, *args], check=True, capture_output=True, text=True).stdout
 
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-J", "-t", "chat", "-S", "-5000")
@@ -47,7 +50,8 @@ class Terminal:
         raise AssertionError(f"the terminal never showed {what}; it shows:\n{self.screen()[-3000:]}")
 
     def close(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+        subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _quote(part: str) -> str:
