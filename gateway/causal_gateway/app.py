@@ -62,8 +62,8 @@ def mount_dashboard(app: FastAPI, settings: GatewaySettings, gateway: Gateway) -
     """
     try:
         dashboard = importlib.import_module("causal_dashboard")
-    except ImportError:
-        logger.info("causal_dashboard is not installed; serving the gateway without the dashboard")
+    except ImportError as exc:
+        logger.warning("serving the gateway without the dashboard: causal_dashboard cannot be imported (%s)", exc)
         return False
     build_router = getattr(dashboard, "build_router", None)
     if build_router is None:

@@ -32,7 +32,15 @@ def prepare(cache_dir: Path) -> Bundled | str:
     except ImportError as exc:
         return f"causal_tasks.datasets not importable: {exc}"
     cache_dir.mkdir(parents=True, exist_ok=True)
-    return list(datasets.bundled_datasets(cache_dir))
+    try:
+        return list(datasets.bundled_datasets(cache_dir))
+    except ImportError as exc:
+        # A deployer without the analysis stack (the compose init image) publishes what
+        # the task image generated into the shared cache; nothing is there yet.
+        return (
+            f"not generated in {cache_dir} and this deployer cannot generate them ({exc}); "
+            "compose: the task-image service generates them, run `docker compose up task-image init`"
+        )
 
 
 def publish_prepared(s3: Any, names: ResourceNames, prepared: Bundled | str, report: DeployReport) -> None:

@@ -6,6 +6,7 @@ storm, so connect timeouts are short and attempts few.
 
 from __future__ import annotations
 
+import json
 import socket
 import urllib.error
 import urllib.request
@@ -35,6 +36,18 @@ def probe(url: str, timeout: float = 2.0) -> str | None:
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         return str(reason) or type(reason).__name__
+
+
+def emulator_python(endpoint_url: str, timeout: float = 5.0) -> str | None:
+    """The Python version (``"3.11"``) the project's emulator at ``endpoint_url`` runs
+    Lambda handlers with; ``None`` when the endpoint is not that emulator."""
+    try:
+        with urllib.request.urlopen(endpoint_url.rstrip("/") + "/_causal/health", timeout=timeout) as response:
+            described = json.loads(response.read())
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+    python = (described.get("lambdaRuntime") or {}).get("python") if isinstance(described, dict) else None
+    return python if isinstance(python, str) else None
 
 
 def require_reachable(url: str, what: str, hint: str) -> None:

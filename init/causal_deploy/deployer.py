@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,10 +20,10 @@ from botocore.exceptions import (
 )
 
 from causal_deploy import bundled_data, ecs_tasks, iam_roles, lambda_functions, secrets_store, state_machine, storage
-from causal_deploy.clients import Clients, probe
-from causal_deploy.config import DeployConfig, Target
+from causal_deploy.clients import Clients, emulator_python, probe
+from causal_deploy.config import DeployConfig, DepsSource, Target
 from causal_deploy.errors import DeployError, EndpointUnreachableError, MissingSourceError
-from causal_deploy.lambda_zip import Package, PackageBuilder
+from causal_deploy.lambda_zip import LAMBDA_PYTHON_VERSION, Package, PackageBuilder
 from causal_deploy.manifest import Manifest, build_manifest
 from causal_deploy.report import Action, DeployReport
 
@@ -41,7 +42,9 @@ def deploy(config: DeployConfig, *, clients: Clients | None = None, builder: Pac
     if config.endpoint_url:
         _require_endpoint(config)
     clients = clients or Clients(config)
-    builder = builder or PackageBuilder(config.lambdas_dir, config.build_dir, config.deps_source)
+    if builder is None:
+        python_version, deps_source = _lambda_python(config)
+        builder = PackageBuilder(config.lambdas_dir, config.build_dir, deps_source, python_version=python_version)
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="datasets")
     try:
         datasets = background.submit(bundled_data.prepare, config.datasets_cache_dir) if config.publish_datasets else None
@@ -136,6 +139,29 @@ def _require_endpoint(config: DeployConfig) -> None:
         "Start the stack first (`causal-stack up` for the embedded emulator, `docker compose up` for LocalStack), "
         "pass the right --endpoint-url, or wait longer with DEPLOY_ENDPOINT_WAIT=<seconds>"
     )
+
+
+def _lambda_python(config: DeployConfig) -> tuple[str, DepsSource]:
+    """The Python the functions will run on, and where their packages come from.
+
+    LocalStack and AWS run python3.12. The project's emulator runs handlers with
+    its own interpreter, which it reports: zips copied from this interpreter's
+    packages only work there when both are the same version (compiled packages
+    such as pydantic-core are built per version); otherwise pip fetches wheels
+    for the emulator's version.
+    """
+    assert config.deps_source is not None
+    if config.target is not Target.EMBEDDED:
+        return LAMBDA_PYTHON_VERSION, config.deps_source
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    workers = emulator_python(config.endpoint_url or "") or here
+    if workers != here and config.deps_source is DepsSource.LOCAL:
+        logger.warning(
+            "the emulator runs Lambda handlers on Python %s, this deployer on %s: "
+            "packaging with pip wheels for %s instead of this interpreter's packages", workers, here, workers,
+        )
+        return workers, DepsSource.PIP
+    return workers, config.deps_source
 
 
 def _build_packages(manifest: Manifest, builder: PackageBuilder) -> dict[str, Package]:

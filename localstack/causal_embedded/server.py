@@ -10,12 +10,16 @@ no foreign browser ``Origin``, a valid signature with the stack's credentials.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
+import platform
 import shutil
 import signal
+import sys
 import tempfile
 import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +31,37 @@ from causal_embedded.lambda_runner import LambdaRunner
 from causal_embedded.settings import EmulatorSettings
 
 logger = logging.getLogger(__name__)
+
+# What the emulator runs: the deployer builds Lambda zips for the Python its
+# workers run (they are this interpreter), whatever base image it was built from.
+HEALTH_PATH = "/_causal/health"
+
+
+def health() -> dict[str, Any]:
+    return {
+        "status": "running",
+        "emulator": "causal_embedded",
+        "lambdaRuntime": {
+            "python": f"{sys.version_info.major}.{sys.version_info.minor}",
+            "implementation": sys.implementation.name,
+            "machine": platform.machine(),
+        },
+    }
+
+
+class WithHealth:
+    """WSGI middleware: ``GET /_causal/health`` answers here, before the request guard
+    (a health check carries no signature; the answer holds no data of the stack)."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
+            body = json.dumps(health()).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        return self.app(environ, start_response)
 
 
 class EmbeddedAws:
@@ -70,7 +105,7 @@ class EmbeddedAws:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
         from werkzeug.serving import make_server
 
-        application = RequestGuard(DomainDispatcherApplication(create_backend_app), self.settings)
+        application = WithHealth(RequestGuard(DomainDispatcherApplication(create_backend_app), self.settings))
         self._server = make_server(self.host, self.port, application, threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-aws", daemon=True)
         self._thread.start()

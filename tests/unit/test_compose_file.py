@@ -344,7 +344,10 @@ def test_ecs_runner_uses_the_docker_backend_and_the_task_image() -> None:
 def test_gateway_serves_the_dashboard_on_localhost_8080_after_the_deploy() -> None:
     gateway = load_compose()["services"]["gateway"]
 
-    assert published_ports(gateway) == [("127.0.0.1", "8080", "8080")]
+    # 4567: the old stack's dashboard address, the same app again (curl -s http://localhost:4567/api/resources | jq).
+    assert published_ports(gateway) == [("127.0.0.1", "8080", "8080"), ("127.0.0.1", "4567", "8080")]
+    moved = load_compose({"RESOURCES_PORT": "14567"})["services"]["gateway"]
+    assert ("127.0.0.1", "14567", "8080") in published_ports(moved)
     assert "--host" in gateway["command"] and "0.0.0.0" in gateway["command"]
     assert "/health" in " ".join(gateway["healthcheck"]["test"])
 
@@ -432,3 +435,69 @@ def test_docker_compose_v1_parses_the_file() -> None:
         capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHON_IMAGE": "local/base:1"},
     )
     assert result.returncode == 0, result.stderr
+
+
+# -- docker-compose.emulator.yml: the project's emulator in place of LocalStack --
+
+EMULATOR_FILE = ROOT / "docker-compose.emulator.yml"
+
+
+def merged_with_emulator(environment: dict[str, str] | None = None) -> dict[str, Any]:
+    """The main file with the emulator file merged over it, as Compose merges them
+    (mappings key by key; volumes by their path in the container)."""
+    base = load_compose(environment)
+    override = interpolate(yaml.safe_load(EMULATOR_FILE.read_text()), environment or {})
+    for name, service in override["services"].items():
+        target = base["services"][name]
+        for key, value in service.items():
+            if key == "volumes":
+                by_path = {str(v).split(":")[1] if ":" in str(v) else str(v): v for v in target.get("volumes", [])}
+                by_path.update({str(v).split(":")[1] if ":" in str(v) else str(v): v for v in value})
+                target["volumes"] = list(by_path.values())
+            elif isinstance(value, dict) and isinstance(target.get(key), dict):
+                target[key] = {**target[key], **value}
+            else:
+                target[key] = value
+    return base
+
+
+def test_emulator_file_is_valid_and_keeps_every_invariant_but_the_socket(validator) -> None:
+    raw = yaml.safe_load(EMULATOR_FILE.read_text())
+    assert not list(validator.iter_errors(raw))
+    merged = merged_with_emulator()
+    assert not list(validator.iter_errors(merged))
+
+    assert invariant_violations(merged) == ["localstack does not mount the Docker socket"]
+
+
+def test_emulator_replaces_localstack_and_needs_no_docker() -> None:
+    emulator = merged_with_emulator({"PYTHON_IMAGE": "local/base:1"})["services"]["localstack"]
+
+    assert emulator["image"] == "causal-analysis-stack/emulator:local"
+    assert emulator["build"]["dockerfile"] == "localstack/Dockerfile"
+    assert emulator["build"]["args"]["PYTHON_IMAGE"] == "local/base:1"
+    assert emulator["command"][:3] == ["python", "-m", "causal_embedded"]
+    assert socket_mounts(emulator) == []  # the socket's path is covered by an empty volume
+    assert "/_causal/health" in " ".join(emulator["healthcheck"]["test"])
+    assert emulator["user"].split(":")[0] != "0"
+    assert published_ports(emulator) == [("127.0.0.1", "4566", "4566")]
+
+
+def test_with_the_emulator_init_deploys_for_the_emulators_python() -> None:
+    init = merged_with_emulator()["services"]["init"]
+
+    assert init["command"][:4] == ["causal-stack", "deploy", "--target", "embedded"]
+    assert init["command"][init["command"].index("--endpoint-url") + 1] == "http://localstack:4566"
+    assert environment_of(init)["DEPLOY_TARGET"] == "embedded"
+
+
+@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose (v1) is not installed")
+def test_docker_compose_v1_merges_the_emulator_file() -> None:
+    result = subprocess.run(
+        ["docker-compose", "--project-directory", str(ROOT), "-f", str(COMPOSE_FILE), "-f", str(EMULATOR_FILE), "config"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    merged = yaml.safe_load(result.stdout)["services"]["localstack"]
+    assert merged["image"] == "causal-analysis-stack/emulator:local"
+    assert socket_mounts(merged) == []

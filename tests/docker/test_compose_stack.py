@@ -1,0 +1,122 @@
+"""`docker compose up` for real: the images built from a locally available base,
+the stack with the project's emulator in place of LocalStack (no LocalStack
+image can be pulled here), one question answered over the WebSocket, the
+dashboard on both addresses, an ECS runner recreated without losing its
+registrations, and `down -v` leaving nothing behind."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from docker_support import LONG_RUNNING, ComposeProject, docker
+from support import ROOT
+
+pytestmark = [pytest.mark.docker, pytest.mark.timeout(2400)]
+CLI = ROOT / ".venv" / "bin" / "causal-stack"
+BUILD_LIMIT_SECONDS = 1500  # a cold build downloads every image's dependencies
+UP_LIMIT_SECONDS = 420
+ANSWER_LIMIT_SECONDS = 300
+
+
+@pytest.fixture(scope="module")
+def stack(compose, base_image) -> Iterator[ComposeProject]:
+    project = ComposeProject(compose, base_image)
+    project.run("build", timeout=BUILD_LIMIT_SECONDS)
+    try:
+        # Compose starts the services in dependency order and waits on their conditions.
+        project.run("up", "-d", timeout=UP_LIMIT_SECONDS)
+        project.wait_healthy(LONG_RUNNING, limit_seconds=120)
+        yield project
+    except BaseException:
+        print("\n".join(project.log))
+        print(project.logs())
+        raise
+    finally:
+        project.down()
+
+
+def ask(stack: ComposeProject, dataset: str, question: str) -> dict:
+    gateway = stack.url("GATEWAY_PORT")
+    result = subprocess.run(
+        [str(CLI), "chat", "--json", "--timeout", str(ANSWER_LIMIT_SECONDS), "--dataset", dataset,
+         "--url", gateway.replace("http://", "ws://") + "/dev", "--http-url", gateway, question],
+        capture_output=True, text=True, timeout=ANSWER_LIMIT_SECONDS + 30, check=False,
+    )
+    assert result.returncode == 0, (result.stdout[-2000:], result.stderr[-3000:], stack.logs("localstack", "ecs-runner"))
+    return json.loads(result.stdout)
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def test_services_started_in_order_and_are_healthy(stack):
+    for service in ("task-image", "init"):
+        state = stack.state(service)
+        assert (state["Status"], state["ExitCode"]) == ("exited", 0), (service, stack.logs(service))
+    assert stack.state("gateway")["StartedAt"] > stack.state("init")["FinishedAt"]
+    assert stack.state("init")["StartedAt"] > stack.state("task-image")["FinishedAt"]
+    for service in LONG_RUNNING:
+        assert stack.state(service)["Health"]["Status"] == "healthy", service
+
+
+def test_a_question_is_answered_end_to_end(stack):
+    answer = ask(stack, "lalonde_nsw", "What is the effect of treat on re78?")
+
+    result = answer["result"]
+    assert (result["treatment"], result["outcome"]) == ("treat", "re78")
+    # The NSW experiment: a difference in means of $1,794; adjusted estimates land near it.
+    assert 1000 < result["estimate"] < 2600, result
+    # The analysis ran as ECS tasks in containers of the task image; the runner removes each once it has exited.
+    deadline = time.monotonic() + 60
+    while stack.task_containers() and time.monotonic() < deadline:
+        time.sleep(1)
+    assert stack.task_containers() == []
+
+
+def test_the_dashboard_and_resources_answer_on_both_addresses(stack):
+    gateway, old_address = stack.url("GATEWAY_PORT"), stack.url("RESOURCES_PORT")
+    with urllib.request.urlopen(f"{gateway}/dashboard", timeout=60) as response:
+        assert response.status == 200
+    with urllib.request.urlopen(f"{old_address}/dashboard", timeout=60) as response:
+        assert response.status == 200
+
+    here, there = get_json(f"{gateway}/api/resources"), get_json(f"{old_address}/api/resources")
+
+    assert [row["name"] for row in here["tables"]] == [row["name"] for row in there["tables"]]
+    assert len(here["functions"]) == 10 and all(row.get("state") == "Active" for row in here["functions"]), here["functions"]
+
+
+def test_every_port_is_published_on_loopback_only(stack):
+    for container in stack.containers():
+        for bindings in (container["NetworkSettings"]["Ports"] or {}).values():
+            for binding in bindings or []:
+                assert binding["HostIp"] == "127.0.0.1", (container["Name"], binding)
+
+
+def test_a_recreated_ecs_runner_keeps_its_registrations(stack):
+    old = stack.containers("ecs-runner")[0]["Id"]
+    docker("kill", old)
+    stack.run("up", "-d", "--no-deps", "--force-recreate", "ecs-runner", timeout=120)
+    assert stack.containers("ecs-runner")[0]["Id"] != old
+    stack.wait_healthy(("ecs-runner",), limit_seconds=120)
+
+    answer = ask(stack, "synthetic_linear", "What is the effect of v0 on y?")
+
+    assert abs(answer["result"]["estimate"] - 10.0) < 0.5, answer["result"]
+
+
+def test_down_leaves_nothing_behind(stack):
+    volumes = stack.volumes()
+    assert volumes, "the stack has volumes (deploy cache, ECS state)"
+
+    stack.down()
+
+    assert stack.leftovers(volumes) == {"containers": [], "volumes": [], "networks": []}
