@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from support import ROOT, free_port
+from causal_stack.launcher import RESOURCES_PORT
+from support import ROOT, free_port, port_is_free
 
 CLI = ROOT / ".venv" / "bin" / "causal-stack"
 READY_LIMIT_SECONDS = 240
@@ -24,6 +25,7 @@ class RunningStack:
     aws_port: int
     gateway_port: int
     ecs_port: int
+    resources_port: int
     output: list[str] = field(default_factory=list)
 
     @property
@@ -81,10 +83,14 @@ class RunningStack:
         return env
 
 
-def start_stack() -> RunningStack:
-    ports = free_port(), free_port(), free_port()
+def start_stack(resources_port: int | None = None) -> RunningStack:
+    """A stack on free ports; by default it serves the old dashboard address :4567 when that port is free."""
+    if resources_port is None:
+        resources_port = RESOURCES_PORT if port_is_free(RESOURCES_PORT) else free_port()
+    ports = free_port(), free_port(), free_port(), resources_port
     process = subprocess.Popen(
-        [str(CLI), "up", "--aws-port", str(ports[0]), "--gateway-port", str(ports[1]), "--ecs-port", str(ports[2])],
+        [str(CLI), "up", "--aws-port", str(ports[0]), "--gateway-port", str(ports[1]), "--ecs-port", str(ports[2]),
+         "--resources-port", str(ports[3])],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -25,6 +25,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
 def load_lambda_module(function: str, module: str = "handler") -> ModuleType:
     """Import ``lambdas/<function>/<module>.py`` (function folders are not packages)."""
     path = LAMBDAS / function / f"{module}.py"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import socket
 import threading
 import time
 from typing import Any
@@ -15,6 +16,7 @@ from fastapi import FastAPI
 from causal_gateway.protocol import protocol_class
 from causal_gateway.settings import GatewaySettings
 
+logger = logging.getLogger(__name__)
 _TOKEN_IN_URL = re.compile(r"(token=)[^&\s\"]+")
 
 
@@ -58,7 +60,38 @@ def uvicorn_config(app: FastAPI, settings: GatewaySettings, **overrides: Any) ->
 
 
 def run(app: FastAPI, settings: GatewaySettings) -> None:
-    uvicorn.Server(uvicorn_config(app, settings)).run()
+    config = uvicorn_config(app, settings)
+    if settings.extra_port is None:
+        uvicorn.Server(config).run()
+        return
+    try:
+        sockets = [listening_socket(settings.host, settings.port)]
+    except OSError as exc:
+        logger.error("cannot listen on %s:%s: %s", settings.host, settings.port, exc.strerror or exc)
+        raise SystemExit(1) from exc
+    try:
+        sockets.append(listening_socket(settings.host, settings.extra_port))
+        logger.info("also serving on http://%s:%s", settings.host, settings.extra_port)
+    except OSError as exc:
+        # The second address is a convenience: the gateway runs without it.
+        logger.warning(
+            "port %s on %s is not available (%s): the dashboard and /api/resources are served on port %s only",
+            settings.extra_port, settings.host, exc.strerror or exc, settings.port,
+        )
+    uvicorn.Server(config).run(sockets=sockets)
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound TCP socket for uvicorn (it listens on it), as uvicorn binds its own."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 class BackgroundServer:

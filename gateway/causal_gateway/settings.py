@@ -30,6 +30,9 @@ class GatewaySettings(AwsSettings):
 
     host: str = Field(default="127.0.0.1", validation_alias="GATEWAY_HOST")
     port: int = Field(default=8080, ge=0, le=65535, validation_alias="GATEWAY_PORT")
+    # A second port serving the same app (dashboard, /api/resources, login and all):
+    # the old stack's dashboard address, :4567. Unset: none. Taken: a warning, not a failure.
+    extra_port: int | None = Field(default=None, ge=1, le=65535, validation_alias="GATEWAY_EXTRA_PORT")
     stage: str = Field(default="dev", pattern=r"^[A-Za-z0-9_-]{1,128}$", validation_alias="GATEWAY_STAGE")
     api_id: str = Field(default="causalws01", pattern=r"^[a-z0-9]{1,32}$", validation_alias="GATEWAY_API_ID")
 

@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--aws-port", type=int, default=4566, help="emulator port (default 4566, as awslocal expects)")
     up.add_argument("--gateway-port", type=int, default=8080, help="gateway and dashboard port (default 8080)")
     up.add_argument("--ecs-port", type=int, default=4599, help="local ECS runner port (default 4599)")
+    up.add_argument("--resources-port", type=int, default=4567,
+                    help="also serve the dashboard and /api/resources here, the old stack's address "
+                         "(default 4567; 0 = off; a taken port is skipped with a note)")
     up.set_defaults(handler=_up)
 
     deploy = commands.add_parser("deploy", help="create or update every resource (idempotent)")
@@ -50,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = commands.add_parser("doctor", help="check every part; non-zero exit and a fix hint on any problem")
     _aws_options(doctor)
     doctor.add_argument("--gateway-url", help="also check the gateway's /health (e.g. http://127.0.0.1:8080)")
+    doctor.add_argument("--resources-url", help="with --gateway-url: the old dashboard address to check "
+                        "(default: the gateway's host on port 4567)")
     doctor.add_argument("--json", action="store_true")
     doctor.set_defaults(handler=_doctor)
 
@@ -154,7 +159,8 @@ def _up(args: argparse.Namespace) -> int:
     except ImportError as exc:
         print(f"causal-stack up is not available in this install: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    return up(aws_port=args.aws_port, gateway_port=args.gateway_port, ecs_port=args.ecs_port)
+    return up(aws_port=args.aws_port, gateway_port=args.gateway_port, ecs_port=args.ecs_port,
+              resources_port=args.resources_port)
 
 
 def _deploy(args: argparse.Namespace) -> int:
@@ -196,7 +202,7 @@ def _status(args: argparse.Namespace) -> int:
 def _doctor(args: argparse.Namespace) -> int:
     from causal_stack.doctor import render, run_checks, to_json
 
-    checks = run_checks(_config(args), gateway_url=args.gateway_url)
+    checks = run_checks(_config(args), gateway_url=args.gateway_url, resources_url=args.resources_url)
     print(to_json(checks) if args.json else render(checks))
     return EXIT_OK if all(check.ok for check in checks) else EXIT_PROBLEMS
 

@@ -11,6 +11,7 @@ import json
 import logging
 from dataclasses import asdict
 from typing import Any
+from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -20,6 +21,7 @@ from causal_deploy.config import DeployConfig, Target
 from causal_deploy.hints import hint_for
 from causal_stack.checks import Check
 from causal_stack.doctor_processes import ecs_runner_checks, lambda_worker_checks, supervisor_checks
+from causal_stack.launcher import RESOURCES_PORT
 from causal_stack.status import function_state
 from causal_stack.supervisor_state import state_path_for
 
@@ -31,7 +33,10 @@ DEPLOY_HINT = "run `causal-stack deploy` (or `causal-stack up`)"
 __all__ = ["Check", "render", "run_checks", "to_json"]
 
 
-def run_checks(config: DeployConfig, *, gateway_url: str | None = None, clients: Clients | None = None) -> list[Check]:
+def run_checks(
+    config: DeployConfig, *, gateway_url: str | None = None, resources_url: str | None = None, clients: Clients | None = None,
+) -> list[Check]:
+    """``resources_url``: the old stack's dashboard address (default: the gateway's host, port 4567)."""
     checks: list[Check] = []
     clients = clients or Clients(config)
     reachable = _endpoint(config, clients, checks)
@@ -49,6 +54,7 @@ def run_checks(config: DeployConfig, *, gateway_url: str | None = None, clients:
         checks.extend(supervisor_checks(state_path_for(config.endpoint_url)))
     if gateway_url:
         checks.append(_gateway(gateway_url))
+        checks.append(_resources_address(resources_url or _default_resources_url(gateway_url), gateway_url))
     if config.target is Target.LOCALSTACK:
         checks.extend(_compose_checks(config, gateway_url, {check.name for check in checks}))
     return checks
@@ -134,6 +140,48 @@ def _gateway(gateway_url: str) -> Check:
         return Check("gateway", False, f"{url}: {exc}", "read the gateway's log")
     return Check("gateway", healthy, f"{url} answers" + ("" if healthy else " but is not healthy"),
                  "" if healthy else "read the gateway's log")
+
+
+def _default_resources_url(gateway_url: str) -> str:
+    parts = urlsplit(gateway_url)
+    return f"{parts.scheme or 'http'}://{parts.hostname or '127.0.0.1'}:{RESOURCES_PORT}"
+
+
+def _resources_address(resources_url: str, gateway_url: str) -> Check:
+    """The old stack's ``curl -s http://localhost:4567/api/resources | jq`` still works:
+    that address serves this stack's resources (the same as the gateway's)."""
+    name = "old dashboard address"
+    fix = ("`causal-stack up` serves it (`--resources-port N` to move it); compose publishes it "
+           "(RESOURCES_PORT in .env); if another program holds the port, stop it or pick another port")
+    here = _resource_names(resources_url.rstrip("/") + "/api/resources")
+    if isinstance(here, str):
+        return Check(name, False, f"{resources_url}/api/resources: {here}", fix)
+    gateway = _resource_names(gateway_url.rstrip("/") + "/api/resources")
+    if isinstance(gateway, set) and gateway != here:
+        return Check(name, False, f"{resources_url} answers with another stack's resources",
+                     "another stack or program has the port: stop it, or point --resources-url at this stack")
+    return Check(name, True, f"{resources_url}/api/resources answers with this stack's resources")
+
+
+def _resource_names(url: str) -> set[str] | str:
+    """The names of the tables and buckets ``url`` lists, or why it could not be read."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            body = json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        if exc.code in (401, 403):
+            return set()  # it answers and wants the dashboard's login, as :8080 does
+        return f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError) as exc:
+        return f"nothing answers ({getattr(exc, 'reason', exc)})"
+    except ValueError:
+        return "the answer is not JSON"
+    if not isinstance(body, dict):
+        return "the answer is not the resources JSON"
+    return {row.get("name", "") for section in ("tables", "buckets") for row in body.get(section) or [] if isinstance(row, dict)}
 
 
 def _compose_checks(config: DeployConfig, gateway_url: str | None, already: set[str]) -> list[Check]:

@@ -32,6 +32,8 @@ from causal_stack.supervisor_state import state_path
 
 ROOT = Path(__file__).resolve().parents[2]
 START_LIMIT_SECONDS = 60.0
+# The old stack's second dashboard (resource counts) answered here; scripts still call it.
+RESOURCES_PORT = 4567
 STOP_GRACE_SECONDS = 5.0
 
 
@@ -121,6 +123,35 @@ def _require_free(host: str, port: int, flag: str) -> None:
             ) from exc
 
 
+def _resources_port(host: str, port: int, gateway_port: int) -> int:
+    """The old stack's dashboard port if it can be served, else 0 (with a note why)."""
+    if not port or port == gateway_port:
+        return 0
+    try:
+        _require_free(host, port, "--resources-port")
+    except LaunchError as exc:
+        print(f"note: {exc}; the stack starts without it (the dashboard stays on the gateway port)", flush=True)
+        return 0
+    return port
+
+
+def _resources_note(host: str, port: int) -> str:
+    if not port:
+        return "resources on the gateway port only"
+    url = f"http://{host}:{port}"
+    if probe_http(url + "/health"):
+        return f"resources {url}/api/resources"
+    return f"resources port {port} not served (taken meanwhile? see the gateway log)"
+
+
+def probe_http(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status < 500
+    except (urllib.error.URLError, OSError):
+        return False
+
+
 def stack_environment(host: str, aws_port: int, gateway_port: int, ecs_port: int) -> dict[str, str]:
     """The environment every child gets. Credentials are forced to the local fakes so
     nothing started here can reach a real AWS account."""
@@ -178,13 +209,19 @@ def _deploy(env: dict[str, str]) -> None:
         raise LaunchError("the deploy reported problems (above); the stack is not ready")
 
 
-def up(*, aws_port: int = 4566, gateway_port: int = 8080, ecs_port: int = 4599, host: str = "127.0.0.1") -> int:
+def up(
+    *, aws_port: int = 4566, gateway_port: int = 8080, ecs_port: int = 4599, host: str = "127.0.0.1",
+    resources_port: int = RESOURCES_PORT,
+) -> int:
+    """``resources_port``: the gateway serves the dashboard and ``/api/resources`` there too
+    (the old stack's address); 0 turns it off, and a taken port only costs that address."""
     for port, flag in ((aws_port, "--aws-port"), (gateway_port, "--gateway-port"), (ecs_port, "--ecs-port")):
         try:
             _require_free(host, port, flag)
         except LaunchError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+    resources_port = _resources_port(host, resources_port, gateway_port)
     env = stack_environment(host, aws_port, gateway_port, ecs_port)
     log_dir = ROOT / ".stack" / f"logs-{gateway_port}"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -201,8 +238,11 @@ def up(*, aws_port: int = 4566, gateway_port: int = 8080, ecs_port: int = 4599, 
     )
     key_path = log_dir.parent / f"operator-key-{gateway_port}"
     operator_key = _operator_key(key_path)
-    gateway = Service("gateway", [python, "-m", "causal_gateway", "--port", str(gateway_port), "--host", host],
-                      f"http://{host}:{gateway_port}/health", extra_env={"DASHBOARD_OPERATOR_KEY": operator_key})
+    gateway_argv = [python, "-m", "causal_gateway", "--port", str(gateway_port), "--host", host]
+    if resources_port:
+        gateway_argv += ["--extra-port", str(resources_port)]
+    gateway = Service("gateway", gateway_argv, f"http://{host}:{gateway_port}/health",
+                      extra_env={"DASHBOARD_OPERATOR_KEY": operator_key})
     services = [emulator, ecs_runner, gateway]
 
     stopping = threading.Event()
@@ -231,7 +271,7 @@ def up(*, aws_port: int = 4566, gateway_port: int = 8080, ecs_port: int = 4599, 
             f"causal-stack ready in {elapsed:.1f} s — dashboard http://{host}:{gateway_port}/login?code={login_code} "
             f"(one-time login; later: the operator key in {key_path}) · "
             f"chat http://{host}:{gateway_port}/chat · WebSocket ws://{host}:{gateway_port}/dev · "
-            f"AWS {env['AWS_ENDPOINT_URL']} · logs {log_dir} · "
+            f"AWS {env['AWS_ENDPOINT_URL']} · {_resources_note(host, resources_port)} · logs {log_dir} · "
             "dev tokens on (POST /auth/token signs in any user id; development only)",
             flush=True,
         )
