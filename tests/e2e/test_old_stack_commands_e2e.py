@@ -100,3 +100,20 @@ def test_a_taken_resources_port_is_reported_and_the_stack_still_starts():
             stop_stack(stack)
     finally:
         holder.close()
+
+
+def test_doctor_checks_the_old_dashboard_address(stack):
+    cli = ROOT / ".venv" / "bin" / "causal-stack"
+    served = f"http://127.0.0.1:{stack.resources_port}"
+    down = f"http://127.0.0.1:{free_port()}"
+
+    healthy = subprocess.run([str(cli), "doctor", "--gateway-url", stack.gateway_url, "--resources-url", served],
+                             env=stack.env(), capture_output=True, text=True, timeout=120)
+    broken = subprocess.run([str(cli), "doctor", "--gateway-url", stack.gateway_url, "--resources-url", down],
+                            env=stack.env(), capture_output=True, text=True, timeout=120)
+
+    assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+    assert f"ok    old dashboard address: {served}/api/resources answers with this stack's resources" in healthy.stdout
+    assert broken.returncode == 1
+    assert f"FAIL  old dashboard address: {down}/api/resources: nothing answers" in broken.stdout
+    assert "--resources-port" in broken.stdout
