@@ -20,20 +20,20 @@ from support import ROOT
 sys.path.insert(0, str(ROOT / "scripts"))
 image_requirements = __import__("image-requirements")
 
-# image -> (the group its Dockerfile installs, the project code it runs)
+# image -> (the group its Dockerfile installs, the project code it runs; the
+# project modules that code imports are followed). The deployer's image also
+# vendors every function's imports into the zips it builds for the emulator.
 IMAGES = {
-    "gateway": ("gateway", ["gateway/causal_gateway", "dashboard/causal_dashboard", "lambdas/causal_common"]),
-    "init": ("deploy", ["init/causal_deploy", "lambdas/causal_common", *(str(p.parent.relative_to(ROOT)) for p in (ROOT / "lambdas").glob("*/handler.py"))]),
+    "gateway": ("gateway", ["gateway/causal_gateway", "dashboard/causal_dashboard"]),
+    "init": ("deploy", ["init/causal_deploy", *(str(p.parent.relative_to(ROOT)) for p in (ROOT / "lambdas").glob("*/handler.py"))]),
     "emulator": ("emulator", ["localstack/causal_embedded"]),
     "ecs-runner": ("ecs-runner", ["ecs-tasks/causal_ecs_runner"]),
-    "task": ("tasks", ["ecs-tasks/causal_tasks", "lambdas/causal_common"]),
+    "task": ("tasks", ["ecs-tasks/causal_tasks"]),
 }
 DOCKERFILES = {"gateway": "gateway/Dockerfile", "init": "init/Dockerfile", "emulator": "localstack/Dockerfile",
                "ecs-runner": "ecs-tasks/runner.Dockerfile", "task": "ecs-tasks/Dockerfile"}
 # Imported only on paths that image never takes (each with the reason).
 NOT_RUN_THERE = {
-    # The agent's OpenAI client runs in the Lambda zips, never in the gateway or a task.
-    ("gateway", "openai"), ("task", "openai"),
     # Uploads are parsed by causal_tasks.datasets, whose bundled-dataset generators (never run by the gateway) use these.
     ("gateway", "dowhy"), ("gateway", "causaldata"),
 }
