@@ -123,16 +123,15 @@ def _require_free(host: str, port: int, flag: str) -> None:
             ) from exc
 
 
-def _resources_port(host: str, port: int, gateway_port: int) -> int:
-    """The old stack's dashboard port if it can be served, else 0 (with a note why)."""
+def _resources_port(host: str, port: int, gateway_port: int) -> tuple[int, str | None]:
+    """The old stack's dashboard port if it can be served, else 0 and a note why."""
     if not port or port == gateway_port:
-        return 0
+        return 0, None
     try:
         _require_free(host, port, "--resources-port")
     except LaunchError as exc:
-        print(f"note: {exc}; the stack starts without it (the dashboard stays on the gateway port)", flush=True)
-        return 0
-    return port
+        return 0, f"note: {exc}; the stack starts without it (the dashboard stays on the gateway port)"
+    return port, None
 
 
 def _resources_note(host: str, port: int) -> str:
@@ -221,7 +220,7 @@ def up(
         except LaunchError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    resources_port = _resources_port(host, resources_port, gateway_port)
+    resources_port, resources_problem = _resources_port(host, resources_port, gateway_port)
     env = stack_environment(host, aws_port, gateway_port, ecs_port)
     log_dir = ROOT / ".stack" / f"logs-{gateway_port}"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -254,6 +253,8 @@ def up(
     started_at = time.monotonic()
     try:
         print(f"starting embedded AWS on {env['AWS_ENDPOINT_URL']} and the ECS runner on {env['AWS_ENDPOINT_URL_ECS']} …", flush=True)
+        if resources_problem:
+            print(resources_problem, flush=True)
         emulator.start(env, log_dir)
         ecs_runner.start(env, log_dir)
         deadline = time.monotonic() + START_LIMIT_SECONDS
