@@ -129,8 +129,12 @@ def _resources_port(host: str, port: int, gateway_port: int) -> tuple[int, str |
         return 0, None
     try:
         _require_free(host, port, "--resources-port")
-    except LaunchError as exc:
-        return 0, f"note: {exc}; the stack starts without it (the dashboard stays on the gateway port)"
+    except LaunchError:
+        return 0, (
+            f"note: port {port} on {host} is in use by another program or stack, so the old dashboard address "
+            f"is not served; stop that program or choose another port with --resources-port N "
+            "(the dashboard stays on the gateway port)"
+        )
     return port, None
 
 
