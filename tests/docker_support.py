@@ -88,6 +88,7 @@ class ComposeProject:
         "LOCALSTACK_PORT": free_port(), "GATEWAY_PORT": free_port(), "ECS_RUNNER_PORT": free_port(), "RESOURCES_PORT": free_port(),
     })
     log: list[str] = field(default_factory=list)
+    operator_key: str = field(default_factory=lambda: uuid.uuid4().hex)  # the dashboard's login
 
     @property
     def env(self) -> dict[str, str]:
@@ -97,6 +98,7 @@ class ComposeProject:
             "COMPOSE_PROJECT_NAME": self.name,
             "COMPOSE_NETWORK_NAME": self.name,
             "PYTHON_IMAGE": self.python_image,
+            "DASHBOARD_OPERATOR_KEY": self.operator_key,
             # The legacy builder: BuildKit would try to pull its frontend.
             "DOCKER_BUILDKIT": "0",
             "COMPOSE_DOCKER_CLI_BUILD": "0",
@@ -116,6 +118,15 @@ class ComposeProject:
 
     def url(self, port_variable: str) -> str:
         return f"http://127.0.0.1:{self.ports[port_variable]}"
+
+    def operator_client(self, port_variable: str = "GATEWAY_PORT"):
+        """An httpx client logged in to the dashboard at that port with the operator key."""
+        import httpx
+
+        client = httpx.Client(base_url=self.url(port_variable), timeout=60)
+        response = client.post("/login", data={"key": self.operator_key, "next": "/dashboard"})
+        assert response.status_code in (200, 303), response.text
+        return client
 
     def containers(self, service: str | None = None, *, all_states: bool = True) -> list[dict]:
         filters = ["--filter", f"label=com.docker.compose.project={self.name}"]

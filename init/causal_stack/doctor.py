@@ -148,23 +148,27 @@ def _default_resources_url(gateway_url: str) -> str:
 
 
 def _resources_address(resources_url: str, gateway_url: str) -> Check:
-    """The old stack's ``curl -s http://localhost:4567/api/resources | jq`` still works:
-    that address serves this stack's resources (the same as the gateway's)."""
+    """The old stack's ``curl -s http://localhost:4567/api/resources | jq`` still reaches
+    this stack: that address serves the gateway's app (resources, or its login answer)."""
     name = "old dashboard address"
     fix = ("`causal-stack up` serves it (`--resources-port N` to move it); compose publishes it "
            "(RESOURCES_PORT in .env); if another program holds the port, stop it or pick another port")
-    here = _resource_names(resources_url.rstrip("/") + "/api/resources")
+    url = resources_url.rstrip("/") + "/api/resources"
+    here = _resource_names(url)
     if isinstance(here, str):
-        return Check(name, False, f"{resources_url}/api/resources: {here}", fix)
+        return Check(name, False, f"{url}: {here}", fix)
+    if here is None:
+        return Check(name, True, f"{url} answers; it needs the dashboard login, as the gateway port does")
     gateway = _resource_names(gateway_url.rstrip("/") + "/api/resources")
     if isinstance(gateway, set) and gateway != here:
         return Check(name, False, f"{resources_url} answers with another stack's resources",
                      "another stack or program has the port: stop it, or point --resources-url at this stack")
-    return Check(name, True, f"{resources_url}/api/resources answers with this stack's resources")
+    return Check(name, True, f"{url} answers with this stack's resources")
 
 
-def _resource_names(url: str) -> set[str] | str:
-    """The names of the tables and buckets ``url`` lists, or why it could not be read."""
+def _resource_names(url: str) -> set[str] | str | None:
+    """The names of the tables and buckets ``url`` lists; ``None`` when it asks for the
+    dashboard's login; otherwise why it could not be read."""
     import urllib.error
     import urllib.request
 
@@ -172,8 +176,8 @@ def _resource_names(url: str) -> set[str] | str:
         with urllib.request.urlopen(url, timeout=5) as response:
             body = json.loads(response.read())
     except urllib.error.HTTPError as exc:
-        if exc.code in (401, 403):
-            return set()  # it answers and wants the dashboard's login, as :8080 does
+        if exc.code == 401 and b"log in to the dashboard" in exc.read():
+            return None
         return f"HTTP {exc.code}"
     except (urllib.error.URLError, OSError) as exc:
         return f"nothing answers ({getattr(exc, 'reason', exc)})"

@@ -7,8 +7,10 @@ registrations, and `down -v` leaving nothing behind."""
 from __future__ import annotations
 
 import json
+from contextlib import closing
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 
@@ -52,11 +54,6 @@ def ask(stack: ComposeProject, dataset: str, question: str) -> dict:
     return json.loads(result.stdout)
 
 
-def get_json(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=60) as response:
-        return json.loads(response.read())
-
-
 def test_services_started_in_order_and_are_healthy(stack):
     for service in ("task-image", "init"):
         state = stack.state(service)
@@ -82,14 +79,17 @@ def test_a_question_is_answered_end_to_end(stack):
 
 
 def test_the_dashboard_and_resources_answer_on_both_addresses(stack):
-    gateway, old_address = stack.url("GATEWAY_PORT"), stack.url("RESOURCES_PORT")
-    with urllib.request.urlopen(f"{gateway}/dashboard", timeout=60) as response:
-        assert response.status == 200
-    with urllib.request.urlopen(f"{old_address}/dashboard", timeout=60) as response:
-        assert response.status == 200
+    resources = {}
+    for port in ("GATEWAY_PORT", "RESOURCES_PORT"):
+        anonymous = urllib.request.Request(f"{stack.url(port)}/api/resources")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(anonymous, timeout=60)
+        assert refused.value.code == 401  # the dashboard's login, on both addresses
+        with closing(stack.operator_client(port)) as client:
+            assert client.get("/dashboard").status_code == 200
+            resources[port] = client.get("/api/resources").json()
 
-    here, there = get_json(f"{gateway}/api/resources"), get_json(f"{old_address}/api/resources")
-
+    here, there = resources["GATEWAY_PORT"], resources["RESOURCES_PORT"]
     assert [row["name"] for row in here["tables"]] == [row["name"] for row in there["tables"]]
     assert len(here["functions"]) == 10 and all(row.get("state") == "Active" for row in here["functions"]), here["functions"]
 

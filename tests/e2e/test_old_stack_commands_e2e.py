@@ -5,11 +5,11 @@ against a stack started with `causal-stack up`; and the old dashboard address
 from __future__ import annotations
 
 import json
+from contextlib import closing
 import os
 import shutil
 import socket
 import subprocess
-import urllib.request
 
 import pytest
 
@@ -42,8 +42,8 @@ def shell(stack, command: str) -> subprocess.CompletedProcess[str]:
 
 
 def gateway_resources(stack) -> dict:
-    with urllib.request.urlopen(f"{stack.gateway_url}/api/resources", timeout=30) as response:
-        return json.loads(response.read())
+    with closing(stack.operator_client()) as client:
+        return client.get("/api/resources").json()
 
 
 def test_the_old_lambda_status_command(stack):
@@ -61,13 +61,24 @@ def test_the_old_start_execution_command(stack):
     assert started["executionArn"].startswith(f"{NAMES.state_machine_arn.replace(':stateMachine:', ':execution:')}:")
 
 
-def test_the_old_view_resources_command(stack):
+def test_the_old_view_resources_command(stack, tmp_path):
     if stack.resources_port != RESOURCES_PORT:
         pytest.skip(f"port {RESOURCES_PORT} was taken by another program when the stack started; "
                     "the old command names that port literally")
-    command = VIEW_RESOURCES if shutil.which("jq") else VIEW_RESOURCES.removesuffix(" | jq")
+    with_jq = shutil.which("jq") is not None
+    command = VIEW_RESOURCES if with_jq else VIEW_RESOURCES.removesuffix(" | jq")
 
-    result = shell(stack, command)
+    # Typed as in the old report, it reaches this stack, which asks for the dashboard's login (JSON, so jq prints it).
+    anonymous = shell(stack, command)
+    assert anonymous.returncode == 0, anonymous.stderr
+    assert "log in to the dashboard" in json.loads(anonymous.stdout)["detail"]
+
+    # Logged in on that address with the operator key (a cookie jar), the same command lists the resources.
+    jar = tmp_path / "cookies"
+    login = shell(stack, f"curl -s -o /dev/null -w '%{{http_code}}' -c {jar} --data-urlencode key={stack.operator_key()} "
+                         f"-d next=/dashboard http://localhost:{RESOURCES_PORT}/login")
+    assert login.stdout == "303", login.stdout + login.stderr
+    result = shell(stack, command.replace("curl -s ", f"curl -s -b {jar} "))
 
     assert result.returncode == 0, result.stderr
     resources = json.loads(result.stdout)
@@ -76,9 +87,9 @@ def test_the_old_view_resources_command(stack):
     assert {row["name"] for row in resources["functions"]} >= {NAMES.function(name) for name in FUNCTIONS}
     # Secret names only, never values.
     assert "SecretString" not in result.stdout
-    # The old dashboard page is there too.
-    with urllib.request.urlopen(f"http://localhost:{RESOURCES_PORT}/dashboard", timeout=30) as response:
-        assert response.status == 200 and b"<html" in response.read().lower()
+    # The old dashboard page is there too, behind the same login.
+    page = shell(stack, f"curl -s -b {jar} -o /dev/null -w '%{{http_code}}' http://localhost:{RESOURCES_PORT}/dashboard")
+    assert page.stdout == "200"
 
 
 def test_a_taken_resources_port_is_reported_and_the_stack_still_starts():
@@ -94,8 +105,8 @@ def test_a_taken_resources_port_is_reported_and_the_stack_still_starts():
             assert "--resources-port" in output
             ready = next(line for line in stack.output if "causal-stack ready" in line)
             assert "resources on the gateway port only" in ready
-            with urllib.request.urlopen(f"{stack.gateway_url}/api/resources", timeout=30) as response:
-                assert response.status == 200
+            with closing(stack.operator_client()) as client:
+                assert client.get("/api/resources").status_code == 200
         finally:
             stop_stack(stack)
     finally:
@@ -113,7 +124,7 @@ def test_doctor_checks_the_old_dashboard_address(stack):
                             env=stack.env(), capture_output=True, text=True, timeout=120)
 
     assert healthy.returncode == 0, healthy.stdout + healthy.stderr
-    assert f"ok    old dashboard address: {served}/api/resources answers with this stack's resources" in healthy.stdout
+    assert f"ok    old dashboard address: {served}/api/resources answers; it needs the dashboard login" in healthy.stdout
     assert broken.returncode == 1
     assert f"FAIL  old dashboard address: {down}/api/resources: nothing answers" in broken.stdout
     assert "--resources-port" in broken.stdout
