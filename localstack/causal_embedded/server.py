@@ -87,7 +87,10 @@ class EmbeddedAws:
 
     @property
     def endpoint_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        """Where this machine's clients (the Lambda workers too) reach the emulator: listening
+        on every address (0.0.0.0, as in a container) is reached on loopback."""
+        host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     def start(self) -> None:
         # moto's ASL interpreter calls back into the emulator at localhost:$MOTO_PORT.

@@ -46,3 +46,13 @@ def test_zips_are_built_for_the_python_the_functions_run_on(monkeypatch, target,
     config = DeployConfig(target=target, endpoint_url="http://emulator:4566", LAMBDA_DEPS_SOURCE=deps)
 
     assert deployer._lambda_python(config) == expected
+
+
+@pytest.mark.parametrize(("host", "expected"), [("0.0.0.0", "http://127.0.0.1:4566"), ("::", "http://[::1]:4566"),
+                                               ("127.0.0.1", "http://127.0.0.1:4566")])
+def test_workers_reach_an_emulator_listening_on_every_address_on_loopback(host, expected, tmp_path):
+    """In a container the emulator listens on 0.0.0.0; its Lambda workers call it on loopback,
+    a name its request guard answers."""
+    from causal_embedded.server import EmbeddedAws
+
+    assert EmbeddedAws(port=4566, host=host, work_dir=tmp_path).endpoint_url == expected
