@@ -102,3 +102,15 @@ def test_a_failed_tool_is_not_retried_but_a_rejected_call_is_once():
     crashed = rejected[:-1] + [tool_message("c1", {"tool": "data_query", "ok": False, "error": "duckdb crashed"})]
     moved_on = planner.plan(planner.PlannerInput(crashed, MANIFEST, interactive=True))
     assert moved_on.tool_call.name == "eda"
+
+
+def test_a_follow_up_takes_what_it_leaves_open_from_the_previous_question():
+    earlier = ToolCall(call_id="c1", name="causal_analysis", arguments={"treatment": "educ", "outcome": "re78"})
+    conversation = [user_message("effect of education on earnings"), assistant_tool_call(earlier),
+                    tool_message("c1", {"tool": "causal_analysis", "ok": True, "result": {"estimate": 1.0}}),
+                    {"role": "assistant", "content": "answer"}, user_message("and what is its effect on re75?")]
+    reading, _, _ = planner.understand(planner.PlannerInput(conversation, MANIFEST, interactive=True))
+    assert (reading.treatment, reading.outcome) == ("educ", "re75")
+    fresh = conversation[:-1] + [user_message("what is the effect on re75?")]
+    reading, _, _ = planner.understand(planner.PlannerInput(fresh, MANIFEST, interactive=True))
+    assert (reading.treatment, reading.outcome) == ("treat", "re75")  # no reference back: the dataset's roles

@@ -13,6 +13,7 @@ manifest and decides one step at a time:
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ from causal_common.reading.reader import Reading, read_question
 from causal_common.reading.replies import apply_replies
 
 MAX_CLARIFICATIONS = 2
+_REFERS_BACK = re.compile(r"\b(?:it|its|it's|this|that|these|those|the\s+same|same|also|too|and|then)\b", re.IGNORECASE)
 
 
 def new_call_id() -> str:
@@ -115,11 +117,18 @@ def understand(given: PlannerInput) -> tuple[Reading, list[ToolExchange], str]:
     question, _ = question_text(conversation)
     index = ColumnIndex(manifest)
     reading = read_question(question, manifest, index)
-    if reading.intent == "causal" and not (reading.treatment or reading.outcome):
-        previous = _previous_causal(conversation, start)
-        if previous is not None and manifest.column(previous["treatment"]) and manifest.column(previous["outcome"]):
+    previous = _previous_causal(conversation, start) if reading.intent == "causal" else None
+    if previous is not None and manifest.column(previous["treatment"]) and manifest.column(previous["outcome"]):
+        if not (reading.treatment or reading.outcome):
             reading.treatment, reading.outcome = previous["treatment"], previous["outcome"]
             reading.how = "as in your previous question"
+        elif reading.how == "from the dataset's column roles" and _REFERS_BACK.search(question):
+            # "and its effect on re74?": the role the question leaves open is the previous question's.
+            if reading.outcome and previous["treatment"] != reading.outcome:
+                reading.treatment = previous["treatment"]
+            elif reading.treatment and previous["outcome"] != reading.treatment:
+                reading.outcome = previous["outcome"]
+            reading.how = "the rest as in your previous question"
     reading = apply_replies(reading, _answered_asks(found), manifest, index)
     # Once a tool ran on some variables, stay with them.
     earlier = next((e.arguments for e in reversed(found) if e.name in ("causal_analysis", "eda")
