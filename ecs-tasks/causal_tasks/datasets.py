@@ -301,6 +301,24 @@ def bundled_datasets(cache_dir: Path) -> list[tuple[DatasetManifest, bytes]]:
 
 # ---------------------------------------------------------------- uploads
 
+def _check_field_counts(text: str) -> None:
+    """Every row has as many fields as the header (pandas would otherwise shift columns or pad with blanks)."""
+    import csv
+
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header is None:
+        return
+    for row in reader:
+        if not row:
+            continue
+        if len(row) != len(header):
+            raise InvalidInputError(
+                f"line {reader.line_num} has {len(row)} fields but the header has {len(header)}; quote values "
+                "that contain commas (\"1,000\") and check for missing or extra separators"
+            )
+
+
 def parse_csv(csv_bytes: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> Any:
     """A DataFrame from uploaded CSV bytes, or InvalidInputError saying what is wrong."""
     import pandas as pd
@@ -318,6 +336,7 @@ def parse_csv(csv_bytes: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> Any:
     if "\x00" in text:
         raise InvalidInputError("the file contains NUL bytes: it looks binary, not a CSV")
     try:
+        _check_field_counts(text)
         frame = pd.read_csv(io.StringIO(text))
     except pd.errors.EmptyDataError as exc:
         raise InvalidInputError("the file has no header row; the first line must name the columns") from exc

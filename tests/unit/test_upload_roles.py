@@ -56,3 +56,12 @@ def test_roles_set_at_upload_are_recorded():
 def test_bad_roles_are_refused_with_the_reason(roles, message):
     with pytest.raises(InvalidInputError, match=message):
         manifest_for_upload(_frame(), "staff", roles=roles)
+
+
+@pytest.mark.parametrize("text, line", [("a,b,c\n1,2,3,9\n4,5,6,7\n", 2), ("a,b,c\n1,2,3\n1,2\n", 3)])
+def test_rows_with_more_or_fewer_fields_than_the_header_are_refused(text, line):
+    from causal_tasks.datasets import parse_csv
+
+    with pytest.raises(InvalidInputError, match=f"line {line} has"):
+        parse_csv(text.encode())
+    assert len(parse_csv(b'a,b\n"1,000",2\n')) == 1  # a quoted comma is one field
