@@ -9,6 +9,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,3 +130,13 @@ def stop_stack(stack: RunningStack) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(stack.process.pid, signal.SIGKILL)
             stack.process.wait()
+
+
+@contextmanager
+def running_stack() -> Iterator[RunningStack]:
+    """A stack for as long as the block runs."""
+    stack = start_stack()
+    try:
+        yield stack
+    finally:
+        stop_stack(stack)

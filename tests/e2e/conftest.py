@@ -6,13 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from stack_support import RunningStack, start_stack, stop_stack
+from stack_support import RunningStack, running_stack
 
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[RunningStack]:
-    running = start_stack()
-    try:
+    with running_stack() as running:
         yield running
-    finally:
-        stop_stack(running)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
 import threading
 import time
 import urllib.request
-import zipfile
 from collections.abc import Iterator
 
 import boto3
@@ -17,6 +15,7 @@ import psutil
 import pytest
 from botocore.config import Config
 
+from functional.test_embedded_lambda_runner import make_zip
 from support import create_execution_role, running_emulator
 
 HANDLER = '''
@@ -26,13 +25,6 @@ def pid(event, context):
     time.sleep(event.get("seconds", 0))
     return {"pid": os.getpid()}
 '''
-
-
-def _zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("handler.py", HANDLER)
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +38,8 @@ def lambda_client(emulator):
     role = create_execution_role(emulator, "lambda")
     client = boto3.client("lambda", endpoint_url=emulator, region_name="eu-central-1",
                           config=Config(retries={"max_attempts": 1}, read_timeout=30))
-    client.create_function(FunctionName="pid", Runtime="python3.12", Role=role, Handler="handler.pid", Code={"ZipFile": _zip()}, Timeout=10)
+    client.create_function(FunctionName="pid", Runtime="python3.12", Role=role, Handler="handler.pid",
+                           Code={"ZipFile": make_zip(HANDLER)}, Timeout=10)
     return client
 
 

@@ -21,20 +21,12 @@ from causal_ecs_runner.backends.subprocess import SubprocessBackend
 from causal_ecs_runner.settings import RunnerSettings
 from causal_stack.doctor import render
 from causal_stack.doctor_processes import ecs_runner_checks
+from functional.test_ecs_runner_tasks import RecordingStepFunctions
 from support import free_port
 
 NAMES = ResourceNames(prefix="warm-test-")
 REGION = "eu-central-1"
 SLEEP_TASK = ["python", "-m", "timeit", "-n", "1", "-r", "1", "import time; time.sleep({seconds})"]
-
-
-class RecordingStepFunctions:
-    def __init__(self) -> None:
-        self.failures: list[dict] = []
-
-    def send_task_failure(self, **kwargs):
-        self.failures.append(kwargs)
-        return {}
 
 
 def wait_for(predicate, what: str, timeout: float = 60.0):

@@ -15,7 +15,7 @@ import psutil
 import pytest
 import websockets
 
-from stack_support import CLI, RunningStack, start_stack, stop_stack
+from stack_support import CLI, RunningStack, running_stack
 
 pytestmark = pytest.mark.slow
 ANSWER_LIMIT_SECONDS = 180
@@ -25,11 +25,8 @@ QUESTION = ("What is the effect of treat on re78?", "lalonde_nsw")
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[RunningStack]:
-    running = start_stack()
-    try:
+    with running_stack() as running:
         yield running
-    finally:
-        stop_stack(running)
 
 
 def service_process(stack: RunningStack, module: str) -> psutil.Process:

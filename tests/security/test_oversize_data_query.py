@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 
 import boto3
 import pytest
@@ -12,6 +10,7 @@ from botocore.config import Config
 
 from causal_common.names import ResourceNames
 from causal_tasks.datasets import upload_csv
+from functional.test_embedded_lambda_runner import make_zip
 from support import create_execution_role, load_lambda_module, running_emulator
 
 NAMES = ResourceNames(prefix="oversize-test-")
@@ -67,14 +66,12 @@ def test_the_limit_is_a_setting(handler, monkeypatch):
 
 def test_the_embedded_runner_refuses_a_response_over_lambdas_6_mb_as_aws_does():
     source = "def big(event, context):\n    return 'x' * 7_000_000\n"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("handler.py", source)
     with running_emulator() as url:
         role = create_execution_role(url, "lambda")
         client = boto3.client("lambda", endpoint_url=url, region_name="eu-central-1",
                               config=Config(retries={"max_attempts": 1}, read_timeout=60))
-        client.create_function(FunctionName="big", Runtime="python3.12", Role=role, Handler="handler.big", Code={"ZipFile": buffer.getvalue()}, Timeout=30)
+        client.create_function(FunctionName="big", Runtime="python3.12", Role=role, Handler="handler.big",
+                               Code={"ZipFile": make_zip(source)}, Timeout=30)
         response = client.invoke(FunctionName="big")
         payload = json.loads(response["Payload"].read())
     assert response.get("FunctionError")
