@@ -1,100 +1,67 @@
-"""The DoWhy pipeline: model, identify, estimate with several methods, refute.
+"""The causal-analysis pipeline: choose the design, estimate, check, and say how sure it is.
 
 ``run_causal_analysis`` is a plain function over a DataFrame; the job wrapper
-(``causal_tasks.job``) adds S3, DynamoDB and Step Functions around it.
+(``causal_tasks.job``) adds S3, DynamoDB and Step Functions around it. The
+procedure is written down in ``docs/causal-methods.md``.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
-import time
-import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from causal_common.errors import InvalidInputError
-from causal_common.models.tools import CausalAnalysisArgs, CausalResult, MethodEstimate, Refutation
+from causal_common.models.tools import CausalAnalysisArgs, CausalResult, ColumnNote, MethodEstimate
+from causal_tasks import backdoor, checks, did, iv, rdd, sensitivity
 from causal_tasks import frame as frames
-from causal_tasks import overlap
+from causal_tasks.design import DatasetRoles, DesignChoice, choose
+from causal_tasks.estimation import Estimation, Progress
 
 logger = logging.getLogger(__name__)
-
-Progress = Callable[[str, str, float], None]
-
-# Below this share of treated units (with poor overlap) the treated are the population the data can speak for.
-ATT_TREATED_SHARE = 1 / 3
-BOOTSTRAP_SIMULATIONS = 20
-RANDOM_SEED = 0
 
 
 def _quiet_progress(stage: str, message: str, pct: float) -> None:
     logger.info("%s: %s (%s%%)", stage, message, pct)
 
 
-@dataclass
-class _Plan:
-    target: str
-    reason: str
-    headline: str
-    binary: bool
-
-
-def _plan(args: CausalAnalysisArgs, binary: bool, treated_share: float, poor: bool) -> _Plan:
-    if not binary:
-        return _Plan("ate", "the treatment is continuous, so the effect is the average slope (ATE)",
-                     "backdoor.linear_regression", False)
-    if args.target == "ate":
-        return _Plan("ate", "the average effect over everyone (ATE) was requested", "backdoor.linear_regression", True)
-    if args.target == "att":
-        return _Plan("att", "the effect on the treated (ATT) was requested", "backdoor.propensity_score_matching", True)
-    if poor and treated_share < ATT_TREATED_SHARE:
-        return _Plan(
-            "att",
-            f"ATT: the treated are {treated_share:.1%} of the rows and most controls have no treated counterpart "
-            "(poor overlap), so the data support the effect on those who were treated, estimated by matching each "
-            "treated unit to the control with the closest propensity score; an ATE would extrapolate to controls "
-            "unlike anyone treated",
-            "backdoor.propensity_score_matching",
-            True,
-        )
-    reason = "ATE: treated and control overlap enough to speak for the whole population"
-    if poor:
-        reason = (
-            f"ATE: the treated are {treated_share:.0%} of the rows, so the question is about the whole population; "
-            "overlap is imperfect, so the headline is the regression adjustment, which relies on the outcome model "
-            "rather than on matching treated and control units"
-        )
-    return _Plan("ate", reason, "backdoor.linear_regression", True)
-
-
-def _value(estimate: Any) -> float:
-    return float(np.asarray(estimate.value).reshape(-1)[0])
-
-
-def _interval(estimate: Any) -> tuple[float, float] | None:
-    try:
-        interval = np.asarray(estimate.get_confidence_intervals(), dtype=float).reshape(-1)
-    except (ValueError, TypeError, AttributeError, np.linalg.LinAlgError) as exc:
-        logger.info("no confidence interval: %s", exc)
-        return None
-    if interval.size < 2 or not np.all(np.isfinite(interval[:2])):
-        return None
-    return float(interval[0]), float(interval[1])
-
-
-def _method_params(method: str) -> dict[str, Any] | None:
-    if "propensity_score" not in method:
-        return None
-    init: dict[str, Any] = {"propensity_score_model": overlap.propensity_model()}
-    if method.endswith("weighting"):
-        # Normalised weights, and no clipping of scores to [0.05, 0.95], which distorts ATT weights of controls.
-        init.update(weighting_scheme="ips_normalized_weight", min_ps_score=1e-6, max_ps_score=1 - 1e-6)
-    return {"init_params": init}
+def _adjustment_set(df: pd.DataFrame, args: CausalAnalysisArgs, choice: DesignChoice, roles: DatasetRoles,
+                    default_covariates: list[str] | None) -> tuple[list[str], list[ColumnNote]]:
+    """The covariates to adjust for, and every other column with why it is not adjusted for."""
+    design_columns = {name: f"the {label}" for label, names in (
+        ("instrument", choice.instruments), ("period column", [choice.time]), ("unit column", [choice.unit]),
+        ("running variable", [choice.running])) for name in names if name}
+    roles_used = {args.treatment: "the treatment", args.outcome: "the outcome", **design_columns}
+    not_adjusted = {**roles.not_adjusted, **{name: "left out on request (measured after the treatment, a mediator, "
+                                                   "a collider, or not to be adjusted for)"
+                                             for name in args.excluded or []}}
+    frames.require_columns(df, list(args.excluded or []), "excluded")
+    left_out: dict[str, str] = {}
+    if args.common_causes is not None:
+        frames.require_columns(df, args.common_causes, "common cause")
+        chosen = [name for name in args.common_causes if name not in roles_used and name not in (args.excluded or [])]
+        for name in df.columns:
+            if name not in chosen and name not in roles_used:
+                left_out[name] = not_adjusted.get(name, "not among the common causes asked for")
+    else:
+        candidates = default_covariates if default_covariates is not None else roles.covariates
+        if candidates is None:
+            candidates = frames.default_covariates(df, list(roles_used))
+        chosen = [name for name in candidates if name in df.columns and name not in roles_used
+                  and name not in not_adjusted]
+        usable = set(frames.default_covariates(df, []))
+        for name in df.columns:
+            if name in chosen or name in roles_used:
+                continue
+            if name in not_adjusted:
+                left_out[name] = not_adjusted[name]
+            elif name not in usable:
+                left_out[name] = "text with too many distinct values to be a category"
+            else:
+                left_out[name] = "not a covariate in the dataset's roles"
+    return chosen, [ColumnNote(column=str(name), reason=reason) for name, reason in left_out.items()]
 
 
 def run_causal_analysis(
@@ -103,181 +70,136 @@ def run_causal_analysis(
     progress: Progress | None = None,
     *,
     default_covariates: list[str] | None = None,
+    roles: DatasetRoles | None = None,
 ) -> CausalResult:
-    """Estimate the effect of ``args.treatment`` on ``args.outcome`` and refute it."""
+    """Estimate the effect of ``args.treatment`` on ``args.outcome`` with the design the data and roles support."""
     progress = progress or _quiet_progress
-    instruments = list(args.instruments or [])
+    roles = roles or DatasetRoles()
     frames.require_columns(df, [args.treatment, args.outcome], "treatment/outcome")
-    frames.require_columns(df, instruments, "instrument")
     if args.treatment == args.outcome:
         raise InvalidInputError("treatment and outcome must be different columns")
-    exclude = [args.treatment, args.outcome, *instruments]
-    if args.common_causes is not None:
-        frames.require_columns(df, args.common_causes, "common cause")
-        covariates = [name for name in args.common_causes if name not in exclude]
-    elif default_covariates is not None:
-        covariates = [name for name in default_covariates if name in df.columns and name not in exclude]
-    else:
-        covariates = frames.default_covariates(df, exclude)
-    prepared = frames.prepare(df, args.treatment, args.outcome, covariates, instruments)
+    choice = choose(args, roles)
+    design_columns = [name for name in (choice.time, choice.unit, choice.running) if name]
+    frames.require_columns(df, choice.instruments, "instrument")
+    frames.require_columns(df, design_columns, "design")
+    covariates, left_out = _adjustment_set(df, args, choice, roles, default_covariates)
+    prepared = frames.prepare(df, args.treatment, args.outcome, covariates, choice.instruments,
+                              codings=roles.codings, keep=design_columns)
     data, covariates = prepared.frame, prepared.covariates
-    result_warnings = list(prepared.warnings)
+    left_out += prepared.left_out
     treatment_values = data[args.treatment].to_numpy()
     outcome_values = data[args.outcome].to_numpy()
-    binary = frames.is_binary(data[args.treatment])
+    binary_treatment = frames.is_binary(data[args.treatment])
+    binary_outcome = frames.is_binary(data[args.outcome])
     naive = frames.naive_difference(treatment_values, outcome_values)
-    progress("model", f"{len(data)} rows, {len(covariates)} common causes; naive difference {naive:,.4g}", 5)
+    suspects = checks.post_treatment_suspects(data, args.treatment, covariates, roles.descriptions,
+                                              prepared.encoded_from) if choice.design in ("backdoor", "randomised") else []
+    progress("model", f"{len(data)} rows, {len(covariates)} covariates; {choice.design}; naive difference "
+                      f"{naive:,.4g}", 5)
 
-    poor = False
-    treated_share = float(treatment_values.mean()) if binary else 1.0
-    if binary:
-        data[args.treatment] = data[args.treatment].astype(int)
-        if treatment_values.sum() < 2 or (1 - treatment_values).sum() < 2:
-            raise InvalidInputError(f"{args.treatment!r} needs at least two treated and two control rows")
-        if covariates:
-            summary = overlap.overlap_summary(
-                overlap.propensity_scores(data, args.treatment, covariates), treatment_values == 1
-            )
-            result_warnings += overlap.overlap_warnings(summary)
-            result_warnings += overlap.balance_warnings(overlap.balance(data, args.treatment, covariates))
-            poor = overlap.poor_overlap(summary)
-    plan = _plan(args, binary, treated_share, poor)
-
-    from dowhy import CausalModel  # heavy: imported here so the module loads fast
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = CausalModel(
-            data=data,
-            treatment=args.treatment,
-            outcome=args.outcome,
-            common_causes=covariates or None,
-            instruments=instruments or None,
-        )
-        estimand = model.identify_effect(proceed_when_unidentifiable=True)
-    progress("identify", "backdoor adjustment identified" + (", instrument available" if instruments else ""), 15)
-
-    candidates = ["backdoor.linear_regression"]
-    if binary and covariates:
-        candidates += [
-            "backdoor.propensity_score_matching",
-            "backdoor.propensity_score_weighting",
-            "backdoor.propensity_score_stratification",
-        ]
-    if instruments:
-        candidates.append("iv.instrumental_variable")
-    if plan.headline not in candidates:
-        plan.headline = "backdoor.linear_regression"
-
-    methods: list[MethodEstimate] = []
-    headline_estimate: Any = None
-    for index, method in enumerate(candidates):
-        started = time.perf_counter()
-        want_interval = method == "backdoor.linear_regression" or method == plan.headline
-        params = _method_params(method) or {}
-        if want_interval and method != "backdoor.linear_regression":
-            params.setdefault("init_params", {})["num_simulations"] = BOOTSTRAP_SIMULATIONS
-        try:
-            np.random.seed(RANDOM_SEED)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                # estimate_effect mutates the estimand: every estimator gets its own copy.
-                estimate = model.estimate_effect(
-                    copy.deepcopy(estimand),
-                    method_name=method,
-                    target_units=plan.target,
-                    confidence_intervals=want_interval,
-                    method_params=params or None,
-                )
-                interval = _interval(estimate) if want_interval else None
-            value = _value(estimate)
-            if not np.isfinite(value):
-                raise ValueError("the estimate is not a finite number")
-        except (ValueError, TypeError, KeyError, IndexError, ArithmeticError, np.linalg.LinAlgError) as exc:
-            logger.warning("estimator %s failed: %s", method, exc)
-            methods.append(MethodEstimate(method=method, estimate=float("nan"), error=str(exc)[:300]))
-            continue
-        elapsed = (time.perf_counter() - started) * 1000
-        methods.append(MethodEstimate(method=method, estimate=value, ci=interval, elapsed_ms=round(elapsed, 1)))
-        if method == plan.headline:
-            headline_estimate = estimate
-        progress("estimate", f"{method}: {value:,.4g}", 15 + 45 * (index + 1) / len(candidates))
-
-    if headline_estimate is None:
-        fallback = next((m for m in methods if m.error is None), None)
-        if fallback is None:
-            raise InvalidInputError("no estimator could produce an estimate: " + "; ".join(m.error or "" for m in methods))
-        result_warnings.append(f"{plan.headline} failed; the headline is {fallback.method}")
-        plan.headline = fallback.method
-        headline_estimate = None
-    headline = next(m for m in methods if m.method == plan.headline)
-    if headline_estimate is None:
-        headline_estimate = model.estimate_effect(
-            copy.deepcopy(estimand), method_name=plan.headline, target_units=plan.target,
-            method_params=_method_params(plan.headline),
-        )
-
-    refutations = _refute(model, estimand, headline_estimate, headline.estimate, args.refutation_simulations, progress)
-    failed = [r.name for r in refutations if not r.passed]
+    estimation, refutable = _estimate(data, args, covariates, choice, roles, binary_outcome, progress)
+    backdoor.run_refuters(refutable, len(data), args.refutation_simulations, estimation, progress,
+                          "IV estimate" if estimation.design == "iv" else "linear-regression estimate")
+    _sensitivity(estimation, args, refutable, covariates)
+    headline = estimation.headline
+    notes = list(prepared.warnings) + estimation.warnings
+    if estimation.specification_check is not None:
+        estimation.refutations.append(estimation.specification_check)
+    failed = [r.name for r in estimation.refutations if not r.passed]
     if failed:
-        result_warnings.append(f"refutations not passed: {', '.join(failed)}")
-    progress("done", f"{plan.target.upper()} {headline.estimate:,.4g} by {plan.headline}", 100)
-    clean_methods = [m if m.error is None else m.model_copy(update={"estimate": 0.0}) for m in methods]
+        notes.append(f"checks not passed: {', '.join(failed)}")
+    if suspects:
+        notes.append("possibly measured after the treatment (adjusting for such a column biases the estimate): "
+                     + "; ".join(f"{s.column} — {s.reason}" for s in suspects))
+    disagreement = checks.disagreement(headline, estimation.methods, estimation.why_trusted)
+    progress("done", f"{estimation.target.upper()} {headline.estimate:,.4g} by {headline.method}", 100)
+    clean_methods = [m if m.error is None else m.model_copy(update={"estimate": 0.0}) for m in estimation.methods]
     return CausalResult(
         treatment=args.treatment,
         outcome=args.outcome,
-        common_causes=covariates,
-        target=plan.target,  # type: ignore[arg-type]
-        target_reason=plan.reason,
+        common_causes=list(dict.fromkeys(prepared.encoded_from.get(name, name) for name in covariates)),
+        target=estimation.target,  # type: ignore[arg-type]
+        target_reason=estimation.target_reason,
         estimate=headline.estimate,
         ci=headline.ci,
-        method=plan.headline,
+        method=headline.method,
         naive_estimate=naive,
         methods=clean_methods,
-        refutations=refutations,
-        warnings=result_warnings,
+        refutations=estimation.refutations,
+        warnings=notes,
         rows=len(data),
+        design=estimation.design,  # type: ignore[arg-type]
+        design_reason=estimation.design_reason,
+        assumptions=estimation.assumptions,
+        treatment_kind="binary" if binary_treatment else "continuous",
+        outcome_kind="binary" if binary_outcome else "continuous",
+        standard_error=estimation.standard_error,
+        sensitivity=estimation.sensitivity,
+        specification_check=estimation.specification_check,
+        disagreement=disagreement,
+        diagnostics=estimation.diagnostics,
+        post_treatment_suspects=suspects,
+        left_out=left_out,
+        coded=prepared.coded,
     )
 
 
-def _refute(model: Any, estimand: Any, estimate: Any, value: float, simulations: int, progress: Progress) -> list[Refutation]:
-    scale = max(abs(value), 1e-9)
-    specs = [
-        ("placebo_treatment_refuter", {"placebo_type": "permute"}, "placebo treatment"),
-        ("random_common_cause", {}, "random common cause"),
-        ("data_subset_refuter", {"subset_fraction": 0.8}, "data subset"),
-    ]
-    refutations: list[Refutation] = []
-    for index, (method, extra, label) in enumerate(specs):
-        try:
-            np.random.seed(RANDOM_SEED)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                # The estimate's own estimand names the identification it used (backdoor or iv).
-                refuted = model.refute_estimate(
-                    copy.deepcopy(estimate.target_estimand), estimate, method_name=method, num_simulations=simulations,
-                    random_seed=RANDOM_SEED, **extra,
-                )
-        except (ValueError, TypeError, KeyError, IndexError, ArithmeticError, np.linalg.LinAlgError) as exc:
-            logger.warning("refuter %s failed: %s", method, exc)
-            refutations.append(Refutation(name=label, passed=False, detail=f"could not run: {str(exc)[:200]}"))
-            continue
-        new_effect = float(np.asarray(refuted.new_effect, dtype=float).reshape(-1)[0])
-        p_value = (refuted.refutation_result or {}).get("p_value") if isinstance(refuted.refutation_result, dict) else None
-        p_value = float(p_value) if p_value is not None and np.isfinite(float(p_value)) else None
-        change = abs(new_effect - value) / scale
-        if method == "placebo_treatment_refuter":
-            passed = abs(new_effect) <= 0.25 * scale
-            detail = (f"with a randomly permuted treatment the effect becomes {new_effect:,.4g} "
-                      f"({abs(new_effect) / scale:.0%} of the estimate; passes at ≤ 25%)")
-        elif method == "random_common_cause":
-            passed = change <= 0.10
-            detail = (f"adding a random common cause moves the estimate to {new_effect:,.4g} "
-                      f"({change:.1%} change; passes at ≤ 10%)")
-        else:
-            passed = change <= 0.20
-            detail = (f"re-estimating on random 80% subsets gives {new_effect:,.4g} "
-                      f"({change:.1%} change; passes at ≤ 20%)")
-        refutations.append(Refutation(name=label, passed=passed, detail=detail, new_effect=new_effect, p_value=p_value))
-        progress("refute", f"{label}: {'passed' if passed else 'not passed'}", 60 + 35 * (index + 1) / len(specs))
-    return refutations
+def _estimate(data: pd.DataFrame, args: CausalAnalysisArgs, covariates: list[str], choice: DesignChoice,
+              roles: DatasetRoles, binary_outcome: bool, progress: Progress) -> tuple[Estimation, Any]:
+    if choice.design == "rdd":
+        return rdd.estimate(data, args, covariates, choice, progress), None
+    if choice.design == "did":
+        return did.estimate(data, args, covariates, choice, progress), None
+    if choice.design == "iv":
+        estimation, refutable = iv.estimate(data, args, covariates, choice, progress)
+        if estimation.diagnostics.get("weak_instrument") and covariates and args.design != "iv":
+            # A weak instrument is worse than adjustment for measured confounders: the latter leads, 2SLS beside.
+            fallback = DesignChoice("backdoor", "adjustment for measured confounders (backdoor), because the "
+                                                f"instrument is weak (first-stage F "
+                                                f"{estimation.diagnostics['first_stage_f']:.1f})")
+            adjusted, refutable = backdoor.estimate(data, args, covariates, fallback, roles, binary_outcome, progress)
+            adjusted.methods += estimation.methods
+            adjusted.warnings += estimation.warnings
+            adjusted.diagnostics.update(estimation.diagnostics)
+            return adjusted, refutable
+        if covariates and choice.design == "iv":
+            estimation.methods += _backdoor_beside(data, args, covariates, choice, roles, binary_outcome, progress)
+        return estimation, refutable
+    return backdoor.estimate(data, args, covariates, choice, roles, binary_outcome, progress)
+
+
+def _backdoor_beside(data: pd.DataFrame, args: CausalAnalysisArgs, covariates: list[str], choice: DesignChoice,
+                     roles: DatasetRoles, binary_outcome: bool, progress: Progress) -> list[MethodEstimate]:
+    """The adjustment estimate next to an IV headline: if they agree, confounding by the unmeasured is small."""
+    side = DesignChoice("backdoor", choice.reason)
+    adjusted, _ = backdoor.estimate(data, args.model_copy(update={"target": "ate"}), covariates, side, roles,
+                                    binary_outcome, progress)
+    return [adjusted.headline]
+
+
+def _sensitivity(estimation: Estimation, args: CausalAnalysisArgs, refutable: Any, covariates: list[str]) -> None:
+    headline = estimation.headline
+    if estimation.standard_error and estimation.standard_error > 0:
+        t_statistic = headline.estimate / estimation.standard_error
+        value = sensitivity.robustness_value(t_statistic, estimation.dof)
+        of_what = estimation.of_what
+        if estimation.design == "did":
+            of_what = "estimate (here a confounder means a trend that differs between the groups)"
+        estimation.sensitivity.append(sensitivity.robustness_sentence(value, args.treatment, args.outcome, of_what))
+        estimation.diagnostics["robustness_value"] = round(value, 6)
+    if estimation.design in ("backdoor", "randomised") and refutable is not None and refutable[1] is not None:
+        linear_value = sensitivity.dowhy_robustness_value(refutable[0], refutable[1], covariates[0] if covariates else None)
+        if linear_value is not None:
+            estimation.diagnostics["robustness_value_linear_regression"] = round(linear_value, 6)
+    if estimation.baseline_risk is not None and estimation.design in ("backdoor", "randomised"):
+        e_value = sensitivity.e_value_sentence(estimation.baseline_risk, headline.estimate, headline.ci)
+        if e_value is not None:
+            estimation.sensitivity.append(e_value)
+            estimation.diagnostics["e_value"] = e_value.value
+    if estimation.design == "randomised":
+        estimation.sensitivity = [s.model_copy(update={"sentence": s.sentence + " With random assignment, "
+                                                       "unmeasured confounding is ruled out by design; this says "
+                                                       "how fragile the estimate would be otherwise."})
+                                  for s in estimation.sensitivity]
+    if not np.isfinite(headline.estimate):
+        raise InvalidInputError("no estimator could produce an estimate")

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 
 from causal_common.models.tools import ColumnSummary, EdaArgs, EdaResult
+from causal_tasks import checks, overlap
 from causal_tasks import frame as frames
-from causal_tasks import overlap
+from causal_tasks.design import DatasetRoles
 
 
 def _summary(name: str, series: pd.Series) -> ColumnSummary:
@@ -29,18 +30,20 @@ def _summary(name: str, series: pd.Series) -> ColumnSummary:
     )
 
 
-def run_eda(df: pd.DataFrame, args: EdaArgs, *, default_covariates: list[str] | None = None) -> EdaResult:
-    """Summaries of every column; with a binary treatment also balance and propensity overlap."""
-    return _analyse(df, args, default_covariates)[0]
+def run_eda(df: pd.DataFrame, args: EdaArgs, *, default_covariates: list[str] | None = None,
+            roles: DatasetRoles | None = None) -> EdaResult:
+    """Summaries of every column; with a binary treatment also balance, propensity overlap and post-treatment suspects."""
+    return _analyse(df, args, default_covariates, roles or DatasetRoles())[0]
 
 
 def run_eda_with_plots(
-    df: pd.DataFrame, args: EdaArgs, *, default_covariates: list[str] | None = None
+    df: pd.DataFrame, args: EdaArgs, *, default_covariates: list[str] | None = None,
+    roles: DatasetRoles | None = None,
 ) -> tuple[EdaResult, dict[str, bytes]]:
     """:func:`run_eda` plus its plots as PNG bytes by name."""
     from causal_tasks import plots
 
-    result, scores, treated = _analyse(df, args, default_covariates)
+    result, scores, treated = _analyse(df, args, default_covariates, roles or DatasetRoles())
     images: dict[str, bytes] = {}
     if result.correlations_with_outcome and args.outcome:
         images["correlations"] = plots.correlations(result, args.outcome)
@@ -54,7 +57,7 @@ def run_eda_with_plots(
 
 
 def _analyse(
-    df: pd.DataFrame, args: EdaArgs, default_covariates: list[str] | None
+    df: pd.DataFrame, args: EdaArgs, default_covariates: list[str] | None, roles: DatasetRoles
 ) -> tuple[EdaResult, np.ndarray | None, np.ndarray | None]:
     named = [name for name in (args.treatment, args.outcome) if name]
     frames.require_columns(df, named, "treatment/outcome")
@@ -70,25 +73,35 @@ def _analyse(
         correlations = numeric.corr()[args.outcome].drop(labels=[args.outcome]).dropna()
         result.correlations_with_outcome = {str(k): round(float(v), 4) for k, v in correlations.items()}
 
-    if not args.treatment or not frames.is_binary(df[args.treatment]):
+    if not args.treatment:
         return result, None, None
     exclude = [name for name in (args.treatment, args.outcome) if name]
     if args.covariates is not None:
         covariates = list(args.covariates)
-    elif default_covariates is not None:
-        covariates = [name for name in default_covariates if name in df.columns and name not in exclude]
     else:
-        covariates = frames.default_covariates(df, exclude)
-    prepared = frames.prepare(df, args.treatment, args.outcome or args.treatment, covariates, [])
+        candidates = default_covariates if default_covariates is not None else roles.covariates
+        if candidates is None:
+            candidates = frames.default_covariates(df, exclude)
+        covariates = [name for name in candidates if name in df.columns and name not in exclude
+                      and name not in roles.not_adjusted]
+    prepared = frames.prepare(df, args.treatment, args.outcome or args.treatment, covariates, [],
+                              codings=roles.codings)
     data = prepared.frame
+    result.post_treatment_suspects = checks.post_treatment_suspects(
+        data, args.treatment, prepared.covariates, roles.descriptions, prepared.encoded_from)
+    if result.post_treatment_suspects:
+        result.warnings.append("possibly measured after the treatment: " + ", ".join(
+            suspect.column for suspect in result.post_treatment_suspects))
+    if not frames.is_binary(data[args.treatment]):
+        return result, None, None
     treated = data[args.treatment].to_numpy() == 1
     result.treated, result.control = int(treated.sum()), int((~treated).sum())
     if not prepared.covariates or result.treated < 2 or result.control < 2:
         return result, None, None
     result.balance = overlap.balance(data, args.treatment, prepared.covariates)
     result.warnings += overlap.balance_warnings(result.balance)
-    scores = overlap.propensity_scores(data, args.treatment, prepared.covariates)
+    scores, model = overlap.flexible_propensity_scores(data, args.treatment, prepared.covariates)
     result.propensity_overlap = {k: round(v, 6) for k, v in overlap.overlap_summary(scores, treated).items()}
-    result.warnings += overlap.overlap_warnings(result.propensity_overlap)
+    result.warnings += overlap.overlap_warnings(result.propensity_overlap, model=model)
     return result, scores, treated
 

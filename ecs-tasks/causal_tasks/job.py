@@ -18,6 +18,7 @@ from pydantic import Field, ValidationError
 from causal_common import aws
 from causal_common.datasets import load_data, load_manifest
 from causal_common.errors import CausalStackError, NotFoundError
+from causal_common.models.datasets import DatasetManifest
 from causal_common.models.frames import progress_frame
 from causal_common.models.tools import Artifact, CausalAnalysisArgs, EdaArgs, ToolOutcome
 from causal_common.names import ResourceNames
@@ -141,21 +142,26 @@ def _compact(result: dict[str, Any]) -> dict[str, Any]:
     return trimmed
 
 
-def _analyse(task: str, frame: Any, arguments: dict[str, Any], covariates: list[str], progress: Callable[..., None]) -> tuple[Any, dict[str, bytes]]:
+def _analyse(task: str, frame: Any, arguments: dict[str, Any], manifest: DatasetManifest,
+             progress: Callable[..., None]) -> tuple[Any, dict[str, bytes]]:
+    from causal_tasks.design import DatasetRoles
+
+    # The manifest's roles are the defaults for whatever the call's arguments do not name.
+    roles = DatasetRoles.from_manifest(manifest)
     if task == "eda":
         from causal_tasks.eda import run_eda_with_plots
 
         progress("eda", "summarising columns", 20)
-        result, images = run_eda_with_plots(frame, EdaArgs.model_validate(arguments), default_covariates=covariates)
+        result, images = run_eda_with_plots(frame, EdaArgs.model_validate(arguments), roles=roles)
         progress("eda", "plots drawn", 90)
         return result, images
     from causal_tasks import plots
     from causal_tasks.causal import run_causal_analysis
 
     args = CausalAnalysisArgs.model_validate(arguments)
-    covariates = [name for name in covariates if name not in (args.excluded or [])]
-    result = run_causal_analysis(frame, args, progress, default_covariates=covariates)
-    return result, {"causal_graph": plots.causal_graph(result, list(args.instruments or []))}
+    result = run_causal_analysis(frame, args, progress, roles=roles)
+    instruments = list(args.instruments or roles.instruments) if result.design == "iv" else []
+    return result, {"causal_graph": plots.causal_graph(result, instruments)}
 
 
 def _answer(send: Callable[..., Any], token: str, **kwargs: Any) -> None:
@@ -261,8 +267,7 @@ def _run_analysis(task: str, tool: str, settings: TaskSettings, clients: Clients
             manifest = load_manifest(clients.s3, names, job.get("datasetId"))
             progress("load", f"loading {manifest.id} ({manifest.rows} rows)", 2)
             frame = pd.read_csv(io.BytesIO(load_data(clients.s3, names, manifest)))
-            covariates = [column.name for column in manifest.with_role("covariate")]
-            result, images = _analyse(task, frame, arguments, covariates, progress)
+            result, images = _analyse(task, frame, arguments, manifest, progress)
             prefix = f"jobs/{settings.job_id}"
             for name, image in images.items():
                 key = f"{prefix}/{name}.png"

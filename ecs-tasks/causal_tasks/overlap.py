@@ -22,6 +22,14 @@ def propensity_model() -> Pipeline:
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
 
 
+def flexible_propensity_scores(frame: pd.DataFrame, treatment: str, covariates: list[str]) -> tuple[np.ndarray, str]:
+    """Out-of-fold scores of the better of logistic regression and gradient boosting, and which it was."""
+    from causal_tasks.doubly_robust import propensity_model as cross_fitted
+
+    fitted, _ = cross_fitted(frame[covariates].to_numpy(dtype=float), frame[treatment].to_numpy() == 1)
+    return np.clip(fitted.predictions, 1e-9, 1 - 1e-9), fitted.chosen
+
+
 def propensity_scores(frame: pd.DataFrame, treatment: str, covariates: list[str]) -> np.ndarray:
     model = propensity_model()
     features = frame[covariates].to_numpy(dtype=float)
@@ -53,7 +61,8 @@ def overlap_summary(scores: np.ndarray, treated: np.ndarray) -> dict[str, float]
     }
 
 
-def overlap_warnings(summary: dict[str, float]) -> list[str]:
+def overlap_warnings(summary: dict[str, float], model: str = "logistic") -> list[str]:
+    """Poor overlap and extreme weights, in words; ``model`` names the propensity model the scores came from."""
     warnings: list[str] = []
     outside = summary["share_outside_common_support"]
     extreme = summary["share_extreme_scores"]
@@ -61,7 +70,7 @@ def overlap_warnings(summary: dict[str, float]) -> list[str]:
         warnings.append(
             f"poor overlap: {outside:.0%} of units lie outside the common propensity support "
             f"[{summary['common_support_low']:.3g}, {summary['common_support_high']:.3g}] and "
-            f"{extreme:.0%} have propensity scores below 0.05 or above 0.95; estimates for the whole population "
+            f"{extreme:.0%} have propensity scores ({model} model, out of fold) below 0.05 or above 0.95; estimates for the whole population "
             "(ATE) extrapolate beyond the data"
         )
     if summary["max_weight_share"] > EXTREME_WEIGHT_SHARE:

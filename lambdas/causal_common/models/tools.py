@@ -47,21 +47,57 @@ class EdaArgs(_Args):
     covariates: list[str] | None = Field(default=None, description="Covariates for balance; default all others.")
 
 
-class CausalAnalysisArgs(_Args):
-    """Estimate the causal effect of ``treatment`` on ``outcome`` with DoWhy and refute it."""
+DesignName = Literal["auto", "randomised", "backdoor", "iv", "did", "rdd"]
 
-    treatment: str
-    outcome: str
+
+class CausalAnalysisArgs(_Args):
+    """Estimate the causal effect of ``treatment`` on ``outcome`` and check it.
+
+    The design (randomised comparison, backdoor adjustment, instrumental
+    variables, difference in differences, regression discontinuity) is chosen
+    from these arguments, the dataset's column roles and the data, following
+    ``docs/causal-methods.md``; ``design`` overrides the choice. Roles left out
+    here default to the dataset manifest's.
+    """
+
+    treatment: str = Field(description="Treatment column: binary (0/1, yes/no, true/false) or continuous.")
+    outcome: str = Field(description="Outcome column (numeric, or binary yes/no).")
     common_causes: list[str] | None = Field(
-        default=None, description="Confounders to adjust for; default all pre-treatment covariates. Follow the user's "
-                                  "instructions ('controlling for a and b', 'adjusting only for a')."
+        default=None,
+        description="Confounders to adjust for (measured before the treatment). Follow the user's instructions "
+        "('controlling for a and b', 'adjusting only for a'). Default: the dataset's covariates, or every other "
+        "usable column; columns flagged as possibly post-treatment are still adjusted for unless they are left out "
+        "here, named in `excluded`, or have the role 'excluded'.",
     )
     excluded: list[str] | None = Field(
         default=None, description="Columns never to adjust for: measured after the treatment, mediators, colliders, "
                                   "or ones the user said not to adjust for. Applies to the default covariates."
     )
-    instruments: list[str] | None = None
-    target: Literal["auto", "ate", "att"] = "auto"
+    instruments: list[str] | None = Field(
+        default=None,
+        description="Instrumental variables: columns that move the treatment and reach the outcome only through it. "
+        "Naming them asks for an instrumental-variable (2SLS) estimate.",
+    )
+    time: str | None = Field(
+        default=None, description="Period column of panel or repeated data; with it the design is difference in differences."
+    )
+    unit: str | None = Field(default=None, description="Unit (entity) column of panel data, for unit fixed effects.")
+    treatment_start: float | None = Field(
+        default=None,
+        description="Difference in differences when the treatment column marks the treated group (constant over "
+        "time): the first period in which that group is treated.",
+    )
+    running: str | None = Field(
+        default=None, description="Running variable of a regression discontinuity (treatment switches at `cutoff`)."
+    )
+    cutoff: float | None = Field(default=None, description="Value of `running` at which treatment switches on.")
+    design: DesignName = Field(
+        default="auto",
+        description="Override the design choice: randomised, backdoor, iv, did or rdd; auto chooses from the roles.",
+    )
+    target: Literal["auto", "ate", "att"] = Field(
+        default="auto", description="Average effect over everyone (ate), on the treated (att), or chosen from the data."
+    )
     refutation_simulations: int = Field(default=10, ge=1, le=200)
 
 
@@ -112,6 +148,11 @@ class BalanceRow(BaseModel):
     smd: float = Field(description="Standardised mean difference (pooled SD).")
 
 
+class ColumnNote(BaseModel):
+    column: str
+    reason: str
+
+
 class EdaResult(BaseModel):
     rows: int
     columns: list[ColumnSummary]
@@ -121,6 +162,9 @@ class EdaResult(BaseModel):
     balance: list[BalanceRow] = Field(default_factory=list)
     propensity_overlap: dict[str, float] = Field(
         default_factory=dict, description="min/max propensity per group and the share outside common support."
+    )
+    post_treatment_suspects: list[ColumnNote] = Field(
+        default_factory=list, description="Covariates that look measured after the treatment, with why."
     )
     warnings: list[str] = Field(default_factory=list)
     artifacts: list[Artifact] = Field(default_factory=list)
@@ -142,11 +186,17 @@ class Refutation(BaseModel):
     p_value: float | None = None
 
 
+class Sensitivity(BaseModel):
+    name: str = Field(description="robustness value | e-value")
+    value: float
+    sentence: str
+
+
 class CausalResult(BaseModel):
     treatment: str
     outcome: str
     common_causes: list[str]
-    target: Literal["ate", "att"]
+    target: Literal["ate", "att", "late", "at_cutoff"]
     target_reason: str
     estimate: float
     ci: tuple[float, float] | None
@@ -157,6 +207,25 @@ class CausalResult(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     artifacts: list[Artifact] = Field(default_factory=list)
     rows: int
+    design: Literal["randomised", "backdoor", "iv", "did", "rdd"] = "backdoor"
+    design_reason: str = ""
+    assumptions: list[str] = Field(default_factory=list, description="What the estimate relies on, in plain words.")
+    treatment_kind: Literal["binary", "continuous"] = "binary"
+    outcome_kind: Literal["binary", "continuous"] = "continuous"
+    standard_error: float | None = None
+    sensitivity: list[Sensitivity] = Field(default_factory=list)
+    specification_check: Refutation | None = None
+    disagreement: list[str] = Field(
+        default_factory=list, description="Estimators that disagree beyond their intervals, and which is trusted."
+    )
+    diagnostics: dict[str, float] = Field(
+        default_factory=dict, description="first-stage F, bandwidth, pre-trend p-value, effective rows, ..."
+    )
+    post_treatment_suspects: list[ColumnNote] = Field(default_factory=list)
+    left_out: list[ColumnNote] = Field(
+        default_factory=list, description="Every column not adjusted for, and why."
+    )
+    coded: list[ColumnNote] = Field(default_factory=list, description="Text columns coded as numbers, and how.")
 
 
 class ToolOutcome(BaseModel):
