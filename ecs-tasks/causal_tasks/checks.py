@@ -10,6 +10,7 @@ import pandas as pd
 from causal_common.models.tools import ColumnNote, MethodEstimate, Refutation
 
 Z_95 = 1.959963984540054
+MATERIAL_SHARE = 0.05
 # A covariate whose variance the treatment explains this much beyond the other covariates looks post-treatment.
 POST_TREATMENT_PARTIAL_R2 = 0.3
 # Words in a column's name or description that say it was measured after the treatment.
@@ -64,6 +65,8 @@ WHY_NOT_TRUSTED = {
                                           "is noisy",
     "backdoor.propensity_score_weighting": "inverse-probability weights from a logistic propensity score are "
                                            "unstable when a few units carry large weights",
+    "iv.instrumental_variable (DoWhy, no covariates)": "it ignores the covariates, so it is noisier and needs the "
+                                                        "instrument to be independent of them",
     "iv.instrumental_variable": "it relies on the instrument reaching the outcome only through the treatment",
     "difference in means": "it does not adjust for the covariates",
 }
@@ -81,7 +84,10 @@ def disagreement(headline: MethodEstimate, methods: list[MethodEstimate], why_tr
             # Without its own interval, an estimate outside the headline's interval widened by √2 disagrees.
             half = (headline.ci[1] - headline.ci[0]) / 2 * np.sqrt(2)
             z = abs(method.estimate - headline.estimate) / half * Z_95 if half > 0 else None
-        if z is None or z <= Z_95:
+        # A difference must also matter: under 5% of the larger estimate is noise however tight the intervals.
+        material = abs(method.estimate - headline.estimate) > MATERIAL_SHARE * max(abs(method.estimate),
+                                                                                   abs(headline.estimate))
+        if z is None or z <= Z_95 or not material:
             continue
         reason = WHY_NOT_TRUSTED.get(method.method, "its assumptions differ")
         notes.append(f"`{method.method}` gives {method.estimate:,.4g}, {z:.1f} standard errors from the headline "

@@ -3,10 +3,11 @@
 Binary treatment: augmented inverse-probability weighting (AIPW) for the ATE
 and its ATT form. Continuous treatment: the partially linear double machine
 learning estimator (Robinson's residual-on-residual regression). Every
-nuisance model (propensity, outcome) is fitted out of fold, and for each the
-better of a linear model and gradient boosting by out-of-fold loss is kept, so
-a linear truth is not paid for with boosting's noise and a non-linear one is
-not missed. Standard errors come from the estimators' influence functions.
+nuisance model (propensity, outcome) is fitted out of fold; gradient boosting
+replaces the linear model only when it is clearly better out of fold, so a
+linear truth is not paid for with boosting's noise (and extreme propensity
+scores) and a non-linear one is not missed. Standard errors come from the
+estimators' influence functions.
 
 The estimating equations are the textbook ones (Robins, Rotnitzky & Zhao 1994;
 Chernozhukov et al. 2018); EconML's ``DRLearner``/``LinearDML`` compute the
@@ -80,35 +81,45 @@ def _fit_predict(model: object, features: np.ndarray, target: np.ndarray, test: 
     return fitted.predict_proba(test)[:, 1] if proba else fitted.predict(test)
 
 
-def crossfit(features: np.ndarray, target: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]],
-             candidates: dict[str, object], *, proba: bool, fit_mask: np.ndarray | None = None,
-             score_mask: np.ndarray | None = None) -> Nuisance:
-    """Out-of-fold predictions of each candidate; the one with the lowest out-of-fold loss is kept.
+def _row_losses(target: np.ndarray, predictions: np.ndarray, proba: bool) -> np.ndarray:
+    if proba:
+        clipped = np.clip(predictions, 1e-6, 1 - 1e-6)
+        return -(target * np.log(clipped) + (1 - target) * np.log(1 - clipped))
+    return (target - predictions) ** 2
 
-    ``fit_mask`` restricts the rows a model learns from (an outcome model of one arm); ``score_mask`` the rows its
-    loss is measured on. Predictions are made for every row.
+
+def prefer_simpler(row_losses: dict[str, np.ndarray]) -> str:
+    """The candidate to keep: the simplest unless a more flexible one is clearly better out of fold.
+
+    Candidates come simplest first. A more flexible one replaces the current choice only when its out-of-fold loss
+    is lower by more than two standard errors of the paired difference: a flexible model that is barely better
+    usually buys its gain with extreme predictions (propensity scores near 0 or 1), which make the doubly robust
+    estimate unstable.
     """
-    fit_mask = np.ones(len(target), bool) if fit_mask is None else fit_mask
-    score_mask = fit_mask if score_mask is None else score_mask
-    best: Nuisance | None = None
-    losses: dict[str, float] = {}
+    names = list(row_losses)
+    chosen = names[0]
+    for name in names[1:]:
+        difference = row_losses[chosen] - row_losses[name]
+        spread = float(np.std(difference, ddof=1) / np.sqrt(len(difference))) if len(difference) > 1 else 0.0
+        if float(difference.mean()) > 2 * spread:
+            chosen = name
+    return chosen
+
+
+def crossfit(features: np.ndarray, target: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]],
+             candidates: dict[str, object], *, proba: bool) -> Nuisance:
+    """Out-of-fold predictions of each candidate (simplest first); see :func:`prefer_simpler` for which is kept."""
+    predictions: dict[str, np.ndarray] = {}
+    row_losses: dict[str, np.ndarray] = {}
     for name, model in candidates.items():
-        predictions = np.empty(len(target))
+        predicted = np.empty(len(target))
         for train, test in splits:
-            learn = train[fit_mask[train]]
-            predictions[test] = _fit_predict(model, features[learn], target[learn], features[test], proba)
-        scored = target[score_mask], predictions[score_mask]
-        if proba:
-            clipped = np.clip(scored[1], 1e-6, 1 - 1e-6)
-            loss = float(-np.mean(scored[0] * np.log(clipped) + (1 - scored[0]) * np.log(1 - clipped)))
-        else:
-            loss = float(np.mean((scored[0] - scored[1]) ** 2))
-        losses[name] = loss
-        if best is None or loss < losses[best.chosen]:
-            best = Nuisance(predictions=predictions, chosen=name)
-    assert best is not None
-    best.losses = losses
-    return best
+            predicted[test] = _fit_predict(model, features[train], target[train], features[test], proba)
+        predictions[name] = predicted
+        row_losses[name] = _row_losses(target, predicted, proba)
+    chosen = prefer_simpler(row_losses)
+    return Nuisance(predictions=predictions[chosen], chosen=chosen,
+                    losses={name: float(losses.mean()) for name, losses in row_losses.items()})
 
 
 @dataclass
@@ -153,23 +164,20 @@ def _outcome_crossfit(features: np.ndarray, treatment: np.ndarray, outcome: np.n
     prediction borrows the other's rows); the better of linear-with-interactions and boosting is kept.
     """
     candidates = {name: _Interacted(model, interact=name == "linear") for name, model in regressors(seed).items()}
-    best: tuple[Nuisance, Nuisance] | None = None
-    losses: dict[str, float] = {}
+    fitted: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    row_losses: dict[str, np.ndarray] = {}
     ones, zeros = np.ones(len(outcome)), np.zeros(len(outcome))
     for name, candidate in candidates.items():
         under_treatment, under_control = np.empty(len(outcome)), np.empty(len(outcome))
         for train, test in splits:
-            fitted = clone(candidate.model).fit(candidate.design(features[train], treatment[train]), outcome[train])
-            under_treatment[test] = fitted.predict(candidate.design(features[test], ones[test]))
-            under_control[test] = fitted.predict(candidate.design(features[test], zeros[test]))
-        observed = np.where(treatment == 1, under_treatment, under_control)
-        losses[name] = float(np.mean((outcome - observed) ** 2))
-        if best is None or losses[name] < losses[best[0].chosen]:
-            best = (Nuisance(under_treatment, name), Nuisance(under_control, name))
-    assert best is not None
-    for nuisance in best:
-        nuisance.losses = losses
-    return best
+            model = clone(candidate.model).fit(candidate.design(features[train], treatment[train]), outcome[train])
+            under_treatment[test] = model.predict(candidate.design(features[test], ones[test]))
+            under_control[test] = model.predict(candidate.design(features[test], zeros[test]))
+        fitted[name] = (under_treatment, under_control)
+        row_losses[name] = _row_losses(outcome, np.where(treatment == 1, under_treatment, under_control), False)
+    chosen = prefer_simpler(row_losses)
+    losses = {name: float(values.mean()) for name, values in row_losses.items()}
+    return Nuisance(fitted[chosen][0], chosen, losses), Nuisance(fitted[chosen][1], chosen, losses)
 
 
 def propensity_model(features: np.ndarray, treatment: np.ndarray, seed: int = 0) -> tuple[Nuisance, list]:

@@ -63,6 +63,7 @@ def estimate(data: pd.DataFrame, args: CausalAnalysisArgs, covariates: list[str]
         return value_of(dowhy_iv), None
 
     methods = [headline, timed("iv.instrumental_variable", dowhy_wald)]
+    methods[1].method = "iv.instrumental_variable (DoWhy, no covariates)"
     notes: list[str] = []
     weak = first_stage_f < WEAK_INSTRUMENT_F
     if weak:
