@@ -108,9 +108,6 @@ def run_causal_analysis(
     failed = [r.name for r in estimation.refutations if not r.passed]
     if failed:
         notes.append(f"checks not passed: {', '.join(failed)}")
-    if suspects:
-        notes.append("possibly measured after the treatment (adjusting for such a column biases the estimate): "
-                     + "; ".join(f"{s.column} — {s.reason}" for s in suspects))
     disagreement = checks.disagreement(headline, estimation.methods, estimation.why_trusted)
     progress("done", f"{estimation.target.upper()} {headline.estimate:,.4g} by {headline.method}", 100)
     clean_methods = [m if m.error is None else m.model_copy(update={"estimate": 0.0}) for m in estimation.methods]

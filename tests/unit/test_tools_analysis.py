@@ -53,32 +53,55 @@ def test_bundled_datasets_are_read_back_from_the_cache(tmp_path):
 
 
 @pytest.mark.slow
-def test_synthetic_linear_within_two_percent_of_beta(bundled):
+def test_synthetic_linear_instrument_gives_an_iv_design_whose_interval_covers_beta(bundled):
     result, stages = analyse(bundled, "synthetic_linear", instruments=["Z0"])
-    assert abs(result.estimate - SYNTHETIC_BETA) <= 0.02 * SYNTHETIC_BETA
-    assert result.target == "ate" and result.ci and result.ci[0] <= result.estimate <= result.ci[1]
-    assert "iv.instrumental_variable" in [m.method for m in result.methods]
+    assert result.design == "iv" and result.method == "iv.two_stage_least_squares"
+    assert result.ci and result.ci[0] <= SYNTHETIC_BETA <= result.ci[1]
+    assert result.diagnostics["first_stage_f"] > 10
+    # The adjustment estimate reported beside the IV headline reaches the same β.
+    beside = next(m for m in result.methods if m.method.startswith("doubly robust"))
+    assert beside.ci[0] <= SYNTHETIC_BETA <= beside.ci[1]
     assert {r.name for r in result.refutations} == {"placebo treatment", "random common cause", "data subset"}
     assert all(r.passed for r in result.refutations)
     assert stages[-1] == ("done", 100)
 
 
 @pytest.mark.slow
-def test_lalonde_nsw_within_300_dollars(bundled):
+def test_synthetic_linear_backdoor_headline_is_doubly_robust_and_covers_beta(bundled):
+    result, _ = analyse(bundled, "synthetic_linear")
+    assert result.design == "backdoor" and result.method.startswith("doubly robust")
+    assert result.ci[0] <= SYNTHETIC_BETA <= result.ci[1]
+    assert result.specification_check is not None and result.specification_check.passed
+    assert abs(result.naive_estimate - SYNTHETIC_BETA) > 0.3 * SYNTHETIC_BETA  # confounded without adjustment
+
+
+@pytest.mark.slow
+def test_lalonde_nsw_is_adjusted_and_its_interval_covers_the_experimental_effect(bundled):
     result, _ = analyse(bundled, "lalonde_nsw")
-    assert abs(result.estimate - NSW_EXPERIMENTAL_EFFECT) <= 300
-    assert abs(result.naive_estimate - 1794.34) < 0.5
+    # The adjusted analysis ran: covariates used and a named estimator, not the raw difference returned as is.
+    assert len(result.common_causes) >= 8 and result.method.startswith("doubly robust")
+    assert result.estimate != pytest.approx(result.naive_estimate, abs=1)
+    assert abs(result.naive_estimate - NSW_EXPERIMENTAL_EFFECT) < 0.5
+    assert result.ci[0] <= NSW_EXPERIMENTAL_EFFECT <= result.ci[1]
+    # 445 rows: the interval is about ±$1,500, so an error of one standard error (~$750) is the honest bound.
+    assert abs(result.estimate - NSW_EXPERIMENTAL_EFFECT) < 800
     assert not any("poor overlap" in warning for warning in result.warnings)
 
 
 @pytest.mark.slow
-def test_lalonde_observational_beats_naive_and_flags_overlap(bundled):
+def test_lalonde_observational_is_within_600_dollars_and_flags_overlap(bundled):
     result, _ = analyse(bundled, "lalonde_observational")
     assert result.naive_estimate == pytest.approx(-8497.5, abs=1)
-    assert abs(result.estimate - NSW_EXPERIMENTAL_EFFECT) < abs(result.naive_estimate - NSW_EXPERIMENTAL_EFFECT)
+    # The naive estimate is $10,300 off; the doubly robust ATT must land within $600 of the experimental
+    # benchmark (the target; published adjusted estimates on these data spread about ±$600) and its
+    # interval must cover it.
+    assert abs(result.estimate - NSW_EXPERIMENTAL_EFFECT) < 600
+    assert result.ci[0] <= NSW_EXPERIMENTAL_EFFECT <= result.ci[1]
     assert result.target == "att" and "overlap" in result.target_reason
     assert any("poor overlap" in warning for warning in result.warnings)
-    assert len(result.methods) >= 3
+    assert {m.method for m in result.methods} >= {"backdoor.linear_regression", "backdoor.propensity_score_matching",
+                                                   "backdoor.propensity_score_weighting"}
+    assert result.sensitivity and result.sensitivity[0].name == "robustness value"
 
 
 def test_unknown_columns_are_named(bundled):

@@ -75,6 +75,93 @@ def _naive_from_query(query: ToolExchange | None) -> tuple[str, float | None]:
     return "", None
 
 
+TARGET_NAMES = {
+    "ate": "average effect (ATE)",
+    "att": "average effect on the treated (ATT)",
+    "late": "effect on those whose treatment the instrument changes (LATE)",
+    "at_cutoff": "effect at the cutoff",
+}
+
+
+def _amount(value: float, binary_outcome: bool) -> str:
+    """A size in the outcome's units; a binary outcome's risk difference in percentage points."""
+    if binary_outcome:
+        return f"{value * 100:.1f} percentage points"
+    return number(value)
+
+
+def headline_sentence(r: dict[str, Any]) -> str:
+    """The first sentence: what the data say, never surer than the interval allows."""
+    treatment, outcome = r.get("treatment"), r.get("outcome")
+    estimate = float(r["estimate"])
+    ci = r.get("ci")
+    target = TARGET_NAMES.get(str(r.get("target") or "ate"), str(r.get("target")).upper())
+    binary_outcome = r.get("outcome_kind") == "binary"
+    per_unit = r.get("treatment_kind") == "continuous"
+    subject = f"each one-unit increase in `{treatment}`" if per_unit else f"`{treatment}`"
+    what = f"the risk of `{outcome}`" if binary_outcome else f"`{outcome}`"
+    ci_text = (f"95% CI {_amount(ci[0], binary_outcome)} to {_amount(ci[1], binary_outcome)}" if ci else
+               "no interval could be computed, so treat it as rough")
+    signed = _amount(estimate, binary_outcome)
+    if ci and ci[0] <= 0 <= ci[1]:
+        per = " per unit" if per_unit else ""
+        return (f"**No clear evidence that `{treatment}` changes {what}**: the estimated {target} is {signed}{per} "
+                f"({ci_text}), an interval that includes no effect at all.")
+    direction = "raises" if estimate > 0 else "lowers" if estimate < 0 else "does not change"
+    size = _amount(abs(estimate), binary_outcome)
+    if binary_outcome:
+        return (f"**{subject[0].upper() + subject[1:]} {direction} {what} by about {size}** (risk difference; "
+                f"{target}; {ci_text}).")
+    return f"**{subject[0].upper() + subject[1:]} {direction} {what} by about {size}** ({target}; {ci_text})."
+
+
+def causal_lines(r: dict[str, Any], naive_sentence: str = "", own_adjustment: bool = True) -> list[str]:
+    """The causal result in sentences: headline, design, why this estimand, comparisons, checks, sensitivity."""
+    lines = [headline_sentence(r)]
+    causes = r.get("common_causes") or []
+    adjust = f", adjusting for {', '.join(causes)}" if causes else ", with no adjustment set"
+    design = f"Design: {r['design_reason']}. " if r.get("design_reason") else ""
+    lines.append(f"{design}Method: `{r.get('method')}`{adjust}.")
+    target = (r.get("target") or "ate").upper()
+    if r.get("target_reason"):
+        # The task's reason may already start with "ATE:"; say it once.
+        lines.append(f"Why {target}: {str(r['target_reason']).removeprefix(f'{target}:').strip()}")
+    estimate, naive = r.get("estimate"), r.get("naive_estimate")
+    if naive is not None and estimate is not None:
+        lines.append(f"Naive comparison (no adjustment): {number(naive)}; the analysis changes it by "
+                     f"{number(float(estimate) - float(naive))}.")
+    if naive_sentence:
+        lines.append(naive_sentence)
+    others = [m for m in r.get("methods") or [] if m.get("method") != r.get("method")]
+    if others:
+        lines.append("Other estimators: " + "; ".join(
+            f"`{m['method']}` {number(m['estimate'])}" if m.get("error") is None else f"`{m['method']}` failed"
+            for m in others) + ".")
+    for note in r.get("disagreement") or []:
+        lines.append(f"Estimators disagree: {note}.")
+    refutations = r.get("refutations") or []
+    if refutations:
+        lines.append("Checks: " + "; ".join(
+            f"{'passed' if x.get('passed') else 'FAILED'} {x.get('name')} ({x.get('detail')})" for x in refutations
+        ) + ".")
+    for item in r.get("sensitivity") or []:
+        lines.append(f"Sensitivity: {item.get('sentence')}")
+    if r.get("assumptions"):
+        lines.append("This rests on: " + "; ".join(r["assumptions"]) + ".")
+    if own_adjustment:
+        left_out = r.get("left_out") or []
+        if left_out:
+            lines.append("Not adjusted for: " + "; ".join(f"`{c.get('column')}` ({c.get('reason')})" for c in left_out)
+                         + ".")
+        suspects = r.get("post_treatment_suspects") or []
+        if suspects:
+            first = suspects[0].get("column")
+            lines.append("Possibly measured after the treatment: " + "; ".join(
+                f"`{c.get('column')}` ({c.get('reason')})" for c in suspects)
+                + f". If so, ask again adding \"not adjusting for {first}\".")
+    return lines
+
+
 def write_answer(question: str, dataset_title: str, found: list[ToolExchange], how_chosen: str,
                  notes: list[str] | None = None) -> str:
     """The final answer text from whatever the tools returned (and what failed).
@@ -89,40 +176,13 @@ def write_answer(question: str, dataset_title: str, found: list[ToolExchange], h
     lines: list[str] = []
     if causal is not None:
         r = causal.result
-        treatment, outcome = r.get("treatment"), r.get("outcome")
-        target = (r.get("target") or "ate").upper()
-        lines.append(f"**Effect of `{treatment}` on `{outcome}`** — {dataset_title}, {r.get('rows')} rows "
-                     f"(variables {how_chosen}).")
-        ci = r.get("ci")
-        ci_text = f" (95% CI {number(ci[0])} to {number(ci[1])})" if ci else ""
-        causes = r.get("common_causes") or []
-        adjust = f", adjusting for {', '.join(causes)}" if causes else ", with no adjustment set"
-        lines.append(f"Estimated {target}: **{number(r.get('estimate'))}**{ci_text}, method `{r.get('method')}`{adjust}.")
-        if r.get("target_reason"):
-            # The task's reason may already start with "ATE:"; say it once.
-            reason = str(r["target_reason"]).removeprefix(f"{target}:").strip()
-            lines.append(f"Why {target}: {reason}")
-        estimate, naive = r.get("estimate"), r.get("naive_estimate")
-        if naive is not None and estimate is not None:
-            lines.append(f"Naive comparison (no adjustment): {number(naive)}; adjustment changes it by "
-                         f"{number(float(estimate) - float(naive))}.")
-        if naive_sentence:
-            lines.append(naive_sentence)
-        others = [m for m in r.get("methods") or [] if m.get("method") != r.get("method")]
-        if others:
-            lines.append("Other estimators: " + "; ".join(
-                f"`{m['method']}` {number(m['estimate'])}" if m.get("error") is None else f"`{m['method']}` failed"
-                for m in others) + ".")
-        refutations = r.get("refutations") or []
-        if refutations:
-            lines.append("Refutation tests: " + "; ".join(
-                f"{'passed' if x.get('passed') else 'FAILED'} {x.get('name')} ({x.get('detail')})" for x in refutations
-            ) + ".")
+        lines.append(f"**Effect of `{r.get('treatment')}` on `{r.get('outcome')}`** — {dataset_title}, {r.get('rows')} "
+                     f"rows (variables {how_chosen}).")
         caveats = list(r.get("warnings") or [])
-        if ci and ci[0] <= 0 <= ci[1]:
-            caveats.append("the confidence interval includes zero, so the data do not rule out no effect")
+        lines += causal_lines(r, naive_sentence, own_adjustment=notes is None)
+        refutations = r.get("refutations") or []
         if any(not x.get("passed") for x in refutations):
-            caveats.append("at least one refutation test failed: treat the estimate with caution")
+            caveats.append("at least one check failed: treat the estimate with caution")
         if eda is not None:
             caveats += [w for w in eda.result.get("warnings") or [] if w not in caveats]
             balance = eda.result.get("balance") or []
@@ -130,10 +190,6 @@ def write_answer(question: str, dataset_title: str, found: list[ToolExchange], h
             if worst is not None and abs(worst.get("smd") or 0) > 0.1:
                 caveats.append(f"groups differ before treatment (largest imbalance: {worst['covariate']}, "
                                f"standardised difference {number(worst['smd'])})")
-        if estimate is not None:
-            direction = "raises" if float(estimate) > 0 else "lowers" if float(estimate) < 0 else "does not change"
-            lines.append(f"In short: on this data, `{treatment}` {direction} `{outcome}` by about "
-                         f"{number(abs(float(estimate)))} on average ({target}).")
     else:
         lines.append(f"I could not complete the causal analysis for: {question!r} on {dataset_title}.")
         if naive_sentence:

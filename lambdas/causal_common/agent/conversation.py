@@ -137,12 +137,15 @@ def compact_result(tool: str, result: dict[str, Any] | None) -> dict[str, Any] |
             "correlations_with_outcome": dict(correlations[:MAX_BALANCE_ROWS]),
             "propensity_overlap": result.get("propensity_overlap") or {},
             "missing": {c["name"]: c["missing"] for c in result.get("columns") or [] if c.get("missing")},
+            "post_treatment_suspects": (result.get("post_treatment_suspects") or [])[:MAX_BALANCE_ROWS],
             "warnings": (result.get("warnings") or [])[:10],
             "artifacts": [{"name": a.get("name"), "url": a.get("url")} for a in result.get("artifacts") or []],
         }
     if tool == "causal_analysis":
         keep = ("treatment", "outcome", "common_causes", "target", "target_reason", "estimate", "ci", "method",
-                "naive_estimate", "rows")
+                "naive_estimate", "rows", "design", "design_reason", "assumptions", "treatment_kind", "outcome_kind",
+                "standard_error", "sensitivity", "disagreement", "diagnostics", "post_treatment_suspects", "left_out",
+                "coded")
         compact = {key: result.get(key) for key in keep}
         compact["methods"] = [
             {key: method.get(key) for key in ("method", "estimate", "ci", "error")}
