@@ -103,7 +103,8 @@ def dowhy_model(data: pd.DataFrame, treatment: str, outcome: str, covariates: li
         warnings.simplefilter("ignore")
         model = CausalModel(data=data, treatment=treatment, outcome=outcome, common_causes=covariates or None,
                             instruments=instruments or None)
-        estimand = model.identify_effect(proceed_when_unidentifiable=True)
+        # The adjustment set is given, so no search over subsets (exponential in the number of covariates).
+        estimand = model.identify_effect(proceed_when_unidentifiable=True, method_name="maximal-adjustment")
     return model, estimand
 
 

@@ -1,0 +1,1 @@
+"""Accuracy evaluation of the causal pipeline against known truth."""
