@@ -89,6 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=_datasets)
 
+    evaluate = commands.add_parser(
+        "eval", help="accuracy of the causal pipeline against known truth; non-zero exit when a target is missed")
+    # The options of causal_tasks.evaluation.run, declared here so other commands do not import pandas.
+    evaluate.add_argument("--fast", action="store_true", help="a small varied subset (what CI runs)")
+    evaluate.add_argument("--ihdp", type=int, default=10, metavar="N", help="IHDP replications (default 10; 0 skips)")
+    evaluate.add_argument("--no-lalonde", action="store_true", help="skip the Lalonde case")
+    evaluate.set_defaults(handler=_eval)
+
     chat = commands.add_parser("chat", help="chat with the agent in the terminal", add_help=False)
     chat.add_argument("chat_args", nargs=argparse.REMAINDER)
     chat.set_defaults(handler=_chat)
@@ -286,6 +294,12 @@ def _datasets(args: argparse.Namespace) -> int:
         print(f"{manifest.id} — {manifest.title} ({manifest.rows} rows, {manifest.origin}{design})")
         print(_columns_text(manifest))
     return EXIT_OK
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from causal_tasks.evaluation.run import evaluate
+
+    return evaluate(fast=args.fast, ihdp_replications=args.ihdp, lalonde=not args.no_lalonde)
 
 
 def _chat(args: argparse.Namespace) -> int:
