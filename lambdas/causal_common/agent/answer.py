@@ -50,6 +50,8 @@ def answer_result(found: list[ToolExchange]) -> AnswerResult | None:
             for r in result.get("refutations") or []
         ],
         artifacts=[AnswerArtifact(name=a.get("name") or "artifact", url=a["url"]) for a in artifacts],
+        design=result.get("design"),
+        target=result.get("target"),
     )
 
 

@@ -39,6 +39,9 @@ class AnswerResult(_Camel):
     naive_estimate: float = Field(alias="naiveEstimate")
     refutations: list[AnswerRefutation]
     artifacts: list[AnswerArtifact]
+    # The identification design (randomised, backdoor, iv, did, rdd) and the estimand (ate, att, late, at_cutoff).
+    design: str | None = None
+    target: str | None = None
 
 
 def session_frame(user_id: str | None, dataset_id: str | None) -> dict[str, Any]:
