@@ -1,11 +1,15 @@
-"""Causal-analysis and EDA task cost: through the local ECS runner vs a bare DoWhy script vs numpy lstsq.
+"""Causal-analysis and EDA task cost: through the local ECS runner vs a bare DoWhy script vs numpy lstsq,
+and each estimator of each design on its own.
 
-    .venv/bin/python bench/tools_bench.py [--rows 10000 100000] [--simulations 5]
+    .venv/bin/python bench/tools_bench.py [--rows 10000 100000] [--simulations 5] [--estimators-only]
 
 Starts a moto server and the runner (subprocess backend, warm worker) in this
 process, runs the causal task end to end at each size, then the same
 ``run_causal_analysis`` call in a fresh bare Python process, and a numpy
-least-squares fit of the same adjustment (the floor).
+least-squares fit of the same adjustment (the floor). Then, per size, the time
+of every estimator and check the pipeline runs (doubly robust, linear
+regression, matching, weighting, refuters, sensitivity, 2SLS, two-way fixed
+effects, local linear RDD), in this process, against the same lstsq floor.
 """
 
 from __future__ import annotations
@@ -74,11 +78,95 @@ def lstsq_seconds(frame: pd.DataFrame) -> float:
     return time.perf_counter() - started
 
 
+def _seconds(work) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def estimator_times(rows: int, simulations: int) -> list[tuple[str, float]]:
+    """Each estimator and check of the pipeline, timed alone on ``rows`` rows (the data of its design)."""
+    import warnings
+
+    from causal_common.models.tools import CausalAnalysisArgs
+    from causal_tasks import backdoor, did, doubly_robust, iv, rdd, refuters, sensitivity
+    from causal_tasks.causal import run_causal_analysis
+    from causal_tasks.design import DesignChoice
+    from causal_tasks.estimation import dowhy_estimate, dowhy_model
+
+    warnings.simplefilter("ignore")
+    frame = synthetic(rows)
+    covariates = [f"W{i}" for i in range(5)]
+    features, treatment, outcome = frame[covariates].to_numpy(), frame["v0"].to_numpy(), frame["y"].to_numpy()
+    model, estimand = dowhy_model(frame, "v0", "y", covariates)
+    linear = dowhy_estimate(model, estimand, "backdoor.linear_regression", "ate", confidence_intervals=True)
+    times = [
+        ("doubly robust AIPW (cross-fitted nuisances)", _seconds(lambda: doubly_robust.aipw(features, treatment, outcome))),
+        ("doubly robust partially linear DML (continuous)",
+         _seconds(lambda: doubly_robust.partially_linear(features, features[:, 0] + treatment, outcome))),
+        ("linear regression (DoWhy, with interval)", _seconds(lambda: dowhy_estimate(
+            model, estimand, "backdoor.linear_regression", "ate", confidence_intervals=True))),
+        ("propensity-score matching (DoWhy)", _seconds(lambda: dowhy_estimate(
+            model, estimand, "backdoor.propensity_score_matching", "ate",
+            method_params=backdoor._propensity_params("backdoor.propensity_score_matching")))),
+        ("propensity-score weighting (DoWhy)", _seconds(lambda: dowhy_estimate(
+            model, estimand, "backdoor.propensity_score_weighting", "ate",
+            method_params=backdoor._propensity_params("backdoor.propensity_score_weighting")))),
+        (f"refuters ×3 ({refuters.simulations_for(rows, simulations)[0]} simulations each)", _seconds(
+            lambda: refuters.refute(model, linear, 10.0, 0.05, refuters.simulations_for(rows, simulations)[0],
+                                    lambda *_: None, "estimate"))),
+        ("sensitivity (DoWhy linear partial R²)", _seconds(lambda: sensitivity.dowhy_robustness_value(model, linear, "W0"))),
+    ]
+    rng = np.random.default_rng(1)
+    instrumented = frame.assign(z=rng.normal(size=rows))
+    instrumented["v0"] = instrumented["v0"] + 0.5 * instrumented["z"]
+    times.append(("2SLS (linearmodels, first-stage F)", _seconds(
+        lambda: iv.two_stage_least_squares(instrumented, "v0", "y", ["z"], covariates))))
+    units = rows // 10
+    panel = pd.DataFrame({"unit": np.repeat(np.arange(units), 10), "period": np.tile(np.arange(10), units)})
+    group = (rng.uniform(size=units) < 0.4)[panel["unit"]]
+    panel["t"] = (group & (panel["period"] >= 6)).astype(float)
+    panel["y"] = rng.normal(size=rows) + 2 * panel["t"] + group
+    times.append(("two-way fixed effects + pre-trend test", _seconds(lambda: did.estimate(
+        panel, CausalAnalysisArgs(treatment="t", outcome="y"), [], DesignChoice("did", "", time="period", unit="unit"),
+        lambda *_: None))))
+    running = rng.uniform(0, 100, rows)
+    cutoff_frame = pd.DataFrame({"score": running, "t": (running >= 60).astype(float)})
+    cutoff_frame["y"] = 2 * cutoff_frame["t"] + 0.05 * running + rng.normal(size=rows)
+    times.append(("local linear RDD (rdrobust)", _seconds(lambda: rdd.estimate(
+        cutoff_frame, CausalAnalysisArgs(treatment="t", outcome="y"), [],
+        DesignChoice("rdd", "", running="score", cutoff=60.0), lambda *_: None))))
+    times.append(("whole backdoor analysis (run_causal_analysis)", _seconds(lambda: run_causal_analysis(
+        frame, CausalAnalysisArgs(treatment="v0", outcome="y", refutation_simulations=simulations), lambda *_: None,
+        default_covariates=covariates))))
+    return times
+
+
+def print_estimator_times(row_counts: list[int], simulations: int) -> None:
+    import os as _os
+
+    # Warm up imports and first-fit costs so the table measures the work, not the imports.
+    estimator_times(2_000, 1)
+    table = {rows: estimator_times(rows, simulations) for rows in row_counts}
+    print(f"\nper estimator (seconds, this process; load average {_os.getloadavg()[0]:.1f} on {_os.cpu_count()} cores)")
+    print(f"{'estimator':<52}" + "".join(f"{rows:>12,}" for rows in row_counts))
+    for index, (name, _) in enumerate(table[row_counts[0]]):
+        print(f"{name:<52}" + "".join(f"{table[rows][index][1]:>12.3f}" for rows in row_counts))
+    floors = [min(lstsq_seconds(synthetic(rows)) for _ in range(5)) for rows in row_counts]
+    print(f"{'numpy lstsq of the same adjustment (floor)':<52}" + "".join(f"{floor:>12.4f}" for floor in floors))
+    whole = [table[rows][-1][1] for rows in row_counts]
+    print(f"{'ratio whole analysis / floor':<52}" + "".join(f"{w / f:>12.0f}" for w, f in zip(whole, floors)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--simulations", type=int, default=5)
+    parser.add_argument("--estimators-only", action="store_true", help="only the per-estimator table")
     options = parser.parse_args()
+    if options.estimators_only:
+        print_estimator_times(options.rows, options.simulations)
+        return
 
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
     moto.start()
@@ -159,6 +247,7 @@ def main() -> None:
     print("\nratio warm/bare < 1 means the runner (with S3, DynamoDB, plots and heartbeats) beats a cold bare script,"
           " because the warm worker already imported DoWhy; runner(cold) - runner(warm) is the import saved per task.")
     moto.stop()
+    print_estimator_times(options.rows, options.simulations)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ class RunnerSettings(AwsSettings):
     state_file: Path | None = Field(default=None, validation_alias="ECS_RUNNER_STATE_FILE")
     # Modules the subprocess backend's warm worker imports before forking tasks.
     warm_modules: str = Field(
-        default="pandas,numpy,sklearn.linear_model,matplotlib.pyplot,dowhy,boto3,causal_tasks.causal,causal_tasks.eda,causal_tasks.job",
+        default="pandas,numpy,sklearn.linear_model,matplotlib.pyplot,dowhy,boto3,causal_tasks.causal,causal_tasks.eda,causal_tasks.job,linearmodels.iv,linearmodels.panel,rdrobust",
         validation_alias="ECS_RUNNER_WARM_MODULES",
     )
     warm_worker: bool = Field(default=True, validation_alias="ECS_RUNNER_WARM_WORKER")

@@ -16,7 +16,7 @@ import pytest
 from causal_common.models.datasets import DatasetManifest, data_key
 from causal_common.names import ResourceNames
 from causal_tasks.datasets import columns_of, publish
-from test_agent_e2e import ask, assert_well_numbered
+from e2e.test_agent_e2e import ask, assert_well_numbered
 
 pytestmark = pytest.mark.slow
 NAMES = ResourceNames()
