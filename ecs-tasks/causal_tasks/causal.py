@@ -98,6 +98,8 @@ def run_causal_analysis(
                       f"{naive:,.4g}", 5)
 
     estimation, refutable = _estimate(data, args, covariates, choice, roles, binary_outcome, progress)
+    if not np.isfinite(estimation.headline.estimate):
+        raise InvalidInputError(f"{estimation.headline.method} could not produce a finite estimate on these data")
     backdoor.run_refuters(refutable, len(data), args.refutation_simulations, estimation, progress,
                           "IV estimate" if estimation.design == "iv" else "linear-regression estimate")
     _sensitivity(estimation, args, refutable, covariates)
@@ -198,5 +200,3 @@ def _sensitivity(estimation: Estimation, args: CausalAnalysisArgs, refutable: An
                                                        "unmeasured confounding is ruled out by design; this says "
                                                        "how fragile the estimate would be otherwise."})
                                   for s in estimation.sensitivity]
-    if not np.isfinite(headline.estimate):
-        raise InvalidInputError("no estimator could produce an estimate")

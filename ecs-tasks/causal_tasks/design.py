@@ -72,8 +72,6 @@ class DesignChoice:
     unit: str | None = None
     running: str | None = None
     cutoff: float | None = None
-    # Instruments the manifest offers, used as a cross-check beside a backdoor headline.
-    side_instruments: list[str] = field(default_factory=list)
 
 
 def choose(args: CausalAnalysisArgs, roles: DatasetRoles) -> DesignChoice:

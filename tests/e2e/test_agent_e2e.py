@@ -115,7 +115,7 @@ def test_lalonde_experiment_answer_is_adjusted_and_covers_the_experimental_effec
     assert result["treatment"] == "treat" and result["outcome"] == "re78"
     assert_nsw_answer_is_adjusted_and_right(stack, result, frames[0]["sessionId"])
     assert result["refutations"] and all({"name", "passed", "detail"} <= set(r) for r in result["refutations"])
-    assert f"{result['estimate']:,.0f}" in answer["text"].replace(".00", "") or str(round(result["estimate"])) in answer["text"].replace(",", "")
+    assert f"{result['estimate']:,.2f}" in answer["text"]
     tools = [(f["name"], f["status"]) for f in frames if f["type"] == "tool"]
     assert ("causal_analysis", "succeeded") in tools and ("eda", "succeeded") in tools
     # The EDA plots are links the chat can show, served by the gateway.

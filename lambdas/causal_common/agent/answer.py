@@ -111,10 +111,9 @@ def headline_sentence(r: dict[str, Any]) -> str:
                 f"({ci_text}), an interval that includes no effect at all.")
     direction = "raises" if estimate > 0 else "lowers" if estimate < 0 else "does not change"
     size = _amount(abs(estimate), binary_outcome)
-    if binary_outcome:
-        return (f"**{subject[0].upper() + subject[1:]} {direction} {what} by about {size}** (risk difference; "
-                f"{target}; {ci_text}).")
-    return f"**{subject[0].upper() + subject[1:]} {direction} {what} by about {size}** ({target}; {ci_text})."
+    kind = "risk difference, " if binary_outcome else ""
+    return (f"**{subject[0].upper() + subject[1:]} {direction} {what} by about {size}** ({kind}{target}: {signed}; "
+            f"{ci_text}).")
 
 
 def causal_lines(r: dict[str, Any], naive_sentence: str = "", own_adjustment: bool = True) -> list[str]:
