@@ -133,6 +133,12 @@ def estimate(data: pd.DataFrame, args: CausalAnalysisArgs, covariates: list[str]
     dr = doubly_robust.aipw(features, treatment, outcome, target, propensity=(propensity, splits))
     flexible = MethodEstimate(method=dr.description, estimate=dr.value, ci=dr.ci)
     progress("estimate", f"doubly robust: {dr.value:,.4g}", 45)
+    diagnostics["propensity_clipped_share"] = round(dr.clipped_share, 6)
+    if dr.clipped_share > 0.05:
+        bound = doubly_robust.PROPENSITY_CLIP
+        notes.append(f"{dr.clipped_share:.0%} of units have propensity scores outside [{bound:g}, {1 - bound:g}]; the "
+                     f"doubly robust estimate caps their weights there, which steadies it but leans on the outcome "
+                     "model where treated and controls barely overlap")
     model, estimand = dowhy_model(data, treatment_name, outcome_name, covariates)
     linear_estimate = None
 
