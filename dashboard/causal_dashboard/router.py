@@ -138,7 +138,10 @@ def build_router(
     def services() -> dict[str, Any]:
         return {"services": health.services(config, aws, view)}
 
-    @router.get("/api/resources")
+    # Resource names and counts only (secret names, never values; no user's data): readable without the
+    # operator login, so the old stack's `curl -s http://localhost:4567/api/resources | jq` works verbatim.
+    # The Host and Origin checks still apply, so no page on another origin can read it.
+    @public.get("/api/resources")
     def all_resources() -> dict[str, Any]:
         return _call(lambda: resources.all_resources(aws))
 

@@ -52,11 +52,16 @@ def world(moto_endpoint: str):
 def test_the_dashboard_and_its_api_need_the_operators_login(world) -> None:
     *_, app = world
     anonymous = TestClient(app)
-    for path in ("/api/sessions", "/api/sessions/sess-alice", "/api/jobs", "/api/resources", "/api/datasets",
+    for path in ("/api/sessions", "/api/sessions/sess-alice", "/api/jobs", "/api/datasets",
                  "/api/executions", "/api/functions", "/api/config", "/api/events", "/api/artifacts"):
         assert anonymous.get(path).status_code == 401, path
     page = anonymous.get("/dashboard", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"].startswith("/login")
+    # The resource list (names and counts, as the old stack's :4567 served it) is open to local programs,
+    # and holds nobody's conversation and no secret value.
+    listed = anonymous.get("/api/resources")
+    assert listed.status_code == 200
+    assert "sess-alice" not in listed.text and "What is the effect" not in listed.text
     assert anonymous.get("/chat").status_code == 200  # the chat page is for users, not operators
 
 
