@@ -121,10 +121,17 @@ def _filters_text(spec: DescriptiveSpec) -> str:
     return " among rows where " + " and ".join(f.text for f in spec.filters) if spec.filters else ""
 
 
+def _cell(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"  # counts stay whole numbers
+    return number(value)
+
+
 def _table(columns: list[str], rows: list[list[Any]]) -> str:
     head = "| " + " | ".join(columns) + " |\n|" + "---|" * len(columns)
-    body = "\n".join("| " + " | ".join(number(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
-                                         for v in row) + " |" for row in rows[:MAX_TABLE_ROWS])
+    body = "\n".join("| " + " | ".join(_cell(v) for v in row) + " |" for row in rows[:MAX_TABLE_ROWS])
     more = f"\n\n({len(rows) - MAX_TABLE_ROWS} more rows not shown)" if len(rows) > MAX_TABLE_ROWS else ""
     return f"{head}\n{body}{more}"
 
