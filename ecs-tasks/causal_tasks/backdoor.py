@@ -44,7 +44,7 @@ RANDOMISED_MAX_SMD = 0.1
 RANDOMISED_LOSS_MARGIN = 0.002
 
 DR_TRUSTED = ("it stays consistent if either its outcome model or its propensity model is right, and both were "
-              "chosen by out-of-fold fit among a linear model and gradient boosting")
+              "chosen by out-of-fold fit among a linear model, additive splines and gradient boosting")
 BACKDOOR_ASSUMPTIONS = [
     "every common cause of treatment and outcome is among the adjusted covariates (no unmeasured confounding)",
     "the covariates were measured before the treatment (none is a consequence of it)",
