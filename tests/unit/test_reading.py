@@ -164,3 +164,11 @@ def test_negated_column_names_and_numeric_levels_filter_the_right_rows():
     assert [(f.column, f.value) for f in with_degree.filters] == [("nodegree", 0)]
     literal = read_question("median earnings when nodegree is 1", manifest).descriptive
     assert [(f.column, f.op, f.value) for f in literal.filters] == [("nodegree", "=", 1.0)]
+
+
+def test_a_share_within_a_group_counts_the_yes_no_column_among_that_group():
+    frame = _frame()
+    reading = read_question("share of tutored students in private schools", SCHOOL)
+    rows = _run(to_sql(reading.descriptive, SCHOOL), frame)
+    private = frame[frame["school_type"] == "private"]
+    assert rows[0][2] == pytest.approx(100 * private["tutoring"].mean())

@@ -199,6 +199,12 @@ def read_spec(kind: Kind, skeleton: Skeleton, manifest: DatasetManifest, values:
         # The yes/no column counted; other words are usually the unit counted ("orders", "plots").
         binary = [c for c in spec.columns if manifest.column(c) and manifest.column(c).binary]  # type: ignore[union-attr]
         spec.columns = binary[:1]
+        if kind == "share" and not spec.columns and len(spec.filters) > 1:
+            # "share of members in the suburbs": the yes/no column is what is counted, the rest is the base.
+            counted = next((f for f in spec.filters if f.op == "is" and f.value == 1), None)
+            if counted is not None:
+                spec.columns = [counted.column]
+                spec.filters = [f for f in spec.filters if f is not counted]
         return spec
     if not spec.columns:
         return None
