@@ -225,10 +225,3 @@ class ColumnIndex:
         tokens = tokenize(phrase)
         found = self.mentions(tokens, phrase)
         return max(found, key=lambda m: m.score) if found else None
-
-
-def unmatched_words(tokens: list[Token], mentions: list[Mention], first: int = 0, last: int | None = None) -> list[str]:
-    """Content words between ``first`` and ``last`` that no column mention covers."""
-    last = len(tokens) - 1 if last is None else last
-    covered = {i for m in mentions for i in range(m.first, m.last + 1)}
-    return [tokens[i].text for i in range(first, last + 1) if i not in covered and is_content(tokens[i])]
