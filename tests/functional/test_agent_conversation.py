@@ -113,10 +113,7 @@ def test_an_unclear_question_is_asked_back_and_the_reply_settles_it(world):
     ending, state = driver.run(state)
     assert ending == "ask"
     assert "grant" in frames(world, "s4")[-1]["question"]
-    call_id = session_item(world, "s4")["promptCallId"]["S"]
-    reply = {"tool": "ask_user", "call_id": call_id, "ok": True, "result": {"reply": "effect of grant on health"}}
-    state = driver.call("append-tool-output", dict(state, toolResult={"outcome": reply}))
-    ending, _ = driver.run(state)
+    ending, _ = _reply(world, driver, state, "s4", "effect of grant on health")
     assert ending == "final"
     result = frames(world, "s4")[-1]["result"]
     assert (result["treatment"], result["outcome"]) == ("grant", "health")

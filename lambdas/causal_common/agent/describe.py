@@ -87,7 +87,7 @@ def roles_question(reading: Reading, manifest: DatasetManifest) -> tuple[str, di
     return text, {"kind": "roles", "missing": missing, "options": options}
 
 
-def unanswerable_text(reading: Reading, manifest: DatasetManifest, question: str) -> str:
+def unanswerable_text(reading: Reading, manifest: DatasetManifest) -> str:
     words = ", ".join(f"'{word}'" for word in reading.unmatched) or "what you asked about"
     role = f" (the {reading.unmatched_role})" if reading.unmatched_role else ""
     return (f"I can't answer that from {manifest.title}: {words}{role} matches none of its columns, so any number I "
@@ -95,7 +95,7 @@ def unanswerable_text(reading: Reading, manifest: DatasetManifest, question: str
             f"For example, you could ask \"{example_question(manifest)}\"")
 
 
-def concept_question(reading: Reading, manifest: DatasetManifest, question: str) -> tuple[str, dict[str, Any]]:
+def concept_question(reading: Reading, manifest: DatasetManifest) -> tuple[str, dict[str, Any]]:
     role = reading.unmatched_role or "treatment"
     options = [c.name for c in manifest.columns if c.role != "identifier"
                and c.name not in (reading.treatment, reading.outcome)][:12]

@@ -24,7 +24,7 @@ from causal_common.agent.conversation import ToolExchange, exchanges, last_quest
 from causal_common.agent.state import Decision, ToolCall
 from causal_common.models.datasets import DatasetManifest
 from causal_common.reading.columns import ColumnIndex
-from causal_common.reading.descriptive import to_sql
+from causal_common.reading.descriptive import numeric, to_sql
 from causal_common.reading.reader import Reading, read_question
 from causal_common.reading.replies import apply_replies
 
@@ -49,8 +49,6 @@ def _quote(column: str) -> str:
 
 
 def naive_query(manifest: DatasetManifest, treatment: str, outcome: str) -> str:
-    from causal_common.reading.descriptive import numeric
-
     column = manifest.column(treatment)
     outcome_column = manifest.column(outcome)
     t = _quote(treatment)
@@ -159,9 +157,9 @@ def plan(given: PlannerInput) -> Decision:
         return Decision(kind="final", text=describe.other_text(reading, manifest))
     if reading.intent == "unanswerable":
         if can_ask:
-            text, expects = describe.concept_question(reading, manifest, question)
+            text, expects = describe.concept_question(reading, manifest)
             return _ask(text, expects)
-        return Decision(kind="final", text=describe.unanswerable_text(reading, manifest, question))
+        return Decision(kind="final", text=describe.unanswerable_text(reading, manifest))
     if reading.intent == "descriptive" and reading.descriptive is not None:
         query = answer.latest(found, "data_query", ok_only=False)
         if query is None and not given.must_finish:
