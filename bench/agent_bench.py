@@ -37,9 +37,9 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 from moto import mock_aws  # noqa: E402
 
 import support  # noqa: E402
-from causal_common.agent import runtime  # noqa: E402
-from causal_common.agent.clients import AgentClients  # noqa: E402
-from causal_common.agent.settings import AgentSettings  # noqa: E402
+from causal_agent import runtime  # noqa: E402
+from causal_agent.clients import AgentClients  # noqa: E402
+from causal_agent.settings import AgentSettings  # noqa: E402
 from functional.test_agent_support import (  # noqa: E402
     EmbeddedAgent,
     FakeManagement,
@@ -75,7 +75,7 @@ def compute_floor(agent: EmbeddedAgent, csv_bytes: bytes, covariates: list[str])
     from causal_tasks import plots
     from causal_tasks.causal import run_causal_analysis
     from causal_tasks.eda import run_eda_with_plots
-    from causal_common.agent.planner import naive_query
+    from causal_agent.planner import naive_query
 
     manifest_columns = list(covariates)
     started = time.perf_counter()

@@ -6,7 +6,7 @@ Over each phrasing set in tests/data/understanding/ it prints the share of
 questions read right (intent; for causal questions treatment, outcome — so
 direction —, contrast and adjustment instructions; for descriptive ones the
 statistic, columns and grouping), for this checkout's reader and for the
-previous reader (``resolve_variables`` in causal_common/agent/intent.py at
+previous reader (``resolve_variables`` in causal_agent/intent.py at
 ``--baseline``, loaded from git). The previous reader had no intents: it read
 every question as causal when it found two columns, and asked otherwise.
 
@@ -33,7 +33,7 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "lambdas")]
 
 from understanding_support import Case, load_cases, reading_as_dict, score  # noqa: E402
 
-from causal_common.reading.reader import read_question  # noqa: E402
+from causal_agent.reading.reader import read_question  # noqa: E402
 
 BASELINE_REV = "c816d48"
 SETS = sorted((ROOT / "tests" / "data" / "understanding").glob("*.json"))
@@ -42,7 +42,7 @@ TARGET = 0.95
 
 def load_baseline(rev: str) -> Any:
     """The previous reader's module, from git (it no longer exists in the tree)."""
-    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:lambdas/causal_common/agent/intent.py"],
+    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:lambdas/causal_agent/intent.py"],
                             check=True, capture_output=True, text=True).stdout
     path = Path(tempfile.mkdtemp()) / "previous_intent.py"
     path.write_text(source)

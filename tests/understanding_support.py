@@ -65,7 +65,7 @@ def judge(expected: dict[str, Any], got: dict[str, Any]) -> Verdict:
 
 
 def reading_as_dict(reading: Any) -> dict[str, Any]:
-    """The fields ``judge`` compares, from a ``causal_common.reading.reader.Reading``."""
+    """The fields ``judge`` compares, from a ``causal_agent.reading.reader.Reading``."""
     got: dict[str, Any] = {"intent": reading.intent}
     if reading.intent == "causal":
         got.update(treatment=reading.treatment, outcome=reading.outcome,

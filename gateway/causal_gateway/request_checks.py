@@ -13,7 +13,7 @@ import json
 import logging
 from typing import Any
 
-from causal_common.request_origin import HostAllowList, OriginAllowList, same_origin
+from causal_guard.request_origin import HostAllowList, OriginAllowList, same_origin
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from causal_common.sigv4 import Credentials
+from causal_guard.sigv4 import Credentials
 from causal_gateway.errors import SecretUnavailableError
 from causal_gateway.settings import GatewaySettings
 

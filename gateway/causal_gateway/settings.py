@@ -9,7 +9,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode
 
 from causal_common.names import ResourceNames
-from causal_common.request_origin import split_list
+from causal_guard.request_origin import split_list
 from causal_common.settings import AwsSettings
 
 # AWS API Gateway quotas for WebSocket APIs.

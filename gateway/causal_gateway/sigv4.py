@@ -1,6 +1,6 @@
 """SigV4 verification of management API requests (service ``execute-api``).
 
-The signature itself is recomputed by :mod:`causal_common.sigv4` (botocore's own
+The signature itself is recomputed by :mod:`causal_guard.sigv4` (botocore's own
 signer over the request exactly as it arrived), so whatever boto3's
 ``apigatewaymanagementapi`` client signs verifies. This module adds the
 management API's own rules: header signatures only, scoped to ``execute-api``
@@ -13,8 +13,8 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from causal_common import sigv4
-from causal_common.sigv4 import Credentials, SignatureError
+from causal_guard import sigv4
+from causal_guard.sigv4 import Credentials, SignatureError
 
 SERVICE = "execute-api"
 ALGORITHM = sigv4.ALGORITHM

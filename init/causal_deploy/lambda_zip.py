@@ -1,4 +1,9 @@
-"""Lambda zips: the function's folder + causal_common + its dependencies.
+"""Lambda zips: the function's folder + the project modules it imports + its dependencies.
+
+A function's zip vendors only the modules of the shared packages under
+``lambdas/`` (``causal_common``, ``causal_agent``) that its own code reaches
+through its imports, followed from its folder's files: data-query carries no
+agent, handle-error no question reader.
 
 Zips are deterministic (sorted entries, fixed timestamps), so the same inputs
 give the same bytes and the same CodeSha256, and they are cached under
@@ -7,6 +12,7 @@ give the same bytes and the same CodeSha256, and they are cached under
 
 from __future__ import annotations
 
+import ast
 import base64
 import hashlib
 import importlib.metadata as metadata
@@ -33,6 +39,8 @@ logger = logging.getLogger(__name__)
 MAX_DIRECT_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
 
+# The shared packages under lambdas/ a zip may vendor (only the modules its function reaches).
+VENDORED_PACKAGES = ("causal_common", "causal_agent")
 # What causal_common needs in every zip.
 BASE_REQUIREMENTS = ("pydantic", "pydantic-settings")
 # The Lambda Python runtime ships these; vendoring them only bloats the zip.
@@ -183,9 +191,12 @@ class PackageBuilder:
     def _source_entries(self, source_dir: Path) -> list[Entry]:
         common = self.lambdas_dir / "causal_common"
         if not (common / "__init__.py").is_file():
-            raise MissingSourceError(f"{common} is missing: every zip vendors the causal_common package")
+            raise MissingSourceError(f"{common} is missing: every zip vendors modules of the causal_common package")
         entries = [(str(path.relative_to(source_dir)), path) for path in _walk(source_dir)]
-        entries += [(f"causal_common/{path.relative_to(common)}", path) for path in _walk(common)]
+        entries += [
+            (str(path.relative_to(self.lambdas_dir)), path)
+            for path in imported_project_modules(source_dir, self.lambdas_dir)
+        ]
         return entries
 
     def _pip_dependency_files(self, requirements: tuple[str, ...]) -> list[Entry]:
@@ -218,6 +229,77 @@ class PackageBuilder:
             for path in _walk(target)
             if path.name != ".complete" and not str(path.relative_to(target)).startswith("bin/")
         ]
+
+
+def imported_project_modules(source_dir: Path, lambdas_dir: Path) -> list[Path]:
+    """The files of :data:`VENDORED_PACKAGES` that the function in ``source_dir`` imports, directly or not.
+
+    Imports are read from the code (any import statement, also inside functions), so a module loaded
+    only by name at run time would be missed; the shared packages load none that way.
+    """
+    found: set[Path] = set()
+    pending = [path for path in _walk(source_dir) if path.suffix == ".py"]
+    seen: set[Path] = set()
+    while pending:
+        path = pending.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        package = _package_of(path, lambdas_dir)
+        for module in _imported_names(path, package):
+            for file in _module_files(module, lambdas_dir):
+                if file not in found:
+                    found.add(file)
+                    pending.append(file)
+    return sorted(found)
+
+
+def _package_of(path: Path, lambdas_dir: Path) -> str | None:
+    """The dotted package a shared module belongs to (for its relative imports); None for a function's files."""
+    try:
+        relative = path.relative_to(lambdas_dir)
+    except ValueError:
+        return None
+    if relative.parts[0] not in VENDORED_PACKAGES:
+        return None
+    return ".".join(relative.parent.parts)
+
+
+def _imported_names(path: Path, package: str | None) -> set[str]:
+    """Every dotted name an import in ``path`` may load (``from a import b`` gives ``a`` and ``a.b``)."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except SyntaxError as exc:
+        raise PackagingError(f"{path}:{exc.lineno}: cannot be packaged: {exc.msg}") from exc
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                if package is None:
+                    continue
+                parts = package.split(".")
+                parent = parts[: len(parts) - node.level + 1]
+                base = ".".join([*parent, *([base] if base else [])])
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+    return {name for name in names if name.split(".", 1)[0] in VENDORED_PACKAGES}
+
+
+def _module_files(module: str, lambdas_dir: Path) -> list[Path]:
+    """The file of ``module`` and the ``__init__.py`` of each package on its path (those that exist)."""
+    parts = module.split(".")
+    files = []
+    for depth in range(1, len(parts) + 1):
+        init = lambdas_dir.joinpath(*parts[:depth], "__init__.py")
+        if init.is_file():
+            files.append(init)
+    single = lambdas_dir.joinpath(*parts[:-1], f"{parts[-1]}.py")
+    if single.is_file():
+        files.append(single)
+    return files
 
 
 def local_dependency_files(requirements: Iterable[str]) -> list[Entry]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from causal_common import log
-from causal_common.agent import runtime
-from causal_common.agent.endings import handle_error
-from causal_common.agent.state import FailureEvent
+from causal_agent import runtime
+from causal_agent.endings import handle_error
+from causal_agent.state import FailureEvent
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

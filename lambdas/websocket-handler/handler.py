@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from causal_common.agent import runtime
-from causal_common.agent.websocket import WebSocketEvent, WebSocketService
+from causal_agent import runtime
+from causal_agent.websocket import WebSocketEvent, WebSocketService
 
 _service: WebSocketService | None = None
 

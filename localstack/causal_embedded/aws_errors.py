@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 from xml.sax.saxutils import escape
 
-from causal_common import sigv4
+from causal_guard import sigv4
 
 Protocol = Literal["json", "rest-json", "query", "rest-xml"]
 Refusal = Literal[

@@ -16,8 +16,8 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from causal_common import sigv4
-from causal_common.request_origin import HostAllowList, OriginAllowList
+from causal_guard import sigv4
+from causal_guard.request_origin import HostAllowList, OriginAllowList
 from causal_embedded import aws_errors
 from causal_embedded.settings import EmulatorSettings
 

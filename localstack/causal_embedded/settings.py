@@ -8,7 +8,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from causal_common.names import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
-from causal_common.request_origin import split_list
+from causal_guard.request_origin import split_list
 
 
 class EmulatorSettings(BaseSettings):

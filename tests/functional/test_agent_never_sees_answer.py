@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from causal_common import datasets as agent_datasets
-from causal_common.agent import llm_openai, planner
+from causal_agent import llm_openai, planner
 from causal_common.models.datasets import manifest_key
 from causal_tasks.datasets import bundled_datasets
 from functional.test_agent_openai import FakeOpenAI, _completion, _tool_call

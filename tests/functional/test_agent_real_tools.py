@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from causal_common.agent.answer import number
+from causal_agent.answer import number
 from causal_tasks.datasets import bundled_datasets
 from functional.test_agent_support import EmbeddedAgent, bundled_world, publish_bundled
 from support import ARTIFACTS

@@ -22,9 +22,9 @@ import boto3
 from moto import mock_aws
 
 import support
-from causal_common.agent import runtime
-from causal_common.agent.clients import AgentClients
-from causal_common.agent.settings import AgentSettings
+from causal_agent import runtime
+from causal_agent.clients import AgentClients
+from causal_agent.settings import AgentSettings
 from causal_common.models.datasets import Column, DatasetManifest, GroundTruth, data_key, manifest_key
 from causal_common.models.tools import ToolOutcome
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 
-from causal_common.agent.settings import AgentSettings
+from causal_agent.settings import AgentSettings
 from functional.test_agent_support import ws_event
 from functional.test_agent_websocket import world  # noqa: F401 - the websocket-handler fixture
 

@@ -13,8 +13,8 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from causal_common import aws
-from causal_common.agent.clients import AgentClients
-from causal_common.agent.settings import AgentSettings
+from causal_agent.clients import AgentClients
+from causal_agent.settings import AgentSettings
 from causal_deploy.config import DeployConfig
 from causal_deploy.manifest import SecretSpec, build_manifest
 from causal_deploy.report import DeployReport

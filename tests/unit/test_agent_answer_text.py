@@ -1,5 +1,5 @@
-from causal_common.agent.answer import headline_sentence, write_answer
-from causal_common.agent.conversation import ToolExchange
+from causal_agent.answer import headline_sentence, write_answer
+from causal_agent.conversation import ToolExchange
 
 
 def causal_exchange(reason: str) -> ToolExchange:

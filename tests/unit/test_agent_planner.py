@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from causal_common.agent import intent, planner
-from causal_common.reading.reader import read_question
-from causal_common.agent.conversation import (
+from causal_agent import intent, planner
+from causal_agent.reading.reader import read_question
+from causal_agent.conversation import (
     assistant_tool_call,
     compact_conversation,
     compact_outcome,
@@ -16,7 +16,7 @@ from causal_common.agent.conversation import (
     tool_message,
     user_message,
 )
-from causal_common.agent.state import ToolCall
+from causal_agent.state import ToolCall
 from causal_common.models.datasets import Column, DatasetManifest
 from causal_common.models.tools import ToolOutcome
 

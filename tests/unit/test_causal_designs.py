@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from causal_common.agent.answer import headline_sentence
+from causal_agent.answer import headline_sentence
 from causal_common.errors import InvalidInputError
 from causal_common.models.tools import CausalAnalysisArgs
 from causal_tasks.causal import run_causal_analysis

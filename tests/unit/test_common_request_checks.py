@@ -9,8 +9,8 @@ from botocore.auth import S3SigV4QueryAuth, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotocoreCredentials
 
-from causal_common import sigv4
-from causal_common.request_origin import HostAllowList, OriginAllowList, host_name, same_origin
+from causal_guard import sigv4
+from causal_guard.request_origin import HostAllowList, OriginAllowList, host_name, same_origin
 
 KNOWN = {"test": sigv4.Credentials("test", "test")}
 

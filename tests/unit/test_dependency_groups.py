@@ -38,7 +38,7 @@ NOT_RUN_THERE = {
     ("gateway", "dowhy"), ("gateway", "causaldata"),
 }
 ANALYSIS_STACK = {"dowhy", "scikit-learn", "scipy", "matplotlib", "statsmodels", "econml"}
-PROJECT_MODULES = {"causal_common", "causal_embedded", "causal_deploy", "causal_stack", "causal_gateway",
+PROJECT_MODULES = {"causal_common", "causal_agent", "causal_guard", "causal_embedded", "causal_deploy", "causal_stack", "causal_gateway",
                    "causal_dashboard", "causal_tasks", "causal_ecs_runner", "handler", "query", "sandbox"}
 
 

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from causal_common.models.datasets import Column, DatasetManifest
-from causal_common.reading.descriptive import to_sql
-from causal_common.reading.reader import read_question
-from causal_common.reading.replies import apply_replies
+from causal_agent.reading.descriptive import to_sql
+from causal_agent.reading.reader import read_question
+from causal_agent.reading.replies import apply_replies
 from understanding_support import judge, load_cases, reading_as_dict
 
 CASES = load_cases()

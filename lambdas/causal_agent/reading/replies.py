@@ -13,11 +13,11 @@ from dataclasses import replace
 from typing import Any
 
 from causal_common.models.datasets import DatasetManifest
-from causal_common.reading.columns import ColumnIndex
-from causal_common.reading.instructions import read_adjustment
-from causal_common.reading.reader import Reading, read_question
-from causal_common.reading.skeleton import Skeleton
-from causal_common.reading.words import tokenize
+from causal_agent.reading.columns import ColumnIndex
+from causal_agent.reading.instructions import read_adjustment
+from causal_agent.reading.reader import Reading, read_question
+from causal_agent.reading.skeleton import Skeleton
+from causal_agent.reading.words import tokenize
 
 _ORDINALS = {"first": 1, "1st": 1, "one": 1, "second": 2, "2nd": 2, "two": 2, "third": 3, "3rd": 3, "three": 3,
              "fourth": 4, "4th": 4, "four": 4, "fifth": 5, "5th": 5, "five": 5, "last": -1}

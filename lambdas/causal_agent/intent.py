@@ -1,4 +1,4 @@
-"""Which dataset a question or a reply names (the question itself is read by ``causal_common.reading``)."""
+"""Which dataset a question or a reply names (the question itself is read by ``causal_agent.reading``)."""
 
 from __future__ import annotations
 

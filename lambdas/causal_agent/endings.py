@@ -9,17 +9,17 @@ import uuid
 from typing import Any
 
 from causal_common import datasets
-from causal_common.agent import answer
-from causal_common.agent.clients import AgentClients
-from causal_common.agent.conversation import (
+from causal_agent import answer
+from causal_agent.clients import AgentClients
+from causal_agent.conversation import (
     assistant_text,
     compact_conversation,
     exchanges,
     last_question_index,
     question_text,
 )
-from causal_common.agent.sessions import SessionRepository
-from causal_common.agent.state import AgentState, FailureEvent, SendPromptEvent
+from causal_agent.sessions import SessionRepository
+from causal_agent.state import AgentState, FailureEvent, SendPromptEvent
 from causal_common.errors import LOST_TASK_ERROR, NotFoundError, ToolError
 from causal_common.models.frames import answer_frame, error_frame, prompt_frame
 

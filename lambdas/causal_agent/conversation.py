@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from causal_common.agent.state import ToolCall
+from causal_agent.state import ToolCall
 from causal_common.models.tools import ToolOutcome
 
 # Bounds: one tool message, and the whole conversation sent to the LLM.

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from causal_common.models.datasets import Column, DatasetManifest
-from causal_common.reading.columns import ValueMention
-from causal_common.reading.skeleton import Skeleton
+from causal_agent.reading.columns import ValueMention
+from causal_agent.reading.skeleton import Skeleton
 
 Kind = Literal["count", "share", "mean", "median", "min", "max", "sum", "sd", "range", "summary", "correlation",
                "mode", "missing", "compare"]
@@ -95,7 +95,7 @@ CUE_WORDS = ("correlation", "correlated", "average", "median", "percentage", "pr
 
 
 def descriptive_kind(text: str) -> Kind | None:
-    from causal_common.reading.words import is_typo
+    from causal_agent.reading.words import is_typo
 
     words = text.split()
     text = " ".join(next((cue for cue in CUE_WORDS if word != cue and is_typo(word, cue)), word) for word in words)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from causal_common.reading.skeleton import END, Skeleton, slot
+from causal_agent.reading.skeleton import END, Skeleton, slot
 
 _EFFECT_NOUNS = r"(?:effects?|impacts?|influences?|consequences?|contributions?|roles?|benefits?|returns?|payoffs?)"
 _PASSIVE = (

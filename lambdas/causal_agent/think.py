@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 from causal_common import datasets
-from causal_common.agent import intent, llm_openai, planner
-from causal_common.agent.clients import AgentClients
-from causal_common.agent.conversation import (
+from causal_agent import intent, llm_openai, planner
+from causal_agent.clients import AgentClients
+from causal_agent.conversation import (
     assistant_text,
     assistant_tool_call,
     compact_conversation,
@@ -15,9 +15,9 @@ from causal_common.agent.conversation import (
     last_question_index,
     question_text,
 )
-from causal_common.agent.llm_secrets import LlmConfig, load_llm_config
-from causal_common.agent.sessions import Session, SessionRepository
-from causal_common.agent.state import AgentState, Decision, ToolCall
+from causal_agent.llm_secrets import LlmConfig, load_llm_config
+from causal_agent.sessions import Session, SessionRepository
+from causal_agent.state import AgentState, Decision, ToolCall
 from causal_common.models.frames import progress_frame
 
 logger = logging.getLogger(__name__)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from causal_common import log
-from causal_common.agent.clients import AgentClients
-from causal_common.agent.settings import AgentSettings
+from causal_agent.clients import AgentClients
+from causal_agent.settings import AgentSettings
 
 _clients: AgentClients | None = None
 

@@ -10,10 +10,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from causal_common.agent.clients import AgentClients
-from causal_common.agent.conversation import compact_conversation, compact_outcome, tool_message
-from causal_common.agent.sessions import SessionRepository
-from causal_common.agent.state import AgentState, ErrorInfo, StartJobEvent, ToolResultSlot
+from causal_agent.clients import AgentClients
+from causal_agent.conversation import compact_conversation, compact_outcome, tool_message
+from causal_agent.sessions import SessionRepository
+from causal_agent.state import AgentState, ErrorInfo, StartJobEvent, ToolResultSlot
 from causal_common.errors import ToolError
 from causal_common.models.frames import progress_frame, tool_frame
 from causal_common.models.tools import ECS_TASK_OF_TOOL, TOOL_ARGS, TOOL_RUNTIME, ToolOutcome

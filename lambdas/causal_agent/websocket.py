@@ -16,10 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from causal_common import datasets, log
 from causal_common.json_limits import loads_bounded
-from causal_common.agent.clients import AgentClients
-from causal_common.agent.connections import ConnectionRepository
-from causal_common.agent.sessions import Session, SessionRepository
-from causal_common.agent.start import MAX_QUESTION_CHARS, SESSION_ID_PATTERN
+from causal_agent.clients import AgentClients
+from causal_agent.connections import ConnectionRepository
+from causal_agent.sessions import Session, SessionRepository
+from causal_agent.start import MAX_QUESTION_CHARS, SESSION_ID_PATTERN
 from causal_common.errors import CausalStackError, ForbiddenError, InvalidInputError, NotFoundError
 from causal_common.models.datasets import DATASET_ID_PATTERN
 from causal_common.models.frames import error_frame, session_frame

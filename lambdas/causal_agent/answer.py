@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from causal_common.agent.conversation import ToolExchange
+from causal_agent.conversation import ToolExchange
 from causal_common.models.frames import AnswerArtifact, AnswerRefutation, AnswerResult
 
 

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 from causal_common.models.datasets import Column, DatasetManifest
-from causal_common.reading.reader import Reading
-from causal_common.reading.words import name_parts
+from causal_agent.reading.reader import Reading
+from causal_agent.reading.words import name_parts
 
 _ROLE_REASONS = {
     "identifier": "an identifier, not a property of the units",

@@ -6,7 +6,7 @@ from functools import cached_property
 from typing import Any
 
 from causal_common import aws
-from causal_common.agent.settings import AgentSettings
+from causal_agent.settings import AgentSettings
 from causal_common.outbox import Outbox
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from causal_common.reading.columns import Mention
-from causal_common.reading.words import QUESTION_WORDS, STOPWORDS, Token
+from causal_agent.reading.columns import Mention
+from causal_agent.reading.words import QUESTION_WORDS, STOPWORDS, Token
 
 _PLACEHOLDER = re.compile(r"^C(\d+)$")
 # Clause breaks that end a slot: punctuation, or a word that starts a new part of the sentence.

@@ -1,6 +1,6 @@
 """The offline planner: the LLM's stand-in when no API key is configured.
 
-It reads the question (``causal_common.reading``) against the dataset's
+It reads the question (``causal_agent.reading``) against the dataset's
 manifest and decides one step at a time:
 
 - a description of the data → one data query, answered with its figures and the SQL;
@@ -18,15 +18,15 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from causal_common.agent import answer, describe
-from causal_common.agent.adjustment import AdjustmentPlan, adjustment_sentences, plan_adjustment
-from causal_common.agent.conversation import ToolExchange, exchanges, last_question_index, question_text
-from causal_common.agent.state import Decision, ToolCall
+from causal_agent import answer, describe
+from causal_agent.adjustment import AdjustmentPlan, adjustment_sentences, plan_adjustment
+from causal_agent.conversation import ToolExchange, exchanges, last_question_index, question_text
+from causal_agent.state import Decision, ToolCall
 from causal_common.models.datasets import DatasetManifest
-from causal_common.reading.columns import ColumnIndex
-from causal_common.reading.descriptive import numeric, to_sql
-from causal_common.reading.reader import Reading, read_question
-from causal_common.reading.replies import apply_replies
+from causal_agent.reading.columns import ColumnIndex
+from causal_agent.reading.descriptive import numeric, to_sql
+from causal_agent.reading.reader import Reading, read_question
+from causal_agent.reading.replies import apply_replies
 
 MAX_CLARIFICATIONS = 2
 _REFERS_BACK = re.compile(r"\b(?:it|its|it's|this|that|these|those|the\s+same|same|also|too|and|then)\b", re.IGNORECASE)

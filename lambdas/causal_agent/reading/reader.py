@@ -12,9 +12,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from causal_common.models.datasets import Column, DatasetManifest
-from causal_common.reading.columns import ColumnIndex, Mention
-from causal_common.reading.descriptive import DescriptiveSpec, descriptive_kind, opens_descriptively, read_spec
-from causal_common.reading.instructions import (
+from causal_agent.reading.columns import ColumnIndex, Mention
+from causal_agent.reading.descriptive import DescriptiveSpec, descriptive_kind, opens_descriptively, read_spec
+from causal_agent.reading.instructions import (
     Adjustment,
     Contrast,
     DesignHints,
@@ -23,9 +23,9 @@ from causal_common.reading.instructions import (
     read_design,
     read_target,
 )
-from causal_common.reading.roles import Direction, read_direction
-from causal_common.reading.skeleton import Skeleton
-from causal_common.reading.words import tokenize
+from causal_agent.reading.roles import Direction, read_direction
+from causal_agent.reading.skeleton import Skeleton
+from causal_agent.reading.words import tokenize
 
 Intent = Literal["causal", "descriptive", "unanswerable", "other"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from causal_common.reading.skeleton import Skeleton
+from causal_agent.reading.skeleton import Skeleton
 
 _LIST = r"(?P<list>(?:(?:the|a|an|their|his|her|its|both|either|any|of)\s+)*C\d+(?:\s*(?:,|and|or|&|plus|as\s+well\s+as|nor)\s*(?:(?:the|a|an|their|both|either|also)\s+)*C\d+)*)"
 _ANY_LIST = _LIST.replace("(?P<list>", "(?:")

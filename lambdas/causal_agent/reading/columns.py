@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from causal_common.models.datasets import Column, DatasetManifest
-from causal_common.reading.words import (
+from causal_agent.reading.words import (
     ABBREVIATIONS,
     GENERIC_PARTS,
     STOPWORDS,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from causal_common.agent.answer import number
-from causal_common.agent.conversation import ToolExchange
+from causal_agent.answer import number
+from causal_agent.conversation import ToolExchange
 from causal_common.models.datasets import Column, DatasetManifest
-from causal_common.reading.descriptive import DescriptiveSpec
-from causal_common.reading.reader import Reading
+from causal_agent.reading.descriptive import DescriptiveSpec
+from causal_agent.reading.reader import Reading
 
 _LABELS = {
     "count": "Count", "share": "Share", "mean": "Mean", "median": "Median", "min": "Minimum", "max": "Maximum",
