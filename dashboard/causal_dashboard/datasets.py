@@ -11,6 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from causal_common.aws import error_code, is_not_found
 from causal_common.errors import InvalidInputError, NotFoundError
 from causal_common.models.datasets import DATASET_ID_PATTERN, data_key, manifest_key
 from causal_dashboard.clients import AwsClients
@@ -35,7 +36,7 @@ def list_datasets(clients: AwsClients) -> list[dict[str, Any]]:
         try:
             body = clients.s3.get_object(Bucket=bucket, Key=manifest_key(dataset_id))["Body"].read()
         except ClientError as exc:
-            logger.info("dataset %s has no readable manifest: %s", dataset_id, exc.response["Error"].get("Code"))
+            logger.info("dataset %s has no readable manifest: %s", dataset_id, error_code(exc))
             return None
         try:
             data = json.loads(body)
@@ -67,7 +68,7 @@ def read_data(clients: AwsClients, dataset_id: str) -> bytes:
     try:
         return clients.s3.get_object(Bucket=clients.names.datasets_bucket, Key=data_key(dataset_id))["Body"].read()
     except ClientError as exc:
-        if exc.response["Error"].get("Code") in {"NoSuchKey", "404", "NoSuchBucket"}:
+        if is_not_found(exc):
             raise NotFoundError(f"no dataset {dataset_id!r}") from exc
         raise
 

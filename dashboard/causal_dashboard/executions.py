@@ -9,6 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from causal_common.aws import error_code
 from causal_common.errors import NotFoundError
 from causal_dashboard.asl_diagram import layout
 from causal_dashboard.clients import AwsClients
@@ -148,7 +149,7 @@ def describe(clients: AwsClients, name: str) -> dict[str, Any]:
     try:
         execution = sfn.describe_execution(executionArn=execution_arn)
     except ClientError as exc:
-        if exc.response["Error"].get("Code") in {"ExecutionDoesNotExist", "ResourceNotFound", "InvalidArn"}:
+        if error_code(exc) in {"ExecutionDoesNotExist", "ResourceNotFound", "InvalidArn"}:
             raise NotFoundError(f"no execution named {name!r}") from exc
         raise
     events: list[dict[str, Any]] = []

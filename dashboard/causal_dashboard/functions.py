@@ -8,6 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from causal_common.aws import error_code
 from causal_common.names import FUNCTIONS
 from causal_dashboard.clients import AwsClients
 from causal_dashboard.lambda_logs import summarise
@@ -55,7 +56,7 @@ def _configuration(clients: AwsClients, name: str) -> dict[str, Any] | None:
     try:
         return clients.lambda_.get_function_configuration(FunctionName=name)
     except ClientError as exc:
-        logger.warning("get_function_configuration %s failed: %s", name, exc.response["Error"].get("Code"))
+        logger.warning("get_function_configuration %s failed: %s", name, error_code(exc))
         return None
 
 
@@ -90,8 +91,8 @@ def function_logs(clients: AwsClients, function_name: str, *, streams: int = 3, 
     except clients.logs.exceptions.ResourceNotFoundException:
         return summarise([]).to_json()
     except ClientError as exc:
-        logger.warning("describe_log_streams %s failed: %s", group, exc.response["Error"].get("Code"))
-        return {**summarise([]).to_json(), "unavailable": exc.response["Error"].get("Code")}
+        logger.warning("describe_log_streams %s failed: %s", group, error_code(exc))
+        return {**summarise([]).to_json(), "unavailable": error_code(exc)}
     events: list[dict[str, Any]] = []
     for stream in described.get("logStreams", []):
         page = clients.logs.get_log_events(

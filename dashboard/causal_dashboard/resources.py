@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from causal_common.aws import error_code, error_message, is_not_found
 from causal_dashboard.clients import AwsClients
 from causal_dashboard.executions import epoch_ms
 from causal_dashboard.functions import list_functions
@@ -56,7 +57,7 @@ def buckets(clients: AwsClients) -> list[dict[str, Any]]:
                     break
                 kwargs["ContinuationToken"] = page["NextContinuationToken"]
         except ClientError as exc:
-            if exc.response["Error"].get("Code") in {"NoSuchBucket", "404"}:
+            if is_not_found(exc):
                 rows.append({"name": bucket, "status": "MISSING", "objectCount": None})
                 continue
             raise
@@ -164,6 +165,5 @@ def all_resources(clients: AwsClients) -> dict[str, Any]:
 
 def _describe(exc: Exception) -> str:
     if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        return f"{error.get('Code')}: {error.get('Message')}"
+        return f"{error_code(exc)}: {error_message(exc)}"
     return str(exc)

@@ -12,6 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
+from causal_common.aws import error_code, error_message, is_not_found
 from causal_common.errors import CausalStackError, ForbiddenError, InvalidInputError, NotFoundError
 from causal_common.settings import AwsSettings
 from causal_dashboard import datasets, executions, functions, health, resources, store
@@ -47,9 +48,8 @@ def _call(action: Callable[[], T]) -> T:
     except CausalStackError as exc:
         raise HTTPException(500, detail=f"{exc.code}: {exc.message}") from exc
     except ClientError as exc:
-        error = exc.response.get("Error", {})
-        logger.warning("AWS call failed: %s %s", error.get("Code"), error.get("Message"))
-        raise HTTPException(502, detail=f"AWS: {error.get('Code')}: {error.get('Message')}") from exc
+        logger.warning("AWS call failed: %s %s", error_code(exc), error_message(exc))
+        raise HTTPException(502, detail=f"AWS: {error_code(exc)}: {error_message(exc)}") from exc
     except BotoCoreError as exc:
         logger.warning("AWS endpoint unreachable: %s", exc)
         raise HTTPException(503, detail=f"AWS endpoint unreachable: {exc}") from exc
@@ -235,7 +235,7 @@ def build_router(
             try:
                 return aws.s3.get_object(Bucket=aws.names.artifacts_bucket, Key=key)
             except ClientError as exc:
-                if exc.response["Error"].get("Code") in {"NoSuchKey", "404", "NoSuchBucket"}:
+                if is_not_found(exc):
                     raise NotFoundError(f"no artefact {key!r}") from exc
                 raise
 

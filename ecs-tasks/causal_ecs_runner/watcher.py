@@ -15,6 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from causal_common.aws import error_code
 from causal_common.errors import LOST_TASK_ERROR
 from causal_common.names import ResourceNames
 from causal_ecs_runner.service import EcsService
@@ -47,7 +48,7 @@ class Watcher:
             try:
                 self.check()
             except ClientError as exc:
-                logger.warning("watcher could not reach AWS: %s", exc.response["Error"].get("Code"))
+                logger.warning("watcher could not reach AWS: %s", error_code(exc))
 
     def check(self) -> None:
         store = self._service.store
@@ -116,5 +117,5 @@ class Watcher:
             try:
                 self._stepfunctions.send_task_failure(taskToken=token, error=error, cause=reason[:32768])
             except ClientError as exc:
-                logger.warning("SendTaskFailure for job %s refused: %s", job["jobId"], exc.response["Error"].get("Code"))
+                logger.warning("SendTaskFailure for job %s refused: %s", job["jobId"], error_code(exc))
         logger.info("job %s failed: %s", job["jobId"], reason)

@@ -15,6 +15,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import Field, ValidationError
 
+from causal_common.aws import error_code
 from causal_common import aws
 from causal_common.datasets import load_data, load_manifest
 from causal_common.errors import CausalStackError, NotFoundError
@@ -123,7 +124,7 @@ class Heartbeat:
                 self._stepfunctions.send_task_heartbeat(taskToken=token)
             except ClientError as exc:
                 # Right after the token is issued the emulator may not know it yet (InvalidToken for ~100 ms).
-                logger.warning("heartbeat not accepted: %s", exc.response["Error"].get("Code"))
+                logger.warning("heartbeat not accepted: %s", error_code(exc))
         self._job.update(heartbeatAt=_now_ms())
 
     def _run(self) -> None:
@@ -131,7 +132,7 @@ class Heartbeat:
             try:
                 self.beat()
             except ClientError as exc:
-                logger.warning("heartbeat failed: %s", exc.response["Error"].get("Code"))
+                logger.warning("heartbeat failed: %s", error_code(exc))
 
 
 def _compact(result: dict[str, Any]) -> dict[str, Any]:
@@ -171,7 +172,7 @@ def _answer(send: Callable[..., Any], token: str, **kwargs: Any) -> None:
     try:
         send(taskToken=token, **kwargs)
     except ClientError as exc:
-        logger.warning("the state machine refused the answer: %s", exc.response["Error"].get("Code"))
+        logger.warning("the state machine refused the answer: %s", error_code(exc))
 
 
 class StopRequested(BaseException):
@@ -210,7 +211,7 @@ class FrameSender:
             try:
                 self._outbox.send(self._session_id, frame)
             except ClientError as exc:
-                logger.warning("progress frame not stored: %s", exc.response["Error"].get("Code"))
+                logger.warning("progress frame not stored: %s", error_code(exc))
 
 
 def run_job(task: str, settings: TaskSettings, clients: Clients) -> int:

@@ -11,6 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from causal_common.aws import is_not_found
 from causal_common.models.datasets import DatasetManifest, data_key, manifest_key
 from causal_common.names import ResourceNames
 from causal_deploy.report import Action, DeployReport
@@ -63,7 +64,7 @@ def _stored_state(s3: Any, bucket: str, manifest: DatasetManifest, csv_bytes: by
         stored = json.loads(s3.get_object(Bucket=bucket, Key=manifest_key(manifest.id))["Body"].read())
         head = s3.head_object(Bucket=bucket, Key=manifest.data_key or data_key(manifest.id))
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+        if is_not_found(exc):
             return "missing"
         raise
     except ValueError:

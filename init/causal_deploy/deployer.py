@@ -19,6 +19,7 @@ from botocore.exceptions import (
     WaiterError,
 )
 
+from causal_common.aws import error_code, error_message
 from causal_deploy import bundled_data, ecs_tasks, iam_roles, lambda_functions, secrets_store, state_machine, storage
 from causal_deploy.clients import Clients, emulator_python, probe
 from causal_deploy.config import DeployConfig, DepsSource, Target
@@ -216,7 +217,6 @@ def _aws_errors(config: DeployConfig, step: str) -> Iterator[None]:
     except WaiterError as exc:
         raise DeployError(f"gave up waiting while {step}: {exc}") from exc
     except ClientError as exc:
-        error = exc.response.get("Error", {})
         raise DeployError(
-            f"{where} refused a request while {step}: {error.get('Code')}: {error.get('Message')}"
+            f"{where} refused a request while {step}: {error_code(exc)}: {error_message(exc)}"
         ) from exc

@@ -20,6 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from docker.errors import DockerException, ImageNotFound, NotFound
 from pydantic import Field
 
+from causal_common.aws import error_code
 from causal_common import aws
 from causal_common.names import FUNCTIONS, ResourceNames
 from causal_common.settings import AwsSettings
@@ -251,7 +252,7 @@ def _function_configurations(lambda_client: Any, settings: ComposeDoctorSettings
         try:
             found[function] = lambda_client.get_function_configuration(FunctionName=function)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+            if error_code(exc) != "ResourceNotFoundException":
                 return Check("Lambda functions Active", False, f"could not read {function}: {_first_line(exc)}", "docker compose logs localstack")
             found[function] = {"State": "Missing"}
         except NoCredentialsError as exc:

@@ -7,6 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from causal_common.aws import is_not_found
 from causal_common.names import FUNCTIONS, ResourceNames
 from causal_deploy.clients import Clients
 from causal_deploy.config import DeployConfig, Target
@@ -113,7 +114,7 @@ def _bucket_objects(client: Any, bucket: str) -> int | None:
                 break
             kwargs["ContinuationToken"] = page["NextContinuationToken"]
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchBucket", "404"):
+        if is_not_found(exc):
             return None
         raise
     return count

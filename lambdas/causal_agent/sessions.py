@@ -9,6 +9,7 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
+from causal_common.aws import error_code
 from causal_common.errors import ForbiddenError, NotFoundError
 from causal_common.names import ResourceNames
 
@@ -183,7 +184,7 @@ class SessionRepository:
                 ExpressionAttributeValues={":connection": {"S": connection_id}},
             )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if error_code(exc) != "ConditionalCheckFailedException":
                 raise
 
     def take_prompt(self, session_id: str, token: str) -> bool:
@@ -198,7 +199,7 @@ class SessionRepository:
                 ExpressionAttributeValues={":token": {"S": token}, ":running": {"S": "running"}},
             )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if error_code(exc) == "ConditionalCheckFailedException":
                 return False
             raise
         return True

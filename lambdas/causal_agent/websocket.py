@@ -14,6 +14,7 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from causal_common.aws import error_code
 from causal_common import datasets, log
 from causal_common.json_limits import loads_bounded
 from causal_agent.clients import AgentClients
@@ -301,7 +302,7 @@ class WebSocketService:
                     sfn.send_task_failure(taskToken=session.prompt_token, error="Cancelled",
                                           cause="cancelled by the user")
                 except ClientError as exc:
-                    logger.info("prompt token already closed: %s", exc.response["Error"].get("Code"))
+                    logger.info("prompt token already closed: %s", error_code(exc))
         self.sessions.set_status(session.session_id, "cancelled", remove=("promptToken", "promptCallId"))
         self.sessions.attach_connection(session.session_id, connection_id)
         error_id = uuid.uuid4().hex[:12]

@@ -7,6 +7,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from causal_common.settings import AwsSettings
 
@@ -54,3 +55,23 @@ def management_client(settings: AwsSettings, endpoint_url: str, secretsmanager: 
             "deploy the stack again"
         ) from exc
     return client("apigatewaymanagementapi", settings, endpoint_url=endpoint_url, credentials=keys)
+
+
+# The codes S3 answers for a missing key or bucket: GetObject says NoSuchKey or NoSuchBucket, a HEAD (which has
+# no body) only its status, "404", and some emulators say "NotFound".
+S3_NOT_FOUND_CODES = frozenset({"NoSuchKey", "NoSuchBucket", "NotFound", "404"})
+
+
+def error_code(exc: ClientError) -> str:
+    """The AWS error code of ``exc`` (``ConditionalCheckFailedException``, ``NoSuchKey``…); "" if it has none."""
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def is_not_found(exc: ClientError) -> bool:
+    """Whether S3 answered that the key or the bucket does not exist."""
+    return error_code(exc) in S3_NOT_FOUND_CODES
+
+
+def error_message(exc: ClientError) -> str:
+    """The message AWS gave with ``exc``; "" if it gave none."""
+    return str(exc.response.get("Error", {}).get("Message", ""))

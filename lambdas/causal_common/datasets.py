@@ -16,6 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from causal_common.aws import is_not_found
 from causal_common.errors import InvalidInputError, NotFoundError
 from causal_common.models.datasets import DATASET_ID_PATTERN, DatasetManifest, manifest_key
 from causal_common.names import ResourceNames
@@ -32,17 +33,13 @@ def check_dataset_id(dataset_id: str) -> str:
     return dataset_id
 
 
-def _missing(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
-
-
 def load_manifest(s3: Any, names: ResourceNames, dataset_id: str) -> DatasetManifest:
     """The manifest of ``dataset_id`` without its ground truth; NotFoundError if there is none."""
     check_dataset_id(dataset_id)
     try:
         body = s3.get_object(Bucket=names.datasets_bucket, Key=manifest_key(dataset_id))["Body"].read()
     except ClientError as exc:
-        if _missing(exc):
+        if is_not_found(exc):
             raise NotFoundError(f"unknown dataset {dataset_id!r}") from exc
         raise
     return _without_answer(DatasetManifest.model_validate(json.loads(body)))
@@ -71,6 +68,6 @@ def load_data(s3: Any, names: ResourceNames, manifest: DatasetManifest) -> bytes
     try:
         return s3.get_object(Bucket=names.datasets_bucket, Key=manifest.data_key)["Body"].read()
     except ClientError as exc:
-        if _missing(exc):
+        if is_not_found(exc):
             raise NotFoundError(f"dataset {manifest.id!r} has no data file") from exc
         raise

@@ -17,6 +17,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from causal_common.aws import error_code
 from causal_common.errors import DeliveryError
 from causal_common.names import ResourceNames
 
@@ -57,7 +58,7 @@ class Outbox:
                                                                    self._frame_put(session_id, seq, body, frame)])
                 break
             except ClientError as exc:
-                if exc.response["Error"].get("Code") != "TransactionCanceledException":
+                if error_code(exc) != "TransactionCanceledException":
                     raise
                 time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))
         else:
@@ -132,7 +133,7 @@ class Outbox:
             logger.info("connection gone; frame %s stays pending", seq, extra={"connection_id": connection_id})
             return False
         except ClientError as exc:
-            logger.warning("push of frame %s failed: %s; it stays pending", seq, exc.response["Error"].get("Code"))
+            logger.warning("push of frame %s failed: %s; it stays pending", seq, error_code(exc))
             return False
         self._dynamodb.update_item(
             TableName=self._names.pending_messages_table,
