@@ -12,16 +12,15 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 
 from causal_common.errors import NotFoundError
+from causal_common.jobs import JobRepository
+from causal_common.models.jobs import JobRecord
 from causal_dashboard.clients import AwsClients
 
 logger = logging.getLogger(__name__)
 
 _deserializer = TypeDeserializer()
 SESSION_FIELDS = ("sessionId", "userId", "datasetId", "status", "executionArn", "lastSeq", "createdAt", "updatedAt", "connectionId")
-JOB_FIELDS = (
-    "jobId", "sessionId", "tool", "taskFamily", "datasetId", "status", "reason",
-    "createdAt", "startedAt", "finishedAt", "heartbeatAt", "resultKey", "taskArn",
-)
+JOB_FIELDS = JobRepository.listed_attributes()
 MAX_FRAMES = 500
 
 
@@ -165,25 +164,16 @@ def session_frames(clients: AwsClients, session_id: str, *, after_seq: int = 0) 
 
 
 def session_jobs(clients: AwsClients, session_id: str) -> list[dict[str, Any]]:
-    kwargs: dict[str, Any] = {
-        "TableName": clients.names.jobs_table,
-        "FilterExpression": "sessionId = :s",
-        "ExpressionAttributeValues": {":s": {"S": session_id}},
-    }
-    jobs: list[dict[str, Any]] = []
     try:
-        while True:
-            page = clients.dynamodb.scan(**kwargs)
-            jobs.extend(with_timings(plain(item)) for item in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        jobs = JobRepository(clients.dynamodb, clients.names).list(session_id=session_id)
     except clients.dynamodb.exceptions.ResourceNotFoundException:
         return []
-    for job in jobs:
-        job.pop("taskToken", None)  # a credential for the workflow: never shown
-        job["arguments"] = _json(job.get("arguments"), job.get("arguments"))
-    return sorted(jobs, key=lambda job: job.get("createdAt") or 0)
+    shown = []
+    for job in sorted(jobs, key=lambda job: job.created_at or 0):
+        item = with_timings(job.shown())  # without the task token, a credential for the workflow
+        item["arguments"] = _json(job.arguments, job.arguments)
+        shown.append(item)
+    return shown
 
 
 def session_connections(clients: AwsClients, session_id: str) -> list[dict[str, Any]]:
@@ -212,7 +202,8 @@ def with_timings(job: dict[str, Any]) -> dict[str, Any]:
 
 def list_jobs(clients: AwsClients, cache: TableScanCache, *, limit: int = 50, offset: int = 0,
               session_id: str | None = None) -> dict[str, Any]:
-    items = [dict(item) for item in cache.scan(clients.dynamodb, clients.names.jobs_table, JOB_FIELDS)]
+    scanned = cache.scan(clients.dynamodb, clients.names.jobs_table, JOB_FIELDS)
+    items = [JobRecord.model_validate(item).shown() for item in scanned]
     if session_id:
         items = [item for item in items if item.get("sessionId") == session_id]
     items.sort(key=lambda item: item.get("createdAt") or 0, reverse=True)

@@ -17,20 +17,22 @@ from botocore.exceptions import ClientError
 
 from causal_common.aws import error_code
 from causal_common.errors import LOST_TASK_ERROR
+from causal_common.jobs import JobRepository, fail_job
+from causal_common.models.jobs import JobRecord
 from causal_common.names import ResourceNames
 from causal_ecs_runner.service import EcsService
 from causal_ecs_runner.store import Task
 
 logger = logging.getLogger(__name__)
 
-FINAL_JOB_STATES = {"SUCCEEDED", "FAILED", "STOPPED"}
 HEARTBEAT_CHECK_SECONDS = 2.0
 
 
 class Watcher:
     def __init__(self, service: EcsService, dynamodb: Any, stepfunctions: Any, names: ResourceNames,
                  *, poll_seconds: float, heartbeat_timeout_seconds: float) -> None:
-        self._service, self._dynamodb, self._stepfunctions, self._names = service, dynamodb, stepfunctions, names
+        self._service, self._stepfunctions = service, stepfunctions
+        self._jobs = JobRepository(dynamodb, names)
         self._poll, self._heartbeat_timeout = poll_seconds, heartbeat_timeout_seconds
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ecs-watcher", daemon=True)
@@ -64,13 +66,9 @@ class Watcher:
                 if task.last_status == "RUNNING" and task.desired_status == "RUNNING":
                     self._check_heartbeat(task)
 
-    def _job(self, task: Task) -> dict[str, str] | None:
+    def _job(self, task: Task) -> JobRecord | None:
         job_id = task.environment.get("JOB_ID")
-        if not job_id:
-            return None
-        item = self._dynamodb.get_item(TableName=self._names.jobs_table, Key={"jobId": {"S": job_id}},
-                                       ConsistentRead=True).get("Item")
-        return {key: str(next(iter(value.values()))) for key, value in item.items()} if item else None
+        return self._jobs.get(job_id) if job_id else None
 
     def _finished(self, task: Task, code: int) -> None:
         user_stopped = task.stop_code is not None
@@ -78,7 +76,7 @@ class Watcher:
         task.container_reason = None if code == 0 or not user_stopped else "stopped"
         logger.info("task %s stopped with exit code %s (%s)", task.arn, code, task.stopped_reason)
         job = self._job(task)
-        if job is None or job.get("status") in FINAL_JOB_STATES:
+        if job is None or job.finished:
             return
         if user_stopped:
             reason = f"task stopped ({task.stop_code}): {task.stopped_reason}; exit code {code}"
@@ -90,32 +88,14 @@ class Watcher:
             reason = f"task exited with code {code} without reporting a result" + (f": {lost}" if lost else "") + (
                 f"; last output: {last[:300]}" if last else "")
             error = LOST_TASK_ERROR if lost else "TaskExited"
-        self.fail_job(job, reason, error)
+        fail_job(self._jobs, self._stepfunctions, job, reason, error)
 
     def _check_heartbeat(self, task: Task) -> None:
         job = self._job(task)
-        if job is None or job.get("status") in FINAL_JOB_STATES:
+        if job is None or job.finished:
             return
-        last_ms = float(job.get("heartbeatAt") or 0) or (task.started_at or time.time()) * 1000
+        last_ms = float(job.heartbeat_at or 0) or (task.started_at or time.time()) * 1000
         silent = time.time() - last_ms / 1000
         if silent > self._heartbeat_timeout:
             logger.warning("task %s missed its heartbeat (%.0f s silent); stopping it", task.arn, silent)
             self._service.stop(task, "ServiceSchedulerInitiated", f"missed heartbeat: no heartbeat for {silent:.0f} s")
-
-    def fail_job(self, job: dict[str, str], reason: str, error: str) -> None:
-        self._dynamodb.update_item(
-            TableName=self._names.jobs_table,
-            Key={"jobId": {"S": job["jobId"]}},
-            UpdateExpression="SET #status = :failed, #reason = :reason, finishedAt = :now",
-            ConditionExpression="attribute_not_exists(#status) OR NOT #status IN (:succeeded, :failed)",
-            ExpressionAttributeNames={"#status": "status", "#reason": "reason"},
-            ExpressionAttributeValues={":failed": {"S": "FAILED"}, ":succeeded": {"S": "SUCCEEDED"},
-                                       ":reason": {"S": reason}, ":now": {"N": str(int(time.time() * 1000))}},
-        )
-        token = job.get("taskToken")
-        if token:
-            try:
-                self._stepfunctions.send_task_failure(taskToken=token, error=error, cause=reason[:32768])
-            except ClientError as exc:
-                logger.warning("SendTaskFailure for job %s refused: %s", job["jobId"], error_code(exc))
-        logger.info("job %s failed: %s", job["jobId"], reason)

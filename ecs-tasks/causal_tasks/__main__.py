@@ -14,11 +14,12 @@ logger = logging.getLogger("causal_tasks")
 
 
 def main(argv: list[str] | None = None) -> int:
-    from causal_tasks.job import TOOL_OF_TASK, Clients, TaskSettings, run_job
+    from causal_common.models.tools import TOOL_OF_ECS_TASK
+    from causal_tasks.job import Clients, TaskSettings, run_job
 
     argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1 or argv[0] not in TOOL_OF_TASK:
-        print(f"usage: python -m causal_tasks {{{'|'.join(TOOL_OF_TASK)}}}  (env JOB_ID, ARTIFACTS_BASE_URL, …)",
+    if len(argv) != 1 or argv[0] not in TOOL_OF_ECS_TASK:
+        print(f"usage: python -m causal_tasks {{{'|'.join(TOOL_OF_ECS_TASK)}}}  (env JOB_ID, ARTIFACTS_BASE_URL, …)",
               file=sys.stderr)
         return 2
     try:

@@ -7,7 +7,6 @@ import json
 import logging
 import signal
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,16 +18,17 @@ from causal_common.aws import error_code
 from causal_common import aws
 from causal_common.datasets import load_data, load_manifest
 from causal_common.errors import CausalStackError, NotFoundError
+from causal_common.jobs import JobRepository, fail_job
 from causal_common.models.datasets import DatasetManifest
 from causal_common.models.frames import progress_frame
-from causal_common.models.tools import Artifact, CausalAnalysisArgs, EdaArgs, ToolOutcome
+from causal_common.models.jobs import JobRecord
+from causal_common.models.tools import TOOL_OF_ECS_TASK, Artifact, CausalAnalysisArgs, EdaArgs, ToolOutcome
 from causal_common.names import ResourceNames
 from causal_common.outbox import Outbox
 from causal_common.settings import AwsSettings
 
 logger = logging.getLogger(__name__)
 
-TOOL_OF_TASK = {"eda": "eda", "causal-analysis": "causal_analysis"}
 # SendTaskSuccess accepts 256 KB; the compact result stays well below.
 COMPACT_RESULT_BYTES = 64 * 1024
 
@@ -72,40 +72,18 @@ def prepare_for_fork() -> None:
                      aws_access_key_id="warm-up", aws_secret_access_key="warm-up")
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-class JobRecord:
-    """The job's item in ``jobs``."""
-
-    def __init__(self, dynamodb: Any, names: ResourceNames, job_id: str) -> None:
-        self._dynamodb, self._table, self.job_id = dynamodb, names.jobs_table, job_id
-        item = dynamodb.get_item(TableName=self._table, Key={"jobId": {"S": job_id}}, ConsistentRead=True).get("Item")
-        if not item:
-            raise NotFoundError(f"job {job_id!r} is not in {self._table}")
-        self.item = {key: next(iter(value.values())) for key, value in item.items()}
-
-    def get(self, key: str, default: str = "") -> str:
-        return str(self.item.get(key, default))
-
-    def update(self, **fields: Any) -> None:
-        names = {f"#{key}": key for key in fields}
-        values = {f":{key}": ({"N": str(value)} if isinstance(value, int) else {"S": str(value)}) for key, value in fields.items()}
-        self._dynamodb.update_item(
-            TableName=self._table,
-            Key={"jobId": {"S": self.job_id}},
-            UpdateExpression="SET " + ", ".join(f"#{key} = :{key}" for key in fields),
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
+def _read_job(jobs: JobRepository, job_id: str) -> JobRecord:
+    job = jobs.get(job_id)
+    if job is None:
+        raise NotFoundError(f"job {job_id!r} is not in {jobs.table}")
+    return job
 
 
 class Heartbeat:
     """SendTaskHeartbeat (and ``heartbeatAt`` on the job) every few seconds until stopped."""
 
-    def __init__(self, stepfunctions: Any, job: JobRecord, interval: float) -> None:
-        self._stepfunctions, self._job, self._interval = stepfunctions, job, interval
+    def __init__(self, stepfunctions: Any, jobs: JobRepository, job: JobRecord, interval: float) -> None:
+        self._stepfunctions, self._jobs, self._job, self._interval = stepfunctions, jobs, job, interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
 
@@ -118,14 +96,13 @@ class Heartbeat:
         self._thread.join(timeout=5)
 
     def beat(self) -> None:
-        token = self._job.get("taskToken")
-        if token:
+        if self._job.task_token:
             try:
-                self._stepfunctions.send_task_heartbeat(taskToken=token)
+                self._stepfunctions.send_task_heartbeat(taskToken=self._job.task_token)
             except ClientError as exc:
                 # Right after the token is issued the emulator may not know it yet (InvalidToken for ~100 ms).
                 logger.warning("heartbeat not accepted: %s", error_code(exc))
-        self._job.update(heartbeatAt=_now_ms())
+        self._jobs.heartbeat(self._job.job_id)
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
@@ -217,11 +194,12 @@ class FrameSender:
 def run_job(task: str, settings: TaskSettings, clients: Clients) -> int:
     """Run one job to the end; the process exit code (0 also when the tool reported a user-facing error)."""
     names = ResourceNames(prefix=settings.resource_prefix, region=settings.region)
-    job = JobRecord(clients.dynamodb, names, settings.job_id)
-    tool = TOOL_OF_TASK[task]
-    session_id, token = job.get("sessionId"), job.get("taskToken")
+    jobs = JobRepository(clients.dynamodb, names)
+    job = _read_job(jobs, settings.job_id)
+    tool = TOOL_OF_ECS_TASK[task]
+    session_id, token = job.session_id, job.task_token or ""
     frames = FrameSender(Outbox(clients.dynamodb, clients.management, names), session_id) if session_id else None
-    job.update(status="RUNNING", startedAt=_now_ms(), heartbeatAt=_now_ms())
+    jobs.mark_running(job.job_id)
 
     def progress(stage: str, message: str, pct: float) -> None:
         logger.info("%s: %s", stage, message)
@@ -234,7 +212,7 @@ def run_job(task: str, settings: TaskSettings, clients: Clients) -> int:
     handles_sigterm = threading.current_thread() is threading.main_thread()
     previous_handler = signal.signal(signal.SIGTERM, _raise_stop) if handles_sigterm else None
     try:
-        outcome = _run_analysis(task, tool, settings, clients, names, job, progress)
+        outcome = _run_analysis(task, tool, settings, clients, names, jobs, job, progress)
     except StopRequested:
         logger.warning("%s stopped by SIGTERM", tool)
         return 143
@@ -247,25 +225,21 @@ def run_job(task: str, settings: TaskSettings, clients: Clients) -> int:
         return 1
     # The state machine first, then the job: a crash in between leaves a job the runner still fails.
     _answer(clients.stepfunctions.send_task_success, token, output=outcome.model_dump_json())
-    if outcome.ok:
-        job.update(status="SUCCEEDED", finishedAt=_now_ms(), resultKey=outcome.result_key or "")
-    else:
-        job.update(status="FAILED", reason=outcome.error or "failed", finishedAt=_now_ms())
+    jobs.finish(job.job_id, error=None if outcome.ok else outcome.error or "failed", result_key=outcome.result_key)
     logger.info("%s finished: ok=%s", tool, outcome.ok)
     return 0
 
 
 def _run_analysis(task: str, tool: str, settings: TaskSettings, clients: Clients, names: ResourceNames,
-                  job: JobRecord, progress: Callable[..., None]) -> ToolOutcome | None:
+                  jobs: JobRepository, job: JobRecord, progress: Callable[..., None]) -> ToolOutcome | None:
     """The analysis and its artefacts; ``None`` after a crash (job failed, state machine told)."""
     import pandas as pd
 
-    token = job.get("taskToken")
-    outcome = ToolOutcome(tool=tool, call_id=job.get("callId"), ok=False, job_id=settings.job_id)
-    with Heartbeat(clients.stepfunctions, job, settings.heartbeat_seconds):
+    outcome = ToolOutcome(tool=tool, call_id=job.call_id or "", ok=False, job_id=settings.job_id)
+    with Heartbeat(clients.stepfunctions, jobs, job, settings.heartbeat_seconds):
         try:
-            arguments = json.loads(job.get("arguments", "{}") or "{}")
-            manifest = load_manifest(clients.s3, names, job.get("datasetId"))
+            arguments = json.loads(job.arguments or "{}")
+            manifest = load_manifest(clients.s3, names, job.dataset_id or "")
             progress("load", f"loading {manifest.id} ({manifest.rows} rows)", 2)
             frame = pd.read_csv(io.BytesIO(load_data(clients.s3, names, manifest)))
             result, images = _analyse(task, frame, arguments, manifest, progress)
@@ -289,7 +263,6 @@ def _run_analysis(task: str, tool: str, settings: TaskSettings, clients: Clients
         except Exception as exc:  # noqa: BLE001 - the state machine must hear about every crash
             logger.exception("%s crashed", tool)
             reason = f"{type(exc).__name__}: {str(exc)[:500]}"
-            job.update(status="FAILED", reason=reason, finishedAt=_now_ms())
-            _answer(clients.stepfunctions.send_task_failure, token, error="TaskFailed", cause=reason)
+            fail_job(jobs, clients.stepfunctions, job, reason, "TaskFailed")
             return None
     return outcome

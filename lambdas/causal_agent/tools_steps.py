@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import uuid
 from typing import Any
 
@@ -15,7 +14,9 @@ from causal_agent.conversation import compact_conversation, compact_outcome, too
 from causal_agent.sessions import SessionRepository
 from causal_agent.state import AgentState, ErrorInfo, StartJobEvent, ToolResultSlot
 from causal_common.errors import ToolError
+from causal_common.jobs import JobRepository, now_ms
 from causal_common.models.frames import progress_frame, tool_frame
+from causal_common.models.jobs import JobRecord, JobStatus
 from causal_common.models.tools import ECS_TASK_OF_TOOL, TOOL_ARGS, TOOL_RUNTIME, ToolOutcome
 
 logger = logging.getLogger(__name__)
@@ -74,13 +75,12 @@ def start_job(event: StartJobEvent, clients: AgentClients) -> dict[str, str]:
         raise ToolError(f"no ECS task runs tool {call.name if call else None!r}")
     job_id = uuid.uuid4().hex
     family = names.task_family(ECS_TASK_OF_TOOL[call.name])
-    now_ms = str(int(time.time() * 1000))
-    clients.dynamodb.put_item(TableName=names.jobs_table, Item={
-        "jobId": {"S": job_id}, "sessionId": {"S": state.session_id}, "tool": {"S": call.name},
-        "taskFamily": {"S": family}, "datasetId": {"S": state.dataset_id or ""}, "callId": {"S": call.call_id},
-        "arguments": {"S": json.dumps(call.arguments)}, "taskToken": {"S": event.task_token},
-        "status": {"S": "PENDING"}, "createdAt": {"N": now_ms},
-    })
+    jobs = JobRepository(clients.dynamodb, names)
+    jobs.create(JobRecord(
+        job_id=job_id, session_id=state.session_id, tool=call.name, task_family=family,
+        dataset_id=state.dataset_id or "", call_id=call.call_id, arguments=json.dumps(call.arguments),
+        task_token=event.task_token, status=JobStatus.PENDING, created_at=now_ms(),
+    ))
     request: dict[str, Any] = {
         "cluster": names.cluster,
         "taskDefinition": family,
@@ -98,28 +98,12 @@ def start_job(event: StartJobEvent, clients: AgentClients) -> dict[str, str]:
     tasks = response.get("tasks") or []
     if failures or not tasks:
         reason = "; ".join(f"{f.get('arn', '')} {f.get('reason', '')}".strip() for f in failures) or "no task started"
-        _mark_job(clients, job_id, "FAILED", reason=reason)
+        jobs.fail_if_unfinished(job_id, reason)
         raise ToolError(f"could not start the {call.name} task: {reason}")
-    _mark_job(clients, job_id, None, taskArn=tasks[0]["taskArn"])
+    jobs.set_task_arn(job_id, tasks[0]["taskArn"])
     clients.outbox.send(state.session_id, progress_frame(call.name, f"Started the {call.name} task (job {job_id[:8]})."))
     logger.info("job %s started for %s", job_id, call.name)
     return {"jobId": job_id}
-
-
-def _mark_job(clients: AgentClients, job_id: str, status: str | None, **attributes: str) -> None:
-    values = {f":{key}": {"S": value} for key, value in attributes.items()}
-    parts = [f"{key} = :{key}" for key in attributes]
-    names = {}
-    if status:
-        values[":status"] = {"S": status}
-        names["#status"] = "status"
-        parts.append("#status = :status")
-    kwargs: dict[str, Any] = {}
-    if names:
-        kwargs["ExpressionAttributeNames"] = names
-    clients.dynamodb.update_item(TableName=clients.names.jobs_table, Key={"jobId": {"S": job_id}},
-                                 UpdateExpression="SET " + ", ".join(parts), ExpressionAttributeValues=values,
-                                 **kwargs)
 
 
 def _error_text(error: ErrorInfo) -> str:

@@ -20,6 +20,7 @@ TOOL_RUNTIME: dict[str, str] = {
     "causal_analysis": "ecs",
 }
 ECS_TASK_OF_TOOL: dict[str, str] = {"eda": "eda", "causal_analysis": "causal-analysis"}
+TOOL_OF_ECS_TASK: dict[str, str] = {task: tool for tool, task in ECS_TASK_OF_TOOL.items()}
 
 
 class _Args(BaseModel):
