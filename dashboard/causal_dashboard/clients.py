@@ -20,7 +20,7 @@ class AwsClients:
 
     def __init__(self, settings: AwsSettings) -> None:
         self.settings = settings
-        self.names = ResourceNames(prefix=settings.resource_prefix, region=settings.region)
+        self.names = ResourceNames.from_settings(settings)
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 

@@ -32,7 +32,7 @@ def make_backend(name: str, settings: RunnerSettings) -> Any:
 
 
 def build(settings: RunnerSettings, backend: Any, environ: dict[str, str]) -> tuple[EcsService, Watcher]:
-    names = ResourceNames(prefix=settings.resource_prefix, region=settings.region, account_id=settings.account_id)
+    names = ResourceNames.from_settings(settings, account_id=settings.account_id)
     task_environment = {key: environ[key] for key in PASSED_TO_TASKS if key in environ}
     service = EcsService(Store(settings.region, settings.account_id, settings.state_file), backend, task_environment)
     watcher = Watcher(service, aws.client("dynamodb", settings), aws.client("stepfunctions", settings), names,

@@ -193,7 +193,7 @@ class FrameSender:
 
 def run_job(task: str, settings: TaskSettings, clients: Clients) -> int:
     """Run one job to the end; the process exit code (0 also when the tool reported a user-facing error)."""
-    names = ResourceNames(prefix=settings.resource_prefix, region=settings.region)
+    names = ResourceNames.from_settings(settings)
     jobs = JobRepository(clients.dynamodb, names)
     job = _read_job(jobs, settings.job_id)
     tool = TOOL_OF_ECS_TASK[task]

@@ -122,7 +122,7 @@ class GatewaySettings(AwsSettings):
 
     @property
     def names(self) -> ResourceNames:
-        return ResourceNames(prefix=self.resource_prefix, region=self.region)
+        return ResourceNames.from_settings(self)
 
     @property
     def selection_path(self) -> tuple[str, ...]:

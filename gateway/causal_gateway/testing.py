@@ -8,6 +8,7 @@ bodies (send them back with ``GATEWAY_ROUTE_RESPONSES``).
 from __future__ import annotations
 
 import contextlib
+import json
 import secrets
 import socket
 import threading
@@ -17,6 +18,7 @@ from typing import Any
 
 import boto3
 
+from causal_common.names import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
 from causal_gateway.integration import CallableIntegration
 from causal_gateway.settings import GatewaySettings
 
@@ -90,7 +92,7 @@ def create_gateway_secrets(secretsmanager: Any, settings: GatewaySettings, signi
     secretsmanager.create_secret(Name=names.token_signing_key_secret, SecretString=key)
     secretsmanager.create_secret(
         Name=names.management_credentials_secret,
-        SecretString='{"accessKeyId": "test", "secretAccessKey": "test"}',
+        SecretString=json.dumps({"accessKeyId": LOCAL_ACCESS_KEY_ID, "secretAccessKey": LOCAL_SECRET_ACCESS_KEY}),
     )
     return key
 

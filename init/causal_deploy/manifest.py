@@ -127,7 +127,7 @@ TASK_SIZES: dict[str, tuple[int, int]] = {"eda": (1024, 2048), "causal-analysis"
 
 
 def build_manifest(config: DeployConfig, account_id: str) -> Manifest:
-    names = ResourceNames(prefix=config.resource_prefix, region=config.region, account_id=account_id)
+    names = ResourceNames.from_settings(config, account_id=account_id)
     function_environment = _function_environment(config)
     return Manifest(
         names=names,
@@ -211,7 +211,7 @@ def _management_environment(config: DeployConfig) -> dict[str, str]:
     credentials; on AWS, API Gateway checks the role's own (execute-api:ManageConnections)."""
     if config.target is Target.AWS:
         return {}
-    names = ResourceNames(prefix=config.resource_prefix, region=config.region)
+    names = ResourceNames.from_settings(config)
     return {"MANAGEMENT_API_CREDENTIALS_SECRET": names.management_credentials_secret}
 
 

@@ -141,12 +141,14 @@ def _config(args: argparse.Namespace, **extra: Any) -> Any:
 def _local_credentials(config: Any) -> None:
     """A local emulator takes any credentials: use the stack's fakes, so a missing
     profile never fails a local command and real keys never go to (or get stored in) it."""
+    from causal_common.names import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
+
     if config.target.value == "aws":
         return
     for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         os.environ.pop(variable, None)
-    os.environ["AWS_ACCESS_KEY_ID"] = "test"
-    os.environ["AWS_SECRET_ACCESS_KEY"] = "test"
+    os.environ["AWS_ACCESS_KEY_ID"] = LOCAL_ACCESS_KEY_ID
+    os.environ["AWS_SECRET_ACCESS_KEY"] = LOCAL_SECRET_ACCESS_KEY
 
 
 def _detect_target(endpoint: str) -> str:
@@ -226,7 +228,7 @@ def _token(args: argparse.Namespace) -> int:
         print(f"--ttl must be between 1 and {MAX_TOKEN_LIFETIME_SECONDS} seconds", file=sys.stderr)
         return EXIT_ERROR
     config = _config(args)
-    names = ResourceNames(prefix=config.resource_prefix, region=config.region)
+    names = ResourceNames.from_settings(config)
     signing_key = read_secret(Clients(config).secretsmanager, names.token_signing_key_secret)
     if not signing_key:
         print(f"the secret {names.token_signing_key_secret} has no value; run `causal-stack deploy`", file=sys.stderr)
@@ -247,7 +249,7 @@ def _upload(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"no such file: {path}", file=sys.stderr)
         return EXIT_ERROR
-    names = ResourceNames(prefix=config.resource_prefix, region=config.region)
+    names = ResourceNames.from_settings(config)
     roles = RoleOptions(treatment=args.treatment, outcome=args.outcome, covariates=args.covariates,
                         exclude=args.exclude, instruments=args.instrument, time=args.time, unit=args.unit,
                         running=args.running, cutoff=args.cutoff, design=args.design)
@@ -284,7 +286,7 @@ def _datasets(args: argparse.Namespace) -> int:
     from causal_deploy.clients import Clients
 
     config = _config(args)
-    names = ResourceNames(prefix=config.resource_prefix, region=config.region)
+    names = ResourceNames.from_settings(config)
     manifests = list_manifests(Clients(config).s3, names)
     if args.json:
         print(json.dumps([m.model_dump(mode="json", exclude={"ground_truth"}) for m in manifests], indent=1))

@@ -245,7 +245,7 @@ def _localstack_settings(settings: ComposeDoctorSettings) -> AwsSettings:
 
 
 def _function_configurations(lambda_client: Any, settings: ComposeDoctorSettings) -> dict[str, dict[str, Any]] | Check:
-    names = ResourceNames(prefix=settings.resource_prefix, region=settings.region)
+    names = ResourceNames.from_settings(settings)
     found: dict[str, dict[str, Any]] = {}
     for short_name in FUNCTIONS:
         function = names.function(short_name)

@@ -79,7 +79,7 @@ def _endpoint(config: DeployConfig, clients: Clients, checks: list[Check]) -> bo
 
 
 def _aws_resources(config: DeployConfig, clients: Clients, checks: list[Check]) -> None:
-    names = ResourceNames(prefix=config.resource_prefix, region=config.region, account_id=clients.account_id)
+    names = ResourceNames.from_settings(config, account_id=clients.account_id)
     for short_name in FUNCTIONS:
         name = names.function(short_name)
         state = function_state(clients.awslambda, name)

@@ -26,6 +26,7 @@ import psutil
 
 from causal_common.errors import CausalStackError
 from causal_dashboard.operator_login import OperatorLogin, new_operator_key
+from causal_common.names import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
 from causal_common.settings import DEFAULT_PREFIX, DEFAULT_REGION
 from causal_stack.supervisor import StartLimitHit, Supervisor
 from causal_stack.supervisor_state import state_path
@@ -161,8 +162,8 @@ def stack_environment(host: str, aws_port: int, gateway_port: int, ecs_port: int
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     env.update(
         {
-            "AWS_ACCESS_KEY_ID": "test",
-            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_ACCESS_KEY_ID": LOCAL_ACCESS_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": LOCAL_SECRET_ACCESS_KEY,
             "AWS_DEFAULT_REGION": DEFAULT_REGION,
             "AWS_REGION": DEFAULT_REGION,
             "AWS_ENDPOINT_URL": f"http://{host}:{aws_port}",
@@ -353,7 +354,7 @@ def _ecs_registrations_present(env: dict[str, str]) -> bool:
 
     settings = AwsSettings(endpoint_url=env["AWS_ENDPOINT_URL"], endpoint_url_ecs=env["AWS_ENDPOINT_URL_ECS"],
                            region=env["AWS_DEFAULT_REGION"], resource_prefix=env["RESOURCE_PREFIX"])
-    names = ResourceNames(prefix=settings.resource_prefix, region=settings.region)
+    names = ResourceNames.from_settings(settings)
     ecs = aws.client("ecs", settings)
     try:
         if not ecs.describe_clusters(clusters=[names.cluster])["clusters"]:
@@ -373,7 +374,7 @@ def _fail_lost_jobs(env: dict[str, str], reason: str) -> list[str]:
 
     settings = AwsSettings(endpoint_url=env["AWS_ENDPOINT_URL"], region=env["AWS_DEFAULT_REGION"],
                            resource_prefix=env["RESOURCE_PREFIX"])
-    names = ResourceNames(prefix=settings.resource_prefix, region=settings.region)
+    names = ResourceNames.from_settings(settings)
     lost = fail_in_flight_jobs(aws.client("dynamodb", settings), aws.client("stepfunctions", settings), names, reason)
     if lost:
         print(f"failed {len(lost)} job(s) the ECS runner was running: {', '.join(lost)}", flush=True)

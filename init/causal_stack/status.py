@@ -53,7 +53,7 @@ def _count(count: int | None) -> str:
 
 def collect(config: DeployConfig, clients: Clients | None = None, recent: int = 5) -> StackStatus:
     clients = clients or Clients(config)
-    names = ResourceNames(prefix=config.resource_prefix, region=config.region, account_id=clients.account_id)
+    names = ResourceNames.from_settings(config, account_id=clients.account_id)
     status = StackStatus(endpoint_url=config.endpoint_url)
     exact = config.target is not Target.AWS  # scanning real tables costs money; use DynamoDB's estimate there
     for table in (names.sessions_table, names.connections_table, names.jobs_table, names.pending_messages_table):

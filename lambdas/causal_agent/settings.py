@@ -27,7 +27,7 @@ class AgentSettings(AwsSettings):
 
     @cached_property
     def names(self) -> ResourceNames:
-        return ResourceNames(prefix=self.resource_prefix, region=self.region)
+        return ResourceNames.from_settings(self)
 
     def default_network_configuration(self) -> dict | None:
         subnets = [item.strip() for item in self.ecs_subnets.split(",") if item.strip()]

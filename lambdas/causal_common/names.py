@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from causal_common.settings import DEFAULT_PREFIX, DEFAULT_REGION
+from causal_common.settings import DEFAULT_PREFIX, DEFAULT_REGION, AwsSettings
 
 FUNCTIONS: tuple[str, ...] = (
     "websocket-handler",
@@ -24,6 +24,7 @@ LOCAL_ACCOUNT_ID = "000000000000"
 # others are configured). The embedded emulator accepts only these; they never reach AWS.
 LOCAL_ACCESS_KEY_ID = "test"
 LOCAL_SECRET_ACCESS_KEY = "test"
+LOCAL_CREDENTIALS = (LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY)
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,11 @@ class ResourceNames:
     prefix: str = DEFAULT_PREFIX
     region: str = DEFAULT_REGION
     account_id: str = LOCAL_ACCOUNT_ID
+
+    @classmethod
+    def from_settings(cls, settings: AwsSettings, *, account_id: str = LOCAL_ACCOUNT_ID) -> ResourceNames:
+        """The names under the settings' prefix and region (ARNs in ``account_id``, the local one unless given)."""
+        return cls(prefix=settings.resource_prefix, region=settings.region, account_id=account_id)
 
     # DynamoDB
     @property

@@ -40,7 +40,7 @@ def run_query(event: dict[str, Any], s3: Any, settings: DataQuerySettings, cache
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors())
             raise InvalidInputError(f"bad data_query arguments: {problems}") from exc
-        names = ResourceNames(prefix=settings.resource_prefix, region=settings.region)
+        names = ResourceNames.from_settings(settings)
         manifest = load_manifest(s3, names, dataset_id)
         head = s3.head_object(Bucket=names.datasets_bucket, Key=manifest.data_key)
         if head["ContentLength"] > settings.max_dataset_bytes:

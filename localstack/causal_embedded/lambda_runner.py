@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from causal_common.names import LOCAL_CREDENTIALS
 from causal_embedded.worker_deaths import WorkerDeaths
 
 logger = logging.getLogger(__name__)
@@ -199,7 +200,7 @@ class LambdaRunner:
         work_dir: Path,
         endpoint_url: str,
         log_sink: LogSink | None = None,
-        credentials: tuple[str, str] = ("test", "test"),
+        credentials: tuple[str, str] = LOCAL_CREDENTIALS,
         idle_worker_seconds: float = IDLE_WORKER_SECONDS,
     ) -> None:
         self._work_dir = work_dir

@@ -17,7 +17,7 @@ from typing import Any
 
 from moto.core.exceptions import JsonRESTError
 
-from causal_common.names import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
+from causal_common.names import LOCAL_CREDENTIALS
 from causal_embedded.lambda_runner import FunctionSnapshot, LambdaRunner
 
 logger = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ def snapshot_of(function: Any) -> FunctionSnapshot:
     )
 
 
-def install(runner: LambdaRunner, *, prewarm: bool = True, credentials: tuple[str, str] = (LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY)) -> None:
+def install(runner: LambdaRunner, *, prewarm: bool = True, credentials: tuple[str, str] = LOCAL_CREDENTIALS) -> None:
     """Route moto's Lambda invokes to ``runner``; name unnamed executions; run state machines.
 
     With ``prewarm``, each created function gets one warm worker in the background.
