@@ -1,7 +1,14 @@
 """Settings shared by every deployable: AWS region, endpoints, resource names.
 
 Each deployable (gateway, Lambda functions, ECS tasks, the CLI) subclasses
-:class:`AwsSettings`; nothing reads ``os.environ`` directly.
+:class:`AwsSettings`; configuration is read from the environment only through
+pydantic-settings classes. ``os.environ`` itself is touched only where a
+process builds the environment of a child (the launcher, the ECS runner's
+backends, the Lambda workers' bootstrap, which must import nothing of ours
+before the function's own code) or sets the variables boto3 reads, and in
+``causal_common.log``, which stays free of pydantic so that a function that
+only logs imports none, and asks the Lambda runtime's own variable whether it
+runs in Lambda.
 """
 
 from __future__ import annotations
@@ -33,3 +40,12 @@ class AwsSettings(BaseSettings):
     def endpoint_for(self, service: str) -> str | None:
         override = getattr(self, f"endpoint_url_{service.replace('-', '')}", None)
         return override or self.endpoint_url
+
+
+class LogSettings(BaseSettings):
+    """How much to log, for processes that have no other settings yet when they start logging."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+

@@ -25,6 +25,7 @@ from typing import Any
 
 from causal_common import log
 from causal_common.names import LOCAL_ACCOUNT_ID
+from causal_common.settings import LogSettings
 from causal_embedded import seams
 from causal_embedded.guard import RequestGuard
 from causal_embedded.lambda_runner import LambdaRunner
@@ -139,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--accept-any-credentials", action="store_true",
                         help="do not verify signatures (moto's behaviour; EMULATOR_ACCEPT_ANY_CREDENTIALS=1)")
     args = parser.parse_args(argv)
-    log.configure(os.environ.get("LOG_LEVEL", "INFO"))
+    log.configure(LogSettings().log_level)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     stopped = threading.Event()
