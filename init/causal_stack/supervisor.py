@@ -30,13 +30,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from causal_common.restart_backoff import BACKOFF_SECONDS, RestartBackoff
 from causal_stack.supervisor_state import write_state
 
 logger = logging.getLogger(__name__)
 
-BACKOFF_SECONDS = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
 START_LIMIT = 5
-STABLE_SECONDS = 60.0
 POLL_SECONDS = 0.25
 
 
@@ -44,7 +43,6 @@ POLL_SECONDS = 0.25
 class ServiceRecord:
     status: str = "serving"
     restarts: int = 0
-    quick_failures: int = 0
     started_at: float = field(default_factory=time.monotonic)
     last_exit: str = ""
     last_exit_at: float | None = None
@@ -84,7 +82,7 @@ class Supervisor:
         self._services = services
         self._recover = recover
         self._state_file = state_file
-        self._backoff = backoff
+        self._backoffs = {service.name: RestartBackoff(START_LIMIT, backoff) for service in services}
         self._say = say
         self._pid, self._ports = pid, ports
         self.records = {service.name: ServiceRecord(log=str(getattr(service, "log_path", ""))) for service in services}
@@ -106,14 +104,13 @@ class Supervisor:
         died_at = time.monotonic()
         record.last_exit = describe_exit(service.process.returncode)
         record.last_exit_at = time.time()
-        quick = died_at - record.started_at < STABLE_SECONDS
-        record.quick_failures = record.quick_failures + 1 if quick else 1
-        if record.quick_failures > START_LIMIT:
+        backoff = self._backoffs[service.name]
+        delay = backoff.failed(died_at - record.started_at)
+        if delay is None:
             record.status = "failed"
             self._write()
-            raise StartLimitHit(f"{service.name} died {record.quick_failures} times in a row soon after starting "
+            raise StartLimitHit(f"{service.name} died {backoff.quick_failures} times in a row soon after starting "
                                 f"(last: {record.last_exit}); giving up. Last lines of its log:\n{service.tail()}")
-        delay = self._backoff[min(record.quick_failures, len(self._backoff)) - 1]
         record.status = "restarting"
         self._write()
         self._say(f"{service.name} stopped ({record.last_exit}); restarting in {delay:.0f} s "

@@ -21,20 +21,21 @@ import time
 from pathlib import Path
 from typing import Any
 
+from causal_common.restart_backoff import BACKOFF_SECONDS, RestartBackoff
 from causal_ecs_runner.backends.warm_worker import WarmWorker
 
 logger = logging.getLogger(__name__)
 
-BACKOFF_SECONDS = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
 START_LIMIT = 5
-STABLE_SECONDS = 60.0
 CHECK_SECONDS = 0.2
 KILLED_EXIT_CODE = 128 + signal.SIGKILL
 
 
 class WarmWorkerSupervisor:
     def __init__(self, modules: str, log_dir: Path, *, backoff: tuple[float, ...] = BACKOFF_SECONDS) -> None:
-        self._modules, self._log_dir, self._backoff = modules, log_dir, backoff
+        self._modules, self._log_dir = modules, log_dir
+        # The START_LIMIT-th quick death in a row is not followed by a restart.
+        self._backoff = RestartBackoff(START_LIMIT - 1, backoff)
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self.restarts = 0
@@ -42,7 +43,6 @@ class WarmWorkerSupervisor:
         self.last_reason = ""
         self.last_death_at: float | None = None  # epoch seconds
         self.gave_up = False
-        self._quick_failures = 0
         self._worker = WarmWorker(modules, log_dir)
         self._started_at = time.monotonic()
         threading.Thread(target=self._supervise, name="warm-worker-supervisor", daemon=True).start()
@@ -75,10 +75,9 @@ class WarmWorkerSupervisor:
             worker = self.worker
             if worker.alive() or self.gave_up:
                 continue
-            self._died(worker)
-            if self.gave_up:
+            delay = self._died(worker)
+            if delay is None:
                 continue
-            delay = self._backoff[min(self._quick_failures, len(self._backoff)) - 1]
             logger.warning("restarting the warm worker in %.0f s (%s)", delay, self.last_reason)
             if self._closed.wait(delay):
                 return
@@ -87,10 +86,10 @@ class WarmWorkerSupervisor:
                 self._started_at = time.monotonic()
                 self.restarts += 1
 
-    def _died(self, worker: WarmWorker) -> None:
+    def _died(self, worker: WarmWorker) -> float | None:
+        """Stop the tasks it ran; the back-off before the next start, ``None`` when giving up."""
         reason = worker.exit_description()
-        quick = not worker.ready.is_set() or time.monotonic() - self._started_at < STABLE_SECONDS
-        self._quick_failures = self._quick_failures + 1 if quick else 1
+        delay = self._backoff.failed(time.monotonic() - self._started_at, started=worker.ready.is_set())
         self.deaths += 1
         self.last_reason, self.last_death_at = reason, time.time()
         lost = worker.running_containers()
@@ -102,8 +101,9 @@ class WarmWorkerSupervisor:
             worker.report_exit(container, KILLED_EXIT_CODE,
                                f"the warm worker that started this task died ({reason}); the task was stopped")
         logger.warning("the warm worker died (%s); %s running task(s) stopped", reason, len(lost))
-        if self._quick_failures >= START_LIMIT:
+        if delay is None:
             self.gave_up = True
             logger.error("the warm worker died %s times in a row soon after starting; not restarting it "
-                         "(tasks start as plain subprocesses); see %s", self._quick_failures,
+                         "(tasks start as plain subprocesses); see %s", self._backoff.quick_failures,
                          self._log_dir / "warm-worker.log")
+        return delay
