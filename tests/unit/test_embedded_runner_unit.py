@@ -59,7 +59,7 @@ def test_a_prewarmed_function_answers_its_first_invoke_warm(tmp_path):
         deadline = time.monotonic() + 10
         while runner.warm_workers(function.arn) == 0 and time.monotonic() < deadline:
             time.sleep(0.02)
-        while runner._busy.get(function.arn) and time.monotonic() < deadline:
+        while runner.pool.busy(function.arn) and time.monotonic() < deadline:
             time.sleep(0.02)
         result = runner.invoke(function, {"n": 1})
         assert not result.cold and result.payload == '{"n": 1}'
