@@ -29,23 +29,30 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-os.environ.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "eu-central-1",
-                   "WEBSOCKET_CALLBACK_URL": "http://127.0.0.1:9/dev", "LOG_LEVEL": "WARNING",
-                   "ARTIFACTS_BASE_URL": "http://127.0.0.1:8080/artifacts"})
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "eu-central-1",
+        "WEBSOCKET_CALLBACK_URL": "http://127.0.0.1:9/dev",
+        "LOG_LEVEL": "WARNING",
+        "ARTIFACTS_BASE_URL": "http://127.0.0.1:8080/artifacts",
+    }
+)
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
-from moto import mock_aws  # noqa: E402
-
 import support  # noqa: E402
-from causal_agent import runtime  # noqa: E402
-from causal_agent.clients import AgentClients  # noqa: E402
-from causal_agent.settings import AgentSettings  # noqa: E402
 from functional.test_agent_support import (  # noqa: E402
     EmbeddedAgent,
     FakeManagement,
     create_resources,
     fake_data_query,
 )
+from moto import mock_aws  # noqa: E402
+
+from causal_agent import runtime  # noqa: E402
+from causal_agent.clients import AgentClients  # noqa: E402
+from causal_agent.settings import AgentSettings  # noqa: E402
 
 QUESTION = "What is the effect of v0 on y?"
 DATASET = "synthetic_linear"
@@ -71,19 +78,27 @@ def compute_floor(agent: EmbeddedAgent, csv_bytes: bytes, covariates: list[str])
     """The same three tool calls, directly: DuckDB query, EDA with plots, DoWhy with refutations and graph."""
     import pandas as pd
 
+    from causal_agent.planner import naive_query
     from causal_common.models.tools import CausalAnalysisArgs, EdaArgs
     from causal_tasks import plots
     from causal_tasks.causal import run_causal_analysis
     from causal_tasks.eda import run_eda_with_plots
-    from causal_agent.planner import naive_query
 
     manifest_columns = list(covariates)
     started = time.perf_counter()
-    agent.handlers["data-query"]({"sessionId": "floor", "datasetId": DATASET, "callId": "c",
-                                  "arguments": {"sql": naive_query(agent_manifest, "v0", "y"), "limit": 50}}, None)
+    agent.handlers["data-query"](
+        {
+            "sessionId": "floor",
+            "datasetId": DATASET,
+            "callId": "c",
+            "arguments": {"sql": naive_query(agent_manifest, "v0", "y"), "limit": 50},
+        },
+        None,
+    )
     frame = pd.read_csv(io.BytesIO(csv_bytes))
-    run_eda_with_plots(frame, EdaArgs(treatment="v0", outcome="y", covariates=manifest_columns),
-                       default_covariates=covariates)
+    run_eda_with_plots(
+        frame, EdaArgs(treatment="v0", outcome="y", covariates=manifest_columns), default_covariates=covariates
+    )
     args = CausalAnalysisArgs(treatment="v0", outcome="y", common_causes=manifest_columns)
     result = run_causal_analysis(frame, args, None, default_covariates=covariates)
     plots.causal_graph(result, [])
@@ -130,13 +145,19 @@ def main() -> int:
             p50_e2e, p50_floor = statistics.median(end_to_end), statistics.median(floors)
             estimate = answer["result"]["estimate"]
             truth = agent_manifest.ground_truth.value
-            print(f"questions: {options.questions} on {DATASET} ({agent_manifest.rows} rows), estimate {estimate:.4f} "
-                  f"vs true beta {truth:g} ({100 * abs(estimate - truth) / abs(truth):.2f}% off)")
-            print(f"query → answer through agent-sm  p50 {p50_e2e:.3f} s  (min {min(end_to_end):.3f}, "
-                  f"max {max(end_to_end):.3f})")
+            print(
+                f"questions: {options.questions} on {DATASET} ({agent_manifest.rows} rows), estimate {estimate:.4f} "
+                f"vs true beta {truth:g} ({100 * abs(estimate - truth) / abs(truth):.2f}% off)"
+            )
+            print(
+                f"query → answer through agent-sm  p50 {p50_e2e:.3f} s  (min {min(end_to_end):.3f}, "
+                f"max {max(end_to_end):.3f})"
+            )
             print(f"same analysis called directly    p50 {p50_floor:.3f} s  (compute floor)")
-            print(f"orchestration overhead           p50 {p50_e2e - p50_floor:.3f} s  "
-                  f"(target < 1.5 s); ratio agent/floor {p50_e2e / p50_floor:.2f}x")
+            print(
+                f"orchestration overhead           p50 {p50_e2e - p50_floor:.3f} s  "
+                f"(target < 1.5 s); ratio agent/floor {p50_e2e / p50_floor:.2f}x"
+            )
 
             # The loop alone: the same four turns with tools that answer at once (contract fakes).
             agent.player.real_tools, agent.player.delay_seconds = False, 0.05
@@ -144,8 +165,10 @@ def main() -> int:
             agent.handlers["data-query"] = lambda event, context: fake_data_query(event)
             loop_only = [ask_and_wait(agent, f"loop-{index}", "bench")[0] for index in range(options.questions)]
             agent.handlers["data-query"], agent.player.real_tools = real_query, True
-            print(f"agent loop alone (tools instant) p50 {statistics.median(loop_only):.3f} s  "
-                  f"(4 turns, 13 states, ~20 frames)")
+            print(
+                f"agent loop alone (tools instant) p50 {statistics.median(loop_only):.3f} s  "
+                f"(4 turns, 13 states, ~20 frames)"
+            )
 
             results: dict[str, dict] = {}
 
@@ -165,12 +188,20 @@ def main() -> int:
                 pushed = clients.management.frames.get(f"conc-{index}", [])
                 sessions = {frame["sessionId"] for frame in pushed}
                 seqs = [frame["seq"] for frame in pushed]
-                if len(sessions) != 1 or seqs != list(range(1, len(seqs) + 1)) or pushed[0]["userId"] != f"user-{index}":
+                if (
+                    len(sessions) != 1
+                    or seqs != list(range(1, len(seqs) + 1))
+                    or pushed[0]["userId"] != f"user-{index}"
+                ):
                     mixed += 1
-            lost = sum(len(clients.outbox.stored_frames(a["sessionId"])) - len(
-                clients.management.frames[f"conc-{i}"]) for i, a in enumerate(results.values()))
-            print(f"{options.concurrent} concurrent users: {answered} answered, {mixed} mixed up, {lost} frames lost, "
-                  f"wall {wall:.2f} s ({wall / options.concurrent:.2f} s per question; sequential p50 {p50_e2e:.2f} s)")
+            lost = sum(
+                len(clients.outbox.stored_frames(a["sessionId"])) - len(clients.management.frames[f"conc-{i}"])
+                for i, a in enumerate(results.values())
+            )
+            print(
+                f"{options.concurrent} concurrent users: {answered} answered, {mixed} mixed up, {lost} frames lost, "
+                f"wall {wall:.2f} s ({wall / options.concurrent:.2f} s per question; sequential p50 {p50_e2e:.2f} s)"
+            )
             return 0 if answered == options.concurrent and mixed == 0 and lost == 0 else 1
         finally:
             LambdaFunction._invoke_lambda = original_invoke

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -37,12 +36,17 @@ SERVICES = {  # service -> image it builds
     "ecs-runner": "causal-analysis-stack/ecs-runner:local",
     "task-image": "causal-analysis-stack/task:local",
 }
-QUESTIONS = [("lalonde_nsw", "What is the effect of treat on re78?"), ("synthetic_linear", "What is the effect of v0 on y?")]
+QUESTIONS = [
+    ("lalonde_nsw", "What is the effect of treat on re78?"),
+    ("synthetic_linear", "What is the effect of v0 on y?"),
+]
 
 
 def copy_of_repository() -> Path:
     target = Path(tempfile.mkdtemp(prefix="compose-bench-"))
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split("\0")
+    files = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split("\0")
     for name in filter(None, files):
         source = ROOT / name
         if source.is_file():
@@ -60,9 +64,24 @@ def timed(action) -> float:
 def ask(http_url: str, dataset: str, question: str) -> tuple[float, float]:
     started = time.monotonic()
     result = subprocess.run(
-        [str(CLI), "chat", "--json", "--timeout", "300", "--dataset", dataset, "--url",
-         http_url.replace("http://", "ws://") + "/dev", "--http-url", http_url, question],
-        capture_output=True, text=True, timeout=330, check=False,
+        [
+            str(CLI),
+            "chat",
+            "--json",
+            "--timeout",
+            "300",
+            "--dataset",
+            dataset,
+            "--url",
+            http_url.replace("http://", "ws://") + "/dev",
+            "--http-url",
+            http_url,
+            question,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=330,
+        check=False,
     )
     elapsed = time.monotonic() - started
     if result.returncode != 0:
@@ -95,8 +114,10 @@ def main() -> int:
             project.run("build", timeout=3600)
         (root / "gateway" / "causal_gateway" / "bench_marker.py").write_text("# a code change\n")
         warm = timed(lambda: project.run("build", timeout=1800))
-        print(f"build after a code change (dependency layers cached): {warm:7.1f} s"
-              + (f"  ({warm / cold:.2f} of the cold build)" if not options.no_cold else ""))
+        print(
+            f"build after a code change (dependency layers cached): {warm:7.1f} s"
+            + (f"  ({warm / cold:.2f} of the cold build)" if not options.no_cold else "")
+        )
         print("image sizes:")
         for service, image in SERVICES.items():
             size = int(docker("image", "inspect", "-f", "{{.Size}}", image).stdout)
@@ -106,7 +127,9 @@ def main() -> int:
 
         up = timed(lambda: (project.run("up", "-d", timeout=900), project.wait_healthy(LONG_RUNNING, 300)))
         print(f"up -> every service healthy (deploy included): {up:7.1f} s")
-        compose_times = [ask(project.url("GATEWAY_PORT"), *QUESTIONS[i % len(QUESTIONS)]) for i in range(options.questions)]
+        compose_times = [
+            ask(project.url("GATEWAY_PORT"), *QUESTIONS[i % len(QUESTIONS)]) for i in range(options.questions)
+        ]
     finally:
         project.down()
         shutil.rmtree(root, ignore_errors=True)
@@ -118,10 +141,14 @@ def main() -> int:
         stop_stack(stack)
 
     print("question -> answer (seconds; first one cold):")
-    for index, ((compose_s, compose_estimate), (embedded_s, embedded_estimate)) in enumerate(zip(compose_times, embedded_times)):
+    for index, ((compose_s, compose_estimate), (embedded_s, embedded_estimate)) in enumerate(
+        zip(compose_times, embedded_times)
+    ):
         dataset = QUESTIONS[index % len(QUESTIONS)][0]
-        print(f"  {dataset:18s} compose {compose_s:6.1f}  embedded {embedded_s:6.1f}  ratio {compose_s / embedded_s:5.2f}"
-              f"  (estimates {compose_estimate:,.4g} / {embedded_estimate:,.4g})")
+        print(
+            f"  {dataset:18s} compose {compose_s:6.1f}  embedded {embedded_s:6.1f}  ratio {compose_s / embedded_s:5.2f}"
+            f"  (estimates {compose_estimate:,.4g} / {embedded_estimate:,.4g})"
+        )
     return 0
 
 

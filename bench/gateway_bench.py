@@ -98,8 +98,13 @@ OPERATOR_KEY = "bench-operator-key-0123456789"
 
 
 def start_process(args: list[str], port: int) -> subprocess.Popen:
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": REGION,
-           "DASHBOARD_OPERATOR_KEY": OPERATOR_KEY}
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": REGION,
+        "DASHBOARD_OPERATOR_KEY": OPERATOR_KEY,
+    }
     process = subprocess.Popen([sys.executable, __file__, *args], env=env)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -176,7 +181,9 @@ async def idle_memory(url: str, pid: int, count: int) -> float:
     before = rss_kib(pid)
     opened = []
     for start in range(0, count, 100):
-        opened += await asyncio.gather(*(websockets.connect(url, compression=None) for _ in range(start, min(count, start + 100))))
+        opened += await asyncio.gather(
+            *(websockets.connect(url, compression=None) for _ in range(start, min(count, start + 100)))
+        )
     await asyncio.sleep(1.0)
     after = rss_kib(pid)
     await asyncio.gather(*(ws.close() for ws in opened))
@@ -207,7 +214,9 @@ def push_latency(gateway_port: int, url: str, pushes: int) -> dict[str, float]:
     with httpx.Client(base_url=f"http://127.0.0.1:{gateway_port}") as dashboard:
         dashboard.get("/login", params={"code": OperatorLogin(OPERATOR_KEY).login_code()})  # the dashboard's API
         connection_id = dashboard.get("/api/connections").json()[0]["connectionId"]
-    client = boto3.client("apigatewaymanagementapi", endpoint_url=f"http://127.0.0.1:{gateway_port}/dev", region_name=REGION)
+    client = boto3.client(
+        "apigatewaymanagementapi", endpoint_url=f"http://127.0.0.1:{gateway_port}/dev", region_name=REGION
+    )
     for _ in range(50):  # warm up the connection pool
         client.post_to_connection(ConnectionId=connection_id, Data=b"warm")
     latencies = []
@@ -246,9 +255,9 @@ def main() -> int:
         serve_raw(args.serve_raw)
         return 0
 
-    from causal_common import log
     from moto.server import ThreadedMotoServer
 
+    from causal_common import log
     from causal_gateway.auth import issue_token
 
     log.configure("WARNING")
@@ -301,18 +310,28 @@ def main() -> int:
         ("raw websockets echo server (baseline)", via_raw),
     ]
     for name, row in rows:
-        print(f"  {name:58s} {row['msgs_per_s']:7.0f} msgs/s  p50 {row['p50_ms']:6.2f} ms  "
-              f"p99 {row['p99_ms']:6.2f} ms  server CPU {row['server_cpu_us']:5.1f} us/msg")
-    print(f"  ratio gateway/raw: {via_gateway['msgs_per_s'] / via_raw['msgs_per_s']:.2f} msgs/s (target >= 0.8); "
-          f"server CPU per message raw/gateway: {via_raw['server_cpu_us'] / via_gateway['server_cpu_us']:.2f}; "
-          f"gateway/bare FastAPI: {via_gateway['msgs_per_s'] / via_fastapi['msgs_per_s']:.2f}")
+        print(
+            f"  {name:58s} {row['msgs_per_s']:7.0f} msgs/s  p50 {row['p50_ms']:6.2f} ms  "
+            f"p99 {row['p99_ms']:6.2f} ms  server CPU {row['server_cpu_us']:5.1f} us/msg"
+        )
+    print(
+        f"  ratio gateway/raw: {via_gateway['msgs_per_s'] / via_raw['msgs_per_s']:.2f} msgs/s (target >= 0.8); "
+        f"server CPU per message raw/gateway: {via_raw['server_cpu_us'] / via_gateway['server_cpu_us']:.2f}; "
+        f"gateway/bare FastAPI: {via_gateway['msgs_per_s'] / via_fastapi['msgs_per_s']:.2f}"
+    )
     print(f"post_to_connection (boto3, SigV4-verified, {args.pushes} sequential pushes):")
-    print(f"  p50 {push['p50_ms']:.2f} ms  p99 {push['p99_ms']:.2f} ms  mean {push['mean_ms']:.2f} ms  (target p99 < 10 ms)")
+    print(
+        f"  p50 {push['p50_ms']:.2f} ms  p99 {push['p99_ms']:.2f} ms  mean {push['mean_ms']:.2f} ms  (target p99 < 10 ms)"
+    )
     print(f"connection set-up ({args.setup} connections, 50 in flight):")
-    print(f"  gateway (token check + $connect): {setup_gateway:7.0f}/s   raw: {setup_raw:7.0f}/s   "
-          f"ratio {setup_gateway / setup_raw:.2f}  (target >= 500/s)")
+    print(
+        f"  gateway (token check + $connect): {setup_gateway:7.0f}/s   raw: {setup_raw:7.0f}/s   "
+        f"ratio {setup_gateway / setup_raw:.2f}  (target >= 500/s)"
+    )
     print(f"memory per idle connection ({args.idle} connections, server RSS delta):")
-    print(f"  gateway: {memory_gateway:6.1f} KiB   raw: {memory_raw:6.1f} KiB   ratio {memory_gateway / memory_raw:.2f}")
+    print(
+        f"  gateway: {memory_gateway:6.1f} KiB   raw: {memory_raw:6.1f} KiB   ratio {memory_gateway / memory_raw:.2f}"
+    )
     return 0
 
 

@@ -34,7 +34,13 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 TRUST = json.dumps(
     {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]}}],
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]},
+            }
+        ],
     }
 )
 
@@ -52,7 +58,9 @@ def start_emulator(port: int, *flags: str) -> subprocess.Popen:
     log = open(f"/tmp/bench-emulator-{port}.log", "w")  # noqa: SIM115 - lives as long as the process
     process = subprocess.Popen(
         [sys.executable, "-m", "causal_embedded", "--port", str(port), "--no-prewarm", *flags],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     endpoint = f"http://127.0.0.1:{port}/moto-api/"
     deadline = time.monotonic() + 30
@@ -72,7 +80,9 @@ def start_echo_moto(port: int):
     server.start()
     # moto's own echo path: the Docker-less Lambda backend that returns without running code.
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/moto-api/config", data=json.dumps({"lambda": {"use_docker": False}}).encode(), method="POST"
+        f"http://127.0.0.1:{port}/moto-api/config",
+        data=json.dumps({"lambda": {"use_docker": False}}).encode(),
+        method="POST",
     )
     urllib.request.urlopen(request).read()
     return server
@@ -89,7 +99,12 @@ def create_function(endpoint: str, name: str, source: str, handler: str = "handl
         pass
     role = iam.get_role(RoleName="bench")["Role"]["Arn"]
     client("lambda", endpoint).create_function(
-        FunctionName=name, Runtime="python3.12", Role=role, Handler=handler, Code={"ZipFile": buffer.getvalue()}, Timeout=30
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler=handler,
+        Code={"ZipFile": buffer.getvalue()},
+        Timeout=30,
     )
 
 
@@ -152,7 +167,9 @@ def bench_invoke(count: int) -> None:
         e50, e99 = statistics.median(echo_samples), percentile(echo_samples, 99)
         print(f"lambda invoke cold (trivial handler):      {cold_trivial:8.1f} ms")
         print(f"lambda invoke cold (handler imports boto3): {cold_boto3:8.1f} ms")
-        print(f"lambda invoke warm  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  (n={len(warm)}, SigV4 verified; target p50 < 20 ms)")
+        print(
+            f"lambda invoke warm  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  (n={len(warm)}, SigV4 verified; target p50 < 20 ms)"
+        )
         print(f"  same, unverified  p50 {u50:6.2f} ms  p99 {u99:6.2f} ms  (--accept-any-credentials, same run)")
         print(f"  SigV4 verification cost p50 {p50 - u50:+6.2f} ms per request (ratio {p50 / u50:.2f})")
         print(f"moto echo path      p50 {e50:6.2f} ms  p99 {e99:6.2f} ms  (same run, no code executed)")
@@ -161,11 +178,17 @@ def bench_invoke(count: int) -> None:
         # Per-state overhead.
         sfn = client("stepfunctions", local)
         role = client("iam", local).get_role(RoleName="bench")["Role"]["Arn"]
-        pass_states = {f"P{i}": {"Type": "Pass", **({"Next": f"P{i + 1}"} if i < 19 else {"End": True})} for i in range(20)}
+        pass_states = {
+            f"P{i}": {"Type": "Pass", **({"Next": f"P{i + 1}"} if i < 19 else {"End": True})} for i in range(20)
+        }
         one_pass = {"StartAt": "P0", "States": {"P0": {"Type": "Pass", "End": True}}}
         arn_prefix = f"arn:aws:lambda:{REGION}:000000000000:function:"
         chain = {
-            f"L{i}": {"Type": "Task", "Resource": arn_prefix + "trivial", **({"Next": f"L{i + 1}"} if i < 9 else {"End": True})}
+            f"L{i}": {
+                "Type": "Task",
+                "Resource": arn_prefix + "trivial",
+                **({"Next": f"L{i + 1}"} if i < 9 else {"End": True}),
+            }
             for i in range(10)
         }
         machines = {
@@ -175,7 +198,9 @@ def bench_invoke(count: int) -> None:
         }
         durations: dict[str, float] = {}
         for name, definition in machines.items():
-            machine = sfn.create_state_machine(name=f"bench-{name}", definition=json.dumps(definition), roleArn=role)["stateMachineArn"]
+            machine = sfn.create_state_machine(name=f"bench-{name}", definition=json.dumps(definition), roleArn=role)[
+                "stateMachineArn"
+            ]
             samples = []
             for run in range(5):
                 started = time.perf_counter()
@@ -188,8 +213,10 @@ def bench_invoke(count: int) -> None:
         per_lambda = (durations["lambda-10"] - durations["pass-1"]) / 10
         print(f"execution, 1 Pass state:   {durations['pass-1']:8.1f} ms (p50 of 5, incl. polling at 10 ms)")
         print(f"execution, 20 Pass states: {durations['pass-20']:8.1f} ms -> {per_pass:6.2f} ms per Pass state")
-        print(f"execution, 10 Lambda tasks:{durations['lambda-10']:8.1f} ms -> {per_lambda:6.2f} ms per Lambda state "
-              f"(vs a direct warm invoke p50 {p50:.2f} ms: ratio {per_lambda / p50:.2f})")
+        print(
+            f"execution, 10 Lambda tasks:{durations['lambda-10']:8.1f} ms -> {per_lambda:6.2f} ms per Lambda state "
+            f"(vs a direct warm invoke p50 {p50:.2f} ms: ratio {per_lambda / p50:.2f})"
+        )
     finally:
         for process in (emulator, unverified):
             process.terminate()
@@ -201,7 +228,16 @@ def bench_up() -> None:
     ports = [free_port() for _ in range(3)]
     started = time.perf_counter()
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/causal-stack"), "up", "--aws-port", str(ports[0]), "--gateway-port", str(ports[1]), "--ecs-port", str(ports[2])],
+        [
+            str(ROOT / ".venv/bin/causal-stack"),
+            "up",
+            "--aws-port",
+            str(ports[0]),
+            "--gateway-port",
+            str(ports[1]),
+            "--ecs-port",
+            str(ports[2]),
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -95,19 +95,30 @@ def kill_and_time(stack: RunningStack, module: str, line: str) -> float:
 
 def lambda_figures(stack: RunningStack) -> tuple[float, float, float]:
     """(cold invoke, warm invoke p50, invoke right after the idle worker was killed), seconds."""
-    def client(service):
-        return boto3.client(service, endpoint_url=stack.aws_endpoint, region_name=REGION,
-                            config=Config(retries={"max_attempts": 1}))
 
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-             "Principal": {"Service": "lambda.amazonaws.com"}}]}
+    def client(service):
+        return boto3.client(
+            service, endpoint_url=stack.aws_endpoint, region_name=REGION, config=Config(retries={"max_attempts": 1})
+        )
+
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}
+        ],
+    }
     client("iam").create_role(RoleName="bench-recovery", AssumeRolePolicyDocument=json.dumps(trust))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("handler.py", "import os\n\ndef pid(event, context):\n    return os.getpid()\n")
     awslambda = client("lambda")
-    awslambda.create_function(FunctionName="bench-recovery", Runtime="python3.12", Handler="handler.pid",
-                              Role="arn:aws:iam::000000000000:role/bench-recovery", Code={"ZipFile": buffer.getvalue()})
+    awslambda.create_function(
+        FunctionName="bench-recovery",
+        Runtime="python3.12",
+        Handler="handler.pid",
+        Role="arn:aws:iam::000000000000:role/bench-recovery",
+        Code={"ZipFile": buffer.getvalue()},
+    )
 
     def invoke() -> tuple[float, int]:
         started = time.monotonic()
@@ -123,7 +134,10 @@ def lambda_figures(stack: RunningStack) -> tuple[float, float, float]:
     for _ in range(5):
         pid = invoke()[1]
         os.kill(pid, signal.SIGKILL)
-        wait_until(lambda pid=pid: not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE, "worker gone")
+        wait_until(
+            lambda pid=pid: not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE,
+            "worker gone",
+        )
         replaced.append(invoke()[0])
     return cold, warm, statistics.median(replaced)
 
@@ -141,34 +155,67 @@ def main() -> int:
 
         # Gateway: a second one beside the stack is its cold start.
         port = free_port()
-        baseline, process = cold_start([python, "-m", "causal_gateway", "--port", str(port)], env,
-                                       lambda: answers(f"http://127.0.0.1:{port}/health"))
+        baseline, process = cold_start(
+            [python, "-m", "causal_gateway", "--port", str(port)],
+            env,
+            lambda: answers(f"http://127.0.0.1:{port}/health"),
+        )
         stop(process)
         recovered = kill_and_time(stack, "causal_gateway", "gateway is serving again")
         rows.append(("gateway", baseline, recovered, "cold start of a second gateway; recovery includes 1 s back-off"))
 
         # ECS runner: serving = /health answers; its warm worker comes after (measured below).
         port = free_port()
-        baseline, process = cold_start([python, "-m", "causal_ecs_runner", "--port", str(port), "--backend", "subprocess"],
-                                       {**env, "ECS_RUNNER_LOG_DIR": f"/tmp/bench-recovery-{port}"},
-                                       lambda: answers(f"http://127.0.0.1:{port}/health"))
+        baseline, process = cold_start(
+            [python, "-m", "causal_ecs_runner", "--port", str(port), "--backend", "subprocess"],
+            {**env, "ECS_RUNNER_LOG_DIR": f"/tmp/bench-recovery-{port}"},
+            lambda: answers(f"http://127.0.0.1:{port}/health"),
+        )
         stop(process)
         recovered = kill_and_time(stack, "causal_ecs_runner", "ecs-runner is serving again")
-        rows.append(("ecs-runner", baseline, recovered,
-                     "cold start of a second runner; recovery includes 1 s back-off and failing lost jobs"))
+        rows.append(
+            (
+                "ecs-runner",
+                baseline,
+                recovered,
+                "cold start of a second runner; recovery includes 1 s back-off and failing lost jobs",
+            )
+        )
 
         # Emulator: its own cold start plus a deploy into it is what a recovery repeats.
         port = free_port()
-        baseline, process = cold_start([python, "-m", "causal_embedded", "--port", str(port)], env,
-                                       lambda: answers(f"http://127.0.0.1:{port}/moto-api/"))
+        baseline, process = cold_start(
+            [python, "-m", "causal_embedded", "--port", str(port)],
+            env,
+            lambda: answers(f"http://127.0.0.1:{port}/moto-api/"),
+        )
         started = time.monotonic()
-        subprocess.run([str(CLI), "deploy", "--endpoint-url", f"http://127.0.0.1:{port}",
-                        "--ecs-endpoint-url", stack.ecs_endpoint], cwd=ROOT, env={**os.environ, **env},
-                       check=True, capture_output=True, timeout=LIMIT_SECONDS)
+        subprocess.run(
+            [
+                str(CLI),
+                "deploy",
+                "--endpoint-url",
+                f"http://127.0.0.1:{port}",
+                "--ecs-endpoint-url",
+                stack.ecs_endpoint,
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            check=True,
+            capture_output=True,
+            timeout=LIMIT_SECONDS,
+        )
         baseline += time.monotonic() - started
         stop(process)
         recovered = kill_and_time(stack, "causal_embedded", "aws is serving again")
-        rows.append(("aws (emulator)", baseline, recovered, "second emulator + deploy; recovery: 1 s back-off, emulator, deploy, gateway restart"))
+        rows.append(
+            (
+                "aws (emulator)",
+                baseline,
+                recovered,
+                "second emulator + deploy; recovery: 1 s back-off, emulator, deploy, gateway restart",
+            )
+        )
 
         # The ECS runner's warm worker: its first start (DoWhy imported) against a restart after SIGKILL.
         first = warm_worker(stack.ecs_endpoint)
@@ -176,10 +223,18 @@ def main() -> int:
         first = warm_worker(stack.ecs_endpoint)
         started = time.monotonic()
         os.kill(first["pid"], signal.SIGKILL)
-        wait_until(lambda: (w := warm_worker(stack.ecs_endpoint)).get("state") == "up" and w.get("pid") != first["pid"],
-                   "warm worker restarted")
-        rows.append(("ECS warm worker", first["importSeconds"], time.monotonic() - started,
-                     "its import time at start; recovery includes 1 s back-off"))
+        wait_until(
+            lambda: (w := warm_worker(stack.ecs_endpoint)).get("state") == "up" and w.get("pid") != first["pid"],
+            "warm worker restarted",
+        )
+        rows.append(
+            (
+                "ECS warm worker",
+                first["importSeconds"],
+                time.monotonic() - started,
+                "its import time at start; recovery includes 1 s back-off",
+            )
+        )
 
         cold, warm, replaced = lambda_figures(stack)
 
@@ -188,9 +243,11 @@ def main() -> int:
         print(f"{'service':<18}{'cold start':>12}{'killed → serving':>19}{'ratio':>8}  baseline")
         for name, base, recovery, note in rows:
             print(f"{name:<18}{base:>10.2f} s{recovery:>17.2f} s{recovery / base:>7.1f}×  {note}")
-        print(f"{'Lambda worker':<18}{cold:>10.3f} s{replaced:>17.3f} s{replaced / cold:>7.1f}×  "
-              f"cold invoke; warm invoke p50 {warm * 1000:.1f} ms (killed idle worker → next invoke answered, "
-              f"median of 5)")
+        print(
+            f"{'Lambda worker':<18}{cold:>10.3f} s{replaced:>17.3f} s{replaced / cold:>7.1f}×  "
+            f"cold invoke; warm invoke p50 {warm * 1000:.1f} ms (killed idle worker → next invoke answered, "
+            f"median of 5)"
+        )
         return 0
     finally:
         stop_stack(stack)

@@ -29,9 +29,9 @@ os.environ.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
 import boto3  # noqa: E402
 import httpx  # noqa: E402
 import websockets  # noqa: E402
+from stack_support import start_stack, stop_stack  # noqa: E402
 
 from causal_common.names import ResourceNames  # noqa: E402
-from stack_support import start_stack, stop_stack  # noqa: E402
 
 QUESTION = "What is the effect of v0 on y?"
 DATASET = "synthetic_linear"
@@ -68,9 +68,15 @@ def compute_floor(csv_bytes: bytes, covariates: list[str]) -> float:
     connection = duckdb.connect()
     connection.register("data", frame)
     connection.execute("SELECT v0, COUNT(*), AVG(y), STDDEV_SAMP(y) FROM data GROUP BY v0").fetchall()
-    run_eda_with_plots(frame, EdaArgs(treatment="v0", outcome="y", covariates=covariates), default_covariates=covariates)
-    result = run_causal_analysis(frame, CausalAnalysisArgs(treatment="v0", outcome="y", common_causes=covariates), None,
-                                 default_covariates=covariates)
+    run_eda_with_plots(
+        frame, EdaArgs(treatment="v0", outcome="y", covariates=covariates), default_covariates=covariates
+    )
+    result = run_causal_analysis(
+        frame,
+        CausalAnalysisArgs(treatment="v0", outcome="y", common_causes=covariates),
+        None,
+        default_covariates=covariates,
+    )
     plots.causal_graph(result, [])
     return time.perf_counter() - started
 
@@ -90,7 +96,9 @@ def main() -> int:
             stack_times.append(elapsed)
             estimates.append(outcome["frames"][-1]["result"]["estimate"])
         s3 = boto3.client("s3", endpoint_url=stack.aws_endpoint, region_name="eu-central-1")
-        manifest = json.loads(s3.get_object(Bucket=NAMES.datasets_bucket, Key=f"{DATASET}/manifest.json")["Body"].read())
+        manifest = json.loads(
+            s3.get_object(Bucket=NAMES.datasets_bucket, Key=f"{DATASET}/manifest.json")["Body"].read()
+        )
         csv_bytes = s3.get_object(Bucket=NAMES.datasets_bucket, Key=f"{DATASET}/data.csv")["Body"].read()
         covariates = [c["name"] for c in manifest["columns"] if c["role"] == "covariate"]
         compute_floor(csv_bytes, covariates)  # imports, once
@@ -106,16 +114,26 @@ def main() -> int:
         stop_stack(stack)
     p50_stack, p50_floor = statistics.median(stack_times), statistics.median(floor_times)
     beta = manifest["ground_truth"]["value"]
-    print(f"questions: {args.questions} on {DATASET} ({manifest['rows']} rows); estimates {min(estimates):.4f}..{max(estimates):.4f} vs true beta {beta}")
-    print(f"query -> answer over the stack   p50 {p50_stack:6.2f} s  (min {min(stack_times):.2f}, max {max(stack_times):.2f})")
-    print(f"same analysis directly (floor)   p50 {p50_floor:6.2f} s  (min {min(floor_times):.2f}, max {max(floor_times):.2f})")
-    print(f"orchestration overhead           p50 {p50_stack - p50_floor:6.2f} s  (target < 1.5 s); ratio stack/floor {p50_stack / p50_floor:.2f}")
+    print(
+        f"questions: {args.questions} on {DATASET} ({manifest['rows']} rows); estimates {min(estimates):.4f}..{max(estimates):.4f} vs true beta {beta}"
+    )
+    print(
+        f"query -> answer over the stack   p50 {p50_stack:6.2f} s  (min {min(stack_times):.2f}, max {max(stack_times):.2f})"
+    )
+    print(
+        f"same analysis directly (floor)   p50 {p50_floor:6.2f} s  (min {min(floor_times):.2f}, max {max(floor_times):.2f})"
+    )
+    print(
+        f"orchestration overhead           p50 {p50_stack - p50_floor:6.2f} s  (target < 1.5 s); ratio stack/floor {p50_stack / p50_floor:.2f}"
+    )
     users = [outcome["frames"][0]["userId"] for _, outcome in concurrent]
     answered = sum(outcome["frames"][-1]["type"] == "answer" for _, outcome in concurrent)
     mixed = sum(outcome["frames"][0]["userId"] != outcome["user"] for _, outcome in concurrent)
     sessions = len({outcome["frames"][0]["sessionId"] for _, outcome in concurrent})
-    print(f"{args.concurrent} concurrent users: {answered} answered, {mixed} mixed up, {sessions} distinct sessions, "
-          f"wall {wall:.1f} s ({wall / args.concurrent:.2f} s per question; sequential p50 {p50_stack:.2f} s); users {len(set(users))}")
+    print(
+        f"{args.concurrent} concurrent users: {answered} answered, {mixed} mixed up, {sessions} distinct sessions, "
+        f"wall {wall:.1f} s ({wall / args.concurrent:.2f} s per question; sequential p50 {p50_stack:.2f} s); users {len(set(users))}"
+    )
     return 0
 
 

@@ -101,44 +101,121 @@ def estimator_times(rows: int, simulations: int) -> list[tuple[str, float]]:
     model, estimand = dowhy_model(frame, "v0", "y", covariates)
     linear = dowhy_estimate(model, estimand, "backdoor.linear_regression", "ate", confidence_intervals=True)
     times = [
-        ("doubly robust AIPW (cross-fitted nuisances)", _seconds(lambda: doubly_robust.aipw(features, treatment, outcome))),
-        ("doubly robust partially linear DML (continuous)",
-         _seconds(lambda: doubly_robust.partially_linear(features, features[:, 0] + treatment, outcome))),
-        ("linear regression (DoWhy, with interval)", _seconds(lambda: dowhy_estimate(
-            model, estimand, "backdoor.linear_regression", "ate", confidence_intervals=True))),
-        ("propensity-score matching (DoWhy)", _seconds(lambda: dowhy_estimate(
-            model, estimand, "backdoor.propensity_score_matching", "ate",
-            method_params=backdoor._propensity_params("backdoor.propensity_score_matching")))),
-        ("propensity-score weighting (DoWhy)", _seconds(lambda: dowhy_estimate(
-            model, estimand, "backdoor.propensity_score_weighting", "ate",
-            method_params=backdoor._propensity_params("backdoor.propensity_score_weighting")))),
-        (f"refuters ×3 ({refuters.simulations_for(rows, simulations)[0]} simulations each)", _seconds(
-            lambda: refuters.refute(model, linear, 10.0, 0.05, refuters.simulations_for(rows, simulations)[0],
-                                    lambda *_: None, "estimate"))),
-        ("sensitivity (DoWhy linear partial R²)", _seconds(lambda: sensitivity.dowhy_robustness_value(model, linear, "W0"))),
+        (
+            "doubly robust AIPW (cross-fitted nuisances)",
+            _seconds(lambda: doubly_robust.aipw(features, treatment, outcome)),
+        ),
+        (
+            "doubly robust partially linear DML (continuous)",
+            _seconds(lambda: doubly_robust.partially_linear(features, features[:, 0] + treatment, outcome)),
+        ),
+        (
+            "linear regression (DoWhy, with interval)",
+            _seconds(
+                lambda: dowhy_estimate(model, estimand, "backdoor.linear_regression", "ate", confidence_intervals=True)
+            ),
+        ),
+        (
+            "propensity-score matching (DoWhy)",
+            _seconds(
+                lambda: dowhy_estimate(
+                    model,
+                    estimand,
+                    "backdoor.propensity_score_matching",
+                    "ate",
+                    method_params=backdoor._propensity_params("backdoor.propensity_score_matching"),
+                )
+            ),
+        ),
+        (
+            "propensity-score weighting (DoWhy)",
+            _seconds(
+                lambda: dowhy_estimate(
+                    model,
+                    estimand,
+                    "backdoor.propensity_score_weighting",
+                    "ate",
+                    method_params=backdoor._propensity_params("backdoor.propensity_score_weighting"),
+                )
+            ),
+        ),
+        (
+            f"refuters ×3 ({refuters.simulations_for(rows, simulations)[0]} simulations each)",
+            _seconds(
+                lambda: refuters.refute(
+                    model,
+                    linear,
+                    10.0,
+                    0.05,
+                    refuters.simulations_for(rows, simulations)[0],
+                    lambda *_: None,
+                    "estimate",
+                )
+            ),
+        ),
+        (
+            "sensitivity (DoWhy linear partial R²)",
+            _seconds(lambda: sensitivity.dowhy_robustness_value(model, linear, "W0")),
+        ),
     ]
     rng = np.random.default_rng(1)
     instrumented = frame.assign(z=rng.normal(size=rows))
     instrumented["v0"] = instrumented["v0"] + 0.5 * instrumented["z"]
-    times.append(("2SLS (linearmodels, first-stage F)", _seconds(
-        lambda: iv.two_stage_least_squares(instrumented, "v0", "y", ["z"], covariates))))
+    times.append(
+        (
+            "2SLS (linearmodels, first-stage F)",
+            _seconds(lambda: iv.two_stage_least_squares(instrumented, "v0", "y", ["z"], covariates)),
+        )
+    )
     units = rows // 10
     panel = pd.DataFrame({"unit": np.repeat(np.arange(units), 10), "period": np.tile(np.arange(10), units)})
     group = (rng.uniform(size=units) < 0.4)[panel["unit"]]
     panel["t"] = (group & (panel["period"] >= 6)).astype(float)
     panel["y"] = rng.normal(size=rows) + 2 * panel["t"] + group
-    times.append(("two-way fixed effects + pre-trend test", _seconds(lambda: did.estimate(
-        panel, CausalAnalysisArgs(treatment="t", outcome="y"), [], DesignChoice("did", "", time="period", unit="unit"),
-        lambda *_: None))))
+    times.append(
+        (
+            "two-way fixed effects + pre-trend test",
+            _seconds(
+                lambda: did.estimate(
+                    panel,
+                    CausalAnalysisArgs(treatment="t", outcome="y"),
+                    [],
+                    DesignChoice("did", "", time="period", unit="unit"),
+                    lambda *_: None,
+                )
+            ),
+        )
+    )
     running = rng.uniform(0, 100, rows)
     cutoff_frame = pd.DataFrame({"score": running, "t": (running >= 60).astype(float)})
     cutoff_frame["y"] = 2 * cutoff_frame["t"] + 0.05 * running + rng.normal(size=rows)
-    times.append(("local linear RDD (rdrobust)", _seconds(lambda: rdd.estimate(
-        cutoff_frame, CausalAnalysisArgs(treatment="t", outcome="y"), [],
-        DesignChoice("rdd", "", running="score", cutoff=60.0), lambda *_: None))))
-    times.append(("whole backdoor analysis (run_causal_analysis)", _seconds(lambda: run_causal_analysis(
-        frame, CausalAnalysisArgs(treatment="v0", outcome="y", refutation_simulations=simulations), lambda *_: None,
-        default_covariates=covariates))))
+    times.append(
+        (
+            "local linear RDD (rdrobust)",
+            _seconds(
+                lambda: rdd.estimate(
+                    cutoff_frame,
+                    CausalAnalysisArgs(treatment="t", outcome="y"),
+                    [],
+                    DesignChoice("rdd", "", running="score", cutoff=60.0),
+                    lambda *_: None,
+                )
+            ),
+        )
+    )
+    times.append(
+        (
+            "whole backdoor analysis (run_causal_analysis)",
+            _seconds(
+                lambda: run_causal_analysis(
+                    frame,
+                    CausalAnalysisArgs(treatment="v0", outcome="y", refutation_simulations=simulations),
+                    lambda *_: None,
+                    default_covariates=covariates,
+                )
+            ),
+        )
+    )
     return times
 
 
@@ -173,19 +250,30 @@ def main() -> None:
     endpoint = f"http://127.0.0.1:{moto._port}"
     dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint)
     s3 = boto3.client("s3", region_name=REGION, endpoint_url=endpoint)
-    for table, keys in ((NAMES.jobs_table, [("jobId", "S")]), (NAMES.sessions_table, [("sessionId", "S")]),
-                        (NAMES.pending_messages_table, [("sessionId", "S"), ("seq", "N")])):
-        dynamodb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
-                              AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for n, t in keys],
-                              KeySchema=[{"AttributeName": n, "KeyType": "HASH" if i == 0 else "RANGE"}
-                                         for i, (n, _) in enumerate(keys)])
+    for table, keys in (
+        (NAMES.jobs_table, [("jobId", "S")]),
+        (NAMES.sessions_table, [("sessionId", "S")]),
+        (NAMES.pending_messages_table, [("sessionId", "S"), ("seq", "N")]),
+    ):
+        dynamodb.create_table(
+            TableName=table,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for n, t in keys],
+            KeySchema=[{"AttributeName": n, "KeyType": "HASH" if i == 0 else "RANGE"} for i, (n, _) in enumerate(keys)],
+        )
     for bucket in (NAMES.datasets_bucket, NAMES.artifacts_bucket):
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
 
     workdir = Path(tempfile.mkdtemp(prefix="tools-bench-"))
-    environ = {"AWS_ENDPOINT_URL": endpoint, "RESOURCE_PREFIX": NAMES.prefix, "AWS_DEFAULT_REGION": REGION,
-               "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "LOG_LEVEL": "WARNING",
-               "ARTIFACTS_BASE_URL": "http://127.0.0.1:8080/artifacts"}
+    environ = {
+        "AWS_ENDPOINT_URL": endpoint,
+        "RESOURCE_PREFIX": NAMES.prefix,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "LOG_LEVEL": "WARNING",
+        "ARTIFACTS_BASE_URL": "http://127.0.0.1:8080/artifacts",
+    }
     settings = RunnerSettings(AWS_ENDPOINT_URL=endpoint, RESOURCE_PREFIX=NAMES.prefix, ECS_RUNNER_POLL_SECONDS=0.05)
     results = {}
     for warm in (True, False):
@@ -200,17 +288,33 @@ def main() -> None:
         ecs = boto3.client("ecs", region_name=REGION, endpoint_url=f"http://127.0.0.1:{server.server_address[1]}")
         ecs.create_cluster(clusterName=NAMES.cluster)
         for family in ("causal-analysis", "eda"):
-            ecs.register_task_definition(family=NAMES.task_family(family), containerDefinitions=[
-                {"name": "task", "image": "local", "command": ["python", "-m", "causal_tasks", family]}])
+            ecs.register_task_definition(
+                family=NAMES.task_family(family),
+                containerDefinitions=[
+                    {"name": "task", "image": "local", "command": ["python", "-m", "causal_tasks", family]}
+                ],
+            )
 
         def run_task(family: str, dataset_id: str, arguments: dict) -> float:
             job_id = f"{family}-{dataset_id}-{warm}"
-            item = {"jobId": job_id, "sessionId": "bench", "callId": "c", "datasetId": dataset_id,
-                    "arguments": json.dumps(arguments), "taskToken": "", "status": "PENDING"}
+            item = {
+                "jobId": job_id,
+                "sessionId": "bench",
+                "callId": "c",
+                "datasetId": dataset_id,
+                "arguments": json.dumps(arguments),
+                "taskToken": "",
+                "status": "PENDING",
+            }
             dynamodb.put_item(TableName=NAMES.jobs_table, Item={k: {"S": v} for k, v in item.items()})
             started = time.perf_counter()
-            arn = ecs.run_task(cluster=NAMES.cluster, taskDefinition=NAMES.task_family(family), overrides={
-                "containerOverrides": [{"name": "task", "environment": [{"name": "JOB_ID", "value": job_id}]}]})["tasks"][0]["taskArn"]
+            arn = ecs.run_task(
+                cluster=NAMES.cluster,
+                taskDefinition=NAMES.task_family(family),
+                overrides={
+                    "containerOverrides": [{"name": "task", "environment": [{"name": "JOB_ID", "value": job_id}]}]
+                },
+            )["tasks"][0]["taskArn"]
             while ecs.describe_tasks(cluster=NAMES.cluster, tasks=[arn])["tasks"][0]["lastStatus"] != "STOPPED":
                 time.sleep(0.05)
             elapsed = time.perf_counter() - started
@@ -221,13 +325,23 @@ def main() -> None:
         for rows in options.rows:
             frame = synthetic(rows)
             dataset_id = f"bench-{rows}"
-            manifest = DatasetManifest(id=dataset_id, title=dataset_id, description="bench", rows=rows,
-                                       columns=columns_of(frame), data_key=data_key(dataset_id), origin="uploaded")
+            manifest = DatasetManifest(
+                id=dataset_id,
+                title=dataset_id,
+                description="bench",
+                rows=rows,
+                columns=columns_of(frame),
+                data_key=data_key(dataset_id),
+                origin="uploaded",
+            )
             csv_bytes = frame.to_csv(index=False).encode()
             publish(s3, NAMES, manifest, csv_bytes)
             (workdir / f"{dataset_id}.csv").write_bytes(csv_bytes)
-            seconds = run_task("causal-analysis", dataset_id, {"treatment": "v0", "outcome": "y",
-                                                                "refutation_simulations": options.simulations})
+            seconds = run_task(
+                "causal-analysis",
+                dataset_id,
+                {"treatment": "v0", "outcome": "y", "refutation_simulations": options.simulations},
+            )
             results.setdefault(rows, {})["runner_warm" if warm else "runner_cold"] = seconds
             if warm:
                 results[rows]["eda"] = run_task("eda", dataset_id, {"treatment": "v0", "outcome": "y"})
@@ -235,17 +349,29 @@ def main() -> None:
         server.shutdown()
         backend.close()
 
-    print(f"\n{'rows':>8} {'runner(warm) s':>15} {'runner(cold) s':>15} {'bare script s':>14} {'(import s)':>10} "
-          f"{'ratio warm/bare':>16} {'lstsq ms':>9} {'bare peak MB':>13} {'EDA task s':>11}")
+    print(
+        f"\n{'rows':>8} {'runner(warm) s':>15} {'runner(cold) s':>15} {'bare script s':>14} {'(import s)':>10} "
+        f"{'ratio warm/bare':>16} {'lstsq ms':>9} {'bare peak MB':>13} {'EDA task s':>11}"
+    )
     for rows in options.rows:
-        bare = json.loads(subprocess.run([sys.executable, "-c", BARE, str(workdir / f"bench-{rows}.csv"),
-                                          str(options.simulations)], capture_output=True, text=True, check=True).stdout)
+        bare = json.loads(
+            subprocess.run(
+                [sys.executable, "-c", BARE, str(workdir / f"bench-{rows}.csv"), str(options.simulations)],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
         floor = min(lstsq_seconds(synthetic(rows)) for _ in range(5))
         r = results[rows]
-        print(f"{rows:>8} {r['runner_warm']:>15.2f} {r['runner_cold']:>15.2f} {bare['total']:>14.2f} {bare['import']:>10.2f} "
-              f"{r['runner_warm'] / bare['total']:>16.2f} {floor * 1000:>9.2f} {bare['maxrss_mb']:>13.0f} {r['eda']:>11.2f}")
-    print("\nratio warm/bare < 1 means the runner (with S3, DynamoDB, plots and heartbeats) beats a cold bare script,"
-          " because the warm worker already imported DoWhy; runner(cold) - runner(warm) is the import saved per task.")
+        print(
+            f"{rows:>8} {r['runner_warm']:>15.2f} {r['runner_cold']:>15.2f} {bare['total']:>14.2f} {bare['import']:>10.2f} "
+            f"{r['runner_warm'] / bare['total']:>16.2f} {floor * 1000:>9.2f} {bare['maxrss_mb']:>13.0f} {r['eda']:>11.2f}"
+        )
+    print(
+        "\nratio warm/bare < 1 means the runner (with S3, DynamoDB, plots and heartbeats) beats a cold bare script,"
+        " because the warm worker already imported DoWhy; runner(cold) - runner(warm) is the import saved per task."
+    )
     moto.stop()
     print_estimator_times(options.rows, options.simulations)
 

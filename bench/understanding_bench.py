@@ -42,8 +42,12 @@ TARGET = 0.95
 
 def load_baseline(rev: str) -> Any:
     """The previous reader's module, from git (it no longer exists in the tree)."""
-    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:lambdas/causal_agent/intent.py"],
-                            check=True, capture_output=True, text=True).stdout
+    source = subprocess.run(
+        ["git", "-C", str(ROOT), "show", f"{rev}:lambdas/causal_agent/intent.py"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     path = Path(tempfile.mkdtemp()) / "previous_intent.py"
     path.write_text(source)
     spec = importlib.util.spec_from_file_location("previous_intent", path)
@@ -57,8 +61,14 @@ def baseline_reading(module: Any, case: Case) -> dict[str, Any]:
     variables = module.resolve_variables(case.question, case.manifest)
     if not variables.complete:
         return {"intent": "unclear"}
-    return {"intent": "causal", "treatment": variables.treatment, "outcome": variables.outcome, "contrast_sign": 1,
-            "adjust_only": None, "exclude": []}
+    return {
+        "intent": "causal",
+        "treatment": variables.treatment,
+        "outcome": variables.outcome,
+        "contrast_sign": 1,
+        "adjust_only": None,
+        "exclude": [],
+    }
 
 
 def main() -> int:
@@ -68,8 +78,10 @@ def main() -> int:
     args = parser.parse_args()
     previous = load_baseline(args.baseline)
     development_ok = True
-    print(f"{'set':<16} {'cases':>5}  {'reader: all right':>17} {'intent':>7} {'causal roles':>12} {'ms/question':>11}"
-          f"   {'previous: all right':>19} {'intent':>7} {'causal roles':>12}   ratio")
+    print(
+        f"{'set':<16} {'cases':>5}  {'reader: all right':>17} {'intent':>7} {'causal roles':>12} {'ms/question':>11}"
+        f"   {'previous: all right':>19} {'intent':>7} {'causal roles':>12}   ratio"
+    )
     for path in SETS:
         cases = load_cases(path)
         started = time.perf_counter()
@@ -77,9 +89,11 @@ def main() -> int:
         per_question = (time.perf_counter() - started) * 1000 / len(cases)
         old = score(cases, lambda case: baseline_reading(previous, case))
         ratio = current["all_right"] / old["all_right"] if old["all_right"] else float("inf")
-        print(f"{path.stem:<16} {len(cases):>5}  {current['all_right']:>17.1%} {current['intent_right']:>7.1%} "
-              f"{current['causal_roles_right']:>12.1%} {per_question:>11.2f}   {old['all_right']:>19.1%} "
-              f"{old['intent_right']:>7.1%} {old['causal_roles_right']:>12.1%}   {ratio:.2f}x")
+        print(
+            f"{path.stem:<16} {len(cases):>5}  {current['all_right']:>17.1%} {current['intent_right']:>7.1%} "
+            f"{current['causal_roles_right']:>12.1%} {per_question:>11.2f}   {old['all_right']:>19.1%} "
+            f"{old['intent_right']:>7.1%} {old['causal_roles_right']:>12.1%}   {ratio:.2f}x"
+        )
         if path.stem == "cases":
             development_ok = current["all_right"] >= TARGET
         if args.show_failures:

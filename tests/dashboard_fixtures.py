@@ -60,7 +60,12 @@ def create_resources(clients: AwsClients, *, functions: tuple[str, ...] = FUNCTI
     """Tables, buckets, secrets, functions, the cluster, task definitions and a state machine."""
     names = clients.names
     _table(clients.dynamodb, names.sessions_table, [("sessionId", "S", "HASH")])
-    _table(clients.dynamodb, names.connections_table, [("connectionId", "S", "HASH")], (names.connections_session_index, "sessionId"))
+    _table(
+        clients.dynamodb,
+        names.connections_table,
+        [("connectionId", "S", "HASH")],
+        (names.connections_session_index, "sessionId"),
+    )
     _table(clients.dynamodb, names.jobs_table, [("jobId", "S", "HASH")])
     _table(clients.dynamodb, names.pending_messages_table, [("sessionId", "S", "HASH"), ("seq", "N", "RANGE")])
     location = {"LocationConstraint": clients.settings.region}
@@ -94,7 +99,12 @@ def create_resources(clients: AwsClients, *, functions: tuple[str, ...] = FUNCTI
         clients.ecs.register_task_definition(
             family=names.task_family(family),
             containerDefinitions=[
-                {"name": "task", "image": "causal-tasks:local", "command": ["python", "-m", "causal_tasks", family], "memory": 512}
+                {
+                    "name": "task",
+                    "image": "causal-tasks:local",
+                    "command": ["python", "-m", "causal_tasks", family],
+                    "memory": 512,
+                }
             ],
         )
     machine_arn = clients.stepfunctions.create_state_machine(
@@ -119,7 +129,10 @@ def write_invocation_logs(
     for index in range(count):
         request_id = str(uuid.uuid4())
         at = now + index * 100
-        lines = [f"START RequestId: {request_id} Version: $LATEST", f'{{"level": "INFO", "message": "handling call {index}"}}']
+        lines = [
+            f"START RequestId: {request_id} Version: $LATEST",
+            f'{{"level": "INFO", "message": "handling call {index}"}}',
+        ]
         if error_last and index == count - 1:
             lines.append('{"errorType": "ValueError", "errorMessage": "boom"}')
         lines.append(f"END RequestId: {request_id}")
@@ -131,8 +144,16 @@ def write_invocation_logs(
     clients.logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
 
 
-def put_session(clients: AwsClients, session_id: str, *, user_id: str = "alice", status: str = "succeeded",
-                updated_at: int | None = None, frames: int = 0, conversation: list[dict[str, str]] | None = None) -> None:
+def put_session(
+    clients: AwsClients,
+    session_id: str,
+    *,
+    user_id: str = "alice",
+    status: str = "succeeded",
+    updated_at: int | None = None,
+    frames: int = 0,
+    conversation: list[dict[str, str]] | None = None,
+) -> None:
     names = clients.names
     now = updated_at or int(time.time())
     clients.dynamodb.put_item(
@@ -143,13 +164,21 @@ def put_session(clients: AwsClients, session_id: str, *, user_id: str = "alice",
             "datasetId": {"S": "lalonde_nsw"},
             "status": {"S": status},
             "lastSeq": {"N": str(frames)},
-            "conversation": {"S": json.dumps(conversation or [{"role": "user", "content": "What is the effect of treat on re78?"}])},
+            "conversation": {
+                "S": json.dumps(conversation or [{"role": "user", "content": "What is the effect of treat on re78?"}])
+            },
             "createdAt": {"N": str(now - 5)},
             "updatedAt": {"N": str(now)},
         },
     )
     for seq in range(1, frames + 1):
-        frame = {"type": "progress", "stage": "invoke-llm", "message": f"step {seq}", "sessionId": session_id, "seq": seq}
+        frame = {
+            "type": "progress",
+            "stage": "invoke-llm",
+            "message": f"step {seq}",
+            "sessionId": session_id,
+            "seq": seq,
+        }
         clients.dynamodb.put_item(
             TableName=names.pending_messages_table,
             Item={
@@ -164,8 +193,15 @@ def put_session(clients: AwsClients, session_id: str, *, user_id: str = "alice",
         )
 
 
-def put_job(clients: AwsClients, job_id: str, session_id: str, *, status: str = "SUCCEEDED", tool: str = "eda",
-            reason: str | None = None) -> None:
+def put_job(
+    clients: AwsClients,
+    job_id: str,
+    session_id: str,
+    *,
+    status: str = "SUCCEEDED",
+    tool: str = "eda",
+    reason: str | None = None,
+) -> None:
     now = int(time.time() * 1000)
     item = {
         "jobId": {"S": job_id},

@@ -22,7 +22,9 @@ from causal_dashboard.clients import AwsClients
 @contextlib.contextmanager
 def serve(app: FastAPI, port: int) -> Iterator[str]:
     """Run ``app`` with uvicorn on 127.0.0.1:``port`` in a thread; yield its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="websockets-sansio")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="websockets-sansio"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -87,8 +89,15 @@ class FakeAgent:
     session (once), so the client must reconnect and ``resume``.
     """
 
-    def __init__(self, *, ask: bool = False, drop_after: int | None = None, delay: float = 0.05,
-                 fail: bool = False, signing_key: str = "do-not-show-this-signing-key") -> None:
+    def __init__(
+        self,
+        *,
+        ask: bool = False,
+        drop_after: int | None = None,
+        delay: float = 0.05,
+        fail: bool = False,
+        signing_key: str = "do-not-show-this-signing-key",
+    ) -> None:
         # Real tokens, signed with the stack's key (the fixtures' secret): the chat API checks them.
         self.signing_key = signing_key
         self.ask = ask
@@ -183,7 +192,9 @@ class FakeAgent:
         if action == "reply":
             return await self._emit(websocket, message["sessionId"], self.script(message["sessionId"], "reply"))
         if action == "cancel":
-            return await self._emit(websocket, message["sessionId"], [{"type": "error", "message": "cancelled", "errorId": "c"}])
+            return await self._emit(
+                websocket, message["sessionId"], [{"type": "error", "message": "cancelled", "errorId": "c"}]
+            )
         if action == "resume":
             for frame in self.frames.get(message["sessionId"], []):
                 if frame["seq"] > int(message.get("afterSeq", 0)):
@@ -198,7 +209,7 @@ class FakeAgent:
             numbered = {**frame, "sessionId": session_id, "seq": len(log) + 1}
             log.append(numbered)
         # Send what was just stored; a drop leaves the rest "pending" for resume.
-        for numbered in log[len(log) - len(frames):]:
+        for numbered in log[len(log) - len(frames) :]:
             if self.drop_after is not None and not self._dropped and numbered["seq"] > self.drop_after:
                 self._dropped = True
                 await websocket.close(1011)

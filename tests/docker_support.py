@@ -36,7 +36,9 @@ def engine_problem() -> str | None:
     if shutil.which("docker") is None:
         return "the docker command is not installed (as root, `make test` installs Debian's docker.io)"
     try:
-        result = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True, timeout=30)
+        result = subprocess.run(
+            ["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True, timeout=30
+        )
     except subprocess.TimeoutExpired:
         return "the Docker engine does not answer `docker info` within 30 s"
     if result.returncode != 0:
@@ -84,9 +86,14 @@ class ComposeProject:
     python_image: str
     root: Path = ROOT  # the repository (build context) the stack is built from
     name: str = field(default_factory=lambda: f"causal-test-{uuid.uuid4().hex[:8]}")
-    ports: dict[str, int] = field(default_factory=lambda: {
-        "LOCALSTACK_PORT": free_port(), "GATEWAY_PORT": free_port(), "ECS_RUNNER_PORT": free_port(), "RESOURCES_PORT": free_port(),
-    })
+    ports: dict[str, int] = field(
+        default_factory=lambda: {
+            "LOCALSTACK_PORT": free_port(),
+            "GATEWAY_PORT": free_port(),
+            "ECS_RUNNER_PORT": free_port(),
+            "RESOURCES_PORT": free_port(),
+        }
+    )
     log: list[str] = field(default_factory=list)
     operator_key: str = field(default_factory=lambda: uuid.uuid4().hex)  # the dashboard's login
 
@@ -94,24 +101,30 @@ class ComposeProject:
     def env(self) -> dict[str, str]:
         env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "OPENAI_", "COMPOSE_"))}
         env.update({key: str(port) for key, port in self.ports.items()})
-        env.update({
-            "COMPOSE_PROJECT_NAME": self.name,
-            "COMPOSE_NETWORK_NAME": self.name,
-            "PYTHON_IMAGE": self.python_image,
-            "DASHBOARD_OPERATOR_KEY": self.operator_key,
-            # The legacy builder: BuildKit would try to pull its frontend.
-            "DOCKER_BUILDKIT": "0",
-            "COMPOSE_DOCKER_CLI_BUILD": "0",
-        })
+        env.update(
+            {
+                "COMPOSE_PROJECT_NAME": self.name,
+                "COMPOSE_NETWORK_NAME": self.name,
+                "PYTHON_IMAGE": self.python_image,
+                "DASHBOARD_OPERATOR_KEY": self.operator_key,
+                # The legacy builder: BuildKit would try to pull its frontend.
+                "DOCKER_BUILDKIT": "0",
+                "COMPOSE_DOCKER_CLI_BUILD": "0",
+            }
+        )
         return env
 
     def run(self, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
         files = [argument for name in COMPOSE_FILES for argument in ("-f", str(self.root / name))]
         argv = [*self.command, "--project-directory", str(self.root), *files, *args]
         started = time.monotonic()
-        result = subprocess.run(argv, cwd=self.root, env=self.env, capture_output=True, text=True, timeout=timeout, check=False)
-        self.log.append(f"$ {' '.join(args)} ({time.monotonic() - started:.0f} s, exit {result.returncode})\n"
-                        f"{result.stdout[-3000:]}{result.stderr[-3000:]}")
+        result = subprocess.run(
+            argv, cwd=self.root, env=self.env, capture_output=True, text=True, timeout=timeout, check=False
+        )
+        self.log.append(
+            f"$ {' '.join(args)} ({time.monotonic() - started:.0f} s, exit {result.returncode})\n"
+            f"{result.stdout[-3000:]}{result.stderr[-3000:]}"
+        )
         if result.returncode != 0:
             raise AssertionError(f"compose {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
         return result
@@ -149,8 +162,10 @@ class ComposeProject:
             dead = [s for s, state in states.items() if state.get("Status") in ("exited", "dead")]
             assert not dead, f"{dead} stopped: {self.logs(*dead)}"
             time.sleep(1)
-        raise AssertionError(f"not healthy within {limit_seconds:.0f} s: "
-                             f"{ {s: self.state(s).get('Health', {}).get('Status') for s in services} }")
+        raise AssertionError(
+            f"not healthy within {limit_seconds:.0f} s: "
+            f"{ {s: self.state(s).get('Health', {}).get('Status') for s in services} }"
+        )
 
     def logs(self, *services: str) -> str:
         try:
@@ -165,8 +180,12 @@ class ComposeProject:
     def volumes(self) -> set[str]:
         """Every volume of the stack: its named volumes and the anonymous ones its containers use."""
         named = docker("volume", "ls", "-q", "--filter", f"label=com.docker.compose.project={self.name}").stdout.split()
-        anonymous = [mount["Name"] for container in self.containers() for mount in container.get("Mounts", [])
-                     if mount.get("Type") == "volume"]
+        anonymous = [
+            mount["Name"]
+            for container in self.containers()
+            for mount in container.get("Mounts", [])
+            if mount.get("Type") == "volume"
+        ]
         return {*named, *anonymous}
 
     def down(self) -> None:
@@ -178,7 +197,9 @@ class ComposeProject:
     def leftovers(self, volumes: set[str]) -> dict[str, list[str]]:
         present = set(docker("volume", "ls", "-q").stdout.split())
         return {
-            "containers": docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={self.name}").stdout.split(),
+            "containers": docker(
+                "ps", "-aq", "--filter", f"label=com.docker.compose.project={self.name}"
+            ).stdout.split(),
             "volumes": sorted(volumes & present),
             "networks": [n for n in docker("network", "ls", "--format", "{{.Name}}").stdout.split() if n == self.name],
         }

@@ -164,7 +164,9 @@ class FakeDockerApi:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-docker-api", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="fake-docker-api", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -190,13 +192,21 @@ class FakeDockerApi:
             if path == "/version":
                 return 200, {"Version": "27.0.0-fake", "ApiVersion": API_VERSION, "Os": "linux", "Arch": "amd64"}
             if path == "/info":
-                return 200, {"Architecture": self.architecture, "OSType": "linux", "ServerVersion": "27.0.0-fake", "NCPU": self.cpus}
+                return 200, {
+                    "Architecture": self.architecture,
+                    "OSType": "linux",
+                    "ServerVersion": "27.0.0-fake",
+                    "NCPU": self.cpus,
+                }
             if path == "/images/create" and method == "POST":
                 return self._pull(query)
             if path.startswith("/distribution/") and path.endswith("/json"):
                 image = _with_tag(unquote(path[len("/distribution/") : -len("/json")]))
                 if image in self.registry_images or image in self.pullable:
-                    return 200, {"Descriptor": {"digest": "sha256:" + "0" * 64}, "Platforms": [{"architecture": "amd64", "os": "linux"}]}
+                    return 200, {
+                        "Descriptor": {"digest": "sha256:" + "0" * 64},
+                        "Platforms": [{"architecture": "amd64", "os": "linux"}],
+                    }
                 return 404, {"message": f"manifest unknown: {image} not found"}
             if path.startswith("/images/") and path.endswith("/json"):
                 image = _with_tag(unquote(path[len("/images/") : -len("/json")]))
@@ -227,7 +237,9 @@ class FakeDockerApi:
     def _pull(self, query: dict[str, str]) -> tuple[int, Any]:
         image = _with_tag(f"{query.get('fromImage', '')}:{query.get('tag') or 'latest'}")
         if image not in self.pullable:
-            return 404, {"message": f"pull access denied for {image}, repository does not exist or may require 'docker login'"}
+            return 404, {
+                "message": f"pull access denied for {image}, repository does not exist or may require 'docker login'"
+            }
         self.images.add(image)
         return 200, b'{"status":"Pulling"}\r\n{"status":"Downloaded newer image"}\r\n'
 

@@ -89,7 +89,10 @@ class SkipPolicy:
         if self.not_allowed:
             terminalreporter.write_line(
                 f"{len(self.not_allowed)} skip(s) whose reason is not in the CI allow-list ({ALLOW_LIST.name}): "
-                "a CI run fails on them", red=True, bold=True)
+                "a CI run fails on them",
+                red=True,
+                bold=True,
+            )
             for skip in self.not_allowed:
                 terminalreporter.write_line(f"  {skip.where}: {skip.reason}", red=True)
 

@@ -13,8 +13,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from causal_stack.launcher import RESOURCES_PORT
 from support import ROOT, free_port, port_is_free
+
+from causal_stack.launcher import RESOURCES_PORT
 
 CLI = ROOT / ".venv" / "bin" / "causal-stack"
 READY_LIMIT_SECONDS = 240
@@ -90,8 +91,18 @@ def start_stack(resources_port: int | None = None) -> RunningStack:
         resources_port = RESOURCES_PORT if port_is_free(RESOURCES_PORT) else free_port()
     ports = free_port(), free_port(), free_port(), resources_port
     process = subprocess.Popen(
-        [str(CLI), "up", "--aws-port", str(ports[0]), "--gateway-port", str(ports[1]), "--ecs-port", str(ports[2]),
-         "--resources-port", str(ports[3])],
+        [
+            str(CLI),
+            "up",
+            "--aws-port",
+            str(ports[0]),
+            "--gateway-port",
+            str(ports[1]),
+            "--ecs-port",
+            str(ports[2]),
+            "--resources-port",
+            str(ports[3]),
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -58,7 +58,10 @@ def running_emulator(*flags: str, env: dict[str, str] | None = None) -> Iterator
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "causal_embedded", "--port", str(port), *flags],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         env={**os.environ, **(env or {})},
     )
     deadline = time.monotonic() + 30
@@ -81,7 +84,15 @@ def create_execution_role(endpoint: str, name: str) -> str:
 
     import boto3
 
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-             "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]}}]}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]},
+            }
+        ],
+    }
     iam = boto3.client("iam", endpoint_url=endpoint, region_name="eu-central-1")
     return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]

@@ -24,11 +24,19 @@ class Case:
 def load_cases(path: Path = CASES_FILE) -> list[Case]:
     data = json.loads(path.read_text())
     manifests = {
-        name: DatasetManifest(id=name.lower().replace(" ", "_")[:60] or "x", title=name, description="", rows=100,
-                              data_key=f"{name}/data.csv", columns=[Column(**column) for column in columns])
+        name: DatasetManifest(
+            id=name.lower().replace(" ", "_")[:60] or "x",
+            title=name,
+            description="",
+            rows=100,
+            data_key=f"{name}/data.csv",
+            columns=[Column(**column) for column in columns],
+        )
         for name, columns in data["schemas"].items()
     }
-    return [Case(case["schema"], case["question"], case["expected"], manifests[case["schema"]]) for case in data["cases"]]
+    return [
+        Case(case["schema"], case["question"], case["expected"], manifests[case["schema"]]) for case in data["cases"]
+    ]
 
 
 @dataclass
@@ -57,7 +65,8 @@ def judge(expected: dict[str, Any], got: dict[str, Any]) -> Verdict:
         if "descriptive_kind" in expected and got.get("descriptive_kind") != expected["descriptive_kind"]:
             problems.append(f"kind {got.get('descriptive_kind')} != {expected['descriptive_kind']}")
         if "descriptive_columns" in expected and sorted(got.get("descriptive_columns") or []) != sorted(
-                expected["descriptive_columns"]):
+            expected["descriptive_columns"]
+        ):
             problems.append(f"columns {got.get('descriptive_columns')} != {expected['descriptive_columns']}")
         if "group_by" in expected and got.get("group_by") != expected["group_by"]:
             problems.append(f"group {got.get('group_by')} != {expected['group_by']}")
@@ -68,12 +77,19 @@ def reading_as_dict(reading: Any) -> dict[str, Any]:
     """The fields ``judge`` compares, from a ``causal_agent.reading.reader.Reading``."""
     got: dict[str, Any] = {"intent": reading.intent}
     if reading.intent == "causal":
-        got.update(treatment=reading.treatment, outcome=reading.outcome,
-                   contrast_sign=reading.contrast.sign if reading.contrast else 1,
-                   adjust_only=reading.adjustment.only, exclude=list(reading.adjustment.exclude))
+        got.update(
+            treatment=reading.treatment,
+            outcome=reading.outcome,
+            contrast_sign=reading.contrast.sign if reading.contrast else 1,
+            adjust_only=reading.adjustment.only,
+            exclude=list(reading.adjustment.exclude),
+        )
     if reading.intent == "descriptive" and reading.descriptive is not None:
-        got.update(descriptive_kind=reading.descriptive.kind, descriptive_columns=reading.descriptive.columns,
-                   group_by=reading.descriptive.group_by)
+        got.update(
+            descriptive_kind=reading.descriptive.kind,
+            descriptive_columns=reading.descriptive.columns,
+            group_by=reading.descriptive.group_by,
+        )
     return got
 
 
@@ -86,7 +102,8 @@ def score(cases: list[Case], read: Callable[[Case], dict[str, Any]]) -> dict[str
         "cases": len(cases),
         "all_right": sum(v.ok for _, v in verdicts) / len(cases),
         "intent_right": sum(not any(p.startswith("intent") for p in v.problems) for _, v in verdicts) / len(cases),
-        "causal_roles_right": (sum(not any(p.startswith(role_problems) for p in v.problems) for _, v in causal)
-                               / max(1, len(causal))),
+        "causal_roles_right": (
+            sum(not any(p.startswith(role_problems) for p in v.problems) for _, v in causal) / max(1, len(causal))
+        ),
         "failures": [(c.schema, c.question, v.problems) for c, v in verdicts if not v.ok],
     }

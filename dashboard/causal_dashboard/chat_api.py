@@ -37,7 +37,9 @@ class ChatUsers:
                 try:
                     value = read_secret(self._aws.secretsmanager, self._aws.names.token_signing_key_secret)
                 except (ClientError, BotoCoreError) as exc:
-                    raise HTTPException(503, detail="the token signing key is not available; is the stack deployed?") from exc
+                    raise HTTPException(
+                        503, detail="the token signing key is not available; is the stack deployed?"
+                    ) from exc
                 self._key = (time.monotonic(), value)
             return self._key[1]
 
@@ -68,14 +70,18 @@ def chat_router(aws: AwsClients, scans: store.TableScanCache, users: ChatUsers, 
     def chat_datasets(request: Request) -> dict[str, Any]:
         users.user(request)
         # A dataset's known answer is for the operator's dashboard, not for the person asking.
-        listed = [{key: value for key, value in item.items() if key != "groundTruth"} for item in datasets.list_datasets(aws)]
+        listed = [
+            {key: value for key, value in item.items() if key != "groundTruth"} for item in datasets.list_datasets(aws)
+        ]
         return {"datasets": listed}
 
     @router.get("/sessions")
     def chat_sessions(request: Request) -> dict[str, Any]:
         user_id = users.user(request)
         found = store.list_sessions(aws, scans, limit=50, user_id=user_id)
-        return {"userId": user_id,
-                "sessions": [{field: item.get(field) for field in USER_SESSION_FIELDS} for item in found["items"]]}
+        return {
+            "userId": user_id,
+            "sessions": [{field: item.get(field) for field in USER_SESSION_FIELDS} for item in found["items"]],
+        }
 
     return router

@@ -96,7 +96,12 @@ def check_upload(filename: str | None, content_type: str | None, data: bytes, ma
         raise InvalidInputError("no file: send the CSV as the multipart field 'file'")
     if not filename.lower().endswith(".csv"):
         raise InvalidInputError(f"{filename!r} is not a .csv file; upload a comma-separated file with a header row")
-    if content_type and content_type not in {"text/csv", "application/vnd.ms-excel", "application/octet-stream", "text/plain"}:
+    if content_type and content_type not in {
+        "text/csv",
+        "application/vnd.ms-excel",
+        "application/octet-stream",
+        "text/plain",
+    }:
         raise InvalidInputError(f"content type {content_type!r} is not accepted; send text/csv")
     if not data.strip():
         raise InvalidInputError(f"{filename!r} is empty")

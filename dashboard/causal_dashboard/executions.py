@@ -103,7 +103,9 @@ def path_from_history(events: list[dict[str, Any]], status: str) -> dict[str, An
             step = open_steps.pop(details["name"], None)
             if step is not None:
                 step["exitedAt"] = at
-                step["durationMs"] = (at - step["enteredAt"]) if at is not None and step["enteredAt"] is not None else None
+                step["durationMs"] = (
+                    (at - step["enteredAt"]) if at is not None and step["enteredAt"] is not None else None
+                )
                 step["output"] = _clip(details.get("output"))
                 step["status"] = "failed" if step["error"] and not step["output"] else "succeeded"
             continue

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 from botocore.exceptions import BotoCoreError, ClientError
@@ -57,7 +58,9 @@ def services(settings: DashboardSettings, clients: AwsClients, gateway: Any | No
     if settings.endpoint_url_ecs:
         checks.append(("ECS runner", settings.endpoint_url_ecs, lambda: ecs_runner(settings.endpoint_url_ecs)))
     else:
-        checks.append(("ECS runner", None, lambda: {"status": "n/a", "detail": "AWS_ENDPOINT_URL_ECS not set (real ECS)"}))
+        checks.append(
+            ("ECS runner", None, lambda: {"status": "n/a", "detail": "AWS_ENDPOINT_URL_ECS not set (real ECS)"})
+        )
     if os.path.exists(settings.docker_socket):
         checks.append(("Docker socket", settings.docker_socket, lambda: docker_socket(settings.docker_socket)))
 
@@ -65,7 +68,14 @@ def services(settings: DashboardSettings, clients: AwsClients, gateway: Any | No
         results = list(pool.map(lambda check: _timed(check[2]), checks))
     rows = [{"name": name, "url": url, **result} for (name, url, _check), result in zip(checks, results)]
     # The page is served by the gateway, so the gateway is up when this answers.
-    rows.insert(1, {"name": "Gateway", "url": f"/{settings.stage}", "status": "up",
-                    "detail": "serving this page" + ("" if gateway is not None else " (no live registry attached)"),
-                    "latencyMs": 0.0})
+    rows.insert(
+        1,
+        {
+            "name": "Gateway",
+            "url": f"/{settings.stage}",
+            "status": "up",
+            "detail": "serving this page" + ("" if gateway is not None else " (no live registry attached)"),
+            "latencyMs": 0.0,
+        },
+    )
     return rows

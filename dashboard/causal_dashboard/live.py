@@ -85,7 +85,7 @@ class LiveHub:
             while True:
                 try:
                     name, data = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT_SECONDS)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     yield "heartbeat", {"at": int(time.time() * 1000)}
                     continue
                 if name == "resync":
@@ -190,7 +190,7 @@ class LiveHub:
             wake.clear()
             try:
                 await asyncio.wait_for(wake.wait(), timeout=section.interval)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def _forward_gateway_events(self, gateway: GatewayView) -> None:

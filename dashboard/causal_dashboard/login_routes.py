@@ -20,8 +20,10 @@ from causal_dashboard.operator_login import CSRF_HEADER, SESSION_COOKIE, SESSION
 logger = logging.getLogger(__name__)
 
 LOGIN_PAGE = Path(__file__).parent / "static" / "login.html"
-LOGIN_HINT = ("log in to the dashboard: open the one-time login link `causal-stack up` printed, "
-              "or /login with the operator key (.stack/operator-key-<gateway port>)")
+LOGIN_HINT = (
+    "log in to the dashboard: open the one-time login link `causal-stack up` printed, "
+    "or /login with the operator key (.stack/operator-key-<gateway port>)"
+)
 
 
 class NeedsLogin(Exception):
@@ -48,8 +50,15 @@ def _login_page(message: str = "", next_path: str = "/dashboard", status: int = 
 def _signed_in(login: OperatorLogin, request: Request, next_path: str) -> RedirectResponse:
     cookie, _ = login.new_session()
     response = RedirectResponse(safe_next(next_path), status_code=303, headers={"Cache-Control": "no-store"})
-    response.set_cookie(SESSION_COOKIE, cookie, max_age=SESSION_SECONDS, httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        max_age=SESSION_SECONDS,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
     return response
 
 
@@ -91,8 +100,11 @@ def login_router(guard: OperatorGuard) -> APIRouter:
             return _login_page(next_path=next or "/dashboard")
         if login.redeem(code):
             return _signed_in(login, request, next or "/dashboard")
-        return _login_page("This login link was already used or has expired. Sign in with the operator key.",
-                           next or "/dashboard", status=403)
+        return _login_page(
+            "This login link was already used or has expired. Sign in with the operator key.",
+            next or "/dashboard",
+            status=403,
+        )
 
     @router.post("/login", include_in_schema=False)
     def login_with_key(request: Request, key: str = Form(""), next: str = Form("/dashboard")) -> Response:  # noqa: A002
@@ -118,4 +130,3 @@ def login_router(guard: OperatorGuard) -> APIRouter:
 
 def redirect_to_login(next_path: str) -> RedirectResponse:
     return RedirectResponse(f"/login?next={safe_next(next_path)}", status_code=303)
-

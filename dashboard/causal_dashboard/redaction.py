@@ -14,7 +14,9 @@ from typing import Any
 
 TOKEN_FIELDS = frozenset({"taskToken", "promptToken", "TaskToken", "task_token", "prompt_token"})
 REDACTED = "<redacted>"
-_TOKEN_IN_TEXT = re.compile(r'((?:\\)?"(?:taskToken|promptToken|TaskToken|task_token|prompt_token)(?:\\)?"\s*:\s*(?:\\)?")((?:[^"\\]|\\[^"])*)')
+_TOKEN_IN_TEXT = re.compile(
+    r'((?:\\)?"(?:taskToken|promptToken|TaskToken|task_token|prompt_token)(?:\\)?"\s*:\s*(?:\\)?")((?:[^"\\]|\\[^"])*)'
+)
 
 
 def redact(value: Any) -> Any:

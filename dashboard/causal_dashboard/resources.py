@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -61,7 +62,9 @@ def buckets(clients: AwsClients) -> list[dict[str, Any]]:
                 rows.append({"name": bucket, "status": "MISSING", "objectCount": None})
                 continue
             raise
-        rows.append({"name": bucket, "status": "OK", "objectCount": count, "sizeBytes": size, "countTruncated": truncated})
+        rows.append(
+            {"name": bucket, "status": "OK", "objectCount": count, "sizeBytes": size, "countTruncated": truncated}
+        )
     return rows
 
 
@@ -134,7 +137,10 @@ def ecs(clients: AwsClients) -> dict[str, Any]:
 
 def functions(clients: AwsClients) -> list[dict[str, Any]]:
     return [
-        {key: row[key] for key in ("name", "state", "stateReason", "stateReasonCode", "fixHint", "runtime", "lastModified")}
+        {
+            key: row[key]
+            for key in ("name", "state", "stateReason", "stateReasonCode", "fixHint", "runtime", "lastModified")
+        }
         for row in list_functions(clients)
     ]
 

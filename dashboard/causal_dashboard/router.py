@@ -224,8 +224,11 @@ def build_router(
     def dataset_csv(dataset_id: str) -> Response:
         """The stored CSV, with cells a spreadsheet would run as formulas neutralised."""
         body = _call(lambda: datasets.read_data(aws, dataset_id))
-        return Response(neutralise_csv(body), media_type="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{dataset_id}.csv"'})
+        return Response(
+            neutralise_csv(body),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{dataset_id}.csv"'},
+        )
 
     # Artifact links are capabilities, like presigned URLs: the key holds the job's random id,
     # and only the operator can list them. The chat page shows them to the user who asked.
@@ -274,7 +277,9 @@ def recent_artifacts(aws: AwsClients, prefix: str, limit: int) -> list[dict[str,
     found: list[dict[str, Any]] = []
     paginator = aws.s3.get_paginator("list_objects_v2")
     try:
-        for page in paginator.paginate(Bucket=aws.names.artifacts_bucket, Prefix=prefix, PaginationConfig={"MaxItems": 5000}):
+        for page in paginator.paginate(
+            Bucket=aws.names.artifacts_bucket, Prefix=prefix, PaginationConfig={"MaxItems": 5000}
+        ):
             found.extend(page.get("Contents", []))
     except aws.s3.exceptions.NoSuchBucket:
         return []

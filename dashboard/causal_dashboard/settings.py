@@ -33,8 +33,11 @@ class DashboardSettings(AwsSettings):
     # The operator's key: signs the dashboard's login codes and sessions (`causal-stack up` makes one).
     operator_key: SecretStr | None = Field(default=None, min_length=16, validation_alias="DASHBOARD_OPERATOR_KEY")
     # Who uploads from the dashboard (a dataset's owner; only its owner replaces it).
-    operator_name: str = Field(default_factory=lambda: _login_name(), pattern=r"^[A-Za-z0-9_.@-]{1,64}$",
-                               validation_alias="DASHBOARD_OPERATOR_NAME")
+    operator_name: str = Field(
+        default_factory=lambda: _login_name(),
+        pattern=r"^[A-Za-z0-9_.@-]{1,64}$",
+        validation_alias="DASHBOARD_OPERATOR_NAME",
+    )
     # Target name shown in the header (embedded, compose, aws).
     target: str = Field(default="embedded", validation_alias="STACK_TARGET")
 

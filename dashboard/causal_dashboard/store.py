@@ -19,7 +19,17 @@ from causal_dashboard.clients import AwsClients
 logger = logging.getLogger(__name__)
 
 _deserializer = TypeDeserializer()
-SESSION_FIELDS = ("sessionId", "userId", "datasetId", "status", "executionArn", "lastSeq", "createdAt", "updatedAt", "connectionId")
+SESSION_FIELDS = (
+    "sessionId",
+    "userId",
+    "datasetId",
+    "status",
+    "executionArn",
+    "lastSeq",
+    "createdAt",
+    "updatedAt",
+    "connectionId",
+)
 JOB_FIELDS = JobRepository.listed_attributes()
 MAX_FRAMES = 500
 
@@ -120,7 +130,7 @@ def list_sessions(
         items = [item for item in items if item.get("userId") == user_id]
     if status:
         items = [item for item in items if item.get("status") == status]
-    items = sorted(items, key=lambda item: (item.get("updatedAt") or item.get("createdAt") or 0), reverse=True)
+    items = sorted(items, key=lambda item: item.get("updatedAt") or item.get("createdAt") or 0, reverse=True)
     return _page(items, limit, offset)
 
 
@@ -137,7 +147,12 @@ def session_detail(clients: AwsClients, session_id: str) -> dict[str, Any]:
         frames = pool.submit(session_frames, clients, session_id)
         jobs = pool.submit(session_jobs, clients, session_id)
         connections = pool.submit(session_connections, clients, session_id)
-        return {"session": session, "frames": frames.result(), "jobs": jobs.result(), "connections": connections.result()}
+        return {
+            "session": session,
+            "frames": frames.result(),
+            "jobs": jobs.result(),
+            "connections": connections.result(),
+        }
 
 
 def session_frames(clients: AwsClients, session_id: str, *, after_seq: int = 0) -> list[dict[str, Any]]:
@@ -200,8 +215,9 @@ def with_timings(job: dict[str, Any]) -> dict[str, Any]:
     return job
 
 
-def list_jobs(clients: AwsClients, cache: TableScanCache, *, limit: int = 50, offset: int = 0,
-              session_id: str | None = None) -> dict[str, Any]:
+def list_jobs(
+    clients: AwsClients, cache: TableScanCache, *, limit: int = 50, offset: int = 0, session_id: str | None = None
+) -> dict[str, Any]:
     scanned = cache.scan(clients.dynamodb, clients.names.jobs_table, JOB_FIELDS)
     items = [JobRecord.model_validate(item).shown() for item in scanned]
     if session_id:
@@ -231,7 +247,9 @@ class RecentSessions:
 
     def _item_count(self) -> int | None:
         try:
-            return self._clients.dynamodb.describe_table(TableName=self._clients.names.sessions_table)["Table"].get("ItemCount")
+            return self._clients.dynamodb.describe_table(TableName=self._clients.names.sessions_table)["Table"].get(
+                "ItemCount"
+            )
         except self._clients.dynamodb.exceptions.ResourceNotFoundException:
             return None
 
@@ -240,7 +258,9 @@ class RecentSessions:
             count = self._item_count()
             stale = time.monotonic() - self._full_at > self._full_every
             if self._items is None or count != self._count or stale:
-                items = TableScanCache(ttl=0).scan(self._clients.dynamodb, self._clients.names.sessions_table, SESSION_FIELDS)
+                items = TableScanCache(ttl=0).scan(
+                    self._clients.dynamodb, self._clients.names.sessions_table, SESSION_FIELDS
+                )
                 self._items = {item["sessionId"]: item for item in items}
                 self._count = count
                 self._full_at = time.monotonic()
@@ -265,7 +285,7 @@ class RecentSessions:
 
     def newest(self) -> list[dict[str, Any]]:
         items = list((self._items or {}).values())
-        items.sort(key=lambda item: (item.get("updatedAt") or item.get("createdAt") or 0), reverse=True)
+        items.sort(key=lambda item: item.get("updatedAt") or item.get("createdAt") or 0, reverse=True)
         return items[: self._limit]
 
     @property

@@ -35,8 +35,14 @@ def build(settings: RunnerSettings, backend: Any, environ: dict[str, str]) -> tu
     names = ResourceNames.from_settings(settings, account_id=settings.account_id)
     task_environment = {key: environ[key] for key in PASSED_TO_TASKS if key in environ}
     service = EcsService(Store(settings.region, settings.account_id, settings.state_file), backend, task_environment)
-    watcher = Watcher(service, aws.client("dynamodb", settings), aws.client("stepfunctions", settings), names,
-                      poll_seconds=settings.poll_seconds, heartbeat_timeout_seconds=settings.heartbeat_timeout_seconds)
+    watcher = Watcher(
+        service,
+        aws.client("dynamodb", settings),
+        aws.client("stepfunctions", settings),
+        names,
+        poll_seconds=settings.poll_seconds,
+        heartbeat_timeout_seconds=settings.heartbeat_timeout_seconds,
+    )
     return service, watcher
 
 

@@ -51,7 +51,7 @@ def make_server(host: str, port: int, service: EcsService) -> ThreadingHTTPServe
                 return
             try:
                 request = json.loads(raw or b"{}")
-                response = service.handle(target[len(TARGET_PREFIX):], request)
+                response = service.handle(target[len(TARGET_PREFIX) :], request)
             except json.JSONDecodeError:
                 self._reply(400, {"__type": "SerializationException", "message": "the body is not JSON"})
                 return

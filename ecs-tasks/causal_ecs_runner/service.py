@@ -25,7 +25,9 @@ class EcsService:
     def handle(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
         method = getattr(self, f"op_{operation}", None)
         if method is None:
-            raise EcsError("InvalidParameterException", f"operation {operation} is not supported by the local ECS runner")
+            raise EcsError(
+                "InvalidParameterException", f"operation {operation} is not supported by the local ECS runner"
+            )
         return method(request)
 
     # clusters
@@ -69,7 +71,9 @@ class EcsService:
         tasks = [self._start(cluster, definition, overrides, request.get("startedBy")) for _ in range(count)]
         return {"tasks": [task.to_api() for task in tasks], "failures": []}
 
-    def _start(self, cluster: dict[str, Any], definition: dict[str, Any], overrides: dict[str, Any], started_by: str | None) -> Task:
+    def _start(
+        self, cluster: dict[str, Any], definition: dict[str, Any], overrides: dict[str, Any], started_by: str | None
+    ) -> Task:
         container_definition = definition["containerDefinitions"][0]
         name = container_definition.get("name", "task")
         container_override = next(
@@ -82,14 +86,26 @@ class EcsService:
         }
         command = container_override.get("command") or container_definition.get("command") or []
         task = Task(
-            arn=self.store.new_task_arn(cluster["clusterName"]), cluster_arn=cluster["clusterArn"], definition=definition,
-            overrides={"containerOverrides": overrides.get("containerOverrides", []), "inferenceAcceleratorOverrides": []},
-            environment=environment, container_name=name, started_by=started_by,
+            arn=self.store.new_task_arn(cluster["clusterName"]),
+            cluster_arn=cluster["clusterArn"],
+            definition=definition,
+            overrides={
+                "containerOverrides": overrides.get("containerOverrides", []),
+                "inferenceAcceleratorOverrides": [],
+            },
+            environment=environment,
+            container_name=name,
+            started_by=started_by,
         )
         spec = ContainerSpec(
-            task_arn=task.arn, family=definition["family"], container_name=name,
-            image=container_definition.get("image", ""), command=list(command), environment=environment,
-            cpu=_int(definition.get("cpu")), memory_mib=_int(definition.get("memory")),
+            task_arn=task.arn,
+            family=definition["family"],
+            container_name=name,
+            image=container_definition.get("image", ""),
+            command=list(command),
+            environment=environment,
+            cpu=_int(definition.get("cpu")),
+            memory_mib=_int(definition.get("memory")),
         )
         with self.store.lock:
             self.store.tasks[task.arn] = task
@@ -121,10 +137,14 @@ class EcsService:
         family = request.get("family")
         desired = request.get("desiredStatus") or "RUNNING"
         with self.store.lock:
-            arns = [task.arn for task in self.store.tasks.values()
-                    if task.cluster_arn == cluster["clusterArn"] and task.desired_status == desired
-                    and (not family or task.definition["family"] == family)
-                    and (not request.get("startedBy") or task.started_by == request.get("startedBy"))]
+            arns = [
+                task.arn
+                for task in self.store.tasks.values()
+                if task.cluster_arn == cluster["clusterArn"]
+                and task.desired_status == desired
+                and (not family or task.definition["family"] == family)
+                and (not request.get("startedBy") or task.started_by == request.get("startedBy"))
+            ]
         return {"taskArns": arns}
 
     def op_StopTask(self, request: dict[str, Any]) -> dict[str, Any]:

@@ -28,7 +28,9 @@ class RunnerSettings(AwsSettings):
     backend: str = Field(default="subprocess", validation_alias="ECS_RUNNER_BACKEND")
     account_id: str = Field(default="000000000000", validation_alias="ECS_RUNNER_ACCOUNT_ID")
     # A running task whose job has not heartbeaten for this long is stopped and failed (0 turns the check off).
-    heartbeat_timeout_seconds: float = Field(default=120.0, ge=0, validation_alias="ECS_RUNNER_HEARTBEAT_TIMEOUT_SECONDS")
+    heartbeat_timeout_seconds: float = Field(
+        default=120.0, ge=0, validation_alias="ECS_RUNNER_HEARTBEAT_TIMEOUT_SECONDS"
+    )
     poll_seconds: float = Field(default=0.25, gt=0, validation_alias="ECS_RUNNER_POLL_SECONDS")
     log_dir: Path = Field(default=Path("/tmp/causal-ecs-runner"), validation_alias="ECS_RUNNER_LOG_DIR")
     # Where clusters and task definitions are kept across restarts (unset: in memory only).

@@ -76,8 +76,13 @@ class Task:
             "cpu": self.definition.get("cpu"),
             "memory": self.definition.get("memory"),
         }
-        for key, value in (("startedAt", self.started_at), ("stoppedAt", self.stopped_at), ("stopCode", self.stop_code),
-                           ("stoppedReason", self.stopped_reason), ("startedBy", self.started_by)):
+        for key, value in (
+            ("startedAt", self.started_at),
+            ("stoppedAt", self.stopped_at),
+            ("stopCode", self.stop_code),
+            ("stoppedReason", self.stopped_reason),
+            ("startedBy", self.started_by),
+        ):
             if value is not None:
                 task[key] = value
         return {key: value for key, value in task.items() if value is not None}
@@ -103,20 +108,33 @@ class Store:
             # A damaged file must not keep the runner down: start empty, say so, keep the file for a look.
             logger.warning("ignoring the ECS state file %s (%s); the next deploy registers everything again", path, exc)
             return
-        if state.get("format") != _STATE_FORMAT or state.get("region") != self.region or state.get("accountId") != self.account_id:
+        if (
+            state.get("format") != _STATE_FORMAT
+            or state.get("region") != self.region
+            or state.get("accountId") != self.account_id
+        ):
             logger.warning("ignoring the ECS state file %s: written for another format, region or account", path)
             return
         self.clusters = state.get("clusters", {})
         self.definitions = state.get("taskDefinitions", {})
-        logger.info("loaded %s cluster(s) and %s task definition family(ies) from %s",
-                    len(self.clusters), len(self.definitions), path)
+        logger.info(
+            "loaded %s cluster(s) and %s task definition family(ies) from %s",
+            len(self.clusters),
+            len(self.definitions),
+            path,
+        )
 
     def _save(self) -> None:
         """Write the registrations atomically (a crash mid-write leaves the previous file)."""
         if self.state_file is None:
             return
-        state = {"format": _STATE_FORMAT, "region": self.region, "accountId": self.account_id,
-                 "clusters": self.clusters, "taskDefinitions": self.definitions}
+        state = {
+            "format": _STATE_FORMAT,
+            "region": self.region,
+            "accountId": self.account_id,
+            "clusters": self.clusters,
+            "taskDefinitions": self.definitions,
+        }
         self.state_file.parent.mkdir(parents=True, exist_ok=True)
         partial = self.state_file.with_name(f".{self.state_file.name}.{os.getpid()}.partial")
         partial.write_text(json.dumps(state, indent=1, sort_keys=True))
@@ -130,9 +148,14 @@ class Store:
         with self.lock:
             if name not in self.clusters:
                 self.clusters[name] = {
-                    "clusterArn": self._arn(f"cluster/{name}"), "clusterName": name, "status": "ACTIVE",
-                    "registeredContainerInstancesCount": 0, "runningTasksCount": 0, "pendingTasksCount": 0,
-                    "activeServicesCount": 0, "capacityProviders": ["FARGATE"],
+                    "clusterArn": self._arn(f"cluster/{name}"),
+                    "clusterName": name,
+                    "status": "ACTIVE",
+                    "registeredContainerInstancesCount": 0,
+                    "runningTasksCount": 0,
+                    "pendingTasksCount": 0,
+                    "activeServicesCount": 0,
+                    "capacityProviders": ["FARGATE"],
                 }
                 self._save()
             return self.clusters[name]
@@ -144,7 +167,9 @@ class Store:
                 raise EcsError("ClusterNotFoundException", f"Cluster not found: {name}")
             found = dict(self.clusters[name])
             found["runningTasksCount"] = sum(
-                1 for task in self.tasks.values() if task.cluster_arn == found["clusterArn"] and task.last_status != "STOPPED"
+                1
+                for task in self.tasks.values()
+                if task.cluster_arn == found["clusterArn"] and task.last_status != "STOPPED"
             )
             return found
 
@@ -191,9 +216,13 @@ class Store:
 
     def list_definitions(self, family_prefix: str | None, status: str | None) -> list[str]:
         with self.lock:
-            return [d["taskDefinitionArn"] for family, revisions in sorted(self.definitions.items())
-                    if not family_prefix or family.startswith(family_prefix)
-                    for d in revisions if d["status"] == (status or "ACTIVE")]
+            return [
+                d["taskDefinitionArn"]
+                for family, revisions in sorted(self.definitions.items())
+                if not family_prefix or family.startswith(family_prefix)
+                for d in revisions
+                if d["status"] == (status or "ACTIVE")
+            ]
 
     def new_task_arn(self, cluster_name: str) -> str:
         return self._arn(f"task/{cluster_name}/{uuid.uuid4().hex}")

@@ -29,8 +29,16 @@ HEARTBEAT_CHECK_SECONDS = 2.0
 
 
 class Watcher:
-    def __init__(self, service: EcsService, dynamodb: Any, stepfunctions: Any, names: ResourceNames,
-                 *, poll_seconds: float, heartbeat_timeout_seconds: float) -> None:
+    def __init__(
+        self,
+        service: EcsService,
+        dynamodb: Any,
+        stepfunctions: Any,
+        names: ResourceNames,
+        *,
+        poll_seconds: float,
+        heartbeat_timeout_seconds: float,
+    ) -> None:
         self._service, self._stepfunctions = service, stepfunctions
         self._jobs = JobRepository(dynamodb, names)
         self._poll, self._heartbeat_timeout = poll_seconds, heartbeat_timeout_seconds
@@ -55,7 +63,9 @@ class Watcher:
     def check(self) -> None:
         store = self._service.store
         with store.lock:
-            running = [task for task in store.tasks.values() if task.container is not None and task.last_status != "STOPPED"]
+            running = [
+                task for task in store.tasks.values() if task.container is not None and task.last_status != "STOPPED"
+            ]
         for task in running:
             code = self._service.backend.exit_code(task.container)
             if code is not None:
@@ -85,8 +95,11 @@ class Watcher:
             # Set when the task was lost with the process that ran it (e.g. the warm worker), not by its own doing.
             lost = getattr(self._service.backend, "exit_reason", lambda _container: None)(task.container)
             last = self._service.backend.logs(task.container, tail=1).strip()
-            reason = f"task exited with code {code} without reporting a result" + (f": {lost}" if lost else "") + (
-                f"; last output: {last[:300]}" if last else "")
+            reason = (
+                f"task exited with code {code} without reporting a result"
+                + (f": {lost}" if lost else "")
+                + (f"; last output: {last[:300]}" if last else "")
+            )
             error = LOST_TASK_ERROR if lost else "TaskExited"
         fail_job(self._jobs, self._stepfunctions, job, reason, error)
 

@@ -19,8 +19,10 @@ def main(argv: list[str] | None = None) -> int:
 
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1 or argv[0] not in TOOL_OF_ECS_TASK:
-        print(f"usage: python -m causal_tasks {{{'|'.join(TOOL_OF_ECS_TASK)}}}  (env JOB_ID, ARTIFACTS_BASE_URL, …)",
-              file=sys.stderr)
+        print(
+            f"usage: python -m causal_tasks {{{'|'.join(TOOL_OF_ECS_TASK)}}}  (env JOB_ID, ARTIFACTS_BASE_URL, …)",
+            file=sys.stderr,
+        )
         return 2
     try:
         settings = TaskSettings()

@@ -27,16 +27,34 @@ def _quiet_progress(stage: str, message: str, pct: float) -> None:
     logger.info("%s: %s (%s%%)", stage, message, pct)
 
 
-def _adjustment_set(df: pd.DataFrame, args: CausalAnalysisArgs, choice: DesignChoice, roles: DatasetRoles,
-                    default_covariates: list[str] | None) -> tuple[list[str], list[ColumnNote]]:
+def _adjustment_set(
+    df: pd.DataFrame,
+    args: CausalAnalysisArgs,
+    choice: DesignChoice,
+    roles: DatasetRoles,
+    default_covariates: list[str] | None,
+) -> tuple[list[str], list[ColumnNote]]:
     """The covariates to adjust for, and every other column with why it is not adjusted for."""
-    design_columns = {name: f"the {label}" for label, names in (
-        ("instrument", choice.instruments), ("period column", [choice.time]), ("unit column", [choice.unit]),
-        ("running variable", [choice.running])) for name in names if name}
+    design_columns = {
+        name: f"the {label}"
+        for label, names in (
+            ("instrument", choice.instruments),
+            ("period column", [choice.time]),
+            ("unit column", [choice.unit]),
+            ("running variable", [choice.running]),
+        )
+        for name in names
+        if name
+    }
     roles_used = {args.treatment: "the treatment", args.outcome: "the outcome", **design_columns}
-    not_adjusted = {**roles.not_adjusted, **{name: "left out on request (measured after the treatment, a mediator, "
-                                                   "a collider, or not to be adjusted for)"
-                                             for name in args.excluded or []}}
+    not_adjusted = {
+        **roles.not_adjusted,
+        **{
+            name: "left out on request (measured after the treatment, a mediator, "
+            "a collider, or not to be adjusted for)"
+            for name in args.excluded or []
+        },
+    }
     frames.require_columns(df, list(args.excluded or []), "excluded")
     left_out: dict[str, str] = {}
     if args.common_causes is not None:
@@ -49,8 +67,9 @@ def _adjustment_set(df: pd.DataFrame, args: CausalAnalysisArgs, choice: DesignCh
         candidates = default_covariates if default_covariates is not None else roles.covariates
         if candidates is None:
             candidates = frames.default_covariates(df, list(roles_used))
-        chosen = [name for name in candidates if name in df.columns and name not in roles_used
-                  and name not in not_adjusted]
+        chosen = [
+            name for name in candidates if name in df.columns and name not in roles_used and name not in not_adjusted
+        ]
         usable = set(frames.default_covariates(df, []))
         for name in df.columns:
             if name in chosen or name in roles_used:
@@ -83,8 +102,9 @@ def run_causal_analysis(
     frames.require_columns(df, choice.instruments, "instrument")
     frames.require_columns(df, design_columns, "design")
     covariates, left_out = _adjustment_set(df, args, choice, roles, default_covariates)
-    prepared = frames.prepare(df, args.treatment, args.outcome, covariates, choice.instruments,
-                              codings=roles.codings, keep=design_columns)
+    prepared = frames.prepare(
+        df, args.treatment, args.outcome, covariates, choice.instruments, codings=roles.codings, keep=design_columns
+    )
     data, covariates = prepared.frame, prepared.covariates
     left_out += prepared.left_out
     treatment_values = data[args.treatment].to_numpy()
@@ -92,16 +112,26 @@ def run_causal_analysis(
     binary_treatment = frames.is_binary(data[args.treatment])
     binary_outcome = frames.is_binary(data[args.outcome])
     naive = frames.naive_difference(treatment_values, outcome_values)
-    suspects = checks.post_treatment_suspects(data, args.treatment, covariates, roles.descriptions,
-                                              prepared.encoded_from) if choice.design in ("backdoor", "randomised") else []
-    progress("model", f"{len(data)} rows, {len(covariates)} covariates; {choice.design}; naive difference "
-                      f"{naive:,.4g}", 5)
+    suspects = (
+        checks.post_treatment_suspects(data, args.treatment, covariates, roles.descriptions, prepared.encoded_from)
+        if choice.design in ("backdoor", "randomised")
+        else []
+    )
+    progress(
+        "model", f"{len(data)} rows, {len(covariates)} covariates; {choice.design}; naive difference {naive:,.4g}", 5
+    )
 
     estimation, refutable = _estimate(data, args, covariates, choice, roles, binary_outcome, progress)
     if not np.isfinite(estimation.headline.estimate):
         raise InvalidInputError(f"{estimation.headline.method} could not produce a finite estimate on these data")
-    backdoor.run_refuters(refutable, len(data), args.refutation_simulations, estimation, progress,
-                          "IV estimate" if estimation.design == "iv" else "linear-regression estimate")
+    backdoor.run_refuters(
+        refutable,
+        len(data),
+        args.refutation_simulations,
+        estimation,
+        progress,
+        "IV estimate" if estimation.design == "iv" else "linear-regression estimate",
+    )
     _sensitivity(estimation, args, refutable, covariates)
     headline = estimation.headline
     notes = list(prepared.warnings) + estimation.warnings
@@ -143,8 +173,15 @@ def run_causal_analysis(
     )
 
 
-def _estimate(data: pd.DataFrame, args: CausalAnalysisArgs, covariates: list[str], choice: DesignChoice,
-              roles: DatasetRoles, binary_outcome: bool, progress: Progress) -> tuple[Estimation, Any]:
+def _estimate(
+    data: pd.DataFrame,
+    args: CausalAnalysisArgs,
+    covariates: list[str],
+    choice: DesignChoice,
+    roles: DatasetRoles,
+    binary_outcome: bool,
+    progress: Progress,
+) -> tuple[Estimation, Any]:
     if choice.design == "rdd":
         return rdd.estimate(data, args, covariates, choice, progress), None
     if choice.design == "did":
@@ -153,9 +190,12 @@ def _estimate(data: pd.DataFrame, args: CausalAnalysisArgs, covariates: list[str
         estimation, refutable = iv.estimate(data, args, covariates, choice, progress)
         if estimation.diagnostics.get("weak_instrument") and covariates and args.design != "iv":
             # A weak instrument is worse than adjustment for measured confounders: the latter leads, 2SLS beside.
-            fallback = DesignChoice("backdoor", "adjustment for measured confounders (backdoor), because the "
-                                                f"instrument is weak (first-stage F "
-                                                f"{estimation.diagnostics['first_stage_f']:.1f})")
+            fallback = DesignChoice(
+                "backdoor",
+                "adjustment for measured confounders (backdoor), because the "
+                f"instrument is weak (first-stage F "
+                f"{estimation.diagnostics['first_stage_f']:.1f})",
+            )
             adjusted, refutable = backdoor.estimate(data, args, covariates, fallback, roles, binary_outcome, progress)
             adjusted.methods += estimation.methods
             adjusted.warnings += estimation.warnings
@@ -167,12 +207,20 @@ def _estimate(data: pd.DataFrame, args: CausalAnalysisArgs, covariates: list[str
     return backdoor.estimate(data, args, covariates, choice, roles, binary_outcome, progress)
 
 
-def _backdoor_beside(data: pd.DataFrame, args: CausalAnalysisArgs, covariates: list[str], choice: DesignChoice,
-                     roles: DatasetRoles, binary_outcome: bool, progress: Progress) -> list[MethodEstimate]:
+def _backdoor_beside(
+    data: pd.DataFrame,
+    args: CausalAnalysisArgs,
+    covariates: list[str],
+    choice: DesignChoice,
+    roles: DatasetRoles,
+    binary_outcome: bool,
+    progress: Progress,
+) -> list[MethodEstimate]:
     """The adjustment estimate next to an IV headline: if they agree, confounding by the unmeasured is small."""
     side = DesignChoice("backdoor", choice.reason)
-    adjusted, _ = backdoor.estimate(data, args.model_copy(update={"target": "ate"}), covariates, side, roles,
-                                    binary_outcome, progress)
+    adjusted, _ = backdoor.estimate(
+        data, args.model_copy(update={"target": "ate"}), covariates, side, roles, binary_outcome, progress
+    )
     return [adjusted.headline]
 
 
@@ -187,7 +235,9 @@ def _sensitivity(estimation: Estimation, args: CausalAnalysisArgs, refutable: An
         estimation.sensitivity.append(sensitivity.robustness_sentence(value, args.treatment, args.outcome, of_what))
         estimation.diagnostics["robustness_value"] = round(value, 6)
     if estimation.design in ("backdoor", "randomised") and refutable is not None and refutable[1] is not None:
-        linear_value = sensitivity.dowhy_robustness_value(refutable[0], refutable[1], covariates[0] if covariates else None)
+        linear_value = sensitivity.dowhy_robustness_value(
+            refutable[0], refutable[1], covariates[0] if covariates else None
+        )
         if linear_value is not None:
             estimation.diagnostics["robustness_value_linear_regression"] = round(linear_value, 6)
     if estimation.baseline_risk is not None and estimation.design in ("backdoor", "randomised"):
@@ -196,7 +246,13 @@ def _sensitivity(estimation: Estimation, args: CausalAnalysisArgs, refutable: An
             estimation.sensitivity.append(e_value)
             estimation.diagnostics["e_value"] = e_value.value
     if estimation.design == "randomised":
-        estimation.sensitivity = [s.model_copy(update={"sentence": s.sentence + " With random assignment, "
-                                                       "unmeasured confounding is ruled out by design; this says "
-                                                       "how fragile the estimate would be otherwise."})
-                                  for s in estimation.sensitivity]
+        estimation.sensitivity = [
+            s.model_copy(
+                update={
+                    "sentence": s.sentence + " With random assignment, "
+                    "unmeasured confounding is ruled out by design; this says "
+                    "how fragile the estimate would be otherwise."
+                }
+            )
+            for s in estimation.sensitivity
+        ]

@@ -32,8 +32,9 @@ def se_from_ci(ci: tuple[float, float] | None) -> float | None:
     return None if ci is None else (ci[1] - ci[0]) / (2 * Z_95)
 
 
-def specification_check(linear: MethodEstimate | None, flexible: MethodEstimate | None,
-                        losses: dict[str, float] | None) -> Refutation | None:
+def specification_check(
+    linear: MethodEstimate | None, flexible: MethodEstimate | None, losses: dict[str, float] | None
+) -> Refutation | None:
     """Linear vs flexible outcome model: fails when their estimates differ beyond their joint uncertainty.
 
     The two share the data, so treating their errors as independent makes the test conservative: when it fails,
@@ -49,11 +50,15 @@ def specification_check(linear: MethodEstimate | None, flexible: MethodEstimate 
     if flexible_losses and (losses or {}).get("linear", 0) > 0:
         best = min(flexible_losses, key=flexible_losses.__getitem__)
         gain = 1 - flexible_losses[best] / losses["linear"]  # type: ignore[index]
-        fit = (f"; out of fold, {best} predicts the outcome with {abs(gain):.0%} "
-               f"{'less' if gain >= 0 else 'more'} squared error than the linear model")
+        fit = (
+            f"; out of fold, {best} predicts the outcome with {abs(gain):.0%} "
+            f"{'less' if gain >= 0 else 'more'} squared error than the linear model"
+        )
     passed = z <= Z_95
-    detail = (f"linear regression gives {linear.estimate:,.4g}, the flexible (doubly robust) estimate "
-              f"{flexible.estimate:,.4g}: {z:.1f} standard errors apart (passes at ≤ 1.96){fit}")
+    detail = (
+        f"linear regression gives {linear.estimate:,.4g}, the flexible (doubly robust) estimate "
+        f"{flexible.estimate:,.4g}: {z:.1f} standard errors apart (passes at ≤ 1.96){fit}"
+    )
     if not passed:
         detail += "; the linear outcome model is misspecified, so its estimate is not trusted"
     return Refutation(name="specification (linear vs flexible outcome model)", passed=passed, detail=detail)
@@ -63,12 +68,12 @@ WHY_NOT_TRUSTED = {
     "backdoor.linear_regression": "it assumes the outcome is a straight-line function of the covariates",
     "regression with covariates": "it assumes the outcome is a straight-line function of the covariates",
     "backdoor.propensity_score_matching": "it matches on a logistic propensity score, which misses selection "
-                                          "that is not linear in the covariates, and matching with replacement "
-                                          "is noisy",
+    "that is not linear in the covariates, and matching with replacement "
+    "is noisy",
     "backdoor.propensity_score_weighting": "inverse-probability weights from a logistic propensity score are "
-                                           "unstable when a few units carry large weights",
+    "unstable when a few units carry large weights",
     "iv.instrumental_variable (DoWhy, no covariates)": "it ignores the covariates, so it is noisier and needs the "
-                                                        "instrument to be independent of them",
+    "instrument to be independent of them",
     "iv.instrumental_variable": "it relies on the instrument reaching the outcome only through the treatment",
     "difference in means": "it does not adjust for the covariates",
 }
@@ -87,19 +92,27 @@ def disagreement(headline: MethodEstimate, methods: list[MethodEstimate], why_tr
             half = (headline.ci[1] - headline.ci[0]) / 2 * np.sqrt(2)
             z = abs(method.estimate - headline.estimate) / half * Z_95 if half > 0 else None
         # A difference must also matter: under 5% of the larger estimate is noise however tight the intervals.
-        material = abs(method.estimate - headline.estimate) > MATERIAL_SHARE * max(abs(method.estimate),
-                                                                                   abs(headline.estimate))
+        material = abs(method.estimate - headline.estimate) > MATERIAL_SHARE * max(
+            abs(method.estimate), abs(headline.estimate)
+        )
         if z is None or z <= Z_95 or not material:
             continue
         reason = WHY_NOT_TRUSTED.get(method.method, "its assumptions differ")
-        notes.append(f"`{method.method}` gives {method.estimate:,.4g}, {z:.1f} standard errors from the headline "
-                     f"{headline.estimate:,.4g}; the headline is trusted over it because {why_trusted}, while {reason}")
+        notes.append(
+            f"`{method.method}` gives {method.estimate:,.4g}, {z:.1f} standard errors from the headline "
+            f"{headline.estimate:,.4g}; the headline is trusted over it because {why_trusted}, while {reason}"
+        )
     return notes
 
 
-def post_treatment_suspects(data: pd.DataFrame, treatment: str, covariates: list[str],
-                            descriptions: dict[str, str], encoded_from: dict[str, str] | None = None,
-                            outcome: str | None = None) -> list[ColumnNote]:
+def post_treatment_suspects(
+    data: pd.DataFrame,
+    treatment: str,
+    covariates: list[str],
+    descriptions: dict[str, str],
+    encoded_from: dict[str, str] | None = None,
+    outcome: str | None = None,
+) -> list[ColumnNote]:
     """Covariates that look measured after the treatment: by their name or description, or by the data.
 
     Data: the treatment explains at least 30 % of a covariate's variance beyond the other covariates (partial R²
@@ -111,10 +124,16 @@ def post_treatment_suspects(data: pd.DataFrame, treatment: str, covariates: list
     originals = list(dict.fromkeys(encoded_from.get(name, name) for name in covariates))
     for name in originals:
         description = descriptions.get(name, "")
-        if AFTER_NAME.search(name) or (description and AFTER_WORDS.search(description)
-                                        and not re.search(r"\bbefore\b|\bprior\b|\bpre\b", description, re.I)):
-            said = f"its description says {description!r}" if description and AFTER_WORDS.search(description) \
+        if AFTER_NAME.search(name) or (
+            description
+            and AFTER_WORDS.search(description)
+            and not re.search(r"\bbefore\b|\bprior\b|\bpre\b", description, re.I)
+        ):
+            said = (
+                f"its description says {description!r}"
+                if description and AFTER_WORDS.search(description)
                 else "its name says it was measured after"
+            )
             suspects[name] = f"{said}: a column measured after the treatment must not be adjusted for"
     if treatment in data.columns and len(covariates) and len(data) > len(covariates) + 5:
         treated = data[treatment].to_numpy(dtype=float)

@@ -36,26 +36,51 @@ NSW_EXPERIMENTAL_EFFECT = 1794.34
 BUNDLED_IDS = ("synthetic_linear", "lalonde_nsw", "lalonde_observational")
 
 _LALONDE_COLUMNS: list[dict[str, Any]] = [
-    {"name": "treat", "role": "treatment", "description": "1 if the person took part in the NSW job-training programme",
-     "synonyms": ["training", "job training", "programme", "program", "participation", "treated", "nsw"]},
+    {
+        "name": "treat",
+        "role": "treatment",
+        "description": "1 if the person took part in the NSW job-training programme",
+        "synonyms": ["training", "job training", "programme", "program", "participation", "treated", "nsw"],
+    },
     {"name": "age", "role": "covariate", "description": "age in years", "synonyms": ["age", "years old"]},
-    {"name": "educ", "role": "covariate", "description": "years of schooling",
-     "synonyms": ["education", "schooling", "years of education"]},
+    {
+        "name": "educ",
+        "role": "covariate",
+        "description": "years of schooling",
+        "synonyms": ["education", "schooling", "years of education"],
+    },
     {"name": "black", "role": "covariate", "description": "1 if black", "synonyms": ["race", "black"]},
     {"name": "hisp", "role": "covariate", "description": "1 if hispanic", "synonyms": ["hispanic", "ethnicity"]},
     {"name": "marr", "role": "covariate", "description": "1 if married", "synonyms": ["married", "marriage"]},
-    {"name": "nodegree", "role": "covariate", "description": "1 if no high-school degree",
-     "synonyms": ["no degree", "dropout", "high school"]},
-    {"name": "re74", "role": "covariate", "description": "real earnings in 1974 (US$), before the programme",
-     "synonyms": ["earnings 1974", "income 1974", "prior earnings"]},
-    {"name": "re75", "role": "covariate", "description": "real earnings in 1975 (US$), before the programme",
-     "synonyms": ["earnings 1975", "income 1975", "prior earnings"]},
-    {"name": "re78", "role": "outcome", "description": "real earnings in 1978 (US$), after the programme",
-     "synonyms": ["earnings", "income", "wages", "salary", "pay", "earnings 1978"]},
+    {
+        "name": "nodegree",
+        "role": "covariate",
+        "description": "1 if no high-school degree",
+        "synonyms": ["no degree", "dropout", "high school"],
+    },
+    {
+        "name": "re74",
+        "role": "covariate",
+        "description": "real earnings in 1974 (US$), before the programme",
+        "synonyms": ["earnings 1974", "income 1974", "prior earnings"],
+    },
+    {
+        "name": "re75",
+        "role": "covariate",
+        "description": "real earnings in 1975 (US$), before the programme",
+        "synonyms": ["earnings 1975", "income 1975", "prior earnings"],
+    },
+    {
+        "name": "re78",
+        "role": "outcome",
+        "description": "real earnings in 1978 (US$), after the programme",
+        "synonyms": ["earnings", "income", "wages", "salary", "pay", "earnings 1978"],
+    },
 ]
 
 
 # ---------------------------------------------------------------- type inference
+
 
 def infer_column_type(series: Any) -> ColumnType:
     import pandas as pd
@@ -78,8 +103,17 @@ def _words(name: str) -> list[str]:
 
 
 # Two-valued text as people write it: the value that means "yes" first.
-BINARY_TEXT = (("yes", "no"), ("y", "n"), ("true", "false"), ("t", "f"), ("treated", "control"),
-               ("treatment", "control"), ("on", "off"), ("1", "0"), ("1.0", "0.0"))
+BINARY_TEXT = (
+    ("yes", "no"),
+    ("y", "n"),
+    ("true", "false"),
+    ("t", "f"),
+    ("treated", "control"),
+    ("treatment", "control"),
+    ("on", "off"),
+    ("1", "0"),
+    ("1.0", "0.0"),
+)
 MAX_LEVELS = 20
 _ID_NAME = re.compile(r"(?:^|[_\s-])(?:id|uuid|key)$|^id(?:[_\s-]|$)")
 _CAMEL_ID = re.compile(r"(?<=[a-z])(?:Id|ID)$")
@@ -165,6 +199,7 @@ def columns_of(frame: Any, described: dict[str, dict[str, Any]] | None = None) -
 
 # ---------------------------------------------------------------- bundled datasets
 
+
 def _synthetic_linear() -> tuple[Any, DatasetManifest]:
     import numpy as np
     from dowhy import datasets as dowhy_datasets
@@ -185,16 +220,25 @@ def _synthetic_linear() -> tuple[Any, DatasetManifest]:
     for name in generated["instrument_names"]:
         frame[name] = frame[name].astype(int)
     described: dict[str, dict[str, Any]] = {
-        "v0": {"role": "treatment", "description": "binary treatment",
-               "synonyms": ["treatment", "treated", "intervention", "v0"]},
-        "y": {"role": "outcome", "description": "outcome, linear in v0 and W0..W4",
-              "synonyms": ["outcome", "result", "response", "y"]},
+        "v0": {
+            "role": "treatment",
+            "description": "binary treatment",
+            "synonyms": ["treatment", "treated", "intervention", "v0"],
+        },
+        "y": {
+            "role": "outcome",
+            "description": "outcome, linear in v0 and W0..W4",
+            "synonyms": ["outcome", "result", "response", "y"],
+        },
     }
     for name in generated["common_causes_names"]:
         described[name] = {"role": "covariate", "description": "common cause of v0 and y", "synonyms": ["confounder"]}
     for name in generated["instrument_names"]:
-        described[name] = {"role": "instrument", "description": "instrument: moves v0, affects y only through v0",
-                           "synonyms": ["instrument"]}
+        described[name] = {
+            "role": "instrument",
+            "description": "instrument: moves v0, affects y only through v0",
+            "synonyms": ["instrument"],
+        }
     manifest = DatasetManifest(
         id="synthetic_linear",
         title="Synthetic linear data with a known effect",
@@ -206,15 +250,19 @@ def _synthetic_linear() -> tuple[Any, DatasetManifest]:
         design="observational",
         rows=len(frame),
         columns=columns_of(frame, described),
-        ground_truth=GroundTruth(treatment="v0", outcome="y", estimand="ate", value=SYNTHETIC_BETA,
-                                 source="dowhy.datasets.linear_dataset beta (constant effect)"),
+        ground_truth=GroundTruth(
+            treatment="v0",
+            outcome="y",
+            estimand="ate",
+            value=SYNTHETIC_BETA,
+            source="dowhy.datasets.linear_dataset beta (constant effect)",
+        ),
         data_key=data_key("synthetic_linear"),
     )
     return frame, manifest
 
 
-def _lalonde(frame: Any, dataset_id: str, title: str, description: str,
-            design: str) -> tuple[Any, DatasetManifest]:
+def _lalonde(frame: Any, dataset_id: str, title: str, description: str, design: str) -> tuple[Any, DatasetManifest]:
     frame = frame.drop(columns=["data_id"]).reset_index(drop=True)
     for name in frame.columns:
         if str(frame[name].dtype).startswith("int"):
@@ -229,8 +277,13 @@ def _lalonde(frame: Any, dataset_id: str, title: str, description: str,
         design=design,
         rows=len(frame),
         columns=columns_of(frame, described),
-        ground_truth=GroundTruth(treatment="treat", outcome="re78", estimand="att", value=NSW_EXPERIMENTAL_EFFECT,
-                                 source="NSW randomised experiment: difference in mean 1978 earnings"),
+        ground_truth=GroundTruth(
+            treatment="treat",
+            outcome="re78",
+            estimand="att",
+            value=NSW_EXPERIMENTAL_EFFECT,
+            source="NSW randomised experiment: difference in mean 1978 earnings",
+        ),
         data_key=data_key(dataset_id),
     )
     return frame, manifest
@@ -301,6 +354,7 @@ def bundled_datasets(cache_dir: Path) -> list[tuple[DatasetManifest, bytes]]:
 
 # ---------------------------------------------------------------- uploads
 
+
 def _check_field_counts(text: str) -> None:
     """Every row has as many fields as the header (pandas would otherwise shift columns or pad with blanks)."""
     import csv
@@ -315,7 +369,7 @@ def _check_field_counts(text: str) -> None:
         if len(row) != len(header):
             raise InvalidInputError(
                 f"line {reader.line_num} has {len(row)} fields but the header has {len(header)}; quote values "
-                "that contain commas (\"1,000\") and check for missing or extra separators"
+                'that contain commas ("1,000") and check for missing or extra separators'
             )
 
 
@@ -326,13 +380,13 @@ def parse_csv(csv_bytes: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> Any:
     if not csv_bytes:
         raise InvalidInputError("the file is empty; upload a CSV with a header row and at least one data row")
     if len(csv_bytes) > max_bytes:
-        raise InvalidInputError(
-            f"the file is {len(csv_bytes) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB"
-        )
+        raise InvalidInputError(f"the file is {len(csv_bytes) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB")
     try:
         text = csv_bytes.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidInputError(f"the file is not UTF-8 text (bad byte at position {exc.start}); save it as UTF-8 CSV") from exc
+        raise InvalidInputError(
+            f"the file is not UTF-8 text (bad byte at position {exc.start}); save it as UTF-8 CSV"
+        ) from exc
     if "\x00" in text:
         raise InvalidInputError("the file contains NUL bytes: it looks binary, not a CSV")
     try:
@@ -382,9 +436,16 @@ def _apply_roles(columns: list[Column], roles: RoleOptions) -> list[Column]:
     if unknown:
         raise InvalidInputError(f"unknown column(s) {', '.join(map(repr, unknown))}; the file has: {', '.join(names)}")
     assigned: dict[str, str] = {}
-    for role, chosen in (("treatment", [roles.treatment]), ("outcome", [roles.outcome]), ("covariate", roles.covariates),
-                         ("excluded", roles.exclude), ("instrument", roles.instruments), ("time", [roles.time]),
-                         ("unit", [roles.unit]), ("running", [roles.running])):
+    for role, chosen in (
+        ("treatment", [roles.treatment]),
+        ("outcome", [roles.outcome]),
+        ("covariate", roles.covariates),
+        ("excluded", roles.exclude),
+        ("instrument", roles.instruments),
+        ("time", [roles.time]),
+        ("unit", [roles.unit]),
+        ("running", [roles.running]),
+    ):
         for name in chosen:
             if not name:
                 continue
@@ -412,8 +473,15 @@ def _apply_roles(columns: list[Column], roles: RoleOptions) -> list[Column]:
     return updated
 
 
-def manifest_for_upload(frame: Any, dataset_id: str, *, title: str | None = None, description: str | None = None,
-                        roles: RoleOptions | None = None, owner: str | None = None) -> DatasetManifest:
+def manifest_for_upload(
+    frame: Any,
+    dataset_id: str,
+    *,
+    title: str | None = None,
+    description: str | None = None,
+    roles: RoleOptions | None = None,
+    owner: str | None = None,
+) -> DatasetManifest:
     columns = columns_of(frame)
     if roles is not None:
         columns = _apply_roles(columns, roles)

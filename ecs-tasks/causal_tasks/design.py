@@ -20,8 +20,18 @@ from causal_common.models.tools import CausalAnalysisArgs
 Design = Literal["randomised", "backdoor", "iv", "did", "rdd"]
 
 # Roles never adjusted for.
-NEVER_ADJUSTED = ("identifier", "date", "text", "excluded", "time", "unit", "running", "instrument", "outcome",
-                  "treatment")
+NEVER_ADJUSTED = (
+    "identifier",
+    "date",
+    "text",
+    "excluded",
+    "time",
+    "unit",
+    "running",
+    "instrument",
+    "outcome",
+    "treatment",
+)
 
 
 @dataclass
@@ -47,8 +57,12 @@ class DatasetRoles:
             return columns[0].name if columns else None
 
         running = first("running")
-        reasons = {"identifier": "an identifier", "date": "a date", "text": "free text",
-                   "excluded": "excluded in the dataset's roles (e.g. measured after the treatment)"}
+        reasons = {
+            "identifier": "an identifier",
+            "date": "a date",
+            "text": "free text",
+            "excluded": "excluded in the dataset's roles (e.g. measured after the treatment)",
+        }
         return cls(
             covariates=[column.name for column in manifest.with_role("covariate")],
             instruments=[column.name for column in manifest.with_role("instrument")],
@@ -85,30 +99,49 @@ def choose(args: CausalAnalysisArgs, roles: DatasetRoles) -> DesignChoice:
     requested = args.design
     if requested == "rdd" or (requested == "auto" and running and cutoff is not None):
         if not running or cutoff is None:
-            raise InvalidInputError("a regression discontinuity needs a running variable and its cutoff "
-                                    "(arguments `running` and `cutoff`, or the dataset's running role)")
+            raise InvalidInputError(
+                "a regression discontinuity needs a running variable and its cutoff "
+                "(arguments `running` and `cutoff`, or the dataset's running role)"
+            )
         source = "named in the call" if args.running else "the dataset's running-variable role"
-        return DesignChoice("rdd", f"regression discontinuity: treatment switches where {running!r} crosses "
-                                   f"{cutoff:g} ({source}), so units just either side of the cutoff are compared",
-                            running=running, cutoff=cutoff)
+        return DesignChoice(
+            "rdd",
+            f"regression discontinuity: treatment switches where {running!r} crosses "
+            f"{cutoff:g} ({source}), so units just either side of the cutoff are compared",
+            running=running,
+            cutoff=cutoff,
+        )
     if requested == "did" or (requested == "auto" and time):
         if not time:
-            raise InvalidInputError("difference in differences needs a period column (argument `time`, or the "
-                                    "dataset's time role)")
+            raise InvalidInputError(
+                "difference in differences needs a period column (argument `time`, or the dataset's time role)"
+            )
         source = "named in the call" if args.time else "the dataset's time role"
-        return DesignChoice("did", f"difference in differences: the data have periods ({time!r}, {source}), so the "
-                                   "change in the treated is compared with the change in the untreated",
-                            time=time, unit=unit)
+        return DesignChoice(
+            "did",
+            f"difference in differences: the data have periods ({time!r}, {source}), so the "
+            "change in the treated is compared with the change in the untreated",
+            time=time,
+            unit=unit,
+        )
     if requested == "iv" or (requested == "auto" and instruments):
         if not instruments:
-            raise InvalidInputError("an instrumental-variable design needs an instrument (argument `instruments`, "
-                                    "or the dataset's instrument role)")
+            raise InvalidInputError(
+                "an instrumental-variable design needs an instrument (argument `instruments`, "
+                "or the dataset's instrument role)"
+            )
         source = "named in the call" if args.instruments else "the dataset's instrument role"
-        return DesignChoice("iv", f"instrumental variables: {', '.join(instruments)} ({source}) moves the treatment "
-                                  "and is assumed to reach the outcome only through it",
-                            instruments=instruments)
+        return DesignChoice(
+            "iv",
+            f"instrumental variables: {', '.join(instruments)} ({source}) moves the treatment "
+            "and is assumed to reach the outcome only through it",
+            instruments=instruments,
+        )
     if requested == "randomised" or (requested == "auto" and roles.design == "randomised"):
         source = "requested in the call" if requested == "randomised" else "declared in the dataset's description"
         return DesignChoice("randomised", f"randomised comparison: assignment was random ({source})")
-    return DesignChoice("backdoor", "adjustment for measured confounders (backdoor): no instrument, period or "
-                                    "running variable is given and assignment is not declared random")
+    return DesignChoice(
+        "backdoor",
+        "adjustment for measured confounders (backdoor): no instrument, period or "
+        "running variable is given and assignment is not declared random",
+    )

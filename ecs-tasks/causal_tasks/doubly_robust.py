@@ -37,15 +37,29 @@ Z_95 = 1.959963984540054
 
 
 def _boosting_regressor(seed: int) -> HistGradientBoostingRegressor:
-    return HistGradientBoostingRegressor(max_iter=200, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=20,
-                                         early_stopping=True, validation_fraction=0.15, n_iter_no_change=10,
-                                         random_state=seed)
+    return HistGradientBoostingRegressor(
+        max_iter=200,
+        learning_rate=0.1,
+        max_leaf_nodes=15,
+        min_samples_leaf=20,
+        early_stopping=True,
+        validation_fraction=0.15,
+        n_iter_no_change=10,
+        random_state=seed,
+    )
 
 
 def _boosting_classifier(seed: int) -> HistGradientBoostingClassifier:
-    return HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=20,
-                                          early_stopping=True, validation_fraction=0.15, n_iter_no_change=10,
-                                          random_state=seed)
+    return HistGradientBoostingClassifier(
+        max_iter=200,
+        learning_rate=0.1,
+        max_leaf_nodes=15,
+        min_samples_leaf=20,
+        early_stopping=True,
+        validation_fraction=0.15,
+        n_iter_no_change=10,
+        random_state=seed,
+    )
 
 
 def _splines() -> SplineTransformer:
@@ -55,17 +69,20 @@ def _splines() -> SplineTransformer:
 
 def regressors(seed: int) -> dict[str, object]:
     """Candidate outcome/treatment models, simplest first."""
-    return {"linear": LinearRegression(),
-            "additive splines": make_pipeline(StandardScaler(), _splines(), RidgeCV(alphas=np.logspace(-3, 3, 7))),
-            "gradient boosting": _boosting_regressor(seed)}
+    return {
+        "linear": LinearRegression(),
+        "additive splines": make_pipeline(StandardScaler(), _splines(), RidgeCV(alphas=np.logspace(-3, 3, 7))),
+        "gradient boosting": _boosting_regressor(seed),
+    }
 
 
 def classifiers(seed: int) -> dict[str, object]:
     """Candidate propensity models, simplest first."""
-    return {"logistic": make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
-            "additive splines": make_pipeline(StandardScaler(), _splines(),
-                                              LogisticRegression(C=1.0, max_iter=2000)),
-            "gradient boosting": _boosting_classifier(seed)}
+    return {
+        "logistic": make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
+        "additive splines": make_pipeline(StandardScaler(), _splines(), LogisticRegression(C=1.0, max_iter=2000)),
+        "gradient boosting": _boosting_classifier(seed),
+    }
 
 
 def single_thread() -> threadpool_limits:
@@ -120,8 +137,14 @@ def prefer_simpler(row_losses: dict[str, np.ndarray]) -> str:
     return chosen
 
 
-def crossfit(features: np.ndarray, target: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]],
-             candidates: dict[str, object], *, proba: bool) -> Nuisance:
+def crossfit(
+    features: np.ndarray,
+    target: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    candidates: dict[str, object],
+    *,
+    proba: bool,
+) -> Nuisance:
     """Out-of-fold predictions of each candidate (simplest first); see :func:`prefer_simpler` for which is kept."""
     predictions: dict[str, np.ndarray] = {}
     row_losses: dict[str, np.ndarray] = {}
@@ -132,8 +155,11 @@ def crossfit(features: np.ndarray, target: np.ndarray, splits: list[tuple[np.nda
         predictions[name] = predicted
         row_losses[name] = _row_losses(target, predicted, proba)
     chosen = prefer_simpler(row_losses)
-    return Nuisance(predictions=predictions[chosen], chosen=chosen,
-                    losses={name: float(losses.mean()) for name, losses in row_losses.items()})
+    return Nuisance(
+        predictions=predictions[chosen],
+        chosen=chosen,
+        losses={name: float(losses.mean()) for name, losses in row_losses.items()},
+    )
 
 
 @dataclass
@@ -172,8 +198,13 @@ class _Interacted:
         return np.hstack(columns)
 
 
-def _outcome_crossfit(features: np.ndarray, treatment: np.ndarray, outcome: np.ndarray,
-                      splits: list[tuple[np.ndarray, np.ndarray]], seed: int) -> tuple[Nuisance, Nuisance]:
+def _outcome_crossfit(
+    features: np.ndarray,
+    treatment: np.ndarray,
+    outcome: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    seed: int,
+) -> tuple[Nuisance, Nuisance]:
     """Out-of-fold predictions of the outcome under treatment and under control, from one pooled model.
 
     One model learns from both arms (the shape of the outcome in the covariates is shared, so each arm's
@@ -204,8 +235,14 @@ def propensity_model(features: np.ndarray, treatment: np.ndarray, seed: int = 0)
         return crossfit(features, treated, splits, classifiers(seed), proba=True), splits
 
 
-def aipw(features: np.ndarray, treatment: np.ndarray, outcome: np.ndarray, target: str = "ate",
-         seed: int = 0, propensity: tuple[Nuisance, list] | None = None) -> DoublyRobustEstimate:
+def aipw(
+    features: np.ndarray,
+    treatment: np.ndarray,
+    outcome: np.ndarray,
+    target: str = "ate",
+    seed: int = 0,
+    propensity: tuple[Nuisance, list] | None = None,
+) -> DoublyRobustEstimate:
     """Cross-fitted AIPW estimate of the ATE or ATT of a binary treatment (``propensity`` reuses a fitted one)."""
     treated = treatment.astype(int)
     propensity_fit, splits = propensity or propensity_model(features, treated, seed)
@@ -221,22 +258,36 @@ def aipw(features: np.ndarray, treatment: np.ndarray, outcome: np.ndarray, targe
         value = float(np.sum(weights * residual0) / arms.sum())
         influence = (weights * residual0 - arms * value) / share
     else:
-        influence_raw = (mu1.predictions - mu0.predictions + arms * (outcome - mu1.predictions) / score
-                         - (~arms) * (outcome - mu0.predictions) / (1 - score))
+        influence_raw = (
+            mu1.predictions
+            - mu0.predictions
+            + arms * (outcome - mu1.predictions) / score
+            - (~arms) * (outcome - mu0.predictions) / (1 - score)
+        )
         value = float(influence_raw.mean())
         influence = influence_raw - value
     standard_error = float(np.std(influence, ddof=1) / np.sqrt(rows))
-    description = (f"doubly robust (AIPW, {len(splits)}-fold cross-fitting; propensity model: {propensity_fit.chosen}, "
-                   f"outcome model: {mu1.chosen})")
-    clipped = float(np.mean((propensity_fit.predictions < PROPENSITY_CLIP)
-                            | (propensity_fit.predictions > 1 - PROPENSITY_CLIP)))
-    return DoublyRobustEstimate(value=value, standard_error=standard_error, target=target, description=description,
-                                propensity=propensity_fit.predictions, clipped_share=clipped,
-                                nuisance={"propensity": propensity_fit, "outcome": mu1, "outcome_control": mu0})
+    description = (
+        f"doubly robust (AIPW, {len(splits)}-fold cross-fitting; propensity model: {propensity_fit.chosen}, "
+        f"outcome model: {mu1.chosen})"
+    )
+    clipped = float(
+        np.mean((propensity_fit.predictions < PROPENSITY_CLIP) | (propensity_fit.predictions > 1 - PROPENSITY_CLIP))
+    )
+    return DoublyRobustEstimate(
+        value=value,
+        standard_error=standard_error,
+        target=target,
+        description=description,
+        propensity=propensity_fit.predictions,
+        clipped_share=clipped,
+        nuisance={"propensity": propensity_fit, "outcome": mu1, "outcome_control": mu0},
+    )
 
 
-def partially_linear(features: np.ndarray, treatment: np.ndarray, outcome: np.ndarray,
-                     seed: int = 0) -> DoublyRobustEstimate:
+def partially_linear(
+    features: np.ndarray, treatment: np.ndarray, outcome: np.ndarray, seed: int = 0
+) -> DoublyRobustEstimate:
     """Cross-fitted partially linear DML: the average effect of one more unit of a continuous treatment."""
     splits = _splits(len(outcome), None, seed)
     with single_thread():
@@ -244,13 +295,20 @@ def partially_linear(features: np.ndarray, treatment: np.ndarray, outcome: np.nd
         treatment_model = crossfit(features, treatment, splits, regressors(seed), proba=False)
     outcome_residual = outcome - outcome_model.predictions
     treatment_residual = treatment - treatment_model.predictions
-    spread = float(np.mean(treatment_residual ** 2))
+    spread = float(np.mean(treatment_residual**2))
     if spread <= 1e-12 * max(float(np.var(treatment)), 1e-300):
         raise ValueError("the treatment is fully explained by the covariates: no variation is left to learn from")
-    value = float(np.sum(treatment_residual * outcome_residual) / np.sum(treatment_residual ** 2))
+    value = float(np.sum(treatment_residual * outcome_residual) / np.sum(treatment_residual**2))
     influence = (outcome_residual - value * treatment_residual) * treatment_residual / spread
     standard_error = float(np.std(influence, ddof=1) / np.sqrt(len(outcome)))
-    description = (f"doubly robust (partially linear double machine learning, {len(splits)}-fold cross-fitting; "
-                   f"treatment model: {treatment_model.chosen}, outcome model: {outcome_model.chosen})")
-    return DoublyRobustEstimate(value=value, standard_error=standard_error, target="ate", description=description,
-                                nuisance={"treatment": treatment_model, "outcome": outcome_model})
+    description = (
+        f"doubly robust (partially linear double machine learning, {len(splits)}-fold cross-fitting; "
+        f"treatment model: {treatment_model.chosen}, outcome model: {outcome_model.chosen})"
+    )
+    return DoublyRobustEstimate(
+        value=value,
+        standard_error=standard_error,
+        target="ate",
+        description=description,
+        nuisance={"treatment": treatment_model, "outcome": outcome_model},
+    )

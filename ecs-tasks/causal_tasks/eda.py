@@ -30,14 +30,18 @@ def _summary(name: str, series: pd.Series) -> ColumnSummary:
     )
 
 
-def run_eda(df: pd.DataFrame, args: EdaArgs, *, default_covariates: list[str] | None = None,
-            roles: DatasetRoles | None = None) -> EdaResult:
+def run_eda(
+    df: pd.DataFrame, args: EdaArgs, *, default_covariates: list[str] | None = None, roles: DatasetRoles | None = None
+) -> EdaResult:
     """Summaries of every column; with a binary treatment also balance, propensity overlap and post-treatment suspects."""
     return _analyse(df, args, default_covariates, roles or DatasetRoles())[0]
 
 
 def run_eda_with_plots(
-    df: pd.DataFrame, args: EdaArgs, *, default_covariates: list[str] | None = None,
+    df: pd.DataFrame,
+    args: EdaArgs,
+    *,
+    default_covariates: list[str] | None = None,
     roles: DatasetRoles | None = None,
 ) -> tuple[EdaResult, dict[str, bytes]]:
     """:func:`run_eda` plus its plots as PNG bytes by name."""
@@ -82,16 +86,19 @@ def _analyse(
         candidates = default_covariates if default_covariates is not None else roles.covariates
         if candidates is None:
             candidates = frames.default_covariates(df, exclude)
-        covariates = [name for name in candidates if name in df.columns and name not in exclude
-                      and name not in roles.not_adjusted]
-    prepared = frames.prepare(df, args.treatment, args.outcome or args.treatment, covariates, [],
-                              codings=roles.codings)
+        covariates = [
+            name for name in candidates if name in df.columns and name not in exclude and name not in roles.not_adjusted
+        ]
+    prepared = frames.prepare(df, args.treatment, args.outcome or args.treatment, covariates, [], codings=roles.codings)
     data = prepared.frame
     result.post_treatment_suspects = checks.post_treatment_suspects(
-        data, args.treatment, prepared.covariates, roles.descriptions, prepared.encoded_from)
+        data, args.treatment, prepared.covariates, roles.descriptions, prepared.encoded_from
+    )
     if result.post_treatment_suspects:
-        result.warnings.append("possibly measured after the treatment: " + ", ".join(
-            suspect.column for suspect in result.post_treatment_suspects))
+        result.warnings.append(
+            "possibly measured after the treatment: "
+            + ", ".join(suspect.column for suspect in result.post_treatment_suspects)
+        )
     if not frames.is_binary(data[args.treatment]):
         return result, None, None
     treated = data[args.treatment].to_numpy() == 1
@@ -104,4 +111,3 @@ def _analyse(
     result.propensity_overlap = {k: round(v, 6) for k, v in overlap.overlap_summary(scores, treated).items()}
     result.warnings += overlap.overlap_warnings(result.propensity_overlap, model=model)
     return result, scores, treated
-

@@ -61,8 +61,9 @@ def timed(method: str, compute: Callable[[], tuple[float, tuple[float, float] | 
     except ESTIMATION_ERRORS as exc:
         logger.warning("estimator %s failed: %s", method, exc)
         return MethodEstimate(method=method, estimate=float("nan"), error=str(exc)[:300])
-    return MethodEstimate(method=method, estimate=float(value), ci=ci,
-                          elapsed_ms=round((time.perf_counter() - started) * 1000, 1))
+    return MethodEstimate(
+        method=method, estimate=float(value), ci=ci, elapsed_ms=round((time.perf_counter() - started) * 1000, 1)
+    )
 
 
 def difference_in_means(treatment: np.ndarray, outcome: np.ndarray) -> tuple[float, float]:
@@ -73,7 +74,9 @@ def difference_in_means(treatment: np.ndarray, outcome: np.ndarray) -> tuple[flo
     return value, standard_error
 
 
-def ols_slope(treatment: np.ndarray, outcome: np.ndarray, covariates: np.ndarray | None = None) -> tuple[float, float, int]:
+def ols_slope(
+    treatment: np.ndarray, outcome: np.ndarray, covariates: np.ndarray | None = None
+) -> tuple[float, float, int]:
     """Coefficient of the treatment in an OLS fit (HC2 standard error) and the residual degrees of freedom."""
     columns = [np.ones(len(outcome)), treatment]
     if covariates is not None and covariates.size:
@@ -82,8 +85,9 @@ def ols_slope(treatment: np.ndarray, outcome: np.ndarray, covariates: np.ndarray
     return float(fit.params[1]), float(fit.bse[1]), int(fit.df_resid)
 
 
-def regression_with_covariates(treatment: np.ndarray, outcome: np.ndarray, covariates: np.ndarray,
-                               target: str = "ate") -> tuple[float, float, int]:
+def regression_with_covariates(
+    treatment: np.ndarray, outcome: np.ndarray, covariates: np.ndarray, target: str = "ate"
+) -> tuple[float, float, int]:
     """Lin's (2013) regression adjustment for a randomised treatment: covariates centred and interacted, HC2 errors.
 
     Centred at the mean of everyone (ATE) or of the treated (ATT), the treatment coefficient is that average effect.
@@ -95,27 +99,45 @@ def regression_with_covariates(treatment: np.ndarray, outcome: np.ndarray, covar
     return float(fit.params[1]), float(fit.bse[1]), int(fit.df_resid)
 
 
-def dowhy_model(data: pd.DataFrame, treatment: str, outcome: str, covariates: list[str],
-                instruments: list[str] | None = None) -> tuple[Any, Any]:
+def dowhy_model(
+    data: pd.DataFrame, treatment: str, outcome: str, covariates: list[str], instruments: list[str] | None = None
+) -> tuple[Any, Any]:
     from dowhy import CausalModel  # heavy: imported here so the module loads fast
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = CausalModel(data=data, treatment=treatment, outcome=outcome, common_causes=covariates or None,
-                            instruments=instruments or None)
+        model = CausalModel(
+            data=data,
+            treatment=treatment,
+            outcome=outcome,
+            common_causes=covariates or None,
+            instruments=instruments or None,
+        )
         # The adjustment set is given, so no search over subsets (exponential in the number of covariates).
         estimand = model.identify_effect(proceed_when_unidentifiable=True, method_name="maximal-adjustment")
     return model, estimand
 
 
-def dowhy_estimate(model: Any, estimand: Any, method: str, target: str, *, confidence_intervals: bool = False,
-                   method_params: dict[str, Any] | None = None) -> Any:
+def dowhy_estimate(
+    model: Any,
+    estimand: Any,
+    method: str,
+    target: str,
+    *,
+    confidence_intervals: bool = False,
+    method_params: dict[str, Any] | None = None,
+) -> Any:
     np.random.seed(RANDOM_SEED)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         # estimate_effect mutates the estimand: every estimator gets its own copy.
-        return model.estimate_effect(copy.deepcopy(estimand), method_name=method, target_units=target,
-                                     confidence_intervals=confidence_intervals, method_params=method_params)
+        return model.estimate_effect(
+            copy.deepcopy(estimand),
+            method_name=method,
+            target_units=target,
+            confidence_intervals=confidence_intervals,
+            method_params=method_params,
+        )
 
 
 def value_of(estimate: Any) -> float:

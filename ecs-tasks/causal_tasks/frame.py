@@ -12,8 +12,17 @@ from causal_common.models.tools import ColumnNote
 
 # Two-valued text the way people type it; the first of each pair is 1. Matched case-insensitively.
 BINARY_WORDS: tuple[tuple[str, str], ...] = (
-    ("yes", "no"), ("y", "n"), ("true", "false"), ("t", "f"), ("treated", "control"), ("treatment", "control"),
-    ("treated", "untreated"), ("on", "off"), ("1", "0"), ("positive", "negative"), ("pass", "fail"),
+    ("yes", "no"),
+    ("y", "n"),
+    ("true", "false"),
+    ("t", "f"),
+    ("treated", "control"),
+    ("treatment", "control"),
+    ("treated", "untreated"),
+    ("on", "off"),
+    ("1", "0"),
+    ("positive", "negative"),
+    ("pass", "fail"),
     ("success", "failure"),
 )
 MAX_ONE_HOT_LEVELS = 20
@@ -29,7 +38,7 @@ def require_columns(frame: pd.DataFrame, names: list[str], what: str) -> None:
 
 def is_binary(series: pd.Series) -> bool:
     values = set(pd.unique(series.dropna()))
-    return len(values) == 2 and values <= {0, 1, True, False}
+    return len(values) == 2 and values <= {0, 1}
 
 
 def default_covariates(frame: pd.DataFrame, exclude: list[str]) -> list[str]:
@@ -39,9 +48,11 @@ def default_covariates(frame: pd.DataFrame, exclude: list[str]) -> list[str]:
         if name in exclude:
             continue
         series = frame[name]
-        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
-            chosen.append(name)
-        elif series.nunique(dropna=True) <= MAX_ONE_HOT_LEVELS:
+        if (
+            pd.api.types.is_numeric_dtype(series)
+            or pd.api.types.is_bool_dtype(series)
+            or series.nunique(dropna=True) <= MAX_ONE_HOT_LEVELS
+        ):
             chosen.append(name)
     return chosen
 
@@ -122,17 +133,25 @@ def prepare(
         if levels > MAX_ONE_HOT_LEVELS:
             covariates.remove(name)
             data = data.drop(columns=[name])
-            left_out.append(ColumnNote(column=name, reason=f"text with {levels} distinct values (free text or an "
-                                                            f"identifier), more than {MAX_ONE_HOT_LEVELS} levels"))
+            left_out.append(
+                ColumnNote(
+                    column=name,
+                    reason=f"text with {levels} distinct values (free text or an "
+                    f"identifier), more than {MAX_ONE_HOT_LEVELS} levels",
+                )
+            )
     before = len(data)
     missing_by_column = data.isna().sum()
     data = data.dropna()
     dropped = before - len(data)
     if dropped:
-        worst = ", ".join(f"{name} ({int(count)})" for name, count in missing_by_column.sort_values(ascending=False).items()
-                          if count)
-        notes.append(f"{dropped} of {before} rows have missing values in the used columns and were left out "
-                     f"(missing per column: {worst})")
+        worst = ", ".join(
+            f"{name} ({int(count)})" for name, count in missing_by_column.sort_values(ascending=False).items() if count
+        )
+        notes.append(
+            f"{dropped} of {before} rows have missing values in the used columns and were left out "
+            f"(missing per column: {worst})"
+        )
     for name in numeric_roles:
         if not (pd.api.types.is_numeric_dtype(data[name]) or pd.api.types.is_bool_dtype(data[name])):
             values = ", ".join(map(repr, data[name].dropna().astype(str).unique()[:5]))
@@ -163,8 +182,15 @@ def prepare(
         encoded = [name for name in encoded if name not in constant]
     if len(data) < 10:
         raise InvalidInputError(f"only {len(data)} complete rows: too few to analyse")
-    return Prepared(frame=data.reset_index(drop=True), covariates=encoded, dropped_rows=dropped, warnings=notes,
-                    left_out=left_out, coded=coded, encoded_from=encoded_from)
+    return Prepared(
+        frame=data.reset_index(drop=True),
+        covariates=encoded,
+        dropped_rows=dropped,
+        warnings=notes,
+        left_out=left_out,
+        coded=coded,
+        encoded_from=encoded_from,
+    )
 
 
 def _safe(name: str) -> str:

@@ -25,8 +25,9 @@ ASSUMPTIONS = [
 ]
 
 
-def two_stage_least_squares(data: pd.DataFrame, treatment: str, outcome: str, instruments: list[str],
-                            covariates: list[str]) -> tuple[float, float, tuple[float, float], float, float]:
+def two_stage_least_squares(
+    data: pd.DataFrame, treatment: str, outcome: str, instruments: list[str], covariates: list[str]
+) -> tuple[float, float, tuple[float, float], float, float]:
     """Estimate, standard error, interval, first-stage partial F and partial R² (heteroskedasticity-robust)."""
     from linearmodels.iv import IV2SLS
 
@@ -44,14 +45,16 @@ def two_stage_least_squares(data: pd.DataFrame, treatment: str, outcome: str, in
     return value, standard_error, (float(bounds.iloc[0]), float(bounds.iloc[1])), first_stage_f, partial_r2
 
 
-def estimate(data: pd.DataFrame, args: CausalAnalysisArgs, covariates: list[str], choice: DesignChoice,
-             progress: Progress) -> tuple[Estimation, tuple[Any, Any] | None]:
+def estimate(
+    data: pd.DataFrame, args: CausalAnalysisArgs, covariates: list[str], choice: DesignChoice, progress: Progress
+) -> tuple[Estimation, tuple[Any, Any] | None]:
     instruments = choice.instruments
     constant = [name for name in instruments if data[name].nunique() <= 1]
     if constant:
         raise InvalidInputError(f"instrument(s) {', '.join(constant)} do not vary in the analysed rows")
     value, standard_error, bounds, first_stage_f, partial_r2 = two_stage_least_squares(
-        data, args.treatment, args.outcome, instruments, covariates)
+        data, args.treatment, args.outcome, instruments, covariates
+    )
     progress("estimate", f"2SLS: {value:,.4g} (first-stage F {first_stage_f:,.1f})", 45)
     headline = MethodEstimate(method="iv.two_stage_least_squares", estimate=value, ci=bounds)
     model, estimand = dowhy_model(data, args.treatment, args.outcome, covariates, instruments)
@@ -67,20 +70,33 @@ def estimate(data: pd.DataFrame, args: CausalAnalysisArgs, covariates: list[str]
     notes: list[str] = []
     weak = first_stage_f < WEAK_INSTRUMENT_F
     if weak:
-        notes.append(f"weak instrument: the first-stage F is {first_stage_f:,.1f} (below {WEAK_INSTRUMENT_F:g}), so "
-                     "the 2SLS estimate is biased toward the confounded comparison and its interval is unreliable")
+        notes.append(
+            f"weak instrument: the first-stage F is {first_stage_f:,.1f} (below {WEAK_INSTRUMENT_F:g}), so "
+            "the 2SLS estimate is biased toward the confounded comparison and its interval is unreliable"
+        )
     binary_treatment = set(np.unique(data[args.treatment])) <= {0.0, 1.0}
-    target_reason = ("LATE: with an instrument the data speak for the units whose treatment the instrument changes "
-                     "(the compliers); it equals the average effect only if the effect is the same for everyone")
+    target_reason = (
+        "LATE: with an instrument the data speak for the units whose treatment the instrument changes "
+        "(the compliers); it equals the average effect only if the effect is the same for everyone"
+    )
     result = Estimation(
-        design="iv", design_reason=choice.reason, target="late" if binary_treatment else "ate",
-        target_reason=target_reason if binary_treatment else
-        "the treatment is continuous: the effect per unit of treatment the instrument induces",
-        headline=headline, standard_error=standard_error, methods=methods, assumptions=list(ASSUMPTIONS),
+        design="iv",
+        design_reason=choice.reason,
+        target="late" if binary_treatment else "ate",
+        target_reason=target_reason
+        if binary_treatment
+        else "the treatment is continuous: the effect per unit of treatment the instrument induces",
+        headline=headline,
+        standard_error=standard_error,
+        methods=methods,
+        assumptions=list(ASSUMPTIONS),
         why_trusted="two-stage least squares uses only the variation in the treatment that the instrument causes",
-        dof=len(data) - len(covariates) - 2, warnings=notes,
-        diagnostics={"first_stage_f": round(first_stage_f, 3), "first_stage_partial_r2": round(partial_r2, 5),
-                     "weak_instrument": float(weak)},
+        dof=len(data) - len(covariates) - 2,
+        warnings=notes,
+        diagnostics={
+            "first_stage_f": round(first_stage_f, 3),
+            "first_stage_partial_r2": round(partial_r2, 5),
+            "weak_instrument": float(weak),
+        },
     )
     return result, (model, dowhy_iv)
-

@@ -14,8 +14,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import Field, ValidationError
 
-from causal_common.aws import error_code
 from causal_common import aws
+from causal_common.aws import error_code
 from causal_common.datasets import load_data, load_manifest
 from causal_common.errors import CausalStackError, NotFoundError
 from causal_common.jobs import JobRepository, fail_job
@@ -52,8 +52,15 @@ class Clients:
     def from_settings(cls, settings: TaskSettings) -> Clients:
         management = None
         if settings.websocket_callback_url:
-            management = aws.management_client(settings, settings.websocket_callback_url, aws.client("secretsmanager", settings))
-        return cls(aws.client("dynamodb", settings), aws.client("s3", settings), aws.client("stepfunctions", settings), management)
+            management = aws.management_client(
+                settings, settings.websocket_callback_url, aws.client("secretsmanager", settings)
+            )
+        return cls(
+            aws.client("dynamodb", settings),
+            aws.client("s3", settings),
+            aws.client("stepfunctions", settings),
+            management,
+        )
 
 
 TASK_SERVICES = ("dynamodb", "s3", "stepfunctions", "apigatewaymanagementapi")
@@ -68,8 +75,13 @@ def prepare_for_fork() -> None:
     import boto3
 
     for service in TASK_SERVICES:
-        boto3.client(service, region_name="eu-central-1", endpoint_url="http://127.0.0.1:9",
-                     aws_access_key_id="warm-up", aws_secret_access_key="warm-up")
+        boto3.client(
+            service,
+            region_name="eu-central-1",
+            endpoint_url="http://127.0.0.1:9",
+            aws_access_key_id="warm-up",
+            aws_secret_access_key="warm-up",
+        )
 
 
 def _read_job(jobs: JobRepository, job_id: str) -> JobRecord:
@@ -115,13 +127,16 @@ class Heartbeat:
 def _compact(result: dict[str, Any]) -> dict[str, Any]:
     if len(json.dumps(result, default=str)) <= COMPACT_RESULT_BYTES:
         return result
-    trimmed = {key: value for key, value in result.items() if key not in ("columns", "balance", "correlations_with_outcome")}
+    trimmed = {
+        key: value for key, value in result.items() if key not in ("columns", "balance", "correlations_with_outcome")
+    }
     trimmed["truncated"] = "full result at result_url"
     return trimmed
 
 
-def _analyse(task: str, frame: Any, arguments: dict[str, Any], manifest: DatasetManifest,
-             progress: Callable[..., None]) -> tuple[Any, dict[str, bytes]]:
+def _analyse(
+    task: str, frame: Any, arguments: dict[str, Any], manifest: DatasetManifest, progress: Callable[..., None]
+) -> tuple[Any, dict[str, bytes]]:
     from causal_tasks.design import DatasetRoles
 
     # The manifest's roles are the defaults for whatever the call's arguments do not name.
@@ -230,8 +245,16 @@ def run_job(task: str, settings: TaskSettings, clients: Clients) -> int:
     return 0
 
 
-def _run_analysis(task: str, tool: str, settings: TaskSettings, clients: Clients, names: ResourceNames,
-                  jobs: JobRepository, job: JobRecord, progress: Callable[..., None]) -> ToolOutcome | None:
+def _run_analysis(
+    task: str,
+    tool: str,
+    settings: TaskSettings,
+    clients: Clients,
+    names: ResourceNames,
+    jobs: JobRepository,
+    job: JobRecord,
+    progress: Callable[..., None],
+) -> ToolOutcome | None:
     """The analysis and its artefacts; ``None`` after a crash (job failed, state machine told)."""
     import pandas as pd
 
@@ -247,15 +270,25 @@ def _run_analysis(task: str, tool: str, settings: TaskSettings, clients: Clients
             for name, image in images.items():
                 key = f"{prefix}/{name}.png"
                 clients.s3.put_object(Bucket=names.artifacts_bucket, Key=key, Body=image, ContentType="image/png")
-                result.artifacts.append(Artifact(name=name, key=key, url=f"{settings.artifacts_base_url.rstrip('/')}/{key}"))
+                result.artifacts.append(
+                    Artifact(name=name, key=key, url=f"{settings.artifacts_base_url.rstrip('/')}/{key}")
+                )
             full = result.model_dump(mode="json")
             result_key = f"{prefix}/result.json"
-            clients.s3.put_object(Bucket=names.artifacts_bucket, Key=result_key, Body=json.dumps(full).encode(),
-                                  ContentType="application/json")
-            outcome = outcome.model_copy(update={
-                "ok": True, "result": _compact(full), "result_key": result_key,
-                "result_url": f"{settings.artifacts_base_url.rstrip('/')}/{result_key}",
-            })
+            clients.s3.put_object(
+                Bucket=names.artifacts_bucket,
+                Key=result_key,
+                Body=json.dumps(full).encode(),
+                ContentType="application/json",
+            )
+            outcome = outcome.model_copy(
+                update={
+                    "ok": True,
+                    "result": _compact(full),
+                    "result_key": result_key,
+                    "result_url": f"{settings.artifacts_base_url.rstrip('/')}/{result_key}",
+                }
+            )
         except (CausalStackError, ValidationError, json.JSONDecodeError) as exc:
             message = exc.message if isinstance(exc, CausalStackError) else f"bad {tool} arguments: {exc}"
             logger.info("%s refused: %s", tool, message)

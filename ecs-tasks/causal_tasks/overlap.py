@@ -96,8 +96,11 @@ def balance(frame: pd.DataFrame, treatment: str, covariates: list[str]) -> list[
         mean_treated, mean_control = values[treated].mean(), values[~treated].mean()
         pooled = np.sqrt((values[treated].var() + values[~treated].var()) / 2)
         smd = 0.0 if not pooled or np.isnan(pooled) else (mean_treated - mean_control) / pooled
-        rows.append(BalanceRow(covariate=name, mean_treated=float(mean_treated), mean_control=float(mean_control),
-                               smd=float(smd)))
+        rows.append(
+            BalanceRow(
+                covariate=name, mean_treated=float(mean_treated), mean_control=float(mean_control), smd=float(smd)
+            )
+        )
     return rows
 
 

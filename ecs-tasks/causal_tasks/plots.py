@@ -78,8 +78,14 @@ def causal_graph(result: CausalResult, instruments: list[str]) -> bytes:
     treatment_xy, outcome_xy = (0.45, 0.5), (0.9, 0.5)
 
     def node(xy: tuple[float, float], text: str, color: str) -> None:
-        axis.annotate(text, xy, ha="center", va="center", fontsize=9,
-                      bbox={"boxstyle": "round", "facecolor": color, "edgecolor": "black"})
+        axis.annotate(
+            text,
+            xy,
+            ha="center",
+            va="center",
+            fontsize=9,
+            bbox={"boxstyle": "round", "facecolor": color, "edgecolor": "black"},
+        )
 
     def arrow(start: tuple[float, float], end: tuple[float, float], color: str = "grey") -> None:
         axis.annotate("", end, start, arrowprops={"arrowstyle": "->", "color": color, "shrinkA": 14, "shrinkB": 18})

@@ -49,8 +49,9 @@ def _rdrobust(outcome: np.ndarray, running: np.ndarray, cutoff: float, fuzzy: np
             raise InvalidInputError(f"the regression discontinuity could not be fitted: {str(exc)[:300]}") from exc
 
 
-def estimate(data: pd.DataFrame, args: CausalAnalysisArgs, covariates: list[str], choice: DesignChoice,
-             progress: Progress) -> Estimation:
+def estimate(
+    data: pd.DataFrame, args: CausalAnalysisArgs, covariates: list[str], choice: DesignChoice, progress: Progress
+) -> Estimation:
     running_name, cutoff = choice.running, choice.cutoff
     assert running_name is not None and cutoff is not None
     running = data[running_name].to_numpy(dtype=float)
@@ -58,8 +59,10 @@ def estimate(data: pd.DataFrame, args: CausalAnalysisArgs, covariates: list[str]
     treatment = data[args.treatment].to_numpy(dtype=float)
     above = running >= cutoff
     if above.sum() < MIN_ROWS_PER_SIDE or (~above).sum() < MIN_ROWS_PER_SIDE:
-        raise InvalidInputError(f"a regression discontinuity needs at least {MIN_ROWS_PER_SIDE} rows on each side of "
-                                f"{running_name} = {cutoff:g} ({int((~above).sum())} below, {int(above.sum())} above)")
+        raise InvalidInputError(
+            f"a regression discontinuity needs at least {MIN_ROWS_PER_SIDE} rows on each side of "
+            f"{running_name} = {cutoff:g} ({int((~above).sum())} below, {int(above.sum())} above)"
+        )
     sharp = bool(np.array_equal(treatment, above.astype(float)) or np.array_equal(treatment, (~above).astype(float)))
     if sharp and np.array_equal(treatment, (~above).astype(float)):
         # Treatment below the cutoff: the jump from treated to untreated is minus the effect.
@@ -74,27 +77,50 @@ def estimate(data: pd.DataFrame, args: CausalAnalysisArgs, covariates: list[str]
     bandwidth = float(fit.bws.iloc[0, 0])
     in_window = int(np.sum(fit.N_h))
     progress("estimate", f"local linear at {running_name} = {cutoff:g}: {value:,.4g} (bandwidth {bandwidth:,.4g})", 45)
-    headline = MethodEstimate(method="rdd.local_linear (bias-corrected, robust interval)", estimate=value,
-                              ci=(low, high))
-    methods = [headline, MethodEstimate(method="rdd.local_linear (conventional)", estimate=conventional,
-                                        ci=tuple(sorted(sign * float(b) for b in fit.ci.iloc[0])))]
+    headline = MethodEstimate(
+        method="rdd.local_linear (bias-corrected, robust interval)", estimate=value, ci=(low, high)
+    )
+    methods = [
+        headline,
+        MethodEstimate(
+            method="rdd.local_linear (conventional)",
+            estimate=conventional,
+            ci=tuple(sorted(sign * float(b) for b in fit.ci.iloc[0])),
+        ),
+    ]
     notes = []
     if not sharp:
-        jump = float(np.mean(treatment[above & (np.abs(running - cutoff) <= bandwidth)])
-                     - np.mean(treatment[~above & (np.abs(running - cutoff) <= bandwidth)]))
-        notes.append(f"fuzzy design: treatment changes by {jump:.0%} at the cutoff, not from 0 to 1, so the estimate "
-                     "is the effect for units whose treatment the cutoff switches")
+        jump = float(
+            np.mean(treatment[above & (np.abs(running - cutoff) <= bandwidth)])
+            - np.mean(treatment[~above & (np.abs(running - cutoff) <= bandwidth)])
+        )
+        notes.append(
+            f"fuzzy design: treatment changes by {jump:.0%} at the cutoff, not from 0 to 1, so the estimate "
+            "is the effect for units whose treatment the cutoff switches"
+        )
     checks = _covariate_jumps(data, covariates, running, cutoff)
     result = Estimation(
-        design="rdd", design_reason=choice.reason + f"; {'sharp' if sharp else 'fuzzy'} design",
+        design="rdd",
+        design_reason=choice.reason + f"; {'sharp' if sharp else 'fuzzy'} design",
         target="at_cutoff",
-        target_reason=(f"effect at the cutoff: local linear regressions within {bandwidth:,.4g} of {running_name} = "
-                       f"{cutoff:g} (MSE-optimal bandwidth, triangular kernel, {in_window} rows in the window)"),
-        headline=headline, standard_error=robust_se, methods=methods, assumptions=list(ASSUMPTIONS),
+        target_reason=(
+            f"effect at the cutoff: local linear regressions within {bandwidth:,.4g} of {running_name} = "
+            f"{cutoff:g} (MSE-optimal bandwidth, triangular kernel, {in_window} rows in the window)"
+        ),
+        headline=headline,
+        standard_error=robust_se,
+        methods=methods,
+        assumptions=list(ASSUMPTIONS),
         why_trusted="the bias-corrected estimate and its robust interval account for the curvature the local "
-                    "linear fit misses", dof=max(in_window - 4, 1), warnings=notes,
-        diagnostics={"bandwidth": round(bandwidth, 6), "rows_in_bandwidth": float(in_window), "cutoff": cutoff,
-                     "sharp": float(sharp)},
+        "linear fit misses",
+        dof=max(in_window - 4, 1),
+        warnings=notes,
+        diagnostics={
+            "bandwidth": round(bandwidth, 6),
+            "rows_in_bandwidth": float(in_window),
+            "cutoff": cutoff,
+            "sharp": float(sharp),
+        },
         of_what="effect at the cutoff",
     )
     result.refutations = checks
@@ -106,8 +132,13 @@ def _covariate_jumps(data: pd.DataFrame, covariates: list[str], running: np.ndar
     checked = [name for name in covariates if data[name].nunique() > 2][:MAX_COVARIATE_CHECKS]
     checked += [name for name in covariates if name not in checked][: max(0, MAX_COVARIATE_CHECKS - len(checked))]
     if not checked:
-        return [Refutation(name="covariate balance at the cutoff", passed=True,
-                           detail="cannot be checked: no covariates were given")]
+        return [
+            Refutation(
+                name="covariate balance at the cutoff",
+                passed=True,
+                detail="cannot be checked: no covariates were given",
+            )
+        ]
     jumps = []
     for name in checked:
         try:
@@ -121,7 +152,16 @@ def _covariate_jumps(data: pd.DataFrame, covariates: list[str], running: np.ndar
     # Bonferroni over the covariates checked.
     failed = [(name, jump, p) for name, jump, p in jumps if p < 0.05 / len(jumps)]
     listed = ", ".join(f"{name} (jump {jump:,.3g}, p = {p:.3f})" for name, jump, p in jumps)
-    detail = (f"no covariate jumps at the cutoff: {listed}" if not failed else
-              f"covariates jump at the cutoff, so units on either side differ in more than the treatment: {listed}")
-    return [Refutation(name="covariate balance at the cutoff", passed=not failed, detail=detail,
-                       p_value=min(p for _, _, p in jumps))]
+    detail = (
+        f"no covariate jumps at the cutoff: {listed}"
+        if not failed
+        else f"covariates jump at the cutoff, so units on either side differ in more than the treatment: {listed}"
+    )
+    return [
+        Refutation(
+            name="covariate balance at the cutoff",
+            passed=not failed,
+            detail=detail,
+            p_value=min(p for _, _, p in jumps),
+        )
+    ]

@@ -33,7 +33,7 @@ def robustness_value(t_statistic: float, dof: int) -> float:
     if dof <= 0 or not np.isfinite(t_statistic):
         return 0.0
     f = abs(t_statistic) / math.sqrt(dof)
-    return float(0.5 * (math.sqrt(f ** 4 + 4 * f ** 2) - f ** 2))
+    return float(0.5 * (math.sqrt(f**4 + 4 * f**2) - f**2))
 
 
 def dowhy_robustness_value(model: Any, estimate: Any, benchmark: str | None) -> float | None:
@@ -42,14 +42,26 @@ def dowhy_robustness_value(model: Any, estimate: Any, benchmark: str | None) -> 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             analyzer = model.refute_estimate(
-                copy.deepcopy(estimate.target_estimand), estimate, method_name="add_unobserved_common_cause",
-                simulation_method="linear-partial-R2", benchmark_common_causes=[benchmark] if benchmark else [],
+                copy.deepcopy(estimate.target_estimand),
+                estimate,
+                method_name="add_unobserved_common_cause",
+                simulation_method="linear-partial-R2",
+                benchmark_common_causes=[benchmark] if benchmark else [],
                 # A list: DoWhy 0.14 iterates over the strengths (a scalar raises TypeError).
-                effect_fraction_on_treatment=[1.0], plot_estimate=False,
+                effect_fraction_on_treatment=[1.0],
+                plot_estimate=False,
             )
         return float(analyzer.stats["robustness_value"])
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, ArithmeticError,
-            NotImplementedError, np.linalg.LinAlgError) as exc:
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        ArithmeticError,
+        NotImplementedError,
+        np.linalg.LinAlgError,
+    ) as exc:
         logger.info("linear partial-R2 sensitivity could not run: %s", exc)
         return None
 
@@ -62,8 +74,10 @@ def robustness_sentence(value: float, treatment: str, outcome: str, of_what: str
         strength = "a moderate confounder, comparable to a strong measured one, could remove it"
     else:
         strength = "only a strong unmeasured confounder could remove it"
-    sentence = (f"An unmeasured confounder would need to explain {share} of the residual variance of both "
-                f"`{treatment}` and `{outcome}` to bring the {of_what} to zero; {strength}.")
+    sentence = (
+        f"An unmeasured confounder would need to explain {share} of the residual variance of both "
+        f"`{treatment}` and `{outcome}` to bring the {of_what} to zero; {strength}."
+    )
     return Sensitivity(name="robustness value", value=round(value, 4), sentence=sentence)
 
 
@@ -87,8 +101,12 @@ def e_value_sentence(baseline: float, difference: float, ci: tuple[float, float]
         if (difference > 0 and nearer <= 0) or (difference < 0 and nearer >= 0):
             limit_text = "; the interval already includes no effect, so its E-value is 1"
         elif 0 < baseline + nearer < 1:
-            limit_text = f"; for the interval limit nearer to no effect it is {e_value((baseline + nearer) / baseline):.2f}"
-    sentence = (f"E-value {value:.2f}: an unmeasured confounder associated with both treatment and outcome by a risk "
-                f"ratio of {value:.2f} each could explain away the risk ratio of {risk_ratio:.2f} "
-                f"(baseline risk {baseline:.1%}){limit_text}.")
+            limit_text = (
+                f"; for the interval limit nearer to no effect it is {e_value((baseline + nearer) / baseline):.2f}"
+            )
+    sentence = (
+        f"E-value {value:.2f}: an unmeasured confounder associated with both treatment and outcome by a risk "
+        f"ratio of {value:.2f} each could explain away the risk ratio of {risk_ratio:.2f} "
+        f"(baseline risk {baseline:.1%}){limit_text}."
+    )
     return Sensitivity(name="e-value", value=round(value, 4), sentence=sentence)

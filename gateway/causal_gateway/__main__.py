@@ -13,11 +13,15 @@ from causal_gateway.settings import GatewaySettings
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m causal_gateway", description="WebSocket gateway with API Gateway semantics")
+    parser = argparse.ArgumentParser(
+        prog="python -m causal_gateway", description="WebSocket gateway with API Gateway semantics"
+    )
     parser.add_argument("--port", type=int, help="listen port (default: GATEWAY_PORT or 8080)")
     parser.add_argument("--host", help="listen address (default: GATEWAY_HOST or 127.0.0.1)")
     parser.add_argument("--stage", help="stage name in the URL (default: GATEWAY_STAGE or dev)")
-    parser.add_argument("--extra-port", type=int, help="also serve everything on this port (default: GATEWAY_EXTRA_PORT or none)")
+    parser.add_argument(
+        "--extra-port", type=int, help="also serve everything on this port (default: GATEWAY_EXTRA_PORT or none)"
+    )
     arguments = parser.parse_args(argv)
     overrides = {key: value for key, value in vars(arguments).items() if value is not None}
     try:

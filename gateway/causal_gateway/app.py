@@ -44,14 +44,18 @@ def create_app(
             gateway.shutdown()
 
     # The schema is served behind the dashboard login (routes/api.py); no CDN-hosted docs pages.
-    app = FastAPI(title="causal-analysis WebSocket gateway", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="causal-analysis WebSocket gateway", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None
+    )
     app.state.gateway = gateway
     app.state.health_probe = HealthProbe(settings, secrets_client)
     app.include_router(api.router)
     app.include_router(management.router)
     app.include_router(websocket.build_router(settings.stage))
     mount_dashboard(app, settings, gateway)
-    app.add_middleware(RequestOriginCheck, allowed_hosts=settings.allowed_hosts, allowed_origins=settings.allowed_origins)
+    app.add_middleware(
+        RequestOriginCheck, allowed_hosts=settings.allowed_hosts, allowed_origins=settings.allowed_origins
+    )
     return app
 
 

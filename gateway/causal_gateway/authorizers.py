@@ -22,7 +22,9 @@ Pairs = list[tuple[str, str]]
 
 
 class Authorizer(Protocol):
-    async def authorize(self, connection: Connection, headers: Pairs, query: Pairs, request_id: str) -> dict[str, Any]: ...
+    async def authorize(
+        self, connection: Connection, headers: Pairs, query: Pairs, request_id: str
+    ) -> dict[str, Any]: ...
 
 
 def _last(pairs: Pairs, name: str) -> str | None:
@@ -36,7 +38,9 @@ def _last(pairs: Pairs, name: str) -> str | None:
 class TokenAuthorizer:
     """HMAC tokens (``?token=``) signed with the key in Secrets Manager."""
 
-    def __init__(self, secrets: GatewaySecrets, run_blocking: RunBlocking, max_lifetime_seconds: int | None = None) -> None:
+    def __init__(
+        self, secrets: GatewaySecrets, run_blocking: RunBlocking, max_lifetime_seconds: int | None = None
+    ) -> None:
         self._secrets = secrets
         self._run_blocking = run_blocking
         self._max_lifetime = max_lifetime_seconds
@@ -58,9 +62,7 @@ class NoAuthorizer:
 class LambdaRequestAuthorizer:
     """A Lambda REQUEST authorizer, as on API Gateway: an IAM policy plus a context map."""
 
-    def __init__(
-        self, function_name: str, integration: Integration, run_blocking: RunBlocking, region: str
-    ) -> None:
+    def __init__(self, function_name: str, integration: Integration, run_blocking: RunBlocking, region: str) -> None:
         self._function_name = function_name
         self._integration = integration
         self._run_blocking = run_blocking
@@ -82,7 +84,9 @@ class LambdaRequestAuthorizer:
         if not isinstance(context, dict):
             context = {}
         # API Gateway stringifies context values (numbers and booleans only are allowed).
-        authorizer = {str(key): value if isinstance(value, str) else json.dumps(value) for key, value in context.items()}
+        authorizer = {
+            str(key): value if isinstance(value, str) else json.dumps(value) for key, value in context.items()
+        }
         authorizer["principalId"] = principal
         authorizer.setdefault("userId", principal or "anonymous")
         return authorizer

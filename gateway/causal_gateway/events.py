@@ -92,9 +92,7 @@ def authorizer_event(
     event = connect_event(connection, headers, query, request_id)
     event.pop("isBase64Encoded")
     event["type"] = "REQUEST"
-    event["methodArn"] = (
-        f"arn:aws:execute-api:{region}:000000000000:{connection.api_id}/{connection.stage}/$connect"
-    )
+    event["methodArn"] = f"arn:aws:execute-api:{region}:000000000000:{connection.api_id}/{connection.stage}/$connect"
     event["requestContext"].pop("authorizer", None)
     event.setdefault("queryStringParameters", {})
     return event

@@ -96,7 +96,9 @@ class Gateway:
         if event_type != "gone" or self.timelines.knows(connection_id):
             # A flat dict of plain values: the garbage collector does not track it,
             # which matters with thousands of timeline entries alive.
-            self.timelines.record(connection_id, {"type": event_type, "connectionId": connection_id, "time": time_ms, **detail})
+            self.timelines.record(
+                connection_id, {"type": event_type, "connectionId": connection_id, "time": time_ms, **detail}
+            )
         if self.bus.subscriber_count:
             self.bus.publish(GatewayEvent(event_type, connection_id, detail, time_ms))
 
@@ -250,7 +252,9 @@ class Gateway:
         route_key = self.select_route(data)
         if route_key is None:
             self.metrics.route("$default").client_error += 1
-            self.record("message", connection.connection_id, route=None, requestId=request_id, bytes=size, result="Forbidden")
+            self.record(
+                "message", connection.connection_id, route=None, requestId=request_id, bytes=size, result="Forbidden"
+            )
             await self._send_error(connection, "Forbidden", request_id)
             return
         self.metrics.route(route_key).message_count += 1
@@ -268,7 +272,11 @@ class Gateway:
             result="ExecutionError" if result.error else ("IntegrationError" if status and status >= 400 else "OK"),
         )
         if result.error is not None:
-            message = "Endpoint request timed out" if isinstance(result.error, IntegrationTimeoutError) else "Internal server error"
+            message = (
+                "Endpoint request timed out"
+                if isinstance(result.error, IntegrationTimeoutError)
+                else "Internal server error"
+            )
             await self._send_error(connection, message, request_id)
         elif route_key in self.settings.route_responses and result.response and result.response.body is not None:
             await connection.send(result.response.body)

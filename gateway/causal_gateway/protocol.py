@@ -7,8 +7,8 @@ seen. It also reports a dropped TCP connection (no close frame) as 1006.
 
 from __future__ import annotations
 
-from websockets.frames import CloseCode, Frame
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import CloseCode, Frame
 
 
 class GatewayWebSocketProtocol(WebSocketsSansIOProtocol):

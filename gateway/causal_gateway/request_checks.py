@@ -44,22 +44,31 @@ class RequestOriginCheck:
     def problem(self, scope: Scope, headers: dict[str, str]) -> str | None:
         host = headers.get("host", "")
         if not self.hosts.allows(host):
-            return (f"Host {host!r} is not served here: the gateway answers loopback names; "
-                    "add others with GATEWAY_ALLOWED_HOSTS")
+            return (
+                f"Host {host!r} is not served here: the gateway answers loopback names; "
+                "add others with GATEWAY_ALLOWED_HOSTS"
+            )
         origin = headers.get("origin")
         if origin is None:
             return None
         scheme = "https" if scope.get("scheme") in ("https", "wss") else "http"
         if same_origin(origin, host, scheme) or self.origins.allows(origin):
             return None
-        return (f"requests from other web pages are refused (Origin {origin!r}); "
-                f"allowed: this gateway's own pages and {self.origins.describe()} (GATEWAY_ALLOWED_ORIGINS)")
+        return (
+            f"requests from other web pages are refused (Origin {origin!r}); "
+            f"allowed: this gateway's own pages and {self.origins.describe()} (GATEWAY_ALLOWED_ORIGINS)"
+        )
 
 
 async def _deny_http(send: Any, message: str) -> None:
     body = json.dumps({"message": "Forbidden", "reason": message}).encode()
-    await send({"type": "http.response.start", "status": 403,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 403,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -69,6 +78,11 @@ async def _deny_websocket(scope: Scope, receive: Any, send: Any, message: str) -
         await send({"type": "websocket.close", "code": 1008})  # the server answers the handshake with 403
         return
     body = json.dumps({"message": "Forbidden", "reason": message}).encode()
-    await send({"type": "websocket.http.response.start", "status": 403,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "websocket.http.response.start",
+            "status": 403,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "websocket.http.response.body", "body": body})

@@ -15,9 +15,9 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from causal_guard.sigv4 import Credentials
 from causal_gateway.errors import SecretUnavailableError
 from causal_gateway.settings import GatewaySettings
+from causal_guard.sigv4 import Credentials
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class GatewaySecrets:
                 credentials = Credentials(str(parsed["accessKeyId"]), str(parsed["secretAccessKey"]))
             except (ValueError, KeyError, TypeError) as exc:
                 raise SecretUnavailableError(
-                    f"secret {self._credentials_name} must be JSON {{\"accessKeyId\", \"secretAccessKey\"}}"
+                    f'secret {self._credentials_name} must be JSON {{"accessKeyId", "secretAccessKey"}}'
                 ) from exc
             return {credentials.access_key_id: credentials}
         if not self._settings.management_credentials_fallback:

@@ -76,7 +76,10 @@ def run(app: FastAPI, settings: GatewaySettings) -> None:
         # The second address is a convenience: the gateway runs without it.
         logger.warning(
             "port %s on %s is not available (%s): the dashboard and /api/resources are served on port %s only",
-            settings.extra_port, settings.host, exc.strerror or exc, settings.port,
+            settings.extra_port,
+            settings.host,
+            exc.strerror or exc,
+            settings.port,
         )
     uvicorn.Server(config).run(sockets=sockets)
 

@@ -9,8 +9,8 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode
 
 from causal_common.names import ResourceNames
-from causal_guard.request_origin import split_list
 from causal_common.settings import AwsSettings
+from causal_guard.request_origin import split_list
 
 # AWS API Gateway quotas for WebSocket APIs.
 AWS_FRAME_LIMIT = 32 * 1024
@@ -74,9 +74,13 @@ class GatewaySettings(AwsSettings):
     target: str = Field(default="embedded", validation_alias="STACK_TARGET")
 
     # Host names answered besides loopback ones (compose: the service name; a LAN demo: the machine's name).
-    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list, validation_alias="GATEWAY_ALLOWED_HOSTS")
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="GATEWAY_ALLOWED_HOSTS"
+    )
     # Browser origins besides the gateway's own that may call it (none by default).
-    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list, validation_alias="GATEWAY_ALLOWED_ORIGINS")
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="GATEWAY_ALLOWED_ORIGINS"
+    )
 
     # Management API (/@connections) SigV4 credentials come from the
     # management-api-credentials secret. When that secret does not exist the

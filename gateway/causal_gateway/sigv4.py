@@ -43,7 +43,11 @@ def parse_authorization(headers: Mapping[str, str]) -> sigv4.Signature:
 
 
 def check_credentials(
-    headers: Mapping[str, str], known: Mapping[str, Credentials], region: str, max_skew_seconds: int, now: float | None = None
+    headers: Mapping[str, str],
+    known: Mapping[str, Credentials],
+    region: str,
+    max_skew_seconds: int,
+    now: float | None = None,
 ) -> Credentials:
     """The cheap checks (before reading the body): header shape, key, scope, clock skew."""
     signature = parse_authorization(headers)
@@ -55,7 +59,9 @@ def check_credentials(
     if signature.service != SERVICE:
         raise sigv4.MalformedAuthorizationError(f"Credential should be scoped to correct service: '{SERVICE}'")
     if signature.region != region:
-        raise sigv4.MalformedAuthorizationError(f"Credential should be scoped to a valid region, not '{signature.region}'")
+        raise sigv4.MalformedAuthorizationError(
+            f"Credential should be scoped to a valid region, not '{signature.region}'"
+        )
     sigv4.check_time(signature, now=now, max_skew_seconds=max_skew_seconds)
     if "host" not in signature.signed_headers:
         raise sigv4.MalformedAuthorizationError("SignedHeaders must include host")

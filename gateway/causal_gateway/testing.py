@@ -46,7 +46,9 @@ class RecordingHandler:
             self.events.append((function_name, event))
             self._changed.notify_all()
         # A behaviour keyed by function name wins (e.g. a Lambda authorizer on $connect).
-        behaviour = self.behaviours.get(function_name) or self.behaviours.get(route_key) or (echo if "body" in event else ok)
+        behaviour = (
+            self.behaviours.get(function_name) or self.behaviours.get(route_key) or (echo if "body" in event else ok)
+        )
         return behaviour(event)
 
     def integration(self) -> CallableIntegration:
@@ -61,19 +63,23 @@ class RecordingHandler:
                 and (connection_id is None or event["requestContext"]["connectionId"] == connection_id)
             ]
 
-    def wait_for(self, route_key: str, connection_id: str | None = None, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
+    def wait_for(
+        self, route_key: str, connection_id: str | None = None, count: int = 1, timeout: float = 5.0
+    ) -> list[dict[str, Any]]:
         """The route's events once at least ``count`` arrived (bounded wait)."""
         with self._lock:
             self._changed.wait_for(
-                lambda: len(
-                    [
-                        event
-                        for _, event in self.events
-                        if event.get("requestContext", {}).get("routeKey") == route_key
-                        and (connection_id is None or event["requestContext"]["connectionId"] == connection_id)
-                    ]
-                )
-                >= count,
+                lambda: (
+                    len(
+                        [
+                            event
+                            for _, event in self.events
+                            if event.get("requestContext", {}).get("routeKey") == route_key
+                            and (connection_id is None or event["requestContext"]["connectionId"] == connection_id)
+                        ]
+                    )
+                    >= count
+                ),
                 timeout,
             )
         return self.of_route(route_key, connection_id)
@@ -129,8 +135,15 @@ def running_gateway(
     signing_key = create_gateway_secrets(secretsmanager, settings) if create_secrets else ""
     app = create_app(settings, integration=integration or handler.integration(), secretsmanager=secretsmanager)
     with BackgroundServer(app, settings) as server:
-        yield GatewayUnderTest(settings, handler, app.state.gateway, server.url, server.ws_url, signing_key,
-                               getattr(app.state, "operator_login", None))
+        yield GatewayUnderTest(
+            settings,
+            handler,
+            app.state.gateway,
+            server.url,
+            server.ws_url,
+            signing_key,
+            getattr(app.state, "operator_login", None),
+        )
 
 
 @dataclass
@@ -165,4 +178,6 @@ class GatewayUnderTest:
     def management(self, **client_options: Any) -> Any:
         """boto3's ``apigatewaymanagementapi`` client for this gateway's stage."""
         client_options.setdefault("region_name", self.settings.region)
-        return boto3.client("apigatewaymanagementapi", endpoint_url=f"{self.url}/{self.settings.stage}", **client_options)
+        return boto3.client(
+            "apigatewaymanagementapi", endpoint_url=f"{self.url}/{self.settings.stage}", **client_options
+        )

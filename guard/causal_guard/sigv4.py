@@ -16,7 +16,7 @@ import hmac
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_tz, mktime_tz
+from email.utils import mktime_tz, parsedate_tz
 from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
 
@@ -145,7 +145,7 @@ def _credential_scope(credential: str) -> tuple[str, str, str, str]:
 
 def _v4_header(authorization: str, headers: Mapping[str, str]) -> Signature:
     fields: dict[str, str] = {}
-    for part in authorization[len(ALGORITHM):].split(","):
+    for part in authorization[len(ALGORITHM) :].split(","):
         name, _, value = part.strip().partition("=")
         fields[name.strip()] = value.strip()
     missing = [name for name in ("Credential", "SignedHeaders", "Signature") if not fields.get(name)]
@@ -154,16 +154,26 @@ def _v4_header(authorization: str, headers: Mapping[str, str]) -> Signature:
     key, scope_date, region, service = _credential_scope(fields["Credential"])
     timestamp = headers.get("x-amz-date") or _timestamp_from_http_date(headers.get("date", ""))
     return Signature(
-        "v4", "header", key, fields["Signature"], region=region, service=service, scope_date=scope_date,
-        signed_headers=tuple(fields["SignedHeaders"].lower().split(";")), timestamp=timestamp,
+        "v4",
+        "header",
+        key,
+        fields["Signature"],
+        region=region,
+        service=service,
+        scope_date=scope_date,
+        signed_headers=tuple(fields["SignedHeaders"].lower().split(";")),
+        timestamp=timestamp,
     )
 
 
 def _v4_query(query: Mapping[str, str]) -> Signature:
     if query.get("X-Amz-Algorithm") != ALGORITHM:
         raise MalformedAuthorizationError(f"X-Amz-Algorithm must be {ALGORITHM}")
-    missing = [name for name in ("X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Signature")
-               if not query.get(name)]
+    missing = [
+        name
+        for name in ("X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Signature")
+        if not query.get(name)
+    ]
     if missing:
         raise MalformedAuthorizationError(f"the query string lacks {', '.join(missing)}")
     key, scope_date, region, service = _credential_scope(query["X-Amz-Credential"])
@@ -174,9 +184,16 @@ def _v4_query(query: Mapping[str, str]) -> Signature:
     if not 0 < expires <= MAX_PRESIGNED_SECONDS:
         raise MalformedAuthorizationError(f"X-Amz-Expires must be between 1 and {MAX_PRESIGNED_SECONDS} seconds")
     return Signature(
-        "v4", "query", key, query["X-Amz-Signature"], region=region, service=service, scope_date=scope_date,
+        "v4",
+        "query",
+        key,
+        query["X-Amz-Signature"],
+        region=region,
+        service=service,
+        scope_date=scope_date,
         signed_headers=tuple(query["X-Amz-SignedHeaders"].lower().split(";")),
-        timestamp=query["X-Amz-Date"], expires=expires,
+        timestamp=query["X-Amz-Date"],
+        expires=expires,
     )
 
 
@@ -250,9 +267,13 @@ def verify(
 
 def _check_payload_hash(request: IncomingRequest, signature: Signature) -> None:
     declared = request.headers.get("x-amz-content-sha256", "")
-    if signature.location == "header" and len(declared) == 64 and set(declared) <= _HEX64:
-        if hashlib.sha256(request.body).hexdigest() != declared:
-            raise ContentHashMismatchError("The provided 'x-amz-content-sha256' header does not match what was computed.")
+    if (
+        signature.location == "header"
+        and len(declared) == 64
+        and set(declared) <= _HEX64
+        and hashlib.sha256(request.body).hexdigest() != declared
+    ):
+        raise ContentHashMismatchError("The provided 'x-amz-content-sha256' header does not match what was computed.")
 
 
 def payload_hash_needed(request_headers: Mapping[str, str]) -> bool:
@@ -317,7 +338,11 @@ def expected_signature(request: IncomingRequest, signature: Signature, credentia
     headers = HTTPHeaders()
     for name in signature.signed_headers:
         headers[name] = request.headers[name]
-    if signature.location == "header" and "x-amz-content-sha256" in request.headers and "x-amz-content-sha256" not in headers:
+    if (
+        signature.location == "header"
+        and "x-amz-content-sha256" in request.headers
+        and "x-amz-content-sha256" not in headers
+    ):
         headers["x-amz-content-sha256"] = request.headers["x-amz-content-sha256"]
     aws_request = AWSRequest(method=request.method, url=url, headers=headers, data=request.body)
     aws_request.context["timestamp"] = signature.timestamp

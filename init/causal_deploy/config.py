@@ -41,17 +41,15 @@ class DeployConfig(AwsSettings):
     endpoint_url_ecs: str | None = Field(
         default=None, validation_alias=AliasChoices("AWS_ENDPOINT_URL_ECS", "ecs_endpoint_url")
     )
-    websocket_callback_url: str = Field(
-        default="http://127.0.0.1:8080/dev", validation_alias="WEBSOCKET_CALLBACK_URL"
-    )
-    artifacts_base_url: str = Field(
-        default="http://127.0.0.1:8080/artifacts", validation_alias="ARTIFACTS_BASE_URL"
-    )
+    websocket_callback_url: str = Field(default="http://127.0.0.1:8080/dev", validation_alias="WEBSOCKET_CALLBACK_URL")
+    artifacts_base_url: str = Field(default="http://127.0.0.1:8080/artifacts", validation_alias="ARTIFACTS_BASE_URL")
     deps_source: DepsSource | None = Field(default=None, validation_alias="LAMBDA_DEPS_SOURCE")
     task_image: str = Field(default=DEFAULT_TASK_IMAGE, validation_alias="TASK_IMAGE")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     # Passed to the functions when set: analyses one user may run at once (the functions default to 3).
-    max_concurrent_analyses: int | None = Field(default=None, ge=1, le=100, validation_alias="AGENT_MAX_CONCURRENT_ANALYSES")
+    max_concurrent_analyses: int | None = Field(
+        default=None, ge=1, le=100, validation_alias="AGENT_MAX_CONCURRENT_ANALYSES"
+    )
 
     # Seeds of the LLM secrets. The key is a SecretStr so it never shows in a repr or a log.
     openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")

@@ -31,7 +31,9 @@ from causal_deploy.report import Action, DeployReport
 logger = logging.getLogger(__name__)
 
 
-def deploy(config: DeployConfig, *, clients: Clients | None = None, builder: PackageBuilder | None = None) -> DeployReport:
+def deploy(
+    config: DeployConfig, *, clients: Clients | None = None, builder: PackageBuilder | None = None
+) -> DeployReport:
     """Bring the stack at ``config``'s endpoint to the manifest; a second run changes nothing.
 
     Raises :class:`DeployError` (with what to do) when the deploy cannot go on;
@@ -48,7 +50,9 @@ def deploy(config: DeployConfig, *, clients: Clients | None = None, builder: Pac
         builder = PackageBuilder(config.lambdas_dir, config.build_dir, deps_source, python_version=python_version)
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="datasets")
     try:
-        datasets = background.submit(bundled_data.prepare, config.datasets_cache_dir) if config.publish_datasets else None
+        datasets = (
+            background.submit(bundled_data.prepare, config.datasets_cache_dir) if config.publish_datasets else None
+        )
         _deploy_resources(config, clients, builder, report, datasets)
     finally:
         background.shutdown(wait=False)  # on an error, do not wait for the datasets to be generated
@@ -159,14 +163,21 @@ def _lambda_python(config: DeployConfig) -> tuple[str, DepsSource]:
     if workers != here and config.deps_source is DepsSource.LOCAL:
         logger.warning(
             "the emulator runs Lambda handlers on Python %s, this deployer on %s: "
-            "packaging with pip wheels for %s instead of this interpreter's packages", workers, here, workers,
+            "packaging with pip wheels for %s instead of this interpreter's packages",
+            workers,
+            here,
+            workers,
         )
         return workers, DepsSource.PIP
     return workers, config.deps_source
 
 
 def _build_packages(manifest: Manifest, builder: PackageBuilder) -> dict[str, Package]:
-    missing = [str(spec.source_dir / "handler.py") for spec in manifest.functions if not (spec.source_dir / "handler.py").is_file()]
+    missing = [
+        str(spec.source_dir / "handler.py")
+        for spec in manifest.functions
+        if not (spec.source_dir / "handler.py").is_file()
+    ]
     if missing:
         raise MissingSourceError(
             f"{len(missing)} function handler(s) missing: {', '.join(missing)}; every function folder in "
@@ -181,11 +192,15 @@ def _build_packages(manifest: Manifest, builder: PackageBuilder) -> dict[str, Pa
     return packages
 
 
-def _deploy_ecs(config: DeployConfig, clients: Clients, manifest: Manifest, task_role: str, report: DeployReport) -> None:
+def _deploy_ecs(
+    config: DeployConfig, clients: Clients, manifest: Manifest, task_role: str, report: DeployReport
+) -> None:
     ecs_url = config.ecs_endpoint_url
     if config.target is not Target.AWS and ecs_url and probe(ecs_url) is not None:
         for name in (manifest.cluster, *(task.family for task in manifest.task_definitions)):
-            report.add("cluster" if name == manifest.cluster else "task-definition", name, Action.SKIPPED, "ECS endpoint down")
+            report.add(
+                "cluster" if name == manifest.cluster else "task-definition", name, Action.SKIPPED, "ECS endpoint down"
+            )
         report.problem(
             "ECS",
             f"the ECS endpoint {ecs_url} is not reachable, so the cluster and task definitions were not deployed",
@@ -217,6 +232,4 @@ def _aws_errors(config: DeployConfig, step: str) -> Iterator[None]:
     except WaiterError as exc:
         raise DeployError(f"gave up waiting while {step}: {exc}") from exc
     except ClientError as exc:
-        raise DeployError(
-            f"{where} refused a request while {step}: {error_code(exc)}: {error_message(exc)}"
-        ) from exc
+        raise DeployError(f"{where} refused a request while {step}: {error_code(exc)}: {error_message(exc)}") from exc

@@ -5,21 +5,42 @@ from __future__ import annotations
 DOCKER_SOCKET_HINT = "mount /var/run/docker.sock into the LocalStack container (see README, Troubleshooting)"
 
 _RULES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("docker not available", "docker is not available", "/var/run/docker.sock", "cannot connect to the docker daemon"),
-     DOCKER_SOCKET_HINT),
-    (("exec format error", "architecture", "platform (linux/amd64)", "arm64"),
-     "the runtime image does not match this CPU: on Apple Silicon set LAMBDA_IGNORE_ARCHITECTURE=1 "
-     "in the LocalStack environment and deploy again"),
-    (("pull access denied", "manifest unknown", "error pulling image", "failed to pull", "image not found",
-      "no such image"),
-     "LocalStack could not pull the python3.12 Lambda runtime image: give the Docker daemon network access "
-     "or pre-pull it (docker pull public.ecr.aws/lambda/python:3.12), then deploy again"),
-    (("timeout", "timed out"),
-     "the runtime environment did not start in time: raise LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT in the "
-     "LocalStack environment (big zips take longer) and deploy again"),
-    (("role", "assume"),
-     "the execution role is missing or cannot be assumed by Lambda: deploy again (new IAM roles take "
-     "a few seconds to propagate)"),
+    (
+        (
+            "docker not available",
+            "docker is not available",
+            "/var/run/docker.sock",
+            "cannot connect to the docker daemon",
+        ),
+        DOCKER_SOCKET_HINT,
+    ),
+    (
+        ("exec format error", "architecture", "platform (linux/amd64)", "arm64"),
+        "the runtime image does not match this CPU: on Apple Silicon set LAMBDA_IGNORE_ARCHITECTURE=1 "
+        "in the LocalStack environment and deploy again",
+    ),
+    (
+        (
+            "pull access denied",
+            "manifest unknown",
+            "error pulling image",
+            "failed to pull",
+            "image not found",
+            "no such image",
+        ),
+        "LocalStack could not pull the python3.12 Lambda runtime image: give the Docker daemon network access "
+        "or pre-pull it (docker pull public.ecr.aws/lambda/python:3.12), then deploy again",
+    ),
+    (
+        ("timeout", "timed out"),
+        "the runtime environment did not start in time: raise LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT in the "
+        "LocalStack environment (big zips take longer) and deploy again",
+    ),
+    (
+        ("role", "assume"),
+        "the execution role is missing or cannot be assumed by Lambda: deploy again (new IAM roles take "
+        "a few seconds to propagate)",
+    ),
 )
 
 
@@ -28,17 +49,22 @@ _RULES_BY_CODE: dict[str, str] = {
     "InvalidZipFileException": "the zip is unreadable or lacks the handler module: rebuild it with `causal-stack deploy`",
     "InvalidRuntime": "use runtime python3.12 (the manifest in init/ sets it) and deploy again",
     "InsufficientRolePermissions": "the execution role cannot be assumed or lacks permissions: check the role "
-                                   "in the manifest and deploy again",
+    "in the manifest and deploy again",
     "ImageAccessDenied": "the function image cannot be pulled: check the image URI and permissions",
     "EniLimitExceeded": "the VPC is out of network interfaces: remove the VPC config for local runs",
     "SubnetOutOfIPAddresses": "the subnet has no free addresses: use another subnet or drop the VPC config",
 }
 # What a failed import of the handler says, and what to do about it.
 _IMPORT_RULES: tuple[tuple[str, str], ...] = (
-    ("no module named", "a dependency is missing from the zip: add it to lambdas/<function>/requirements.txt "
-                        "and deploy again"),
-    ("importmoduleerror", "the handler module failed to import: run it locally (`python -c 'import handler'`), "
-                          "fix the error and deploy again"),
+    (
+        "no module named",
+        "a dependency is missing from the zip: add it to lambdas/<function>/requirements.txt and deploy again",
+    ),
+    (
+        "importmoduleerror",
+        "the handler module failed to import: run it locally (`python -c 'import handler'`), "
+        "fix the error and deploy again",
+    ),
     ("syntaxerror", "the handler has a syntax error: fix it and deploy again"),
 )
 

@@ -36,9 +36,7 @@ class CodeLocation:
         return {"S3Bucket": self._bucket, "S3Key": key}
 
 
-def ensure_function(
-    client: Any, spec: FunctionSpec, code: CodeLocation, role_arn: str, report: DeployReport
-) -> str:
+def ensure_function(client: Any, spec: FunctionSpec, code: CodeLocation, role_arn: str, report: DeployReport) -> str:
     """Create or converge one function; return its ARN."""
     desired = _desired_configuration(spec, role_arn)
     try:
@@ -128,4 +126,3 @@ def _current_value(current: dict[str, Any], key: str) -> Any:
 
 def _size(package: Package) -> str:
     return f"{package.zipped_bytes / 2**20:.1f} MB"
-

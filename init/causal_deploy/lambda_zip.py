@@ -208,8 +208,18 @@ class PackageBuilder:
             shutil.rmtree(target, ignore_errors=True)
             target.mkdir(parents=True)
             command = [
-                sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-                "--target", str(target), *platform, "--only-binary=:all:", *pinned,
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-compile",
+                "--target",
+                str(target),
+                *platform,
+                "--only-binary=:all:",
+                *pinned,
             ]
             logger.info("installing Lambda dependencies for python%s: %s", self.python_version, " ".join(pinned))
             completed = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -371,9 +381,7 @@ def _pin_to_installed(requirement: str) -> str:
 
 def _walk(root: Path) -> list[Path]:
     return sorted(
-        path
-        for path in root.rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+        path for path in root.rglob("*") if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
     )
 
 

@@ -221,7 +221,11 @@ def _worker_policy(names: ResourceNames) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {"Effect": "Allow", "Action": "dynamodb:*", "Resource": f"arn:aws:dynamodb:{region}:{account}:table/{prefix}*"},
+            {
+                "Effect": "Allow",
+                "Action": "dynamodb:*",
+                "Resource": f"arn:aws:dynamodb:{region}:{account}:table/{prefix}*",
+            },
             {"Effect": "Allow", "Action": "s3:*", "Resource": [f"arn:aws:s3:::{prefix}*", f"arn:aws:s3:::{prefix}*/*"]},
             {
                 "Effect": "Allow",
@@ -230,8 +234,14 @@ def _worker_policy(names: ResourceNames) -> dict[str, Any]:
             },
             {
                 "Effect": "Allow",
-                "Action": ["states:StartExecution", "states:DescribeExecution", "states:StopExecution",
-                           "states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
+                "Action": [
+                    "states:StartExecution",
+                    "states:DescribeExecution",
+                    "states:StopExecution",
+                    "states:SendTaskSuccess",
+                    "states:SendTaskFailure",
+                    "states:SendTaskHeartbeat",
+                ],
                 "Resource": "*",
             },
             {"Effect": "Allow", "Action": ["ecs:RunTask", "ecs:DescribeTasks", "ecs:StopTask"], "Resource": "*"},

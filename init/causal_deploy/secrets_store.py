@@ -30,9 +30,7 @@ def ensure_secret(client: Any, spec: SecretSpec, config: DeployConfig, report: D
         described = client.describe_secret(SecretId=spec.name)
     except client.exceptions.ResourceNotFoundException:
         value = desired()
-        client.create_secret(
-            Name=spec.name, Description=spec.description, **({"SecretString": value} if value else {})
-        )
+        client.create_secret(Name=spec.name, Description=spec.description, **({"SecretString": value} if value else {}))
         report.add("secret", spec.name, Action.CREATED, "" if value else "no value")
         return
     restored = False
@@ -46,7 +44,9 @@ def ensure_secret(client: Any, spec: SecretSpec, config: DeployConfig, report: D
     in_place = current is not None and (keep_existing or same(current))
     value = "" if in_place else desired()
     if in_place or not value:  # nothing to write (an unset OpenAI key stays as it is)
-        report.add("secret", spec.name, Action.UPDATED if restored else Action.UNCHANGED, "restored" if restored else "")
+        report.add(
+            "secret", spec.name, Action.UPDATED if restored else Action.UNCHANGED, "restored" if restored else ""
+        )
         return
     client.put_secret_value(SecretId=spec.name, SecretString=value)
     report.add("secret", spec.name, Action.UPDATED, "new value")

@@ -53,7 +53,10 @@ def _ensure_ttl(dynamodb: Any, spec: TableSpec) -> bool:
     if spec.ttl_attribute is None:
         return False
     current = dynamodb.describe_time_to_live(TableName=spec.name)["TimeToLiveDescription"]
-    if current.get("TimeToLiveStatus") in ("ENABLED", "ENABLING") and current.get("AttributeName") == spec.ttl_attribute:
+    if (
+        current.get("TimeToLiveStatus") in ("ENABLED", "ENABLING")
+        and current.get("AttributeName") == spec.ttl_attribute
+    ):
         return False
     dynamodb.update_time_to_live(
         TableName=spec.name, TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute}

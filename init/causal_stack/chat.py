@@ -91,7 +91,11 @@ def render_answer(frame: dict[str, Any], http_url: str) -> list[Any]:
     result = frame.get("result") or {}
     if isinstance(result, dict) and "estimate" in result:
         ci = result.get("ci")
-        interval = f"[{format_number(ci[0])}, {format_number(ci[1])}]" if isinstance(ci, (list, tuple)) and len(ci) == 2 else "n/a"
+        interval = (
+            f"[{format_number(ci[0])}, {format_number(ci[1])}]"
+            if isinstance(ci, (list, tuple)) and len(ci) == 2
+            else "n/a"
+        )
         summary = Table.grid(padding=(0, 2))
         summary.add_row("Effect", f"[bold]{text(result.get('treatment'))}[/] → [bold]{text(result.get('outcome'))}[/]")
         summary.add_row("Estimate", f"[bold green]{format_number(result.get('estimate'))}[/]")
@@ -107,11 +111,14 @@ def render_answer(frame: dict[str, Any], http_url: str) -> list[Any]:
         table.add_column("result")
         table.add_column("detail")
         for refutation in refutations:
-            table.add_row(text(refutation.get("name", "")), "[green]passed[/]" if refutation.get("passed") else "[red]failed[/]",
-                          text(refutation.get("detail", "")))
+            table.add_row(
+                text(refutation.get("name", "")),
+                "[green]passed[/]" if refutation.get("passed") else "[red]failed[/]",
+                text(refutation.get("detail", "")),
+            )
         parts.append(table)
     for artifact in (result.get("artifacts") if isinstance(result, dict) else None) or []:
-        link = urljoin(http_url.rstrip('/') + '/', str(artifact.get('url', '')).lstrip('/'))
+        link = urljoin(http_url.rstrip("/") + "/", str(artifact.get("url", "")).lstrip("/"))
         parts.append(f"plot {text(artifact.get('name'))}: {text(link)}")
     return parts
 
@@ -128,8 +135,14 @@ class TerminalChat:
         self.applied: list[int] = []
         self.websocket: Any = None
         self.awaiting_session = False
-        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                                 console=console, transient=False)
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            console=console,
+            transient=False,
+        )
         self.tools: dict[str, int] = {}
 
     # -- connection ----------------------------------------------------------------
@@ -142,7 +155,7 @@ class TerminalChat:
         for attempt in range(RECONNECT_ATTEMPTS):
             try:
                 self.websocket = await websockets.connect(self.ws_url(), open_timeout=10, max_size=2**20)
-            except (OSError, websockets.InvalidHandshake, asyncio.TimeoutError) as exc:
+            except (TimeoutError, OSError, websockets.InvalidHandshake) as exc:
                 last_error = exc
                 if attempt % 2 == 1:
                     self.token = await asyncio.to_thread(fetch_token, self.args.http_url, self.user_id)
@@ -165,7 +178,7 @@ class TerminalChat:
                 raise ChatFailure(f"no answer within {self.args.timeout:.0f} s")
             try:
                 raw = await asyncio.wait_for(self.websocket.recv(), timeout=remaining)
-            except asyncio.TimeoutError as exc:
+            except TimeoutError as exc:
                 raise ChatFailure(f"no answer within {self.args.timeout:.0f} s") from exc
             except websockets.ConnectionClosed:
                 self.console.print("[yellow]connection dropped; reconnecting and resuming…[/]")
@@ -228,7 +241,9 @@ class TerminalChat:
             live.console.print(f"[dim]session {text(frame['sessionId'])}[/]")
         elif kind == "progress":
             pct = frame.get("pct")
-            live.console.print(f"[dim]· {text(frame.get('stage', ''))}: {text(frame.get('message', ''))}{f' ({pct:.0f}%)' if isinstance(pct, (int, float)) else ''}[/]")
+            live.console.print(
+                f"[dim]· {text(frame.get('stage', ''))}: {text(frame.get('message', ''))}{f' ({pct:.0f}%)' if isinstance(pct, (int, float)) else ''}[/]"
+            )
             task = self.tools.get(frame.get("stage", "")) or (list(self.tools.values())[-1] if self.tools else None)
             if task is not None and pct is not None:
                 self.progress.update(task, completed=float(pct))
@@ -237,7 +252,11 @@ class TerminalChat:
             if status == "started":
                 self.tools[name] = self.progress.add_task(f"{text(name)}: {text(frame.get('summary', ''))}", total=100)
             elif name in self.tools:
-                self.progress.update(self.tools[name], completed=100, description=f"{text(name)} {text(status)}: {text(frame.get('summary', ''))}")
+                self.progress.update(
+                    self.tools[name],
+                    completed=100,
+                    description=f"{text(name)} {text(status)}: {text(frame.get('summary', ''))}",
+                )
             live.console.print(f"[bold]{text(name)}[/] {text(status)} {text(frame.get('summary', ''))}")
         elif kind == "prompt":
             reply = await self.prompt(frame.get("question", ""), live)
@@ -267,8 +286,10 @@ class TerminalChat:
         try:
             if question is not None:
                 return await self.one(question, out)
-            self.console.print(f"[bold]Causal analysis chat[/] as {text(self.user_id)} on {text(self.args.dataset)}. "
-                               "Empty line or Ctrl-D quits; /new starts a new conversation.")
+            self.console.print(
+                f"[bold]Causal analysis chat[/] as {text(self.user_id)} on {text(self.args.dataset)}. "
+                "Empty line or Ctrl-D quits; /new starts a new conversation."
+            )
             code = EXIT_ANSWER
             while True:
                 line = await asyncio.to_thread(_read_question)
@@ -290,7 +311,9 @@ class TerminalChat:
                 for part in render_answer(frame, self.args.http_url):
                     self.console.print(part)
         elif code == EXIT_ERROR_FRAME and frame is not None:
-            self.console.print(f"[bold red]error:[/] {text(frame.get('message'))} (error id {text(frame.get('errorId'))})")
+            self.console.print(
+                f"[bold red]error:[/] {text(frame.get('message'))} (error id {text(frame.get('errorId'))})"
+            )
             if self.args.json:
                 print(json.dumps(frame), file=sys.stderr, flush=True)
         elif code == EXIT_UNANSWERED:

@@ -28,17 +28,26 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--aws-port", type=int, default=4566, help="emulator port (default 4566, as awslocal expects)")
     up.add_argument("--gateway-port", type=int, default=8080, help="gateway and dashboard port (default 8080)")
     up.add_argument("--ecs-port", type=int, default=4599, help="local ECS runner port (default 4599)")
-    up.add_argument("--resources-port", type=int, default=4567,
-                    help="also serve the dashboard and /api/resources here, the old stack's address "
-                         "(default 4567; 0 = off; a taken port is skipped with a note)")
+    up.add_argument(
+        "--resources-port",
+        type=int,
+        default=4567,
+        help="also serve the dashboard and /api/resources here, the old stack's address "
+        "(default 4567; 0 = off; a taken port is skipped with a note)",
+    )
     up.set_defaults(handler=_up)
 
     deploy = commands.add_parser("deploy", help="create or update every resource (idempotent)")
     _aws_options(deploy)
-    deploy.add_argument("--websocket-callback-url", help="management API base the Lambdas post to (default http://127.0.0.1:8080/dev)")
+    deploy.add_argument(
+        "--websocket-callback-url", help="management API base the Lambdas post to (default http://127.0.0.1:8080/dev)"
+    )
     deploy.add_argument("--artifacts-base-url", help="base of artifact links (default http://127.0.0.1:8080/artifacts)")
-    deploy.add_argument("--deps", choices=("local", "pip"), help="where Lambda dependencies come from "
-                        "(default: local for embedded, pip manylinux wheels otherwise)")
+    deploy.add_argument(
+        "--deps",
+        choices=("local", "pip"),
+        help="where Lambda dependencies come from (default: local for embedded, pip manylinux wheels otherwise)",
+    )
     deploy.add_argument("--task-image", help="container image of the ECS tasks")
     deploy.add_argument("--no-datasets", action="store_true", help="do not publish the bundled datasets")
     deploy.add_argument("--source-dir", help="repository to deploy from (default: this checkout)")
@@ -53,16 +62,22 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = commands.add_parser("doctor", help="check every part; non-zero exit and a fix hint on any problem")
     _aws_options(doctor)
     doctor.add_argument("--gateway-url", help="also check the gateway's /health (e.g. http://127.0.0.1:8080)")
-    doctor.add_argument("--resources-url", help="with --gateway-url: the old dashboard address to check "
-                        "(default: the gateway's host on port 4567)")
+    doctor.add_argument(
+        "--resources-url",
+        help="with --gateway-url: the old dashboard address to check (default: the gateway's host on port 4567)",
+    )
     doctor.add_argument("--json", action="store_true")
     doctor.set_defaults(handler=_doctor)
 
     token = commands.add_parser("token", help="issue a WebSocket token for a user")
     _aws_options(token)
     token.add_argument("--user", required=True, help="user id")
-    token.add_argument("--ttl", type=int, default=86400,
-                       help="lifetime in seconds (default and maximum accepted by the gateway: one day)")
+    token.add_argument(
+        "--ttl",
+        type=int,
+        default=86400,
+        help="lifetime in seconds (default and maximum accepted by the gateway: one day)",
+    )
     token.set_defaults(handler=_token)
 
     upload = commands.add_parser("upload", help="upload a CSV as a dataset")
@@ -74,8 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     upload.add_argument("--treatment", help="the treatment column (else the agent asks or reads it from questions)")
     upload.add_argument("--outcome", help="the outcome column")
     upload.add_argument("--covariates", type=_column_list, default=[], help="comma-separated columns to adjust for")
-    upload.add_argument("--exclude", type=_column_list, default=[],
-                        help="comma-separated columns never to adjust for (e.g. measured after the treatment)")
+    upload.add_argument(
+        "--exclude",
+        type=_column_list,
+        default=[],
+        help="comma-separated columns never to adjust for (e.g. measured after the treatment)",
+    )
     upload.add_argument("--instrument", type=_column_list, default=[], help="comma-separated instrument columns")
     upload.add_argument("--time", help="the period column of panel data (difference in differences)")
     upload.add_argument("--unit", help="the unit column of panel data")
@@ -90,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     listing.set_defaults(handler=_datasets)
 
     evaluate = commands.add_parser(
-        "eval", help="accuracy of the causal pipeline against known truth; non-zero exit when a target is missed")
+        "eval", help="accuracy of the causal pipeline against known truth; non-zero exit when a target is missed"
+    )
     # The options of causal_tasks.evaluation.run, declared here so other commands do not import pandas.
     evaluate.add_argument("--fast", action="store_true", help="a small varied subset (what CI runs)")
     evaluate.add_argument("--ihdp", type=int, default=10, metavar="N", help="IHDP replications (default 10; 0 skips)")
@@ -109,9 +129,14 @@ def _column_list(value: str) -> list[str]:
 
 def _aws_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--endpoint-url", help="AWS endpoint (default: $AWS_ENDPOINT_URL or http://127.0.0.1:4566)")
-    parser.add_argument("--target", choices=TARGETS, help="embedded, localstack or aws (real AWS: no endpoint); "
-                        "default: detected from the endpoint")
-    parser.add_argument("--ecs-endpoint-url", help="ECS API off AWS (default: $AWS_ENDPOINT_URL_ECS or http://127.0.0.1:4599)")
+    parser.add_argument(
+        "--target",
+        choices=TARGETS,
+        help="embedded, localstack or aws (real AWS: no endpoint); default: detected from the endpoint",
+    )
+    parser.add_argument(
+        "--ecs-endpoint-url", help="ECS API off AWS (default: $AWS_ENDPOINT_URL_ECS or http://127.0.0.1:4599)"
+    )
     parser.add_argument("--region", help="AWS region (default: $AWS_DEFAULT_REGION or eu-central-1)")
     parser.add_argument("--prefix", help="resource name prefix (default: $RESOURCE_PREFIX or causal-analysis-dev-)")
 
@@ -169,8 +194,12 @@ def _up(args: argparse.Namespace) -> int:
     except ImportError as exc:
         print(f"causal-stack up is not available in this install: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    return up(aws_port=args.aws_port, gateway_port=args.gateway_port, ecs_port=args.ecs_port,
-              resources_port=args.resources_port)
+    return up(
+        aws_port=args.aws_port,
+        gateway_port=args.gateway_port,
+        ecs_port=args.ecs_port,
+        resources_port=args.resources_port,
+    )
 
 
 def _deploy(args: argparse.Namespace) -> int:
@@ -250,15 +279,25 @@ def _upload(args: argparse.Namespace) -> int:
         print(f"no such file: {path}", file=sys.stderr)
         return EXIT_ERROR
     names = ResourceNames.from_settings(config)
-    roles = RoleOptions(treatment=args.treatment, outcome=args.outcome, covariates=args.covariates,
-                        exclude=args.exclude, instruments=args.instrument, time=args.time, unit=args.unit,
-                        running=args.running, cutoff=args.cutoff, design=args.design)
+    roles = RoleOptions(
+        treatment=args.treatment,
+        outcome=args.outcome,
+        covariates=args.covariates,
+        exclude=args.exclude,
+        instruments=args.instrument,
+        time=args.time,
+        unit=args.unit,
+        running=args.running,
+        cutoff=args.cutoff,
+        design=args.design,
+    )
     from causal_gateway.auth import validate_user_id
     from causal_stack.chat import default_user
 
     owner = validate_user_id(args.user or default_user())
-    manifest = upload_csv(Clients(config).s3, names, path.read_bytes(), args.dataset_id, title=args.title,
-                          roles=roles, owner=owner)
+    manifest = upload_csv(
+        Clients(config).s3, names, path.read_bytes(), args.dataset_id, title=args.title, roles=roles, owner=owner
+    )
     print(f"uploaded {manifest.id}: {manifest.rows} rows")
     print(_columns_text(manifest))
     return EXIT_OK

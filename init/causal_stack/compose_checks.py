@@ -20,13 +20,13 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from docker.errors import DockerException, ImageNotFound, NotFound
 from pydantic import Field
 
-from causal_common.aws import error_code
 from causal_common import aws
+from causal_common.aws import error_code
 from causal_common.names import FUNCTIONS, ResourceNames
 from causal_common.settings import AwsSettings
 from causal_deploy.hints import hint_for
-from causal_stack.doctor import Check
 from causal_ecs_runner.backends.docker import DOCKER_UNAVAILABLE_HINT
+from causal_stack.doctor import Check
 
 logger = logging.getLogger(__name__)
 
@@ -71,16 +71,18 @@ def compose_checks(
         localstack_container = _service_container(client, "localstack")
         checks.append(_localstack_container(localstack_container, settings))
         localstack_env = _env_of(localstack_container)
-        checks.append(_image_available(client, "Lambda runtime image", settings.lambda_runtime_image, _runtime_hint(settings)))
         checks.append(
-            _image_available(
-                client, "task image", settings.task_image, "build it: docker compose build task-image"
-            )
+            _image_available(client, "Lambda runtime image", settings.lambda_runtime_image, _runtime_hint(settings))
+        )
+        checks.append(
+            _image_available(client, "task image", settings.task_image, "build it: docker compose build task-image")
         )
         checks.append(_network(client, settings.network))
 
     checks.extend(_localstack_health(http, settings))
-    configurations = _function_configurations(lambda_client or aws.client("lambda", _localstack_settings(settings)), settings)
+    configurations = _function_configurations(
+        lambda_client or aws.client("lambda", _localstack_settings(settings)), settings
+    )
     if isinstance(configurations, Check):
         checks.append(configurations)
     else:
@@ -211,10 +213,19 @@ def _localstack_health(http: httpx.Client, settings: ComposeDoctorSettings) -> l
             )
         ]
     services = health.get("services") or {}
-    down = [f"{service}={services.get(service, 'missing')}" for service in NEEDED_LOCALSTACK_SERVICES if services.get(service) not in _UP]
+    down = [
+        f"{service}={services.get(service, 'missing')}"
+        for service in NEEDED_LOCALSTACK_SERVICES
+        if services.get(service) not in _UP
+    ]
     version = health.get("version", "?")
     checks = [
-        Check(name, False, f"LocalStack {version}: not up: {', '.join(down)}", "check SERVICES in docker-compose.yml and docker compose logs localstack")
+        Check(
+            name,
+            False,
+            f"LocalStack {version}: not up: {', '.join(down)}",
+            "check SERVICES in docker-compose.yml and docker compose logs localstack",
+        )
         if down
         else Check(name, True, f"LocalStack {version}: {', '.join(NEEDED_LOCALSTACK_SERVICES)} up")
     ]
@@ -253,13 +264,23 @@ def _function_configurations(lambda_client: Any, settings: ComposeDoctorSettings
             found[function] = lambda_client.get_function_configuration(FunctionName=function)
         except ClientError as exc:
             if error_code(exc) != "ResourceNotFoundException":
-                return Check("Lambda functions Active", False, f"could not read {function}: {_first_line(exc)}", "docker compose logs localstack")
+                return Check(
+                    "Lambda functions Active",
+                    False,
+                    f"could not read {function}: {_first_line(exc)}",
+                    "docker compose logs localstack",
+                )
             found[function] = {"State": "Missing"}
         except NoCredentialsError as exc:
-            return Check("Lambda functions Active", False, str(exc), "export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test")
+            return Check(
+                "Lambda functions Active", False, str(exc), "export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test"
+            )
         except BotoCoreError as exc:
             return Check(
-                "Lambda functions Active", False, f"could not reach Lambda: {_first_line(exc)}", "is LocalStack up? docker compose ps"
+                "Lambda functions Active",
+                False,
+                f"could not reach Lambda: {_first_line(exc)}",
+                "is LocalStack up? docker compose ps",
             )
     return found
 

@@ -34,7 +34,11 @@ __all__ = ["Check", "render", "run_checks", "to_json"]
 
 
 def run_checks(
-    config: DeployConfig, *, gateway_url: str | None = None, resources_url: str | None = None, clients: Clients | None = None,
+    config: DeployConfig,
+    *,
+    gateway_url: str | None = None,
+    resources_url: str | None = None,
+    clients: Clients | None = None,
 ) -> list[Check]:
     """``resources_url``: the old stack's dashboard address (default: the gateway's host, port 4567)."""
     checks: list[Check] = []
@@ -44,8 +48,14 @@ def run_checks(
         try:
             _aws_resources(config, clients, checks)
         except (BotoCoreError, ClientError) as exc:
-            checks.append(Check("AWS API", False, f"a request failed: {exc}", "run `causal-stack doctor` again; "
-                                "if it persists, restart the emulator"))
+            checks.append(
+                Check(
+                    "AWS API",
+                    False,
+                    f"a request failed: {exc}",
+                    "run `causal-stack doctor` again; if it persists, restart the emulator",
+                )
+            )
     if reachable and config.target is not Target.AWS and config.endpoint_url:
         checks.extend(lambda_worker_checks(config.endpoint_url))
     if config.target is not Target.AWS and config.ecs_endpoint_url:
@@ -64,15 +74,27 @@ def _endpoint(config: DeployConfig, clients: Clients, checks: list[Check]) -> bo
     if config.endpoint_url:
         problem = probe(config.endpoint_url)
         if problem is not None:
-            checks.append(Check("AWS endpoint", False, f"nothing answers at {config.endpoint_url} ({problem})",
-                                "start the stack: `causal-stack up` (embedded) or `docker compose up` (LocalStack), "
-                                "or pass --endpoint-url"))
+            checks.append(
+                Check(
+                    "AWS endpoint",
+                    False,
+                    f"nothing answers at {config.endpoint_url} ({problem})",
+                    "start the stack: `causal-stack up` (embedded) or `docker compose up` (LocalStack), "
+                    "or pass --endpoint-url",
+                )
+            )
             return False
     try:
         account = clients.account_id
     except (BotoCoreError, ClientError) as exc:
-        checks.append(Check("AWS endpoint", False, f"STS GetCallerIdentity failed: {exc}",
-                            "check AWS credentials (any value, e.g. test/test, works locally)"))
+        checks.append(
+            Check(
+                "AWS endpoint",
+                False,
+                f"STS GetCallerIdentity failed: {exc}",
+                "check AWS credentials (any value, e.g. test/test, works locally)",
+            )
+        )
         return False
     checks.append(Check("AWS endpoint", True, f"{config.endpoint_url or 'AWS'} answers (account {account})"))
     return True
@@ -87,8 +109,14 @@ def _aws_resources(config: DeployConfig, clients: Clients, checks: list[Check]) 
             checks.append(Check(f"function {name}", False, "missing", DEPLOY_HINT))
         elif state["state"] != "Active":
             reason = state.get("reason") or ""
-            checks.append(Check(f"function {name}", False, f"State={state['state']}" + (f", StateReason={reason}" if reason else ""),
-                                hint_for(name, state["state"], reason)))
+            checks.append(
+                Check(
+                    f"function {name}",
+                    False,
+                    f"State={state['state']}" + (f", StateReason={reason}" if reason else ""),
+                    hint_for(name, state["state"], reason),
+                )
+            )
         else:
             checks.append(Check(f"function {name}", True, "Active"))
 
@@ -97,14 +125,22 @@ def _aws_resources(config: DeployConfig, clients: Clients, checks: list[Check]) 
         machine = stepfunctions.describe_state_machine(stateMachineArn=names.state_machine_arn)
         checks.append(Check(f"state machine {names.state_machine}", True, machine.get("status", "ACTIVE")))
     except stepfunctions.exceptions.StateMachineDoesNotExist:
-        checks.append(Check(f"state machine {names.state_machine}", False, f"missing ({names.state_machine_arn})", DEPLOY_HINT))
+        checks.append(
+            Check(f"state machine {names.state_machine}", False, f"missing ({names.state_machine_arn})", DEPLOY_HINT)
+        )
 
     dynamodb = clients.dynamodb
     for table in (names.sessions_table, names.connections_table, names.jobs_table, names.pending_messages_table):
         try:
             described = dynamodb.describe_table(TableName=table)["Table"]
-            checks.append(Check(f"table {table}", described.get("TableStatus") == "ACTIVE", described.get("TableStatus", "?"),
-                                "" if described.get("TableStatus") == "ACTIVE" else "wait a few seconds and check again"))
+            checks.append(
+                Check(
+                    f"table {table}",
+                    described.get("TableStatus") == "ACTIVE",
+                    described.get("TableStatus", "?"),
+                    "" if described.get("TableStatus") == "ACTIVE" else "wait a few seconds and check again",
+                )
+            )
         except dynamodb.exceptions.ResourceNotFoundException:
             checks.append(Check(f"table {table}", False, "missing", DEPLOY_HINT))
 
@@ -114,11 +150,17 @@ def _aws_resources(config: DeployConfig, clients: Clients, checks: list[Check]) 
             checks.append(Check(f"bucket {bucket}", True, "exists"))
         except ClientError as exc:
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            checks.append(Check(f"bucket {bucket}", False, "missing" if status == 404 else f"HTTP {status}", DEPLOY_HINT))
+            checks.append(
+                Check(f"bucket {bucket}", False, "missing" if status == 404 else f"HTTP {status}", DEPLOY_HINT)
+            )
 
     secrets = clients.secretsmanager
-    for secret in (names.openai_api_key_secret, names.llm_settings_secret, names.token_signing_key_secret,
-                   names.management_credentials_secret):
+    for secret in (
+        names.openai_api_key_secret,
+        names.llm_settings_secret,
+        names.token_signing_key_secret,
+        names.management_credentials_secret,
+    ):
         try:
             secrets.describe_secret(SecretId=secret)
             checks.append(Check(f"secret {secret}", True, "present"))
@@ -130,7 +172,12 @@ def _gateway(gateway_url: str) -> Check:
     url = gateway_url.rstrip("/") + "/health"
     problem = probe(url)
     if problem is not None:
-        return Check("gateway", False, f"{url} is down ({problem})", "start it: `causal-stack up` (compose: docker compose up gateway)")
+        return Check(
+            "gateway",
+            False,
+            f"{url} is down ({problem})",
+            "start it: `causal-stack up` (compose: docker compose up gateway)",
+        )
     import urllib.request
 
     try:
@@ -138,8 +185,12 @@ def _gateway(gateway_url: str) -> Check:
             healthy = response.status == 200
     except OSError as exc:
         return Check("gateway", False, f"{url}: {exc}", "read the gateway's log")
-    return Check("gateway", healthy, f"{url} answers" + ("" if healthy else " but is not healthy"),
-                 "" if healthy else "read the gateway's log")
+    return Check(
+        "gateway",
+        healthy,
+        f"{url} answers" + ("" if healthy else " but is not healthy"),
+        "" if healthy else "read the gateway's log",
+    )
 
 
 def _default_resources_url(gateway_url: str) -> str:
@@ -151,8 +202,10 @@ def _resources_address(resources_url: str, gateway_url: str) -> Check:
     """The old stack's ``curl -s http://localhost:4567/api/resources | jq`` still reaches
     this stack: that address serves the gateway's app (resources, or its login answer)."""
     name = "old dashboard address"
-    fix = ("`causal-stack up` serves it (`--resources-port N` to move it); compose publishes it "
-           "(RESOURCES_PORT in .env); if another program holds the port, stop it or pick another port")
+    fix = (
+        "`causal-stack up` serves it (`--resources-port N` to move it); compose publishes it "
+        "(RESOURCES_PORT in .env); if another program holds the port, stop it or pick another port"
+    )
     url = resources_url.rstrip("/") + "/api/resources"
     here = _resource_names(url)
     if isinstance(here, str):
@@ -161,8 +214,12 @@ def _resources_address(resources_url: str, gateway_url: str) -> Check:
         return Check(name, True, f"{url} answers; it needs the dashboard login, as the gateway port does")
     gateway = _resource_names(gateway_url.rstrip("/") + "/api/resources")
     if isinstance(gateway, set) and gateway != here:
-        return Check(name, False, f"{resources_url} answers with another stack's resources",
-                     "another stack or program has the port: stop it, or point --resources-url at this stack")
+        return Check(
+            name,
+            False,
+            f"{resources_url} answers with another stack's resources",
+            "another stack or program has the port: stop it, or point --resources-url at this stack",
+        )
     return Check(name, True, f"{url} answers with this stack's resources")
 
 
@@ -185,7 +242,12 @@ def _resource_names(url: str) -> set[str] | str | None:
         return "the answer is not JSON"
     if not isinstance(body, dict):
         return "the answer is not the resources JSON"
-    return {row.get("name", "") for section in ("tables", "buckets") for row in body.get(section) or [] if isinstance(row, dict)}
+    return {
+        row.get("name", "")
+        for section in ("tables", "buckets")
+        for row in body.get(section) or []
+        if isinstance(row, dict)
+    }
 
 
 def _compose_checks(config: DeployConfig, gateway_url: str | None, already: set[str]) -> list[Check]:

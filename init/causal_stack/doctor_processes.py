@@ -56,11 +56,15 @@ def lambda_worker_checks(endpoint_url: str) -> list[Check]:
     idle = sum(entry["diedIdle"] for entry in deaths)
     during = sum(entry["diedDuringInvoke"] for entry in deaths)
     last = max(deaths, key=lambda entry: entry.get("lastAt") or 0)
-    detail = (f"{idle + during} worker(s) died ({idle} while idle, replaced before the next invoke; {during} during "
-              f"an invoke, which failed with Runtime.ExitError); last: {last['functionName']}, {last['lastReason']}, "
-              f"{_ago(last.get('lastAt'))}; {warm} warm now")
-    hint = ("workers killed from outside or by the kernel's out-of-memory killer (see `dmesg`); raise the function's "
-            "MemorySize or find what kills them; the runner replaces dead workers by itself")
+    detail = (
+        f"{idle + during} worker(s) died ({idle} while idle, replaced before the next invoke; {during} during "
+        f"an invoke, which failed with Runtime.ExitError); last: {last['functionName']}, {last['lastReason']}, "
+        f"{_ago(last.get('lastAt'))}; {warm} warm now"
+    )
+    hint = (
+        "workers killed from outside or by the kernel's out-of-memory killer (see `dmesg`); raise the function's "
+        "MemorySize or find what kills them; the runner replaces dead workers by itself"
+    )
     return [Check("Lambda workers", True, detail, hint, warning=True)]
 
 
@@ -69,31 +73,68 @@ def ecs_runner_checks(ecs_url: str) -> list[Check]:
     health = _get_json(ecs_url.rstrip("/") + "/health")
     if health is None:
         problem = probe(ecs_url)
-        return [Check("ECS endpoint", problem is None, f"{ecs_url} " + ("answers" if problem is None else f"is down ({problem})"),
-                      "" if problem is None else
-                      "start the ECS runner: `causal-stack up` starts it; compose: `docker compose up ecs-runner`")]
-    checks = [Check("ECS endpoint", health.get("status") == "ok", f"{ecs_url} answers ({health.get('backend')} backend)",
-                    "" if health.get("status") == "ok" else f"the runner reports: {health.get('detail')}")]
+        return [
+            Check(
+                "ECS endpoint",
+                problem is None,
+                f"{ecs_url} " + ("answers" if problem is None else f"is down ({problem})"),
+                ""
+                if problem is None
+                else "start the ECS runner: `causal-stack up` starts it; compose: `docker compose up ecs-runner`",
+            )
+        ]
+    checks = [
+        Check(
+            "ECS endpoint",
+            health.get("status") == "ok",
+            f"{ecs_url} answers ({health.get('backend')} backend)",
+            "" if health.get("status") == "ok" else f"the runner reports: {health.get('detail')}",
+        )
+    ]
     warm = health.get("warmWorker")
     if not warm:
         return checks
     deaths, last = warm.get("deaths", 0), warm.get("lastReason") or ""
-    history = f"; {deaths} death(s), {warm.get('restarts', 0)} restart(s), last: {last} {_ago(warm.get('lastDeathAt'))}" if deaths else ""
+    history = (
+        f"; {deaths} death(s), {warm.get('restarts', 0)} restart(s), last: {last} {_ago(warm.get('lastDeathAt'))}"
+        if deaths
+        else ""
+    )
     log_hint = f"read {warm.get('log') or 'warm-worker.log in ECS_RUNNER_LOG_DIR'}"
     state = warm.get("state")
     if state == "up":
-        checks.append(Check("ECS warm worker", True, f"up (pid {warm.get('pid')}){history}",
-                            f"{log_hint} to see why it died" if deaths else "", warning=bool(deaths)))
+        checks.append(
+            Check(
+                "ECS warm worker",
+                True,
+                f"up (pid {warm.get('pid')}){history}",
+                f"{log_hint} to see why it died" if deaths else "",
+                warning=bool(deaths),
+            )
+        )
     elif state == "starting":
         checks.append(Check("ECS warm worker", True, f"starting (importing the analysis libraries){history}"))
     elif state == "restarting":
-        checks.append(Check("ECS warm worker", False, f"down, restarting with back-off{history}; tasks start as plain "
-                            "subprocesses meanwhile (~3 s slower each)", f"it restarts by itself; if it keeps dying, {log_hint}"))
+        checks.append(
+            Check(
+                "ECS warm worker",
+                False,
+                f"down, restarting with back-off{history}; tasks start as plain "
+                "subprocesses meanwhile (~3 s slower each)",
+                f"it restarts by itself; if it keeps dying, {log_hint}",
+            )
+        )
     else:
-        checks.append(Check("ECS warm worker", False, f"down: it died {deaths} times soon after starting and is not "
-                            f"restarted any more{history}; tasks start as plain subprocesses (~3 s slower each)",
-                            f"{log_hint}, fix the cause (e.g. ECS_RUNNER_WARM_MODULES), then restart the ECS runner "
-                            "(stop and start `causal-stack up`)"))
+        checks.append(
+            Check(
+                "ECS warm worker",
+                False,
+                f"down: it died {deaths} times soon after starting and is not "
+                f"restarted any more{history}; tasks start as plain subprocesses (~3 s slower each)",
+                f"{log_hint}, fix the cause (e.g. ECS_RUNNER_WARM_MODULES), then restart the ECS runner "
+                "(stop and start `causal-stack up`)",
+            )
+        )
     return checks
 
 
@@ -106,15 +147,29 @@ def supervisor_checks(state_file: Path) -> list[Check]:
     for name, service in sorted(state.get("services", {}).items()):
         restarts, status = service.get("restarts", 0), service.get("status", "?")
         last = service.get("lastExit") or ""
-        detail = f"{status}" + (f"; restarted {restarts} time(s), last exit: {last} {_ago(service.get('lastExitAt'))}"
-                                if restarts else "")
+        detail = f"{status}" + (
+            f"; restarted {restarts} time(s), last exit: {last} {_ago(service.get('lastExitAt'))}" if restarts else ""
+        )
         if service.get("note"):
             detail += f"; {service['note']}"
         log = service.get("log") or "the service's log"
         if status == "serving":
-            checks.append(Check(f"service {name}", True, detail, f"read {log} to see why it stopped" if restarts else "",
-                                warning=bool(restarts)))
+            checks.append(
+                Check(
+                    f"service {name}",
+                    True,
+                    detail,
+                    f"read {log} to see why it stopped" if restarts else "",
+                    warning=bool(restarts),
+                )
+            )
         else:
-            checks.append(Check(f"service {name}", False, detail,
-                                f"`causal-stack up` restarts it with back-off; if it keeps failing, read {log}"))
+            checks.append(
+                Check(
+                    f"service {name}",
+                    False,
+                    detail,
+                    f"`causal-stack up` restarts it with back-off; if it keeps failing, read {log}",
+                )
+            )
     return checks

@@ -25,9 +25,9 @@ from pathlib import Path
 import psutil
 
 from causal_common.errors import CausalStackError
-from causal_dashboard.operator_login import OperatorLogin, new_operator_key
 from causal_common.names import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
 from causal_common.settings import DEFAULT_PREFIX, DEFAULT_REGION
+from causal_dashboard.operator_login import OperatorLogin, new_operator_key
 from causal_stack.supervisor import StartLimitHit, Supervisor
 from causal_stack.supervisor_state import state_path
 
@@ -60,7 +60,12 @@ class Service:
         self._log = open(log_path, "ab", buffering=0)  # noqa: SIM115 - closed in stop()
         self.log_path = log_path
         self.process = subprocess.Popen(
-            self.argv, env={**env, **self.extra_env}, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT
+            self.argv,
+            env={**env, **self.extra_env},
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
 
     def wait_healthy(self, deadline: float, stopping: threading.Event) -> None:
@@ -80,7 +85,9 @@ class Service:
             except (urllib.error.URLError, OSError):
                 pass
             stopping.wait(0.1)
-        raise LaunchError(f"{self.name} did not answer {self.health_url} within {START_LIMIT_SECONDS:.0f} s:\n{self.tail()}")
+        raise LaunchError(
+            f"{self.name} did not answer {self.health_url} within {START_LIMIT_SECONDS:.0f} s:\n{self.tail()}"
+        )
 
     def tail(self, lines: int = 15) -> str:
         try:
@@ -214,7 +221,11 @@ def _deploy(env: dict[str, str]) -> None:
 
 
 def up(
-    *, aws_port: int = 4566, gateway_port: int = 8080, ecs_port: int = 4599, host: str = "127.0.0.1",
+    *,
+    aws_port: int = 4566,
+    gateway_port: int = 8080,
+    ecs_port: int = 4599,
+    host: str = "127.0.0.1",
     resources_port: int = RESOURCES_PORT,
 ) -> int:
     """``resources_port``: the gateway serves the dashboard and ``/api/resources`` there too
@@ -230,23 +241,33 @@ def up(
     log_dir = ROOT / ".stack" / f"logs-{gateway_port}"
     log_dir.mkdir(parents=True, exist_ok=True)
     python = sys.executable
-    emulator = Service("aws", [python, "-m", "causal_embedded", "--port", str(aws_port), "--host", host], f"http://{host}:{aws_port}/moto-api/")
+    emulator = Service(
+        "aws",
+        [python, "-m", "causal_embedded", "--port", str(aws_port), "--host", host],
+        f"http://{host}:{aws_port}/moto-api/",
+    )
     ecs_runner = Service(
         "ecs-runner",
         [python, "-m", "causal_ecs_runner", "--port", str(ecs_port), "--host", host, "--backend", "subprocess"],
         f"http://{host}:{ecs_port}/health",
         # Task and warm-worker logs beside the stack's own, not shared with other stacks; registrations
         # kept in a file, so a restarted runner serves at once (the deploy re-registers if it is lost).
-        extra_env={"ECS_RUNNER_LOG_DIR": str(log_dir / "ecs-tasks"),
-                   "ECS_RUNNER_STATE_FILE": str(log_dir / "ecs-runner-state.json")},
+        extra_env={
+            "ECS_RUNNER_LOG_DIR": str(log_dir / "ecs-tasks"),
+            "ECS_RUNNER_STATE_FILE": str(log_dir / "ecs-runner-state.json"),
+        },
     )
     key_path = log_dir.parent / f"operator-key-{gateway_port}"
     operator_key = _operator_key(key_path)
     gateway_argv = [python, "-m", "causal_gateway", "--port", str(gateway_port), "--host", host]
     if resources_port:
         gateway_argv += ["--extra-port", str(resources_port)]
-    gateway = Service("gateway", gateway_argv, f"http://{host}:{gateway_port}/health",
-                      extra_env={"DASHBOARD_OPERATOR_KEY": operator_key})
+    gateway = Service(
+        "gateway",
+        gateway_argv,
+        f"http://{host}:{gateway_port}/health",
+        extra_env={"DASHBOARD_OPERATOR_KEY": operator_key},
+    )
     services = [emulator, ecs_runner, gateway]
 
     stopping = threading.Event()
@@ -257,7 +278,10 @@ def up(
     previous = {signum: signal.signal(signum, request_stop) for signum in (signal.SIGINT, signal.SIGTERM)}
     started_at = time.monotonic()
     try:
-        print(f"starting embedded AWS on {env['AWS_ENDPOINT_URL']} and the ECS runner on {env['AWS_ENDPOINT_URL_ECS']} …", flush=True)
+        print(
+            f"starting embedded AWS on {env['AWS_ENDPOINT_URL']} and the ECS runner on {env['AWS_ENDPOINT_URL_ECS']} …",
+            flush=True,
+        )
         if resources_problem:
             print(resources_problem, flush=True)
         emulator.start(env, log_dir)
@@ -282,9 +306,14 @@ def up(
             flush=True,
         )
         recoveries = _recoveries(env, log_dir, emulator, ecs_runner, gateway, stopping)
-        supervisor = Supervisor(services, recoveries, state_path(aws_port), pid=os.getpid(),
-                                ports={"aws": aws_port, "gateway": gateway_port, "ecs": ecs_port},
-                                say=lambda line: print(line, flush=True))
+        supervisor = Supervisor(
+            services,
+            recoveries,
+            state_path(aws_port),
+            pid=os.getpid(),
+            ports={"aws": aws_port, "gateway": gateway_port, "ecs": ecs_port},
+            say=lambda line: print(line, flush=True),
+        )
         supervisor.watch(stopping)
         print("stopping …", flush=True)
         return 0
@@ -308,8 +337,14 @@ def up(
             signal.signal(signum, handler)
 
 
-def _recoveries(env: dict[str, str], log_dir: Path, emulator: Service, ecs_runner: Service, gateway: Service,
-                stopping: threading.Event) -> dict[str, Callable[[str], str]]:
+def _recoveries(
+    env: dict[str, str],
+    log_dir: Path,
+    emulator: Service,
+    ecs_runner: Service,
+    gateway: Service,
+    stopping: threading.Event,
+) -> dict[str, Callable[[str], str]]:
     """What to do, per service, once it died: start it again and repair what its death cost."""
 
     def restart(service: Service) -> None:
@@ -322,19 +357,26 @@ def _recoveries(env: dict[str, str], log_dir: Path, emulator: Service, ecs_runne
         print("the AWS emulator restarted empty: deploying again …", flush=True)
         _deploy(env)
         restart(gateway)  # it holds keys read from Secrets Manager, which the deploy made anew
-        return ("all AWS state held in the emulator's memory was lost (sessions, conversations, jobs, uploaded "
-                "datasets, connections, tokens); the stack was deployed again and the gateway restarted: clients "
-                "reconnect with a new token and start new conversations")
+        return (
+            "all AWS state held in the emulator's memory was lost (sessions, conversations, jobs, uploaded "
+            "datasets, connections, tokens); the stack was deployed again and the gateway restarted: clients "
+            "reconnect with a new token and start new conversations"
+        )
 
     def recover_ecs_runner(exit_description: str) -> str:
-        lost = _fail_lost_jobs(env, f"the ECS runner stopped ({exit_description}) while this job ran; "
-                                    "its task was lost; the runner has been restarted")
+        lost = _fail_lost_jobs(
+            env,
+            f"the ECS runner stopped ({exit_description}) while this job ran; "
+            "its task was lost; the runner has been restarted",
+        )
         restart(ecs_runner)
         if _ecs_registrations_present(env):
             return f"{len(lost)} job(s) in flight failed with the reason; registrations kept"
         _deploy(env)
-        return (f"{len(lost)} job(s) in flight failed with the reason; "
-                "the cluster and task definitions were registered again")
+        return (
+            f"{len(lost)} job(s) in flight failed with the reason; "
+            "the cluster and task definitions were registered again"
+        )
 
     def recover_gateway(exit_description: str) -> str:
         restart(gateway)
@@ -352,8 +394,12 @@ def _ecs_registrations_present(env: dict[str, str]) -> bool:
     from causal_common.names import ResourceNames
     from causal_common.settings import AwsSettings
 
-    settings = AwsSettings(endpoint_url=env["AWS_ENDPOINT_URL"], endpoint_url_ecs=env["AWS_ENDPOINT_URL_ECS"],
-                           region=env["AWS_DEFAULT_REGION"], resource_prefix=env["RESOURCE_PREFIX"])
+    settings = AwsSettings(
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        endpoint_url_ecs=env["AWS_ENDPOINT_URL_ECS"],
+        region=env["AWS_DEFAULT_REGION"],
+        resource_prefix=env["RESOURCE_PREFIX"],
+    )
     names = ResourceNames.from_settings(settings)
     ecs = aws.client("ecs", settings)
     try:
@@ -372,8 +418,9 @@ def _fail_lost_jobs(env: dict[str, str], reason: str) -> list[str]:
     from causal_common.settings import AwsSettings
     from causal_stack.lost_work import fail_in_flight_jobs
 
-    settings = AwsSettings(endpoint_url=env["AWS_ENDPOINT_URL"], region=env["AWS_DEFAULT_REGION"],
-                           resource_prefix=env["RESOURCE_PREFIX"])
+    settings = AwsSettings(
+        endpoint_url=env["AWS_ENDPOINT_URL"], region=env["AWS_DEFAULT_REGION"], resource_prefix=env["RESOURCE_PREFIX"]
+    )
     names = ResourceNames.from_settings(settings)
     lost = fail_in_flight_jobs(aws.client("dynamodb", settings), aws.client("stepfunctions", settings), names, reason)
     if lost:

@@ -51,9 +51,15 @@ class ServiceRecord:
     last_recovery_seconds: float | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"status": self.status, "restarts": self.restarts, "lastExit": self.last_exit,
-                "lastExitAt": self.last_exit_at, "note": self.note, "log": self.log,
-                "lastRecoverySeconds": self.last_recovery_seconds}
+        return {
+            "status": self.status,
+            "restarts": self.restarts,
+            "lastExit": self.last_exit,
+            "lastExitAt": self.last_exit_at,
+            "note": self.note,
+            "log": self.log,
+            "lastRecoverySeconds": self.last_recovery_seconds,
+        }
 
 
 class StartLimitHit(Exception):
@@ -76,9 +82,17 @@ class Supervisor:
     loss requires); it returns a note for the logs and ``doctor``.
     """
 
-    def __init__(self, services: list[Any], recover: dict[str, Callable[[str], str]], state_file: Path,
-                 *, pid: int, ports: dict[str, int], backoff: tuple[float, ...] = BACKOFF_SECONDS,
-                 say: Callable[[str], None] = print) -> None:
+    def __init__(
+        self,
+        services: list[Any],
+        recover: dict[str, Callable[[str], str]],
+        state_file: Path,
+        *,
+        pid: int,
+        ports: dict[str, int],
+        backoff: tuple[float, ...] = BACKOFF_SECONDS,
+        say: Callable[[str], None] = print,
+    ) -> None:
         self._services = services
         self._recover = recover
         self._state_file = state_file
@@ -89,8 +103,14 @@ class Supervisor:
         self._write()
 
     def _write(self) -> None:
-        write_state(self._state_file, {"pid": self._pid, "ports": self._ports,
-                                       "services": {name: record.to_json() for name, record in self.records.items()}})
+        write_state(
+            self._state_file,
+            {
+                "pid": self._pid,
+                "ports": self._ports,
+                "services": {name: record.to_json() for name, record in self.records.items()},
+            },
+        )
 
     def watch(self, stopping: threading.Event) -> None:
         """Until ``stopping`` is set; raises :class:`StartLimitHit` when a service cannot stay up."""
@@ -109,12 +129,15 @@ class Supervisor:
         if delay is None:
             record.status = "failed"
             self._write()
-            raise StartLimitHit(f"{service.name} died {backoff.quick_failures} times in a row soon after starting "
-                                f"(last: {record.last_exit}); giving up. Last lines of its log:\n{service.tail()}")
+            raise StartLimitHit(
+                f"{service.name} died {backoff.quick_failures} times in a row soon after starting "
+                f"(last: {record.last_exit}); giving up. Last lines of its log:\n{service.tail()}"
+            )
         record.status = "restarting"
         self._write()
-        self._say(f"{service.name} stopped ({record.last_exit}); restarting in {delay:.0f} s "
-                  f"(restart {record.restarts + 1})")
+        self._say(
+            f"{service.name} stopped ({record.last_exit}); restarting in {delay:.0f} s (restart {record.restarts + 1})"
+        )
         if stopping.wait(delay):
             return
         try:
@@ -134,5 +157,7 @@ class Supervisor:
         record.last_recovery_seconds = round(record.started_at - died_at - delay, 2)
         record.log = str(getattr(service, "log_path", record.log))
         self._write()
-        self._say(f"{service.name} is serving again ({record.last_recovery_seconds:.1f} s after the back-off)"
-                  + (f"; {record.note}" if record.note else ""))
+        self._say(
+            f"{service.name} is serving again ({record.last_recovery_seconds:.1f} s after the back-off)"
+            + (f"; {record.note}" if record.note else "")
+        )

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from causal_common.models.datasets import Column, DatasetManifest
 from causal_agent.reading.reader import Reading
 from causal_agent.reading.words import name_parts
+from causal_common.models.datasets import Column, DatasetManifest
 
 _ROLE_REASONS = {
     "identifier": "an identifier, not a property of the units",
@@ -25,11 +25,29 @@ _ROLE_REASONS = {
     "running": "the running variable of a discontinuity design",
     "other": "no role is set for it (name it to adjust for it)",
 }
-_AFTER_PARTS = {"post", "after", "followup", "follow", "later", "subsequent", "future", "final", "end", "exit", "outcome"}
-_AFTER_WORDS = re.compile(r"\b(?:after|following|post[-\s]?treatment|post[-\s]?programme|post[-\s]?program|"
-                          r"follow[-\s]?up|at\s+the\s+end|subsequent(?:ly)?|later)\b", re.IGNORECASE)
-_BEFORE_WORDS = re.compile(r"\b(?:before|prior|baseline|pre[-\s]?treatment|pre[-\s]?programme|pre[-\s]?program|at\s+entry|"
-                           r"at\s+enrol(?:l)?ment|at\s+intake|earlier)\b", re.IGNORECASE)
+_AFTER_PARTS = {
+    "post",
+    "after",
+    "followup",
+    "follow",
+    "later",
+    "subsequent",
+    "future",
+    "final",
+    "end",
+    "exit",
+    "outcome",
+}
+_AFTER_WORDS = re.compile(
+    r"\b(?:after|following|post[-\s]?treatment|post[-\s]?programme|post[-\s]?program|"
+    r"follow[-\s]?up|at\s+the\s+end|subsequent(?:ly)?|later)\b",
+    re.IGNORECASE,
+)
+_BEFORE_WORDS = re.compile(
+    r"\b(?:before|prior|baseline|pre[-\s]?treatment|pre[-\s]?programme|pre[-\s]?program|at\s+entry|"
+    r"at\s+enrol(?:l)?ment|at\s+intake|earlier)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -41,7 +59,10 @@ class AdjustmentPlan:
 
 
 def said_before_treatment(column: Column) -> bool:
-    return bool(_BEFORE_WORDS.search(column.description) or {"pre", "baseline", "prior", "before"} & set(name_parts(column.name)))
+    return bool(
+        _BEFORE_WORDS.search(column.description)
+        or {"pre", "baseline", "prior", "before"} & set(name_parts(column.name))
+    )
 
 
 def named_after_treatment(column: Column) -> str | None:
@@ -55,8 +76,9 @@ def named_after_treatment(column: Column) -> str | None:
     return None
 
 
-def plan_adjustment(reading: Reading, manifest: DatasetManifest,
-                    data_suspects: dict[str, str] | None = None) -> AdjustmentPlan:
+def plan_adjustment(
+    reading: Reading, manifest: DatasetManifest, data_suspects: dict[str, str] | None = None
+) -> AdjustmentPlan:
     treatment, outcome = reading.treatment, reading.outcome
     instructions = reading.adjustment
     candidates: list[str] = []
@@ -70,7 +92,9 @@ def plan_adjustment(reading: Reading, manifest: DatasetManifest,
             candidates.append(column.name)
         elif column.role in ("treatment", "outcome"):
             # Another treatment or outcome is usually downstream of the question's treatment.
-            left_out[column.name] = f"the dataset marks it as {'a treatment' if column.role == 'treatment' else 'an outcome'}"
+            left_out[column.name] = (
+                f"the dataset marks it as {'a treatment' if column.role == 'treatment' else 'an outcome'}"
+            )
         else:
             left_out[column.name] = _ROLE_REASONS.get(column.role, f"its role is {column.role}")
     if instructions.none:
@@ -121,6 +145,6 @@ def adjustment_sentences(plan: AdjustmentPlan, reading: Reading) -> list[str]:
         lines.append(
             f"Check: {listed} may have been measured after `{reading.treatment}` ({reasons}). Adjusting for something "
             f"the treatment changes hides part of its effect. If that is so, ask again adding "
-            f"\"not adjusting for {first}\" (or \"{first} is a mediator\")."
+            f'"not adjusting for {first}" (or "{first} is a mediator").'
         )
     return lines

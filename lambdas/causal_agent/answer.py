@@ -64,8 +64,10 @@ def _naive_from_query(query: ToolExchange | None) -> tuple[str, float | None]:
     rows = result.get("rows") or []
     if "naive_slope" in columns and rows:
         row = dict(zip(columns, rows[0], strict=False))
-        return (f"Naive regression slope of the outcome on the treatment: {number(row.get('naive_slope'))} "
-                f"(correlation {number(row.get('correlation'))}, {row.get('n')} rows)."), row.get("naive_slope")
+        return (
+            f"Naive regression slope of the outcome on the treatment: {number(row.get('naive_slope'))} "
+            f"(correlation {number(row.get('correlation'))}, {row.get('n')} rows)."
+        ), row.get("naive_slope")
     if "mean_outcome" in columns and len(rows) == 2:
         groups = [dict(zip(columns, row, strict=False)) for row in rows]
         control, treated = groups[0], groups[1]
@@ -102,18 +104,25 @@ def headline_sentence(r: dict[str, Any]) -> str:
     per_unit = r.get("treatment_kind") == "continuous"
     subject = f"each one-unit increase in `{treatment}`" if per_unit else f"`{treatment}`"
     what = f"the risk of `{outcome}`" if binary_outcome else f"`{outcome}`"
-    ci_text = (f"95% CI {_amount(ci[0], binary_outcome)} to {_amount(ci[1], binary_outcome)}" if ci else
-               "no interval could be computed, so treat it as rough")
+    ci_text = (
+        f"95% CI {_amount(ci[0], binary_outcome)} to {_amount(ci[1], binary_outcome)}"
+        if ci
+        else "no interval could be computed, so treat it as rough"
+    )
     signed = _amount(estimate, binary_outcome)
     if ci and ci[0] <= 0 <= ci[1]:
         per = " per unit" if per_unit else ""
-        return (f"**No clear evidence that `{treatment}` changes {what}**: the estimated {target} is {signed}{per} "
-                f"({ci_text}), an interval that includes no effect at all.")
+        return (
+            f"**No clear evidence that `{treatment}` changes {what}**: the estimated {target} is {signed}{per} "
+            f"({ci_text}), an interval that includes no effect at all."
+        )
     direction = "raises" if estimate > 0 else "lowers" if estimate < 0 else "does not change"
     size = _amount(abs(estimate), binary_outcome)
     kind = "risk difference, " if binary_outcome else ""
-    return (f"**{subject[0].upper() + subject[1:]} {direction} {what} by about {size}** ({kind}{target}: {signed}; "
-            f"{ci_text}).")
+    return (
+        f"**{subject[0].upper() + subject[1:]} {direction} {what} by about {size}** ({kind}{target}: {signed}; "
+        f"{ci_text})."
+    )
 
 
 def causal_lines(r: dict[str, Any], naive_sentence: str = "", own_adjustment: bool = True) -> list[str]:
@@ -129,22 +138,33 @@ def causal_lines(r: dict[str, Any], naive_sentence: str = "", own_adjustment: bo
         lines.append(f"Why {target}: {str(r['target_reason']).removeprefix(f'{target}:').strip()}")
     estimate, naive = r.get("estimate"), r.get("naive_estimate")
     if naive is not None and estimate is not None:
-        lines.append(f"Naive comparison (no adjustment): {number(naive)}; the analysis changes it by "
-                     f"{number(float(estimate) - float(naive))}.")
+        lines.append(
+            f"Naive comparison (no adjustment): {number(naive)}; the analysis changes it by "
+            f"{number(float(estimate) - float(naive))}."
+        )
     if naive_sentence:
         lines.append(naive_sentence)
     others = [m for m in r.get("methods") or [] if m.get("method") != r.get("method")]
     if others:
-        lines.append("Other estimators: " + "; ".join(
-            f"`{m['method']}` {number(m['estimate'])}" if m.get("error") is None else f"`{m['method']}` failed"
-            for m in others) + ".")
+        lines.append(
+            "Other estimators: "
+            + "; ".join(
+                f"`{m['method']}` {number(m['estimate'])}" if m.get("error") is None else f"`{m['method']}` failed"
+                for m in others
+            )
+            + "."
+        )
     for note in r.get("disagreement") or []:
         lines.append(f"Estimators disagree: {note}.")
     refutations = r.get("refutations") or []
     if refutations:
-        lines.append("Checks: " + "; ".join(
-            f"{'passed' if x.get('passed') else 'FAILED'} {x.get('name')} ({x.get('detail')})" for x in refutations
-        ) + ".")
+        lines.append(
+            "Checks: "
+            + "; ".join(
+                f"{'passed' if x.get('passed') else 'FAILED'} {x.get('name')} ({x.get('detail')})" for x in refutations
+            )
+            + "."
+        )
     for item in r.get("sensitivity") or []:
         lines.append(f"Sensitivity: {item.get('sentence')}")
     if r.get("assumptions"):
@@ -152,19 +172,23 @@ def causal_lines(r: dict[str, Any], naive_sentence: str = "", own_adjustment: bo
     if own_adjustment:
         left_out = r.get("left_out") or []
         if left_out:
-            lines.append("Not adjusted for: " + "; ".join(f"`{c.get('column')}` ({c.get('reason')})" for c in left_out)
-                         + ".")
+            lines.append(
+                "Not adjusted for: " + "; ".join(f"`{c.get('column')}` ({c.get('reason')})" for c in left_out) + "."
+            )
         suspects = r.get("post_treatment_suspects") or []
         if suspects:
             first = suspects[0].get("column")
-            lines.append("Possibly measured after the treatment: " + "; ".join(
-                f"`{c.get('column')}` ({c.get('reason')})" for c in suspects)
-                + f". If so, ask again adding \"not adjusting for {first}\".")
+            lines.append(
+                "Possibly measured after the treatment: "
+                + "; ".join(f"`{c.get('column')}` ({c.get('reason')})" for c in suspects)
+                + f'. If so, ask again adding "not adjusting for {first}".'
+            )
     return lines
 
 
-def write_answer(question: str, dataset_title: str, found: list[ToolExchange], how_chosen: str,
-                 notes: list[str] | None = None) -> str:
+def write_answer(
+    question: str, dataset_title: str, found: list[ToolExchange], how_chosen: str, notes: list[str] | None = None
+) -> str:
     """The final answer text from whatever the tools returned (and what failed).
 
     ``notes`` come from reading the question: the adjustment set and why, the contrast asked for.
@@ -177,8 +201,10 @@ def write_answer(question: str, dataset_title: str, found: list[ToolExchange], h
     lines: list[str] = []
     if causal is not None:
         r = causal.result
-        lines.append(f"**Effect of `{r.get('treatment')}` on `{r.get('outcome')}`** — {dataset_title}, {r.get('rows')} "
-                     f"rows (variables {how_chosen}).")
+        lines.append(
+            f"**Effect of `{r.get('treatment')}` on `{r.get('outcome')}`** — {dataset_title}, {r.get('rows')} "
+            f"rows (variables {how_chosen})."
+        )
         caveats = list(r.get("warnings") or [])
         lines += causal_lines(r, naive_sentence, own_adjustment=notes is None)
         refutations = r.get("refutations") or []
@@ -189,8 +215,10 @@ def write_answer(question: str, dataset_title: str, found: list[ToolExchange], h
             balance = eda.result.get("balance") or []
             worst = max(balance, key=lambda row: abs(row.get("smd") or 0), default=None)
             if worst is not None and abs(worst.get("smd") or 0) > 0.1:
-                caveats.append(f"groups differ before treatment (largest imbalance: {worst['covariate']}, "
-                               f"standardised difference {number(worst['smd'])})")
+                caveats.append(
+                    f"groups differ before treatment (largest imbalance: {worst['covariate']}, "
+                    f"standardised difference {number(worst['smd'])})"
+                )
     else:
         lines.append(f"I could not complete the causal analysis for: {question!r} on {dataset_title}.")
         if naive_sentence:

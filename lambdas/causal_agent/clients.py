@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from causal_common import aws
 from causal_agent.settings import AgentSettings
+from causal_common import aws
 from causal_common.outbox import Outbox
 
 

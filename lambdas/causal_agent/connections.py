@@ -21,14 +21,25 @@ class ConnectionRepository:
         self._dynamodb = dynamodb
         self._table = names.connections_table
 
-    def put(self, connection_id: str, *, user_id: str | None, domain_name: str | None, stage: str | None,
-            session_id: str | None = None) -> None:
+    def put(
+        self,
+        connection_id: str,
+        *,
+        user_id: str | None,
+        domain_name: str | None,
+        stage: str | None,
+        session_id: str | None = None,
+    ) -> None:
         item: dict[str, Any] = {
             "connectionId": {"S": connection_id},
             "connectedAt": {"N": str(int(time.time() * 1000))},
         }
-        for attribute, value in (("userId", user_id), ("domainName", domain_name), ("stage", stage),
-                                 ("sessionId", session_id)):
+        for attribute, value in (
+            ("userId", user_id),
+            ("domainName", domain_name),
+            ("stage", stage),
+            ("sessionId", session_id),
+        ):
             if value:
                 item[attribute] = {"S": value}
         self._dynamodb.put_item(TableName=self._table, Item=item)

@@ -142,10 +142,30 @@ def compact_result(tool: str, result: dict[str, Any] | None) -> dict[str, Any] |
             "artifacts": [{"name": a.get("name"), "url": a.get("url")} for a in result.get("artifacts") or []],
         }
     if tool == "causal_analysis":
-        keep = ("treatment", "outcome", "common_causes", "target", "target_reason", "estimate", "ci", "method",
-                "naive_estimate", "rows", "design", "design_reason", "assumptions", "treatment_kind", "outcome_kind",
-                "standard_error", "sensitivity", "disagreement", "diagnostics", "post_treatment_suspects", "left_out",
-                "coded")
+        keep = (
+            "treatment",
+            "outcome",
+            "common_causes",
+            "target",
+            "target_reason",
+            "estimate",
+            "ci",
+            "method",
+            "naive_estimate",
+            "rows",
+            "design",
+            "design_reason",
+            "assumptions",
+            "treatment_kind",
+            "outcome_kind",
+            "standard_error",
+            "sensitivity",
+            "disagreement",
+            "diagnostics",
+            "post_treatment_suspects",
+            "left_out",
+            "coded",
+        )
         compact = {key: result.get(key) for key in keep}
         compact["methods"] = [
             {key: method.get(key) for key in ("method", "estimate", "ci", "error")}
@@ -180,7 +200,9 @@ def _size(messages: list[dict[str, Any]]) -> int:
     return len(json.dumps(messages, default=str))
 
 
-def compact_conversation(conversation: list[dict[str, Any]], max_chars: int = MAX_CONVERSATION_CHARS) -> list[dict[str, Any]]:
+def compact_conversation(
+    conversation: list[dict[str, Any]], max_chars: int = MAX_CONVERSATION_CHARS
+) -> list[dict[str, Any]]:
     """Shrink the oldest tool outputs (then the oldest turns) until the conversation fits.
 
     The structure stays valid for the chat API: an assistant tool call always

@@ -6,14 +6,24 @@ from typing import Any
 
 from causal_agent.answer import number
 from causal_agent.conversation import ToolExchange
-from causal_common.models.datasets import Column, DatasetManifest
 from causal_agent.reading.descriptive import DescriptiveSpec
 from causal_agent.reading.reader import Reading
+from causal_common.models.datasets import Column, DatasetManifest
 
 _LABELS = {
-    "count": "Count", "share": "Share", "mean": "Mean", "median": "Median", "min": "Minimum", "max": "Maximum",
-    "sum": "Total", "sd": "Standard deviation", "range": "Range", "summary": "Distribution",
-    "correlation": "Correlation", "mode": "Most common values", "missing": "Missing values",
+    "count": "Count",
+    "share": "Share",
+    "mean": "Mean",
+    "median": "Median",
+    "min": "Minimum",
+    "max": "Maximum",
+    "sum": "Total",
+    "sd": "Standard deviation",
+    "range": "Range",
+    "summary": "Distribution",
+    "correlation": "Correlation",
+    "mode": "Most common values",
+    "missing": "Missing values",
 }
 MAX_TABLE_ROWS = 25
 
@@ -26,8 +36,14 @@ def treatment_candidates(manifest: DatasetManifest) -> list[Column]:
 
 def outcome_candidates(manifest: DatasetManifest) -> list[Column]:
     declared = manifest.with_role("outcome")
-    numeric = [c for c in manifest.columns if c.dtype in ("integer", "float") and not c.binary
-               and c.role not in ("identifier", "treatment", "date", "unit", "time") and c not in declared]
+    numeric = [
+        c
+        for c in manifest.columns
+        if c.dtype in ("integer", "float")
+        and not c.binary
+        and c.role not in ("identifier", "treatment", "date", "unit", "time")
+        and c not in declared
+    ]
     return declared + numeric[::-1]
 
 
@@ -65,11 +81,13 @@ def roles_question(reading: Reading, manifest: DatasetManifest) -> tuple[str, di
     missing = reading.missing_roles()
     options: dict[str, list[str]] = {}
     if "treatment" in missing:
-        options["treatment"] = [c.name for c in treatment_candidates(manifest) if c.name != reading.outcome][:8] or \
-            [c.name for c in manifest.columns if c.role != "identifier" and c.name != reading.outcome][:8]
+        options["treatment"] = [c.name for c in treatment_candidates(manifest) if c.name != reading.outcome][:8] or [
+            c.name for c in manifest.columns if c.role != "identifier" and c.name != reading.outcome
+        ][:8]
     if "outcome" in missing:
-        options["outcome"] = [c.name for c in outcome_candidates(manifest) if c.name != reading.treatment][:8] or \
-            [c.name for c in manifest.columns if c.role != "identifier" and c.name != reading.treatment][:8]
+        options["outcome"] = [c.name for c in outcome_candidates(manifest) if c.name != reading.treatment][:8] or [
+            c.name for c in manifest.columns if c.role != "identifier" and c.name != reading.treatment
+        ][:8]
     known = ""
     if reading.treatment:
         known = f"I have `{reading.treatment}` as the treatment. "
@@ -79,8 +97,9 @@ def roles_question(reading: Reading, manifest: DatasetManifest) -> tuple[str, di
     for role in missing:
         asks.append(f"Which column is the {role}? {numbered(options[role])}")
     example = example_question(manifest)
-    text = (f"{known}{' '.join(asks)}. You can reply with a number, a column name, or a whole question such as "
-            f"\"{example}\"")
+    text = (
+        f'{known}{" ".join(asks)}. You can reply with a number, a column name, or a whole question such as "{example}"'
+    )
     if reading.alternatives:
         role, columns = next(iter(reading.alternatives.items()))
         text += f" (For the {role}, {', '.join(columns)} all fit your words.)"
@@ -90,18 +109,25 @@ def roles_question(reading: Reading, manifest: DatasetManifest) -> tuple[str, di
 def unanswerable_text(reading: Reading, manifest: DatasetManifest) -> str:
     words = ", ".join(f"'{word}'" for word in reading.unmatched) or "what you asked about"
     role = f" (the {reading.unmatched_role})" if reading.unmatched_role else ""
-    return (f"I can't answer that from {manifest.title}: {words}{role} matches none of its columns, so any number I "
-            f"gave would be about something else. The columns are: {describe_columns(manifest)}. "
-            f"For example, you could ask \"{example_question(manifest)}\"")
+    return (
+        f"I can't answer that from {manifest.title}: {words}{role} matches none of its columns, so any number I "
+        f"gave would be about something else. The columns are: {describe_columns(manifest)}. "
+        f'For example, you could ask "{example_question(manifest)}"'
+    )
 
 
 def concept_question(reading: Reading, manifest: DatasetManifest) -> tuple[str, dict[str, Any]]:
     role = reading.unmatched_role or "treatment"
-    options = [c.name for c in manifest.columns if c.role != "identifier"
-               and c.name not in (reading.treatment, reading.outcome)][:12]
+    options = [
+        c.name
+        for c in manifest.columns
+        if c.role != "identifier" and c.name not in (reading.treatment, reading.outcome)
+    ][:12]
     words = ", ".join(f"'{word}'" for word in reading.unmatched)
-    text = (f"{manifest.title} has no column for {words}. Which column should I use as the {role} instead? "
-            f"{numbered(options)}. Or ask a different question.")
+    text = (
+        f"{manifest.title} has no column for {words}. Which column should I use as the {role} instead? "
+        f"{numbered(options)}. Or ask a different question."
+    )
     return text, {"kind": "concept", "missing": [role], "options": {role: options}}
 
 
@@ -112,9 +138,11 @@ def other_text(reading: Reading, manifest: DatasetManifest) -> str:
         opener = "Your message was empty."
     else:
         opener = "I answer questions about the data you chose."
-    return (f"{opener} {manifest.title} has {manifest.rows} rows and these columns: {describe_columns(manifest)}. "
-            f"Ask about an effect (\"{example_question(manifest)}\") or about the data itself "
-            f"(\"How many rows are there?\", \"What is the average of a column?\").")
+    return (
+        f"{opener} {manifest.title} has {manifest.rows} rows and these columns: {describe_columns(manifest)}. "
+        f'Ask about an effect ("{example_question(manifest)}") or about the data itself '
+        f'("How many rows are there?", "What is the average of a column?").'
+    )
 
 
 def _filters_text(spec: DescriptiveSpec) -> str:
@@ -167,8 +195,10 @@ def _single_sentence(spec: DescriptiveSpec, row: dict[str, Any]) -> str:
     where = ""  # the heading names the filters
     if spec.kind in ("count", "share") and "pct_matching" in row:
         subject = f"`{spec.columns[0]}` is yes" if spec.columns else "the condition holds"
-        return (f"{subject}{where} in **{row.get('n_matching')}** of {row.get('n_total')} rows "
-                f"(**{number(row.get('pct_matching'))}%**).")
+        return (
+            f"{subject}{where} in **{row.get('n_matching')}** of {row.get('n_total')} rows "
+            f"(**{number(row.get('pct_matching'))}%**)."
+        )
     if spec.kind == "count":
         return f"**{row.get('n')}** rows{where}."
     if spec.kind == "correlation":
@@ -179,6 +209,9 @@ def _single_sentence(spec: DescriptiveSpec, row: dict[str, Any]) -> str:
         return f"From **{number(row.get('minimum'))}** to **{number(row.get('maximum'))}** ({row.get('n')} rows with a value)."
     if spec.kind == "summary":
         keys = ("mean", "sd", "minimum", "p25", "median", "p75", "maximum")
-        return ", ".join(f"{key} **{number(row.get(key))}**" for key in keys if key in row) + f" ({row.get('n')} rows with a value)."
+        return (
+            ", ".join(f"{key} **{number(row.get(key))}**" for key in keys if key in row)
+            + f" ({row.get('n')} rows with a value)."
+        )
     value = next((v for k, v in row.items() if k != "n"), None)
     return f"**{number(value)}**{where} ({row.get('n')} rows with a value)."

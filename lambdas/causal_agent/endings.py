@@ -8,7 +8,6 @@ import re
 import uuid
 from typing import Any
 
-from causal_common import datasets
 from causal_agent import answer
 from causal_agent.clients import AgentClients
 from causal_agent.conversation import (
@@ -20,6 +19,7 @@ from causal_agent.conversation import (
 )
 from causal_agent.sessions import SessionRepository
 from causal_agent.state import AgentState, FailureEvent, SendPromptEvent
+from causal_common import datasets
 from causal_common.errors import LOST_TASK_ERROR, NotFoundError, ToolError
 from causal_common.models.frames import answer_frame, error_frame, prompt_frame
 
@@ -36,8 +36,9 @@ def send_prompt(event: SendPromptEvent, clients: AgentClients) -> dict[str, Any]
     if decision is None or decision.tool_call is None or not decision.question:
         raise ToolError("SendPrompt reached without a question")
     sessions = SessionRepository(clients.dynamodb, clients.names)
-    sessions.set_status(state.session_id, "awaiting_reply", promptToken=event.task_token,
-                        promptCallId=decision.tool_call.call_id)
+    sessions.set_status(
+        state.session_id, "awaiting_reply", promptToken=event.task_token, promptCallId=decision.tool_call.call_id
+    )
     clients.outbox.send(state.session_id, prompt_frame(decision.question))
     return {"waiting": True}
 
@@ -59,8 +60,9 @@ def handle_finish(state: AgentState, clients: AgentClients) -> dict[str, Any]:
             except NotFoundError:
                 logger.warning("dataset %s vanished before the answer", state.dataset_id)
         question, _ = question_text(conversation)
-        text = (f"I stopped after {state.turn} steps, the limit for one question. "
-                + answer.write_answer(question, title, found, "as analysed so far"))
+        text = f"I stopped after {state.turn} steps, the limit for one question. " + answer.write_answer(
+            question, title, found, "as analysed so far"
+        )
         conversation = compact_conversation([*conversation, assistant_text(text)])
     result = answer.answer_result(found)
     stored = {"text": text, "result": result.model_dump(by_alias=True) if result else None}
@@ -74,7 +76,7 @@ def handle_finish(state: AgentState, clients: AgentClients) -> dict[str, Any]:
 # Failures that carry no message of their own (Step Functions may drop a task failure's cause).
 _KNOWN_FAILURES = {
     LOST_TASK_ERROR: "The analysis task was lost: the local ECS runner's process that ran it died and has been "
-                     "restarted. Ask again to run it anew.",
+    "restarted. Ask again to run it anew.",
 }
 
 
@@ -96,8 +98,12 @@ def _user_message(error_type: str, cause: str, error_id: str) -> str:
 def _end(event: FailureEvent, clients: AgentClients, status: str, message_for: Any) -> dict[str, Any]:
     error_id = uuid.uuid4().hex[:12]
     error = event.error
-    logger.error("execution ended as %s: %s", status, error.Error if error else None,
-                 extra={"errorId": error_id, "cause": ((error.Cause or "") if error else "")[:4000]})
+    logger.error(
+        "execution ended as %s: %s",
+        status,
+        error.Error if error else None,
+        extra={"errorId": error_id, "cause": ((error.Cause or "") if error else "")[:4000]},
+    )
     session_id = event.session_id if event.session_id and _SESSION_ID.match(event.session_id) else None
     if session_id is None:
         return {"errorId": error_id, "status": status}
@@ -107,21 +113,32 @@ def _end(event: FailureEvent, clients: AgentClients, status: str, message_for: A
         logger.info("session was cancelled; no %s frame", status)
         return {"sessionId": session_id, "errorId": error_id, "status": "cancelled"}
     message = message_for(error_id)
-    sessions.set_status(session_id, status, error={"errorId": error_id, "message": message},
-                        remove=("promptToken", "promptCallId"))
+    sessions.set_status(
+        session_id, status, error={"errorId": error_id, "message": message}, remove=("promptToken", "promptCallId")
+    )
     clients.outbox.send(session_id, error_frame(message, error_id))
     return {"sessionId": session_id, "errorId": error_id, "status": status}
 
 
 def handle_error(event: FailureEvent, clients: AgentClients) -> dict[str, Any]:
     error = event.error
-    return _end(event, clients, "failed",
-                lambda error_id: _user_message(error.Error if error else "", (error.Cause or "") if error else "", error_id))
+    return _end(
+        event,
+        clients,
+        "failed",
+        lambda error_id: _user_message(error.Error if error else "", (error.Cause or "") if error else "", error_id),
+    )
 
 
 def handle_timeout(event: FailureEvent, clients: AgentClients) -> dict[str, Any]:
     seconds = event.config.prompt_timeout_seconds if event.config else None
     waited = f" within {seconds} seconds" if seconds else ""
-    return _end(event, clients, "timed_out", lambda error_id: (
-        f"No reply came{waited}, so I stopped waiting and ended this analysis. "
-        f"Ask again to start over (error id {error_id})."))
+    return _end(
+        event,
+        clients,
+        "timed_out",
+        lambda error_id: (
+            f"No reply came{waited}, so I stopped waiting and ended this analysis. "
+            f"Ask again to start over (error id {error_id})."
+        ),
+    )

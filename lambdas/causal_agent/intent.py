@@ -20,7 +20,9 @@ def _contains_word(text: str, phrase: str) -> int:
     return match.start() if match else -1
 
 
-def pick_dataset(text: str, manifests: list[DatasetManifest], offered: list[str] | None = None) -> DatasetManifest | None:
+def pick_dataset(
+    text: str, manifests: list[DatasetManifest], offered: list[str] | None = None
+) -> DatasetManifest | None:
     """The dataset the text names (id or title), or the N-th of ``offered`` for a reply like "2"."""
     normalised = _normalise(text)
     by_id = {manifest.id: manifest for manifest in manifests}

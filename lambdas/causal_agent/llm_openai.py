@@ -73,10 +73,14 @@ def system_prompt(manifest: DatasetManifest, must_finish: bool, reading: dict[st
         rules += " The step budget is used up: answer now from the results you have, without calling tools."
     hint = ""
     if reading:
-        hint = ("\n\nA rule-based reader understood the latest question as (use it unless the conversation says "
-                f"otherwise): {json.dumps(reading, default=str)}")
-    return (f"{rules}\n\nDataset {manifest.id}: {manifest.title} ({manifest.rows} rows). {manifest.description}\n"
-            f"Columns:\n{columns}{hint}")
+        hint = (
+            "\n\nA rule-based reader understood the latest question as (use it unless the conversation says "
+            f"otherwise): {json.dumps(reading, default=str)}"
+        )
+    return (
+        f"{rules}\n\nDataset {manifest.id}: {manifest.title} ({manifest.rows} rows). {manifest.description}\n"
+        f"Columns:\n{columns}{hint}"
+    )
 
 
 def complete(
@@ -92,8 +96,7 @@ def complete(
     """One chat completion; returns the assistant message as a plain dict (at most one tool call)."""
     import openai  # only invoke-llm's zip carries openai
 
-    client = openai.OpenAI(api_key=api_key, base_url=base_url or None, max_retries=0,
-                           timeout=REQUEST_TIMEOUT_SECONDS)
+    client = openai.OpenAI(api_key=api_key, base_url=base_url or None, max_retries=0, timeout=REQUEST_TIMEOUT_SECONDS)
     request: dict[str, Any] = {
         "model": model,
         "messages": [{"role": "system", "content": system_prompt(manifest, must_finish, reading)}, *conversation],
@@ -117,8 +120,11 @@ def complete(
         if len(message.tool_calls) > 1:
             logger.info("LLM asked for %s tool calls; running the first", len(message.tool_calls))
         result["tool_calls"] = [
-            {"id": call.id, "type": "function",
-             "function": {"name": call.function.name, "arguments": call.function.arguments or "{}"}}
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.function.name, "arguments": call.function.arguments or "{}"},
+            }
         ]
     return result
 

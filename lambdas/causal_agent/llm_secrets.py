@@ -42,5 +42,5 @@ def load_llm_config(secrets: Any, names: ResourceNames) -> LlmConfig:
         raise ConfigurationError(f"secret {names.llm_settings_secret} is not JSON") from exc
     model = settings.get("model")
     if not model:
-        raise ConfigurationError(f"secret {names.llm_settings_secret} has no \"model\" although an API key is set")
+        raise ConfigurationError(f'secret {names.llm_settings_secret} has no "model" although an API key is set')
     return LlmConfig(api_key=api_key, model=model, base_url=settings.get("baseUrl") or None)

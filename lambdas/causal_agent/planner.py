@@ -21,12 +21,12 @@ from typing import Any
 from causal_agent import answer, describe
 from causal_agent.adjustment import AdjustmentPlan, adjustment_sentences, plan_adjustment
 from causal_agent.conversation import ToolExchange, exchanges, last_question_index, question_text
-from causal_agent.state import Decision, ToolCall
-from causal_common.models.datasets import DatasetManifest
 from causal_agent.reading.columns import ColumnIndex
 from causal_agent.reading.descriptive import numeric, to_sql
 from causal_agent.reading.reader import Reading, read_question
 from causal_agent.reading.replies import apply_replies
+from causal_agent.state import Decision, ToolCall
+from causal_common.models.datasets import DatasetManifest
 
 MAX_CLARIFICATIONS = 2
 _REFERS_BACK = re.compile(r"\b(?:it|its|it's|this|that|these|those|the\s+same|same|also|too|and|then)\b", re.IGNORECASE)
@@ -54,14 +54,20 @@ def naive_query(manifest: DatasetManifest, treatment: str, outcome: str) -> str:
     t = _quote(treatment)
     y = numeric(outcome_column) if outcome_column is not None else _quote(outcome)
     if column is not None and column.dtype == "float":
-        return (f"SELECT COUNT(*) AS n, AVG({t}) AS mean_treatment, AVG({y}) AS mean_outcome, "
-                f"REGR_SLOPE({y}, {t}) AS naive_slope, CORR({y}, {t}) AS correlation FROM data")
+        return (
+            f"SELECT COUNT(*) AS n, AVG({t}) AS mean_treatment, AVG({y}) AS mean_outcome, "
+            f"REGR_SLOPE({y}, {t}) AS naive_slope, CORR({y}, {t}) AS correlation FROM data"
+        )
     if column is not None and (column.coding or column.dtype == "boolean"):
         treated = numeric(column)
-        return (f"SELECT {treated} AS treatment, COUNT(*) AS n, AVG({y}) AS mean_outcome, STDDEV_SAMP({y}) AS sd_outcome "
-                f"FROM data WHERE {t} IS NOT NULL GROUP BY 1 ORDER BY 1")
-    return (f"SELECT {t} AS treatment, COUNT(*) AS n, AVG({y}) AS mean_outcome, STDDEV_SAMP({y}) AS sd_outcome "
-            f"FROM data GROUP BY {t} ORDER BY {t}")
+        return (
+            f"SELECT {treated} AS treatment, COUNT(*) AS n, AVG({y}) AS mean_outcome, STDDEV_SAMP({y}) AS sd_outcome "
+            f"FROM data WHERE {t} IS NOT NULL GROUP BY 1 ORDER BY 1"
+        )
+    return (
+        f"SELECT {t} AS treatment, COUNT(*) AS n, AVG({y}) AS mean_outcome, STDDEV_SAMP({y}) AS sd_outcome "
+        f"FROM data GROUP BY {t} ORDER BY {t}"
+    )
 
 
 def _settled_tools(found: list) -> set[str]:
@@ -95,14 +101,21 @@ class PlannerInput:
 
 
 def _answered_asks(found: list[ToolExchange]) -> list[tuple[dict[str, Any], str]]:
-    return [(dict(e.arguments.get("expects") or {}), str(e.result.get("reply") or ""))
-            for e in found if e.name == "ask_user" and e.ok]
+    return [
+        (dict(e.arguments.get("expects") or {}), str(e.result.get("reply") or ""))
+        for e in found
+        if e.name == "ask_user" and e.ok
+    ]
 
 
 def _previous_causal(conversation: list[dict], start: int) -> dict[str, Any] | None:
     """The variables of the last causal analysis before this question (for follow-ups)."""
     for exchange in reversed(exchanges(conversation[:start])):
-        if exchange.name == "causal_analysis" and exchange.arguments.get("treatment") and exchange.arguments.get("outcome"):
+        if (
+            exchange.name == "causal_analysis"
+            and exchange.arguments.get("treatment")
+            and exchange.arguments.get("outcome")
+        ):
             return exchange.arguments
     return None
 
@@ -129,8 +142,14 @@ def understand(given: PlannerInput) -> tuple[Reading, list[ToolExchange], str]:
             reading.how = "the rest as in your previous question"
     reading = apply_replies(reading, _answered_asks(found), manifest, index)
     # Once a tool ran on some variables, stay with them.
-    earlier = next((e.arguments for e in reversed(found) if e.name in ("causal_analysis", "eda")
-                    and e.arguments.get("treatment") and e.arguments.get("outcome")), None)
+    earlier = next(
+        (
+            e.arguments
+            for e in reversed(found)
+            if e.name in ("causal_analysis", "eda") and e.arguments.get("treatment") and e.arguments.get("outcome")
+        ),
+        None,
+    )
     if earlier and reading.intent == "causal":
         reading.treatment, reading.outcome = earlier["treatment"], earlier["outcome"]
     return reading, found, question
@@ -139,8 +158,11 @@ def understand(given: PlannerInput) -> tuple[Reading, list[ToolExchange], str]:
 def _data_suspects(found: list[ToolExchange]) -> dict[str, str]:
     eda = answer.latest(found, "eda")
     suspects = (eda.result.get("post_treatment_suspects") if eda else None) or []
-    return {str(s.get("column")): str(s.get("reason") or "the treatment explains much of it")
-            for s in suspects if isinstance(s, dict) and s.get("column")}
+    return {
+        str(s.get("column")): str(s.get("reason") or "the treatment explains much of it")
+        for s in suspects
+        if isinstance(s, dict) and s.get("column")
+    }
 
 
 def _asked(found: list[ToolExchange], kind: str) -> bool:
@@ -170,9 +192,13 @@ def plan(given: PlannerInput) -> Decision:
         if can_ask:
             text, expects = describe.roles_question(reading, manifest)
             return _ask(text, expects)
-        return Decision(kind="final", text=(
-            f"I could not tell which effect to estimate from {question!r}. {manifest.title} has the columns "
-            f"{describe.describe_columns(manifest)}. Ask, for example, \"{describe.example_question(manifest)}\"."))
+        return Decision(
+            kind="final",
+            text=(
+                f"I could not tell which effect to estimate from {question!r}. {manifest.title} has the columns "
+                f'{describe.describe_columns(manifest)}. Ask, for example, "{describe.example_question(manifest)}".'
+            ),
+        )
 
     assert reading.treatment and reading.outcome
     done = _settled_tools(found)
@@ -181,14 +207,25 @@ def plan(given: PlannerInput) -> Decision:
         if "data_query" not in done:
             return _tool("data_query", {"sql": naive_query(manifest, reading.treatment, reading.outcome), "limit": 50})
         if "eda" not in done:
-            return _tool("eda", {"treatment": reading.treatment, "outcome": reading.outcome,
-                                 "covariates": adjustment.common_causes or None})
+            return _tool(
+                "eda",
+                {
+                    "treatment": reading.treatment,
+                    "outcome": reading.outcome,
+                    "covariates": adjustment.common_causes or None,
+                },
+            )
         if adjustment.suspects and can_ask and not _asked(found, "post_treatment") and "causal_analysis" not in done:
-            return _ask(_post_treatment_question(reading, adjustment), {
-                "kind": "post_treatment", "columns": list(adjustment.suspects)})
+            return _ask(
+                _post_treatment_question(reading, adjustment),
+                {"kind": "post_treatment", "columns": list(adjustment.suspects)},
+            )
         if "causal_analysis" not in done:
-            arguments: dict[str, Any] = {"treatment": reading.treatment, "outcome": reading.outcome,
-                                         "common_causes": adjustment.common_causes}
+            arguments: dict[str, Any] = {
+                "treatment": reading.treatment,
+                "outcome": reading.outcome,
+                "common_causes": adjustment.common_causes,
+            }
             if reading.target in ("ate", "att"):
                 arguments["target"] = reading.target
             if reading.design.instruments:
@@ -200,42 +237,57 @@ def plan(given: PlannerInput) -> Decision:
 
 def _post_treatment_question(reading: Reading, adjustment: AdjustmentPlan) -> str:
     listed = "; ".join(f"`{name}` ({why})" for name, why in adjustment.suspects.items())
-    return (f"Before I estimate the effect of `{reading.treatment}` on `{reading.outcome}`: {listed} may have been "
-            f"measured after `{reading.treatment}`. Adjusting for something the treatment changes hides part of "
-            f"its effect; adjusting for a cause of both removes bias. Should I leave "
-            f"{'it' if len(adjustment.suspects) == 1 else 'them'} out? Reply \"yes, leave it out\", \"no, keep it\", "
-            f"or name the columns to leave out.")
+    return (
+        f"Before I estimate the effect of `{reading.treatment}` on `{reading.outcome}`: {listed} may have been "
+        f"measured after `{reading.treatment}`. Adjusting for something the treatment changes hides part of "
+        f"its effect; adjusting for a cause of both removes bias. Should I leave "
+        f'{"it" if len(adjustment.suspects) == 1 else "them"} out? Reply "yes, leave it out", "no, keep it", '
+        f"or name the columns to leave out."
+    )
 
 
 def _reading_notes(reading: Reading, adjustment: AdjustmentPlan, found: list[ToolExchange]) -> list[str]:
     notes: list[str] = []
     causal = answer.latest(found, "causal_analysis")
     if reading.direction_assumed:
-        notes.append(f"I read `{reading.treatment}` as the cause and `{reading.outcome}` as the effect ({reading.how}). "
-                     f"If you meant the other way round, ask \"effect of {reading.outcome} on {reading.treatment}\".")
+        notes.append(
+            f"I read `{reading.treatment}` as the cause and `{reading.outcome}` as the effect ({reading.how}). "
+            f'If you meant the other way round, ask "effect of {reading.outcome} on {reading.treatment}".'
+        )
     if reading.also_named:
-        notes.append(f"You also named {', '.join(f'`{c}`' for c in reading.also_named)} as a cause; this answer is "
-                     f"about `{reading.treatment}` only (ask about each separately).")
+        notes.append(
+            f"You also named {', '.join(f'`{c}`' for c in reading.also_named)} as a cause; this answer is "
+            f"about `{reading.treatment}` only (ask about each separately)."
+        )
     notes += adjustment_sentences(adjustment, reading)
     contrast = reading.contrast
     if causal is not None and contrast is not None:
         estimate = causal.result.get("estimate")
         if estimate is not None:
             value = float(estimate) * contrast.sign * contrast.scale
-            notes.append(f"You asked about {contrast.label}: for that, `{reading.outcome}` changes by about "
-                         f"**{answer.number(value)}** ({'minus ' if contrast.sign < 0 else ''}"
-                         f"{'' if contrast.scale == 1 else f'{contrast.scale:g} × '}the estimated effect).")
+            notes.append(
+                f"You asked about {contrast.label}: for that, `{reading.outcome}` changes by about "
+                f"**{answer.number(value)}** ({'minus ' if contrast.sign < 0 else ''}"
+                f"{'' if contrast.scale == 1 else f'{contrast.scale:g} × '}the estimated effect)."
+            )
     return notes
 
 
 def ask_for_dataset(manifests: list[DatasetManifest], interactive: bool, question: str) -> Decision:
     """No dataset chosen: ask which one (listing them), or say how to choose when nobody can reply."""
     if not manifests:
-        return Decision(kind="final", text="No datasets are loaded yet, so there is nothing to analyse. "
-                                           "Upload a CSV or deploy the bundled datasets, then ask again.")
+        return Decision(
+            kind="final",
+            text="No datasets are loaded yet, so there is nothing to analyse. "
+            "Upload a CSV or deploy the bundled datasets, then ask again.",
+        )
     listing = "; ".join(f"{index}. {m.id} — {m.title} ({m.rows} rows)" for index, m in enumerate(manifests, 1))
     if interactive:
         return _tool("ask_user", {"question": f"Which dataset should I use? {listing}"})
-    return Decision(kind="final", text=(
-        f"Your question {question!r} does not name a dataset. Available datasets: {listing}. "
-        f"Ask again with a datasetId, e.g. {json.dumps({'action': 'query', 'text': question, 'datasetId': manifests[0].id})}."))
+    return Decision(
+        kind="final",
+        text=(
+            f"Your question {question!r} does not name a dataset. Available datasets: {listing}. "
+            f"Ask again with a datasetId, e.g. {json.dumps({'action': 'query', 'text': question, 'datasetId': manifests[0].id})}."
+        ),
+    )

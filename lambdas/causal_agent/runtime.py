@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from causal_common import log
 from causal_agent.clients import AgentClients
 from causal_agent.settings import AgentSettings
+from causal_common import log
 
 _clients: AgentClients | None = None
 

@@ -89,7 +89,9 @@ class SessionRepository:
             raise NotFoundError(f"unknown session {session_id}")
         return session
 
-    def ensure(self, session_id: str, *, user_id: str | None, dataset_id: str | None, connection_id: str | None) -> None:
+    def ensure(
+        self, session_id: str, *, user_id: str | None, dataset_id: str | None, connection_id: str | None
+    ) -> None:
         """Create the session if it does not exist (keeping owner and creation time if it does)."""
         now = int(time.time())
         names = {"#created": "createdAt", "#updated": "updatedAt", "#conversation": "conversation"}
@@ -123,9 +125,12 @@ class SessionRepository:
         values: dict[str, Any] = {":user": {"S": user_id}}
         values.update({f":status{index}": {"S": status} for index, status in enumerate(statuses)})
         pages = self._dynamodb.get_paginator("scan").paginate(
-            TableName=self._table, ConsistentRead=True, ProjectionExpression="sessionId",
+            TableName=self._table,
+            ConsistentRead=True,
+            ProjectionExpression="sessionId",
             FilterExpression=f"userId = :user AND #status IN ({', '.join(f':status{i}' for i in range(len(statuses)))})",
-            ExpressionAttributeNames={"#status": "status"}, ExpressionAttributeValues=values,
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=values,
         )
         return [item["sessionId"]["S"] for page in pages for item in page.get("Items", [])]
 

@@ -7,12 +7,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from causal_common import datasets
 from causal_agent import intent
 from causal_agent.clients import AgentClients
 from causal_agent.conversation import compact_conversation, user_message
 from causal_agent.sessions import SessionRepository
 from causal_agent.state import AgentConfig, AgentState, StartEvent
+from causal_common import datasets
 from causal_common.errors import InvalidInputError, NotFoundError
 from causal_common.models.datasets import DATASET_ID_PATTERN
 from causal_common.models.frames import progress_frame

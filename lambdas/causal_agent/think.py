@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from causal_common import datasets
 from causal_agent import intent, llm_openai, planner
 from causal_agent.clients import AgentClients
 from causal_agent.conversation import (
@@ -18,6 +17,7 @@ from causal_agent.conversation import (
 from causal_agent.llm_secrets import LlmConfig, load_llm_config
 from causal_agent.sessions import Session, SessionRepository
 from causal_agent.state import AgentState, Decision, ToolCall
+from causal_common import datasets
 from causal_common.models.frames import progress_frame
 
 logger = logging.getLogger(__name__)
@@ -43,8 +43,11 @@ def _from_message(message: dict) -> Decision:
     calls = message.get("tool_calls") or []
     if calls:
         function = calls[0]["function"]
-        call = ToolCall(call_id=calls[0]["id"], name=function["name"],
-                        arguments=llm_openai.parse_arguments(function.get("arguments") or "{}"))
+        call = ToolCall(
+            call_id=calls[0]["id"],
+            name=function["name"],
+            arguments=llm_openai.parse_arguments(function.get("arguments") or "{}"),
+        )
         return Decision(kind="tool", tool_call=call)
     return Decision(kind="final", text=(message.get("content") or "").strip() or "I have no answer to give.")
 
@@ -58,8 +61,11 @@ def _normalise(decision: Decision) -> Decision:
     if decision.kind == "tool" and call and call.name == "ask_user":
         question = call.arguments.get("question")
         extra = set(call.arguments) - {"question"}
-        if (isinstance(question, str) and 0 < len(question) <= 2000
-                and (not extra or (extra == {"expects"} and isinstance(call.arguments["expects"], dict)))):
+        if (
+            isinstance(question, str)
+            and 0 < len(question) <= 2000
+            and (not extra or (extra == {"expects"} and isinstance(call.arguments["expects"], dict)))
+        ):
             return Decision(kind="ask", tool_call=call, question=question)
     return decision
 
@@ -81,8 +87,10 @@ def invoke_llm(state: AgentState, clients: AgentClients, llm: LlmConfig | None =
         chosen = intent.pick_dataset(text, manifests, _offered_datasets(session))
         if chosen is None:
             # A reply that is just a number or an id is checked against the offered list too.
-            last_reply = next((e.result.get("reply") for e in reversed(exchanges(conversation))
-                               if e.name == "ask_user" and e.ok), None)
+            last_reply = next(
+                (e.result.get("reply") for e in reversed(exchanges(conversation)) if e.name == "ask_user" and e.ok),
+                None,
+            )
             if last_reply:
                 chosen = intent.pick_dataset(str(last_reply), manifests, _offered_datasets(session))
         if chosen is None:
@@ -97,8 +105,15 @@ def invoke_llm(state: AgentState, clients: AgentClients, llm: LlmConfig | None =
         llm = llm or load_llm_config(clients.secrets, names)
         if llm.online:
             reading, _, _ = planner.understand(planner.PlannerInput(conversation, manifest, interactive, must_finish))
-            message = llm_openai.complete(conversation, manifest, api_key=llm.api_key, model=llm.model,
-                                          base_url=llm.base_url, must_finish=must_finish, reading=reading.summary())
+            message = llm_openai.complete(
+                conversation,
+                manifest,
+                api_key=llm.api_key,
+                model=llm.model,
+                base_url=llm.base_url,
+                must_finish=must_finish,
+                reading=reading.summary(),
+            )
             decision = _from_message(message)
         else:
             decision = planner.plan(planner.PlannerInput(conversation, manifest, interactive, must_finish))
@@ -112,5 +127,13 @@ def invoke_llm(state: AgentState, clients: AgentClients, llm: LlmConfig | None =
         conversation = [*conversation, assistant_text(decision.text or "")]
     sessions.save_conversation(state.session_id, compact_conversation(conversation))
     logger.info("turn %s decided %s", turn, decision.tool_call.name if decision.tool_call else decision.kind)
-    return state.model_copy(update={"turn": turn, "dataset_id": dataset_id, "decision": decision, "route": None,
-                                    "tool_result": None, "tool_error": None})
+    return state.model_copy(
+        update={
+            "turn": turn,
+            "dataset_id": dataset_id,
+            "decision": decision,
+            "route": None,
+            "tool_result": None,
+            "tool_error": None,
+        }
+    )

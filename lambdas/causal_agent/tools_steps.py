@@ -76,19 +76,29 @@ def start_job(event: StartJobEvent, clients: AgentClients) -> dict[str, str]:
     job_id = uuid.uuid4().hex
     family = names.task_family(ECS_TASK_OF_TOOL[call.name])
     jobs = JobRepository(clients.dynamodb, names)
-    jobs.create(JobRecord(
-        job_id=job_id, session_id=state.session_id, tool=call.name, task_family=family,
-        dataset_id=state.dataset_id or "", call_id=call.call_id, arguments=json.dumps(call.arguments),
-        task_token=event.task_token, status=JobStatus.PENDING, created_at=now_ms(),
-    ))
+    jobs.create(
+        JobRecord(
+            job_id=job_id,
+            session_id=state.session_id,
+            tool=call.name,
+            task_family=family,
+            dataset_id=state.dataset_id or "",
+            call_id=call.call_id,
+            arguments=json.dumps(call.arguments),
+            task_token=event.task_token,
+            status=JobStatus.PENDING,
+            created_at=now_ms(),
+        )
+    )
     request: dict[str, Any] = {
         "cluster": names.cluster,
         "taskDefinition": family,
         "count": 1,
         "launchType": settings.ecs_launch_type,
         "startedBy": "causal-agent",
-        "overrides": {"containerOverrides": [
-            {"name": CONTAINER_NAME, "environment": [{"name": "JOB_ID", "value": job_id}]}]},
+        "overrides": {
+            "containerOverrides": [{"name": CONTAINER_NAME, "environment": [{"name": "JOB_ID", "value": job_id}]}]
+        },
     }
     network = state.network_config or settings.default_network_configuration()
     if network:
@@ -101,7 +111,9 @@ def start_job(event: StartJobEvent, clients: AgentClients) -> dict[str, str]:
         jobs.fail_if_unfinished(job_id, reason)
         raise ToolError(f"could not start the {call.name} task: {reason}")
     jobs.set_task_arn(job_id, tasks[0]["taskArn"])
-    clients.outbox.send(state.session_id, progress_frame(call.name, f"Started the {call.name} task (job {job_id[:8]})."))
+    clients.outbox.send(
+        state.session_id, progress_frame(call.name, f"Started the {call.name} task (job {job_id[:8]}).")
+    )
     logger.info("job %s started for %s", job_id, call.name)
     return {"jobId": job_id}
 
@@ -140,8 +152,12 @@ def append_tool_output(state: AgentState, clients: AgentClients) -> AgentState:
     if state.tool_result is not None:
         outcome = state.tool_result.outcome
     else:
-        outcome = ToolOutcome(tool=call.name, call_id=call.call_id, ok=False,
-                              error=_error_text(state.tool_error or ErrorInfo(Error="ToolError")))
+        outcome = ToolOutcome(
+            tool=call.name,
+            call_id=call.call_id,
+            ok=False,
+            error=_error_text(state.tool_error or ErrorInfo(Error="ToolError")),
+        )
     outcome = outcome.model_copy(update={"tool": call.name, "call_id": call.call_id})
     sessions = SessionRepository(clients.dynamodb, clients.names)
     session = sessions.require(state.session_id)
@@ -149,6 +165,7 @@ def append_tool_output(state: AgentState, clients: AgentClients) -> AgentState:
     sessions.save_conversation(state.session_id, compact_conversation(conversation))
     if call.name != "ask_user":
         status = "succeeded" if outcome.ok else "failed"
-        clients.outbox.send(state.session_id,
-                            tool_frame(call.name, status, _finished_summary(outcome), job_id=outcome.job_id))
+        clients.outbox.send(
+            state.session_id, tool_frame(call.name, status, _finished_summary(outcome), job_id=outcome.job_id)
+        )
     return state.model_copy(update={"route": None, "tool_result": None, "tool_error": None})

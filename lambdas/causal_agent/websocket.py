@@ -14,14 +14,14 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from causal_common.aws import error_code
-from causal_common import datasets, log
-from causal_common.json_limits import loads_bounded
 from causal_agent.clients import AgentClients
 from causal_agent.connections import ConnectionRepository
 from causal_agent.sessions import Session, SessionRepository
 from causal_agent.start import MAX_QUESTION_CHARS, SESSION_ID_PATTERN
+from causal_common import datasets, log
+from causal_common.aws import error_code
 from causal_common.errors import CausalStackError, ForbiddenError, InvalidInputError, NotFoundError
+from causal_common.json_limits import loads_bounded
 from causal_common.models.datasets import DATASET_ID_PATTERN
 from causal_common.models.frames import error_frame, session_frame
 from causal_common.models.tools import ToolOutcome
@@ -69,7 +69,10 @@ class ResumeAction(BaseModel):
 
 
 _ACTIONS: dict[str, type[BaseModel]] = {
-    "query": QueryAction, "reply": ReplyAction, "cancel": CancelAction, "resume": ResumeAction,
+    "query": QueryAction,
+    "reply": ReplyAction,
+    "cancel": CancelAction,
+    "resume": ResumeAction,
 }
 
 
@@ -155,7 +158,7 @@ class WebSocketService:
             body = loads_bounded(raw)
         except json.JSONDecodeError as exc:
             raise InvalidInputError(
-                f"the message is not JSON; send an object with \"action\": one of {', '.join(ACCEPTED_ACTIONS)}"
+                f'the message is not JSON; send an object with "action": one of {", ".join(ACCEPTED_ACTIONS)}'
             ) from exc
         action = body.get("action") if isinstance(body, dict) else None
         model = _ACTIONS.get(action) if isinstance(action, str) else None
@@ -185,8 +188,13 @@ class WebSocketService:
                 raise InvalidInputError("sessionId/afterSeq in the query string are malformed") from exc
             session = self.sessions.require(resume.sessionId)
             session.check_owner(event.user_id)
-        self.connections.put(context.connectionId, user_id=event.user_id, domain_name=context.domainName,
-                             stage=context.stage, session_id=session_id)
+        self.connections.put(
+            context.connectionId,
+            user_id=event.user_id,
+            domain_name=context.domainName,
+            stage=context.stage,
+            session_id=session_id,
+        )
         if resume is not None and event.user_id:
             # Best effort: some gateways refuse posts until $connect returns; what is not
             # delivered stays pending for the client's `resume`.
@@ -238,13 +246,15 @@ class WebSocketService:
         name = f"{session_id}-{uuid.uuid4().hex[:12]}"
         try:
             started = self.clients.stepfunctions.start_execution(
-                stateMachineArn=self.state_machine_arn(), name=name, input=json.dumps(execution_input))
+                stateMachineArn=self.state_machine_arn(), name=name, input=json.dumps(execution_input)
+            )
         except ClientError as exc:
             error_id = uuid.uuid4().hex[:12]
             logger.error("could not start the execution: %s", exc, extra={"errorId": error_id})
             self.sessions.set_status(session_id, "failed")
-            self.clients.outbox.send(session_id, error_frame(
-                f"The analysis could not be started (error id {error_id}).", error_id))
+            self.clients.outbox.send(
+                session_id, error_frame(f"The analysis could not be started (error id {error_id}).", error_id)
+            )
             return _response(200)
         self.sessions.update(session_id, executionArn=started["executionArn"])
         logger.info("execution %s started", name)
@@ -258,7 +268,8 @@ class WebSocketService:
             raise TooManyAnalysesError(
                 f"you already have {len(others)} analyses running or waiting for your reply, and at most {limit} "
                 f"may run at once per user (AGENT_MAX_CONCURRENT_ANALYSES); wait for one to finish or cancel one "
-                f"(sessions: {', '.join(sorted(others)[:10])})")
+                f"(sessions: {', '.join(sorted(others)[:10])})"
+            )
 
     def _require_dataset(self, dataset_id: str) -> None:
         """Refuse an unknown dataset before anything is created or started."""
@@ -275,8 +286,9 @@ class WebSocketService:
         if not self.sessions.take_prompt(session.session_id, session.prompt_token):
             raise ConflictError("this question was already answered")
         self.sessions.attach_connection(session.session_id, connection_id)
-        outcome = ToolOutcome(tool="ask_user", call_id=session.prompt_call_id or "", ok=True,
-                              result={"reply": action.text})
+        outcome = ToolOutcome(
+            tool="ask_user", call_id=session.prompt_call_id or "", ok=True, result={"reply": action.text}
+        )
         sfn = self.clients.stepfunctions
         try:
             sfn.send_task_success(taskToken=session.prompt_token, output=outcome.model_dump_json())
@@ -291,16 +303,16 @@ class WebSocketService:
         if session.execution_arn:
             sfn = self.clients.stepfunctions
             try:
-                sfn.stop_execution(executionArn=session.execution_arn, error="Cancelled",
-                                   cause="cancelled by the user")
+                sfn.stop_execution(executionArn=session.execution_arn, error="Cancelled", cause="cancelled by the user")
             except sfn.exceptions.ExecutionDoesNotExist:
                 logger.warning("execution %s was already gone", session.execution_arn)
             if session.prompt_token:
                 # Wakes an emulator that only notices the stop when the waiting task returns;
                 # on AWS the stopped execution's token is simply no longer valid.
                 try:
-                    sfn.send_task_failure(taskToken=session.prompt_token, error="Cancelled",
-                                          cause="cancelled by the user")
+                    sfn.send_task_failure(
+                        taskToken=session.prompt_token, error="Cancelled", cause="cancelled by the user"
+                    )
                 except ClientError as exc:
                     logger.info("prompt token already closed: %s", error_code(exc))
         self.sessions.set_status(session.session_id, "cancelled", remove=("promptToken", "promptCallId"))

@@ -51,7 +51,7 @@ def management_client(settings: AwsSettings, endpoint_url: str, secretsmanager: 
         keys = (str(parsed["accessKeyId"]), str(parsed["secretAccessKey"]))
     except (ValueError, KeyError, TypeError) as exc:
         raise ConfigurationError(
-            f"secret {settings.management_credentials_secret} must be JSON {{\"accessKeyId\", \"secretAccessKey\"}}; "
+            f'secret {settings.management_credentials_secret} must be JSON {{"accessKeyId", "secretAccessKey"}}; '
             "deploy the stack again"
         ) from exc
     return client("apigatewaymanagementapi", settings, endpoint_url=endpoint_url, credentials=keys)

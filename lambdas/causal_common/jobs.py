@@ -68,8 +68,12 @@ class JobRepository:
                 UpdateExpression="SET #status = :failed, #reason = :reason, finishedAt = :now",
                 ConditionExpression=f"attribute_not_exists(#status) OR NOT #status IN ({', '.join(finals)})",
                 ExpressionAttributeNames={"#status": "status", "#reason": "reason"},
-                ExpressionAttributeValues={":failed": {"S": JobStatus.FAILED.value}, ":reason": {"S": reason},
-                                           ":now": {"N": str(now_ms())}, **finals},
+                ExpressionAttributeValues={
+                    ":failed": {"S": JobStatus.FAILED.value},
+                    ":reason": {"S": reason},
+                    ":now": {"N": str(now_ms())},
+                    **finals,
+                },
             )
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
@@ -82,8 +86,10 @@ class JobRepository:
         yield from self._scan(
             FilterExpression="#status IN (:pending, :running)",
             ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={":pending": {"S": JobStatus.PENDING.value},
-                                       ":running": {"S": JobStatus.RUNNING.value}},
+            ExpressionAttributeValues={
+                ":pending": {"S": JobStatus.PENDING.value},
+                ":running": {"S": JobStatus.RUNNING.value},
+            },
         )
 
     def list(self, *, session_id: str | None = None) -> list[JobRecord]:

@@ -54,15 +54,21 @@ class Outbox:
             seq = (last or 0) + 1
             body = json.dumps({**frame, "sessionId": session_id, "seq": seq}, default=str)
             try:
-                self._dynamodb.transact_write_items(TransactItems=[self._counter_update(session_id, last, seq),
-                                                                   self._frame_put(session_id, seq, body, frame)])
+                self._dynamodb.transact_write_items(
+                    TransactItems=[
+                        self._counter_update(session_id, last, seq),
+                        self._frame_put(session_id, seq, body, frame),
+                    ]
+                )
                 break
             except ClientError as exc:
                 if error_code(exc) != "TransactionCanceledException":
                     raise
                 time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))
         else:
-            raise DeliveryError(f"could not number a frame of session {session_id} after {MAX_NUMBERING_ATTEMPTS} attempts")
+            raise DeliveryError(
+                f"could not number a frame of session {session_id} after {MAX_NUMBERING_ATTEMPTS} attempts"
+            )
         connection_id = session.get("connectionId", {}).get("S")
         if connection_id:
             self._push(session_id, connection_id, seq, body)
@@ -75,29 +81,33 @@ class Outbox:
         else:
             condition = "lastSeq = :last"
             values[":last"] = {"N": str(last)}
-        return {"Update": {
-            "TableName": self._names.sessions_table,
-            "Key": {"sessionId": {"S": session_id}},
-            "UpdateExpression": "SET lastSeq = :seq",
-            "ConditionExpression": condition,
-            "ExpressionAttributeValues": values,
-        }}
+        return {
+            "Update": {
+                "TableName": self._names.sessions_table,
+                "Key": {"sessionId": {"S": session_id}},
+                "UpdateExpression": "SET lastSeq = :seq",
+                "ConditionExpression": condition,
+                "ExpressionAttributeValues": values,
+            }
+        }
 
     def _frame_put(self, session_id: str, seq: int, body: str, frame: dict[str, Any]) -> dict[str, Any]:
         now = int(time.time())
-        return {"Put": {
-            "TableName": self._names.pending_messages_table,
-            "Item": {
-                "sessionId": {"S": session_id},
-                "seq": {"N": str(seq)},
-                "frame": {"S": body},
-                "frameType": {"S": str(frame.get("type"))},
-                "status": {"S": STATUS_PENDING},
-                "createdAt": {"N": str(now)},
-                "expiresAt": {"N": str(now + PENDING_TTL_SECONDS)},
-            },
-            "ConditionExpression": "attribute_not_exists(seq)",
-        }}
+        return {
+            "Put": {
+                "TableName": self._names.pending_messages_table,
+                "Item": {
+                    "sessionId": {"S": session_id},
+                    "seq": {"N": str(seq)},
+                    "frame": {"S": body},
+                    "frameType": {"S": str(frame.get("type"))},
+                    "status": {"S": STATUS_PENDING},
+                    "createdAt": {"N": str(now)},
+                    "expiresAt": {"N": str(now + PENDING_TTL_SECONDS)},
+                },
+                "ConditionExpression": "attribute_not_exists(seq)",
+            }
+        }
 
     def replay(self, session_id: str, connection_id: str, after_seq: int) -> int:
         """Push every stored frame with ``seq > after_seq`` in order; return how many."""

@@ -35,7 +35,9 @@ class AwsSettings(BaseSettings):
     resource_prefix: str = Field(default=DEFAULT_PREFIX, validation_alias="RESOURCE_PREFIX")
     # Off AWS the management API (/@connections) is the project's gateway, which checks SigV4 against
     # the credentials in this secret; on AWS it is unset and the role's own credentials sign.
-    management_credentials_secret: str | None = Field(default=None, validation_alias="MANAGEMENT_API_CREDENTIALS_SECRET")
+    management_credentials_secret: str | None = Field(
+        default=None, validation_alias="MANAGEMENT_API_CREDENTIALS_SECRET"
+    )
 
     def endpoint_for(self, service: str) -> str | None:
         override = getattr(self, f"endpoint_url_{service.replace('-', '')}", None)
@@ -48,4 +50,3 @@ class LogSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
-

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from causal_common import aws, log
 from query import DataQuerySettings, run_query
 from sandbox import SandboxCache
+
+from causal_common import aws, log
 
 _cache = SandboxCache()
 _state: dict[str, Any] = {}

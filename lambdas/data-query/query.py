@@ -6,13 +6,13 @@ import logging
 from typing import Any
 
 from pydantic import Field, ValidationError
+from sandbox import DEFAULT_MAX_RESULT_BYTES, SandboxCache
 
 from causal_common.datasets import load_data, load_manifest
 from causal_common.errors import CausalStackError, InvalidInputError
 from causal_common.models.tools import DataQueryArgs, ToolOutcome
 from causal_common.names import ResourceNames
 from causal_common.settings import AwsSettings
-from sandbox import DEFAULT_MAX_RESULT_BYTES, SandboxCache
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +23,9 @@ class DataQuerySettings(AwsSettings):
     query_timeout_seconds: float = Field(default=10.0, gt=0, validation_alias="DATA_QUERY_TIMEOUT_SECONDS")
     max_dataset_bytes: int = Field(default=200 * 1024 * 1024, gt=0, validation_alias="DATA_QUERY_MAX_DATASET_BYTES")
     # The result rides in the workflow's state (Step Functions: 256 KiB at most).
-    max_result_bytes: int = Field(default=DEFAULT_MAX_RESULT_BYTES, ge=1024, le=200 * 1024,
-                                  validation_alias="DATA_QUERY_MAX_RESULT_BYTES")
+    max_result_bytes: int = Field(
+        default=DEFAULT_MAX_RESULT_BYTES, ge=1024, le=200 * 1024, validation_alias="DATA_QUERY_MAX_RESULT_BYTES"
+    )
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
 
 
@@ -48,8 +49,12 @@ def run_query(event: dict[str, Any], s3: Any, settings: DataQuerySettings, cache
                 f"dataset {dataset_id!r} is {head['ContentLength'] / 1e6:.0f} MB, too large for data_query"
             )
         sandbox = cache.get(dataset_id, head.get("ETag", ""), lambda: load_data(s3, names, manifest))
-        result = sandbox.query(arguments.sql, limit=arguments.limit, timeout_seconds=settings.query_timeout_seconds,
-                               max_result_bytes=settings.max_result_bytes)
+        result = sandbox.query(
+            arguments.sql,
+            limit=arguments.limit,
+            timeout_seconds=settings.query_timeout_seconds,
+            max_result_bytes=settings.max_result_bytes,
+        )
     except CausalStackError as exc:
         logger.info("data_query refused: %s", exc.message)
         return ToolOutcome(tool=TOOL, call_id=call_id, ok=False, error=exc.message)

@@ -67,8 +67,9 @@ class Sandbox:
         self._connection.execute("SET lock_configuration = true")
         self.rows = self._connection.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
 
-    def query(self, sql: str, *, limit: int, timeout_seconds: float,
-              max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES) -> DataQueryResult:
+    def query(
+        self, sql: str, *, limit: int, timeout_seconds: float, max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES
+    ) -> DataQueryResult:
         statement = check_single_select(self._connection, sql)
         cursor = self._connection.cursor()
         timer = threading.Timer(timeout_seconds, cursor.interrupt)
@@ -125,9 +126,11 @@ def _too_large_message(columns: list[str], row: list[Any], rows_that_fit: int, r
         fits = f"only the first {rows_that_fit} row(s) fit (row {rows_that_fit + 1} is {row_bytes:,} bytes{where})"
     else:
         fits = f"its first row alone is {row_bytes:,} bytes{where}"
-    return (f"the query's result is larger than the {max_bytes:,} bytes a data_query may return: {fits}. "
-            "Select fewer or shorter columns (e.g. length(col) or left(col, 100) instead of col), aggregate, "
-            "or lower limit")
+    return (
+        f"the query's result is larger than the {max_bytes:,} bytes a data_query may return: {fits}. "
+        "Select fewer or shorter columns (e.g. length(col) or left(col, 100) instead of col), aggregate, "
+        "or lower limit"
+    )
 
 
 def check_single_select(connection: duckdb.DuckDBPyConnection, sql: str) -> Any:
@@ -137,9 +140,7 @@ def check_single_select(connection: duckdb.DuckDBPyConnection, sql: str) -> Any:
     except duckdb.Error as exc:
         raise InvalidInputError(f"the SQL does not parse: {_first_line(exc)}") from exc
     if len(statements) != 1:
-        raise InvalidInputError(
-            f"send exactly one SELECT statement (got {len(statements)}); no ';'-separated batches"
-        )
+        raise InvalidInputError(f"send exactly one SELECT statement (got {len(statements)}); no ';'-separated batches")
     statement = statements[0]
     if statement.type not in _ALLOWED:
         kind = statement.type.name.replace("_STATEMENT", "")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from causal_common import log
 from causal_agent import runtime
 from causal_agent.state import AgentState, StartJobEvent
 from causal_agent.tools_steps import dispatch_tool, start_job
+from causal_common import log
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from causal_common import log
 from causal_agent import runtime
 from causal_agent.start import parse_initial_query
 from causal_agent.state import StartEvent
+from causal_common import log
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

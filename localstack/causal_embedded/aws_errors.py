@@ -19,7 +19,14 @@ from causal_guard import sigv4
 
 Protocol = Literal["json", "rest-json", "query", "rest-xml"]
 Refusal = Literal[
-    "missing", "malformed", "unknown-key", "mismatch", "expired", "presigned-expired", "content-hash", "access-denied",
+    "missing",
+    "malformed",
+    "unknown-key",
+    "mismatch",
+    "expired",
+    "presigned-expired",
+    "content-hash",
+    "access-denied",
 ]
 
 _DATED_REST_PATH = re.compile(r"^/\d{4}-\d{2}-\d{2}/")
@@ -74,15 +81,23 @@ class ErrorResponse:
     body: bytes
 
 
-def error_response(protocol: Protocol, refusal: Refusal, message: str, *, access_key_id: str | None = None) -> ErrorResponse:
+def error_response(
+    protocol: Protocol, refusal: Refusal, message: str, *, access_key_id: str | None = None
+) -> ErrorResponse:
     json_code, query_code, s3_code, s3_status = _CODES[refusal]
     request_id = str(uuid.uuid4())
     if protocol == "json":
         body = json.dumps({"__type": json_code, "message": message}).encode()
-        return ErrorResponse(400, [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", request_id)], body)
+        return ErrorResponse(
+            400, [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", request_id)], body
+        )
     if protocol == "rest-json":
         body = json.dumps({"message": message}).encode()
-        headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", json_code), ("x-amzn-RequestId", request_id)]
+        headers = [
+            ("Content-Type", "application/json"),
+            ("x-amzn-ErrorType", json_code),
+            ("x-amzn-RequestId", request_id),
+        ]
         return ErrorResponse(403, headers, body)
     if protocol == "query":
         body = (
@@ -91,7 +106,11 @@ def error_response(protocol: Protocol, refusal: Refusal, message: str, *, access
             f"<RequestId>{request_id}</RequestId></ErrorResponse>"
         ).encode()
         return ErrorResponse(403, [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)], body)
-    key = f"<AWSAccessKeyId>{escape(access_key_id)}</AWSAccessKeyId>" if access_key_id and refusal == "unknown-key" else ""
+    key = (
+        f"<AWSAccessKeyId>{escape(access_key_id)}</AWSAccessKeyId>"
+        if access_key_id and refusal == "unknown-key"
+        else ""
+    )
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f"<Error><Code>{s3_code}</Code><Message>{escape(message)}</Message>{key}"

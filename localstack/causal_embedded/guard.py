@@ -16,10 +16,10 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from causal_guard import sigv4
-from causal_guard.request_origin import HostAllowList, OriginAllowList
 from causal_embedded import aws_errors
 from causal_embedded.settings import EmulatorSettings
+from causal_guard import sigv4
+from causal_guard.request_origin import HostAllowList, OriginAllowList
 
 logger = logging.getLogger(__name__)
 
@@ -57,14 +57,30 @@ class RequestGuard:
         path = environ.get("PATH_INFO", "")
         origin = headers.get("origin")
         if not self._hosts.allows(headers.get("host")):
-            return self._refuse(environ, start_response, headers, path, "access-denied",
-                                f"Host {headers.get('host', '')!r} is not served here: the emulator answers loopback "
-                                "names (localhost, 127.0.0.1, ::1); add others with EMULATOR_ALLOWED_HOSTS")
+            return self._refuse(
+                environ,
+                start_response,
+                headers,
+                path,
+                "access-denied",
+                f"Host {headers.get('host', '')!r} is not served here: the emulator answers loopback "
+                "names (localhost, 127.0.0.1, ::1); add others with EMULATOR_ALLOWED_HOSTS",
+            )
         if origin is not None and not self._origins.allows(origin):
-            return self._refuse(environ, start_response, headers, path, "access-denied",
-                                f"requests from web pages are refused (Origin {origin!r}); the emulator serves local "
-                                f"programs only. Allowed origins: {self._origins.describe()} (EMULATOR_ALLOWED_ORIGINS)")
-        if origin is not None and environ.get("REQUEST_METHOD") == "OPTIONS" and "access-control-request-method" in headers:
+            return self._refuse(
+                environ,
+                start_response,
+                headers,
+                path,
+                "access-denied",
+                f"requests from web pages are refused (Origin {origin!r}); the emulator serves local "
+                f"programs only. Allowed origins: {self._origins.describe()} (EMULATOR_ALLOWED_ORIGINS)",
+            )
+        if (
+            origin is not None
+            and environ.get("REQUEST_METHOD") == "OPTIONS"
+            and "access-control-request-method" in headers
+        ):
             return self._preflight(start_response, origin, headers)
         if self._verify and not path.startswith(_UNSIGNED_PREFIXES):
             refusal = self._check_signature(environ, headers, path)
@@ -74,7 +90,9 @@ class RequestGuard:
             return self._app(environ, start_response)
         return self._app(environ, self._with_cors(start_response, origin))
 
-    def _check_signature(self, environ: dict[str, Any], headers: dict[str, str], path: str) -> Callable[..., Iterable[bytes]] | None:
+    def _check_signature(
+        self, environ: dict[str, Any], headers: dict[str, str], path: str
+    ) -> Callable[..., Iterable[bytes]] | None:
         raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or path
         request = sigv4.IncomingRequest(
             method=environ.get("REQUEST_METHOD", "GET"),
@@ -92,46 +110,67 @@ class RequestGuard:
                 )
             service = signature.service or ("s3" if signature.version == "v2" else None)
             if sigv4.payload_hash_needed(headers) and signature.location == "header":
-                request = sigv4.IncomingRequest(request.method, request.raw_path, request.query_string, headers,
-                                                _read_body(environ))
+                request = sigv4.IncomingRequest(
+                    request.method, request.raw_path, request.query_string, headers, _read_body(environ)
+                )
             sigv4.verify(request, signature, self._known)
         except sigv4.SignatureError as exc:
             message = exc.message
             if isinstance(exc, sigv4.UnknownAccessKeyError):
-                message += (f" This emulator accepts only the stack's credentials: AWS_ACCESS_KEY_ID={self._access_key_id}"
-                            " (unset AWS_PROFILE and any other AWS_ACCESS_KEY_ID, as awslocal expects).")
+                message += (
+                    f" This emulator accepts only the stack's credentials: AWS_ACCESS_KEY_ID={self._access_key_id}"
+                    " (unset AWS_PROFILE and any other AWS_ACCESS_KEY_ID, as awslocal expects)."
+                )
             logger.info("refused %s %s: %s", request.method, request.raw_path, exc.code)
             access_key = exc.access_key_id if isinstance(exc, sigv4.UnknownAccessKeyError) else None
             response = aws_errors.error_response(
-                aws_errors.protocol_of(headers, path, service), aws_errors.refusal_of(exc), message, access_key_id=access_key
+                aws_errors.protocol_of(headers, path, service),
+                aws_errors.refusal_of(exc),
+                message,
+                access_key_id=access_key,
             )
             return lambda start_response: _send(start_response, response)
         return None
 
-    def _refuse(self, environ: dict[str, Any], start_response: Callable[..., Any], headers: dict[str, str], path: str,
-                refusal: aws_errors.Refusal, message: str) -> Iterable[bytes]:
+    def _refuse(
+        self,
+        environ: dict[str, Any],
+        start_response: Callable[..., Any],
+        headers: dict[str, str],
+        path: str,
+        refusal: aws_errors.Refusal,
+        message: str,
+    ) -> Iterable[bytes]:
         logger.warning("refused %s %s: %s", environ.get("REQUEST_METHOD"), path, message)
         service = _scope_service(headers.get("authorization", ""))
-        return _send(start_response, aws_errors.error_response(aws_errors.protocol_of(headers, path, service), refusal, message))
+        return _send(
+            start_response, aws_errors.error_response(aws_errors.protocol_of(headers, path, service), refusal, message)
+        )
 
     @staticmethod
     def _preflight(start_response: Callable[..., Any], origin: str, headers: dict[str, str]) -> Iterable[bytes]:
-        start_response("200 OK", [
-            ("Access-Control-Allow-Origin", origin),
-            ("Access-Control-Allow-Methods", "GET, PUT, POST, DELETE, HEAD, PATCH"),
-            ("Access-Control-Allow-Headers", headers.get("access-control-request-headers", "")),
-            ("Access-Control-Max-Age", "600"),
-            ("Vary", "Origin"),
-            ("Content-Length", "0"),
-        ])
+        start_response(
+            "200 OK",
+            [
+                ("Access-Control-Allow-Origin", origin),
+                ("Access-Control-Allow-Methods", "GET, PUT, POST, DELETE, HEAD, PATCH"),
+                ("Access-Control-Allow-Headers", headers.get("access-control-request-headers", "")),
+                ("Access-Control-Max-Age", "600"),
+                ("Vary", "Origin"),
+                ("Content-Length", "0"),
+            ],
+        )
         return [b""]
 
     @staticmethod
     def _with_cors(start_response: Callable[..., Any], origin: str) -> Callable[..., Any]:
         def start(status: str, response_headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             kept = [(name, value) for name, value in response_headers if not name.lower().startswith("access-control-")]
-            kept += [("Access-Control-Allow-Origin", origin), ("Access-Control-Expose-Headers", _EXPOSED_HEADERS),
-                     ("Vary", "Origin")]
+            kept += [
+                ("Access-Control-Allow-Origin", origin),
+                ("Access-Control-Expose-Headers", _EXPOSED_HEADERS),
+                ("Vary", "Origin"),
+            ]
             return start_response(status, kept, exc_info) if exc_info is not None else start_response(status, kept)
 
         return start
@@ -156,8 +195,10 @@ def _read_body(environ: dict[str, Any]) -> bytes:
 
 
 def _send(start_response: Callable[..., Any], response: aws_errors.ErrorResponse) -> Iterable[bytes]:
-    start_response(f"{response.status} {_REASONS.get(response.status, 'Error')}",
-                   [*response.headers, ("Content-Length", str(len(response.body)))])
+    start_response(
+        f"{response.status} {_REASONS.get(response.status, 'Error')}",
+        [*response.headers, ("Content-Length", str(len(response.body)))],
+    )
     return [response.body]
 
 

@@ -34,8 +34,13 @@ class WorkerPool:
     """``start_worker`` starts a worker for a function's unpacked code; ``rewarm`` is asked to start one
     again for a function whose only worker died while idle."""
 
-    def __init__(self, start_worker: StartWorker, rewarm: Callable[[FunctionSnapshot], None], *,
-                 idle_worker_seconds: float = IDLE_WORKER_SECONDS) -> None:
+    def __init__(
+        self,
+        start_worker: StartWorker,
+        rewarm: Callable[[FunctionSnapshot], None],
+        *,
+        idle_worker_seconds: float = IDLE_WORKER_SECONDS,
+    ) -> None:
         self._start_worker, self._rewarm = start_worker, rewarm
         self._lock = threading.Lock()
         self._idle: dict[str, list[Worker]] = {}

@@ -93,11 +93,17 @@ class LambdaRunner:
                         error = ready["error"]
                         self._pool.discard(worker)
                         return self._finish(
-                            snapshot, worker, error_result(request_id, error["errorType"], error["errorMessage"], logs, started, cold, error)
+                            snapshot,
+                            worker,
+                            error_result(
+                                request_id, error["errorType"], error["errorMessage"], logs, started, cold, error
+                            ),
                         )
                 deadline = time.time() + snapshot.timeout
                 try:
-                    worker.send({"requestId": request_id, "event": event, "deadline": deadline, "functionArn": snapshot.arn})
+                    worker.send(
+                        {"requestId": request_id, "event": event, "deadline": deadline, "functionArn": snapshot.arn}
+                    )
                     break
                 except WorkerGone:
                     if cold or attempt == SEND_ATTEMPTS:
@@ -112,7 +118,9 @@ class LambdaRunner:
         except _InitTimeout:
             self._pool.discard(worker)
             return self._finish(
-                snapshot, worker, error_result(request_id, "Runtime.InitTimeout", "Init phase timed out", logs, started, cold)
+                snapshot,
+                worker,
+                error_result(request_id, "Runtime.InitTimeout", "Init phase timed out", logs, started, cold),
             )
         except WorkerGone:
             reason = worker.exit_description()
@@ -122,12 +130,16 @@ class LambdaRunner:
                 logger.warning("a worker of %s died during invoke %s (%s)", snapshot.name, request_id, reason)
             self._pool.discard(worker)
             message = f"RequestId: {request_id} Error: Runtime exited with error: {reason}"
-            return self._finish(snapshot, worker, error_result(request_id, "Runtime.ExitError", message, logs, started, cold))
+            return self._finish(
+                snapshot, worker, error_result(request_id, "Runtime.ExitError", message, logs, started, cold)
+            )
         if response is None:
             self._pool.discard(worker)
             stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + "Z"
             message = f"{stamp} {request_id} Task timed out after {snapshot.timeout:.2f} seconds"
-            return self._finish(snapshot, worker, error_result(request_id, "Sandbox.Timedout", message, logs, started, cold))
+            return self._finish(
+                snapshot, worker, error_result(request_id, "Sandbox.Timedout", message, logs, started, cold)
+            )
         logs.extend(response.get("logs", []))
         self._pool.release(worker)
         if "error" in response:
@@ -198,8 +210,9 @@ class LambdaRunner:
             self._pool.prewarmed(snapshot)
 
     def _start_worker(self, snapshot: FunctionSnapshot, code_dir: Path) -> Worker:
-        environment = worker_environment(snapshot, endpoint_url=self._endpoint_url, credentials=self._credentials,
-                                         home=self._work_dir)
+        environment = worker_environment(
+            snapshot, endpoint_url=self._endpoint_url, credentials=self._credentials, home=self._work_dir
+        )
         return Worker(snapshot, code_dir, self._runtime_dir, environment)
 
     def _finish(self, snapshot: FunctionSnapshot, worker: Worker | None, result: InvokeResult) -> InvokeResult:

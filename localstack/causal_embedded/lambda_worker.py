@@ -29,7 +29,9 @@ class WorkerGone(Exception):
 
 
 class Worker:
-    def __init__(self, snapshot: FunctionSnapshot, code_dir: Path, runtime_dir: Path, environment: dict[str, str]) -> None:
+    def __init__(
+        self, snapshot: FunctionSnapshot, code_dir: Path, runtime_dir: Path, environment: dict[str, str]
+    ) -> None:
         self.snapshot = snapshot
         self.idle_since = time.monotonic()
         self.stream_name = time.strftime("%Y/%m/%d/", time.gmtime()) + f"[{snapshot.version}]{uuid.uuid4().hex}"
@@ -124,7 +126,9 @@ class Worker:
         self._stderr_path.unlink(missing_ok=True)
 
 
-def worker_environment(snapshot: FunctionSnapshot, *, endpoint_url: str, credentials: tuple[str, str], home: Path) -> dict[str, str]:
+def worker_environment(
+    snapshot: FunctionSnapshot, *, endpoint_url: str, credentials: tuple[str, str], home: Path
+) -> dict[str, str]:
     """What a worker of the function sees in ``os.environ``: the Lambda runtime's variables, then the function's."""
     access_key, secret_key = credentials
     env = {

@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 import inspect
 import json
-import threading
 import logging
+import threading
 import uuid
 from typing import Any
 
@@ -71,12 +71,29 @@ def check() -> None:
 
     for method in DYNAMODB_WRITES:
         if not callable(getattr(DynamoDBBackend, method, None)):
-            raise SeamMovedError(f"moto seam moved: DynamoDBBackend.{method} no longer exists (pinned moto=={EXPECTED_MOTO_VERSION})")
-    _require(StepFunctionsParserBackend, "start_execution", ["self", "state_machine_arn", "name", "execution_input", "trace_header"])
-    for attribute in ("code_bytes", "code_sha_256", "handler", "timeout", "environment_vars", "memory_size", "logs_backend"):
+            raise SeamMovedError(
+                f"moto seam moved: DynamoDBBackend.{method} no longer exists (pinned moto=={EXPECTED_MOTO_VERSION})"
+            )
+    _require(
+        StepFunctionsParserBackend,
+        "start_execution",
+        ["self", "state_machine_arn", "name", "execution_input", "trace_header"],
+    )
+    for attribute in (
+        "code_bytes",
+        "code_sha_256",
+        "handler",
+        "timeout",
+        "environment_vars",
+        "memory_size",
+        "logs_backend",
+    ):
         if attribute not in inspect.getsource(LambdaFunction):
             raise SeamMovedError(f"moto seam moved: LambdaFunction no longer sets {attribute}")
-    if "stepfunctions" not in default_user_config or "execute_state_machine" not in default_user_config["stepfunctions"]:
+    if (
+        "stepfunctions" not in default_user_config
+        or "execute_state_machine" not in default_user_config["stepfunctions"]
+    ):
         raise SeamMovedError("moto seam moved: config key stepfunctions.execute_state_machine is gone")
     from moto.moto_api._internal import urls as moto_api_urls
 
@@ -97,7 +114,9 @@ def _check_server_seams() -> None:
         raise SeamMovedError("moto seam moved: create_backend_app no longer reads DISABLE_GLOBAL_CORS")
     source = inspect.getsource(boto_client.boto_client_for)
     if not hasattr(boto_client, "boto3") or "boto3.client(" not in source or "aws_access_key_id" not in source:
-        raise SeamMovedError("moto seam moved: the Step Functions interpreter no longer builds clients with boto3.client")
+        raise SeamMovedError(
+            "moto seam moved: the Step Functions interpreter no longer builds clients with boto3.client"
+        )
 
 
 def snapshot_of(function: Any) -> FunctionSnapshot:
@@ -140,7 +159,13 @@ def install(runner: LambdaRunner, *, prewarm: bool = True, credentials: tuple[st
 
     original_start = StepFunctionsParserBackend.start_execution
 
-    def start_execution(self: Any, state_machine_arn: str, name: str | None = None, execution_input: Any = None, trace_header: Any = None) -> Any:
+    def start_execution(
+        self: Any,
+        state_machine_arn: str,
+        name: str | None = None,
+        execution_input: Any = None,
+        trace_header: Any = None,
+    ) -> Any:
         # moto names an unnamed execution "None" (and the second one collides); AWS uses a UUID.
         return original_start(self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header)
 

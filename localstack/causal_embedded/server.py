@@ -114,7 +114,8 @@ class EmbeddedAws:
         self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-aws", daemon=True)
         self._thread.start()
         logger.info(
-            "embedded AWS listening on %s (%s)", self.endpoint_url,
+            "embedded AWS listening on %s (%s)",
+            self.endpoint_url,
             "any credentials accepted" if self.settings.accept_any_credentials else "signatures verified",
         )
 
@@ -137,8 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--work-dir", type=Path, default=None, help="where function code is unpacked")
     parser.add_argument("--no-prewarm", action="store_true", help="start no worker before a function's first invoke")
-    parser.add_argument("--accept-any-credentials", action="store_true",
-                        help="do not verify signatures (moto's behaviour; EMULATOR_ACCEPT_ANY_CREDENTIALS=1)")
+    parser.add_argument(
+        "--accept-any-credentials",
+        action="store_true",
+        help="do not verify signatures (moto's behaviour; EMULATOR_ACCEPT_ANY_CREDENTIALS=1)",
+    )
     args = parser.parse_args(argv)
     log.configure(LogSettings().log_level)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -153,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.accept_any_credentials:
         settings = settings.model_copy(update={"accept_any_credentials": True})
-    emulator = EmbeddedAws(port=args.port, host=args.host, work_dir=args.work_dir, prewarm=not args.no_prewarm, settings=settings)
+    emulator = EmbeddedAws(
+        port=args.port, host=args.host, work_dir=args.work_dir, prewarm=not args.no_prewarm, settings=settings
+    )
     try:
         emulator.start()
     except seams.SeamMovedError as exc:

@@ -124,9 +124,7 @@ def _load_handler(spec: str):
         raise _InitError("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {exc}") from exc
     function = getattr(module, function_name, None)
     if function is None:
-        raise _InitError(
-            "Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'"
-        )
+        raise _InitError("Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'")
     return function
 
 
@@ -152,7 +150,9 @@ def main() -> int:
     request_filter = _RequestIdFilter()
     root_handler = logging.StreamHandler(capture)
     root_handler.setFormatter(
-        logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s", "%Y-%m-%dT%H:%M:%S")
+        logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s", "%Y-%m-%dT%H:%M:%S"
+        )
     )
     root_handler.addFilter(request_filter)
     logging.getLogger().addHandler(root_handler)

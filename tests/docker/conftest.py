@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from docker_support import compose_command, engine_problem, python_image
 
 
@@ -18,8 +17,10 @@ def engine() -> None:
 def compose(engine) -> list[str]:
     command = compose_command()
     if command is None:
-        pytest.skip("neither `docker compose` (v2) nor `docker-compose` (v1) is installed; "
-                    "as root, `make test` installs Debian's docker-compose")
+        pytest.skip(
+            "neither `docker compose` (v2) nor `docker-compose` (v1) is installed; "
+            "as root, `make test` installs Debian's docker-compose"
+        )
     return command
 
 

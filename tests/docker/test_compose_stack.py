@@ -7,15 +7,14 @@ registrations, and `down -v` leaving nothing behind."""
 from __future__ import annotations
 
 import json
-from contextlib import closing
 import subprocess
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import closing
 
 import pytest
-
 from docker_support import LONG_RUNNING, ComposeProject, docker
 from support import ROOT
 
@@ -46,11 +45,30 @@ def stack(compose, base_image) -> Iterator[ComposeProject]:
 def ask(stack: ComposeProject, dataset: str, question: str) -> dict:
     gateway = stack.url("GATEWAY_PORT")
     result = subprocess.run(
-        [str(CLI), "chat", "--json", "--timeout", str(ANSWER_LIMIT_SECONDS), "--dataset", dataset,
-         "--url", gateway.replace("http://", "ws://") + "/dev", "--http-url", gateway, question],
-        capture_output=True, text=True, timeout=ANSWER_LIMIT_SECONDS + 30, check=False,
+        [
+            str(CLI),
+            "chat",
+            "--json",
+            "--timeout",
+            str(ANSWER_LIMIT_SECONDS),
+            "--dataset",
+            dataset,
+            "--url",
+            gateway.replace("http://", "ws://") + "/dev",
+            "--http-url",
+            gateway,
+            question,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=ANSWER_LIMIT_SECONDS + 30,
+        check=False,
     )
-    assert result.returncode == 0, (result.stdout[-2000:], result.stderr[-3000:], stack.logs("localstack", "ecs-runner"))
+    assert result.returncode == 0, (
+        result.stdout[-2000:],
+        result.stderr[-3000:],
+        stack.logs("localstack", "ecs-runner"),
+    )
     return json.loads(result.stdout)
 
 
@@ -92,7 +110,9 @@ def test_the_dashboard_and_resources_answer_on_both_addresses(stack):
 
     here, there = resources["GATEWAY_PORT"], resources["RESOURCES_PORT"]
     assert [row["name"] for row in here["tables"]] == [row["name"] for row in there["tables"]]
-    assert len(here["functions"]) == 10 and all(row.get("state") == "Active" for row in here["functions"]), here["functions"]
+    assert len(here["functions"]) == 10 and all(row.get("state") == "Active" for row in here["functions"]), here[
+        "functions"
+    ]
 
 
 def test_every_port_is_published_on_loopback_only(stack):

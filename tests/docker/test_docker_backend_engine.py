@@ -24,7 +24,9 @@ def backend(engine):
 
 def spec(image: str, command: list[str], **extra) -> ContainerSpec:
     arn = f"arn:aws:ecs:eu-central-1:000000000000:task/engine-test/{uuid.uuid4().hex}"
-    return ContainerSpec(task_arn=arn, family="engine-test", container_name="task", image=image, command=command, **extra)
+    return ContainerSpec(
+        task_arn=arn, family="engine-test", container_name="task", image=image, command=command, **extra
+    )
 
 
 def wait_for_exit(backend, container, limit_seconds: float = 120) -> int:
@@ -54,8 +56,12 @@ def test_healthy_names_the_engine(backend):
 
 
 def test_a_task_runs_its_output_and_exit_code_are_kept_and_its_container_removed(backend, client, base_image):
-    task = spec(base_image, ["python3", "-c", "import os, sys; print('hello from', os.environ['GREETING']); sys.exit(3)"],
-                environment={"GREETING": "the task"}, memory_mib=256)
+    task = spec(
+        base_image,
+        ["python3", "-c", "import os, sys; print('hello from', os.environ['GREETING']); sys.exit(3)"],
+        environment={"GREETING": "the task"},
+        memory_mib=256,
+    )
 
     container = backend.start(task)
     code = wait_for_exit(backend, container)
@@ -66,7 +72,9 @@ def test_a_task_runs_its_output_and_exit_code_are_kept_and_its_container_removed
 
 
 def test_a_stopped_task_reports_a_signal_exit_and_leaves_nothing(backend, client, base_image):
-    task = spec(base_image, ["python3", "-c", "import time; print('working', flush=True); time.sleep(600)"], memory_mib=128)
+    task = spec(
+        base_image, ["python3", "-c", "import time; print('working', flush=True); time.sleep(600)"], memory_mib=128
+    )
     container = backend.start(task)
     deadline = time.monotonic() + 60
     while "working" not in backend.logs(container) and time.monotonic() < deadline:

@@ -14,10 +14,10 @@ import boto3
 import httpx
 import pytest
 import websockets
+from stack_support import CLI
 from websockets.exceptions import InvalidStatus
 
 from causal_common.names import ResourceNames
-from stack_support import CLI
 
 pytestmark = pytest.mark.slow
 NAMES = ResourceNames()
@@ -37,7 +37,7 @@ async def frames_within(socket, seconds: float, until: tuple[str, ...] = ()) -> 
     while time.monotonic() < deadline:
         try:
             raw = await asyncio.wait_for(socket.recv(), timeout=max(0.1, deadline - time.monotonic()))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             break
         frames.append(json.loads(raw))
         if frames[-1].get("type") in until:
@@ -45,7 +45,9 @@ async def frames_within(socket, seconds: float, until: tuple[str, ...] = ()) -> 
     return frames
 
 
-async def collect(socket, until: tuple[str, ...] = ("answer", "error"), limit: float = ANSWER_LIMIT_SECONDS) -> list[dict]:
+async def collect(
+    socket, until: tuple[str, ...] = ("answer", "error"), limit: float = ANSWER_LIMIT_SECONDS
+) -> list[dict]:
     """Frames up to the first of a type in ``until``; fails if none comes within ``limit`` seconds."""
     frames = await frames_within(socket, limit, until)
     if not frames or frames[-1].get("type") not in until:
@@ -69,8 +71,13 @@ def causal_result(stack, session_id: str) -> dict:
     """The full result the causal-analysis task stored for this session (what the answer was built from)."""
     dynamodb = boto3.client("dynamodb", endpoint_url=stack.aws_endpoint, region_name="eu-central-1")
     jobs = dynamodb.scan(TableName=NAMES.jobs_table)["Items"]
-    done = [job for job in jobs if job["sessionId"]["S"] == session_id and job["tool"]["S"] == "causal_analysis"
-            and job["status"]["S"] == "SUCCEEDED"]
+    done = [
+        job
+        for job in jobs
+        if job["sessionId"]["S"] == session_id
+        and job["tool"]["S"] == "causal_analysis"
+        and job["status"]["S"] == "SUCCEEDED"
+    ]
     assert len(done) == 1, done
     s3 = boto3.client("s3", endpoint_url=stack.aws_endpoint, region_name="eu-central-1")
     return json.loads(s3.get_object(Bucket=NAMES.artifacts_bucket, Key=done[0]["resultKey"]["S"])["Body"].read())
@@ -162,7 +169,9 @@ def test_killing_the_client_mid_run_and_resuming_loses_nothing(stack):
     async def scenario() -> tuple[list[dict], list[dict]]:
         token = token_for(stack, "dave")
         socket = await websockets.connect(f"{stack.websocket_url}?token={token}")
-        await socket.send(json.dumps({"action": "query", "text": "What is the effect of treat on re78?", "datasetId": "lalonde_nsw"}))
+        await socket.send(
+            json.dumps({"action": "query", "text": "What is the effect of treat on re78?", "datasetId": "lalonde_nsw"})
+        )
         before = await collect(socket, until=("tool",), limit=60)
         # Drop the TCP connection without a close handshake, as a lost network does.
         socket.transport.abort()
@@ -190,7 +199,8 @@ def test_another_user_cannot_resume_a_session(stack):
         # Through the $connect query string the handshake itself is refused.
         with pytest.raises(InvalidStatus) as refused:
             async with websockets.connect(
-                    f"{stack.websocket_url}?token={token_for(stack, 'mallory')}&sessionId={session_id}&afterSeq=0"):
+                f"{stack.websocket_url}?token={token_for(stack, 'mallory')}&sessionId={session_id}&afterSeq=0"
+            ):
                 pass
         return frames, refusal, later, refused.value.response.status_code
 
@@ -205,8 +215,9 @@ def test_connecting_with_the_session_in_the_query_string_attaches_it_and_resume_
     async def scenario() -> tuple[list[dict], list[dict], list[dict]]:
         token = token_for(stack, "ivan")
         socket = await websockets.connect(f"{stack.websocket_url}?token={token}")
-        await socket.send(json.dumps({"action": "query", "text": "What is the effect of treat on re78?",
-                                      "datasetId": "lalonde_nsw"}))
+        await socket.send(
+            json.dumps({"action": "query", "text": "What is the effect of treat on re78?", "datasetId": "lalonde_nsw"})
+        )
         before = await collect(socket, until=("tool",), limit=60)
         socket.transport.abort()  # a lost network: no close handshake
         session_id, last_seen = before[0]["sessionId"], before[-1]["seq"]
@@ -230,12 +241,22 @@ def test_connecting_with_the_session_in_the_query_string_attaches_it_and_resume_
 def test_a_follow_up_question_continues_the_same_conversation(stack):
     async def scenario() -> tuple[list[dict], list[dict]]:
         async with websockets.connect(f"{stack.websocket_url}?token={token_for(stack, 'judy')}") as socket:
-            await socket.send(json.dumps({"action": "query", "text": "What is the effect of treat on re78?",
-                                          "datasetId": "lalonde_nsw"}))
+            await socket.send(
+                json.dumps(
+                    {"action": "query", "text": "What is the effect of treat on re78?", "datasetId": "lalonde_nsw"}
+                )
+            )
             first = await collect(socket)
             # No dataset this time: the session remembers it.
-            await socket.send(json.dumps({"action": "query", "sessionId": first[0]["sessionId"],
-                                          "text": "What is the effect of treat on re74?"}))
+            await socket.send(
+                json.dumps(
+                    {
+                        "action": "query",
+                        "sessionId": first[0]["sessionId"],
+                        "text": "What is the effect of treat on re74?",
+                    }
+                )
+            )
             second = await collect(socket)
         return first, second
 
@@ -256,8 +277,15 @@ def test_cancel_over_the_websocket_stops_the_run(stack):
 
     async def scenario() -> tuple[list[dict], list[dict]]:
         async with websockets.connect(f"{stack.websocket_url}?token={token_for(stack, 'ken')}") as socket:
-            await socket.send(json.dumps({"action": "query", "text": "What is the effect of treat on re78?",
-                                          "datasetId": "lalonde_observational"}))
+            await socket.send(
+                json.dumps(
+                    {
+                        "action": "query",
+                        "text": "What is the effect of treat on re78?",
+                        "datasetId": "lalonde_observational",
+                    }
+                )
+            )
             before = await collect(socket, until=("tool",), limit=60)
             await socket.send(json.dumps({"action": "cancel", "sessionId": before[0]["sessionId"]}))
             after = await collect(socket, until=("error", "answer"), limit=30)
@@ -274,7 +302,9 @@ def test_cancel_over_the_websocket_stops_the_run(stack):
     executions = sfn.list_executions(stateMachineArn=NAMES.state_machine_arn)["executions"]
     run = next(e for e in executions if e["name"].startswith(frames[0]["sessionId"]))
     deadline = time.monotonic() + 30
-    while sfn.describe_execution(executionArn=run["executionArn"])["status"] == "RUNNING" and time.monotonic() < deadline:
+    while (
+        sfn.describe_execution(executionArn=run["executionArn"])["status"] == "RUNNING" and time.monotonic() < deadline
+    ):
         time.sleep(0.2)
     assert sfn.describe_execution(executionArn=run["executionArn"])["status"] == "ABORTED"
 
@@ -314,8 +344,12 @@ def test_bad_frames_get_a_clear_error_and_change_nothing(stack):
     async def scenario() -> list[dict]:
         replies = []
         async with websockets.connect(f"{stack.websocket_url}?token={token_for(stack, 'heidi')}") as socket:
-            for frame in ("not json", json.dumps({"action": "explode"}), json.dumps({"action": "query", "text": ""}),
-                          json.dumps({"action": "query", "text": "effect?", "datasetId": "no_such_dataset"})):
+            for frame in (
+                "not json",
+                json.dumps({"action": "explode"}),
+                json.dumps({"action": "query", "text": ""}),
+                json.dumps({"action": "query", "text": "effect?", "datasetId": "no_such_dataset"}),
+            ):
                 await socket.send(frame)
                 replies.append(json.loads(await asyncio.wait_for(socket.recv(), timeout=20)))
         return replies
@@ -358,12 +392,16 @@ def test_a_raising_lambda_ends_in_handle_error_and_deploy_repairs_it(stack):
         assert execution["status"] == "FAILED"
         # The error id reaches the logs, so an operator can find what happened.
         logs = boto3.client("logs", endpoint_url=stack.aws_endpoint, region_name="eu-central-1")
-        found = logs.filter_log_events(logGroupName=f"/aws/lambda/{NAMES.function('handle-error')}", filterPattern=error["errorId"])
+        found = logs.filter_log_events(
+            logGroupName=f"/aws/lambda/{NAMES.function('handle-error')}", filterPattern=error["errorId"]
+        )
         assert found["events"]
     finally:
         # Re-running the deployer puts the real handler back: a changed function is redeployed.
         env = stack.env()
-        deploy = subprocess.run([str(CLI), "deploy", "--no-datasets"], env=env, capture_output=True, text=True, timeout=300)
+        deploy = subprocess.run(
+            [str(CLI), "deploy", "--no-datasets"], env=env, capture_output=True, text=True, timeout=300
+        )
         assert deploy.returncode == 0, deploy.stdout + deploy.stderr
         assert "invoke-llm" in deploy.stdout
     frames = asyncio.run(ask(stack, "frank", "What is the effect of treat on re78?", "lalonde_nsw"))
@@ -378,7 +416,12 @@ def test_an_unanswered_prompt_times_out(stack):
         stateMachineArn=NAMES.state_machine_arn,
         name=session_id,
         input=json.dumps(
-            {"sessionId": session_id, "userId": "grace", "query": {"text": "is there an effect?"}, "promptTimeoutSeconds": 3}
+            {
+                "sessionId": session_id,
+                "userId": "grace",
+                "query": {"text": "is there an effect?"},
+                "promptTimeoutSeconds": 3,
+            }
         ),
     )["executionArn"]
     deadline = time.monotonic() + 60
@@ -407,10 +450,19 @@ def test_a_stopped_analysis_task_fails_its_job_and_the_agent_says_so(stack):
 
     async def scenario() -> list[dict]:
         async with websockets.connect(f"{stack.websocket_url}?token={token_for(stack, 'kim')}") as socket:
-            await socket.send(json.dumps({"action": "query", "text": "What is the effect of treat on re78?",
-                                          "datasetId": "lalonde_observational"}))
+            await socket.send(
+                json.dumps(
+                    {
+                        "action": "query",
+                        "text": "What is the effect of treat on re78?",
+                        "datasetId": "lalonde_observational",
+                    }
+                )
+            )
             frames: list[dict] = []
-            while not any(f["type"] == "tool" and f["name"] == "causal_analysis" and f["status"] == "started" for f in frames):
+            while not any(
+                f["type"] == "tool" and f["name"] == "causal_analysis" and f["status"] == "started" for f in frames
+            ):
                 frames.extend(await collect(socket, until=("tool",), limit=60))
             deadline = time.monotonic() + 30
             stopped = False
@@ -419,7 +471,10 @@ def test_a_stopped_analysis_task_fails_its_job_and_the_agent_says_so(stack):
                 described = ecs.describe_tasks(cluster=NAMES.cluster, tasks=running)["tasks"] if running else []
                 # Only the causal-analysis task: the EDA task may still be exiting.
                 for task in described:
-                    if NAMES.task_family("causal-analysis") in task["taskDefinitionArn"] and task["lastStatus"] == "RUNNING":
+                    if (
+                        NAMES.task_family("causal-analysis") in task["taskDefinitionArn"]
+                        and task["lastStatus"] == "RUNNING"
+                    ):
                         ecs.stop_task(cluster=NAMES.cluster, task=task["taskArn"], reason="stopped by the test")
                         stopped = True
                 await asyncio.sleep(0.05)
@@ -433,6 +488,8 @@ def test_a_stopped_analysis_task_fails_its_job_and_the_agent_says_so(stack):
     assert failed, [(f["type"], f.get("name"), f.get("status")) for f in frames]
     assert frames[-1]["type"] in ("answer", "error")
     jobs = dynamodb.scan(TableName=NAMES.jobs_table)["Items"]
-    session_jobs = [j for j in jobs if j["sessionId"]["S"] == frames[0]["sessionId"] and j["tool"]["S"] == "causal_analysis"]
+    session_jobs = [
+        j for j in jobs if j["sessionId"]["S"] == frames[0]["sessionId"] and j["tool"]["S"] == "causal_analysis"
+    ]
     assert session_jobs and session_jobs[0]["status"]["S"] == "FAILED"
     assert session_jobs[0]["reason"]["S"]

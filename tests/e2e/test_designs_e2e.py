@@ -12,11 +12,11 @@ import boto3
 import numpy as np
 import pandas as pd
 import pytest
+from e2e.test_agent_e2e import ask, assert_well_numbered
 
 from causal_common.models.datasets import DatasetManifest, data_key
 from causal_common.names import ResourceNames
 from causal_tasks.datasets import columns_of, publish
-from e2e.test_agent_e2e import ask, assert_well_numbered
 
 pytestmark = pytest.mark.slow
 NAMES = ResourceNames()
@@ -24,12 +24,22 @@ PROMOTION_EFFECT = 4.0
 SCHOLARSHIP_EFFECT = 2500.0
 
 
-def upload(stack, dataset_id: str, frame: pd.DataFrame, roles: dict[str, str], cutoffs: dict[str, float] | None = None) -> None:
-    columns = [column.model_copy(update={"role": roles.get(column.name, "other"),
-                                         "cutoff": (cutoffs or {}).get(column.name)})
-               for column in columns_of(frame)]
-    manifest = DatasetManifest(id=dataset_id, title=dataset_id.replace("_", " "), description="uploaded for a test",
-                               rows=len(frame), columns=columns, data_key=data_key(dataset_id), origin="uploaded")
+def upload(
+    stack, dataset_id: str, frame: pd.DataFrame, roles: dict[str, str], cutoffs: dict[str, float] | None = None
+) -> None:
+    columns = [
+        column.model_copy(update={"role": roles.get(column.name, "other"), "cutoff": (cutoffs or {}).get(column.name)})
+        for column in columns_of(frame)
+    ]
+    manifest = DatasetManifest(
+        id=dataset_id,
+        title=dataset_id.replace("_", " "),
+        description="uploaded for a test",
+        rows=len(frame),
+        columns=columns,
+        data_key=data_key(dataset_id),
+        origin="uploaded",
+    )
     s3 = boto3.client("s3", endpoint_url=stack.aws_endpoint, region_name="eu-central-1")
     publish(s3, NAMES, manifest, frame.to_csv(index=False).encode())
 
@@ -56,22 +66,36 @@ def scholarship_data() -> pd.DataFrame:
     exam_score = rng.uniform(30, 100, n).round(1)
     scholarship = (exam_score >= 70).astype(int)
     age = rng.normal(19, 1.2, n).round(1)
-    income = (20000 + 250 * exam_score + 3 * (exam_score - 70) ** 2 + SCHOLARSHIP_EFFECT * scholarship
-              + 300 * (age - 19) + rng.normal(0, 2000, n))
+    income = (
+        20000
+        + 250 * exam_score
+        + 3 * (exam_score - 70) ** 2
+        + SCHOLARSHIP_EFFECT * scholarship
+        + 300 * (age - 19)
+        + rng.normal(0, 2000, n)
+    )
     return pd.DataFrame({"exam_score": exam_score, "scholarship": scholarship, "age": age, "income": income.round(0)})
 
 
 def test_a_panel_with_period_and_unit_roles_is_answered_by_difference_in_differences(stack):
     frame = store_panel()
-    upload(stack, "store_promotions", frame, {"store": "unit", "week": "time", "promotion": "treatment",
-                                              "sales": "outcome"})
+    upload(
+        stack,
+        "store_promotions",
+        frame,
+        {"store": "unit", "week": "time", "promotion": "treatment", "sales": "outcome"},
+    )
     frames = asyncio.run(ask(stack, "dora", "Did the promotion raise sales?", "store_promotions"))
     assert_well_numbered(frames)
     answer = frames[-1]
     assert answer["type"] == "answer", answer
     result = answer["result"]
     assert (result["treatment"], result["outcome"], result["design"], result["target"]) == (
-        "promotion", "sales", "did", "att")
+        "promotion",
+        "sales",
+        "did",
+        "att",
+    )
     assert result["ci"][0] <= PROMOTION_EFFECT <= result["ci"][1], result
     promoted = frame.groupby("store")["promotion"].max()
     naive = frame[frame.promotion == 1].sales.mean() - frame[frame.promotion == 0].sales.mean()
@@ -85,15 +109,24 @@ def test_a_panel_with_period_and_unit_roles_is_answered_by_difference_in_differe
 
 def test_a_cutoff_on_a_running_variable_is_answered_by_regression_discontinuity(stack):
     frame = scholarship_data()
-    upload(stack, "scholarship_cutoff", frame, {"exam_score": "running", "scholarship": "treatment",
-                                                "income": "outcome", "age": "covariate"}, {"exam_score": 70.0})
+    upload(
+        stack,
+        "scholarship_cutoff",
+        frame,
+        {"exam_score": "running", "scholarship": "treatment", "income": "outcome", "age": "covariate"},
+        {"exam_score": 70.0},
+    )
     frames = asyncio.run(ask(stack, "emil", "What is the effect of the scholarship on income?", "scholarship_cutoff"))
     assert_well_numbered(frames)
     answer = frames[-1]
     assert answer["type"] == "answer", answer
     result = answer["result"]
     assert (result["treatment"], result["outcome"], result["design"], result["target"]) == (
-        "scholarship", "income", "rdd", "at_cutoff")
+        "scholarship",
+        "income",
+        "rdd",
+        "at_cutoff",
+    )
     assert result["ci"][0] <= SCHOLARSHIP_EFFECT <= result["ci"][1], result
     # Comparing all holders with all non-holders mixes in the score's own effect on income: far larger.
     assert result["naiveEstimate"] > 3 * SCHOLARSHIP_EFFECT

@@ -5,18 +5,18 @@ against a stack started with `causal-stack up`; and the old dashboard address
 from __future__ import annotations
 
 import json
-from contextlib import closing
 import os
 import shutil
 import socket
 import subprocess
+from contextlib import closing
 
 import pytest
+from stack_support import start_stack, stop_stack
+from support import ROOT, free_port
 
 from causal_common.names import FUNCTIONS, ResourceNames
 from causal_stack.launcher import RESOURCES_PORT
-from stack_support import start_stack, stop_stack
-from support import ROOT, free_port
 
 pytestmark = pytest.mark.slow
 NAMES = ResourceNames()
@@ -38,7 +38,9 @@ def shell(stack, command: str) -> subprocess.CompletedProcess[str]:
     """The command as an operator types it, in bash, with the project's tools on PATH."""
     env = stack.env()
     env["PATH"] = f"{ROOT / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
-    return subprocess.run(["bash", "-o", "pipefail", "-c", command], env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def gateway_resources(stack) -> dict:
@@ -63,8 +65,10 @@ def test_the_old_start_execution_command(stack):
 
 def test_the_old_view_resources_command(stack, tmp_path):
     if stack.resources_port != RESOURCES_PORT:
-        pytest.skip(f"port {RESOURCES_PORT} was taken by another program when the stack started; "
-                    "the old command names that port literally")
+        pytest.skip(
+            f"port {RESOURCES_PORT} was taken by another program when the stack started; "
+            "the old command names that port literally"
+        )
     with_jq = shutil.which("jq") is not None
     command = VIEW_RESOURCES if with_jq else VIEW_RESOURCES.removesuffix(" | jq")
 
@@ -80,12 +84,19 @@ def test_the_old_view_resources_command(stack, tmp_path):
     assert "SecretString" not in result.stdout
     # The old dashboard page is there too, behind the dashboard's login.
     jar = tmp_path / "cookies"
-    login = shell(stack, f"curl -s -o /dev/null -w '%{{http_code}}' -c {jar} --data-urlencode key={stack.operator_key()} "
-                         f"-d next=/dashboard http://localhost:{RESOURCES_PORT}/login")
+    login = shell(
+        stack,
+        f"curl -s -o /dev/null -w '%{{http_code}}' -c {jar} --data-urlencode key={stack.operator_key()} "
+        f"-d next=/dashboard http://localhost:{RESOURCES_PORT}/login",
+    )
     assert login.stdout == "303", login.stdout + login.stderr
-    page = shell(stack, f"curl -s -b {jar} -o /dev/null -w '%{{http_code}}' http://localhost:{RESOURCES_PORT}/dashboard")
+    page = shell(
+        stack, f"curl -s -b {jar} -o /dev/null -w '%{{http_code}}' http://localhost:{RESOURCES_PORT}/dashboard"
+    )
     assert page.stdout == "200"
-    anonymous_page = shell(stack, f"curl -s -o /dev/null -w '%{{http_code}}' http://localhost:{RESOURCES_PORT}/dashboard")
+    anonymous_page = shell(
+        stack, f"curl -s -o /dev/null -w '%{{http_code}}' http://localhost:{RESOURCES_PORT}/dashboard"
+    )
     assert anonymous_page.stdout == "303"
 
 
@@ -115,10 +126,20 @@ def test_doctor_checks_the_old_dashboard_address(stack):
     served = f"http://127.0.0.1:{stack.resources_port}"
     down = f"http://127.0.0.1:{free_port()}"
 
-    healthy = subprocess.run([str(cli), "doctor", "--gateway-url", stack.gateway_url, "--resources-url", served],
-                             env=stack.env(), capture_output=True, text=True, timeout=120)
-    broken = subprocess.run([str(cli), "doctor", "--gateway-url", stack.gateway_url, "--resources-url", down],
-                            env=stack.env(), capture_output=True, text=True, timeout=120)
+    healthy = subprocess.run(
+        [str(cli), "doctor", "--gateway-url", stack.gateway_url, "--resources-url", served],
+        env=stack.env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    broken = subprocess.run(
+        [str(cli), "doctor", "--gateway-url", stack.gateway_url, "--resources-url", down],
+        env=stack.env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
     assert healthy.returncode == 0, healthy.stdout + healthy.stderr
     assert f"ok    old dashboard address: {served}/api/resources answers with this stack's resources" in healthy.stdout

@@ -7,20 +7,43 @@ import json
 import subprocess
 
 import pytest
-
 from stack_support import CLI
 from support import ARTIFACTS
 
-FUNCTIONS = ("websocket-handler", "parse-initial-query", "invoke-llm", "dispatch-tool", "data-query",
-             "send-prompt", "append-tool-output", "handle-finish", "handle-error", "handle-timeout")
+FUNCTIONS = (
+    "websocket-handler",
+    "parse-initial-query",
+    "invoke-llm",
+    "dispatch-tool",
+    "data-query",
+    "send-prompt",
+    "append-tool-output",
+    "handle-finish",
+    "handle-error",
+    "handle-timeout",
+)
 
 
 @pytest.mark.slow
 def test_terminal_chat_one_shot_prints_the_answer_json(stack):
     result = subprocess.run(
-        [str(CLI), "chat", "--url", stack.websocket_url, "--http-url", stack.gateway_url, "--user", "ivan",
-         "--dataset", "synthetic_linear", "--json", "What is the effect of v0 on y?"],
-        capture_output=True, text=True, timeout=240,
+        [
+            str(CLI),
+            "chat",
+            "--url",
+            stack.websocket_url,
+            "--http-url",
+            stack.gateway_url,
+            "--user",
+            "ivan",
+            "--dataset",
+            "synthetic_linear",
+            "--json",
+            "What is the effect of v0 on y?",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     answer = json.loads(result.stdout)

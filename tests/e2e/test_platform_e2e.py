@@ -11,10 +11,10 @@ import time
 import boto3
 import psutil
 import pytest
-
-from causal_common.names import FUNCTIONS, ResourceNames
 from stack_support import CLI, start_stack, stop_stack
 from support import ROOT
+
+from causal_common.names import FUNCTIONS, ResourceNames
 
 pytestmark = pytest.mark.slow
 NAMES = ResourceNames()
@@ -30,8 +30,13 @@ def awslocal(stack, *args: str) -> subprocess.CompletedProcess:
 def test_every_function_is_active_as_the_old_operator_command_shows(stack):
     for function in FUNCTIONS:
         result = awslocal(
-            stack, "lambda", "get-function", "--function-name", NAMES.function(function),
-            "--query", "Configuration.[State,StateReason]",
+            stack,
+            "lambda",
+            "get-function",
+            "--function-name",
+            NAMES.function(function),
+            "--query",
+            "Configuration.[State,StateReason]",
         )
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)[0] == "Active", (function, result.stdout)
@@ -41,10 +46,16 @@ def test_every_function_is_active_as_the_old_operator_command_shows(stack):
 # error shape; data-query answers every call with a tool outcome (errors included); the two ending
 # steps are where failures end up, so they always succeed, closing the session as failed/timed out.
 EMPTY_EVENT_ANSWERS = {
-    "websocket-handler": "refused", "parse-initial-query": "refused", "invoke-llm": "refused",
-    "dispatch-tool": "refused", "send-prompt": "refused", "append-tool-output": "refused",
-    "handle-finish": "refused", "data-query": "tool error",
-    "handle-error": "failed", "handle-timeout": "timed_out",
+    "websocket-handler": "refused",
+    "parse-initial-query": "refused",
+    "invoke-llm": "refused",
+    "dispatch-tool": "refused",
+    "send-prompt": "refused",
+    "append-tool-output": "refused",
+    "handle-finish": "refused",
+    "data-query": "tool error",
+    "handle-error": "failed",
+    "handle-timeout": "timed_out",
 }
 
 
@@ -69,10 +80,19 @@ def test_every_function_answers_an_invoke(stack):
 
 def test_old_start_execution_command_without_a_name_runs(stack):
     result = awslocal(
-        stack, "stepfunctions", "start-execution",
-        "--state-machine-arn", NAMES.state_machine_arn,
-        "--input", json.dumps({"sessionId": "test", "query": {"text": "test"},
-                               "networkConfig": {"subnets": ["subnet-local"], "securityGroups": ["sg-local"]}}),
+        stack,
+        "stepfunctions",
+        "start-execution",
+        "--state-machine-arn",
+        NAMES.state_machine_arn,
+        "--input",
+        json.dumps(
+            {
+                "sessionId": "test",
+                "query": {"text": "test"},
+                "networkConfig": {"subnets": ["subnet-local"], "securityGroups": ["sg-local"]},
+            }
+        ),
     )
     assert result.returncode == 0, result.stderr
     execution_arn = json.loads(result.stdout)["executionArn"]
@@ -124,7 +144,10 @@ def test_ctrl_c_while_starting_stops_everything(tmp_path):
     ports = [free_port() for _ in range(3)]
     process = subprocess.Popen(
         [str(CLI), "up", "--aws-port", str(ports[0]), "--gateway-port", str(ports[1]), "--ecs-port", str(ports[2])],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     first = process.stdout.readline()
     assert "starting" in first

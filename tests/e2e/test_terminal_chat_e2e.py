@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from stack_support import CLI
 
 pytestmark = pytest.mark.slow
@@ -63,8 +62,22 @@ def answers(screen: str) -> list[str]:
 
 
 def test_interactive_chat_follow_up_new_and_quit(stack):
-    terminal = Terminal([str(CLI), "chat", "--url", stack.websocket_url, "--http-url", stack.gateway_url,
-                         "--user", "tina", "--dataset", "lalonde_nsw", "--timeout", "240"])
+    terminal = Terminal(
+        [
+            str(CLI),
+            "chat",
+            "--url",
+            stack.websocket_url,
+            "--http-url",
+            stack.gateway_url,
+            "--user",
+            "tina",
+            "--dataset",
+            "lalonde_nsw",
+            "--timeout",
+            "240",
+        ]
+    )
     try:
         terminal.wait_for(lambda s: "/new starts a new conversation" in " ".join(s.split()), 60, "the banner")
         terminal.type("What is the effect of treat on re78?")

@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import websockets
-
 from e2e.test_agent_e2e import collect, token_for
 from stack_support import CLI
 
@@ -31,13 +30,15 @@ def _staff_csv(path) -> pd.DataFrame:
     trained = rng.random(n) < take_up
     tenure = rng.gamma(2.0, 2.0, n).round(1)
     output = 50 + base + 0.8 * tenure + TRUE_EFFECT * trained + rng.normal(0, 3, n)
-    frame = pd.DataFrame({
-        "staff_id": [f"S{i:05d}" for i in range(n)],
-        "department": department,
-        "tenure_years": tenure,
-        "got_training": np.where(trained, rng.choice(["Yes", "yes"], n), rng.choice(["No", "no"], n)),
-        "weekly_output": output.round(2),
-    })
+    frame = pd.DataFrame(
+        {
+            "staff_id": [f"S{i:05d}" for i in range(n)],
+            "department": department,
+            "tenure_years": tenure,
+            "got_training": np.where(trained, rng.choice(["Yes", "yes"], n), rng.choice(["No", "no"], n)),
+            "weekly_output": output.round(2),
+        }
+    )
     missing = rng.random(n) < 0.03
     frame.loc[missing, "tenure_years"] = np.nan
     frame.to_csv(path, index=False)
@@ -48,8 +49,13 @@ def _staff_csv(path) -> pd.DataFrame:
 def staff(stack, tmp_path_factory):
     path = tmp_path_factory.mktemp("csv") / "staff.csv"
     frame = _staff_csv(path)
-    uploaded = subprocess.run([str(CLI), "upload", str(path), "--id", "staff-training"], env=stack.env(),
-                              capture_output=True, text=True, timeout=120)
+    uploaded = subprocess.run(
+        [str(CLI), "upload", str(path), "--id", "staff-training"],
+        env=stack.env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert uploaded.returncode == 0, uploaded.stderr
     assert "got_training (string): covariate; coded 'yes' = 1, 'no' = 0" in uploaded.stdout
     assert "staff_id (string): identifier" in uploaded.stdout
@@ -73,8 +79,9 @@ async def _converse(stack, user: str, text: str, dataset: str, replies: list[str
 
 
 def test_a_descriptive_question_gets_the_exact_number_and_its_query(stack, staff):
-    frames = asyncio.run(_converse(stack, "dana", "what's the median weekly output in engineering?",
-                                   "staff-training", []))
+    frames = asyncio.run(
+        _converse(stack, "dana", "what's the median weekly output in engineering?", "staff-training", [])
+    )
     answer = frames[-1]
     assert answer["type"] == "answer", answer
     expected = staff.loc[staff["department"] == "engineering", "weekly_output"].median()
@@ -86,8 +93,9 @@ def test_a_descriptive_question_gets_the_exact_number_and_its_query(stack, staff
 
 
 def test_a_question_about_something_the_data_lack_gets_no_estimate(stack, staff):
-    frames = asyncio.run(_converse(stack, "dana", "Does the weather affect weekly output?", "staff-training",
-                                   ["the weather", "no idea"]))
+    frames = asyncio.run(
+        _converse(stack, "dana", "Does the weather affect weekly output?", "staff-training", ["the weather", "no idea"])
+    )
     prompts = [f for f in frames if f["type"] == "prompt"]
     assert prompts and "'weather'" in prompts[0]["question"] and "department" in prompts[0]["question"]
     answer = frames[-1]
@@ -97,9 +105,11 @@ def test_a_question_about_something_the_data_lack_gets_no_estimate(stack, staff)
 
 
 def test_a_yes_no_treatment_with_a_text_confounder_and_missing_values_is_estimated_with_the_right_adjustment(
-        stack, staff):
-    frames = asyncio.run(_converse(stack, "dana", "Is weekly output affected by the training?", "staff-training",
-                                   ["no, keep it"]))
+    stack, staff
+):
+    frames = asyncio.run(
+        _converse(stack, "dana", "Is weekly output affected by the training?", "staff-training", ["no, keep it"])
+    )
     answer = frames[-1]
     assert answer["type"] == "answer", answer
     result = answer["result"]

@@ -13,14 +13,14 @@ import re
 from typing import Any
 
 import pytest
-
-from causal_common import datasets as agent_datasets
-from causal_agent import llm_openai, planner
-from causal_common.models.datasets import manifest_key
-from causal_tasks.datasets import bundled_datasets
 from functional.test_agent_openai import FakeOpenAI, _completion, _tool_call
 from functional.test_agent_support import EmbeddedAgent, bundled_world, publish_bundled
 from support import ARTIFACTS
+
+from causal_agent import llm_openai, planner
+from causal_common import datasets as agent_datasets
+from causal_common.models.datasets import manifest_key
+from causal_tasks.datasets import bundled_datasets
 
 # A figure such as 10, 1794.34, "$1,794", "-$8,498" or "1.8k" is not preceded by a letter (v0, W4 are names).
 _NUMBER = re.compile(r"(?<![A-Za-z0-9_.])-?\$?(\d[\d,]*(?:\.\d+)?)(k)?", re.IGNORECASE)
@@ -82,7 +82,10 @@ def test_the_stored_manifest_keeps_the_truth_and_the_agent_reader_drops_it(publi
     stored = _publish(published, bundled)
     names = published.names
     assert {dataset for dataset, manifest in stored.items() if manifest["ground_truth"]} == {
-        "synthetic_linear", "lalonde_nsw", "lalonde_observational"}
+        "synthetic_linear",
+        "lalonde_nsw",
+        "lalonde_observational",
+    }
     listed = agent_datasets.list_manifests(published.s3, names)
     assert [m.id for m in listed] == sorted(stored)
     for manifest in listed:
@@ -117,19 +120,29 @@ def _requests_hold_no_answer(requests: list[dict[str, Any]], ground_truth: dict[
 
 @pytest.mark.slow
 def test_the_llm_is_never_handed_the_answer_through_the_real_tools(published, bundled, monkeypatch):
-    fake = FakeOpenAI([
-        _tool_call("call_n", "data_query",
-                   {"sql": "SELECT treat, COUNT(*) AS n, AVG(re78) AS mean_outcome FROM data GROUP BY treat"}),
-        _tool_call("call_c", "causal_analysis",
-                   {"treatment": "treat", "outcome": "re78", "refutation_simulations": 2}),
-        (200, _completion({"content": "Answered from the tool results."}, "stop")),
-    ])
+    fake = FakeOpenAI(
+        [
+            _tool_call(
+                "call_n",
+                "data_query",
+                {"sql": "SELECT treat, COUNT(*) AS n, AVG(re78) AS mean_outcome FROM data GROUP BY treat"},
+            ),
+            _tool_call(
+                "call_c", "causal_analysis", {"treatment": "treat", "outcome": "re78", "refutation_simulations": 2}
+            ),
+            (200, _completion({"content": "Answered from the tool results."}, "stop")),
+        ]
+    )
     with fake:
-        stored = _publish(published, bundled, api_key="sk-test-key",
-                          llm_settings={"model": "fake-model", "baseUrl": fake.url})
+        stored = _publish(
+            published, bundled, api_key="sk-test-key", llm_settings={"model": "fake-model", "baseUrl": fake.url}
+        )
         agent = EmbeddedAgent(published, monkeypatch.setattr, real_tools=True)
-        session_id = agent.ask("c1", "alice", {"action": "query", "datasetId": "lalonde_observational",
-                                               "text": "What is the effect of treat on re78?"})
+        session_id = agent.ask(
+            "c1",
+            "alice",
+            {"action": "query", "datasetId": "lalonde_observational", "text": "What is the effect of treat on re78?"},
+        )
         ended = agent.wait_for_end(agent.execution_of(session_id), seconds=240)
     assert ended["status"] == "SUCCEEDED", ended
     assert len(fake.requests) == 3
@@ -152,8 +165,9 @@ def test_the_offline_planner_is_never_handed_the_answer(published, bundled, monk
 
     monkeypatch.setattr(planner, "plan", spying_plan)
     agent = EmbeddedAgent(published, monkeypatch.setattr, real_tools=True)
-    session_id = agent.ask("c1", "alice", {"action": "query", "datasetId": "lalonde_nsw",
-                                           "text": "What is the effect of treat on re78?"})
+    session_id = agent.ask(
+        "c1", "alice", {"action": "query", "datasetId": "lalonde_nsw", "text": "What is the effect of treat on re78?"}
+    )
     ended = agent.wait_for_end(agent.execution_of(session_id), seconds=240)
     assert ended["status"] == "SUCCEEDED", ended
     ground_truth = stored["lalonde_nsw"]["ground_truth"]

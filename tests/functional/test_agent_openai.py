@@ -8,10 +8,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from moto import mock_aws
-
 from functional.test_agent_support import LALONDE, Driver, create_resources, frames, make_clients
+from moto import mock_aws
 from support import free_port
+
 from causal_common.errors import LlmError, LlmRateLimitedError
 
 
@@ -52,15 +52,26 @@ class FakeOpenAI:
 
 
 def _completion(message: dict[str, Any], finish: str) -> dict[str, Any]:
-    return {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "fake-model",
-            "choices": [{"index": 0, "message": {"role": "assistant", **message}, "finish_reason": finish}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "fake-model",
+        "choices": [{"index": 0, "message": {"role": "assistant", **message}, "finish_reason": finish}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
 
 
 def _tool_call(call_id: str, name: str, arguments: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    return 200, _completion({"content": None, "tool_calls": [
-        {"id": call_id, "type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}]},
-        "tool_calls")
+    return 200, _completion(
+        {
+            "content": None,
+            "tool_calls": [
+                {"id": call_id, "type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}
+            ],
+        },
+        "tool_calls",
+    )
 
 
 @pytest.fixture
@@ -68,23 +79,35 @@ def llm_world(monkeypatch):
     def build(script):
         fake = FakeOpenAI(script)
         clients = make_clients(monkeypatch)
-        create_resources(clients, [LALONDE], api_key="sk-test-key",
-                         llm_settings={"model": "fake-model", "baseUrl": fake.url})
+        create_resources(
+            clients, [LALONDE], api_key="sk-test-key", llm_settings={"model": "fake-model", "baseUrl": fake.url}
+        )
         return clients, fake
+
     with mock_aws():
         yield build
 
 
 def test_tool_calls_then_a_final_message_through_the_openai_client(llm_world):
-    clients, fake = llm_world([
-        _tool_call("call_a", "data_query", {"sql": "SELECT treat, AVG(re78) AS mean_outcome FROM data GROUP BY treat"}),
-        _tool_call("call_b", "data_query", {"sql": ""}),  # invalid: goes back as a tool error
-        (200, _completion({"content": "Treated earn 1,794 more (from the tool results)."}, "stop")),
-    ])
+    clients, fake = llm_world(
+        [
+            _tool_call(
+                "call_a", "data_query", {"sql": "SELECT treat, AVG(re78) AS mean_outcome FROM data GROUP BY treat"}
+            ),
+            _tool_call("call_b", "data_query", {"sql": ""}),  # invalid: goes back as a tool error
+            (200, _completion({"content": "Treated earn 1,794 more (from the tool results)."}, "stop")),
+        ]
+    )
     with fake:
         driver = Driver(clients)
-        state = driver.start({"sessionId": "o1", "userId": "alice", "datasetId": "lalonde_nsw",
-                              "query": {"text": "Does training raise earnings?"}})
+        state = driver.start(
+            {
+                "sessionId": "o1",
+                "userId": "alice",
+                "datasetId": "lalonde_nsw",
+                "query": {"text": "Does training raise earnings?"},
+            }
+        )
         ending, state = driver.run(state)
     assert ending == "final"
     answer = frames(clients, "o1")[-1]
@@ -110,8 +133,16 @@ def test_ask_user_from_the_llm_becomes_a_prompt(llm_world):
     clients, fake = llm_world([_tool_call("call_q", "ask_user", {"question": "Which outcome, re78 or re75?"})])
     with fake:
         driver = Driver(clients)
-        ending, state = driver.run(driver.start({"sessionId": "o2", "userId": "alice", "datasetId": "lalonde_nsw",
-                                                 "query": {"text": "what is the effect?"}}))
+        ending, state = driver.run(
+            driver.start(
+                {
+                    "sessionId": "o2",
+                    "userId": "alice",
+                    "datasetId": "lalonde_nsw",
+                    "query": {"text": "what is the effect?"},
+                }
+            )
+        )
     assert ending == "ask" and frames(clients, "o2")[-1]["question"] == "Which outcome, re78 or re75?"
 
 
@@ -119,8 +150,14 @@ def test_rate_limits_become_the_retryable_error(llm_world):
     clients, fake = llm_world([(429, {"error": {"message": "slow down", "type": "rate_limit"}})])
     with fake:
         driver = Driver(clients)
-        state = driver.start({"sessionId": "o3", "userId": "alice", "datasetId": "lalonde_nsw",
-                              "query": {"text": "effect of treat on re78"}})
+        state = driver.start(
+            {
+                "sessionId": "o3",
+                "userId": "alice",
+                "datasetId": "lalonde_nsw",
+                "query": {"text": "effect of treat on re78"},
+            }
+        )
         with pytest.raises(LlmRateLimitedError):
             driver.call("invoke-llm", state)
 
@@ -129,8 +166,14 @@ def test_a_rejected_request_is_an_llm_error_and_the_key_is_not_logged(llm_world,
     clients, fake = llm_world([(401, {"error": {"message": "bad key", "type": "auth"}})])
     with fake:
         driver = Driver(clients)
-        state = driver.start({"sessionId": "o4", "userId": "alice", "datasetId": "lalonde_nsw",
-                              "query": {"text": "effect of treat on re78"}})
+        state = driver.start(
+            {
+                "sessionId": "o4",
+                "userId": "alice",
+                "datasetId": "lalonde_nsw",
+                "query": {"text": "effect of treat on re78"},
+            }
+        )
         with pytest.raises(LlmError, match="401"):
             driver.call("invoke-llm", state)
     assert "sk-test-key" not in caplog.text
@@ -140,8 +183,16 @@ def test_the_model_is_told_how_the_question_was_read_and_gets_the_steering_field
     clients, fake = llm_world([(200, _completion({"content": "The median is 4,232."}, "stop"))])
     with fake:
         driver = Driver(clients)
-        ending, _ = driver.run(driver.start({"sessionId": "o5", "userId": "alice", "datasetId": "lalonde_nsw",
-                                             "query": {"text": "What is the median of earnings in 1978?"}}))
+        ending, _ = driver.run(
+            driver.start(
+                {
+                    "sessionId": "o5",
+                    "userId": "alice",
+                    "datasetId": "lalonde_nsw",
+                    "query": {"text": "What is the median of earnings in 1978?"},
+                }
+            )
+        )
     assert ending == "final"
     body = fake.requests[0]["body"]
     system = body["messages"][0]["content"]

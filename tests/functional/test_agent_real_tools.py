@@ -4,11 +4,11 @@ agent-sm in moto's interpreter, the offline planner choosing every step."""
 from __future__ import annotations
 
 import pytest
+from functional.test_agent_support import EmbeddedAgent, bundled_world, publish_bundled
+from support import ARTIFACTS
 
 from causal_agent.answer import number
 from causal_tasks.datasets import bundled_datasets
-from functional.test_agent_support import EmbeddedAgent, bundled_world, publish_bundled
-from support import ARTIFACTS
 
 pytestmark = pytest.mark.slow
 
@@ -27,10 +27,13 @@ def agent(monkeypatch, bundled):
 
 # lalonde_nsw: 445 rows, interval about ±$1,250, so one standard error (~$800) bounds the point;
 # synthetic_linear: 10,000 rows and a linear truth, so 2%.
-@pytest.mark.parametrize("dataset_id, question, tolerance", [
-    ("lalonde_nsw", "What is the effect of treat on re78?", lambda truth: 800.0),
-    ("synthetic_linear", "What is the effect of v0 on y?", lambda truth: 0.02 * abs(truth)),
-])
+@pytest.mark.parametrize(
+    "dataset_id, question, tolerance",
+    [
+        ("lalonde_nsw", "What is the effect of treat on re78?", lambda truth: 800.0),
+        ("synthetic_linear", "What is the effect of v0 on y?", lambda truth: 0.02 * abs(truth)),
+    ],
+)
 def test_answers_land_near_the_known_effect(agent, dataset_id, question, tolerance):
     embedded, manifests = agent
     truth = manifests[dataset_id].ground_truth.value

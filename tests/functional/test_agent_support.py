@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import support
 from moto import mock_aws
 
-import support
 from causal_agent import runtime
 from causal_agent.clients import AgentClients
 from causal_agent.settings import AgentSettings
@@ -31,8 +31,11 @@ from causal_common.models.tools import ToolOutcome
 REGION = "eu-central-1"
 
 LALONDE = DatasetManifest(
-    id="lalonde_nsw", title="Lalonde NSW (experimental)", description="Job training and 1978 earnings.",
-    rows=445, data_key=data_key("lalonde_nsw"),
+    id="lalonde_nsw",
+    title="Lalonde NSW (experimental)",
+    description="Job training and 1978 earnings.",
+    rows=445,
+    data_key=data_key("lalonde_nsw"),
     columns=[
         Column(name="treat", dtype="integer", role="treatment", synonyms=["training", "job training", "programme"]),
         Column(name="age", dtype="integer", role="covariate"),
@@ -44,16 +47,31 @@ LALONDE = DatasetManifest(
     ground_truth=GroundTruth(treatment="treat", outcome="re78", estimand="ate", value=1794.34, source="NSW"),
 )
 SYNTHETIC = DatasetManifest(
-    id="synthetic_linear", title="DoWhy synthetic linear", description="Known beta.", rows=10000,
+    id="synthetic_linear",
+    title="DoWhy synthetic linear",
+    description="Known beta.",
+    rows=10000,
     data_key=data_key("synthetic_linear"),
-    columns=[Column(name="v0", dtype="boolean", role="treatment"), Column(name="W0", dtype="float", role="covariate"),
-             Column(name="W1", dtype="float", role="covariate"), Column(name="y", dtype="float", role="outcome")],
+    columns=[
+        Column(name="v0", dtype="boolean", role="treatment"),
+        Column(name="W0", dtype="float", role="covariate"),
+        Column(name="W1", dtype="float", role="covariate"),
+        Column(name="y", dtype="float", role="outcome"),
+    ],
 )
 # Two binary candidates and two outcomes, no roles: a question must say which.
 AMBIGUOUS = DatasetManifest(
-    id="survey", title="Household survey", description="No roles set.", rows=100, data_key=data_key("survey"),
-    columns=[Column(name="grant", dtype="integer"), Column(name="school", dtype="integer"),
-             Column(name="income", dtype="float"), Column(name="health", dtype="float")],
+    id="survey",
+    title="Household survey",
+    description="No roles set.",
+    rows=100,
+    data_key=data_key("survey"),
+    columns=[
+        Column(name="grant", dtype="integer"),
+        Column(name="school", dtype="integer"),
+        Column(name="income", dtype="float"),
+        Column(name="health", dtype="float"),
+    ],
 )
 
 
@@ -63,13 +81,15 @@ class FakeManagement:
     def __init__(self) -> None:
         self.frames: dict[str, list[dict[str, Any]]] = {}
         self.gone: set[str] = set()
-        self.exceptions = boto3.client("apigatewaymanagementapi", region_name=REGION,
-                                       endpoint_url="http://127.0.0.1:9/dev").exceptions
+        self.exceptions = boto3.client(
+            "apigatewaymanagementapi", region_name=REGION, endpoint_url="http://127.0.0.1:9/dev"
+        ).exceptions
 
     def post_to_connection(self, ConnectionId: str, Data: bytes) -> dict:  # noqa: N803 (boto3 names)
         if ConnectionId in self.gone:
             raise self.exceptions.GoneException(
-                {"Error": {"Code": "GoneException", "Message": "gone"}}, "PostToConnection")
+                {"Error": {"Code": "GoneException", "Message": "gone"}}, "PostToConnection"
+            )
         self.frames.setdefault(ConnectionId, []).append(json.loads(Data))
         return {}
 
@@ -104,42 +124,65 @@ class FakeStepFunctions:
         return {}
 
 
-def create_resources(clients: AgentClients, manifests: list[DatasetManifest], api_key: str = "",
-                     llm_settings: dict | None = None) -> None:
+def create_resources(
+    clients: AgentClients, manifests: list[DatasetManifest], api_key: str = "", llm_settings: dict | None = None
+) -> None:
     names = clients.names
     dynamodb = clients.dynamodb
-    dynamodb.create_table(TableName=names.sessions_table, BillingMode="PAY_PER_REQUEST",
-                          KeySchema=[{"AttributeName": "sessionId", "KeyType": "HASH"}],
-                          AttributeDefinitions=[{"AttributeName": "sessionId", "AttributeType": "S"}])
     dynamodb.create_table(
-        TableName=names.connections_table, BillingMode="PAY_PER_REQUEST",
+        TableName=names.sessions_table,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "sessionId", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "sessionId", "AttributeType": "S"}],
+    )
+    dynamodb.create_table(
+        TableName=names.connections_table,
+        BillingMode="PAY_PER_REQUEST",
         KeySchema=[{"AttributeName": "connectionId", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "connectionId", "AttributeType": "S"},
-                              {"AttributeName": "sessionId", "AttributeType": "S"}],
-        GlobalSecondaryIndexes=[{"IndexName": names.connections_session_index,
-                                 "KeySchema": [{"AttributeName": "sessionId", "KeyType": "HASH"}],
-                                 "Projection": {"ProjectionType": "ALL"}}])
-    dynamodb.create_table(TableName=names.jobs_table, BillingMode="PAY_PER_REQUEST",
-                          KeySchema=[{"AttributeName": "jobId", "KeyType": "HASH"}],
-                          AttributeDefinitions=[{"AttributeName": "jobId", "AttributeType": "S"}])
-    dynamodb.create_table(TableName=names.pending_messages_table, BillingMode="PAY_PER_REQUEST",
-                          KeySchema=[{"AttributeName": "sessionId", "KeyType": "HASH"},
-                                     {"AttributeName": "seq", "KeyType": "RANGE"}],
-                          AttributeDefinitions=[{"AttributeName": "sessionId", "AttributeType": "S"},
-                                                {"AttributeName": "seq", "AttributeType": "N"}])
+        AttributeDefinitions=[
+            {"AttributeName": "connectionId", "AttributeType": "S"},
+            {"AttributeName": "sessionId", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": names.connections_session_index,
+                "KeySchema": [{"AttributeName": "sessionId", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    dynamodb.create_table(
+        TableName=names.jobs_table,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "jobId", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "jobId", "AttributeType": "S"}],
+    )
+    dynamodb.create_table(
+        TableName=names.pending_messages_table,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "sessionId", "KeyType": "HASH"}, {"AttributeName": "seq", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "sessionId", "AttributeType": "S"},
+            {"AttributeName": "seq", "AttributeType": "N"},
+        ],
+    )
     for bucket in (names.datasets_bucket, names.artifacts_bucket):
         clients.s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     for manifest in manifests:
-        clients.s3.put_object(Bucket=names.datasets_bucket, Key=manifest_key(manifest.id),
-                              Body=manifest.model_dump_json().encode())
+        clients.s3.put_object(
+            Bucket=names.datasets_bucket, Key=manifest_key(manifest.id), Body=manifest.model_dump_json().encode()
+        )
         clients.s3.put_object(Bucket=names.datasets_bucket, Key=manifest.data_key, Body=b"a,b\n1,2\n")
     clients.secrets.create_secret(Name=names.openai_api_key_secret, **({"SecretString": api_key} if api_key else {}))
-    clients.secrets.create_secret(Name=names.llm_settings_secret,
-                                  SecretString=json.dumps(llm_settings or {"model": "gpt-4o-mini", "baseUrl": ""}))
+    clients.secrets.create_secret(
+        Name=names.llm_settings_secret, SecretString=json.dumps(llm_settings or {"model": "gpt-4o-mini", "baseUrl": ""})
+    )
     clients.ecs.create_cluster(clusterName=names.cluster)
     for family in ("eda", "causal-analysis"):
-        clients.ecs.register_task_definition(family=names.task_family(family), containerDefinitions=[
-            {"name": "task", "image": "causal-tasks", "memory": 512}])
+        clients.ecs.register_task_definition(
+            family=names.task_family(family),
+            containerDefinitions=[{"name": "task", "image": "causal-tasks", "memory": 512}],
+        )
 
 
 @contextmanager
@@ -172,51 +215,93 @@ def make_clients(monkeypatch, *, fake_stepfunctions: bool = True) -> AgentClient
 
 # Fake tool results that follow the contracts in causal_common.models.tools ------------------------------------
 
+
 def fake_data_query(event: dict[str, Any]) -> dict[str, Any]:
     sql = event["arguments"]["sql"]
     if "GROUP BY" in sql:
-        result = {"columns": ["treatment", "n", "mean_outcome", "sd_outcome"],
-                  "rows": [[0, 260, 4554.8, 5483.8], [1, 185, 6349.1, 7867.4]],
-                  "row_count": 2, "truncated": False, "elapsed_ms": 3.0}
+        result = {
+            "columns": ["treatment", "n", "mean_outcome", "sd_outcome"],
+            "rows": [[0, 260, 4554.8, 5483.8], [1, 185, 6349.1, 7867.4]],
+            "row_count": 2,
+            "truncated": False,
+            "elapsed_ms": 3.0,
+        }
     else:
-        result = {"columns": ["n", "mean_treatment", "mean_outcome", "naive_slope", "correlation"],
-                  "rows": [[10000, 0.5, 5.0, 10.2, 0.8]], "row_count": 1, "truncated": False, "elapsed_ms": 3.0}
+        result = {
+            "columns": ["n", "mean_treatment", "mean_outcome", "naive_slope", "correlation"],
+            "rows": [[10000, 0.5, 5.0, 10.2, 0.8]],
+            "row_count": 1,
+            "truncated": False,
+            "elapsed_ms": 3.0,
+        }
     return ToolOutcome(tool="data_query", call_id=event["callId"], ok=True, result=result).model_dump(mode="json")
 
 
 def fake_eda(job: dict[str, Any]) -> dict[str, Any]:
     arguments = json.loads(job["arguments"]["S"])
-    result = {"rows": 445, "columns": [{"name": "age", "dtype": "integer", "missing": 0}],
-              "correlations_with_outcome": {"educ": 0.14, "age": 0.02}, "treated": 185, "control": 260,
-              "balance": [{"covariate": "educ", "mean_treated": 10.3, "mean_control": 10.1, "smd": 0.13}],
-              "propensity_overlap": {"outside_support_share": 0.0}, "warnings": [],
-              "artifacts": [{"name": "balance", "key": f"jobs/{job['jobId']['S']}/balance.png",
-                             "url": f"http://127.0.0.1:8080/artifacts/jobs/{job['jobId']['S']}/balance.png"}]}
+    result = {
+        "rows": 445,
+        "columns": [{"name": "age", "dtype": "integer", "missing": 0}],
+        "correlations_with_outcome": {"educ": 0.14, "age": 0.02},
+        "treated": 185,
+        "control": 260,
+        "balance": [{"covariate": "educ", "mean_treated": 10.3, "mean_control": 10.1, "smd": 0.13}],
+        "propensity_overlap": {"outside_support_share": 0.0},
+        "warnings": [],
+        "artifacts": [
+            {
+                "name": "balance",
+                "key": f"jobs/{job['jobId']['S']}/balance.png",
+                "url": f"http://127.0.0.1:8080/artifacts/jobs/{job['jobId']['S']}/balance.png",
+            }
+        ],
+    }
     assert arguments["treatment"] and arguments["outcome"]
-    return ToolOutcome(tool="eda", call_id=job["callId"]["S"], ok=True, result=result,
-                       job_id=job["jobId"]["S"]).model_dump(mode="json")
+    return ToolOutcome(
+        tool="eda", call_id=job["callId"]["S"], ok=True, result=result, job_id=job["jobId"]["S"]
+    ).model_dump(mode="json")
 
 
 def fake_causal(job: dict[str, Any], estimate: float = 1794.34) -> dict[str, Any]:
     arguments = json.loads(job["arguments"]["S"])
-    result = {"treatment": arguments["treatment"], "outcome": arguments["outcome"],
-              "common_causes": arguments.get("common_causes") or ["age", "educ"], "target": "ate",
-              "target_reason": "randomised experiment: the average effect over everyone is identified",
-              "estimate": estimate, "ci": [480.2, 3108.5], "method": "backdoor.linear_regression",
-              "naive_estimate": 1794.34,
-              "methods": [{"method": "backdoor.linear_regression", "estimate": estimate, "ci": [480.2, 3108.5]},
-                          {"method": "backdoor.propensity_score_matching", "estimate": 1650.0}],
-              "refutations": [{"name": "placebo_treatment_refuter", "passed": True, "detail": "new effect 12.3, p=0.8"},
-                              {"name": "random_common_cause", "passed": True, "detail": "new effect 1790.1"}],
-              "warnings": [], "artifacts": [], "rows": 445}
-    return ToolOutcome(tool="causal_analysis", call_id=job["callId"]["S"], ok=True, result=result,
-                       job_id=job["jobId"]["S"]).model_dump(mode="json")
+    result = {
+        "treatment": arguments["treatment"],
+        "outcome": arguments["outcome"],
+        "common_causes": arguments.get("common_causes") or ["age", "educ"],
+        "target": "ate",
+        "target_reason": "randomised experiment: the average effect over everyone is identified",
+        "estimate": estimate,
+        "ci": [480.2, 3108.5],
+        "method": "backdoor.linear_regression",
+        "naive_estimate": 1794.34,
+        "methods": [
+            {"method": "backdoor.linear_regression", "estimate": estimate, "ci": [480.2, 3108.5]},
+            {"method": "backdoor.propensity_score_matching", "estimate": 1650.0},
+        ],
+        "refutations": [
+            {"name": "placebo_treatment_refuter", "passed": True, "detail": "new effect 12.3, p=0.8"},
+            {"name": "random_common_cause", "passed": True, "detail": "new effect 1790.1"},
+        ],
+        "warnings": [],
+        "artifacts": [],
+        "rows": 445,
+    }
+    return ToolOutcome(
+        tool="causal_analysis", call_id=job["callId"]["S"], ok=True, result=result, job_id=job["jobId"]["S"]
+    ).model_dump(mode="json")
 
 
-def ws_event(route: str, connection_id: str, user_id: str | None, body: Any = None,
-             query: dict[str, str] | None = None) -> dict[str, Any]:
-    context = {"routeKey": route, "connectionId": connection_id, "domainName": "127.0.0.1", "stage": "dev",
-               "eventType": "MESSAGE", "requestId": uuid.uuid4().hex}
+def ws_event(
+    route: str, connection_id: str, user_id: str | None, body: Any = None, query: dict[str, str] | None = None
+) -> dict[str, Any]:
+    context = {
+        "routeKey": route,
+        "connectionId": connection_id,
+        "domainName": "127.0.0.1",
+        "stage": "dev",
+        "eventType": "MESSAGE",
+        "requestId": uuid.uuid4().hex,
+    }
     if user_id:
         context["authorizer"] = {"userId": user_id}
     event: dict[str, Any] = {"requestContext": context, "isBase64Encoded": False}
@@ -237,8 +322,16 @@ class Driver:
     trace: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        for name in ("parse-initial-query", "invoke-llm", "dispatch-tool", "send-prompt", "append-tool-output",
-                     "handle-finish", "handle-error", "handle-timeout"):
+        for name in (
+            "parse-initial-query",
+            "invoke-llm",
+            "dispatch-tool",
+            "send-prompt",
+            "append-tool-output",
+            "handle-finish",
+            "handle-error",
+            "handle-timeout",
+        ):
             self.handlers[name] = support.load_lambda_module(name).handler
 
     def call(self, name: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -262,14 +355,23 @@ class Driver:
             state = self.call("dispatch-tool", state)
             call = state["decision"]["toolCall"]
             if state["route"] == "data_query":
-                state["toolResult"] = {"outcome": fake_data_query({
-                    "sessionId": state["sessionId"], "datasetId": state["datasetId"], "callId": call["callId"],
-                    "arguments": call["arguments"]})}
+                state["toolResult"] = {
+                    "outcome": fake_data_query(
+                        {
+                            "sessionId": state["sessionId"],
+                            "datasetId": state["datasetId"],
+                            "callId": call["callId"],
+                            "arguments": call["arguments"],
+                        }
+                    )
+                }
             elif state["route"] == "ecs":
-                job_id = self.call("dispatch-tool", {"mode": "start_job", "state": state,
-                                                     "taskToken": uuid.uuid4().hex})["jobId"]
-                job = self.clients.dynamodb.get_item(TableName=self.clients.names.jobs_table,
-                                                     Key={"jobId": {"S": job_id}})["Item"]
+                job_id = self.call(
+                    "dispatch-tool", {"mode": "start_job", "state": state, "taskToken": uuid.uuid4().hex}
+                )["jobId"]
+                job = self.clients.dynamodb.get_item(
+                    TableName=self.clients.names.jobs_table, Key={"jobId": {"S": job_id}}
+                )["Item"]
                 outcome = fake_eda(job) if call["name"] == "eda" else fake_causal(job, self.causal_estimate)
                 state["toolResult"] = {"outcome": outcome}
             state = self.call("append-tool-output", state)
@@ -286,12 +388,13 @@ def frames(clients: AgentClients, session_id: str) -> list[dict[str, Any]]:
 
 
 def session_item(clients: AgentClients, session_id: str) -> dict[str, Any]:
-    return clients.dynamodb.get_item(TableName=clients.names.sessions_table,
-                                     Key={"sessionId": {"S": session_id}}, ConsistentRead=True)["Item"]
-
+    return clients.dynamodb.get_item(
+        TableName=clients.names.sessions_table, Key={"sessionId": {"S": session_id}}, ConsistentRead=True
+    )["Item"]
 
 
 # agent-sm in moto's interpreter, in this process ----------------------------------------------------------------
+
 
 class EcsTaskPlayer:
     """Wraps the ECS client: after run_task a thread plays the task, answering its task token.
@@ -326,8 +429,11 @@ class EcsTaskPlayer:
             from causal_tasks.job import Clients, TaskSettings, run_job
 
             settings = TaskSettings(JOB_ID=job_id, ARTIFACTS_BASE_URL="http://127.0.0.1:8080/artifacts")
-            run_job(family[len(names.prefix):], settings,
-                    Clients(self._clients.dynamodb, self._clients.s3, sfn, self._clients.management))
+            run_job(
+                family[len(names.prefix) :],
+                settings,
+                Clients(self._clients.dynamodb, self._clients.s3, sfn, self._clients.management),
+            )
         else:
             # moto's heartbeat wait starts only after dispatch-tool returned and drops an answer that came
             # earlier: wait for the taskArn dispatch-tool writes last, then a moment (real tasks take seconds).
@@ -364,7 +470,7 @@ class EmbeddedAgent:
         prefix, handlers = clients.names.prefix, self.handlers
 
         def invoke(function: Any, event: Any = None) -> tuple[str, bool, str]:
-            handler = handlers[function.function_name[len(prefix):]]
+            handler = handlers[function.function_name[len(prefix) :]]
             try:
                 payload = event if isinstance(event, dict) else json.loads(event or "{}")
                 return json.dumps(handler(payload, None)), False, ""
@@ -380,23 +486,31 @@ class EmbeddedAgent:
             archive.writestr("handler.py", "def handler(event, context):\n    return event\n")
         definition = (support.LAMBDAS / "state-machine.asl.json").read_text()
         for name in FUNCTIONS:
-            arn = lam.create_function(FunctionName=clients.names.function(name), Runtime="python3.12", Role=role,
-                                      Handler="handler.handler", Code={"ZipFile": code.getvalue()})["FunctionArn"]
-            definition = definition.replace("${FunctionArn:%s}" % name, arn)
+            arn = lam.create_function(
+                FunctionName=clients.names.function(name),
+                Runtime="python3.12",
+                Role=role,
+                Handler="handler.handler",
+                Code={"ZipFile": code.getvalue()},
+            )["FunctionArn"]
+            definition = definition.replace(f"${{FunctionArn:{name}}}", arn)
         self.sfn = boto3.client("stepfunctions", region_name=REGION)
         self.state_machine_arn = self.sfn.create_state_machine(
-            name=clients.names.state_machine, definition=definition, roleArn=role)["stateMachineArn"]
+            name=clients.names.state_machine, definition=definition, roleArn=role
+        )["stateMachineArn"]
 
-    def websocket(self, route: str, connection: str, user: str | None, body: Any = None,
-                  query: dict[str, str] | None = None) -> dict[str, Any]:
+    def websocket(
+        self, route: str, connection: str, user: str | None, body: Any = None, query: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         return self.handlers["websocket-handler"](ws_event(route, connection, user, body=body, query=query), None)
 
     def ask(self, connection: str, user: str, body: dict[str, Any]) -> str:
         """Connect, send a query; the new session's id."""
         assert self.websocket("$connect", connection, user)["statusCode"] == 200
         assert self.websocket("$default", connection, user, body=body)["statusCode"] == 200
-        return self.clients.dynamodb.get_item(TableName=self.clients.names.connections_table,
-                                              Key={"connectionId": {"S": connection}})["Item"]["sessionId"]["S"]
+        return self.clients.dynamodb.get_item(
+            TableName=self.clients.names.connections_table, Key={"connectionId": {"S": connection}}
+        )["Item"]["sessionId"]["S"]
 
     def wait_for_end(self, execution_arn: str, seconds: float = 120) -> dict[str, Any]:
         deadline = time.monotonic() + seconds

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from moto import mock_aws
-
 import support
 from functional.test_agent_support import LALONDE, create_resources, frames, make_clients, session_item, ws_event
+from moto import mock_aws
 
 
 @pytest.fixture
@@ -17,8 +16,9 @@ def world(monkeypatch):
         clients = make_clients(monkeypatch)
         create_resources(clients, [LALONDE])
         clients.settings.__dict__["state_machine_arn"] = None
-        clients.stepfunctions.get_paginator = lambda name: _Pages(clients.names.state_machine_arn,
-                                                                 clients.names.state_machine)
+        clients.stepfunctions.get_paginator = lambda name: _Pages(
+            clients.names.state_machine_arn, clients.names.state_machine
+        )
         yield clients, support.load_lambda_module("websocket-handler").handler
 
 
@@ -40,8 +40,9 @@ def _send(handler, connection_id: str, user: str | None, body) -> dict:
 
 def _start(clients, handler, user="alice", connection="c1") -> str:
     assert _connect(handler, connection, user)["statusCode"] == 200
-    response = _send(handler, connection, user, {"action": "query", "text": "effect of treat on re78?",
-                                                 "datasetId": "lalonde_nsw"})
+    response = _send(
+        handler, connection, user, {"action": "query", "text": "effect of treat on re78?", "datasetId": "lalonde_nsw"}
+    )
     assert response == {"statusCode": 200}
     return clients.stepfunctions.started[-1]["input"]["sessionId"]
 
@@ -50,12 +51,21 @@ def test_query_sends_the_session_frame_first_and_starts_a_named_execution(world)
     clients, handler = world
     session_id = _start(clients, handler)
     pushed = clients.management.frames["c1"]
-    assert pushed[0] == {"type": "session", "userId": "alice", "datasetId": "lalonde_nsw",
-                         "sessionId": session_id, "seq": 1}
+    assert pushed[0] == {
+        "type": "session",
+        "userId": "alice",
+        "datasetId": "lalonde_nsw",
+        "sessionId": session_id,
+        "seq": 1,
+    }
     started = clients.stepfunctions.started[-1]
     assert started["name"].startswith(session_id) and started["arn"] == clients.names.state_machine_arn
-    assert started["input"] == {"sessionId": session_id, "query": {"text": "effect of treat on re78?"},
-                                "userId": "alice", "datasetId": "lalonde_nsw"}
+    assert started["input"] == {
+        "sessionId": session_id,
+        "query": {"text": "effect of treat on re78?"},
+        "userId": "alice",
+        "datasetId": "lalonde_nsw",
+    }
     item = session_item(clients, session_id)
     assert item["userId"]["S"] == "alice" and item["connectionId"]["S"] == "c1"
     assert item["executionArn"]["S"].endswith(started["name"])
@@ -64,17 +74,20 @@ def test_query_sends_the_session_frame_first_and_starts_a_named_execution(world)
     assert session_two != session_id and len({s["name"] for s in clients.stepfunctions.started}) == 2
 
 
-@pytest.mark.parametrize("body, fragment", [
-    ("not json", "not JSON"),
-    ({"action": "dance"}, "unknown action 'dance'"),
-    ({"text": "no action"}, "unknown action None"),
-    ({"action": "query", "text": ""}, "invalid query"),
-    ({"action": "query", "text": "x" * 5000}, "invalid query"),
-    ({"action": "query", "text": "ok", "datasetId": "../etc"}, "invalid query"),
-    ({"action": "reply", "sessionId": "s"}, "invalid reply"),
-    ({"action": "resume", "sessionId": "s", "afterSeq": -1}, "invalid resume"),
-    ("x" * 40000, "too large"),
-])
+@pytest.mark.parametrize(
+    "body, fragment",
+    [
+        ("not json", "not JSON"),
+        ({"action": "dance"}, "unknown action 'dance'"),
+        ({"text": "no action"}, "unknown action None"),
+        ({"action": "query", "text": ""}, "invalid query"),
+        ({"action": "query", "text": "x" * 5000}, "invalid query"),
+        ({"action": "query", "text": "ok", "datasetId": "../etc"}, "invalid query"),
+        ({"action": "reply", "sessionId": "s"}, "invalid reply"),
+        ({"action": "resume", "sessionId": "s", "afterSeq": -1}, "invalid resume"),
+        ("x" * 40000, "too large"),
+    ],
+)
 def test_malformed_messages_get_a_400_naming_the_accepted_actions_and_change_nothing(world, body, fragment):
     clients, handler = world
     _connect(handler, "c1", "alice")
@@ -90,10 +103,12 @@ def test_malformed_messages_get_a_400_naming_the_accepted_actions_and_change_not
 def _await_prompt(clients, session_id: str, token: str = "token-1") -> None:
     """Put the session where SendPrompt leaves it: waiting for the user's reply with ``token``."""
     clients.dynamodb.update_item(
-        TableName=clients.names.sessions_table, Key={"sessionId": {"S": session_id}},
+        TableName=clients.names.sessions_table,
+        Key={"sessionId": {"S": session_id}},
         UpdateExpression="SET promptToken = :t, promptCallId = :c, #s = :w",
         ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":t": {"S": token}, ":c": {"S": "call_1"}, ":w": {"S": "awaiting_reply"}})
+        ExpressionAttributeValues={":t": {"S": token}, ":c": {"S": "call_1"}, ":w": {"S": "awaiting_reply"}},
+    )
 
 
 def test_another_user_cannot_reply_cancel_resume_or_continue_a_session(world):
@@ -101,10 +116,12 @@ def test_another_user_cannot_reply_cancel_resume_or_continue_a_session(world):
     session_id = _start(clients, handler)
     _await_prompt(clients, session_id)
     _connect(handler, "m1", "mallory")
-    for body in ({"action": "reply", "sessionId": session_id, "text": "hi"},
-                 {"action": "cancel", "sessionId": session_id},
-                 {"action": "resume", "sessionId": session_id, "afterSeq": 0},
-                 {"action": "query", "sessionId": session_id, "text": "mine now"}):
+    for body in (
+        {"action": "reply", "sessionId": session_id, "text": "hi"},
+        {"action": "cancel", "sessionId": session_id},
+        {"action": "resume", "sessionId": session_id, "afterSeq": 0},
+        {"action": "query", "sessionId": session_id, "text": "mine now"},
+    ):
         assert _send(handler, "m1", "mallory", body)["statusCode"] == 403
     assert _connect(handler, "m2", "mallory", {"sessionId": session_id, "afterSeq": "0"})["statusCode"] == 403
     assert clients.stepfunctions.successes == [] and clients.stepfunctions.stopped == []
@@ -171,8 +188,9 @@ def test_frames_missed_while_disconnected_are_replayed_in_order_exactly_once(wor
     assert seen == [1, 2]
 
     _connect(handler, "c2", "alice")
-    assert _send(handler, "c2", "alice", {"action": "resume", "sessionId": session_id, "afterSeq": 2}) == \
-        {"statusCode": 200}
+    assert _send(handler, "c2", "alice", {"action": "resume", "sessionId": session_id, "afterSeq": 2}) == {
+        "statusCode": 200
+    }
     assert [f["message"] for f in clients.management.frames["c2"]] == ["two", "three"]
     clients.outbox.send(session_id, {"type": "progress", "stage": "plan", "message": "four"})
     assert [f["seq"] for f in clients.management.frames["c2"]] == [3, 4, 5]

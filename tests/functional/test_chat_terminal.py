@@ -6,11 +6,11 @@ import io
 import json
 
 import pytest
-from fastapi import FastAPI
-
 from dashboard_testing import FakeAgent, serve
-from causal_stack import chat
+from fastapi import FastAPI
 from support import free_port
+
+from causal_stack import chat
 
 
 @pytest.fixture
@@ -23,7 +23,17 @@ def backend():
 
 
 def _args(base: str, *extra: str) -> list[str]:
-    return ["--url", base.replace("http://", "ws://") + "/dev", "--http-url", base, "--user", "alice", "--timeout", "20", *extra]
+    return [
+        "--url",
+        base.replace("http://", "ws://") + "/dev",
+        "--http-url",
+        base,
+        "--user",
+        "alice",
+        "--timeout",
+        "20",
+        *extra,
+    ]
 
 
 def test_one_shot_json_prints_the_answer_frame_and_exits_zero(backend) -> None:

@@ -10,12 +10,15 @@ import uuid
 from pathlib import Path
 
 import pytest
-
-from causal_common.names import FUNCTIONS
 from support import LAMBDAS, ROOT, free_port
 
+from causal_common.names import FUNCTIONS
+
 CLI = ROOT / ".venv" / "bin" / "causal-stack"
-ASL = {"StartAt": "Finish", "States": {"Finish": {"Type": "Task", "Resource": "${FunctionArn:handle-finish}", "End": True}}}
+ASL = {
+    "StartAt": "Finish",
+    "States": {"Finish": {"Type": "Task", "Resource": "${FunctionArn:handle-finish}", "End": True}},
+}
 
 
 def run(*args: str, timeout: float = 120, **extra_env: str) -> subprocess.CompletedProcess[str]:
@@ -104,7 +107,9 @@ def test_doctor_passes_on_a_deployed_stack(deployed):
 
 
 def test_doctor_fails_with_a_hint_when_nothing_is_deployed(moto_endpoint):
-    result = run("doctor", "--endpoint-url", moto_endpoint, "--ecs-endpoint-url", moto_endpoint, "--prefix", "absent-", "--json")
+    result = run(
+        "doctor", "--endpoint-url", moto_endpoint, "--ecs-endpoint-url", moto_endpoint, "--prefix", "absent-", "--json"
+    )
 
     assert result.returncode == 1
     report = json.loads(result.stdout)
@@ -138,6 +143,7 @@ def test_deploy_to_a_down_endpoint_exits_with_one_clear_line(source):
 def test_token_is_signed_with_the_deployed_key(deployed, moto_endpoint):
     prefix, flags = deployed
     import boto3
+
     from causal_gateway.auth import verify_token
 
     result = run("token", *flags, "--user", "alice", "--ttl", "600")
@@ -168,6 +174,8 @@ def test_local_commands_need_no_aws_credentials_of_the_user(deployed):
     prefix, flags = deployed
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "OPENAI_"))}
     env["HOME"] = str(Path(env.get("TMPDIR", "/tmp")) / f"no-aws-{uuid.uuid4().hex[:6]}")  # no ~/.aws either
-    result = subprocess.run([str(CLI), "status", *flags], capture_output=True, text=True, timeout=120, env=env, check=False)
+    result = subprocess.run(
+        [str(CLI), "status", *flags], capture_output=True, text=True, timeout=120, env=env, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert "credentials" not in result.stderr.lower()

@@ -12,7 +12,6 @@ import os
 import subprocess
 
 import pytest
-
 from fake_docker_api import FakeDockerApi
 from stack_support import CLI
 from support import ROOT, free_port
@@ -27,14 +26,22 @@ def docker_api():
 
 
 def doctor(target: str, moto_endpoint: str, docker_api: FakeDockerApi) -> tuple[int, dict[str, dict]]:
-    env = {**os.environ, "DOCKER_HOST": docker_api.base_url.replace("http://", "tcp://"),
-           "RESOURCE_PREFIX": "doctor-test-"}
+    env = {
+        **os.environ,
+        "DOCKER_HOST": docker_api.base_url.replace("http://", "tcp://"),
+        "RESOURCE_PREFIX": "doctor-test-",
+    }
     for variable in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_ECS", "LOCALSTACK_URL", "GATEWAY_URL", "ECS_RUNNER_URL"):
         env.pop(variable, None)
     dead = f"http://127.0.0.1:{free_port()}"
-    run = subprocess.run([str(CLI), "doctor", "--target", target, "--endpoint-url", moto_endpoint,
-                          "--ecs-endpoint-url", dead, "--json"],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [str(CLI), "doctor", "--target", target, "--endpoint-url", moto_endpoint, "--ecs-endpoint-url", dead, "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     report = json.loads(run.stdout)
     assert report["ok"] is (run.returncode == 0)
     return run.returncode, {check["name"]: check for check in report["checks"]}
@@ -43,7 +50,7 @@ def doctor(target: str, moto_endpoint: str, docker_api: FakeDockerApi) -> tuple[
 def test_target_localstack_adds_the_compose_checks(moto_endpoint, docker_api):
     code, checks = doctor("localstack", moto_endpoint, docker_api)
     assert code == 1
-    assert COMPOSE_ONLY <= set(checks), sorted(checks)
+    assert set(checks) >= COMPOSE_ONLY, sorted(checks)
     assert checks["Docker"]["ok"] is True and "answers" in checks["Docker"]["detail"]  # DOCKER_HOST was used
     # moto is not LocalStack: the health check fails and says which image to run.
     assert checks["LocalStack health"]["ok"] is False

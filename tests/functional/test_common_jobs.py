@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import boto3
 import pytest
+from support import running_emulator
 
 from causal_common.jobs import JobRepository, fail_job
 from causal_common.models.jobs import JobRecord, JobStatus
 from causal_common.names import ResourceNames
-from support import running_emulator
 
 NAMES = ResourceNames(prefix="jobs-test-")
 
@@ -25,15 +25,25 @@ class RecordingStepFunctions:
 def jobs():
     with running_emulator("--no-prewarm") as endpoint:
         client = boto3.client("dynamodb", region_name="eu-central-1", endpoint_url=endpoint)
-        client.create_table(TableName=NAMES.jobs_table, BillingMode="PAY_PER_REQUEST",
-                            KeySchema=[{"AttributeName": "jobId", "KeyType": "HASH"}],
-                            AttributeDefinitions=[{"AttributeName": "jobId", "AttributeType": "S"}])
+        client.create_table(
+            TableName=NAMES.jobs_table,
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "jobId", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "jobId", "AttributeType": "S"}],
+        )
         yield JobRepository(client, NAMES)
 
 
 def _job(job_id: str, session_id: str = "s1") -> JobRecord:
-    return JobRecord(job_id=job_id, session_id=session_id, tool="eda", task_family="x-eda", arguments="{}",
-                     task_token=f"token-{job_id}", created_at=1)
+    return JobRecord(
+        job_id=job_id,
+        session_id=session_id,
+        tool="eda",
+        task_family="x-eda",
+        arguments="{}",
+        task_token=f"token-{job_id}",
+        created_at=1,
+    )
 
 
 def test_a_job_is_created_run_and_finished(jobs):
@@ -65,7 +75,9 @@ def test_failing_an_unfinished_job_records_the_reason_and_tells_the_workflow(job
     assert fail_job(jobs, stepfunctions, jobs.get("lost"), "the runner died", "States.TaskLost")
     job = jobs.get("lost")
     assert job.status is JobStatus.FAILED and job.reason == "the runner died"
-    assert stepfunctions.failures == [{"taskToken": "token-lost", "error": "States.TaskLost", "cause": "the runner died"}]
+    assert stepfunctions.failures == [
+        {"taskToken": "token-lost", "error": "States.TaskLost", "cause": "the runner died"}
+    ]
     assert list(jobs.in_flight()) == []
 
 

@@ -8,10 +8,10 @@ import threading
 
 import boto3
 import pytest
+from support import running_emulator
 
 from causal_common.names import ResourceNames
 from causal_common.outbox import Outbox
-from support import running_emulator
 
 NAMES = ResourceNames(prefix="outbox-")
 
@@ -20,14 +20,21 @@ NAMES = ResourceNames(prefix="outbox-")
 def dynamodb():
     with running_emulator("--no-prewarm") as endpoint:
         client = boto3.client("dynamodb", region_name="eu-central-1", endpoint_url=endpoint)
-        client.create_table(TableName=NAMES.sessions_table, BillingMode="PAY_PER_REQUEST",
-                            KeySchema=[{"AttributeName": "sessionId", "KeyType": "HASH"}],
-                            AttributeDefinitions=[{"AttributeName": "sessionId", "AttributeType": "S"}])
-        client.create_table(TableName=NAMES.pending_messages_table, BillingMode="PAY_PER_REQUEST",
-                            KeySchema=[{"AttributeName": "sessionId", "KeyType": "HASH"},
-                                       {"AttributeName": "seq", "KeyType": "RANGE"}],
-                            AttributeDefinitions=[{"AttributeName": "sessionId", "AttributeType": "S"},
-                                                  {"AttributeName": "seq", "AttributeType": "N"}])
+        client.create_table(
+            TableName=NAMES.sessions_table,
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "sessionId", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "sessionId", "AttributeType": "S"}],
+        )
+        client.create_table(
+            TableName=NAMES.pending_messages_table,
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "sessionId", "KeyType": "HASH"}, {"AttributeName": "seq", "KeyType": "RANGE"}],
+            AttributeDefinitions=[
+                {"AttributeName": "sessionId", "AttributeType": "S"},
+                {"AttributeName": "seq", "AttributeType": "N"},
+            ],
+        )
         yield client
 
 

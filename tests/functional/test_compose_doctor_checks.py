@@ -11,11 +11,11 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError, NoCredentialsError
 from docker.errors import DockerException
+from fake_docker_api import FakeDockerApi
 
 from causal_common.names import FUNCTIONS, ResourceNames
 from causal_stack.compose_checks import ComposeDoctorSettings, compose_checks
 from causal_stack.doctor import Check
-from fake_docker_api import FakeDockerApi
 
 NETWORK = "causal-analysis"
 RUNTIME_IMAGE = "public.ecr.aws/lambda/python:3.12"
@@ -27,9 +27,9 @@ class FakeLambda:
     """get_function_configuration over a dict of configurations."""
 
     def __init__(self, configurations: dict[str, dict[str, Any]] | None = None, error: Exception | None = None) -> None:
-        self.configurations = configurations if configurations is not None else {
-            NAMES.function(short): active() for short in FUNCTIONS
-        }
+        self.configurations = (
+            configurations if configurations is not None else {NAMES.function(short): active() for short in FUNCTIONS}
+        )
         self.error = error
 
     def get_function_configuration(self, FunctionName: str) -> dict[str, Any]:  # noqa: N803 - boto3's name
@@ -70,7 +70,9 @@ def fake_http(
             if not localstack_up:
                 raise httpx.ConnectError("Connection refused", request=request)
             if request.url.path == "/_localstack/health":
-                return httpx.Response(200, json={"services": service_states, "version": "4.14.0", "edition": "community"})
+                return httpx.Response(
+                    200, json={"services": service_states, "version": "4.14.0", "edition": "community"}
+                )
             if request.url.path == "/_localstack/init/ready":
                 return httpx.Response(200, json={"completed": ready, "scripts": []})
         if url == "http://127.0.0.1:8080/health":
@@ -117,9 +119,13 @@ def compose_up(
 
 def run(fake: FakeDockerApi | None, *, lambda_client: Any = None, http: httpx.Client | None = None) -> dict[str, Check]:
     if fake is None:
+
         def factory() -> docker.DockerClient:
-            raise DockerException("Error while fetching server API version: ('Connection aborted.', FileNotFoundError(2, 'No such file or directory'))")
+            raise DockerException(
+                "Error while fetching server API version: ('Connection aborted.', FileNotFoundError(2, 'No such file or directory'))"
+            )
     else:
+
         def factory() -> docker.DockerClient:
             return docker.DockerClient(base_url=fake.base_url, version="1.43")
 

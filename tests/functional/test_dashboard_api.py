@@ -6,31 +6,41 @@ import json
 import time
 import uuid
 
+import dashboard_fixtures as fixtures
 import httpx
 import pytest
 import requests
+from dashboard_testing import FailedFunctionClients, serve, sign_in, signed_in_client
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
+from support import free_port
 
-import dashboard_fixtures as fixtures
 from causal_dashboard import DashboardSettings, build_router
 from causal_dashboard.clients import AwsClients
-from dashboard_testing import FailedFunctionClients, serve, sign_in, signed_in_client
-from support import free_port
 
 
 @pytest.fixture(scope="module")
 def stack(moto_endpoint: str):
-    requests.post(f"{moto_endpoint}/moto-api/config", json={"stepfunctions": {"execute_state_machine": True}}, timeout=5)
-    settings = DashboardSettings(AWS_ENDPOINT_URL=moto_endpoint, RESOURCE_PREFIX=f"dash{uuid.uuid4().hex[:6]}-",
-                                 DASHBOARD_POLL_SECONDS=0.2, DASHBOARD_LOG_POLL_SECONDS=0.2)
+    requests.post(
+        f"{moto_endpoint}/moto-api/config", json={"stepfunctions": {"execute_state_machine": True}}, timeout=5
+    )
+    settings = DashboardSettings(
+        AWS_ENDPOINT_URL=moto_endpoint,
+        RESOURCE_PREFIX=f"dash{uuid.uuid4().hex[:6]}-",
+        DASHBOARD_POLL_SECONDS=0.2,
+        DASHBOARD_LOG_POLL_SECONDS=0.2,
+    )
     clients = AwsClients(settings)
     created = fixtures.create_resources(clients)
     fixtures.write_invocation_logs(clients, "invoke-llm", count=3, error_last=True)
     clients.stepfunctions.start_execution(stateMachineArn=created["stateMachineArn"], name="exec-one", input="{}")
     fixtures.put_session(clients, "sess-1", frames=3)
     fixtures.put_job(clients, "job-1", "sess-1", status="FAILED", reason="exit code 1")
-    clients.s3.put_object(Bucket=clients.names.artifacts_bucket, Key="jobs/job-1/balance.png", Body=b"\x89PNG fake", ContentType="image/png")
+    clients.s3.put_object(
+        Bucket=clients.names.artifacts_bucket,
+        Key="jobs/job-1/balance.png",
+        Body=b"\x89PNG fake",
+        ContentType="image/png",
+    )
     return settings, clients, created
 
 
@@ -66,7 +76,12 @@ def test_functions_show_invocations_errors_and_log_lines(api) -> None:
 
 def test_a_failed_function_carries_its_reason_and_a_fix_hint(stack) -> None:
     settings, _, _ = stack
-    failing = FailedFunctionClients(settings, settings.resource_prefix + "data-query", "Unable to import module 'handler': No module named 'duckdb'", "InvalidZipFileException")
+    failing = FailedFunctionClients(
+        settings,
+        settings.resource_prefix + "data-query",
+        "Unable to import module 'handler': No module named 'duckdb'",
+        "InvalidZipFileException",
+    )
     client = signed_in_client(build_router(settings, None, clients=failing))
     functions = {f["shortName"]: f for f in client.get("/api/functions?logs=false").json()["functions"]}
     assert functions["data-query"]["state"] == "Failed"
@@ -80,7 +95,12 @@ def test_execution_detail_has_path_diagram_and_payloads(api) -> None:
     assert [e["name"] for e in listed] == ["exec-one"]
     detail = api.get("/api/executions/exec-one").json()
     assert detail["status"] == "SUCCEEDED"
-    assert [s["name"] for s in detail["path"]["steps"]] == ["ParseInitialQuery", "InvokeLLM", "CheckResponse", "HandleFinish"]
+    assert [s["name"] for s in detail["path"]["steps"]] == [
+        "ParseInitialQuery",
+        "InvokeLLM",
+        "CheckResponse",
+        "HandleFinish",
+    ]
     assert json.loads(detail["path"]["steps"][1]["output"]) == {"turn": 0, "done": True}
     assert {n["id"] for n in detail["diagram"]["nodes"]} >= {"DispatchTool", "HandleError"}
     assert api.get("/api/executions/missing").status_code == 404
@@ -127,7 +147,9 @@ def test_upload_stores_a_csv_and_lists_it(api) -> None:
 def test_bad_uploads_change_nothing(api) -> None:
     before = api.get("/api/datasets").json()["datasets"]
     assert api.post("/api/datasets", files={"file": ("x.txt", b"a,b\n1,2\n", "text/plain")}).status_code == 400
-    refused = api.post("/api/datasets", files={"file": ("x.csv", b"a,b\n1,2\n", "text/csv")}, data={"datasetId": "lalonde_nsw"})
+    refused = api.post(
+        "/api/datasets", files={"file": ("x.csv", b"a,b\n1,2\n", "text/csv")}, data={"datasetId": "lalonde_nsw"}
+    )
     assert refused.status_code == 400 and "bundled" in refused.json()["detail"]
     assert api.post("/api/datasets", data={"datasetId": "abc"}).status_code == 400
     assert api.get("/api/datasets").json()["datasets"] == before
@@ -147,12 +169,16 @@ def test_live_stream_sends_a_snapshot_then_only_changes(stack) -> None:
             assert "sess-1" in snapshot["sections"]["sessions"]
             assert len(snapshot["sections"]["functions"]) == 10
             fixtures.put_session(clients, "sess-live", status="running")
-            clients.stepfunctions.start_execution(stateMachineArn=created["stateMachineArn"], name="exec-live", input="{}")
+            clients.stepfunctions.start_execution(
+                stateMachineArn=created["stateMachineArn"], name="exec-live", input="{}"
+            )
             seen: set[str] = set()
             deadline = time.monotonic() + 40
             for name, data in events:
                 if name == "diff":
-                    assert "sess-1" not in data["upsert"], json.dumps([snapshot["sections"][data["section"]].get("sess-1"), data["upsert"]["sess-1"]])
+                    assert "sess-1" not in data["upsert"], json.dumps(
+                        [snapshot["sections"][data["section"]].get("sess-1"), data["upsert"]["sess-1"]]
+                    )
                     if data["section"] == "sessions" and "sess-live" in data["upsert"]:
                         seen.add("session")
                     if data["section"] == "executions" and "exec-live" in data["upsert"]:

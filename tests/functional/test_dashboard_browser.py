@@ -5,19 +5,22 @@ from __future__ import annotations
 import os
 import uuid
 
+import dashboard_fixtures as fixtures
 import pytest
 import requests
-from fastapi import FastAPI
-
-import dashboard_fixtures as fixtures
-from causal_dashboard import DashboardSettings, build_router
 from dashboard_testing import FailedFunctionClients, FakeAgent, serve
+from fastapi import FastAPI
 from support import ARTIFACTS, free_port
+
+from causal_dashboard import DashboardSettings, build_router
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (/usr/bin/chromium); run `make browser`"),
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM),
+        reason="Debian's chromium is not installed (/usr/bin/chromium); run `make browser`",
+    ),
 ]
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -27,19 +30,35 @@ PNG = bytes.fromhex(
 
 @pytest.fixture(scope="module")
 def site(moto_endpoint: str):
-    requests.post(f"{moto_endpoint}/moto-api/config", json={"stepfunctions": {"execute_state_machine": True}}, timeout=5)
+    requests.post(
+        f"{moto_endpoint}/moto-api/config", json={"stepfunctions": {"execute_state_machine": True}}, timeout=5
+    )
     prefix = f"web{uuid.uuid4().hex[:6]}-"
-    settings = DashboardSettings(AWS_ENDPOINT_URL=moto_endpoint, RESOURCE_PREFIX=prefix, DASHBOARD_POLL_SECONDS=0.3,
-                                 DASHBOARD_LOG_POLL_SECONDS=0.5)
-    clients = FailedFunctionClients(settings, prefix + "data-query",
-                                    "Unable to import module 'handler': No module named 'duckdb'", "InvalidZipFileException")
+    settings = DashboardSettings(
+        AWS_ENDPOINT_URL=moto_endpoint,
+        RESOURCE_PREFIX=prefix,
+        DASHBOARD_POLL_SECONDS=0.3,
+        DASHBOARD_LOG_POLL_SECONDS=0.5,
+    )
+    clients = FailedFunctionClients(
+        settings,
+        prefix + "data-query",
+        "Unable to import module 'handler': No module named 'duckdb'",
+        "InvalidZipFileException",
+    )
     created = fixtures.create_resources(clients)
     fixtures.write_invocation_logs(clients, "invoke-llm", count=4, error_last=True)
     clients.stepfunctions.start_execution(stateMachineArn=created["stateMachineArn"], name="exec-first", input="{}")
     fixtures.put_session(clients, "sess-web", frames=4)
     fixtures.put_job(clients, "job-1", "sess-web")
-    clients.s3.put_object(Bucket=clients.names.artifacts_bucket, Key="jobs/job-1/balance.png", Body=PNG, ContentType="image/png")
-    clients.s3.put_object(Bucket=clients.names.datasets_bucket, Key="lalonde_nsw/manifest.json", Body=b'{"id": "lalonde_nsw", "title": "Lalonde NSW", "description": "", "rows": 445, "columns": [{"name": "treat", "dtype": "integer", "role": "treatment"}, {"name": "re78", "dtype": "float", "role": "outcome"}], "origin": "bundled", "data_key": "lalonde_nsw/data.csv"}')
+    clients.s3.put_object(
+        Bucket=clients.names.artifacts_bucket, Key="jobs/job-1/balance.png", Body=PNG, ContentType="image/png"
+    )
+    clients.s3.put_object(
+        Bucket=clients.names.datasets_bucket,
+        Key="lalonde_nsw/manifest.json",
+        Body=b'{"id": "lalonde_nsw", "title": "Lalonde NSW", "description": "", "rows": 445, "columns": [{"name": "treat", "dtype": "integer", "role": "treatment"}, {"name": "re78", "dtype": "float", "role": "outcome"}], "origin": "bundled", "data_key": "lalonde_nsw/data.csv"}',
+    )
     agent = FakeAgent(drop_after=3)
     app = FastAPI()
     agent.app_routes(app, settings.stage)
@@ -93,7 +112,9 @@ def test_dashboard_shows_functions_states_and_a_failed_reason_in_red(browser, si
         page.wait_for_selector('[data-testid="live-status"][data-state="live"]')
         _shot(page, "overview")
         # Live: a new execution and session appear without a reload.
-        clients.stepfunctions.start_execution(stateMachineArn=created["stateMachineArn"], name="exec-second", input="{}")
+        clients.stepfunctions.start_execution(
+            stateMachineArn=created["stateMachineArn"], name="exec-second", input="{}"
+        )
         fixtures.put_session(clients, "sess-new", status="running")
         page.wait_for_selector('[data-testid="execution-row-exec-second"]', timeout=10000)
         page.wait_for_selector('[data-testid="session-row-sess-new"]', timeout=10000)

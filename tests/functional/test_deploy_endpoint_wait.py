@@ -7,11 +7,11 @@ import threading
 import time
 
 import pytest
+from support import free_port
 
 from causal_deploy import DeployConfig
 from causal_deploy.deployer import _require_endpoint
 from causal_deploy.errors import EndpointUnreachableError
-from support import free_port
 
 
 class Answer(http.server.BaseHTTPRequestHandler):

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import boto3
 import pytest
+from support import LAMBDAS, free_port
 
 from causal_common.names import FUNCTIONS
 from causal_deploy import DeployConfig, EndpointUnreachableError, MissingSourceError, PackageTooLargeError, deploy
 from causal_deploy.config import DepsSource, Target
 from causal_deploy.lambda_zip import PackageBuilder
-from support import LAMBDAS, free_port
 
 MINIMAL_ASL = {
     "StartAt": "Parse",
@@ -97,7 +97,9 @@ def test_first_deploy_creates_every_resource_and_a_second_changes_nothing(moto_e
 
     stepfunctions = clients(moto_endpoint, "stepfunctions")
     machine = next(m for m in stepfunctions.list_state_machines()["stateMachines"] if m["name"] == f"{prefix}agent-sm")
-    definition = json.loads(stepfunctions.describe_state_machine(stateMachineArn=machine["stateMachineArn"])["definition"])
+    definition = json.loads(
+        stepfunctions.describe_state_machine(stateMachineArn=machine["stateMachineArn"])["definition"]
+    )
     assert definition["States"]["Parse"]["Resource"] == configuration["FunctionArn"]
 
     secrets = clients(moto_endpoint, "secretsmanager")

@@ -10,10 +10,11 @@ from collections.abc import Iterator
 import docker
 import pytest
 from docker.errors import DockerException
+from fake_docker_api import FakeDockerApi
+from support import free_port
 
 from causal_common.errors import CausalStackError, ConfigurationError
 from causal_ecs_runner.backends.base import ContainerSpec, TaskBackend
-from causal_ecs_runner.backends.subprocess import SubprocessBackend
 from causal_ecs_runner.backends.docker import (
     FAMILY_LABEL,
     MISSING_CONTAINER_EXIT_CODE,
@@ -22,8 +23,7 @@ from causal_ecs_runner.backends.docker import (
     DockerBackendSettings,
     container_name,
 )
-from fake_docker_api import FakeDockerApi
-from support import free_port
+from causal_ecs_runner.backends.subprocess import SubprocessBackend
 
 TASK_IMAGE = "causal-analysis-stack/task:local"
 NETWORK = "causal-analysis"
@@ -58,8 +58,11 @@ def spec(**overrides) -> ContainerSpec:
 
 
 def _protocol_methods() -> dict[str, inspect.Signature]:
-    return {name: inspect.signature(member) for name, member in vars(TaskBackend).items()
-            if callable(member) and not name.startswith("_")}
+    return {
+        name: inspect.signature(member)
+        for name, member in vars(TaskBackend).items()
+        if callable(member) and not name.startswith("_")
+    }
 
 
 @pytest.mark.parametrize("kind", ["docker", "subprocess"])
@@ -74,7 +77,8 @@ def test_satisfies_the_backend_contract(kind: str, fake: FakeDockerApi, tmp_path
     assert backend.name == kind
     for name, signature in _protocol_methods().items():
         assert inspect.signature(getattr(backend, name)).parameters.keys() == (
-            signature.parameters.keys() - {"self"}), name
+            signature.parameters.keys() - {"self"}
+        ), name
 
     ok, detail = backend.healthy()
     assert ok is True and isinstance(detail, str)
@@ -95,7 +99,9 @@ def test_satisfies_the_backend_contract(kind: str, fake: FakeDockerApi, tmp_path
 
 
 def test_task_runs_in_the_task_image_on_the_compose_network_with_its_environment(fake: FakeDockerApi) -> None:
-    backend = make_backend(fake, base_environment={"AWS_ENDPOINT_URL": "http://runner-default", "RESOURCE_PREFIX": "p-"})
+    backend = make_backend(
+        fake, base_environment={"AWS_ENDPOINT_URL": "http://runner-default", "RESOURCE_PREFIX": "p-"}
+    )
 
     handle = backend.start(spec())
 

@@ -11,13 +11,13 @@ import boto3
 import docker
 import httpx
 import pytest
+from fake_docker_api import FakeDockerApi
 
 from causal_common.settings import AwsSettings
 from causal_ecs_runner.__main__ import build
 from causal_ecs_runner.api import make_server
 from causal_ecs_runner.backends.docker import DockerBackend
 from causal_ecs_runner.settings import RunnerSettings
-from fake_docker_api import FakeDockerApi
 
 TASK_IMAGE = "causal-analysis-stack/task:local"
 NETWORK = "causal-analysis"

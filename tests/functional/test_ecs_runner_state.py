@@ -40,8 +40,11 @@ def runner(state_file: Path | None) -> Iterator[object]:
     thread.start()
     try:
         yield boto3.client(
-            "ecs", region_name=REGION, endpoint_url=f"http://127.0.0.1:{server.server_address[1]}",
-            aws_access_key_id="test", aws_secret_access_key="test",
+            "ecs",
+            region_name=REGION,
+            endpoint_url=f"http://127.0.0.1:{server.server_address[1]}",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
         )
     finally:
         server.shutdown()
@@ -50,8 +53,14 @@ def runner(state_file: Path | None) -> Iterator[object]:
 
 def register(ecs, family: str) -> str:
     return ecs.register_task_definition(
-        family=family, cpu="256", memory="512", requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
-        containerDefinitions=[{"name": "task", "image": "task:local", "command": ["python", "-m", "causal_tasks", "eda"]}],
+        family=family,
+        cpu="256",
+        memory="512",
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        containerDefinitions=[
+            {"name": "task", "image": "task:local", "command": ["python", "-m", "causal_tasks", "eda"]}
+        ],
     )["taskDefinition"]["taskDefinitionArn"]
 
 
@@ -83,7 +92,9 @@ def test_without_a_state_file_a_restart_forgets_everything(tmp_path):
 
 
 @pytest.mark.parametrize("content", ["{not json", '{"format": 99, "clusters": {"x": {}}}'])
-def test_a_damaged_or_foreign_state_file_starts_empty_and_is_replaced_on_the_next_registration(tmp_path, content, caplog):
+def test_a_damaged_or_foreign_state_file_starts_empty_and_is_replaced_on_the_next_registration(
+    tmp_path, content, caplog
+):
     state = tmp_path / "ecs-state.json"
     state.write_text(content)
 

@@ -10,15 +10,14 @@ from pathlib import Path
 
 import boto3
 import pytest
+from support import free_port
 
 from causal_common.names import ResourceNames
 from causal_ecs_runner.__main__ import build
-from causal_tasks.datasets import NSW_EXPERIMENTAL_EFFECT
 from causal_ecs_runner.api import make_server
 from causal_ecs_runner.backends.subprocess import SubprocessBackend
 from causal_ecs_runner.settings import RunnerSettings
-from causal_tasks.datasets import bundled_datasets, publish
-from support import free_port
+from causal_tasks.datasets import NSW_EXPERIMENTAL_EFFECT, bundled_datasets, publish
 
 NAMES = ResourceNames(prefix="ecs-test-")
 REGION = "eu-central-1"
@@ -51,12 +50,18 @@ def aws(moto_endpoint, tmp_path_factory):
         return boto3.client(service, region_name=REGION, endpoint_url=moto_endpoint)
 
     dynamodb, s3 = client("dynamodb"), client("s3")
-    for table, key in ((NAMES.jobs_table, [("jobId", "S")]), (NAMES.sessions_table, [("sessionId", "S")]),
-                       (NAMES.pending_messages_table, [("sessionId", "S"), ("seq", "N")])):
+    for table, key in (
+        (NAMES.jobs_table, [("jobId", "S")]),
+        (NAMES.sessions_table, [("sessionId", "S")]),
+        (NAMES.pending_messages_table, [("sessionId", "S"), ("seq", "N")]),
+    ):
         dynamodb.create_table(
-            TableName=table, BillingMode="PAY_PER_REQUEST",
+            TableName=table,
+            BillingMode="PAY_PER_REQUEST",
             AttributeDefinitions=[{"AttributeName": name, "AttributeType": kind} for name, kind in key],
-            KeySchema=[{"AttributeName": name, "KeyType": "HASH" if i == 0 else "RANGE"} for i, (name, _) in enumerate(key)],
+            KeySchema=[
+                {"AttributeName": name, "KeyType": "HASH" if i == 0 else "RANGE"} for i, (name, _) in enumerate(key)
+            ],
         )
     for bucket in (NAMES.datasets_bucket, NAMES.artifacts_bucket):
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
@@ -69,12 +74,19 @@ def aws(moto_endpoint, tmp_path_factory):
 @pytest.fixture(scope="module")
 def runner(aws, tmp_path_factory):
     environ = {
-        "AWS_ENDPOINT_URL": aws["endpoint"], "RESOURCE_PREFIX": NAMES.prefix, "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-        "ARTIFACTS_BASE_URL": "http://127.0.0.1:8080/artifacts", "LOG_LEVEL": "INFO", "TASK_HEARTBEAT_SECONDS": "0.5",
+        "AWS_ENDPOINT_URL": aws["endpoint"],
+        "RESOURCE_PREFIX": NAMES.prefix,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "ARTIFACTS_BASE_URL": "http://127.0.0.1:8080/artifacts",
+        "LOG_LEVEL": "INFO",
+        "TASK_HEARTBEAT_SECONDS": "0.5",
     }
     settings = RunnerSettings(
-        AWS_ENDPOINT_URL=aws["endpoint"], RESOURCE_PREFIX=NAMES.prefix, ECS_RUNNER_HEARTBEAT_TIMEOUT_SECONDS=3,
+        AWS_ENDPOINT_URL=aws["endpoint"],
+        RESOURCE_PREFIX=NAMES.prefix,
+        ECS_RUNNER_HEARTBEAT_TIMEOUT_SECONDS=3,
         ECS_RUNNER_POLL_SECONDS=0.1,
     )
     backend = SubprocessBackend(Path(tmp_path_factory.mktemp("task-logs")), "pandas,causal_tasks.job")
@@ -92,8 +104,14 @@ def runner(aws, tmp_path_factory):
         ("tiny", [sys.executable, "-c", "print('hello')"]),
     ):
         ecs.register_task_definition(
-            family=NAMES.task_family(family), networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="1024",
-            memory="2048", containerDefinitions=[{"name": "task", "image": "causal-tasks:local", "command": command, "essential": True}],
+            family=NAMES.task_family(family),
+            networkMode="awsvpc",
+            requiresCompatibilities=["FARGATE"],
+            cpu="1024",
+            memory="2048",
+            containerDefinitions=[
+                {"name": "task", "image": "causal-tasks:local", "command": command, "essential": True}
+            ],
         )
     yield {"ecs": ecs, "recorder": recorder, "server": server}
     watcher.close()
@@ -102,13 +120,23 @@ def runner(aws, tmp_path_factory):
 
 
 def put_job(aws, job_id, token, arguments=None, dataset="lalonde_nsw"):
-    item = {"jobId": job_id, "sessionId": f"session-{job_id}", "tool": "causal_analysis", "datasetId": dataset,
-            "callId": f"call-{job_id}", "arguments": json.dumps(arguments or {}), "taskToken": token, "status": "PENDING"}
+    item = {
+        "jobId": job_id,
+        "sessionId": f"session-{job_id}",
+        "tool": "causal_analysis",
+        "datasetId": dataset,
+        "callId": f"call-{job_id}",
+        "arguments": json.dumps(arguments or {}),
+        "taskToken": token,
+        "status": "PENDING",
+    }
     aws["dynamodb"].put_item(TableName=NAMES.jobs_table, Item={k: {"S": v} for k, v in item.items()})
 
 
 def job(aws, job_id):
-    item = aws["dynamodb"].get_item(TableName=NAMES.jobs_table, Key={"jobId": {"S": job_id}}, ConsistentRead=True)["Item"]
+    item = aws["dynamodb"].get_item(TableName=NAMES.jobs_table, Key={"jobId": {"S": job_id}}, ConsistentRead=True)[
+        "Item"
+    ]
     return {key: next(iter(value.values())) for key, value in item.items()}
 
 
@@ -117,7 +145,10 @@ def run(runner, family, job_id=None, command=None):
     if command:
         override["command"] = command
     response = runner["ecs"].run_task(
-        cluster=NAMES.cluster, taskDefinition=NAMES.task_family(family), launchType="FARGATE", count=1,
+        cluster=NAMES.cluster,
+        taskDefinition=NAMES.task_family(family),
+        launchType="FARGATE",
+        count=1,
         networkConfiguration={"awsvpcConfiguration": {"subnets": ["subnet-1"], "assignPublicIp": "DISABLED"}},
         overrides={"containerOverrides": [override]},
     )
@@ -164,9 +195,12 @@ def test_crashing_task_fails_its_job_with_the_exit_code(runner, aws):
 
 def test_stop_task_fails_the_job_as_stopped(runner, aws):
     put_job(aws, "stop-1", "token-stop-1")
-    aws["dynamodb"].update_item(TableName=NAMES.jobs_table, Key={"jobId": {"S": "stop-1"}},
-                                UpdateExpression="SET heartbeatAt = :now",
-                                ExpressionAttributeValues={":now": {"N": str(int(time.time() * 1000) + 600_000)}})
+    aws["dynamodb"].update_item(
+        TableName=NAMES.jobs_table,
+        Key={"jobId": {"S": "stop-1"}},
+        UpdateExpression="SET heartbeatAt = :now",
+        ExpressionAttributeValues={":now": {"N": str(int(time.time() * 1000) + 600_000)}},
+    )
     arn = run(runner, "tiny", "stop-1", [sys.executable, "-c", "import time; time.sleep(60)"])
     assert arn in runner["ecs"].list_tasks(cluster=NAMES.cluster)["taskArns"]
     runner["ecs"].stop_task(cluster=NAMES.cluster, task=arn, reason="user cancelled")
@@ -175,7 +209,10 @@ def test_stop_task_fails_the_job_as_stopped(runner, aws):
     assert task["containers"][0]["exitCode"] == 143
     failed = _wait(lambda: job(aws, "stop-1")["status"] == "FAILED" and job(aws, "stop-1"))
     assert "user cancelled" in failed["reason"]
-    assert _wait(lambda: [f for f in runner["recorder"].failures if f["taskToken"] == "token-stop-1"])[0]["error"] == "TaskStopped"
+    assert (
+        _wait(lambda: [f for f in runner["recorder"].failures if f["taskToken"] == "token-stop-1"])[0]["error"]
+        == "TaskStopped"
+    )
 
 
 def test_silent_task_is_stopped_for_a_missed_heartbeat(runner, aws):
@@ -206,8 +243,11 @@ def test_real_causal_task_succeeds_and_stores_its_result(runner, aws):
     graph = next(a for a in result["artifacts"] if a["name"] == "causal_graph")
     assert graph["url"] == f"http://127.0.0.1:8080/artifacts/{graph['key']}"
     assert aws["s3"].get_object(Bucket=NAMES.artifacts_bucket, Key=graph["key"])["Body"].read(4) == b"\x89PNG"
-    frames = aws["dynamodb"].query(TableName=NAMES.pending_messages_table, KeyConditionExpression="sessionId = :s",
-                                   ExpressionAttributeValues={":s": {"S": "session-causal-1"}})["Items"]
+    frames = aws["dynamodb"].query(
+        TableName=NAMES.pending_messages_table,
+        KeyConditionExpression="sessionId = :s",
+        ExpressionAttributeValues={":s": {"S": "session-causal-1"}},
+    )["Items"]
     assert frames and all(json.loads(f["frame"]["S"])["type"] == "progress" for f in frames)
 
 

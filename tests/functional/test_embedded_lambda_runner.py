@@ -11,10 +11,9 @@ from collections.abc import Iterator
 import boto3
 import pytest
 from botocore.config import Config
-
 from support import ROOT, running_emulator
 
-HANDLERS = '''
+HANDLERS = """
 import json, os, sys, time, logging
 logger = logging.getLogger()
 STATE = {"calls": 0}
@@ -53,7 +52,7 @@ def uses_site_package(event, context):
     return "leaked"
 
 VERSION = "v1"
-'''
+"""
 
 
 def make_zip(source: str = HANDLERS) -> bytes:
@@ -72,20 +71,36 @@ def emulator() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def lambda_client(emulator):
     iam = boto3.client("iam", endpoint_url=emulator, region_name="eu-central-1")
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-             "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]}}]}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]},
+            }
+        ],
+    }
     for role in ("lambda", "sfn"):
         iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))
     return boto3.client(
-        "lambda", endpoint_url=emulator, region_name="eu-central-1",
+        "lambda",
+        endpoint_url=emulator,
+        region_name="eu-central-1",
         config=Config(retries={"max_attempts": 1}, read_timeout=30),
     )
 
 
-def create(lambda_client, name: str, handler: str, timeout: int = 3, env: dict | None = None, code: bytes | None = None):
+def create(
+    lambda_client, name: str, handler: str, timeout: int = 3, env: dict | None = None, code: bytes | None = None
+):
     lambda_client.create_function(
-        FunctionName=name, Runtime="python3.12", Role="arn:aws:iam::000000000000:role/lambda",
-        Handler=handler, Code={"ZipFile": code or make_zip()}, Timeout=timeout,
+        FunctionName=name,
+        Runtime="python3.12",
+        Role="arn:aws:iam::000000000000:role/lambda",
+        Handler=handler,
+        Code={"ZipFile": code or make_zip()},
+        Timeout=timeout,
         Environment={"Variables": env or {}},
     )
 
@@ -213,7 +228,8 @@ def test_state_machine_runs_lambda_tasks_and_unnamed_executions_get_uuids(lambda
         "States": {
             "Echo": {"Type": "Task", "Resource": arn + "sm-echo", "ResultPath": "$.echo", "Next": "Fail"},
             "Fail": {
-                "Type": "Task", "Resource": arn + "sm-fail",
+                "Type": "Task",
+                "Resource": arn + "sm-fail",
                 "Catch": [{"ErrorEquals": ["CustomError"], "ResultPath": "$.error", "Next": "Caught"}],
                 "End": True,
             },

@@ -11,14 +11,13 @@ from collections.abc import Iterator
 import boto3
 import pytest
 from botocore.config import Config
-
 from support import ROOT, create_execution_role, running_emulator
 
 ASL = json.loads((ROOT / "lambdas" / "state-machine.asl.json").read_text())
 # The agent's own retrier for AWS's transient Lambda errors.
 RETRIER = next(r for r in ASL["States"]["ParseInitialQuery"]["Retry"] if "Lambda.ServiceException" in r["ErrorEquals"])
 
-FLAKY = '''
+FLAKY = """
 STATE = {"calls": 0}
 
 def flaky(event, context):
@@ -26,7 +25,7 @@ def flaky(event, context):
     if STATE["calls"] == 1:
         raise type("Lambda.TooManyRequestsException", (Exception,), {})("throttled once")
     return {"calls": STATE["calls"]}
-'''
+"""
 
 
 def _zip(files: dict[str, str]) -> bytes:
@@ -40,24 +39,35 @@ def _zip(files: dict[str, str]) -> bytes:
 @pytest.fixture(scope="module")
 def aws() -> Iterator[dict]:
     with running_emulator() as url:
+
         def client(service):
-            return boto3.client(service, endpoint_url=url, region_name="eu-central-1",
-                                config=Config(retries={"max_attempts": 1}))
+            return boto3.client(
+                service, endpoint_url=url, region_name="eu-central-1", config=Config(retries={"max_attempts": 1})
+            )
 
         create_execution_role(url, "role")
         yield {"lambda": client("lambda"), "sfn": client("stepfunctions")}
 
 
 def _machine(aws, name: str, function_arn: str) -> str:
-    definition = {"StartAt": "Call", "States": {
-        "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-                 "Parameters": {"FunctionName": function_arn, "Payload.$": "$"}, "OutputPath": "$.Payload",
-                 "Retry": [RETRIER],
-                 "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Caught"}],
-                 "End": True},
-        "Caught": {"Type": "Pass", "End": True}}}
-    return aws["sfn"].create_state_machine(name=name, definition=json.dumps(definition),
-                                           roleArn="arn:aws:iam::000000000000:role/role")["stateMachineArn"]
+    definition = {
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": function_arn, "Payload.$": "$"},
+                "OutputPath": "$.Payload",
+                "Retry": [RETRIER],
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Caught"}],
+                "End": True,
+            },
+            "Caught": {"Type": "Pass", "End": True},
+        },
+    }
+    return aws["sfn"].create_state_machine(
+        name=name, definition=json.dumps(definition), roleArn="arn:aws:iam::000000000000:role/role"
+    )["stateMachineArn"]
 
 
 def _run(aws, machine_arn: str) -> tuple[dict, list[dict]]:
@@ -74,8 +84,13 @@ def _run(aws, machine_arn: str) -> tuple[dict, list[dict]]:
 def test_a_failing_lambda_service_is_lambda_service_exception_and_is_retried(aws):
     # A file name no file system accepts: the runner cannot unpack the code (an OSError in the service).
     code = _zip({"handler.py": "def h(e, c):\n    return 1\n", "x" * 300: ""})
-    function = aws["lambda"].create_function(FunctionName="unpackable", Runtime="python3.12", Handler="handler.h",
-                                             Role="arn:aws:iam::000000000000:role/role", Code={"ZipFile": code})
+    function = aws["lambda"].create_function(
+        FunctionName="unpackable",
+        Runtime="python3.12",
+        Handler="handler.h",
+        Role="arn:aws:iam::000000000000:role/role",
+        Code={"ZipFile": code},
+    )
     with pytest.raises(aws["lambda"].exceptions.ServiceException):
         aws["lambda"].invoke(FunctionName="unpackable", Payload=b"{}")
 
@@ -88,9 +103,13 @@ def test_a_failing_lambda_service_is_lambda_service_exception_and_is_retried(aws
 
 
 def test_a_throttled_call_is_retried_and_succeeds(aws):
-    function = aws["lambda"].create_function(FunctionName="flaky", Runtime="python3.12", Handler="handler.flaky",
-                                             Role="arn:aws:iam::000000000000:role/role",
-                                             Code={"ZipFile": _zip({"handler.py": FLAKY})})
+    function = aws["lambda"].create_function(
+        FunctionName="flaky",
+        Runtime="python3.12",
+        Handler="handler.flaky",
+        Role="arn:aws:iam::000000000000:role/role",
+        Code={"ZipFile": _zip({"handler.py": FLAKY})},
+    )
 
     described, events = _run(aws, _machine(aws, "throttled-once", function["FunctionArn"]))
 

@@ -7,12 +7,11 @@ import sys
 import urllib.request
 
 import pytest
+from support import free_port, running_emulator
 
-from causal_deploy import DeployConfig
-from causal_deploy import deployer
+from causal_deploy import DeployConfig, deployer
 from causal_deploy.clients import emulator_python
 from causal_deploy.config import DepsSource
-from support import free_port, running_emulator
 
 HERE = f"{sys.version_info.major}.{sys.version_info.minor}"
 
@@ -48,8 +47,10 @@ def test_zips_are_built_for_the_python_the_functions_run_on(monkeypatch, target,
     assert deployer._lambda_python(config) == expected
 
 
-@pytest.mark.parametrize(("host", "expected"), [("0.0.0.0", "http://127.0.0.1:4566"), ("::", "http://[::1]:4566"),
-                                               ("127.0.0.1", "http://127.0.0.1:4566")])
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [("0.0.0.0", "http://127.0.0.1:4566"), ("::", "http://[::1]:4566"), ("127.0.0.1", "http://127.0.0.1:4566")],
+)
 def test_workers_reach_an_emulator_listening_on_every_address_on_loopback(host, expected, tmp_path):
     """In a container the emulator listens on 0.0.0.0; its Lambda workers call it on loopback,
     a name its request guard answers."""

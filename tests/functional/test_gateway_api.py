@@ -14,8 +14,8 @@ from causal_gateway.app import create_app
 from causal_gateway.settings import GatewaySettings
 from causal_gateway.testing import GatewayUnderTest, RecordingHandler, running_gateway
 
-
 pytestmark = pytest.mark.timeout(120)
+
 
 @pytest.fixture(scope="module")
 def gw(moto_endpoint: str) -> Iterator[GatewayUnderTest]:
@@ -114,6 +114,7 @@ def gw_loop(gw: GatewayUnderTest) -> asyncio.AbstractEventLoop:
 
 def test_health_is_503_when_the_aws_endpoint_is_down() -> None:
     from support import free_port
+
     from causal_gateway.server import BackgroundServer
 
     settings = GatewaySettings(port=free_port(), endpoint_url=f"http://127.0.0.1:{free_port()}")
@@ -130,7 +131,11 @@ def test_settings_reject_what_cannot_work() -> None:
     with pytest.raises(ValueError, match="AUTHORIZER_FUNCTION"):
         GatewaySettings(auth_mode="lambda")
     default = GatewaySettings(resource_prefix="p-")
-    assert default.routes == {"$connect": "p-websocket-handler", "$disconnect": "p-websocket-handler", "$default": "p-websocket-handler"}
+    assert default.routes == {
+        "$connect": "p-websocket-handler",
+        "$disconnect": "p-websocket-handler",
+        "$default": "p-websocket-handler",
+    }
 
 
 def test_lambda_request_authorizer_allows_denies_and_passes_its_context(moto_endpoint: str) -> None:
@@ -142,7 +147,10 @@ def test_lambda_request_authorizer_allows_denies_and_passes_its_context(moto_end
         effect = "Allow" if key == "good" else "Deny"
         return {
             "principalId": "user-7",
-            "policyDocument": {"Version": "2012-10-17", "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}]},
+            "policyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}],
+            },
             "context": {"userId": "carol", "tier": 3},
         }
 

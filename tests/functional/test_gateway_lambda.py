@@ -6,22 +6,21 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import time
 import zipfile
 from collections.abc import Iterator
 
 import boto3
 import pytest
 import websockets
+from support import running_emulator
 
 from causal_gateway.integration import LambdaIntegration
 from causal_gateway.settings import GatewaySettings
 from causal_gateway.testing import free_port, running_gateway
-from support import running_emulator
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
-HANDLER = '''
+HANDLER = """
 import json, os
 import boto3
 
@@ -43,7 +42,7 @@ def handler(event, context):
         reply["stale"] = "GoneException"
         management.post_to_connection(ConnectionId=context_["connectionId"], Data=json.dumps(reply).encode())
     return {"statusCode": 200}
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -66,15 +65,16 @@ def test_lambda_integration_end_to_end(emulator: str) -> None:
     iam.create_role(RoleName="gateway-lambda", AssumeRolePolicyDocument="{}")
     lambda_client = boto3.client("lambda", endpoint_url=emulator, region_name="eu-central-1")
     lambda_client.create_function(
-        FunctionName=f"{prefix}websocket-handler", Runtime="python3.12",
-        Role="arn:aws:iam::000000000000:role/gateway-lambda", Handler="handler.handler",
-        Code={"ZipFile": _zip()}, Timeout=10,
+        FunctionName=f"{prefix}websocket-handler",
+        Runtime="python3.12",
+        Role="arn:aws:iam::000000000000:role/gateway-lambda",
+        Handler="handler.handler",
+        Code={"ZipFile": _zip()},
+        Timeout=10,
         Environment={"Variables": {"WEBSOCKET_CALLBACK_URL": f"http://127.0.0.1:{port}/dev"}},
     )
     settings = GatewaySettings(endpoint_url=emulator, resource_prefix=prefix)
-    with running_gateway(
-        emulator, integration=LambdaIntegration(settings), port=port, resource_prefix=prefix
-    ) as gw:
+    with running_gateway(emulator, integration=LambdaIntegration(settings), port=port, resource_prefix=prefix) as gw:
 
         async def scenario() -> list[dict]:
             async with websockets.connect(gw.connect_url("lambda-user")) as ws:

@@ -15,8 +15,8 @@ from botocore.exceptions import ClientError
 
 from causal_gateway.testing import GatewayUnderTest, running_gateway
 
-
 pytestmark = pytest.mark.timeout(120)
+
 
 @pytest.fixture(scope="module")
 def gw(moto_endpoint: str) -> Iterator[GatewayUnderTest]:
@@ -135,7 +135,9 @@ def test_payload_over_128_kb_is_413(gw: GatewayUnderTest, client_socket: tuple[O
     assert len(socket.wait_for(1)) == 1
 
 
-def test_unsigned_or_wrongly_signed_requests_are_403(gw: GatewayUnderTest, client_socket: tuple[OpenSocket, str]) -> None:
+def test_unsigned_or_wrongly_signed_requests_are_403(
+    gw: GatewayUnderTest, client_socket: tuple[OpenSocket, str]
+) -> None:
     socket, connection_id = client_socket
     url = f"{gw.url}/dev/@connections/{connection_id}"
     assert httpx.post(url, content=b"unsigned").status_code == 403
@@ -144,8 +146,11 @@ def test_unsigned_or_wrongly_signed_requests_are_403(gw: GatewayUnderTest, clien
     wrong_secret = gw.management(aws_access_key_id="test", aws_secret_access_key="not-the-secret")
     unknown_key = gw.management(aws_access_key_id="AKIAUNKNOWN", aws_secret_access_key="test")
     wrong_region = boto3.client(
-        "apigatewaymanagementapi", endpoint_url=f"{gw.url}/dev", region_name="us-east-1",
-        aws_access_key_id="test", aws_secret_access_key="test",
+        "apigatewaymanagementapi",
+        endpoint_url=f"{gw.url}/dev",
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
     )
     for client in (wrong_secret, unknown_key, wrong_region):
         with pytest.raises(client.exceptions.ForbiddenException):

@@ -14,8 +14,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from causal_gateway.testing import GatewayUnderTest, RecordingHandler, running_gateway
 
-
 pytestmark = pytest.mark.timeout(120)
+
 
 @pytest.fixture(scope="module")
 def gw(moto_endpoint: str) -> Iterator[GatewayUnderTest]:
@@ -30,7 +30,9 @@ def gw(moto_endpoint: str) -> Iterator[GatewayUnderTest]:
     }
     handler.behaviours["crash"] = _raise
     handler.behaviours["fail"] = lambda event: {"statusCode": 500, "body": "nope"}
-    with running_gateway(moto_endpoint, handler, routes=routes, route_responses=["$default", "echo", "fail"]) as running:
+    with running_gateway(
+        moto_endpoint, handler, routes=routes, route_responses=["$default", "echo", "fail"]
+    ) as running:
         yield running
 
 
@@ -55,7 +57,9 @@ def test_echo_through_default_route_with_connect_event_shape(gw: GatewayUnderTes
             return await ws.recv()
 
     assert run(scenario()) == "plain text is not JSON"
-    connect = [e for e in gw.handler.of_route("$connect") if e["requestContext"]["authorizer"]["userId"] == "shape-user"][0]
+    connect = [
+        e for e in gw.handler.of_route("$connect") if e["requestContext"]["authorizer"]["userId"] == "shape-user"
+    ][0]
     context = connect["requestContext"]
     assert context["eventType"] == "CONNECT" and context["stage"] == "dev"
     assert context["authorizer"] == {"userId": "shape-user", "principalId": "shape-user"}
@@ -81,7 +85,11 @@ def test_action_selects_route_and_unknown_action_goes_to_default(gw: GatewayUnde
     assert json.loads(first)["n"] == 1 and json.loads(second)["n"] == 2
     echo_events = [e for e in gw.handler.of_route("echo") if json.loads(e["body"])["n"] == 1]
     assert echo_events and echo_events[0]["requestContext"]["routeKey"] == "echo"
-    assert any(json.loads(e["body"]).get("action") == "no-such-route" for e in gw.handler.of_route("$default") if e["body"].startswith("{"))
+    assert any(
+        json.loads(e["body"]).get("action") == "no-such-route"
+        for e in gw.handler.of_route("$default")
+        if e["body"].startswith("{")
+    )
 
 
 def test_crashing_integration_sends_internal_server_error_without_details(gw: GatewayUnderTest) -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import zipfile
 
 import pytest
+from support import LAMBDAS
 
 from causal_common.names import FUNCTIONS
 from causal_deploy.config import DepsSource
 from causal_deploy.lambda_zip import PackageBuilder
-from support import LAMBDAS
 
 pytestmark = pytest.mark.slow
 
@@ -33,8 +33,11 @@ def test_every_function_packages_with_cpython_312_wheels(packages):
         assert "causal_common/__init__.py" in names, function
         compiled = [name for name in names if name.endswith(".so")]
         assert compiled, f"{function}: no compiled extension (pydantic-core) in the zip"
-        assert all("cpython-312-x86_64-linux-gnu" in name or ".abi3." in name or "libs/" in name for name in compiled), (
-            function, compiled[:5],
+        assert all(
+            "cpython-312-x86_64-linux-gnu" in name or ".abi3." in name or "libs/" in name for name in compiled
+        ), (
+            function,
+            compiled[:5],
         )
         # Lambda's runtime provides boto3; vendoring it would only bloat the zip.
         assert not any(name.startswith(("boto3/", "botocore/")) for name in names), function

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import boto3
 import pytest
+from support import load_lambda_module
 
 from causal_common.datasets import list_manifests, load_manifest
 from causal_common.errors import InvalidInputError, NotFoundError
 from causal_common.names import ResourceNames
 from causal_tasks.datasets import upload_csv
-from support import load_lambda_module
 
 NAMES = ResourceNames(prefix="dq-test-")
 
@@ -17,9 +17,7 @@ NAMES = ResourceNames(prefix="dq-test-")
 @pytest.fixture(scope="module")
 def s3(moto_endpoint):
     client = boto3.client("s3", region_name="eu-central-1", endpoint_url=moto_endpoint)
-    client.create_bucket(
-        Bucket=NAMES.datasets_bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"}
-    )
+    client.create_bucket(Bucket=NAMES.datasets_bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
     upload_csv(client, NAMES, b"treat,age,re78\n1,30,100.5\n0,40,50.25\n1,25,80\n", "small")
     return client
 

@@ -9,7 +9,6 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-
 from support import free_port
 
 CHROMIUM = "/usr/bin/chromium"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-
-from causal_agent.settings import AgentSettings
 from functional.test_agent_support import ws_event
 from functional.test_agent_websocket import world  # noqa: F401 - the websocket-handler fixture
+
+from causal_agent.settings import AgentSettings
 
 
 def limited_to_two(world):
@@ -29,9 +29,13 @@ def sessions_of(clients, user: str) -> list[dict]:
 
 
 def set_status(clients, session_id: str, status: str) -> None:
-    clients.dynamodb.update_item(TableName=clients.names.sessions_table, Key={"sessionId": {"S": session_id}},
-                                 UpdateExpression="SET #s = :s", ExpressionAttributeNames={"#s": "status"},
-                                 ExpressionAttributeValues={":s": {"S": status}})
+    clients.dynamodb.update_item(
+        TableName=clients.names.sessions_table,
+        Key={"sessionId": {"S": session_id}},
+        UpdateExpression="SET #s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": status}},
+    )
 
 
 def test_one_analysis_over_the_limit_is_refused_naming_the_limit_and_changes_nothing(world):

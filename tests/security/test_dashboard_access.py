@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import uuid
 
+import dashboard_fixtures as fixtures
 import pytest
 import requests
+from dashboard_testing import serve, sign_in
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from security.conftest import needs_chromium
+from support import free_port
 
-import dashboard_fixtures as fixtures
 from causal_dashboard import DashboardSettings, build_router
 from causal_dashboard.clients import AwsClients
 from causal_dashboard.operator_login import SESSION_COOKIE
 from causal_gateway.auth import issue_token
 from causal_gateway.testing import running_gateway
-from dashboard_testing import serve, sign_in
-from security.conftest import needs_chromium
-from support import free_port
 
 SIGNING_KEY = "do-not-show-this-signing-key"  # the fixtures' token signing key
 PROMPT_TOKEN = "AAAAKgAAAAIAAAAAAAAAAQ-live-task-token-of-a-waiting-prompt"
@@ -31,14 +31,17 @@ PROMPT_TOKEN = "AAAAKgAAAAIAAAAAAAAAAQ-live-task-token-of-a-waiting-prompt"
 
 @pytest.fixture(scope="module")
 def world(moto_endpoint: str):
-    requests.post(f"{moto_endpoint}/moto-api/config", json={"stepfunctions": {"execute_state_machine": True}}, timeout=5)
+    requests.post(
+        f"{moto_endpoint}/moto-api/config", json={"stepfunctions": {"execute_state_machine": True}}, timeout=5
+    )
     settings = DashboardSettings(AWS_ENDPOINT_URL=moto_endpoint, RESOURCE_PREFIX=f"sec{uuid.uuid4().hex[:6]}-")
     clients = AwsClients(settings)
     fixtures.create_resources(clients)
     fixtures.put_session(clients, "sess-alice", user_id="alice", status="awaiting_reply", frames=2)
     fixtures.put_session(clients, "sess-bob", user_id="bob", frames=1)
     clients.dynamodb.update_item(
-        TableName=clients.names.sessions_table, Key={"sessionId": {"S": "sess-alice"}},
+        TableName=clients.names.sessions_table,
+        Key={"sessionId": {"S": "sess-alice"}},
         UpdateExpression="SET promptToken = :t, promptCallId = :c",
         ExpressionAttributeValues={":t": {"S": PROMPT_TOKEN}, ":c": {"S": "call-1"}},
     )
@@ -52,8 +55,17 @@ def world(moto_endpoint: str):
 def test_the_dashboard_and_its_api_need_the_operators_login(world) -> None:
     *_, app = world
     anonymous = TestClient(app)
-    for path in ("/api/sessions", "/api/sessions/sess-alice", "/api/jobs", "/api/datasets",
-                 "/api/executions", "/api/functions", "/api/config", "/api/events", "/api/artifacts"):
+    for path in (
+        "/api/sessions",
+        "/api/sessions/sess-alice",
+        "/api/jobs",
+        "/api/datasets",
+        "/api/executions",
+        "/api/functions",
+        "/api/config",
+        "/api/events",
+        "/api/artifacts",
+    ):
         assert anonymous.get(path).status_code == 401, path
     page = anonymous.get("/dashboard", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"].startswith("/login")
@@ -99,8 +111,9 @@ def test_uploads_need_the_csrf_token(world) -> None:
     refused = operator.post("/api/datasets", files={"file": ("forged.csv", b"a,b\n1,2\n", "text/csv")})
     assert refused.status_code == 403
     assert "forged" not in [d["id"] for d in operator.get("/api/datasets").json()["datasets"]]
-    accepted = operator.post("/api/datasets", files={"file": ("mine.csv", b"a,b\n1,2\n", "text/csv")},
-                             headers={"X-CSRF-Token": csrf})
+    accepted = operator.post(
+        "/api/datasets", files={"file": ("mine.csv", b"a,b\n1,2\n", "text/csv")}, headers={"X-CSRF-Token": csrf}
+    )
     assert accepted.status_code == 201, accepted.text
 
 
@@ -108,7 +121,9 @@ def test_the_chat_api_shows_a_user_only_their_own_sessions(world) -> None:
     *_, app = world
     chat = TestClient(app)
     assert chat.get("/api/chat/sessions").status_code == 401
-    alice = chat.get("/api/chat/sessions", headers={"Authorization": f"Bearer {issue_token(SIGNING_KEY, 'alice')}"}).json()
+    alice = chat.get(
+        "/api/chat/sessions", headers={"Authorization": f"Bearer {issue_token(SIGNING_KEY, 'alice')}"}
+    ).json()
     assert [s["sessionId"] for s in alice["sessions"]] == ["sess-alice"]
     assert "promptToken" not in str(alice) and "connectionId" not in str(alice)
     bob = chat.get("/api/chat/sessions", headers={"Authorization": f"Bearer {issue_token(SIGNING_KEY, 'bob')}"}).json()
@@ -122,7 +137,9 @@ def test_csv_served_back_has_formulas_neutralised(world) -> None:
     operator = TestClient(app)
     sign_in(operator, router.operator_login)
     payload = b'name,score,link\nann,-3.5,"=HYPERLINK(""http://attacker.example"",""open"")"\nbob,+2,@SUM(A1:A9)\n'
-    clients.s3.put_object(Bucket=clients.names.artifacts_bucket, Key="jobs/job-1/table.csv", Body=payload, ContentType="text/csv")
+    clients.s3.put_object(
+        Bucket=clients.names.artifacts_bucket, Key="jobs/job-1/table.csv", Body=payload, ContentType="text/csv"
+    )
     served = operator.get("/artifacts/jobs/job-1/table.csv").text
     assert "'=HYPERLINK" in served and "'@SUM" in served and ",-3.5," in served and ",+2," in served
     stored = operator.post("/api/datasets", files={"file": ("formulas.csv", payload, "text/csv")})
@@ -133,9 +150,13 @@ def test_csv_served_back_has_formulas_neutralised(world) -> None:
 
 @pytest.mark.browser
 @needs_chromium
-def test_a_web_page_cannot_use_the_dashboard_even_when_the_operator_is_logged_in(browser, moto_endpoint, foreign_origin) -> None:
+def test_a_web_page_cannot_use_the_dashboard_even_when_the_operator_is_logged_in(
+    browser, moto_endpoint, foreign_origin
+) -> None:
     with running_gateway(moto_endpoint, create_secrets=False) as gateway:
-        clients = AwsClients(DashboardSettings(AWS_ENDPOINT_URL=moto_endpoint, RESOURCE_PREFIX=gateway.settings.resource_prefix))
+        clients = AwsClients(
+            DashboardSettings(AWS_ENDPOINT_URL=moto_endpoint, RESOURCE_PREFIX=gateway.settings.resource_prefix)
+        )
         fixtures.create_resources(clients)
         context = browser.new_context()
         try:
@@ -144,15 +165,19 @@ def test_a_web_page_cannot_use_the_dashboard_even_when_the_operator_is_logged_in
             operator.wait_for_url(f"{gateway.url}/dashboard")
             page = context.new_page()
             page.goto(foreign_origin)
-            read = page.evaluate("""async (base) => {
+            read = page.evaluate(
+                """async (base) => {
                 try { const r = await fetch(`${base}/api/sessions`, {credentials: "include"});
                       return `read ${r.status}: ${await r.text()}`; }
-                catch (error) { return `blocked: ${error}`; } }""", gateway.url)
+                catch (error) { return `blocked: ${error}`; } }""",
+                gateway.url,
+            )
             assert read.startswith("blocked"), read
             page.set_content(f"""<form id="f" method="POST" action="{gateway.url}/api/datasets" enctype="multipart/form-data">
                 <input name="datasetId" value="planted"><input type="file" name="file"></form>""")
-            page.set_input_files('input[type="file"]', files=[{"name": "planted.csv", "mimeType": "text/csv",
-                                                               "buffer": b"a,b\n1,2\n"}])
+            page.set_input_files(
+                'input[type="file"]', files=[{"name": "planted.csv", "mimeType": "text/csv", "buffer": b"a,b\n1,2\n"}]
+            )
             with page.expect_navigation():
                 page.evaluate("document.getElementById('f').submit()")
             assert "Forbidden" in page.content()

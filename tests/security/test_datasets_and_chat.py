@@ -11,20 +11,20 @@ import io
 import subprocess
 import uuid
 
+import dashboard_fixtures as fixtures
 import pytest
+from dashboard_testing import FakeAgent, serve, sign_in
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from stack_support import CLI
+from support import ROOT, free_port
 
-import dashboard_fixtures as fixtures
 from causal_common.datasets import load_data, load_manifest
 from causal_common.errors import ForbiddenError
 from causal_dashboard import DashboardSettings, build_router
 from causal_dashboard.clients import AwsClients
 from causal_stack import chat
 from causal_tasks.datasets import upload_csv
-from dashboard_testing import FakeAgent, serve, sign_in
-from stack_support import CLI
-from support import ROOT, free_port
 
 ALICE_CSV = b"treat,outcome\n0,1.0\n1,2.5\n0,1.2\n1,2.9\n"
 BOB_CSV = b"treat,outcome\n1,100\n0,0\n"
@@ -32,8 +32,9 @@ BOB_CSV = b"treat,outcome\n1,100\n0,0\n"
 
 @pytest.fixture(scope="module")
 def world(moto_endpoint: str):
-    settings = DashboardSettings(AWS_ENDPOINT_URL=moto_endpoint, RESOURCE_PREFIX=f"own{uuid.uuid4().hex[:6]}-",
-                                 DASHBOARD_OPERATOR_NAME="bob")
+    settings = DashboardSettings(
+        AWS_ENDPOINT_URL=moto_endpoint, RESOURCE_PREFIX=f"own{uuid.uuid4().hex[:6]}-", DASHBOARD_OPERATOR_NAME="bob"
+    )
     clients = AwsClients(settings)
     fixtures.create_resources(clients)
     return settings, clients
@@ -45,7 +46,9 @@ def test_only_the_uploader_replaces_an_upload(world) -> None:
     assert load_manifest(clients.s3, clients.names, "study").owner == "alice"
     with pytest.raises(ForbiddenError, match="uploaded by alice"):
         upload_csv(clients.s3, clients.names, BOB_CSV, "study", owner="bob")
-    assert load_data(clients.s3, clients.names, load_manifest(clients.s3, clients.names, "study")).startswith(b"treat,outcome\n0,1.0")
+    assert load_data(clients.s3, clients.names, load_manifest(clients.s3, clients.names, "study")).startswith(
+        b"treat,outcome\n0,1.0"
+    )
     upload_csv(clients.s3, clients.names, ALICE_CSV + b"1,3.1\n", "study", owner="alice")  # her own: replaced
     assert load_manifest(clients.s3, clients.names, "study").rows == 5
 
@@ -58,7 +61,9 @@ def test_the_dashboard_upload_cannot_replace_another_users_dataset(world) -> Non
     app.include_router(router)
     operator = TestClient(app)
     sign_in(operator, router.operator_login)
-    refused = operator.post("/api/datasets", files={"file": ("x.csv", BOB_CSV, "text/csv")}, data={"datasetId": "alices"})
+    refused = operator.post(
+        "/api/datasets", files={"file": ("x.csv", BOB_CSV, "text/csv")}, data={"datasetId": "alices"}
+    )
     assert refused.status_code == 403 and "uploaded by alice" in refused.json()["detail"]
     assert load_manifest(clients.s3, clients.names, "alices").rows == 4
     mine = operator.post("/api/datasets", files={"file": ("x.csv", BOB_CSV, "text/csv")}, data={"datasetId": "bobs"})
@@ -71,9 +76,25 @@ def test_the_cli_upload_refuses_with_a_clear_error(world, tmp_path) -> None:
     path = tmp_path / "mine.csv"
     path.write_bytes(BOB_CSV)
     result = subprocess.run(
-        [str(CLI), "upload", str(path), "--id", "cli-study", "--user", "bob", "--endpoint-url", settings.endpoint_url,
-         "--prefix", settings.resource_prefix, "--target", "embedded"],
-        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        [
+            str(CLI),
+            "upload",
+            str(path),
+            "--id",
+            "cli-study",
+            "--user",
+            "bob",
+            "--endpoint-url",
+            settings.endpoint_url,
+            "--prefix",
+            settings.resource_prefix,
+            "--target",
+            "embedded",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
     )
     assert result.returncode != 0
     assert "uploaded by alice" in result.stderr and "Traceback" not in result.stderr
@@ -104,8 +125,20 @@ def test_markup_in_data_is_printed_as_text(capsys) -> None:
     app = FastAPI()
     agent.app_routes(app, "dev")
     with serve(app, free_port()) as base:
-        code = chat.main(["--url", base.replace("http://", "ws://") + "/dev", "--http-url", base, "--user", "alice",
-                          "--timeout", "20", "effect of trt[/oops]?"], out=io.StringIO())
+        code = chat.main(
+            [
+                "--url",
+                base.replace("http://", "ws://") + "/dev",
+                "--http-url",
+                base,
+                "--user",
+                "alice",
+                "--timeout",
+                "20",
+                "effect of trt[/oops]?",
+            ],
+            out=io.StringIO(),
+        )
     printed = capsys.readouterr().out
     assert code == chat.EXIT_ANSWER
     assert "trt[/oops]" in printed and "[bold red]" in printed and "[red]fake[/red]" in printed

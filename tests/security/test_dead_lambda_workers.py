@@ -14,17 +14,16 @@ import boto3
 import psutil
 import pytest
 from botocore.config import Config
-
 from functional.test_embedded_lambda_runner import make_zip
 from support import create_execution_role, running_emulator
 
-HANDLER = '''
+HANDLER = """
 import os, time
 
 def pid(event, context):
     time.sleep(event.get("seconds", 0))
     return {"pid": os.getpid()}
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -36,10 +35,20 @@ def emulator() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def lambda_client(emulator):
     role = create_execution_role(emulator, "lambda")
-    client = boto3.client("lambda", endpoint_url=emulator, region_name="eu-central-1",
-                          config=Config(retries={"max_attempts": 1}, read_timeout=30))
-    client.create_function(FunctionName="pid", Runtime="python3.12", Role=role, Handler="handler.pid",
-                           Code={"ZipFile": make_zip(HANDLER)}, Timeout=10)
+    client = boto3.client(
+        "lambda",
+        endpoint_url=emulator,
+        region_name="eu-central-1",
+        config=Config(retries={"max_attempts": 1}, read_timeout=30),
+    )
+    client.create_function(
+        FunctionName="pid",
+        Runtime="python3.12",
+        Role=role,
+        Handler="handler.pid",
+        Code={"ZipFile": make_zip(HANDLER)},
+        Timeout=10,
+    )
     return client
 
 

@@ -13,14 +13,14 @@ import json
 
 import httpx
 import pytest
+import support
 import websockets
+from functional.test_agent_support import LALONDE, create_resources, make_clients, ws_event
 from moto import mock_aws
 
-import support
 from causal_gateway.auth import issue_token
 from causal_gateway.settings import GatewaySettings
 from causal_gateway.testing import running_gateway
-from functional.test_agent_support import LALONDE, create_resources, make_clients, ws_event
 
 NESTED = '{"action": "query", "text": ' + "[" * 15000 + "]" * 15000 + "}"
 
@@ -54,13 +54,20 @@ def test_a_web_page_cannot_open_the_websocket_or_mint_tokens(gateway) -> None:
     assert refused.value.response.status_code == 403
     asyncio.run(handshake(gateway.url))  # the gateway's own chat page may
 
-    minted = httpx.post(f"{gateway.url}/auth/token", json={"userId": "alice"}, headers={"Origin": "http://evil.example"})
+    minted = httpx.post(
+        f"{gateway.url}/auth/token", json={"userId": "alice"}, headers={"Origin": "http://evil.example"}
+    )
     assert minted.status_code == 403
-    assert httpx.post(f"{gateway.url}/auth/token", json={"userId": "alice"}, headers={"Origin": gateway.url}).status_code == 200
+    assert (
+        httpx.post(f"{gateway.url}/auth/token", json={"userId": "alice"}, headers={"Origin": gateway.url}).status_code
+        == 200
+    )
 
 
 def test_configured_hosts_and_origins_are_answered(moto_endpoint) -> None:
-    with running_gateway(moto_endpoint, allowed_hosts=["laptop.lan"], allowed_origins=["http://laptop.lan:3000"]) as running:
+    with running_gateway(
+        moto_endpoint, allowed_hosts=["laptop.lan"], allowed_origins=["http://laptop.lan:3000"]
+    ) as running:
         assert httpx.get(f"{running.url}/api/metrics", headers={"Host": "laptop.lan:8080"}).status_code != 403
         assert httpx.get(f"{running.url}/health", headers={"Origin": "http://laptop.lan:3000"}).status_code != 403
         assert httpx.get(f"{running.url}/health", headers={"Origin": "http://other.lan:3000"}).status_code == 403

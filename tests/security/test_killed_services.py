@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import time
@@ -14,7 +13,6 @@ import httpx
 import psutil
 import pytest
 import websockets
-
 from stack_support import CLI, RunningStack, running_stack
 
 pytestmark = pytest.mark.slow
@@ -66,7 +64,7 @@ async def _frames(socket, until=("answer", "error"), on_frame=None) -> list[dict
     while time.monotonic() < deadline:
         try:
             raw = await asyncio.wait_for(socket.recv(), timeout=max(0.1, deadline - time.monotonic()))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             break
         frame = json.loads(raw)
         frames.append(frame)
@@ -150,7 +148,9 @@ def test_a_killed_emulator_is_restarted_deployed_again_and_answers(stack):
 
 
 def test_doctor_reports_the_restarts_with_their_reasons(stack):
-    result = subprocess.run([str(CLI), "doctor", "--json"], env=stack.env(), capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(CLI), "doctor", "--json"], env=stack.env(), capture_output=True, text=True, timeout=120
+    )
     report = json.loads(result.stdout)
     checks = {check["name"]: check for check in report["checks"]}
     for service in ("aws", "ecs-runner", "gateway"):

@@ -12,9 +12,9 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from causal_common import aws
 from causal_agent.clients import AgentClients
 from causal_agent.settings import AgentSettings
+from causal_common import aws
 from causal_deploy.config import DeployConfig
 from causal_deploy.manifest import SecretSpec, build_manifest
 from causal_deploy.report import DeployReport
@@ -35,10 +35,16 @@ def test_each_stack_gets_its_own_pair_and_keeps_it() -> None:
         config = DeployConfig(endpoint_url="http://127.0.0.1:4566")
         ensure_secret(client, SPEC, config, DeployReport("embedded", "http://127.0.0.1:4566"))
         first = _stored(client)
-        assert first["accessKeyId"] != "test" and first["accessKeyId"].startswith("AKIA") and len(first["secretAccessKey"]) == 40
+        assert (
+            first["accessKeyId"] != "test"
+            and first["accessKeyId"].startswith("AKIA")
+            and len(first["secretAccessKey"]) == 40
+        )
         ensure_secret(client, SPEC, config, DeployReport("embedded", "http://127.0.0.1:4566"))
         assert _stored(client) == first  # a redeploy keeps it
-        client.put_secret_value(SecretId=SECRET, SecretString=json.dumps({"accessKeyId": "test", "secretAccessKey": "test"}))
+        client.put_secret_value(
+            SecretId=SECRET, SecretString=json.dumps({"accessKeyId": "test", "secretAccessKey": "test"})
+        )
         ensure_secret(client, SPEC, config, DeployReport("embedded", "http://127.0.0.1:4566"))
         assert _stored(client)["accessKeyId"] != "test"  # the old fixed pair is replaced
     with mock_aws():
@@ -64,7 +70,8 @@ def test_the_fixed_pair_no_longer_reaches_a_connection_and_the_stacks_pair_does(
         secretsmanager.create_secret(Name=names.management_credentials_secret, SecretString=json.dumps(pair))
         with pytest.raises(ClientError) as refused:
             gateway.management(aws_access_key_id="test", aws_secret_access_key="test").post_to_connection(
-                ConnectionId="anyone", Data=b"pushed by a stranger")
+                ConnectionId="anyone", Data=b"pushed by a stranger"
+            )
         assert refused.value.response["Error"]["Code"] == "ForbiddenException"
 
         monkeypatch.setenv("MANAGEMENT_API_CREDENTIALS_SECRET", names.management_credentials_secret)

@@ -7,11 +7,11 @@ import json
 import boto3
 import pytest
 from botocore.config import Config
+from functional.test_embedded_lambda_runner import make_zip
+from support import create_execution_role, load_lambda_module, running_emulator
 
 from causal_common.names import ResourceNames
 from causal_tasks.datasets import upload_csv
-from functional.test_embedded_lambda_runner import make_zip
-from support import create_execution_role, load_lambda_module, running_emulator
 
 NAMES = ResourceNames(prefix="oversize-test-")
 
@@ -33,7 +33,9 @@ def handler(moto_endpoint, monkeypatch, s3):
 
 
 def query(handler, sql: str, limit: int = 100) -> dict:
-    return handler({"sessionId": "s", "datasetId": "notes", "callId": "c", "arguments": {"sql": sql, "limit": limit}}, None)
+    return handler(
+        {"sessionId": "s", "datasetId": "notes", "callId": "c", "arguments": {"sql": sql, "limit": limit}}, None
+    )
 
 
 def test_a_100_mb_cell_is_refused_with_its_size_and_what_to_do(handler):
@@ -68,10 +70,20 @@ def test_the_embedded_runner_refuses_a_response_over_lambdas_6_mb_as_aws_does():
     source = "def big(event, context):\n    return 'x' * 7_000_000\n"
     with running_emulator() as url:
         role = create_execution_role(url, "lambda")
-        client = boto3.client("lambda", endpoint_url=url, region_name="eu-central-1",
-                              config=Config(retries={"max_attempts": 1}, read_timeout=60))
-        client.create_function(FunctionName="big", Runtime="python3.12", Role=role, Handler="handler.big",
-                               Code={"ZipFile": make_zip(source)}, Timeout=30)
+        client = boto3.client(
+            "lambda",
+            endpoint_url=url,
+            region_name="eu-central-1",
+            config=Config(retries={"max_attempts": 1}, read_timeout=60),
+        )
+        client.create_function(
+            FunctionName="big",
+            Runtime="python3.12",
+            Role=role,
+            Handler="handler.big",
+            Code={"ZipFile": make_zip(source)},
+            Timeout=30,
+        )
         response = client.invoke(FunctionName="big")
         payload = json.loads(response["Payload"].read())
     assert response.get("FunctionError")

@@ -4,15 +4,26 @@ from causal_agent.conversation import ToolExchange
 
 def causal_exchange(reason: str) -> ToolExchange:
     result = {
-        "treatment": "treat", "outcome": "re78", "target": "ate", "target_reason": reason, "estimate": 1676.34,
-        "ci": [421.06, 2931.63], "method": "backdoor.linear_regression", "naive_estimate": 1794.34,
-        "common_causes": ["age", "educ"], "rows": 445, "refutations": [], "warnings": [],
+        "treatment": "treat",
+        "outcome": "re78",
+        "target": "ate",
+        "target_reason": reason,
+        "estimate": 1676.34,
+        "ci": [421.06, 2931.63],
+        "method": "backdoor.linear_regression",
+        "naive_estimate": 1794.34,
+        "common_causes": ["age", "educ"],
+        "rows": 445,
+        "refutations": [],
+        "warnings": [],
     }
     return ToolExchange(call_id="c1", name="causal_analysis", arguments={}, outcome={"ok": True, "result": result})
 
 
 def test_the_target_is_named_once_in_the_reason():
-    text = write_answer("effect?", "Lalonde NSW", [causal_exchange("ATE: treated and control overlap")], "named in the question")
+    text = write_answer(
+        "effect?", "Lalonde NSW", [causal_exchange("ATE: treated and control overlap")], "named in the question"
+    )
     assert "Why ATE: treated and control overlap" in text
     assert "ATE: ATE" not in text
 
@@ -24,8 +35,15 @@ def test_the_answer_carries_the_estimate_interval_and_naive_comparison():
 
 
 def result_with(**update):
-    base = {"treatment": "t", "outcome": "y", "target": "ate", "estimate": 2.5, "ci": [1.0, 4.0],
-            "treatment_kind": "binary", "outcome_kind": "continuous"}
+    base = {
+        "treatment": "t",
+        "outcome": "y",
+        "target": "ate",
+        "estimate": 2.5,
+        "ci": [1.0, 4.0],
+        "treatment_kind": "binary",
+        "outcome_kind": "continuous",
+    }
     return {**base, **update}
 
 
@@ -49,13 +67,37 @@ def test_a_binary_outcome_is_a_risk_difference_in_percentage_points():
 
 
 def test_disagreement_sensitivity_and_assumptions_are_said():
-    text = write_answer("effect?", "data", [ToolExchange(call_id="c", name="causal_analysis", arguments={}, outcome={
-        "ok": True, "result": {**result_with(), "rows": 100, "method": "doubly robust", "naive_estimate": 5.0,
-                               "disagreement": ["`backdoor.linear_regression` gives 6"],
-                               "sensitivity": [{"name": "robustness value", "value": 0.2,
-                                                "sentence": "An unmeasured confounder would need to explain 20%"}],
-                               "assumptions": ["no unmeasured confounding"],
-                               "left_out": [{"column": "id", "reason": "an identifier"}]}})], "named")
+    text = write_answer(
+        "effect?",
+        "data",
+        [
+            ToolExchange(
+                call_id="c",
+                name="causal_analysis",
+                arguments={},
+                outcome={
+                    "ok": True,
+                    "result": {
+                        **result_with(),
+                        "rows": 100,
+                        "method": "doubly robust",
+                        "naive_estimate": 5.0,
+                        "disagreement": ["`backdoor.linear_regression` gives 6"],
+                        "sensitivity": [
+                            {
+                                "name": "robustness value",
+                                "value": 0.2,
+                                "sentence": "An unmeasured confounder would need to explain 20%",
+                            }
+                        ],
+                        "assumptions": ["no unmeasured confounding"],
+                        "left_out": [{"column": "id", "reason": "an identifier"}],
+                    },
+                },
+            )
+        ],
+        "named",
+    )
     assert "Estimators disagree: `backdoor.linear_regression` gives 6." in text
     assert "Sensitivity: An unmeasured confounder would need to explain 20%" in text
     assert "This rests on: no unmeasured confounding." in text and "`id` (an identifier)" in text

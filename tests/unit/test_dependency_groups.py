@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
-
 from support import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -25,21 +24,43 @@ image_requirements = __import__("image-requirements")
 # vendors every function's imports into the zips it builds for the emulator.
 IMAGES = {
     "gateway": ("gateway", ["gateway/causal_gateway", "dashboard/causal_dashboard"]),
-    "init": ("deploy", ["init/causal_deploy", *(str(p.parent.relative_to(ROOT)) for p in (ROOT / "lambdas").glob("*/handler.py"))]),
+    "init": (
+        "deploy",
+        ["init/causal_deploy", *(str(p.parent.relative_to(ROOT)) for p in (ROOT / "lambdas").glob("*/handler.py"))],
+    ),
     "emulator": ("emulator", ["localstack/causal_embedded"]),
     "ecs-runner": ("ecs-runner", ["ecs-tasks/causal_ecs_runner"]),
     "task": ("tasks", ["ecs-tasks/causal_tasks"]),
 }
-DOCKERFILES = {"gateway": "gateway/Dockerfile", "init": "init/Dockerfile", "emulator": "localstack/Dockerfile",
-               "ecs-runner": "ecs-tasks/runner.Dockerfile", "task": "ecs-tasks/Dockerfile"}
+DOCKERFILES = {
+    "gateway": "gateway/Dockerfile",
+    "init": "init/Dockerfile",
+    "emulator": "localstack/Dockerfile",
+    "ecs-runner": "ecs-tasks/runner.Dockerfile",
+    "task": "ecs-tasks/Dockerfile",
+}
 # Imported only on paths that image never takes (each with the reason).
 NOT_RUN_THERE = {
     # Uploads are parsed by causal_tasks.datasets, whose bundled-dataset generators (never run by the gateway) use these.
-    ("gateway", "dowhy"), ("gateway", "causaldata"),
+    ("gateway", "dowhy"),
+    ("gateway", "causaldata"),
 }
 ANALYSIS_STACK = {"dowhy", "scikit-learn", "scipy", "matplotlib", "statsmodels", "econml"}
-PROJECT_MODULES = {"causal_common", "causal_agent", "causal_guard", "causal_embedded", "causal_deploy", "causal_stack", "causal_gateway",
-                   "causal_dashboard", "causal_tasks", "causal_ecs_runner", "handler", "query", "sandbox"}
+PROJECT_MODULES = {
+    "causal_common",
+    "causal_agent",
+    "causal_guard",
+    "causal_embedded",
+    "causal_deploy",
+    "causal_stack",
+    "causal_gateway",
+    "causal_dashboard",
+    "causal_tasks",
+    "causal_ecs_runner",
+    "handler",
+    "query",
+    "sandbox",
+}
 
 
 def _canonical(name: str) -> str:

@@ -77,7 +77,6 @@ def test_hint_matches_the_reason(reason, expected):
 
 def test_the_dashboard_and_the_deployer_give_the_same_hint():
     from causal_dashboard.functions import fix_hint
-
     from causal_deploy.hints import DOCKER_SOCKET_HINT, hint_for
 
     reason = "Error while creating lambda: Docker not available"

@@ -7,9 +7,17 @@ from causal_embedded.lambda_runner import FunctionSnapshot, LambdaRunner
 
 def snapshot(code: bytes, sha: str, timeout: float = 3.0) -> FunctionSnapshot:
     return FunctionSnapshot(
-        name="fn", arn="arn:aws:lambda:eu-central-1:000000000000:function:fn", handler="handler.handler",
-        runtime="python3.12", timeout=timeout, memory_size=128, version="$LATEST", region="eu-central-1",
-        code_sha256=sha, environment=(), code_bytes=code,
+        name="fn",
+        arn="arn:aws:lambda:eu-central-1:000000000000:function:fn",
+        handler="handler.handler",
+        runtime="python3.12",
+        timeout=timeout,
+        memory_size=128,
+        version="$LATEST",
+        region="eu-central-1",
+        code_sha256=sha,
+        environment=(),
+        code_bytes=code,
     )
 
 

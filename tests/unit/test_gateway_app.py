@@ -49,6 +49,14 @@ def test_uvicorn_uses_the_sansio_protocol_with_the_configured_limits() -> None:
 def test_tokens_are_redacted_from_uvicorn_log_lines() -> None:
     import logging
 
-    record = logging.LogRecord("uvicorn.error", logging.INFO, "", 0, '%s - "WebSocket %s" [accepted]', ("1.2.3.4", "/dev?token=abc.def&x=1"), None)
+    record = logging.LogRecord(
+        "uvicorn.error",
+        logging.INFO,
+        "",
+        0,
+        '%s - "WebSocket %s" [accepted]',
+        ("1.2.3.4", "/dev?token=abc.def&x=1"),
+        None,
+    )
     RedactTokens().filter(record)
     assert "abc.def" not in record.getMessage() and "token=***&x=1" in record.getMessage()

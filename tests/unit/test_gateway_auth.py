@@ -59,7 +59,9 @@ def test_empty_signing_key_is_refused() -> None:
         auth.issue_token("", "alice")
 
 
-def _signed(body: bytes, *, secret: str = "s3cret", region: str = "eu-central-1", path: str = "/dev/@connections/abc%3D"):
+def _signed(
+    body: bytes, *, secret: str = "s3cret", region: str = "eu-central-1", path: str = "/dev/@connections/abc%3D"
+):
     request = AWSRequest(method="POST", url=f"http://127.0.0.1:8080{path}", data=body)
     SigV4Auth(BotocoreCredentials("AKID", secret), "execute-api", region).add_auth(request)
     headers = {name.lower(): value for name, value in request.headers.items()}

@@ -39,7 +39,11 @@ def test_invoke_returns_the_function_answer_and_sends_the_event() -> None:
 
 def test_function_error_is_an_integration_error() -> None:
     integration, _ = _stubbed(
-        {"StatusCode": 200, "FunctionError": "Unhandled", "Payload": _payload(json.dumps({"errorType": "KeyError"}).encode())}
+        {
+            "StatusCode": 200,
+            "FunctionError": "Unhandled",
+            "Payload": _payload(json.dumps({"errorType": "KeyError"}).encode()),
+        }
     )
     with pytest.raises(IntegrationError, match="KeyError"):
         integration.invoke("fn", {})

@@ -6,12 +6,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from understanding_support import judge, load_cases, reading_as_dict
 
-from causal_common.models.datasets import Column, DatasetManifest
 from causal_agent.reading.descriptive import to_sql
 from causal_agent.reading.reader import read_question
 from causal_agent.reading.replies import apply_replies
-from understanding_support import judge, load_cases, reading_as_dict
+from causal_common.models.datasets import Column, DatasetManifest
 
 CASES = load_cases()
 # Misreadings we know of, kept visible: a fix turns the xfail into a failure to remove from this list.
@@ -63,12 +63,15 @@ def test_unanswerable_names_the_words_that_matched_nothing():
     assert reading.unmatched_role == "treatment"
 
 
-@pytest.mark.parametrize("reply, expected", [
-    ("the treatment is tutoring, the outcome is grade_avg", ("tutoring", "grade_avg")),
-    ("tutoring on grades", ("tutoring", "grade_avg")),
-    ("effect of absences on grades", ("absences", "grade_avg")),
-    ("grades is the outcome and tutoring is the treatment", ("tutoring", "grade_avg")),
-])
+@pytest.mark.parametrize(
+    "reply, expected",
+    [
+        ("the treatment is tutoring, the outcome is grade_avg", ("tutoring", "grade_avg")),
+        ("tutoring on grades", ("tutoring", "grade_avg")),
+        ("effect of absences on grades", ("absences", "grade_avg")),
+        ("grades is the outcome and tutoring is the treatment", ("tutoring", "grade_avg")),
+    ],
+)
 def test_a_clarification_reply_sets_both_roles(reply, expected):
     reading = read_question("what is the effect here?", SCHOOL)
     assert not reading.complete
@@ -95,21 +98,31 @@ def test_a_reply_can_reverse_the_direction_and_steer_the_adjustment():
 def test_post_treatment_replies():
     reading = read_question("effect of exercise on systolic bp", CLINIC)
     expects = {"kind": "post_treatment", "columns": ["bmi", "diet_score"]}
-    assert set(apply_replies(reading, [(expects, "yes, leave them out")], CLINIC).adjustment.exclude) == {"bmi", "diet_score"}
+    assert set(apply_replies(reading, [(expects, "yes, leave them out")], CLINIC).adjustment.exclude) == {
+        "bmi",
+        "diet_score",
+    }
     assert apply_replies(reading, [(expects, "no, keep them")], CLINIC).adjustment.exclude == {}
     assert set(apply_replies(reading, [(expects, "leave out bmi")], CLINIC).adjustment.exclude) == {"bmi"}
 
 
 # ---------------------------------------------------------------- descriptive SQL gives the exact figures
 
+
 def _frame() -> pd.DataFrame:
     rng = np.random.default_rng(7)
     n = 300
-    return pd.DataFrame({
-        "student_id": np.arange(n), "tutoring": rng.integers(0, 2, n), "grade_avg": rng.normal(70, 10, n).round(2),
-        "study_hours": rng.gamma(3, 3, n).round(1), "absences": rng.poisson(4, n),
-        "parent_income": rng.normal(50, 15, n).round(1), "school_type": rng.choice(["private", "public"], n),
-    })
+    return pd.DataFrame(
+        {
+            "student_id": np.arange(n),
+            "tutoring": rng.integers(0, 2, n),
+            "grade_avg": rng.normal(70, 10, n).round(2),
+            "study_hours": rng.gamma(3, 3, n).round(1),
+            "absences": rng.poisson(4, n),
+            "parent_income": rng.normal(50, 15, n).round(1),
+            "school_type": rng.choice(["private", "public"], n),
+        }
+    )
 
 
 def _run(sql: str, frame: pd.DataFrame) -> list[tuple]:
@@ -118,14 +131,17 @@ def _run(sql: str, frame: pd.DataFrame) -> list[tuple]:
     return connection.execute(sql).fetchall()
 
 
-@pytest.mark.parametrize("question, expected", [
-    ("What is the median grade?", lambda f: f["grade_avg"].median()),
-    ("average study hours", lambda f: f["study_hours"].mean()),
-    ("How many students had more than 5 absences?", lambda f: int((f["absences"] > 5).sum())),
-    ("What share of students got tutoring?", lambda f: 100 * f["tutoring"].mean()),
-    ("Is parental income correlated with grades?", lambda f: f["parent_income"].corr(f["grade_avg"])),
-    ("mean grade in private schools", lambda f: f.loc[f["school_type"] == "private", "grade_avg"].mean()),
-])
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("What is the median grade?", lambda f: f["grade_avg"].median()),
+        ("average study hours", lambda f: f["study_hours"].mean()),
+        ("How many students had more than 5 absences?", lambda f: int((f["absences"] > 5).sum())),
+        ("What share of students got tutoring?", lambda f: 100 * f["tutoring"].mean()),
+        ("Is parental income correlated with grades?", lambda f: f["parent_income"].corr(f["grade_avg"])),
+        ("mean grade in private schools", lambda f: f.loc[f["school_type"] == "private", "grade_avg"].mean()),
+    ],
+)
 def test_descriptive_sql_gives_the_exact_number(question, expected):
     frame = _frame()
     reading = read_question(question, SCHOOL)
@@ -145,9 +161,17 @@ def test_group_comparison_sql_gives_each_groups_mean():
 
 
 def test_yes_no_text_columns_are_counted_by_their_coding():
-    manifest = DatasetManifest(id="t", title="t", description="", rows=4, data_key="t/data.csv", columns=[
-        Column(name="smoker", dtype="string", levels=["no", "yes"], coding={"no": 0, "yes": 1}),
-        Column(name="age", dtype="integer")])
+    manifest = DatasetManifest(
+        id="t",
+        title="t",
+        description="",
+        rows=4,
+        data_key="t/data.csv",
+        columns=[
+            Column(name="smoker", dtype="string", levels=["no", "yes"], coding={"no": 0, "yes": 1}),
+            Column(name="age", dtype="integer"),
+        ],
+    )
     frame = pd.DataFrame({"smoker": ["Yes", "no", "YES", None], "age": [30, 40, 50, 60]})
     reading = read_question("what percentage are smokers?", manifest)
     rows = _run(to_sql(reading.descriptive, manifest), frame)
@@ -155,9 +179,18 @@ def test_yes_no_text_columns_are_counted_by_their_coding():
 
 
 def test_negated_column_names_and_numeric_levels_filter_the_right_rows():
-    manifest = DatasetManifest(id="t", title="t", description="", rows=4, data_key="t/data.csv", columns=[
-        Column(name="nodegree", dtype="integer", levels=["0", "1"]), Column(name="earnings", dtype="float"),
-        Column(name="married", dtype="integer", levels=["0", "1"])])
+    manifest = DatasetManifest(
+        id="t",
+        title="t",
+        description="",
+        rows=4,
+        data_key="t/data.csv",
+        columns=[
+            Column(name="nodegree", dtype="integer", levels=["0", "1"]),
+            Column(name="earnings", dtype="float"),
+            Column(name="married", dtype="integer", levels=["0", "1"]),
+        ],
+    )
     without = read_question("median earnings of people without a degree", manifest).descriptive
     assert [(f.column, f.value) for f in without.filters] == [("nodegree", 1)]
     with_degree = read_question("median earnings of people with a degree", manifest).descriptive

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from support import ROOT
 
-SUITE = '''
+SUITE = """
 import pytest
 
 
@@ -28,12 +28,15 @@ def test_needs_a_browser():
 @pytest.mark.xfail(reason="known misreading", strict=True)
 def test_expected_failure():
     assert False
-'''
+"""
 
 
-def run_suite(tmp_path: Path, allowed: str, ci: str | None, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def run_suite(
+    tmp_path: Path, allowed: str, ci: str | None, extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     (tmp_path / "allowed.txt").write_text(allowed)
-    (tmp_path / "conftest.py").write_text(textwrap.dedent(f"""
+    (tmp_path / "conftest.py").write_text(
+        textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(ROOT / "tests")!r})
         import skip_policy
@@ -41,15 +44,22 @@ def run_suite(tmp_path: Path, allowed: str, ci: str | None, extra: dict[str, str
 
         def pytest_configure(config):
             skip_policy.register(config, Path(__file__).parent / "allowed.txt")
-    """))
+    """)
+    )
     (tmp_path / "test_suite.py").write_text(SUITE)
     for name, text in (extra or {}).items():
         (tmp_path / name).write_text(text)
     env = {key: value for key, value in os.environ.items() if key != "CI"}
     if ci is not None:
         env["CI"] = ci
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           str(tmp_path)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_outside_ci_skips_are_listed_and_the_run_passes(tmp_path):

@@ -99,8 +99,11 @@ def test_lalonde_observational_is_within_600_dollars_and_flags_overlap(bundled):
     assert result.ci[0] <= NSW_EXPERIMENTAL_EFFECT <= result.ci[1]
     assert result.target == "att" and "overlap" in result.target_reason
     assert any("poor overlap" in warning for warning in result.warnings)
-    assert {m.method for m in result.methods} >= {"backdoor.linear_regression", "backdoor.propensity_score_matching",
-                                                   "backdoor.propensity_score_weighting"}
+    assert {m.method for m in result.methods} >= {
+        "backdoor.linear_regression",
+        "backdoor.propensity_score_matching",
+        "backdoor.propensity_score_weighting",
+    }
     assert result.sensitivity and result.sensitivity[0].name == "robustness value"
 
 

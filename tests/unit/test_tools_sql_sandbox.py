@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from support import load_lambda_module
 
 from causal_common.errors import InvalidInputError
-from support import load_lambda_module
 
 sandbox_module = load_lambda_module("data-query", "sandbox")
 
@@ -29,7 +29,9 @@ def test_select_group_by_returns_rows(sandbox):
 
 
 def test_with_select_and_describe_are_allowed(sandbox):
-    assert sandbox.query("WITH t AS (SELECT age FROM data) SELECT max(age) FROM t", limit=5, timeout_seconds=5).rows == [[40]]
+    assert sandbox.query(
+        "WITH t AS (SELECT age FROM data) SELECT max(age) FROM t", limit=5, timeout_seconds=5
+    ).rows == [[40]]
     schema = sandbox.query("DESCRIBE data", limit=50, timeout_seconds=5)
     assert [row[0] for row in schema.rows] == ["treat", "age", "re78"]
 

@@ -13,17 +13,19 @@ from causal_tasks.datasets import RoleOptions, manifest_for_upload
 def _frame() -> pd.DataFrame:
     rng = np.random.default_rng(3)
     n = 60
-    return pd.DataFrame({
-        "employee_id": [f"E{i:04d}" for i in range(n)],
-        "row": np.arange(1, n + 1),
-        "got_training": rng.choice(["Yes", "no", "YES", "No"], n),
-        "Dept": rng.choice(["sales", "hr", "it"], n),
-        "salary": rng.normal(50, 5, n).round(2),
-        "remote": rng.choice([True, False], n),
-        "hired_on": pd.date_range("2020-01-01", periods=n, freq="7D").strftime("%Y-%m-%d"),
-        "notes": [f"free text number {i} about this person" for i in range(n)],
-        "arm": rng.choice(["treated", "control"], n),
-    })
+    return pd.DataFrame(
+        {
+            "employee_id": [f"E{i:04d}" for i in range(n)],
+            "row": np.arange(1, n + 1),
+            "got_training": rng.choice(["Yes", "no", "YES", "No"], n),
+            "Dept": rng.choice(["sales", "hr", "it"], n),
+            "salary": rng.normal(50, 5, n).round(2),
+            "remote": rng.choice([True, False], n),
+            "hired_on": pd.date_range("2020-01-01", periods=n, freq="7D").strftime("%Y-%m-%d"),
+            "notes": [f"free text number {i} about this person" for i in range(n)],
+            "arm": rng.choice(["treated", "control"], n),
+        }
+    )
 
 
 def test_roles_levels_and_codings_are_inferred():
@@ -47,12 +49,15 @@ def test_roles_set_at_upload_are_recorded():
     assert columns["Dept"].role == "covariate" and columns["remote"].role == "excluded"
 
 
-@pytest.mark.parametrize("roles, message", [
-    (RoleOptions(treatment="nope"), "unknown column"),
-    (RoleOptions(treatment="Dept"), "holds text"),
-    (RoleOptions(treatment="salary", covariates=["salary"]), "cannot be both"),
-    (RoleOptions(cutoff=3.0), "running variable"),
-])
+@pytest.mark.parametrize(
+    "roles, message",
+    [
+        (RoleOptions(treatment="nope"), "unknown column"),
+        (RoleOptions(treatment="Dept"), "holds text"),
+        (RoleOptions(treatment="salary", covariates=["salary"]), "cannot be both"),
+        (RoleOptions(cutoff=3.0), "running variable"),
+    ],
+)
 def test_bad_roles_are_refused_with_the_reason(roles, message):
     with pytest.raises(InvalidInputError, match=message):
         manifest_for_upload(_frame(), "staff", roles=roles)

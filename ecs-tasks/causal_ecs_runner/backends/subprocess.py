@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -31,12 +30,14 @@ _PYTHONS = {"python", "python3", sys.executable}
 class SubprocessBackend:
     name = "subprocess"
 
-    def __init__(self, log_dir: Path, warm_modules: str | None = None,
-                 warm_restart_backoff: tuple[float, ...] = BACKOFF_SECONDS) -> None:
+    def __init__(
+        self, log_dir: Path, warm_modules: str | None = None, warm_restart_backoff: tuple[float, ...] = BACKOFF_SECONDS
+    ) -> None:
         self._log_dir = Path(log_dir)
         self._log_dir.mkdir(parents=True, exist_ok=True)
-        self._warm = (WarmWorkerSupervisor(warm_modules, self._log_dir, backoff=warm_restart_backoff)
-                      if warm_modules else None)
+        self._warm = (
+            WarmWorkerSupervisor(warm_modules, self._log_dir, backoff=warm_restart_backoff) if warm_modules else None
+        )
 
     @property
     def warm_import_seconds(self) -> float | None:
@@ -68,12 +69,22 @@ class SubprocessBackend:
             command[0] = sys.executable
         try:
             with open(log_path, "ab") as log:
-                popen = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, start_new_session=True)
+                popen = subprocess.Popen(
+                    command,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
         except OSError as exc:
             raise CausalStackError(f"cannot start {command[0]!r}: {exc.strerror}") from exc
-        return ProcessContainer(id=f"{spec.task_arn.rsplit('/', 1)[-1]}-{spec.container_name}", pid=popen.pid,
-                                log_path=log_path, popen=popen)
+        return ProcessContainer(
+            id=f"{spec.task_arn.rsplit('/', 1)[-1]}-{spec.container_name}",
+            pid=popen.pid,
+            log_path=log_path,
+            popen=popen,
+        )
 
     def exit_code(self, container: ProcessContainer) -> int | None:
         if container.popen is not None:
@@ -115,12 +126,18 @@ class SubprocessBackend:
             return True, "ok (no warm worker configured)"
         status = self._warm.status()
         if status["state"] == "up":
-            restarted = f"; restarted {status['restarts']} time(s), last death: {status['lastReason']}" if status["deaths"] else ""
+            restarted = (
+                f"; restarted {status['restarts']} time(s), last death: {status['lastReason']}"
+                if status["deaths"]
+                else ""
+            )
             return True, "ok" + restarted
         if status["state"] == "starting":
             return True, "warm worker starting; tasks start as plain subprocesses until it is ready"
-        return True, (f"warm worker down ({status['state']}, last death: {status['lastReason']}); "
-                      "tasks start as plain subprocesses")
+        return True, (
+            f"warm worker down ({status['state']}, last death: {status['lastReason']}); "
+            "tasks start as plain subprocesses"
+        )
 
     def status(self) -> dict[str, object]:
         return {"warmWorker": self._warm.status() if self._warm else None}

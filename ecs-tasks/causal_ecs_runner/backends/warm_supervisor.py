@@ -62,9 +62,16 @@ class WarmWorkerSupervisor:
             state = "up" if worker.ready.is_set() else "starting"
         else:
             state = "failed" if self.gave_up else "restarting"
-        return {"state": state, "pid": worker.pid, "restarts": self.restarts, "deaths": self.deaths,
-                "lastReason": self.last_reason, "lastDeathAt": self.last_death_at,
-                "importSeconds": worker.import_seconds, "log": str(self._log_dir / "warm-worker.log")}
+        return {
+            "state": state,
+            "pid": worker.pid,
+            "restarts": self.restarts,
+            "deaths": self.deaths,
+            "lastReason": self.last_reason,
+            "lastDeathAt": self.last_death_at,
+            "importSeconds": worker.import_seconds,
+            "log": str(self._log_dir / "warm-worker.log"),
+        }
 
     def close(self) -> None:
         self._closed.set()
@@ -98,12 +105,18 @@ class WarmWorkerSupervisor:
                 os.killpg(container.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            worker.report_exit(container, KILLED_EXIT_CODE,
-                               f"the warm worker that started this task died ({reason}); the task was stopped")
+            worker.report_exit(
+                container,
+                KILLED_EXIT_CODE,
+                f"the warm worker that started this task died ({reason}); the task was stopped",
+            )
         logger.warning("the warm worker died (%s); %s running task(s) stopped", reason, len(lost))
         if delay is None:
             self.gave_up = True
-            logger.error("the warm worker died %s times in a row soon after starting; not restarting it "
-                         "(tasks start as plain subprocesses); see %s", self._backoff.quick_failures,
-                         self._log_dir / "warm-worker.log")
+            logger.error(
+                "the warm worker died %s times in a row soon after starting; not restarting it "
+                "(tasks start as plain subprocesses); see %s",
+                self._backoff.quick_failures,
+                self._log_dir / "warm-worker.log",
+            )
         return delay

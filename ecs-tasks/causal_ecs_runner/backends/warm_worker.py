@@ -85,7 +85,9 @@ class WarmWorker:
         container.exit = code
         container.done.set()
 
-    def start(self, spec: ContainerSpec, module: str, args: list[str], env: dict[str, str], log_path: Path) -> ProcessContainer:
+    def start(
+        self, spec: ContainerSpec, module: str, args: list[str], env: dict[str, str], log_path: Path
+    ) -> ProcessContainer:
         request_id = next(self._ids)
         started: tuple[threading.Event, list[int]] = (threading.Event(), [])
         self._started[request_id] = started
@@ -100,7 +102,9 @@ class WarmWorker:
                 raise WarmWorkerGone(f"the warm worker is gone ({exc})") from exc
         if not started[0].wait(10):
             raise CausalStackError("the warm worker did not start the task within 10 s")
-        container = ProcessContainer(id=f"{spec.task_arn.rsplit('/', 1)[-1]}-{spec.container_name}", pid=started[1][0], log_path=log_path)
+        container = ProcessContainer(
+            id=f"{spec.task_arn.rsplit('/', 1)[-1]}-{spec.container_name}", pid=started[1][0], log_path=log_path
+        )
         with self._lock:
             self._containers[container.pid] = container
             early = self._early_exits.pop(container.pid, None)

@@ -71,8 +71,13 @@ def interaction_confounding(seed: int) -> Case:
     signal = 1.5 * x[:, 0] * x[:, 1] + 1.5 * ((x[:, 0] > 0) & (x[:, 2] > 0))
     t = (rng.uniform(size=4000) < _sigmoid(signal - 0.7)).astype(int)
     y = 1.0 * t + 2 * signal + x[:, 2] + rng.normal(size=4000)
-    return Case("interaction confounding", "binary treatment, confounding by x0·x1 and a threshold",
-                _frame(x, t=t, y=y), _args(), 1.0)
+    return Case(
+        "interaction confounding",
+        "binary treatment, confounding by x0·x1 and a threshold",
+        _frame(x, t=t, y=y),
+        _args(),
+        1.0,
+    )
 
 
 def nonlinear_outcome(seed: int) -> Case:
@@ -90,8 +95,13 @@ def heterogeneous(seed: int, target: str) -> Case:
     effect = 1.0 + 1.5 * x[:, 0] + 0.5 * x[:, 1] ** 2
     y = effect * t + x @ [1.0, 0.5, -0.5] + rng.normal(size=3000)
     truth = float(effect[t == 1].mean() if target == "att" else effect.mean())
-    return Case(f"heterogeneous effect ({target.upper()})", "effect varies with a confounder",
-                _frame(x, t=t, y=y), _args(target=target), truth)
+    return Case(
+        f"heterogeneous effect ({target.upper()})",
+        "effect varies with a confounder",
+        _frame(x, t=t, y=y),
+        _args(target=target),
+        truth,
+    )
 
 
 def null_binary(seed: int) -> Case:
@@ -173,8 +183,7 @@ def randomised(seed: int, declared: bool) -> Case:
     y = 3.0 * t + x @ [2.0, 1.0, 0.0] + rng.normal(size=1500)
     roles = DatasetRoles(design="randomised") if declared else DatasetRoles()
     name = "randomised (declared)" if declared else "randomised (recognised from balance)"
-    return Case(name, "random assignment", _frame(x, t=t, y=y), _args(), 3.0, roles=roles,
-                expected_design="randomised")
+    return Case(name, "random assignment", _frame(x, t=t, y=y), _args(), 3.0, roles=roles, expected_design="randomised")
 
 
 def small_sample(seed: int) -> Case:
@@ -223,8 +232,9 @@ def instrument(seed: int, binary_treatment: bool) -> Case:
     y = 2.0 * t + 2 * hidden + x[:, 0] - x[:, 1] + rng.normal(size=n)
     frame = _frame(x, t=t, y=y, z=z)
     name = "instrument, binary treatment" if binary_treatment else "instrument, continuous treatment"
-    return Case(name, "unmeasured confounder, valid instrument", frame, _args(instruments=["z"]), 2.0,
-                expected_design="iv")
+    return Case(
+        name, "unmeasured confounder, valid instrument", frame, _args(instruments=["z"]), 2.0, expected_design="iv"
+    )
 
 
 def panel(seed: int, group_column: bool) -> Case:
@@ -295,8 +305,14 @@ CASE_BUILDERS: list[Callable[[int], Case]] = [
 ]
 # A quick, varied subset for CI: one case of each design and the hardest backdoor ones.
 FAST_CASES = (
-    "linear confounding", "non-linear selection", "null effect", "binary outcome", "yes/no treatment",
-    "randomised (declared)", "instrument, continuous treatment", "difference in differences (panel)",
+    "linear confounding",
+    "non-linear selection",
+    "null effect",
+    "binary outcome",
+    "yes/no treatment",
+    "randomised (declared)",
+    "instrument, continuous treatment",
+    "difference in differences (panel)",
     "regression discontinuity",
 )
 

@@ -69,8 +69,7 @@ def plain_linear_regression(case: Case) -> float:
     skip = {case.args.treatment, case.args.outcome, case.args.time, case.args.unit, roles.time, roles.unit}
     covariates = [name for name in frames.default_covariates(case.frame, [n for n in skip if n])]
     covariates = [name for name in covariates if name not in (case.args.instruments or [])]
-    prepared = frames.prepare(case.frame, case.args.treatment, case.args.outcome, covariates, [],
-                              codings=roles.codings)
+    prepared = frames.prepare(case.frame, case.args.treatment, case.args.outcome, covariates, [], codings=roles.codings)
     data = prepared.frame
     design = np.column_stack([np.ones(len(data)), data[case.args.treatment], data[prepared.covariates]])
     return float(np.linalg.lstsq(design, data[case.args.outcome].to_numpy(), rcond=None)[0][1])
@@ -85,12 +84,30 @@ def run_case(case: Case) -> Outcome:
             warnings.simplefilter("ignore")
             result = run_causal_analysis(case.frame, case.args, lambda *_: None, roles=case.roles)
     except Exception as exc:  # noqa: BLE001 - a crash is a miss the report must show, not a stop
-        return Outcome(case, float("nan"), None, "error", time.perf_counter() - started, float("nan"),
-                       float("nan"), [], {}, error=f"{type(exc).__name__}: {exc}"[:200])
+        return Outcome(
+            case,
+            float("nan"),
+            None,
+            "error",
+            time.perf_counter() - started,
+            float("nan"),
+            float("nan"),
+            [],
+            {},
+            error=f"{type(exc).__name__}: {exc}"[:200],
+        )
     seconds = time.perf_counter() - started
-    return Outcome(case, result.estimate, result.ci, result.design, seconds, result.naive_estimate,
-                   plain_linear_regression(case), [r.name for r in result.refutations if not r.passed],
-                   {m.method: m.estimate for m in result.methods if m.error is None})
+    return Outcome(
+        case,
+        result.estimate,
+        result.ci,
+        result.design,
+        seconds,
+        result.naive_estimate,
+        plain_linear_regression(case),
+        [r.name for r in result.refutations if not r.passed],
+        {m.method: m.estimate for m in result.methods if m.error is None},
+    )
 
 
 def ihdp_cases(replications: int) -> list[Case]:
@@ -102,10 +119,16 @@ def ihdp_cases(replications: int) -> list[Case]:
         outcome, treatment, features, effects = ihdp_surface_B(random_state=seed)
         frame = pd.DataFrame(features[:, 1:], columns=[f"x{i}" for i in range(features.shape[1] - 1)])
         frame["treated"], frame["outcome"] = treatment, outcome
-        cases.append(Case(f"IHDP replication {seed}", "semi-synthetic (Hill 2011, surface B)", frame,
-                          CausalAnalysisArgs(treatment="treated", outcome="outcome", target="ate",
-                                             refutation_simulations=3),
-                          float(np.mean(effects)), source="ihdp"))
+        cases.append(
+            Case(
+                f"IHDP replication {seed}",
+                "semi-synthetic (Hill 2011, surface B)",
+                frame,
+                CausalAnalysisArgs(treatment="treated", outcome="outcome", target="ate", refutation_simulations=3),
+                float(np.mean(effects)),
+                source="ihdp",
+            )
+        )
     return cases
 
 
@@ -117,9 +140,15 @@ def lalonde_case() -> Case:
         for manifest, data in bundled_datasets(Path(cache)):
             if manifest.id == "lalonde_observational":
                 frame = pd.read_csv(io.BytesIO(data))
-                return Case("Lalonde NSW vs CPS (observational)", "real data, experimental benchmark", frame,
-                            CausalAnalysisArgs(treatment="treat", outcome="re78", refutation_simulations=3),
-                            LALONDE_EXPERIMENTAL, roles=DatasetRoles.from_manifest(manifest), source="lalonde")
+                return Case(
+                    "Lalonde NSW vs CPS (observational)",
+                    "real data, experimental benchmark",
+                    frame,
+                    CausalAnalysisArgs(treatment="treat", outcome="re78", refutation_simulations=3),
+                    LALONDE_EXPERIMENTAL,
+                    roles=DatasetRoles.from_manifest(manifest),
+                    source="lalonde",
+                )
     raise RuntimeError("the lalonde_observational dataset is not bundled")
 
 
@@ -136,9 +165,11 @@ def _row(outcome: Outcome) -> str:
     covers = "yes" if outcome.covers else "NO"
     failed = f"  failed: {', '.join(outcome.failed_checks)}" if outcome.failed_checks else ""
     error = f"  ERROR {outcome.error}" if outcome.error else ""
-    return (f"{outcome.case.name[:44]:<44} {outcome.design:<10} {_number(outcome.estimate):>10} {ci:>24} "
-            f"{_number(outcome.case.truth):>9} {_number(outcome.absolute_error):>9} {rel_text:>7} {covers:>6} "
-            f"{outcome.seconds:>6.1f}s{failed}{error}")
+    return (
+        f"{outcome.case.name[:44]:<44} {outcome.design:<10} {_number(outcome.estimate):>10} {ci:>24} "
+        f"{_number(outcome.case.truth):>9} {_number(outcome.absolute_error):>9} {rel_text:>7} {covers:>6} "
+        f"{outcome.seconds:>6.1f}s{failed}{error}"
+    )
 
 
 def _summary(label: str, outcomes: list[Outcome]) -> dict[str, float]:
@@ -162,18 +193,24 @@ def _summary(label: str, outcomes: list[Outcome]) -> dict[str, float]:
     print(f"\n{label}: {len(outcomes)} cases ({len(nonzero)} with a non-zero effect)")
     print(f"  interval coverage of the truth: {coverage:.1%}")
     if nonzero:
-        print(f"  mean relative error (non-zero effects): pipeline {figures['pipeline']:.1%}, naive difference "
-              f"{figures['naive']:.1%}, plain linear regression {figures['linear']:.1%}")
-    print(f"  mean absolute error: pipeline {_number(figures['pipeline_abs'])}, naive difference "
-          f"{_number(figures['naive_abs'])}, plain linear regression {_number(figures['linear_abs'])}")
+        print(
+            f"  mean relative error (non-zero effects): pipeline {figures['pipeline']:.1%}, naive difference "
+            f"{figures['naive']:.1%}, plain linear regression {figures['linear']:.1%}"
+        )
+    print(
+        f"  mean absolute error: pipeline {_number(figures['pipeline_abs'])}, naive difference "
+        f"{_number(figures['naive_abs'])}, plain linear regression {_number(figures['linear_abs'])}"
+    )
     return figures
 
 
 def evaluate(fast: bool = False, ihdp_replications: int = 10, lalonde: bool = True, out=sys.stdout) -> int:
     """Run the benchmark, print the report; 0 when every target is met, 1 otherwise."""
     logging.getLogger("dowhy").setLevel(logging.ERROR)
-    header = (f"{'case':<44} {'design':<10} {'estimate':>10} {'95% interval':>24} {'truth':>9} {'error':>9} "
-              f"{'rel.':>7} {'covers':>6} {'time':>7}")
+    header = (
+        f"{'case':<44} {'design':<10} {'estimate':>10} {'95% interval':>24} {'truth':>9} {'error':>9} "
+        f"{'rel.':>7} {'covers':>6} {'time':>7}"
+    )
     misses: list[str] = []
     started = time.perf_counter()
     print(header)
@@ -203,17 +240,23 @@ def evaluate(fast: bool = False, ihdp_replications: int = 10, lalonde: bool = Tr
         print()
         outcome = run_case(lalonde_case())
         print(_row(outcome))
-        print("  method spread: " + "; ".join(f"{name} {_number(value)}" for name, value in outcome.spread.items())
-              + f"; naive difference {_number(outcome.naive)}; plain linear regression {_number(outcome.linear)}")
+        print(
+            "  method spread: "
+            + "; ".join(f"{name} {_number(value)}" for name, value in outcome.spread.items())
+            + f"; naive difference {_number(outcome.naive)}; plain linear regression {_number(outcome.linear)}"
+        )
         if not outcome.absolute_error <= LALONDE_ERROR_TARGET:
             misses.append(f"Lalonde error ${outcome.absolute_error:,.0f} > ${LALONDE_ERROR_TARGET:,.0f}")
     print(f"\ntotal time {time.perf_counter() - started:.0f} s")
     if misses:
         print("TARGETS MISSED: " + "; ".join(misses))
         return 1
-    print(f"all targets met (coverage ≥ {COVERAGE_TARGET:.0%}, relative error ≤ {RELATIVE_ERROR_TARGET:.0%}"
-          + (f", IHDP error ≤ {IHDP_ERROR_TARGET}" if ihdp_replications else "")
-          + (f", Lalonde within ${LALONDE_ERROR_TARGET:,.0f}" if lalonde else "") + ")")
+    print(
+        f"all targets met (coverage ≥ {COVERAGE_TARGET:.0%}, relative error ≤ {RELATIVE_ERROR_TARGET:.0%}"
+        + (f", IHDP error ≤ {IHDP_ERROR_TARGET}" if ihdp_replications else "")
+        + (f", Lalonde within ${LALONDE_ERROR_TARGET:,.0f}" if lalonde else "")
+        + ")"
+    )
     return 0
 
 

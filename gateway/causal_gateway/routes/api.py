@@ -44,8 +44,10 @@ async def issue_token(request: Request) -> JSONResponse:
     gateway = _gateway(request)
     if not gateway.settings.dev_tokens:
         return JSONResponse(
-            {"message": "POST /auth/token is a development feature and is off here (GATEWAY_DEV_TOKENS); "
-                        "get a token with `causal-stack token --user ID`"},
+            {
+                "message": "POST /auth/token is a development feature and is off here (GATEWAY_DEV_TOKENS); "
+                "get a token with `causal-stack token --user ID`"
+            },
             status_code=403,
         )
     try:
@@ -61,7 +63,9 @@ async def issue_token(request: Request) -> JSONResponse:
         return JSONResponse({"message": exc.message}, status_code=400)
     except SecretUnavailableError as exc:
         logger.error("cannot issue tokens: %s", exc.message)
-        return JSONResponse({"message": "the token signing key is not available; is the stack deployed?"}, status_code=503)
+        return JSONResponse(
+            {"message": "the token signing key is not available; is the stack deployed?"}, status_code=503
+        )
     ttl = gateway.settings.token_ttl_seconds
     now = int(time.time())
     token = auth.issue_token(key, user_id, ttl, now=now)

@@ -33,6 +33,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         return
     await gateway.serve(connection, websocket, outcome.subprotocol)
 
+
 def build_router(stage: str) -> APIRouter:
     router = APIRouter()
     router.add_api_websocket_route(f"/{stage}", websocket_endpoint)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from causal_common.models.datasets import Column, DatasetManifest
 from causal_agent.reading.words import (
     ABBREVIATIONS,
     GENERIC_PARTS,
@@ -18,6 +17,7 @@ from causal_agent.reading.words import (
     tokenize,
     word_match,
 )
+from causal_common.models.datasets import Column, DatasetManifest
 
 # A mention needs at least this score (coverage of a name or synonym × how it was found).
 MIN_SCORE = 0.45
@@ -58,7 +58,9 @@ def _weights(words: list[str]) -> tuple[float, ...]:
     weights = []
     for position, word in enumerate(words):
         after_per = position > 0 and words[position - 1] == "per"  # "mins_per_game": the rate's denominator
-        weights.append(0.5 if word[:1].isdigit() else 0.3 if word in GENERIC_PARTS or len(word) == 1 or after_per else 1.0)
+        weights.append(
+            0.5 if word[:1].isdigit() else 0.3 if word in GENERIC_PARTS or len(word) == 1 or after_per else 1.0
+        )
     return tuple(weights)
 
 
@@ -111,8 +113,11 @@ class ColumnIndex:
         for candidate in candidates:
             same_span = next((m for m in chosen if m.first == candidate.first and m.last == candidate.last), None)
             if same_span is not None:
-                if (candidate.column != same_span.column and same_span.score - candidate.score <= 0.05
-                        and candidate.column not in same_span.alternatives):
+                if (
+                    candidate.column != same_span.column
+                    and same_span.score - candidate.score <= 0.05
+                    and candidate.column not in same_span.alternatives
+                ):
                     same_span.alternatives.append(candidate.column)
                 continue
             if any(candidate.overlaps(m) for m in chosen):
@@ -136,7 +141,7 @@ class ColumnIndex:
             joined = re.sub(r"[^a-z0-9]", "", column.name.lower())
             for first in range(len(tokens)):
                 for last in range(first + 1, min(first + 3, len(tokens))):
-                    if "".join(t.word for t in tokens[first:last + 1]) == joined:
+                    if "".join(t.word for t in tokens[first : last + 1]) == joined:
                         found.append(Mention(column.name, first, last, _SOURCE_FACTOR["exact"], "exact"))
         return found
 
@@ -200,8 +205,9 @@ class ColumnIndex:
                 continue
             quality = max((word_match(token.word, word) for word in words), default=0.0)
             if quality >= 0.85:
-                found.append(Mention(column, index, index, round(quality * _SOURCE_FACTOR["description"], 4),
-                                     "description"))
+                found.append(
+                    Mention(column, index, index, round(quality * _SOURCE_FACTOR["description"], 4), "description")
+                )
         return found
 
     # ------------------------------------------------------------------ values of text columns
@@ -214,9 +220,11 @@ class ColumnIndex:
                 if not words or all(word in STOPWORDS or word[:1].isdigit() for word in words):
                     continue
                 for start in range(len(tokens) - len(words) + 1):
-                    window = tokens[start:start + len(words)]
-                    if all(t.word == w or stem(t.word) == stem(w) or (len(w) > 2 and related(t.word, w))
-                           for t, w in zip(window, words, strict=True)):
+                    window = tokens[start : start + len(words)]
+                    if all(
+                        t.word == w or stem(t.word) == stem(w) or (len(w) > 2 and related(t.word, w))
+                        for t, w in zip(window, words, strict=True)
+                    ):
                         found.append(ValueMention(column.name, level, start, start + len(words) - 1))
         return found
 

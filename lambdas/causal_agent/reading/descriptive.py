@@ -10,23 +10,43 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from causal_common.models.datasets import Column, DatasetManifest
 from causal_agent.reading.columns import ValueMention
 from causal_agent.reading.skeleton import Skeleton
+from causal_common.models.datasets import Column, DatasetManifest
 
-Kind = Literal["count", "share", "mean", "median", "min", "max", "sum", "sd", "range", "summary", "correlation",
-               "mode", "missing", "compare"]
+Kind = Literal[
+    "count",
+    "share",
+    "mean",
+    "median",
+    "min",
+    "max",
+    "sum",
+    "sd",
+    "range",
+    "summary",
+    "correlation",
+    "mode",
+    "missing",
+    "compare",
+]
 
 # Order matters: the first cue found decides ("the average number of …" is a mean, "the number of …" a count).
 _CUES: tuple[tuple[Kind, str], ...] = (
     ("correlation", r"\b(?:correlat\w*|corr|associat\w*|relationship|related|relates?|relation|linked|link)\b"),
-    ("share", r"\b(?:what|which)\s+(?:\S+\s+)?(?:share|percentage|percent|proportion|fraction|part)\b|"
-              r"\b(?:share|percentage|proportion|fraction|percent)\s+(?:of|who|that|with)\b|%|\bhow\s+(?:common|often|"
-              r"likely)\b|\brate\s+of\b|\bpercentage\b|\bproportion\b"),
+    (
+        "share",
+        r"\b(?:what|which)\s+(?:\S+\s+)?(?:share|percentage|percent|proportion|fraction|part)\b|"
+        r"\b(?:share|percentage|proportion|fraction|percent)\s+(?:of|who|that|with)\b|%|\bhow\s+(?:common|often|"
+        r"likely)\b|\brate\s+of\b|\bpercentage\b|\bproportion\b",
+    ),
     ("mode", r"\bmost\s+(?:common|frequent|popular|typical)\b|\bmode\b"),
     ("missing", r"\bmissing\b|\bnulls?\b"),
-    ("range", r"\b(?:min\w*|lowest|smallest|youngest|earliest|shortest)\s+(?:and|to|&|/)\s+(?:max\w*|highest|largest|"
-              r"oldest|latest|longest)\b"),
+    (
+        "range",
+        r"\b(?:min\w*|lowest|smallest|youngest|earliest|shortest)\s+(?:and|to|&|/)\s+(?:max\w*|highest|largest|"
+        r"oldest|latest|longest)\b",
+    ),
     ("mean", r"\b(?:average|mean|avg)\b|\bon\s+average\b"),
     ("median", r"\b(?:median|typical|middle)\b"),
     ("count", r"\bhow\s+many\b|\bnumber\s+of\b|\bcount\b|\bhow\s+much\s+data\b"),
@@ -36,39 +56,82 @@ _CUES: tuple[tuple[Kind, str], ...] = (
     ("max", r"\b(?:maximum|max|highest|largest|biggest|greatest|oldest|longest|most\s+expensive)\b"),
     ("sum", r"\b(?:total|sum|altogether|combined)\b"),
     ("missing", r"\b(?:missing|null|nulls|blank|empty|unknown)\b"),
-    ("summary", r"\b(?:distribution|distributed|describe|description|summary|summari[sz]e|breakdown|break\s+down|"
-                r"histogram|spread|overview|statistics|stats|profile|look\s+like)\b"),
+    (
+        "summary",
+        r"\b(?:distribution|distributed|describe|description|summary|summari[sz]e|breakdown|break\s+down|"
+        r"histogram|spread|overview|statistics|stats|profile|look\s+like)\b",
+    ),
     ("compare", r"\b(?:compare|comparison|compared|differ|differs|difference\s+between|gap\s+between|gap|versus|vs)\b"),
     ("share", r"\brates?\b"),
 )
-_OPENER = re.compile(r"^(?:\S+\s+){0,2}?(?:how\s+many|what\s+(?:\S+\s+)?(?:share|percentage|proportion|fraction|"
-                     r"percent|number)|count|list|show|describe|summari[sz]e|give|what\s+(?:is|are|was|were)\s+the\s+"
-                     r"(?:average|mean|median|total|sum|maximum|minimum|highest|lowest|distribution|range|number|"
-                     r"share|proportion|percentage|standard|most))\b")
+_OPENER = re.compile(
+    r"^(?:\S+\s+){0,2}?(?:how\s+many|what\s+(?:\S+\s+)?(?:share|percentage|proportion|fraction|"
+    r"percent|number)|count|list|show|describe|summari[sz]e|give|what\s+(?:is|are|was|were)\s+the\s+"
+    r"(?:average|mean|median|total|sum|maximum|minimum|highest|lowest|distribution|range|number|"
+    r"share|proportion|percentage|standard|most))\b"
+)
 
 _OPERATORS = {
-    ">=": ">=", "<=": "<=", ">": ">", "<": "<", "=": "=", "!=": "!=", "over": ">", "above": ">", "under": "<",
-    "below": "<", "at least": ">=", "at most": "<=", "more than": ">", "less than": "<", "greater than": ">",
-    "fewer than": "<", "older than": ">", "younger than": "<", "exceeds": ">", "exceed": ">", "exceeding": ">",
-    "equals": "=", "equal to": "=", "of": "=", "no more than": "<=", "no less than": ">=", "higher than": ">",
-    "lower than": "<", "bigger than": ">", "smaller than": "<", "larger than": ">", "is": "=", "==": "=",
+    ">=": ">=",
+    "<=": "<=",
+    ">": ">",
+    "<": "<",
+    "=": "=",
+    "!=": "!=",
+    "over": ">",
+    "above": ">",
+    "under": "<",
+    "below": "<",
+    "at least": ">=",
+    "at most": "<=",
+    "more than": ">",
+    "less than": "<",
+    "greater than": ">",
+    "fewer than": "<",
+    "older than": ">",
+    "younger than": "<",
+    "exceeds": ">",
+    "exceed": ">",
+    "exceeding": ">",
+    "equals": "=",
+    "equal to": "=",
+    "of": "=",
+    "no more than": "<=",
+    "no less than": ">=",
+    "higher than": ">",
+    "lower than": "<",
+    "bigger than": ">",
+    "smaller than": "<",
+    "larger than": ">",
+    "is": "=",
+    "==": "=",
 }
 _OPERATOR = "|".join(sorted((re.escape(op) for op in _OPERATORS), key=len, reverse=True))
-_COMPARISON = re.compile(rf"(?P<c>C\d+)\s+(?:\S+\s+)?(?:is\s+|are\s+|was\s+|were\s+|of\s+)?(?P<op>{_OPERATOR})\s+"
-                         r"(?P<num>-?\d+(?:\.\d+)?)")
+_COMPARISON = re.compile(
+    rf"(?P<c>C\d+)\s+(?:\S+\s+)?(?:is\s+|are\s+|was\s+|were\s+|of\s+)?(?P<op>{_OPERATOR})\s+"
+    r"(?P<num>-?\d+(?:\.\d+)?)"
+)
 # "more than 5 absences": the number and its column after the operator.
 _COMPARISON_BEFORE = re.compile(rf"(?P<op>{_OPERATOR})\s+(?P<num>-?\d+(?:\.\d+)?)\s+(?P<c>C\d+)")
-_BINARY_FILTER = re.compile(r"\b(?:among|for|in|of|within)\s+(?:the\s+|those\s+|people\s+|persons\s+|rows\s+|units\s+|"
-                            r"ones\s+|cases\s+)?(?:who\s+|that\s+|which\s+)?(?:(?:are|were|is|was|got|received|took|had|have|"
-                            r"did)\s+)?(?P<neg>(?:non|un|not|no|never|didn't|did\s+not|don't|do\s+not|without)[\s-]*)?"
-                            r"(?:\S+\s+)?(?P<c>C\d+)")
-_WHO_FILTER = re.compile(r"\b(?:who|that|which|with|without)\s+(?P<neg>(?:didn't|did\s+not|don't|do\s+not|never|not|no|"
-                         r"were\s+not|are\s+not|weren't|aren't)\s+)?(?:(?:are|were|got|received|took|had|have|did|do|does)\s+)?"
-                         r"(?:a\s+|an\s+|the\s+)?(?P<c>C\d+)")
-_GROUP = re.compile(r"\b(?:by|per|for\s+each|for\s+every|across|split\s+by|broken\s+down\s+by|grouped\s+by|according\s+to|"
-                    r"in\s+each|for\s+different|between|separately\s+for)\s+(?:the\s+|each\s+|different\s+|every\s+)?"
-                    r"(?P<c>C\d+)")
-_VERSUS = re.compile(r"(?P<c>C\d+)\s+(?:\S+\s+)?(?:vs\.?|versus|or\s+not|compared\s+(?:with|to)|and\s+(?:non|un)[-\s]?)")
+_BINARY_FILTER = re.compile(
+    r"\b(?:among|for|in|of|within)\s+(?:the\s+|those\s+|people\s+|persons\s+|rows\s+|units\s+|"
+    r"ones\s+|cases\s+)?(?:who\s+|that\s+|which\s+)?(?:(?:are|were|is|was|got|received|took|had|have|"
+    r"did)\s+)?(?P<neg>(?:non|un|not|no|never|didn't|did\s+not|don't|do\s+not|without)[\s-]*)?"
+    r"(?:\S+\s+)?(?P<c>C\d+)"
+)
+_WHO_FILTER = re.compile(
+    r"\b(?:who|that|which|with|without)\s+(?P<neg>(?:didn't|did\s+not|don't|do\s+not|never|not|no|"
+    r"were\s+not|are\s+not|weren't|aren't)\s+)?(?:(?:are|were|got|received|took|had|have|did|do|does)\s+)?"
+    r"(?:a\s+|an\s+|the\s+)?(?P<c>C\d+)"
+)
+_GROUP = re.compile(
+    r"\b(?:by|per|for\s+each|for\s+every|across|split\s+by|broken\s+down\s+by|grouped\s+by|according\s+to|"
+    r"in\s+each|for\s+different|between|separately\s+for)\s+(?:the\s+|each\s+|different\s+|every\s+)?"
+    r"(?P<c>C\d+)"
+)
+_VERSUS = re.compile(
+    r"(?P<c>C\d+)\s+(?:\S+\s+)?(?:vs\.?|versus|or\s+not|compared\s+(?:with|to)|and\s+(?:non|un)[-\s]?)"
+)
 _NEGATIVE_NAME = re.compile(r"^(?:no|non|not|without|never)(?:[_\s-]|(?=[a-z]{3}))", re.IGNORECASE)
 _TREATED_WORDS = re.compile(r"\b(?P<neg>un|non[-\s]?)?(?:treated|control|controls|comparison\s+group)\b")
 
@@ -90,8 +153,23 @@ class DescriptiveSpec:
 
 
 # Words whose misspellings still count as the statistic they name.
-CUE_WORDS = ("correlation", "correlated", "average", "median", "percentage", "proportion", "distribution",
-             "minimum", "maximum", "standard", "deviation", "variance", "summary", "compare", "comparison")
+CUE_WORDS = (
+    "correlation",
+    "correlated",
+    "average",
+    "median",
+    "percentage",
+    "proportion",
+    "distribution",
+    "minimum",
+    "maximum",
+    "standard",
+    "deviation",
+    "variance",
+    "summary",
+    "compare",
+    "comparison",
+)
 
 
 def descriptive_kind(text: str) -> Kind | None:
@@ -113,8 +191,9 @@ def opens_descriptively(text: str) -> bool:
     return bool(_OPENER.search(text))
 
 
-def read_spec(kind: Kind, skeleton: Skeleton, manifest: DatasetManifest, values: list[ValueMention],
-              treatment_column: str | None) -> DescriptiveSpec | None:
+def read_spec(
+    kind: Kind, skeleton: Skeleton, manifest: DatasetManifest, values: list[ValueMention], treatment_column: str | None
+) -> DescriptiveSpec | None:
     """The query a descriptive question asks for, or None when it names nothing to describe."""
     text = skeleton.text
     spec = DescriptiveSpec(kind)
@@ -134,8 +213,11 @@ def read_spec(kind: Kind, skeleton: Skeleton, manifest: DatasetManifest, values:
             spec.group_by = compared[0]
             values = [v for v in values if v.column != compared[0]]
     if spec.group_by is None and re.search(r"\b(?:vs\.?|versus|compared\s+(?:with|to))\b", text):
-        binary = [i for i, m in enumerate(skeleton.mentions) if i not in used and manifest.column(m.column)
-                  and manifest.column(m.column).binary]  # type: ignore[union-attr]
+        binary = [
+            i
+            for i, m in enumerate(skeleton.mentions)
+            if i not in used and manifest.column(m.column) and manifest.column(m.column).binary
+        ]  # type: ignore[union-attr]
         if binary:
             spec.group_by = skeleton.mentions[binary[0]].column
             used.add(binary[0])
@@ -162,18 +244,27 @@ def read_spec(kind: Kind, skeleton: Skeleton, manifest: DatasetManifest, values:
             if _NEGATIVE_NAME.match(column.name) and skeleton.mentions[index].source != "exact":
                 # "without a degree" on a column `nodegree`: the column already says "no".
                 negated = not negated
-            spec.filters.append(Filter(column.name, "is", 0 if negated else 1,
-                                       f"{column.name} is {'no' if negated else 'yes'}"))
+            spec.filters.append(
+                Filter(column.name, "is", 0 if negated else 1, f"{column.name} is {'no' if negated else 'yes'}")
+            )
             used.add(index)
     treated = _TREATED_WORDS.search(text)
-    if treated and treatment_column and all(f.column != treatment_column for f in spec.filters) \
-            and spec.group_by != treatment_column and treatment_column not in [m.column for m in skeleton.mentions]:
+    if (
+        treated
+        and treatment_column
+        and all(f.column != treatment_column for f in spec.filters)
+        and spec.group_by != treatment_column
+        and treatment_column not in [m.column for m in skeleton.mentions]
+    ):
         if kind == "compare" or re.search(r"\b(?:vs|versus|and\s+(?:un|non)|compared)\b", text):
             spec.group_by = spec.group_by or treatment_column
         else:
             negated = bool(treated.group("neg")) or "control" in treated.group(0) or "comparison" in treated.group(0)
-            spec.filters.append(Filter(treatment_column, "is", 0 if negated else 1,
-                                       f"{treatment_column} is {'no' if negated else 'yes'}"))
+            spec.filters.append(
+                Filter(
+                    treatment_column, "is", 0 if negated else 1, f"{treatment_column} is {'no' if negated else 'yes'}"
+                )
+            )
     for value in values:
         if all(f.column != value.column for f in spec.filters) and spec.group_by != value.column:
             spec.filters.append(Filter(value.column, "=", value.value, f"{value.column} = {value.value}"))
@@ -213,6 +304,7 @@ def read_spec(kind: Kind, skeleton: Skeleton, manifest: DatasetManifest, values:
 
 
 # ---------------------------------------------------------------- SQL
+
 
 def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
@@ -271,33 +363,43 @@ def to_sql(spec: DescriptiveSpec, manifest: DatasetManifest) -> str:
         if binary is not None:
             hit = f"SUM(CASE WHEN {positive(binary)} THEN 1 ELSE 0 END)"
             base = f"COUNT({quote(binary.name)})"
-            return (f"SELECT {group_select}{hit} AS n_matching, {base} AS n_total, "
-                    f"100.0 * {hit} / NULLIF({base}, 0) AS pct_matching FROM data{where}{group_tail}")
+            return (
+                f"SELECT {group_select}{hit} AS n_matching, {base} AS n_total, "
+                f"100.0 * {hit} / NULLIF({base}, 0) AS pct_matching FROM data{where}{group_tail}"
+            )
         if spec.kind == "share" and spec.filters:
             condition = " AND ".join(_condition(manifest, f) for f in spec.filters)
             hit = f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
-            return (f"SELECT {group_select}{hit} AS n_matching, COUNT(*) AS n_total, "
-                    f"100.0 * {hit} / NULLIF(COUNT(*), 0) AS pct_matching FROM data{group_tail}")
+            return (
+                f"SELECT {group_select}{hit} AS n_matching, COUNT(*) AS n_total, "
+                f"100.0 * {hit} / NULLIF(COUNT(*), 0) AS pct_matching FROM data{group_tail}"
+            )
         return f"SELECT {group_select}COUNT(*) AS n FROM data{where}{group_tail}"
     if spec.kind == "correlation":
         a, b = columns[0], columns[1]
-        return (f"SELECT CORR({numeric(a)}, {numeric(b)}) AS correlation, COUNT(*) AS n FROM data "
-                f"WHERE {quote(a.name)} IS NOT NULL AND {quote(b.name)} IS NOT NULL"
-                + (" AND " + " AND ".join(_condition(manifest, f) for f in spec.filters) if spec.filters else ""))
+        return (
+            f"SELECT CORR({numeric(a)}, {numeric(b)}) AS correlation, COUNT(*) AS n FROM data "
+            f"WHERE {quote(a.name)} IS NOT NULL AND {quote(b.name)} IS NOT NULL"
+            + (" AND " + " AND ".join(_condition(manifest, f) for f in spec.filters) if spec.filters else "")
+        )
     target = columns[0]
     value = numeric(target)
     text_column = target.dtype == "string" and not target.coding
     if spec.kind == "missing":
-        return (f"SELECT {group_select}COUNT(*) - COUNT({quote(target.name)}) AS n_missing, COUNT(*) AS n_total "
-                f"FROM data{where}{group_tail}")
+        return (
+            f"SELECT {group_select}COUNT(*) - COUNT({quote(target.name)}) AS n_missing, COUNT(*) AS n_total "
+            f"FROM data{where}{group_tail}"
+        )
     if spec.kind in ("mode", "summary") and (text_column or target.binary or spec.kind == "mode") and group is None:
-        return (f"SELECT {quote(target.name)} AS {quote(target.name)}, COUNT(*) AS n, "
-                f"100.0 * COUNT(*) / SUM(COUNT(*)) OVER () AS pct FROM data{where} "
-                f"GROUP BY {quote(target.name)} ORDER BY n DESC, {quote(target.name)} LIMIT 50")
+        return (
+            f"SELECT {quote(target.name)} AS {quote(target.name)}, COUNT(*) AS n, "
+            f"100.0 * COUNT(*) / SUM(COUNT(*)) OVER () AS pct FROM data{where} "
+            f"GROUP BY {quote(target.name)} ORDER BY n DESC, {quote(target.name)} LIMIT 50"
+        )
     if text_column:
         # A mean of text makes no sense: counts per level (per group) instead.
         keys = f"{quote(group.name)}, {quote(target.name)}" if group else quote(target.name)
-        return (f"SELECT {keys}, COUNT(*) AS n FROM data{where} GROUP BY {keys} ORDER BY {keys} LIMIT 200")
+        return f"SELECT {keys}, COUNT(*) AS n FROM data{where} GROUP BY {keys} ORDER BY {keys} LIMIT 200"
     aggregates = {
         "mean": f"AVG({value}) AS mean",
         "median": f"MEDIAN({value}) AS median",
@@ -306,9 +408,13 @@ def to_sql(spec: DescriptiveSpec, manifest: DatasetManifest) -> str:
         "sum": f"SUM({value}) AS total",
         "sd": f"STDDEV_SAMP({value}) AS sd",
         "range": f"MIN({value}) AS minimum, MAX({value}) AS maximum",
-        "summary": (f"AVG({value}) AS mean, STDDEV_SAMP({value}) AS sd, MIN({value}) AS minimum, "
-                    f"QUANTILE_CONT({value}, 0.25) AS p25, MEDIAN({value}) AS median, "
-                    f"QUANTILE_CONT({value}, 0.75) AS p75, MAX({value}) AS maximum"),
+        "summary": (
+            f"AVG({value}) AS mean, STDDEV_SAMP({value}) AS sd, MIN({value}) AS minimum, "
+            f"QUANTILE_CONT({value}, 0.25) AS p25, MEDIAN({value}) AS median, "
+            f"QUANTILE_CONT({value}, 0.75) AS p75, MAX({value}) AS maximum"
+        ),
         "mode": f"MODE({value}) AS mode",
     }
-    return f"SELECT {group_select}{aggregates[spec.kind]}, COUNT({quote(target.name)}) AS n FROM data{where}{group_tail}"
+    return (
+        f"SELECT {group_select}{aggregates[spec.kind]}, COUNT({quote(target.name)}) AS n FROM data{where}{group_tail}"
+    )

@@ -9,54 +9,82 @@ from causal_agent.reading.skeleton import Skeleton
 
 _LIST = r"(?P<list>(?:(?:the|a|an|their|his|her|its|both|either|any|of)\s+)*C\d+(?:\s*(?:,|and|or|&|plus|as\s+well\s+as|nor)\s*(?:(?:the|a|an|their|both|either|also)\s+)*C\d+)*)"
 _ANY_LIST = _LIST.replace("(?P<list>", "(?:")
-_ADJUST_VERB = r"(?:adjust(?:ing|ed|s)?|control(?:ling|led|s)?|account(?:ing|ed|s)?|condition(?:ing|ed|s)?|correct(?:ing|ed|s)?|" \
-               r"stratify(?:ing)?|stratified)"
+_ADJUST_VERB = (
+    r"(?:adjust(?:ing|ed|s)?|control(?:ling|led|s)?|account(?:ing|ed|s)?|condition(?:ing|ed|s)?|correct(?:ing|ed|s)?|"
+    r"stratify(?:ing)?|stratified)"
+)
 
-_ONLY = re.compile(rf"\b(?:only\s+)?{_ADJUST_VERB}\s+(?:only\s+|just\s+|solely\s+|purely\s+)?(?:for|on|by)\s+(?:only\s+|just\s+)?{_LIST}(?P<after>\s+only)?")
+_ONLY = re.compile(
+    rf"\b(?:only\s+)?{_ADJUST_VERB}\s+(?:only\s+|just\s+|solely\s+|purely\s+)?(?:for|on|by)\s+(?:only\s+|just\s+)?{_LIST}(?P<after>\s+only)?"
+)
 _HOLDING = re.compile(rf"\bholding\s+{_LIST}\s+(?:constant|fixed|equal)")
-_NOT = re.compile(rf"\b(?:not|\w+n't|dont|didnt|never|without|no)\s+(?:\S+\s+){{0,2}}?{_ADJUST_VERB}\s+(?:for|on)\s+{_LIST}")
-_DROP = re.compile(rf"\b(?:excluding|exclude|ignoring|ignore|leaving\s+out|leave\s+out|drop|dropping|omit|omitting|"
-                   rf"except(?:\s+for)?|but\s+not|other\s+than|apart\s+from)\s+{_LIST}(?!\s*(?:>|<|=|over|above|under|below|older|younger))")
+_NOT = re.compile(
+    rf"\b(?:not|\w+n't|dont|didnt|never|without|no)\s+(?:\S+\s+){{0,2}}?{_ADJUST_VERB}\s+(?:for|on)\s+{_LIST}"
+)
+_DROP = re.compile(
+    rf"\b(?:excluding|exclude|ignoring|ignore|leaving\s+out|leave\s+out|drop|dropping|omit|omitting|"
+    rf"except(?:\s+for)?|but\s+not|other\s+than|apart\s+from)\s+{_LIST}(?!\s*(?:>|<|=|over|above|under|below|older|younger))"
+)
 _POST = re.compile(
     rf"(?:(?:treating|treat|considering|consider|counting|count|with)\s+)?{_LIST}\s+(?:as|is|are|was|were|being)\s+(?:probably\s+|likely\s+|actually\s+|really\s+)?(?:a\s+|an\s+|the\s+)?"
     r"(?P<what>mediators?|post[-\s]?treatment|measured\s+after|recorded\s+after|outcomes?\s+of|consequences?\s+of|"
     r"results?\s+of|affected\s+by\s+(?:the\s+)?(?:treatment|C\d+)|colliders?|caused\s+by\s+(?:the\s+)?(?:treatment|C\d+)|"
     r"downstream|on\s+the\s+causal\s+path)"
 )
-_NONE = re.compile(r"\b(?:no|without\s+(?:any\s+)?|zero)\s+(?:adjustment|adjusting|controls?|covariates|confounders)\b|"
-                   r"\bunadjusted\b|\braw\s+(?:difference|comparison|effect)\b|\bnot\s+adjust(?:ing|ed)?\s+for\s+anything\b")
-_ALL = re.compile(rf"\b{_ADJUST_VERB}\s+(?:for\s+)?(?:everything|all\s+(?:the\s+)?(?:other\s+)?"
-                  r"(?:covariates|variables|columns|confounders|factors))")
+_NONE = re.compile(
+    r"\b(?:no|without\s+(?:any\s+)?|zero)\s+(?:adjustment|adjusting|controls?|covariates|confounders)\b|"
+    r"\bunadjusted\b|\braw\s+(?:difference|comparison|effect)\b|\bnot\s+adjust(?:ing|ed)?\s+for\s+anything\b"
+)
+_ALL = re.compile(
+    rf"\b{_ADJUST_VERB}\s+(?:for\s+)?(?:everything|all\s+(?:the\s+)?(?:other\s+)?"
+    r"(?:covariates|variables|columns|confounders|factors))"
+)
 _ALSO = re.compile(r"\b(?:also|additionally|as\s+well|too|in\s+addition)\b")
 
-_STOP = re.compile(r"\b(?:stopp?(?:ed|ing|s)?|ended|ending|ends|end|cancel+(?:ed|led)?|discontinued|abolished|removed|"
-                   r"scrapped|dropped|withdrawn|taken\s+away|eliminated|quit|no\s+longer|ceased?|halted|"
-                   r"shut\s+down|closed|banned|left|leave|leaves|leaving|exit(?:ed|s)?|rolled\s+back|roll\s+back|revert(?:ed)?|"
-                   r"undo|undid|not|never|no)\b")
-_NOBODY = re.compile(r"\b(?:nobody|no\s+one|no-one|none\s+of\s+them|no\s+\S+)\s+(?:\S+\s+){0,2}?"
-                     r"(?:got|get|gets|received|receive|had|have|took|take|did|were|was|joined|used|attended|C\d+)\b|"
-                     r"\b(?:off|switched\s+off|turned\s+off)\b|"
-                     r"\bwithout\b")
-_EVERYONE = re.compile(r"\b(?:everyone|everybody|all\s+(?:of\s+)?(?:them|\S+)|every\s+\S+)\s+(?:\S+\s+){0,2}?"
-                       r"(?:got|get|gets|received|receive|had|have|took|take|did|were|was|joined|used|attended)\b")
-_BY_AMOUNT = re.compile(r"\b(?P<verb>increase[sd]?|raised?|rise|rose|went\s+up|go\s+up|goes\s+up|grew|grow|added|add|"
-                        r"more|decrease[sd]?|reduced?|cut|lowered?|fell|fall|dropped|drop|went\s+down|less|fewer)\s+"
-                        r"(?:by\s+)?(?P<amount>\d+(?:\.\d+)?)\b|\b(?P<amount2>\d+(?:\.\d+)?)\s+(?:more|extra|additional|"
-                        r"fewer|less)\b")
+_STOP = re.compile(
+    r"\b(?:stopp?(?:ed|ing|s)?|ended|ending|ends|end|cancel+(?:ed|led)?|discontinued|abolished|removed|"
+    r"scrapped|dropped|withdrawn|taken\s+away|eliminated|quit|no\s+longer|ceased?|halted|"
+    r"shut\s+down|closed|banned|left|leave|leaves|leaving|exit(?:ed|s)?|rolled\s+back|roll\s+back|revert(?:ed)?|"
+    r"undo|undid|not|never|no)\b"
+)
+_NOBODY = re.compile(
+    r"\b(?:nobody|no\s+one|no-one|none\s+of\s+them|no\s+\S+)\s+(?:\S+\s+){0,2}?"
+    r"(?:got|get|gets|received|receive|had|have|took|take|did|were|was|joined|used|attended|C\d+)\b|"
+    r"\b(?:off|switched\s+off|turned\s+off)\b|"
+    r"\bwithout\b"
+)
+_EVERYONE = re.compile(
+    r"\b(?:everyone|everybody|all\s+(?:of\s+)?(?:them|\S+)|every\s+\S+)\s+(?:\S+\s+){0,2}?"
+    r"(?:got|get|gets|received|receive|had|have|took|take|did|were|was|joined|used|attended)\b"
+)
+_BY_AMOUNT = re.compile(
+    r"\b(?P<verb>increase[sd]?|raised?|rise|rose|went\s+up|go\s+up|goes\s+up|grew|grow|added|add|"
+    r"more|decrease[sd]?|reduced?|cut|lowered?|fell|fall|dropped|drop|went\s+down|less|fewer)\s+"
+    r"(?:by\s+)?(?P<amount>\d+(?:\.\d+)?)\b|\b(?P<amount2>\d+(?:\.\d+)?)\s+(?:more|extra|additional|"
+    r"fewer|less)\b"
+)
 _DOWN_WORDS = ("decrease", "reduce", "cut", "lower", "fell", "fall", "drop", "went down", "less", "fewer")
 
-_ATT = re.compile(r"\b(?:on|for|among)\s+(?:the\s+|those\s+)?(?:treated|participants|those\s+who\s+(?:got|received|took|were\s+treated))\b|\batt\b")
+_ATT = re.compile(
+    r"\b(?:on|for|among)\s+(?:the\s+|those\s+)?(?:treated|participants|those\s+who\s+(?:got|received|took|were\s+treated))\b|\batt\b"
+)
 _ATE = re.compile(r"\b(?:average\s+treatment\s+effect|ate|everyone|everybody|whole\s+population|all\s+\S+)\b")
 
-_INSTRUMENT = re.compile(rf"(?:\b(?:using|use|with|via|through|taking|treat(?:ing)?)\s+{_ANY_LIST}\s+(?:as\s+)?(?:an?\s+|the\s+)?"
-                         rf"instruments?\b|{_ANY_LIST}\s+(?:is|as|are)\s+(?:an?\s+|the\s+|my\s+)?instruments?\b|"
-                         rf"\binstruments?\s+(?:is\s+|are\s+|=\s*|:\s*)?{_ANY_LIST})")
-_TIME = re.compile(rf"(?:{_ANY_LIST}\s+(?:is|as)\s+(?:the\s+)?(?:time|period|year|wave)\b|\b(?:over|across|by)\s+{_ANY_LIST}"
-                   r"\s+(?:periods|years|waves)\b|\b(?:before\s+and\s+after|difference[-\s]in[-\s]differences?|"
-                   r"diff[-\s]in[-\s]diff|did)\b)")
-_RUNNING = re.compile(rf"(?:\b(?:cutoff|cut-off|threshold|discontinuity)\s+(?:of|at|in|on)?\s*(?:\S+\s+){{0,2}}?"
-                      rf"(?:{_ANY_LIST}\s+)?(?:of|at|=)?\s*(?P<cutoff>-?\d+(?:\.\d+)?)|{_ANY_LIST}\s+(?:is|as)\s+(?:the\s+)?"
-                      r"running\s+variable|\bregression\s+discontinuity\b|\brdd?\b)")
+_INSTRUMENT = re.compile(
+    rf"(?:\b(?:using|use|with|via|through|taking|treat(?:ing)?)\s+{_ANY_LIST}\s+(?:as\s+)?(?:an?\s+|the\s+)?"
+    rf"instruments?\b|{_ANY_LIST}\s+(?:is|as|are)\s+(?:an?\s+|the\s+|my\s+)?instruments?\b|"
+    rf"\binstruments?\s+(?:is\s+|are\s+|=\s*|:\s*)?{_ANY_LIST})"
+)
+_TIME = re.compile(
+    rf"(?:{_ANY_LIST}\s+(?:is|as)\s+(?:the\s+)?(?:time|period|year|wave)\b|\b(?:over|across|by)\s+{_ANY_LIST}"
+    r"\s+(?:periods|years|waves)\b|\b(?:before\s+and\s+after|difference[-\s]in[-\s]differences?|"
+    r"diff[-\s]in[-\s]diff|did)\b)"
+)
+_RUNNING = re.compile(
+    rf"(?:\b(?:cutoff|cut-off|threshold|discontinuity)\s+(?:of|at|in|on)?\s*(?:\S+\s+){{0,2}}?"
+    rf"(?:{_ANY_LIST}\s+)?(?:of|at|=)?\s*(?P<cutoff>-?\d+(?:\.\d+)?)|{_ANY_LIST}\s+(?:is|as)\s+(?:the\s+)?"
+    r"running\s+variable|\bregression\s+discontinuity\b|\brdd?\b)"
+)
 
 
 @dataclass
@@ -124,9 +152,11 @@ def read_adjustment(skeleton: Skeleton) -> Adjustment:
     for match in _DROP.finditer(text):
         if any(start <= match.start() < end for start, end in adjustment.spans):
             continue
-        before = text[max(0, match.start() - 60):match.start()]
-        if not re.search(rf"{_ADJUST_VERB}|covariates|confounders|controls|adjustment|mediator",
-                         before + text[match.start():match.end() + 60]):
+        before = text[max(0, match.start() - 60) : match.start()]
+        if not re.search(
+            rf"{_ADJUST_VERB}|covariates|confounders|controls|adjustment|mediator",
+            before + text[match.start() : match.end() + 60],
+        ):
             continue  # "excluding people over 60" filters rows; only an adjustment clause drops columns
         for column in skeleton.columns_in(match.group("list")):
             adjustment.exclude.setdefault(column, "you asked to leave it out")
@@ -143,9 +173,10 @@ def read_adjustment(skeleton: Skeleton) -> Adjustment:
                 continue
             columns = [c for c in skeleton.columns_in(match.group("list")) if c not in adjustment.exclude]
             adjustment.spans.append(match.span())
-            clause = text[max(0, match.start() - 30):match.end() + 30]
-            if pattern is _ONLY and (re.search(r"\b(?:only|just|solely|purely)\b", match.group(0))
-                                     or match.groupdict().get("after")):
+            clause = text[max(0, match.start() - 30) : match.end() + 30]
+            if pattern is _ONLY and (
+                re.search(r"\b(?:only|just|solely|purely)\b", match.group(0)) or match.groupdict().get("after")
+            ):
                 adjustment.only = (adjustment.only or []) + [c for c in columns if c not in (adjustment.only or [])]
             elif _ALSO.search(clause):
                 adjustment.also += [c for c in columns if c not in adjustment.also]
@@ -162,7 +193,11 @@ def read_contrast(clause: str, whole: str, counterfactual: bool) -> Contrast | N
             return Contrast(-1, 1.0, "stopping it (the negative of the effect of starting it)")
         return None
     scope = f"{clause} {whole}"
-    if _STOP.search(clause) or re.search(r"\bwithout\s+(?:the\s+|a\s+|an\s+|any\s+)?C\d+", scope) or _NOBODY.search(clause):
+    if (
+        _STOP.search(clause)
+        or re.search(r"\bwithout\s+(?:the\s+|a\s+|an\s+|any\s+)?C\d+", scope)
+        or _NOBODY.search(clause)
+    ):
         return Contrast(-1, 1.0, "stopping it / nobody getting it (the negative of the effect of starting it)")
     amount = _BY_AMOUNT.search(clause)
     if amount:

@@ -11,7 +11,6 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from causal_common.models.datasets import Column, DatasetManifest
 from causal_agent.reading.columns import ColumnIndex, Mention
 from causal_agent.reading.descriptive import DescriptiveSpec, descriptive_kind, opens_descriptively, read_spec
 from causal_agent.reading.instructions import (
@@ -23,9 +22,10 @@ from causal_agent.reading.instructions import (
     read_design,
     read_target,
 )
-from causal_agent.reading.roles import Direction, read_direction
+from causal_agent.reading.roles import read_direction
 from causal_agent.reading.skeleton import Skeleton
 from causal_agent.reading.words import tokenize
+from causal_common.models.datasets import Column, DatasetManifest
 
 Intent = Literal["causal", "descriptive", "unanswerable", "other"]
 
@@ -34,18 +34,52 @@ _CAUSAL_WORDS = re.compile(
     r"result\s+in|results\s+in|would|counterfactual|treatment\s+effect|ate|att|work|works|worked|help|helps|"
     r"matter|matters|difference\s+to|benefit\w*|pay\s+off|pays\s+off|raise\w*|boost\w*|improv\w*|reduc\w*)\b"
 )
-_GREETING = re.compile(r"^\s*(?:(?:hi|hello|hey|good\s+(?:morning|afternoon|evening)|ok|okay|great|cool|bye)\b[\s!.,]*$|"
-                       r"(?:thanks?|thank\s+you|cheers|much\s+appreciated)\b)", re.IGNORECASE)
-_PLEASANTRIES = frozenset("ok okay thx thanks thank you ty cheers bye goodbye great cool hi hello hey good morning "
-                          "afternoon evening nice perfect awesome much appreciated lol".split())
-_HELP = re.compile(r"\b(?:what\s+can\s+you\s+do|help(?:\s+me)?\W*$|can\s+you\s+help|what\s+(?:kinds?|sorts?|types?)\s+of\s+"
-                   r"(?:questions|things)|how\s+does\s+this\s+work|what\s+(?:can|should)\s+i\s+ask|"
-                   r"what\s+(?:columns|variables|fields)|which\s+(?:columns|variables|fields)|list\s+(?:the\s+)?"
-                   r"(?:columns|variables|fields)|what\s+(?:is|'s)\s+in\s+(?:the|this)\s+(?:data|dataset)|"
-                   r"describe\s+(?:the|this)\s+(?:data|dataset)|tell\s+me\s+about\s+(?:the|this)\s+(?:data|dataset))\b",
-                   re.IGNORECASE)
-_ROW_WORDS = re.compile(r"\b(?:rows?|people|persons?|individuals?|records?|observations?|participants?|subjects?|units?|"
-                        r"cases?|entries|respondents?|customers?|patients?|students?|employees?|users?|households?)\b")
+_GREETING = re.compile(
+    r"^\s*(?:(?:hi|hello|hey|good\s+(?:morning|afternoon|evening)|ok|okay|great|cool|bye)\b[\s!.,]*$|"
+    r"(?:thanks?|thank\s+you|cheers|much\s+appreciated)\b)",
+    re.IGNORECASE,
+)
+_PLEASANTRIES = frozenset(
+    [
+        "ok",
+        "okay",
+        "thx",
+        "thanks",
+        "thank",
+        "you",
+        "ty",
+        "cheers",
+        "bye",
+        "goodbye",
+        "great",
+        "cool",
+        "hi",
+        "hello",
+        "hey",
+        "good",
+        "morning",
+        "afternoon",
+        "evening",
+        "nice",
+        "perfect",
+        "awesome",
+        "much",
+        "appreciated",
+        "lol",
+    ]
+)
+_HELP = re.compile(
+    r"\b(?:what\s+can\s+you\s+do|help(?:\s+me)?\W*$|can\s+you\s+help|what\s+(?:kinds?|sorts?|types?)\s+of\s+"
+    r"(?:questions|things)|how\s+does\s+this\s+work|what\s+(?:can|should)\s+i\s+ask|"
+    r"what\s+(?:columns|variables|fields)|which\s+(?:columns|variables|fields)|list\s+(?:the\s+)?"
+    r"(?:columns|variables|fields)|what\s+(?:is|'s)\s+in\s+(?:the|this)\s+(?:data|dataset)|"
+    r"describe\s+(?:the|this)\s+(?:data|dataset)|tell\s+me\s+about\s+(?:the|this)\s+(?:data|dataset))\b",
+    re.IGNORECASE,
+)
+_ROW_WORDS = re.compile(
+    r"\b(?:rows?|people|persons?|individuals?|records?|observations?|participants?|subjects?|units?|"
+    r"cases?|entries|respondents?|customers?|patients?|students?|employees?|users?|households?)\b"
+)
 
 
 @dataclass
@@ -172,8 +206,11 @@ def read_question(text: str, manifest: DatasetManifest, index: ColumnIndex | Non
     # Statistic words count even where they are part of a column's name ("average grade" → grade_avg).
     plain = " ".join(token.word for token in tokens)
     kind = descriptive_kind(skeleton.text) or descriptive_kind(plain)
-    two_sided = direction is not None and (direction.treatment or "treatment" in direction.unmatched) and (
-        direction.outcome or "outcome" in direction.unmatched)
+    two_sided = (
+        direction is not None
+        and (direction.treatment or "treatment" in direction.unmatched)
+        and (direction.outcome or "outcome" in direction.unmatched)
+    )
     causal_words = bool(_CAUSAL_WORDS.search(skeleton.text))
     treatment_roles = manifest.with_role("treatment")
 
@@ -183,9 +220,7 @@ def read_question(text: str, manifest: DatasetManifest, index: ColumnIndex | Non
         intent = "causal"
     elif kind is not None and (direction is None or opens_descriptively(plain) or not causal_words):
         intent = "descriptive"
-    elif direction is not None or causal_words:
-        intent = "causal"
-    elif len(mentions) >= 2:
+    elif direction is not None or causal_words or len(mentions) >= 2:
         intent = "causal"
     elif len(mentions) == 1:
         intent, kind = "descriptive", "summary"
@@ -197,8 +232,13 @@ def read_question(text: str, manifest: DatasetManifest, index: ColumnIndex | Non
 
     if intent == "descriptive":
         assert kind is not None
-        spec = read_spec(kind, skeleton, manifest, index.value_mentions(tokens),
-                         treatment_roles[0].name if len(treatment_roles) == 1 else None)
+        spec = read_spec(
+            kind,
+            skeleton,
+            manifest,
+            index.value_mentions(tokens),
+            treatment_roles[0].name if len(treatment_roles) == 1 else None,
+        )
         if spec is None or (kind not in ("count", "share") and not spec.columns):
             words = Skeleton.concept_words(skeleton.text)
             row_words = bool(_ROW_WORDS.search(skeleton.text))
@@ -224,9 +264,15 @@ def read_question(text: str, manifest: DatasetManifest, index: ColumnIndex | Non
         if direction.unmatched and not (direction.treatment and direction.outcome):
             role = "treatment" if "treatment" in direction.unmatched and not direction.treatment else "outcome"
             if role in direction.unmatched and not getattr(reading, role):
-                return Reading("unanswerable", treatment=reading.treatment, outcome=reading.outcome,
-                               unmatched=direction.unmatched[role], unmatched_role=role,
-                               how="no column matches these words", adjustment=adjustment)
+                return Reading(
+                    "unanswerable",
+                    treatment=reading.treatment,
+                    outcome=reading.outcome,
+                    unmatched=direction.unmatched[role],
+                    unmatched_role=role,
+                    how="no column matches these words",
+                    adjustment=adjustment,
+                )
         reading.contrast = read_contrast(direction.treatment_clause, skeleton.text, direction.counterfactual)
     else:
         reading.contrast = read_contrast("", skeleton.text, False)
@@ -236,8 +282,9 @@ def read_question(text: str, manifest: DatasetManifest, index: ColumnIndex | Non
         leftover = Skeleton.concept_words(skeleton.text)
         named = {m.column for m in mentions}
         if leftover and not (reading.treatment or reading.outcome) and not named:
-            return Reading("unanswerable", unmatched=leftover, how="no column matches these words",
-                           adjustment=adjustment)
+            return Reading(
+                "unanswerable", unmatched=leftover, how="no column matches these words", adjustment=adjustment
+            )
         _fill_from_roles(reading, manifest, "from the dataset's column roles")
     for mention in mentions:
         for role in ("treatment", "outcome"):

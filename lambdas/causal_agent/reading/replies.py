@@ -12,27 +12,56 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from causal_common.models.datasets import DatasetManifest
 from causal_agent.reading.columns import ColumnIndex
 from causal_agent.reading.instructions import read_adjustment
 from causal_agent.reading.reader import Reading, read_question
 from causal_agent.reading.skeleton import Skeleton
 from causal_agent.reading.words import tokenize
+from causal_common.models.datasets import DatasetManifest
 
-_ORDINALS = {"first": 1, "1st": 1, "one": 1, "second": 2, "2nd": 2, "two": 2, "third": 3, "3rd": 3, "three": 3,
-             "fourth": 4, "4th": 4, "four": 4, "fifth": 5, "5th": 5, "five": 5, "last": -1}
-_ORDINAL = re.compile(r"^\s*(?:the\s+|option\s+|number\s+|no\.?\s*|#)?(?P<n>\d{1,2}|first|1st|second|2nd|third|3rd|fourth|"
-                      r"4th|fifth|5th|one|two|three|four|five|last)(?:\s+one|\s+option|\s+column)?\s*[.!]?\s*$", re.IGNORECASE)
-_SWAP = re.compile(r"\b(?:other\s+way\s+(?:round|around)|the\s+opposite|reverse[d]?|swap(?:ped)?|switch(?:ed)?|"
-                   r"backwards?|vice\s+versa)\b", re.IGNORECASE)
-_ROLE_IS = re.compile(r"(?:\btreatment\b|\bcause\b|\bintervention\b|\bexposure\b)\s*(?:is|=|:|should\s+be|would\s+be)\s*"
-                      r"(?P<treatment>[^,;.]+)|(?P<treatment2>[^,;.]+?)\s+(?:is|as)\s+(?:the\s+)?(?:treatment|cause|exposure)\b",
-                      re.IGNORECASE)
-_OUTCOME_IS = re.compile(r"(?:\boutcome\b|\beffect\b|\bresult\b|\bresponse\b|\btarget\b)\s*(?:is|=|:|should\s+be|would\s+be)\s*"
-                         r"(?P<outcome>[^,;.]+)|(?P<outcome2>[^,;.]+?)\s+(?:is|as)\s+(?:the\s+)?(?:outcome|result|response)\b",
-                         re.IGNORECASE)
-_YES = re.compile(r"^\s*(?:y|yes|yeah|yep|sure|ok|okay|please\s+do|do\s+it|right|correct|exclude|leave\s+(?:it|them)\s+out|"
-                  r"drop\s+(?:it|them)|remove\s+(?:it|them))\b", re.IGNORECASE)
+_ORDINALS = {
+    "first": 1,
+    "1st": 1,
+    "one": 1,
+    "second": 2,
+    "2nd": 2,
+    "two": 2,
+    "third": 3,
+    "3rd": 3,
+    "three": 3,
+    "fourth": 4,
+    "4th": 4,
+    "four": 4,
+    "fifth": 5,
+    "5th": 5,
+    "five": 5,
+    "last": -1,
+}
+_ORDINAL = re.compile(
+    r"^\s*(?:the\s+|option\s+|number\s+|no\.?\s*|#)?(?P<n>\d{1,2}|first|1st|second|2nd|third|3rd|fourth|"
+    r"4th|fifth|5th|one|two|three|four|five|last)(?:\s+one|\s+option|\s+column)?\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+_SWAP = re.compile(
+    r"\b(?:other\s+way\s+(?:round|around)|the\s+opposite|reverse[d]?|swap(?:ped)?|switch(?:ed)?|"
+    r"backwards?|vice\s+versa)\b",
+    re.IGNORECASE,
+)
+_ROLE_IS = re.compile(
+    r"(?:\btreatment\b|\bcause\b|\bintervention\b|\bexposure\b)\s*(?:is|=|:|should\s+be|would\s+be)\s*"
+    r"(?P<treatment>[^,;.]+)|(?P<treatment2>[^,;.]+?)\s+(?:is|as)\s+(?:the\s+)?(?:treatment|cause|exposure)\b",
+    re.IGNORECASE,
+)
+_OUTCOME_IS = re.compile(
+    r"(?:\boutcome\b|\beffect\b|\bresult\b|\bresponse\b|\btarget\b)\s*(?:is|=|:|should\s+be|would\s+be)\s*"
+    r"(?P<outcome>[^,;.]+)|(?P<outcome2>[^,;.]+?)\s+(?:is|as)\s+(?:the\s+)?(?:outcome|result|response)\b",
+    re.IGNORECASE,
+)
+_YES = re.compile(
+    r"^\s*(?:y|yes|yeah|yep|sure|ok|okay|please\s+do|do\s+it|right|correct|exclude|leave\s+(?:it|them)\s+out|"
+    r"drop\s+(?:it|them)|remove\s+(?:it|them))\b",
+    re.IGNORECASE,
+)
 _NO = re.compile(r"^\s*(?:n|no|nope|keep|don't|do\s+not|leave\s+(?:it|them)\s+in|include)\b", re.IGNORECASE)
 
 
@@ -53,13 +82,19 @@ def _ordinal(text: str, options: list[str]) -> str | None:
     return options[position] if 0 <= position < len(options) else None
 
 
-def _apply_roles(reading: Reading, reply: str, expects: dict[str, Any], manifest: DatasetManifest,
-                 index: ColumnIndex) -> Reading:
+def _apply_roles(
+    reading: Reading, reply: str, expects: dict[str, Any], manifest: DatasetManifest, index: ColumnIndex
+) -> Reading:
     missing = list(expects.get("missing") or reading.missing_roles() or ["treatment", "outcome"])
     options: dict[str, list[str]] = expects.get("options") or {}
     if _SWAP.search(reply) and reading.treatment and reading.outcome:
-        return replace(reading, treatment=reading.outcome, outcome=reading.treatment,
-                       how="as you said in your reply (roles swapped)", direction_assumed=False)
+        return replace(
+            reading,
+            treatment=reading.outcome,
+            outcome=reading.treatment,
+            how="as you said in your reply (roles swapped)",
+            direction_assumed=False,
+        )
     # "treatment is X, outcome Y"
     named: dict[str, str] = {}
     treatment_match = _ROLE_IS.search(reply)
@@ -74,8 +109,13 @@ def _apply_roles(reading: Reading, reply: str, expects: dict[str, Any], manifest
             named["outcome"] = column
     if not named:
         # A whole question ("effect of X on Y", "X on Y") settles both roles.
-        again = read_question(reply if re.search(r"\bon\b|->|→", reply) is None or re.search(r"\beffect|impact", reply)
-                              else f"effect of {reply}", manifest, index)
+        again = read_question(
+            reply
+            if re.search(r"\bon\b|->|→", reply) is None or re.search(r"\beffect|impact", reply)
+            else f"effect of {reply}",
+            manifest,
+            index,
+        )
         if again.intent == "causal" and again.treatment and again.outcome and again.how == "named in the question":
             named = {"treatment": again.treatment, "outcome": again.outcome}
     if not named and missing:
@@ -87,8 +127,14 @@ def _apply_roles(reading: Reading, reply: str, expects: dict[str, Any], manifest
             named[role] = column
     if not named:
         return reading
-    updated = replace(reading, intent="causal", unmatched=[], unmatched_role=None,
-                      how="as you said in your reply", direction_assumed=False)
+    updated = replace(
+        reading,
+        intent="causal",
+        unmatched=[],
+        unmatched_role=None,
+        how="as you said in your reply",
+        direction_assumed=False,
+    )
     for role, column in named.items():
         setattr(updated, role, column)
     if updated.treatment == updated.outcome:
@@ -129,8 +175,12 @@ def _merge_instructions(reading: Reading, reply: str, index: ColumnIndex) -> Rea
     return reading
 
 
-def apply_replies(reading: Reading, answered: list[tuple[dict[str, Any], str]], manifest: DatasetManifest,
-                  index: ColumnIndex | None = None) -> Reading:
+def apply_replies(
+    reading: Reading,
+    answered: list[tuple[dict[str, Any], str]],
+    manifest: DatasetManifest,
+    index: ColumnIndex | None = None,
+) -> Reading:
     """The reading after the user's replies, in order; each read as the answer to its question."""
     index = index or ColumnIndex(manifest)
     for expects, reply in answered:

@@ -49,56 +49,129 @@ def _p(name: str, pattern: str, left: str = "", counterfactual: bool = False) ->
 
 PATTERNS: tuple[_Pattern, ...] = (
     _p("effect on Y of X", rf"\b{_EFFECT_NOUNS}\s+(?:on|upon|to)\s+{slot('y')}\s+(?:of|from|by)\s+{slot('x')}{END}"),
-    _p("effect of X on Y", rf"\b{_EFFECT_NOUNS}\s+(?:of|from)\s+{slot('x')}\s+(?:on|upon|for|to|in)\s+{slot('y')}{END}"),
-    _p("what happens to Y if X", rf"\bwhat\s+(?:would\s+|will\s+|could\s+|might\s+)?happens?\s+(?:to\s+)?{slot('y')}\s+"
-                                 rf"(?:if|when|once|after|had)\s+{slot('x')}{END}", counterfactual=True),
-    _p("if X, Y", rf"^(?:so\s+)?(?:what\s+)?(?:if|suppose|supposing|imagine|assume|assuming|say|had)\s+(?P<x>[^,;?]+?)\s*,\s*"
-                  rf"(?:then\s+)?(?P<y>[^;?]+?)(?=\s*[?.!;]|$)", counterfactual=True),
-    _p("how would Y change if X", rf"\b(?:how\s+much|how|what|by\s+how\s+much|would|will)\s+(?:\S+\s+){{0,2}}?"
-                                  rf"(?:would|will|could|might)?\s*{slot('y')}\s+(?:\S+\s+){{0,3}}?"
-                                  rf"(?:if|when|once|had|were|without|with)\s+{slot('x')}{END}", counterfactual=True),
-    _p("Y if X", rf"{slot('y')}\s+(?:\S+\s+){{0,3}}?(?:be|change|look|go|rise|fall|drop|grow|shrink|differ)\s+"
-                 rf"(?:\S+\s+){{0,2}}?(?:if|when|had|without)\s+{slot('x')}{END}", left="y", counterfactual=True),
-    _p("X's effect on Y", rf"{slot('x')}\s+(?:(?:has|have|had)\s+)?(?:an?\s+|any\s+|the\s+|some\s+)?(?:\S+\s+)?"
-                          rf"(?:effects?|impacts?|influences?|bearing)\s+(?:on|upon)\s+{slot('y')}{END}", left="x"),
-    _p("Y affected by X", rf"{slot('y')}\s+(?:(?:is|are|was|were|be|been|being|get|gets|got|getting)\s+)?"
-                          rf"(?:\w+ly\s+)?(?:really\s+)?{_PASSIVE}\s+(?:in\s+part\s+|partly\s+|mainly\s+)?by\s+{slot('x')}{END}",
-       left="y"),
-    _p("Y depends on X", rf"{slot('y')}\s+(?:depends?|depended|depending|relies|rely|relied|hinges?|hinged)\s+"
-                         rf"(?:up)?on\s+{slot('x')}{END}", left="y"),
-    _p("Y responds to X", rf"{slot('y')}\s+(?:responds?|responded|reacts?|reacted|is\s+sensitive|are\s+sensitive)\s+"
-                          rf"to\s+{slot('x')}{END}", left="y"),
-    _p("Y changes with X", rf"{slot('y')}\s+(?:changes?|varies|vary|moves?|shifts?|rises?|falls?|goes\s+up|goes\s+down)\s+"
-                           rf"(?:with|when|as|after)\s+{slot('x')}{END}", left="y"),
+    _p(
+        "effect of X on Y", rf"\b{_EFFECT_NOUNS}\s+(?:of|from)\s+{slot('x')}\s+(?:on|upon|for|to|in)\s+{slot('y')}{END}"
+    ),
+    _p(
+        "what happens to Y if X",
+        rf"\bwhat\s+(?:would\s+|will\s+|could\s+|might\s+)?happens?\s+(?:to\s+)?{slot('y')}\s+"
+        rf"(?:if|when|once|after|had)\s+{slot('x')}{END}",
+        counterfactual=True,
+    ),
+    _p(
+        "if X, Y",
+        r"^(?:so\s+)?(?:what\s+)?(?:if|suppose|supposing|imagine|assume|assuming|say|had)\s+(?P<x>[^,;?]+?)\s*,\s*"
+        r"(?:then\s+)?(?P<y>[^;?]+?)(?=\s*[?.!;]|$)",
+        counterfactual=True,
+    ),
+    _p(
+        "how would Y change if X",
+        rf"\b(?:how\s+much|how|what|by\s+how\s+much|would|will)\s+(?:\S+\s+){{0,2}}?"
+        rf"(?:would|will|could|might)?\s*{slot('y')}\s+(?:\S+\s+){{0,3}}?"
+        rf"(?:if|when|once|had|were|without|with)\s+{slot('x')}{END}",
+        counterfactual=True,
+    ),
+    _p(
+        "Y if X",
+        rf"{slot('y')}\s+(?:\S+\s+){{0,3}}?(?:be|change|look|go|rise|fall|drop|grow|shrink|differ)\s+"
+        rf"(?:\S+\s+){{0,2}}?(?:if|when|had|without)\s+{slot('x')}{END}",
+        left="y",
+        counterfactual=True,
+    ),
+    _p(
+        "X's effect on Y",
+        rf"{slot('x')}\s+(?:(?:has|have|had)\s+)?(?:an?\s+|any\s+|the\s+|some\s+)?(?:\S+\s+)?"
+        rf"(?:effects?|impacts?|influences?|bearing)\s+(?:on|upon)\s+{slot('y')}{END}",
+        left="x",
+    ),
+    _p(
+        "Y affected by X",
+        rf"{slot('y')}\s+(?:(?:is|are|was|were|be|been|being|get|gets|got|getting)\s+)?"
+        rf"(?:\w+ly\s+)?(?:really\s+)?{_PASSIVE}\s+(?:in\s+part\s+|partly\s+|mainly\s+)?by\s+{slot('x')}{END}",
+        left="y",
+    ),
+    _p(
+        "Y depends on X",
+        rf"{slot('y')}\s+(?:depends?|depended|depending|relies|rely|relied|hinges?|hinged)\s+"
+        rf"(?:up)?on\s+{slot('x')}{END}",
+        left="y",
+    ),
+    _p(
+        "Y responds to X",
+        rf"{slot('y')}\s+(?:responds?|responded|reacts?|reacted|is\s+sensitive|are\s+sensitive)\s+"
+        rf"to\s+{slot('x')}{END}",
+        left="y",
+    ),
+    _p(
+        "Y changes with X",
+        rf"{slot('y')}\s+(?:changes?|varies|vary|moves?|shifts?|rises?|falls?|goes\s+up|goes\s+down)\s+"
+        rf"(?:with|when|as|after)\s+{slot('x')}{END}",
+        left="y",
+    ),
     _p("X -> Y", rf"{slot('x')}\s*(?:->|=>|→)\s*{slot('y')}{END}", left="x"),
     _p("Y ~ X", rf"{slot('y')}\s*~\s*{slot('x')}{END}", left="y"),
-    _p("X leads to Y", rf"{slot('x')}\s+(?:leads?|led|results?|resulted|translates?|translated|contributes?|contributed)\s+"
-                       rf"(?:to|in|into)\s+(?:an?\s+)?(?:{_MORE_LESS}\s+)?{slot('y')}{END}", left="x"),
-    _p("X matters for Y", rf"{slot('x')}\s+(?:matters?|mattered|counts?|pays?\s+off|paid\s+off|works?|worked)\s+"
-                          rf"(?:for|to|in|on)\s+{slot('y')}{END}", left="x"),
-    _p("is X good for Y", rf"\b(?:is|are|was|were)\s+{slot('x')}\s+(?:any\s+)?(?:good|bad|beneficial|harmful|helpful|useful|"
-                          rf"effective|worth\s+it|detrimental)\s+(?:for|to|in|on)\s+{slot('y')}{END}", left="x"),
-    _p("X makes a difference to Y", rf"{slot('x')}\s+(?:make|makes|made|making)\s+(?:a\s+|any\s+|the\s+)?(?:\S+\s+)?"
-                                    rf"difference\s+(?:to|for|in|on)\s+{slot('y')}{END}", left="x"),
-    _p("do X have higher Y", rf"\b{_AUX}\s+{slot('x')}\s+(?:have|has|had|get|gets|got|earn|earns|show|shows|report|"
-                             rf"reports|see|sees|score|scores|achieve|achieves|end\s+up\s+with)\s+(?:an?\s+)?"
-                             rf"{_MORE_LESS}\s+{slot('y')}{END}", left="x"),
-    _p("X makes Y more likely", rf"{slot('x')}\s+(?:make|makes|made|making)\s+(?:\S+\s+)?(?:more|less)\s+likely\s+to\s+"
-                                rf"{slot('y')}{END}", left="x"),
-    _p("X affects Y", rf"{slot('x')}\s+{_ACTIVE}\s+(?:the\s+|a\s+|an\s+|people\s+|their\s+|one\s+|someone\s+|"
-                      rf"somebody\s+|its\s+|his\s+|her\s+)?{slot('y')}{END}", left="x"),
+    _p(
+        "X leads to Y",
+        rf"{slot('x')}\s+(?:leads?|led|results?|resulted|translates?|translated|contributes?|contributed)\s+"
+        rf"(?:to|in|into)\s+(?:an?\s+)?(?:{_MORE_LESS}\s+)?{slot('y')}{END}",
+        left="x",
+    ),
+    _p(
+        "X matters for Y",
+        rf"{slot('x')}\s+(?:matters?|mattered|counts?|pays?\s+off|paid\s+off|works?|worked)\s+"
+        rf"(?:for|to|in|on)\s+{slot('y')}{END}",
+        left="x",
+    ),
+    _p(
+        "is X good for Y",
+        rf"\b(?:is|are|was|were)\s+{slot('x')}\s+(?:any\s+)?(?:good|bad|beneficial|harmful|helpful|useful|"
+        rf"effective|worth\s+it|detrimental)\s+(?:for|to|in|on)\s+{slot('y')}{END}",
+        left="x",
+    ),
+    _p(
+        "X makes a difference to Y",
+        rf"{slot('x')}\s+(?:make|makes|made|making)\s+(?:a\s+|any\s+|the\s+)?(?:\S+\s+)?"
+        rf"difference\s+(?:to|for|in|on)\s+{slot('y')}{END}",
+        left="x",
+    ),
+    _p(
+        "do X have higher Y",
+        rf"\b{_AUX}\s+{slot('x')}\s+(?:have|has|had|get|gets|got|earn|earns|show|shows|report|"
+        rf"reports|see|sees|score|scores|achieve|achieves|end\s+up\s+with)\s+(?:an?\s+)?"
+        rf"{_MORE_LESS}\s+{slot('y')}{END}",
+        left="x",
+    ),
+    _p(
+        "X makes Y more likely",
+        rf"{slot('x')}\s+(?:make|makes|made|making)\s+(?:\S+\s+)?(?:more|less)\s+likely\s+to\s+"
+        rf"{slot('y')}{END}",
+        left="x",
+    ),
+    _p(
+        "X affects Y",
+        rf"{slot('x')}\s+{_ACTIVE}\s+(?:the\s+|a\s+|an\s+|people\s+|their\s+|one\s+|someone\s+|"
+        rf"somebody\s+|its\s+|his\s+|her\s+)?{slot('y')}{END}",
+        left="x",
+    ),
 )
 
 # Questions that name only one side.
 _TREATMENT_ONLY = (
-    _p("does X work", rf"\b{_AUX}\s+{slot('x')}\s+(?:really\s+|actually\s+)?(?:work|works|worked|help|helps|helped|pay\s+off|"
-                      rf"pays\s+off|matter|matters|effective|worth\s+it|successful|beneficial|have\s+an?\s+effect|"
-                      rf"make\s+a\s+difference)\b", left="x"),
+    _p(
+        "does X work",
+        rf"\b{_AUX}\s+{slot('x')}\s+(?:really\s+|actually\s+)?(?:work|works|worked|help|helps|helped|pay\s+off|"
+        rf"pays\s+off|matter|matters|effective|worth\s+it|successful|beneficial|have\s+an?\s+effect|"
+        rf"make\s+a\s+difference)\b",
+        left="x",
+    ),
     _p("effect of X", rf"\b{_EFFECT_NOUNS}\s+(?:of|from)\s+{slot('x')}{END}"),
 )
 _OUTCOME_ONLY = (
-    _p("what affects Y", rf"\b(?:what|which\s+\S+|who)\s+(?:\S+\s+)?(?:affects?|influences?|drives?|determines?|causes?|"
-                         rf"explains?|predicts?|impacts?|changes?|raises?|lowers?|increases?|reduces?|shapes?)\s+{slot('y')}{END}"),
+    _p(
+        "what affects Y",
+        rf"\b(?:what|which\s+\S+|who)\s+(?:\S+\s+)?(?:affects?|influences?|drives?|determines?|causes?|"
+        rf"explains?|predicts?|impacts?|changes?|raises?|lowers?|increases?|reduces?|shapes?)\s+{slot('y')}{END}",
+    ),
     _p("effect on Y", rf"\b{_EFFECT_NOUNS}\s+(?:on|upon)\s+{slot('y')}{END}"),
 )
 
@@ -128,7 +201,7 @@ def _best(skeleton: Skeleton, fragment: str, last: bool) -> str:
 
 
 def _head_unmatched(skeleton: Skeleton, fragment: str) -> bool:
-    """"a borrower's credit score": the phrase's last noun names nothing, and its column match is only partial."""
+    """ "a borrower's credit score": the phrase's last noun names nothing, and its column match is only partial."""
     items = [item for item in fragment.split() if item[:1].isalpha() or item.startswith("C")]
     content = [item for item in items if (item.startswith("C") and item[1:].isdigit()) or skeleton.concept_words(item)]
     if not content or (content[-1].startswith("C") and content[-1][1:].isdigit()):
@@ -174,7 +247,8 @@ def read_direction(skeleton: Skeleton) -> Direction | None:
                     continue
                 # Both slots must say something for a two-sided pattern; else try the next.
                 if group is PATTERNS and not (
-                    (found.treatment or "treatment" in found.unmatched) and (found.outcome or "outcome" in found.unmatched)
+                    (found.treatment or "treatment" in found.unmatched)
+                    and (found.outcome or "outcome" in found.unmatched)
                 ):
                     continue
                 return found

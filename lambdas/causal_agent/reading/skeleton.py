@@ -69,5 +69,12 @@ class Skeleton:
         """Words of a fragment that could name something measured but are no column."""
         if not fragment:
             return []
-        return [item for item in fragment.split() if not _PLACEHOLDER.match(item) and item[:1].isalpha()
-                and len(item) > 1 and item not in STOPWORDS and item not in QUESTION_WORDS]
+        return [
+            item
+            for item in fragment.split()
+            if not _PLACEHOLDER.match(item)
+            and item[:1].isalpha()
+            and len(item) > 1
+            and item not in STOPWORDS
+            and item not in QUESTION_WORDS
+        ]

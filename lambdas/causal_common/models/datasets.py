@@ -11,8 +11,18 @@ from pydantic import BaseModel, ConfigDict, Field
 # variable whose cutoff assigns treatment (regression discontinuity); identifier, date and text columns are
 # never adjusted for; excluded: left out on purpose (e.g. measured after the treatment).
 ColumnRole = Literal[
-    "treatment", "outcome", "covariate", "instrument", "time", "unit", "running",
-    "identifier", "date", "text", "excluded", "other",
+    "treatment",
+    "outcome",
+    "covariate",
+    "instrument",
+    "time",
+    "unit",
+    "running",
+    "identifier",
+    "date",
+    "text",
+    "excluded",
+    "other",
 ]
 ColumnType = Literal["integer", "float", "boolean", "string"]
 

@@ -35,8 +35,8 @@ class DataQueryArgs(_Args):
     intent: Literal["descriptive", "naive_comparison", "check"] = Field(
         default="check",
         description="descriptive: the query's result is the answer to the user's question (counts, shares, means, "
-                    "medians, distributions, group comparisons, correlations; no causal claim); naive_comparison: "
-                    "the unadjusted comparison before a causal analysis; check: anything else.",
+        "medians, distributions, group comparisons, correlations; no causal claim); naive_comparison: "
+        "the unadjusted comparison before a causal analysis; check: anything else.",
     )
 
 
@@ -71,8 +71,9 @@ class CausalAnalysisArgs(_Args):
         "here, named in `excluded`, or have the role 'excluded'.",
     )
     excluded: list[str] | None = Field(
-        default=None, description="Columns never to adjust for: measured after the treatment, mediators, colliders, "
-                                  "or ones the user said not to adjust for. Applies to the default covariates."
+        default=None,
+        description="Columns never to adjust for: measured after the treatment, mediators, colliders, "
+        "or ones the user said not to adjust for. Applies to the default covariates.",
     )
     instruments: list[str] | None = Field(
         default=None,
@@ -80,7 +81,8 @@ class CausalAnalysisArgs(_Args):
         "Naming them asks for an instrumental-variable (2SLS) estimate.",
     )
     time: str | None = Field(
-        default=None, description="Period column of panel or repeated data; with it the design is difference in differences."
+        default=None,
+        description="Period column of panel or repeated data; with it the design is difference in differences.",
     )
     unit: str | None = Field(default=None, description="Unit (entity) column of panel data, for unit fixed effects.")
     treatment_start: float | None = Field(
@@ -223,9 +225,7 @@ class CausalResult(BaseModel):
         default_factory=dict, description="first-stage F, bandwidth, pre-trend p-value, effective rows, ..."
     )
     post_treatment_suspects: list[ColumnNote] = Field(default_factory=list)
-    left_out: list[ColumnNote] = Field(
-        default_factory=list, description="Every column not adjusted for, and why."
-    )
+    left_out: list[ColumnNote] = Field(default_factory=list, description="Every column not adjusted for, and why.")
     coded: list[ColumnNote] = Field(default_factory=list, description="Text columns coded as numbers, and how.")
 
 
