@@ -24,7 +24,9 @@ def split_list(value: object) -> list[str]:
         return []
     if isinstance(value, str):
         return [item for item in value.replace(",", " ").split() if item]
-    return [str(item).strip() for item in value if str(item).strip()]  # type: ignore[union-attr]
+    if not isinstance(value, Iterable):
+        raise TypeError(f"expected a string or a list of strings, got {type(value).__name__}")
+    return [str(item).strip() for item in value if str(item).strip()]
 
 
 def host_name(host_header: str) -> str:

@@ -329,7 +329,7 @@ def expected_signature(request: IncomingRequest, signature: Signature, credentia
                 headers[name] = value
         date = str(signature.expires) if signature.location == "query" else signature.timestamp
         v2_signer = _AsSignedV2(keys, date)
-        return v2_signer.sign_string(v2_signer.canonical_string(request.method, urlsplit(url), headers))
+        return v2_signer.sign_string(v2_signer.canonical_string(request.method, urlsplit(url), headers))  # type: ignore[arg-type]  # stubs: Mapping; botocore passes HTTPHeaders
     signed = HTTPHeaders()
     for name in signature.signed_headers:
         if name not in request.headers:
@@ -344,7 +344,7 @@ def expected_signature(request: IncomingRequest, signature: Signature, credentia
         and "x-amz-content-sha256" not in headers
     ):
         headers["x-amz-content-sha256"] = request.headers["x-amz-content-sha256"]
-    aws_request = AWSRequest(method=request.method, url=url, headers=headers, data=request.body)
+    aws_request = AWSRequest(method=request.method, url=url, headers=headers, data=request.body)  # type: ignore[arg-type]  # as above
     aws_request.context["timestamp"] = signature.timestamp
     is_s3 = signature.service == "s3"
     if signature.location == "query":

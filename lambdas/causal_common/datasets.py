@@ -66,7 +66,8 @@ def list_manifests(s3: Any, names: ResourceNames) -> list[DatasetManifest]:
 def load_data(s3: Any, names: ResourceNames, manifest: DatasetManifest) -> bytes:
     """The dataset's CSV bytes."""
     try:
-        return s3.get_object(Bucket=names.datasets_bucket, Key=manifest.data_key)["Body"].read()
+        data: bytes = s3.get_object(Bucket=names.datasets_bucket, Key=manifest.data_key)["Body"].read()
+        return data
     except ClientError as exc:
         if is_not_found(exc):
             raise NotFoundError(f"dataset {manifest.id!r} has no data file") from exc

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from types import MappingProxyType
+from typing import TextIO
 
 # Read-only default: bound() always sets a new dict, never mutates the current one.
 _context: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
@@ -42,7 +43,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure(level: str = "INFO", stream=None) -> None:
+def configure(level: str = "INFO", stream: TextIO | None = None) -> None:
     """Make the root logger write JSON (idempotent).
 
     Where a runtime already installed a root handler (the Lambda Python
@@ -60,7 +61,7 @@ def configure(level: str = "INFO", stream=None) -> None:
     root.setLevel(level)
 
 
-def bind(**ids: str | None) -> contextvars.Token:
+def bind(**ids: str | None) -> contextvars.Token[Mapping[str, str]]:
     """Add ids (session_id, connection_id, …) to every later record in this context."""
     merged = dict(_context.get())
     merged.update({key: value for key, value in ids.items() if value})
