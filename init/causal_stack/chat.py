@@ -259,20 +259,29 @@ class TerminalChat:
                 )
             live.console.print(f"[bold]{text(name)}[/] {text(status)} {text(frame.get('summary', ''))}")
         elif kind == "prompt":
-            reply = await self.prompt(frame.get("question", ""), live)
+            options = [o for o in frame.get("options") or [] if isinstance(o, dict) and o.get("id")]
+            reply = await self.prompt(frame.get("question", ""), live, options)
             if reply is None:
                 await self.send({"action": "cancel", "sessionId": self.session_id})
                 return EXIT_UNANSWERED, frame
-            await self.send({"action": "reply", "sessionId": self.session_id, "text": reply})
+            await self.send({"action": "reply", "sessionId": self.session_id, **reply_fields(reply, options)})
         elif kind == "answer":
             return EXIT_ANSWER, frame
         elif kind == "error":
             return EXIT_ERROR_FRAME, frame
         return None
 
-    async def prompt(self, question: str, live: Live) -> str | None:
+    async def prompt(self, question: str, live: Live, options: list[dict[str, Any]] | None = None) -> str | None:
         live.stop()
-        self.console.print(Panel(text(question), title="The agent asks", border_style="yellow"))
+        body = text(question)
+        if options:
+            listed = "\n".join(
+                f"  {number}. {text(str(option.get('label', option['id'])))}"
+                + (f" — {text(str(option['effect']))}" if option.get("effect") else "")
+                for number, option in enumerate(options, 1)
+            )
+            body += f"\n\n{listed}\n\nType a number, or answer in your own words."
+        self.console.print(Panel(body, title="The agent asks", border_style="yellow"))
         try:
             line = await asyncio.to_thread(sys.stdin.readline)
         finally:
@@ -345,3 +354,11 @@ def main(argv: Sequence[str] | None = None, *, out: Any = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def reply_fields(reply: str, options: list[dict[str, Any]]) -> dict[str, str]:
+    """A typed number picks that option (by id); anything else is sent as free text."""
+    stripped = reply.strip().rstrip(".")
+    if stripped.isdigit() and 1 <= int(stripped) <= len(options):
+        return {"optionId": str(options[int(stripped) - 1]["id"])}
+    return {"text": reply}

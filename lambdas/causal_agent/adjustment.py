@@ -50,6 +50,10 @@ _BEFORE_WORDS = re.compile(
 )
 
 
+# A design's own columns are never suspects of being measured after the treatment.
+_DESIGN_ROLES = {"running", "instrument", "time", "unit"}
+
+
 @dataclass
 class AdjustmentPlan:
     common_causes: list[str]
@@ -76,9 +80,14 @@ def named_after_treatment(column: Column) -> str | None:
     return None
 
 
-def plan_adjustment(
-    reading: Reading, manifest: DatasetManifest, data_suspects: dict[str, str] | None = None
-) -> AdjustmentPlan:
+def plan_adjustment(reading: Reading, manifest: DatasetManifest) -> AdjustmentPlan:
+    """The adjustment set, what is left out and why, and the columns worth asking about.
+
+    A column is asked about only on evidence that can tell "measured after the treatment" from "a strong
+    confounder": its name or description, never an association with the treatment (a confounder drives
+    the treatment too, so it looks the same). What the user said about timing is final. How much each
+    covariate moves the estimate is shown in the answer instead (the adjustment-sensitivity table).
+    """
     treatment, outcome = reading.treatment, reading.outcome
     instructions = reading.adjustment
     candidates: list[str] = []
@@ -118,14 +127,14 @@ def plan_adjustment(
             left_out[name] = reason
     suspects: dict[str, str] = {}
     for name in chosen:
-        column = manifest.column(name)
-        if column is None or name in instructions.also or (instructions.only and name in instructions.only):
+        chosen_column = manifest.column(name)
+        if chosen_column is None or name in instructions.also or (instructions.only and name in instructions.only):
             continue  # the user named it: their decision
-        reason = named_after_treatment(column)
-        if reason is None and data_suspects and name in data_suspects and not said_before_treatment(column):
-            reason = data_suspects[name]
-        if reason:
-            suspects[name] = reason
+        if name in reading.timing or chosen_column.role in _DESIGN_ROLES:
+            continue
+        why = named_after_treatment(chosen_column)
+        if why:
+            suspects[name] = why
     return AdjustmentPlan(chosen, left_out, suspects)
 
 

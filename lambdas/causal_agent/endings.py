@@ -17,11 +17,11 @@ from causal_agent.conversation import (
     last_question_index,
     question_text,
 )
-from causal_agent.sessions import SessionRepository
+from causal_agent.sessions import SessionRepository, SessionStatus
 from causal_agent.state import AgentState, FailureEvent, SendPromptEvent
 from causal_common import datasets
 from causal_common.errors import LOST_TASK_ERROR, NotFoundError, ToolError
-from causal_common.models.frames import answer_frame, error_frame, prompt_frame
+from causal_common.models.frames import PromptOption, answer_frame, error_frame, prompt_frame
 
 logger = logging.getLogger(__name__)
 
@@ -30,16 +30,26 @@ _SESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _USER_FACING = {"InvalidInputError", "NotFoundError", "ForbiddenError", "ConfigurationError", "LlmError", "ToolError"}
 
 
+def prompt_options(arguments: dict[str, Any]) -> list[PromptOption]:
+    """The choices an ask_user call offers (already validated when the call became a prompt)."""
+    return [PromptOption.model_validate(option) for option in arguments.get("options") or []]
+
+
 def send_prompt(event: SendPromptEvent, clients: AgentClients) -> dict[str, Any]:
     state = event.state
     decision = state.decision
     if decision is None or decision.tool_call is None or not decision.question:
         raise ToolError("SendPrompt reached without a question")
     sessions = SessionRepository(clients.dynamodb, clients.names)
+    options = prompt_options(decision.tool_call.arguments)
     sessions.set_status(
-        state.session_id, "awaiting_reply", promptToken=event.task_token, promptCallId=decision.tool_call.call_id
+        state.session_id,
+        "awaiting_reply",
+        promptToken=event.task_token,
+        promptCallId=decision.tool_call.call_id,
+        promptOptions=[option.model_dump() for option in options] or None,
     )
-    clients.outbox.send(state.session_id, prompt_frame(decision.question))
+    clients.outbox.send(state.session_id, prompt_frame(decision.question, options))
     return {"waiting": True}
 
 
@@ -95,7 +105,7 @@ def _user_message(error_type: str, cause: str, error_id: str) -> str:
     return f"The analysis failed unexpectedly ({error_type or 'unknown error'}). Error id {error_id}."
 
 
-def _end(event: FailureEvent, clients: AgentClients, status: str, message_for: Any) -> dict[str, Any]:
+def _end(event: FailureEvent, clients: AgentClients, status: SessionStatus, message_for: Any) -> dict[str, Any]:
     error_id = uuid.uuid4().hex[:12]
     error = event.error
     logger.error(
@@ -114,7 +124,10 @@ def _end(event: FailureEvent, clients: AgentClients, status: str, message_for: A
         return {"sessionId": session_id, "errorId": error_id, "status": "cancelled"}
     message = message_for(error_id)
     sessions.set_status(
-        session_id, status, error={"errorId": error_id, "message": message}, remove=("promptToken", "promptCallId")
+        session_id,
+        status,
+        error={"errorId": error_id, "message": message},
+        remove=("promptToken", "promptCallId", "promptOptions"),
     )
     clients.outbox.send(session_id, error_frame(message, error_id))
     return {"sessionId": session_id, "errorId": error_id, "status": status}

@@ -27,6 +27,7 @@ from causal_agent.reading.reader import Reading, read_question
 from causal_agent.reading.replies import apply_replies
 from causal_agent.state import Decision, ToolCall
 from causal_common.models.datasets import DatasetManifest
+from causal_common.models.frames import PromptOption
 
 MAX_CLARIFICATIONS = 2
 _REFERS_BACK = re.compile(r"\b(?:it|its|it's|this|that|these|those|the\s+same|same|also|too|and|then)\b", re.IGNORECASE)
@@ -40,7 +41,12 @@ def _tool(name: str, arguments: dict) -> Decision:
     return Decision(kind="tool", tool_call=ToolCall(call_id=new_call_id(), name=name, arguments=arguments))
 
 
-def _ask(question: str, expects: dict[str, Any]) -> Decision:
+def _ask(question: str, expects: dict[str, Any], options: list[PromptOption] | None = None) -> Decision:
+    if options:
+        expects = {**expects, "choices": [option.model_dump() for option in options]}
+        return _tool(
+            "ask_user", {"question": question, "options": [o.model_dump() for o in options], "expects": expects}
+        )
     return _tool("ask_user", {"question": question, "expects": expects})
 
 
@@ -100,9 +106,14 @@ class PlannerInput:
     must_finish: bool = False
 
 
-def _answered_asks(found: list[ToolExchange]) -> list[tuple[dict[str, Any], str]]:
+def _answered_asks(found: list[ToolExchange]) -> list[tuple[dict[str, Any], str, str | None]]:
+    """Each answered question's ``expects``, the reply's text and the option it picked (if any)."""
     return [
-        (dict(e.arguments.get("expects") or {}), str(e.result.get("reply") or ""))
+        (
+            dict(e.arguments.get("expects") or {}),
+            str(e.result.get("reply") or ""),
+            str(e.result["optionId"]) if e.result.get("optionId") else None,
+        )
         for e in found
         if e.name == "ask_user" and e.ok
     ]
@@ -140,8 +151,9 @@ def understand(given: PlannerInput) -> tuple[Reading, list[ToolExchange], str]:
             elif reading.treatment and previous["outcome"] != reading.treatment:
                 reading.outcome = previous["outcome"]
             reading.how = "the rest as in your previous question"
+    read_before_replies = (reading.treatment, reading.outcome)
     reading = apply_replies(reading, _answered_asks(found), manifest, index)
-    # Once a tool ran on some variables, stay with them.
+    # Once a tool ran on some variables, stay with them, unless a reply changed them ("the treatment is X").
     earlier = next(
         (
             e.arguments
@@ -150,23 +162,15 @@ def understand(given: PlannerInput) -> tuple[Reading, list[ToolExchange], str]:
         ),
         None,
     )
-    if earlier and reading.intent == "causal":
+    changed_by_reply = (reading.treatment, reading.outcome) != read_before_replies
+    if changed_by_reply and reading.complete:
+        reading.reply_notes.append(
+            f"You said to estimate the effect of `{reading.treatment}` on `{reading.outcome}`, so that is what this "
+            "answer is about."
+        )
+    if earlier and reading.intent == "causal" and not changed_by_reply:
         reading.treatment, reading.outcome = earlier["treatment"], earlier["outcome"]
     return reading, found, question
-
-
-def _data_suspects(found: list[ToolExchange]) -> dict[str, str]:
-    eda = answer.latest(found, "eda")
-    suspects = (eda.result.get("post_treatment_suspects") if eda else None) or []
-    return {
-        str(s.get("column")): str(s.get("reason") or "the treatment explains much of it")
-        for s in suspects
-        if isinstance(s, dict) and s.get("column")
-    }
-
-
-def _asked(found: list[ToolExchange], kind: str) -> bool:
-    return any(e.name == "ask_user" and (e.arguments.get("expects") or {}).get("kind") == kind for e in found)
 
 
 def plan(given: PlannerInput) -> Decision:
@@ -202,7 +206,7 @@ def plan(given: PlannerInput) -> Decision:
 
     assert reading.treatment and reading.outcome
     done = _settled_tools(found)
-    adjustment = plan_adjustment(reading, manifest, _data_suspects(found))
+    adjustment = plan_adjustment(reading, manifest)
     if not given.must_finish:
         if "data_query" not in done:
             return _tool("data_query", {"sql": naive_query(manifest, reading.treatment, reading.outcome), "limit": 50})
@@ -215,10 +219,21 @@ def plan(given: PlannerInput) -> Decision:
                     "covariates": adjustment.common_causes or None,
                 },
             )
-        if adjustment.suspects and can_ask and not _asked(found, "post_treatment") and "causal_analysis" not in done:
+        timing_asks = sum(1 for e in found if e.name == "ask_user" and _kind(e) == "post_treatment")
+        open_columns = [name for name in adjustment.suspects if name not in reading.timing]
+        if reading.timing_unsettled and timing_asks == 1:
+            open_columns = [name for name in reading.timing_unsettled if name not in reading.timing]
+        if (
+            open_columns
+            and can_ask
+            and "causal_analysis" not in done
+            and (timing_asks == 0 or (timing_asks == 1 and reading.timing_unsettled))
+        ):
+            again = timing_asks == 1
             return _ask(
-                _post_treatment_question(reading, adjustment),
-                {"kind": "post_treatment", "columns": list(adjustment.suspects)},
+                _post_treatment_question(reading, adjustment, open_columns, again),
+                {"kind": "post_treatment", "columns": open_columns},
+                TIMING_OPTIONS,
             )
         if "causal_analysis" not in done:
             arguments: dict[str, Any] = {
@@ -235,19 +250,38 @@ def plan(given: PlannerInput) -> Decision:
     return Decision(kind="final", text=answer.write_answer(question, manifest.title, found, reading.how, notes=notes))
 
 
-def _post_treatment_question(reading: Reading, adjustment: AdjustmentPlan) -> str:
-    listed = "; ".join(f"`{name}` ({why})" for name, why in adjustment.suspects.items())
+TIMING_OPTIONS = [
+    PromptOption(id="before", label="Measured before the treatment: keep adjusting", effect="it stays a control"),
+    PromptOption(id="after", label="Measured after: leave it out", effect="it is not adjusted for"),
+    PromptOption(
+        id="unsure", label="Not sure: show me both", effect="the answer gives the estimate with and without it"
+    ),
+]
+
+
+def _kind(exchange: ToolExchange) -> str | None:
+    return (exchange.arguments.get("expects") or {}).get("kind")
+
+
+def _post_treatment_question(reading: Reading, adjustment: AdjustmentPlan, columns: list[str], again: bool) -> str:
+    listed = "; ".join(f"`{name}` ({adjustment.suspects.get(name, 'you named it')})" for name in columns)
+    one = len(columns) == 1
+    opening = (
+        f"I could not tell from your reply when {'it was' if one else 'these were'} measured: {listed}. "
+        if again
+        else f"Before I estimate the effect of `{reading.treatment}` on `{reading.outcome}`: {listed} may have "
+        f"been measured after `{reading.treatment}`. "
+    )
     return (
-        f"Before I estimate the effect of `{reading.treatment}` on `{reading.outcome}`: {listed} may have been "
-        f"measured after `{reading.treatment}`. Adjusting for something the treatment changes hides part of "
-        f"its effect; adjusting for a cause of both removes bias. Should I leave "
-        f'{"it" if len(adjustment.suspects) == 1 else "them"} out? Reply "yes, leave it out", "no, keep it", '
-        f"or name the columns to leave out."
+        f"{opening}Adjusting for something the treatment changes hides part of its effect; adjusting for a cause "
+        f"of both removes bias. Was {'it' if one else 'each'} measured before or after `{reading.treatment}`? "
+        f"Should I leave {'it' if one else 'them'} out? Pick a choice, or answer in your own words "
+        f'(e.g. "keep {columns[0]}, it was recorded at the start").'
     )
 
 
 def _reading_notes(reading: Reading, adjustment: AdjustmentPlan, found: list[ToolExchange]) -> list[str]:
-    notes: list[str] = []
+    notes: list[str] = [f"Your reply: {note}" for note in reading.reply_notes]
     causal = answer.latest(found, "causal_analysis")
     if reading.direction_assumed:
         notes.append(

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from causal_common.aws import error_code
 from causal_common.errors import ForbiddenError, NotFoundError
+from causal_common.models.frames import PromptOption
 from causal_common.names import ResourceNames
 
 SessionStatus = Literal["running", "awaiting_reply", "succeeded", "failed", "timed_out", "cancelled"]
@@ -29,6 +30,8 @@ class Session(BaseModel):
     result: dict[str, Any] | None = None
     prompt_token: str | None = None
     prompt_call_id: str | None = None
+    # The choices offered with the waiting prompt (a reply may pick one by id).
+    prompt_options: list[PromptOption] = Field(default_factory=list)
     created_at: int | None = None
     updated_at: int | None = None
 
@@ -67,6 +70,7 @@ def _from_item(item: dict[str, Any]) -> Session:
         result=json.loads(result) if result else None,
         prompt_token=_string(item, "promptToken"),
         prompt_call_id=_string(item, "promptCallId"),
+        prompt_options=[PromptOption.model_validate(o) for o in json.loads(_string(item, "promptOptions") or "[]")],
         created_at=_number(item, "createdAt"),
         updated_at=_number(item, "updatedAt"),
     )
@@ -198,7 +202,7 @@ class SessionRepository:
             self._dynamodb.update_item(
                 TableName=self._table,
                 Key={"sessionId": {"S": session_id}},
-                UpdateExpression="REMOVE promptToken, promptCallId SET #status = :running",
+                UpdateExpression="REMOVE promptToken, promptCallId, promptOptions SET #status = :running",
                 ConditionExpression="promptToken = :token",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={":token": {"S": token}, ":running": {"S": "running"}},

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from pydantic import ValidationError
+
 from causal_agent import intent, llm_openai, planner
 from causal_agent.clients import AgentClients
 from causal_agent.conversation import (
@@ -19,6 +21,7 @@ from causal_agent.sessions import Session, SessionRepository
 from causal_agent.state import AgentState, Decision, ToolCall
 from causal_common import datasets
 from causal_common.models.frames import progress_frame
+from causal_common.models.tools import AskUserArgs
 
 logger = logging.getLogger(__name__)
 
@@ -59,14 +62,14 @@ def _normalise(decision: Decision) -> Decision:
     """
     call = decision.tool_call
     if decision.kind == "tool" and call and call.name == "ask_user":
-        question = call.arguments.get("question")
-        extra = set(call.arguments) - {"question"}
-        if (
-            isinstance(question, str)
-            and 0 < len(question) <= 2000
-            and (not extra or (extra == {"expects"} and isinstance(call.arguments["expects"], dict)))
-        ):
-            return Decision(kind="ask", tool_call=call, question=question)
+        expects = call.arguments.get("expects")
+        if expects is not None and not isinstance(expects, dict):
+            return decision
+        try:
+            AskUserArgs.model_validate({k: v for k, v in call.arguments.items() if k != "expects"})
+        except ValidationError:
+            return decision
+        return Decision(kind="ask", tool_call=call, question=str(call.arguments["question"]))
     return decision
 
 

@@ -49,7 +49,7 @@ def dispatch_tool(state: AgentState, clients: AgentClients) -> AgentState:
     if call.name not in TOOL_RUNTIME:
         error = f"unknown tool {call.name!r}; tools: {', '.join(TOOL_ARGS)}"
         if call.name == "ask_user":
-            error = "ask_user needs exactly one argument, question (1-2000 characters)"
+            error = "ask_user takes question (1-2000 characters) and optional options (id, label, effect; at most 12)"
     elif state.dataset_id is None:
         error = "no dataset is selected yet; ask the user which dataset to use"
     else:

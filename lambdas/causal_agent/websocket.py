@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from causal_agent.clients import AgentClients
 from causal_agent.connections import ConnectionRepository
@@ -52,7 +53,15 @@ class ReplyAction(BaseModel):
     model_config = ConfigDict(extra="forbid")
     action: Literal["reply"]
     sessionId: str = Field(pattern=SESSION_ID_PATTERN)
-    text: str = Field(min_length=1, max_length=2000)
+    # Free text, or the id of one of the prompt's options (exactly one of the two).
+    text: str | None = Field(default=None, min_length=1, max_length=2000)
+    optionId: str | None = Field(default=None, min_length=1, max_length=40)
+
+    @model_validator(mode="after")
+    def _text_or_option(self) -> ReplyAction:
+        if (self.text is None) == (self.optionId is None):
+            raise ValueError("a reply carries either text or optionId (the id of one of the prompt's options)")
+        return self
 
 
 class CancelAction(BaseModel):
@@ -172,8 +181,9 @@ class WebSocketService:
         user_id = self._user(event)
         connection_id = event.requestContext.connectionId
         session_id = getattr(parsed, "sessionId", None)
+        route: Callable[[Any, str, str], dict[str, Any]] = getattr(self, str(action))
         with log.bound(session_id=session_id, user_id=user_id):
-            return getattr(self, action)(parsed, user_id, connection_id)
+            return route(parsed, user_id, connection_id)
 
     # $connect / $disconnect --------------------------------------------------------------------------------
     def connect(self, event: WebSocketEvent) -> dict[str, Any]:
@@ -283,12 +293,17 @@ class WebSocketService:
         session = self._owned(action.sessionId, user_id)
         if not session.prompt_token or session.status != "awaiting_reply":
             raise ConflictError("no question is waiting for a reply in this session")
+        result: dict[str, str] = {"reply": action.text or ""}
+        if action.optionId is not None:
+            chosen = next((option for option in session.prompt_options if option.id == action.optionId), None)
+            if chosen is None:
+                offered = ", ".join(option.id for option in session.prompt_options) or "none (reply with text)"
+                raise InvalidInputError(f"unknown optionId {action.optionId!r}; this question offers: {offered}")
+            result = {"reply": chosen.label, "optionId": chosen.id}
         if not self.sessions.take_prompt(session.session_id, session.prompt_token):
             raise ConflictError("this question was already answered")
         self.sessions.attach_connection(session.session_id, connection_id)
-        outcome = ToolOutcome(
-            tool="ask_user", call_id=session.prompt_call_id or "", ok=True, result={"reply": action.text}
-        )
+        outcome = ToolOutcome(tool="ask_user", call_id=session.prompt_call_id or "", ok=True, result=result)
         sfn = self.clients.stepfunctions
         try:
             sfn.send_task_success(taskToken=session.prompt_token, output=outcome.model_dump_json())

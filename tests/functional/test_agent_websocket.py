@@ -211,3 +211,57 @@ def test_messages_need_a_signed_in_user(world):
     clients, handler = world
     response = _send(handler, "anon", None, {"action": "query", "text": "hi"})
     assert response["statusCode"] == 403
+
+
+def _offer(clients, session_id: str, options: list[dict]) -> None:
+    clients.dynamodb.update_item(
+        TableName=clients.names.sessions_table,
+        Key={"sessionId": {"S": session_id}},
+        UpdateExpression="SET promptOptions = :o",
+        ExpressionAttributeValues={":o": {"S": json.dumps(options)}},
+    )
+
+
+TIMING_CHOICES = [
+    {"id": "before", "label": "Measured before the treatment: keep adjusting", "effect": "it stays a control"},
+    {"id": "after", "label": "Measured after: leave it out", "effect": "it is not adjusted for"},
+]
+
+
+def test_a_reply_by_option_id_sends_the_choice_and_its_label(world):
+    clients, handler = world
+    session_id = _start(clients, handler)
+    _await_prompt(clients, session_id)
+    _offer(clients, session_id, TIMING_CHOICES)
+    assert _send(handler, "c1", "alice", {"action": "reply", "sessionId": session_id, "optionId": "after"}) == {
+        "statusCode": 200
+    }
+    output = clients.stepfunctions.successes[-1]["output"]
+    assert output["result"] == {"reply": "Measured after: leave it out", "optionId": "after"}
+    assert "promptOptions" not in session_item(clients, session_id)
+
+
+def test_an_unknown_option_id_is_refused_and_the_prompt_keeps_waiting(world):
+    clients, handler = world
+    session_id = _start(clients, handler)
+    _await_prompt(clients, session_id)
+    _offer(clients, session_id, TIMING_CHOICES)
+    response = _send(handler, "c1", "alice", {"action": "reply", "sessionId": session_id, "optionId": "maybe"})
+    assert response["statusCode"] == 400
+    message = json.loads(response["body"])["message"]
+    assert "maybe" in message and "before, after" in message
+    assert clients.stepfunctions.successes == []
+    assert session_item(clients, session_id)["promptToken"]["S"] == "token-1"
+
+
+def test_a_reply_needs_text_or_an_option_but_not_both(world):
+    clients, handler = world
+    session_id = _start(clients, handler)
+    _await_prompt(clients, session_id)
+    for body in (
+        {"action": "reply", "sessionId": session_id},
+        {"action": "reply", "sessionId": session_id, "text": "keep it", "optionId": "before"},
+    ):
+        response = _send(handler, "c1", "alice", body)
+        assert response["statusCode"] == 400 and "optionId" in json.loads(response["body"])["message"]
+    assert clients.stepfunctions.successes == []

@@ -217,16 +217,28 @@ function renderPrompt(turn, frame) {
   const input = h("input", { "aria-label": "Your answer", required: true, "data-testid": "prompt-input" });
   const button = h("button", { type: "submit", "data-testid": "prompt-send" }, "Reply");
   const form = h("form", { class: "prompt-form", "data-testid": "prompt-form" }, input, button);
+  const options = Array.isArray(frame.options) ? frame.options : [];
+  const choices = h("div", { class: "prompt-options", role: "group", "aria-label": "Choices" });
+  const answered = (shown) => {
+    replace(form, h("span", { class: "small" }, "You replied: ", h("strong", {}, shown)));
+    choices.remove();
+    turn.progress.textContent = "Continuing…";
+  };
+  for (const option of options) {
+    const button = h("button", { type: "button", class: "option", title: option.effect || "", "data-testid": "prompt-option", "data-option-id": option.id }, option.label);
+    button.addEventListener("click", () => { state.client.choose(option.id); answered(option.label); });
+    choices.append(button);
+  }
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const text = input.value.trim();
     if (!text) return;
     state.client.reply(text);
-    replace(form, h("span", { class: "small" }, "You replied: ", h("strong", {}, text)));
-    turn.progress.textContent = "Continuing…";
+    answered(text);
   });
-  turn.body.append(h("div", { class: "bubble prompt", "data-testid": "prompt" }, h("strong", {}, "The agent asks: "), frame.question, form));
-  input.focus();
+  if (options.length) input.setAttribute("placeholder", "…or answer in your own words");
+  turn.body.append(h("div", { class: "bubble prompt", "data-testid": "prompt" }, h("strong", {}, "The agent asks: "), frame.question, options.length ? choices : "", form));
+  (options.length ? choices.querySelector("button") : input).focus();
   setRunning(true);
 }
 

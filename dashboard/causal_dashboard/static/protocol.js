@@ -89,6 +89,7 @@ export class ChatClient {
   }
 
   reply(text) { this.send({ action: "reply", sessionId: this.sessionId, text }); }
+  choose(optionId) { this.send({ action: "reply", sessionId: this.sessionId, optionId }); }
   cancel() { if (this.sessionId) this.send({ action: "cancel", sessionId: this.sessionId }); }
 
   receive(data) {

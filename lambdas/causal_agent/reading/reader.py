@@ -103,6 +103,12 @@ class Reading:
     alternatives: dict[str, list[str]] = field(default_factory=dict)
     also_named: list[str] = field(default_factory=list)
     other: str = ""  # for intent "other": greeting, thanks, help
+    # What the user said about when columns were measured (before/after the treatment, or unsure).
+    timing: dict[str, str] = field(default_factory=dict)
+    # Columns a timing reply left open: the question is asked again about them.
+    timing_unsettled: list[str] = field(default_factory=list)
+    # What each reply changed, for the answer's first lines.
+    reply_notes: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:

@@ -16,6 +16,7 @@ from causal_agent.reading.columns import ColumnIndex
 from causal_agent.reading.instructions import read_adjustment
 from causal_agent.reading.reader import Reading, read_question
 from causal_agent.reading.skeleton import Skeleton
+from causal_agent.reading.timing import read_timing_reply
 from causal_agent.reading.words import tokenize
 from causal_common.models.datasets import DatasetManifest
 
@@ -57,12 +58,6 @@ _OUTCOME_IS = re.compile(
     r"(?P<outcome>[^,;.]+)|(?P<outcome2>[^,;.]+?)\s+(?:is|as)\s+(?:the\s+)?(?:outcome|result|response)\b",
     re.IGNORECASE,
 )
-_YES = re.compile(
-    r"^\s*(?:y|yes|yeah|yep|sure|ok|okay|please\s+do|do\s+it|right|correct|exclude|leave\s+(?:it|them)\s+out|"
-    r"drop\s+(?:it|them)|remove\s+(?:it|them))\b",
-    re.IGNORECASE,
-)
-_NO = re.compile(r"^\s*(?:n|no|nope|keep|don't|do\s+not|leave\s+(?:it|them)\s+in|include)\b", re.IGNORECASE)
 
 
 def _column(phrase: str | None, index: ColumnIndex) -> str | None:
@@ -145,25 +140,42 @@ def _apply_roles(
     return updated
 
 
-def _apply_post_treatment(reading: Reading, reply: str, expects: dict[str, Any], index: ColumnIndex) -> Reading:
+_TIMING_SAID = {
+    "after": "you said it was measured after the treatment, so it is left out",
+    "before": "you said it was measured before the treatment, so it stays a control",
+    "unsure": "you were not sure when it was measured, so the answer shows the estimate with and without it",
+}
+
+
+def _apply_timing(
+    reading: Reading, reply: str, expects: dict[str, Any], index: ColumnIndex, option_id: str | None
+) -> Reading:
+    """A reply to "was X measured before or after the treatment?": one decision per column, never guessed."""
     columns: list[str] = list(expects.get("columns") or [])
-    adjustment = reading.adjustment
-    tokens = tokenize(reply)
-    mentioned = [m.column for m in index.mentions(tokens, reply) if m.column in columns]
-    decided = dict(adjustment.exclude)
-    keep = list(adjustment.also)
-    if mentioned and not _NO.match(reply):
-        for column in mentioned:
-            decided[column] = "you said to leave it out (it may be measured after the treatment)"
-    elif _YES.match(reply):
-        for column in columns:
-            decided[column] = "you said to leave it out (it may be measured after the treatment)"
-    elif _NO.match(reply):
-        keep += [c for c in columns if c not in keep]
-    else:
-        return _merge_instructions(reading, reply, index)
-    adjustment = replace(adjustment, exclude=decided, also=keep)
-    return replace(reading, adjustment=adjustment)
+    option_ids = [str(o.get("id")) for o in expects.get("choices") or [] if isinstance(o, dict)]
+    read = read_timing_reply(reply, columns, index, option_id=option_id, options=option_ids or None)
+    if not read.decisions:
+        # Not an answer about timing: perhaps an adjustment instruction ("adjust only for age").
+        merged = _merge_instructions(reading, reply, index)
+        if merged is not reading:
+            return merged
+        return replace(reading, timing_unsettled=columns)
+    exclude = dict(reading.adjustment.exclude)
+    keep = list(reading.adjustment.also)
+    timing = dict(reading.timing)
+    notes = list(reading.reply_notes)
+    for column, decision in read.decisions.items():
+        timing[column] = decision
+        notes.append(f"`{column}`: {_TIMING_SAID[decision]}.")
+        if decision == "after":
+            exclude[column] = "you said it was measured after the treatment"
+            keep = [name for name in keep if name != column]
+        else:
+            exclude.pop(column, None)
+            if column not in keep:
+                keep.append(column)
+    adjustment = replace(reading.adjustment, exclude=exclude, also=keep)
+    return replace(reading, adjustment=adjustment, timing=timing, timing_unsettled=read.unsettled, reply_notes=notes)
 
 
 def _merge_instructions(reading: Reading, reply: str, index: ColumnIndex) -> Reading:
@@ -177,20 +189,21 @@ def _merge_instructions(reading: Reading, reply: str, index: ColumnIndex) -> Rea
 
 def apply_replies(
     reading: Reading,
-    answered: list[tuple[dict[str, Any], str]],
+    answered: list[tuple[dict[str, Any], str]] | list[tuple[dict[str, Any], str, str | None]],
     manifest: DatasetManifest,
     index: ColumnIndex | None = None,
 ) -> Reading:
     """The reading after the user's replies, in order; each read as the answer to its question."""
     index = index or ColumnIndex(manifest)
-    for expects, reply in answered:
-        reply = (reply or "").strip()
-        if not reply:
+    for entry in answered:
+        expects, reply = entry[0], (entry[1] or "").strip()
+        option_id: str | None = entry[2] if len(entry) == 3 else None
+        if not reply and not option_id:
             continue
         kind = expects.get("kind")
         before = reading
         if kind == "post_treatment":
-            reading = _apply_post_treatment(reading, reply, expects, index)
+            reading = _apply_timing(reading, reply, expects, index, option_id)
             continue
         if kind in ("roles", "concept", None):
             reading = _apply_roles(reading, reply, expects, manifest, index)

@@ -62,8 +62,19 @@ def tool_frame(name: str, status: ToolStatus, summary: str, job_id: str | None =
     return frame
 
 
-def prompt_frame(question: str) -> dict[str, Any]:
-    return {"type": "prompt", "question": question}
+class PromptOption(_Camel):
+    """One choice the user can click (browser) or type the number of (terminal) in reply to a prompt."""
+
+    id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.:-]+$")
+    label: str = Field(min_length=1, max_length=200)
+    effect: str = Field(default="", max_length=300, description="What choosing it does.")
+
+
+def prompt_frame(question: str, options: list[PromptOption] | None = None) -> dict[str, Any]:
+    frame: dict[str, Any] = {"type": "prompt", "question": question}
+    if options:
+        frame["options"] = [option.model_dump() for option in options]
+    return frame
 
 
 def answer_frame(text: str, result: AnswerResult | None) -> dict[str, Any]:

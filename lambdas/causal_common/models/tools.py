@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from causal_common.models.frames import PromptOption
+
 ToolName = Literal["data_query", "eda", "causal_analysis", "ask_user"]
 
 # Where each tool runs: a Lambda function, or an ECS task (task family short name).
@@ -108,6 +110,11 @@ class AskUserArgs(_Args):
     """Ask the user a clarifying question and wait for the reply."""
 
     question: str = Field(min_length=1, max_length=2000)
+    options: list[PromptOption] | None = Field(
+        default=None,
+        max_length=12,
+        description="Choices the user can click or number (id, label, what choosing it does); free text still works.",
+    )
 
 
 TOOL_ARGS: dict[str, type[_Args]] = {
