@@ -17,6 +17,7 @@ from causal_common.errors import InvalidInputError
 from causal_common.models.tools import CausalAnalysisArgs, CausalResult, ColumnNote, MethodEstimate
 from causal_tasks import backdoor, checks, did, iv, rdd, sensitivity
 from causal_tasks import frame as frames
+from causal_tasks.adjustment_sensitivity import adjustment_variants
 from causal_tasks.design import DatasetRoles, DesignChoice, choose
 from causal_tasks.estimation import Estimation, Progress
 
@@ -141,13 +142,33 @@ def run_causal_analysis(
     if failed:
         notes.append(f"checks not passed: {', '.join(failed)}")
     disagreement = checks.disagreement(headline, estimation.methods, estimation.why_trusted)
+    variants = (
+        adjustment_variants(
+            data,
+            args.treatment,
+            args.outcome,
+            covariates,
+            prepared.encoded_from,
+            headline.ci,
+            [note.column for note in suspects],
+        )
+        if estimation.design in ("backdoor", "randomised")
+        else []
+    )
+    movers = [v for v in variants if v.moves]
+    if movers:
+        listed = "; ".join(f"without `{', '.join(v.left_out)}`: {v.estimate:,.4g}" for v in movers)
+        notes.append(
+            f"the estimate depends on what is adjusted for ({listed}, against {headline.estimate:,.4g} with "
+            "everything): the data cannot say whether those columns were measured before or after the treatment"
+        )
     progress("done", f"{estimation.target.upper()} {headline.estimate:,.4g} by {headline.method}", 100)
     clean_methods = [m if m.error is None else m.model_copy(update={"estimate": 0.0}) for m in estimation.methods]
     return CausalResult(
         treatment=args.treatment,
         outcome=args.outcome,
         common_causes=list(dict.fromkeys(prepared.encoded_from.get(name, name) for name in covariates)),
-        target=estimation.target,  # type: ignore[arg-type]
+        target=estimation.target,
         target_reason=estimation.target_reason,
         estimate=headline.estimate,
         ci=headline.ci,
@@ -157,7 +178,7 @@ def run_causal_analysis(
         refutations=estimation.refutations,
         warnings=notes,
         rows=len(data),
-        design=estimation.design,  # type: ignore[arg-type]
+        design=estimation.design,
         design_reason=estimation.design_reason,
         assumptions=estimation.assumptions,
         treatment_kind="binary" if binary_treatment else "continuous",
@@ -170,6 +191,7 @@ def run_causal_analysis(
         post_treatment_suspects=suspects,
         left_out=left_out,
         coded=prepared.coded,
+        adjustment_sensitivity=variants,
     )
 
 

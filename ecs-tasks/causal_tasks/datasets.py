@@ -115,8 +115,10 @@ BINARY_TEXT = (
     ("1.0", "0.0"),
 )
 MAX_LEVELS = 20
-_ID_NAME = re.compile(r"(?:^|[_\s-])(?:id|uuid|key)$|^id(?:[_\s-]|$)")
-_CAMEL_ID = re.compile(r"(?<=[a-z])(?:Id|ID)$")
+_ID_NAME = re.compile(
+    r"(?:^|[_\s-])(?:id|uuid|guid|key|no|nr|num|number|seq|sequence|serial|idx|index|code|ref)$|^(?:id|seq|no)(?:[_\s-]|$)"
+)
+_CAMEL_ID = re.compile(r"(?<=[a-z])(?:Id|ID|No|Nr|Num|Seq|Code|Key)$")
 
 
 def text_coding(values: list[str]) -> dict[str, float] | None:
@@ -169,9 +171,15 @@ def infer_role(name: str, series: Any, dtype: ColumnType) -> tuple[str, list[str
         if levels is not None and len(distinct) < max(3, 0.5 * len(values)):
             return "covariate", levels, None
         return "text", None, None
-    if dtype == "integer" and unique and len(values) > MAX_LEVELS and _is_counter(values):
+    if dtype == "integer" and unique and len(values) > MAX_LEVELS and (_is_counter(values) or _in_row_order(values)):
         return "identifier", None, None
     return "covariate", levels, None
+
+
+def _in_row_order(values: Any) -> bool:
+    """Unique integers that rise (or fall) with the row order: a sequence number with gaps, not a measurement."""
+    steps = values.to_numpy()[1:] - values.to_numpy()[:-1]
+    return bool(len(steps) > 0 and ((steps > 0).all() or (steps < 0).all()))
 
 
 def _is_counter(values: Any) -> bool:

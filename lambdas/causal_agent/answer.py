@@ -125,6 +125,34 @@ def headline_sentence(r: dict[str, Any]) -> str:
     )
 
 
+def adjustment_table(r: dict[str, Any]) -> list[str]:
+    """Which adjustment decision matters: the linear-adjustment estimate with each covariate left out in turn."""
+    variants = r.get("adjustment_sensitivity") or []
+    if len(variants) < 2:
+        return []
+    rows = ["| adjustment | estimate | 95% CI |", "|---|---|---|"]
+    for variant in variants:
+        left_out = variant.get("left_out") or []
+        label = "everything listed above" if not left_out else "without " + ", ".join(f"`{c}`" for c in left_out)
+        ci = variant.get("ci")
+        interval = f"{number(ci[0])} to {number(ci[1])}" if ci else "–"
+        mark = " ⚠ outside the headline interval" if variant.get("moves") else ""
+        rows.append(f"| {label} | {number(variant['estimate'])}{mark} | {interval} |")
+    movers = [v for v in variants if v.get("moves")]
+    summary = (
+        "Leaving out "
+        + " or ".join(", ".join(f"`{c}`" for c in v.get("left_out") or []) for v in movers)
+        + " changes the answer: whether to adjust for it depends on when it was measured, which the data cannot say."
+        if movers
+        else "No single covariate moves the estimate outside the headline interval."
+    )
+    return [
+        "How the estimate moves with the adjustment set (linear adjustment, each covariate left out in turn):\n\n"
+        + "\n".join(rows),
+        summary,
+    ]
+
+
 def causal_lines(r: dict[str, Any], naive_sentence: str = "", own_adjustment: bool = True) -> list[str]:
     """The causal result in sentences: headline, design, why this estimand, comparisons, checks, sensitivity."""
     lines = [headline_sentence(r)]
@@ -167,6 +195,7 @@ def causal_lines(r: dict[str, Any], naive_sentence: str = "", own_adjustment: bo
         )
     for item in r.get("sensitivity") or []:
         lines.append(f"Sensitivity: {item.get('sentence')}")
+    lines += adjustment_table(r)
     if r.get("assumptions"):
         lines.append("This rests on: " + "; ".join(r["assumptions"]) + ".")
     if own_adjustment:
@@ -206,7 +235,11 @@ def write_answer(
             f"rows (variables {how_chosen})."
         )
         caveats = list(r.get("warnings") or [])
-        lines += causal_lines(r, naive_sentence, own_adjustment=notes is None)
+        found_lines = causal_lines(r, naive_sentence, own_adjustment=notes is None)
+        # The finding first, then what the user's replies changed, then the method.
+        changed = [note for note in notes or [] if note.startswith("Your reply:")]
+        notes = [note for note in notes or [] if not note.startswith("Your reply:")] if notes is not None else None
+        lines += found_lines[:1] + changed + found_lines[1:]
         refutations = r.get("refutations") or []
         if any(not x.get("passed") for x in refutations):
             caveats.append("at least one check failed: treat the estimate with caution")

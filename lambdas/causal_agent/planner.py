@@ -235,6 +235,28 @@ def plan(given: PlannerInput) -> Decision:
                 {"kind": "post_treatment", "columns": open_columns},
                 TIMING_OPTIONS,
             )
+        analysed = answer.latest(found, "causal_analysis")
+        if analysed is not None and can_ask and timing_asks == 0 and not reading.adjustment.given:
+            # The data showed that leaving a covariate out moves the estimate beyond its interval, and nobody
+            # has said when it was measured: ask, with choices (the table in the answer shows both).
+            movers = [
+                name
+                for variant in analysed.result.get("adjustment_sensitivity") or []
+                if variant.get("moves")
+                for name in variant.get("left_out") or []
+                if name not in reading.timing and name in adjustment.common_causes
+            ]
+            if movers:
+                movers = list(dict.fromkeys(movers))
+                return _ask(
+                    _decisive_question(reading, analysed.result, movers),
+                    {"kind": "post_treatment", "columns": movers},
+                    TIMING_OPTIONS,
+                )
+        if analysed is not None and sorted(analysed.arguments.get("common_causes") or []) != sorted(
+            adjustment.common_causes
+        ):
+            done.discard("causal_analysis")  # a reply changed the adjustment set: estimate again
         if "causal_analysis" not in done:
             arguments: dict[str, Any] = {
                 "treatment": reading.treatment,
@@ -257,6 +279,29 @@ TIMING_OPTIONS = [
         id="unsure", label="Not sure: show me both", effect="the answer gives the estimate with and without it"
     ),
 ]
+
+
+def _decisive_question(reading: Reading, result: dict[str, Any], columns: list[str]) -> str:
+    variants = {tuple(v.get("left_out") or []): v for v in result.get("adjustment_sensitivity") or []}
+    full = variants.get(())
+    parts = [
+        f"without `{name}`: {answer.number(float(variants[(name,)]['estimate']))}"
+        for name in columns
+        if (name,) in variants
+    ]
+    with_all = (
+        f"adjusting for {'it' if len(columns) == 1 else 'them'}: {answer.number(float(full['estimate']))}; "
+        if full
+        else ""
+    )
+    return (
+        f"The effect of `{reading.treatment}` on `{reading.outcome}` depends on whether "
+        f"{', '.join(f'`{c}`' for c in columns)} {'is' if len(columns) == 1 else 'are'} adjusted for "
+        f"({with_all}{'; '.join(parts)}), and the data cannot tell which is right. If "
+        f"{'it was' if len(columns) == 1 else 'they were'} measured before `{reading.treatment}` "
+        f"(a cause of both), keep adjusting; if after (changed by the treatment, or by both), leave "
+        f"{'it' if len(columns) == 1 else 'them'} out. Which is it?"
+    )
 
 
 def _kind(exchange: ToolExchange) -> str | None:

@@ -70,3 +70,21 @@ def test_rows_with_more_or_fewer_fields_than_the_header_are_refused(text, line):
     with pytest.raises(InvalidInputError, match=f"line {line} has"):
         parse_csv(text.encode())
     assert len(parse_csv(b'a,b\n"1,000",2\n')) == 1  # a quoted comma is one field
+
+
+def test_sequence_numbers_with_gaps_and_id_like_names_are_identifiers_not_covariates():
+    rng = np.random.default_rng(11)
+    n = 80
+    frame = pd.DataFrame(
+        {
+            "resp": np.cumsum(rng.integers(1, 9, n)) + 1000,  # a survey's sequence number: rising, with gaps
+            "hh_no": rng.permutation(n) + 1,  # unique, named like a number
+            "income": rng.integers(800, 9000, n),  # unique-ish integers in no order: a measurement
+            "visits": rng.poisson(3, n),
+        }
+    )
+    columns = {column.name: column for column in manifest_for_upload(frame, "survey").columns}
+    assert columns["resp"].role == "identifier"
+    assert columns["hh_no"].role == "identifier"
+    assert columns["income"].role == "covariate"
+    assert columns["visits"].role == "covariate"

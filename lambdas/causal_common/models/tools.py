@@ -202,6 +202,15 @@ class Sensitivity(BaseModel):
     sentence: str
 
 
+class AdjustmentVariant(BaseModel):
+    """The linear-adjustment estimate with ``left_out`` removed from the adjustment set ([] = everything kept)."""
+
+    left_out: list[str]
+    estimate: float
+    ci: tuple[float, float] | None
+    moves: bool = Field(default=False, description="Outside the headline's interval: this decision changes the answer.")
+
+
 class CausalResult(BaseModel):
     treatment: str
     outcome: str
@@ -234,6 +243,9 @@ class CausalResult(BaseModel):
     post_treatment_suspects: list[ColumnNote] = Field(default_factory=list)
     left_out: list[ColumnNote] = Field(default_factory=list, description="Every column not adjusted for, and why.")
     coded: list[ColumnNote] = Field(default_factory=list, description="Text columns coded as numbers, and how.")
+    adjustment_sensitivity: list[AdjustmentVariant] = Field(
+        default_factory=list, description="The estimate with each covariate left out in turn (linear adjustment)."
+    )
 
 
 class ToolOutcome(BaseModel):
