@@ -89,10 +89,12 @@ class ColumnIndex:
             }
         # A description word shared by many columns says nothing about which one is meant.
         counts: dict[str, int] = {}
-        for words in description_words.values():
-            for word in words:
+        for described in description_words.values():
+            for word in described:
                 counts[word] = counts.get(word, 0) + 1
-        self._description = {name: {w for w in words if counts[w] <= 2} for name, words in description_words.items()}
+        self._description = {
+            name: {w for w in described if counts[w] <= 2} for name, described in description_words.items()
+        }
 
     def column(self, name: str) -> Column | None:
         return self.manifest.column(name)

@@ -191,6 +191,11 @@ def opens_descriptively(text: str) -> bool:
     return bool(_OPENER.search(text))
 
 
+def _is_binary(manifest: DatasetManifest, name: str) -> bool:
+    column = manifest.column(name)
+    return column is not None and column.binary
+
+
 def read_spec(
     kind: Kind, skeleton: Skeleton, manifest: DatasetManifest, values: list[ValueMention], treatment_column: str | None
 ) -> DescriptiveSpec | None:
@@ -213,26 +218,26 @@ def read_spec(
             spec.group_by = compared[0]
             values = [v for v in values if v.column != compared[0]]
     if spec.group_by is None and re.search(r"\b(?:vs\.?|versus|compared\s+(?:with|to))\b", text):
-        binary = [
-            i
-            for i, m in enumerate(skeleton.mentions)
-            if i not in used and manifest.column(m.column) and manifest.column(m.column).binary
-        ]  # type: ignore[union-attr]
-        if binary:
-            spec.group_by = skeleton.mentions[binary[0]].column
-            used.add(binary[0])
+        binary_mentions = [
+            i for i, m in enumerate(skeleton.mentions) if i not in used and _is_binary(manifest, m.column)
+        ]
+        if binary_mentions:
+            spec.group_by = skeleton.mentions[binary_mentions[0]].column
+            used.add(binary_mentions[0])
     if spec.group_by is None:
-        match = _VERSUS.search(text)
-        if match and int(match.group("c")[1:]) not in used:
-            spec.group_by = skeleton.mentions[int(match.group("c")[1:])].column
-            used.add(int(match.group("c")[1:]))
+        versus = _VERSUS.search(text)
+        if versus and int(versus.group("c")[1:]) not in used:
+            spec.group_by = skeleton.mentions[int(versus.group("c")[1:])].column
+            used.add(int(versus.group("c")[1:]))
     for match in [*_COMPARISON.finditer(text), *_COMPARISON_BEFORE.finditer(text)]:
         if int(match.group("c")[1:]) in used:
             continue
         index = int(match.group("c")[1:])
-        column = skeleton.mentions[index].column
+        compared_name = skeleton.mentions[index].column
         op = _OPERATORS[match.group("op")]
-        spec.filters.append(Filter(column, op, float(match.group("num")), f"{column} {op} {match.group('num')}"))
+        spec.filters.append(
+            Filter(compared_name, op, float(match.group("num")), f"{compared_name} {op} {match.group('num')}")
+        )
         used.add(index)
     for pattern in (_BINARY_FILTER, _WHO_FILTER):
         for match in pattern.finditer(text):
@@ -278,7 +283,7 @@ def read_spec(
         return spec if len(spec.columns) >= 2 else None
     if kind == "compare":
         if spec.group_by is None:
-            binary = [c for c in spec.columns if (manifest.column(c) and manifest.column(c).binary)]  # type: ignore[union-attr]
+            binary = [c for c in spec.columns if _is_binary(manifest, c)]
             if binary and len(spec.columns) >= 2:
                 spec.group_by = binary[0]
                 spec.columns = [c for c in spec.columns if c != binary[0]]
@@ -288,7 +293,7 @@ def read_spec(
         return spec
     if kind in ("count", "share"):
         # The yes/no column counted; other words are usually the unit counted ("orders", "plots").
-        binary = [c for c in spec.columns if manifest.column(c) and manifest.column(c).binary]  # type: ignore[union-attr]
+        binary = [c for c in spec.columns if _is_binary(manifest, c)]
         spec.columns = binary[:1]
         if kind == "share" and not spec.columns and len(spec.filters) > 1:
             # "share of members in the suburbs": the yes/no column is what is counted, the rest is the base.
@@ -352,8 +357,7 @@ def _where(manifest: DatasetManifest, filters: list[Filter]) -> str:
 
 def to_sql(spec: DescriptiveSpec, manifest: DatasetManifest) -> str:
     """One SELECT that answers the question exactly."""
-    columns = [manifest.column(name) for name in spec.columns]
-    columns = [c for c in columns if c is not None]
+    columns = [c for c in (manifest.column(name) for name in spec.columns) if c is not None]
     group = manifest.column(spec.group_by) if spec.group_by else None
     group_select = f"{quote(group.name)} AS {quote(group.name)}, " if group else ""
     group_tail = f" GROUP BY {quote(group.name)} ORDER BY {quote(group.name)}" if group else ""

@@ -178,7 +178,6 @@ def read_timing_reply(
     clauses = _clauses(text)
     named_in = [[m.column for m in index.mentions(tokenize(c), c) if m.column in asked] for c in clauses]
     names_any = any(named_in)
-    previous: list[str] = []
     if _QUESTION_BACK.match(text):
         return TimingReply({}, asked)  # a question back, not an answer
     previous: list[str] = []
