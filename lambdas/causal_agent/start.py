@@ -14,7 +14,7 @@ from causal_agent.sessions import SessionRepository
 from causal_agent.state import AgentConfig, AgentState, StartEvent
 from causal_common import datasets
 from causal_common.errors import InvalidInputError, NotFoundError
-from causal_common.models.datasets import DATASET_ID_PATTERN
+from causal_common.models.datasets import DATASET_ID_PATTERN, DatasetManifest
 from causal_common.models.frames import progress_frame
 
 logger = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ def parse_initial_query(event: StartEvent, clients: AgentClients) -> AgentState:
     session = sessions.require(given.sessionId)
 
     dataset_id = given.datasetId or session.dataset_id
+    manifest: DatasetManifest | None
     if dataset_id:
         try:
             manifest = datasets.load_manifest(clients.s3, names, dataset_id)

@@ -104,6 +104,7 @@ def invoke_llm(state: AgentState, clients: AgentClients, llm: LlmConfig | None =
             clients.outbox.send(state.session_id, progress_frame("dataset", f"Using {chosen.title}."))
 
     if decision is None:
+        assert dataset_id is not None  # without a dataset, the branch above has decided to ask for one
         manifest = datasets.load_manifest(clients.s3, names, dataset_id)
         llm = llm or load_llm_config(clients.secrets, names)
         if llm.online:

@@ -15,7 +15,7 @@ from causal_agent.sessions import SessionRepository
 from causal_agent.state import AgentState, ErrorInfo, StartJobEvent, ToolResultSlot
 from causal_common.errors import ToolError
 from causal_common.jobs import JobRepository, now_ms
-from causal_common.models.frames import progress_frame, tool_frame
+from causal_common.models.frames import ToolStatus, progress_frame, tool_frame
 from causal_common.models.jobs import JobRecord, JobStatus
 from causal_common.models.tools import ECS_TASK_OF_TOOL, TOOL_ARGS, TOOL_RUNTIME, ToolOutcome
 
@@ -41,8 +41,9 @@ def _started_summary(name: str, arguments: dict[str, Any]) -> str:
 
 def dispatch_tool(state: AgentState, clients: AgentClients) -> AgentState:
     """Validate the call; route it to the data-query Lambda, an ECS job, or back to the LLM as an error."""
-    call = state.decision.tool_call if state.decision else None
-    if call is None:
+    current = state.decision
+    call = current.tool_call if current else None
+    if current is None or call is None:
         raise ToolError("DispatchTool reached without a tool call")
     error: str | None = None
     arguments = call.arguments
@@ -62,7 +63,7 @@ def dispatch_tool(state: AgentState, clients: AgentClients) -> AgentState:
         outcome = ToolOutcome(tool=call.name, call_id=call.call_id, ok=False, error=error)
         return state.model_copy(update={"route": "invalid", "tool_result": ToolResultSlot(outcome=outcome)})
     clients.outbox.send(state.session_id, tool_frame(call.name, "started", _started_summary(call.name, arguments)))
-    decision = state.decision.model_copy(update={"tool_call": call.model_copy(update={"arguments": arguments})})
+    decision = current.model_copy(update={"tool_call": call.model_copy(update={"arguments": arguments})})
     route = "data_query" if TOOL_RUNTIME[call.name] == "lambda" else "ecs"
     return state.model_copy(update={"route": route, "decision": decision, "tool_result": None, "tool_error": None})
 
@@ -164,7 +165,7 @@ def append_tool_output(state: AgentState, clients: AgentClients) -> AgentState:
     conversation = [*session.conversation, tool_message(call.call_id, compact_outcome(outcome))]
     sessions.save_conversation(state.session_id, compact_conversation(conversation))
     if call.name != "ask_user":
-        status = "succeeded" if outcome.ok else "failed"
+        status: ToolStatus = "succeeded" if outcome.ok else "failed"
         clients.outbox.send(
             state.session_id, tool_frame(call.name, status, _finished_summary(outcome), job_id=outcome.job_id)
         )
