@@ -10,6 +10,7 @@ beside. No covariates at all: the plain comparison, said to be one.
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -170,18 +171,16 @@ def estimate(
         )
         return value_of(linear_estimate), interval_of(linear_estimate)
 
+    def side_estimate(method: str) -> tuple[float, tuple[float, float] | None]:
+        return (
+            value_of(dowhy_estimate(model, estimand, method, target, method_params=_propensity_params(method))),
+            None,
+        )
+
     linear_method = timed("backdoor.linear_regression", linear)
     side = [linear_method]
     for method in ("backdoor.propensity_score_matching", "backdoor.propensity_score_weighting"):
-        side.append(
-            timed(
-                method,
-                lambda method=method: (
-                    value_of(dowhy_estimate(model, estimand, method, target, method_params=_propensity_params(method))),
-                    None,
-                ),
-            )
-        )
+        side.append(timed(method, functools.partial(side_estimate, method)))
     progress("estimate", "linear regression, matching and weighting beside it", 60)
     mu0 = dr.nuisance["outcome_control"].predictions
     baseline = float(np.mean(mu0[treatment == 1] if target == "att" else mu0)) if binary_outcome else None

@@ -464,18 +464,18 @@ def _apply_roles(columns: list[Column], roles: RoleOptions) -> list[Column]:
         raise InvalidInputError("a cutoff needs the running variable it applies to (--running)")
     updated: list[Column] = []
     for column in columns:
-        role = assigned.get(column.name)
+        given = assigned.get(column.name)
         changes: dict[str, Any] = {}
-        if role:
-            changes["role"] = role
-            if role in ("treatment", "outcome", "running") and column.dtype == "string" and column.coding is None:
+        if given:
+            changes["role"] = given
+            if given in ("treatment", "outcome", "running") and column.dtype == "string" and column.coding is None:
                 raise InvalidInputError(
                     f"column {column.name!r} holds text ({', '.join((column.levels or [])[:5]) or 'many values'}); a "
-                    f"{role} must be numeric or two-valued (yes/no, true/false, treated/control)"
+                    f"{given} must be numeric or two-valued (yes/no, true/false, treated/control)"
                 )
         elif roles.covariates and column.role == "covariate":
             changes["role"] = "other"  # the uploader named the covariates: the others are not adjusted for
-        if role == "running" and roles.cutoff is not None:
+        if given == "running" and roles.cutoff is not None:
             changes["cutoff"] = roles.cutoff
         updated.append(column.model_copy(update=changes) if changes else column)
     return updated
@@ -501,7 +501,7 @@ def manifest_for_upload(
         rows=len(frame),
         columns=columns,
         origin="uploaded",
-        design=design,  # type: ignore[arg-type]
+        design=design,
         owner=owner,
         data_key=data_key(dataset_id),
     )

@@ -22,10 +22,10 @@ def _summary(name: str, series: pd.Series) -> ColumnSummary:
         name=str(name),
         dtype=str(series.dtype),
         missing=int(series.isna().sum()),
-        mean=stat(values.mean()) if numeric else None,
-        std=stat(values.std()) if numeric else None,
-        min=stat(values.min()) if numeric else None,
-        max=stat(values.max()) if numeric else None,
+        mean=stat(values.mean()) if values is not None else None,
+        std=stat(values.std()) if values is not None else None,
+        min=stat(values.min()) if values is not None else None,
+        max=stat(values.max()) if values is not None else None,
         distinct=int(series.nunique(dropna=True)),
     )
 

@@ -30,12 +30,14 @@ def two_stage_least_squares(
 ) -> tuple[float, float, tuple[float, float], float, float]:
     """Estimate, standard error, interval, first-stage partial F and partial R² (heteroskedasticity-robust)."""
     from linearmodels.iv import IV2SLS
+    from linearmodels.iv.results import IVResults
 
     exogenous = data[covariates].copy() if covariates else pd.DataFrame(index=data.index)
     exogenous.insert(0, "const", 1.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = IV2SLS(data[outcome], exogenous, data[[treatment]], data[instruments]).fit(cov_type="robust")
+        assert isinstance(fit, IVResults)  # an OLSResults only when there is no endogenous variable
         diagnostics = fit.first_stage.diagnostics
     value = float(fit.params[treatment])
     standard_error = float(fit.std_errors[treatment])

@@ -145,9 +145,9 @@ def _analyse(
         from causal_tasks.eda import run_eda_with_plots
 
         progress("eda", "summarising columns", 20)
-        result, images = run_eda_with_plots(frame, EdaArgs.model_validate(arguments), roles=roles)
+        summary, images = run_eda_with_plots(frame, EdaArgs.model_validate(arguments), roles=roles)
         progress("eda", "plots drawn", 90)
-        return result, images
+        return summary, images
     from causal_tasks import plots
     from causal_tasks.causal import run_causal_analysis
 

@@ -37,7 +37,7 @@ def outcome_by_treatment(df: pd.DataFrame, treatment: str, outcome: str) -> byte
 
 def propensity_overlap(scores: np.ndarray, treated: np.ndarray) -> bytes:
     figure, axis = plt.subplots(figsize=(6, 3.5))
-    bins = np.linspace(0, 1, 41)
+    bins = np.linspace(0, 1, 41).tolist()
     axis.hist(scores[~treated], bins=bins, alpha=0.55, density=True, label="control")
     axis.hist(scores[treated], bins=bins, alpha=0.55, density=True, label="treated")
     axis.set_xlabel("propensity score")

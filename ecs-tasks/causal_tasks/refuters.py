@@ -47,7 +47,7 @@ def refute(
     """Run the three refuters on ``estimate``; pass thresholds scale with the estimate and its standard error."""
     scale = max(abs(value), 1e-9)
     noise = standard_error if standard_error and np.isfinite(standard_error) else 0.0
-    specs = [
+    specs: list[tuple[str, dict[str, Any], str]] = [
         ("placebo_treatment_refuter", {"placebo_type": "permute"}, "placebo treatment"),
         ("random_common_cause", {}, "random common cause"),
         ("data_subset_refuter", {"subset_fraction": 0.8}, "data subset"),

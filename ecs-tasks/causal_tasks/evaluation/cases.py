@@ -223,6 +223,7 @@ def instrument(seed: int, binary_treatment: bool) -> Case:
     n = 3000
     hidden = rng.normal(size=n)
     x = rng.normal(size=(n, 2))
+    z: np.ndarray  # integer 0/1 draws or normal draws
     if binary_treatment:
         z = rng.integers(0, 2, size=n)
         t = (rng.uniform(size=n) < _sigmoid(-1 + 2.2 * z + hidden + 0.3 * x[:, 0])).astype(int)

@@ -177,8 +177,8 @@ def _summary(label: str, outcomes: list[Outcome]) -> dict[str, float]:
     coverage = float(np.mean([o.covers for o in outcomes])) if outcomes else float("nan")
 
     def mean_relative(pick) -> float:
-        values = [o.relative(pick(o)) for o in nonzero]
-        values = [v if v is not None and np.isfinite(v) else float("inf") for v in values]
+        relative = [o.relative(pick(o)) for o in nonzero]
+        values = [v if v is not None and np.isfinite(v) else float("inf") for v in relative]
         return float(np.mean(values)) if values else float("nan")
 
     figures = {
