@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from causal_common.errors import InvalidInputError
-from causal_common.models.tools import CausalAnalysisArgs, CausalResult, ColumnNote, MethodEstimate
-from causal_tasks import backdoor, checks, did, iv, rdd, sensitivity
+from causal_common.models.tools import CausalAnalysisArgs, CausalResult, ColumnNote, GroupEffect, MethodEstimate
+from causal_tasks import backdoor, checks, did, iv, rdd, sensitivity, shape
 from causal_tasks import frame as frames
 from causal_tasks.adjustment_sensitivity import adjustment_variants
 from causal_tasks.design import DatasetRoles, DesignChoice, choose
@@ -95,6 +95,7 @@ def run_causal_analysis(
     """Estimate the effect of ``args.treatment`` on ``args.outcome`` with the design the data and roles support."""
     progress = progress or _quiet_progress
     roles = roles or DatasetRoles()
+    df, args, shape_notes, subgroup_text = _design_from_words_and_shape(df, args, roles)
     frames.require_columns(df, [args.treatment, args.outcome], "treatment/outcome")
     if args.treatment == args.outcome:
         raise InvalidInputError("treatment and outcome must be different columns")
@@ -135,7 +136,7 @@ def run_causal_analysis(
     )
     _sensitivity(estimation, args, refutable, covariates)
     headline = estimation.headline
-    notes = list(prepared.warnings) + estimation.warnings
+    notes = shape_notes + list(prepared.warnings) + estimation.warnings
     if estimation.specification_check is not None:
         estimation.refutations.append(estimation.specification_check)
     failed = [r.name for r in estimation.refutations if not r.passed]
@@ -164,7 +165,7 @@ def run_causal_analysis(
         )
     progress("done", f"{estimation.target.upper()} {headline.estimate:,.4g} by {headline.method}", 100)
     clean_methods = [m if m.error is None else m.model_copy(update={"estimate": 0.0}) for m in estimation.methods]
-    return CausalResult(
+    result = CausalResult(
         treatment=args.treatment,
         outcome=args.outcome,
         common_causes=list(dict.fromkeys(prepared.encoded_from.get(name, name) for name in covariates)),
@@ -192,7 +193,87 @@ def run_causal_analysis(
         left_out=left_out,
         coded=prepared.coded,
         adjustment_sensitivity=variants,
+        subgroup=subgroup_text,
     )
+    if args.by_group:
+        result.by_group = _effects_by_group(df, args, roles, default_covariates)
+        result.by_group_column = args.by_group
+    return result
+
+
+def _design_from_words_and_shape(
+    df: pd.DataFrame, args: CausalAnalysisArgs, roles: DatasetRoles
+) -> tuple[pd.DataFrame, CausalAnalysisArgs, list[str], str | None]:
+    """The rows (a subgroup), the treatment (a named group from a start) and the panel the data form."""
+    notes: list[str] = []
+    subgroup_text = None
+    if args.subgroup:
+        df, subgroup_text = shape.subgroup_rows(df, args.subgroup)
+    update: dict[str, Any] = {}
+    if args.group_column and args.treated_groups:
+        df, args = shape.named_group_treatment(df, args)
+        update["design"] = "did"
+        update["unit"] = args.unit or roles.unit or args.group_column
+    time = args.time or roles.time
+    panel = None
+    if (
+        args.design in ("auto", "did")
+        and not (args.running or args.instruments or roles.running or roles.instruments)
+        and args.treatment in df.columns
+        and args.outcome in df.columns
+    ):
+        panel = shape.detect_panel(df, args.treatment, args.outcome)
+    if panel is not None and (
+        panel.layout in ("switch_on", "staggered") or args.treatment_start is not None or args.design == "did"
+    ):
+        time = time or panel.period
+        if "unit" not in update and not (args.unit or roles.unit):
+            update["unit"] = panel.unit
+        if args.design == "auto":
+            update["design"] = "did"
+        adoption = ", ".join(f"{count} from {period}" for period, count in panel.adoption.items())
+        notes.append(
+            f"the data form a panel ({panel.unit!r} observed over {panel.period!r}"
+            + (f"; the treatment switches on: {adoption}" if adoption else "")
+            + "), so the design is difference in differences"
+        )
+        if panel.layout == "staggered":
+            notes.append(
+                "units adopted the treatment at different times (staggered adoption): two-way fixed effects can be "
+                "biased when the effect changes with time since adoption; the event-study pre-trend check is shown"
+            )
+    if update.get("design") == "did" and time is None:
+        found = shape.period_columns(df, {args.treatment, args.outcome})
+        time = found[0] if found else None
+        if time is None:
+            raise InvalidInputError("difference in differences needs a period column; none looks like one")
+    if time and (update.get("design") == "did" or args.design == "did" or args.time):
+        update["time"] = time
+    if isinstance(args.treatment_start, str) and time:
+        update["treatment_start"] = shape.start_code(df[time], args.treatment_start)
+    if update:
+        args = args.model_copy(update=update)
+    return df, args, notes, subgroup_text
+
+
+def _effects_by_group(
+    df: pd.DataFrame, args: CausalAnalysisArgs, roles: DatasetRoles, default_covariates: list[str] | None
+) -> list[GroupEffect]:
+    """The same analysis within each value of ``args.by_group`` (at most 12 groups, each with enough rows)."""
+    assert args.by_group
+    frames.require_columns(df, [args.by_group], "by-group")
+    effects: list[GroupEffect] = []
+    values = df[args.by_group].dropna()
+    for value in list(values.astype(str).value_counts().index)[:12]:
+        rows = df.loc[df[args.by_group].astype(str) == value]
+        inner = args.model_copy(update={"by_group": None, "subgroup": None, "refutation_simulations": 1})
+        try:
+            found = run_causal_analysis(rows, inner, roles=roles, default_covariates=default_covariates)
+        except (InvalidInputError, ValueError, np.linalg.LinAlgError) as exc:
+            effects.append(GroupEffect(group=value, rows=len(rows), estimate=None, ci=None, error=str(exc)[:200]))
+            continue
+        effects.append(GroupEffect(group=value, rows=found.rows, estimate=found.estimate, ci=found.ci))
+    return effects
 
 
 def _estimate(

@@ -115,6 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--fast", action="store_true", help="a small varied subset (what CI runs)")
     evaluate.add_argument("--ihdp", type=int, default=10, metavar="N", help="IHDP replications (default 10; 0 skips)")
     evaluate.add_argument("--no-lalonde", action="store_true", help="skip the Lalonde case")
+    evaluate.add_argument(
+        "--questions",
+        action="store_true",
+        help="questions in plain words end to end (reader, planner, design, estimate) over the phrasing sets",
+    )
+    evaluate.add_argument("--set", action="append", metavar="NAME", help="with --questions: only this phrasing set")
+    evaluate.add_argument("--limit", type=int, metavar="N", help="with --questions: the first N questions of each set")
     evaluate.set_defaults(handler=_eval)
 
     chat = commands.add_parser("chat", help="chat with the agent in the terminal", add_help=False)
@@ -338,6 +345,10 @@ def _datasets(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
+    if args.questions:
+        from causal_tasks.evaluation import questions
+
+        return questions.evaluate(args.set, args.limit)
     from causal_tasks.evaluation.run import evaluate
 
     return evaluate(fast=args.fast, ihdp_replications=args.ihdp, lalonde=not args.no_lalonde)

@@ -125,6 +125,27 @@ def headline_sentence(r: dict[str, Any]) -> str:
     )
 
 
+def group_table(r: dict[str, Any]) -> list[str]:
+    """The effect within each group, when the question asked whether it differs."""
+    groups = r.get("by_group") or []
+    if not groups:
+        return []
+    rows = [f"| `{r.get('by_group_column')}` | rows | estimate | 95% CI |", "|---|---|---|---|"]
+    for group in groups:
+        ci = group.get("ci")
+        estimate = number(group["estimate"]) if group.get("estimate") is not None else f"– ({group.get('error')})"
+        interval = f"{number(ci[0])} to {number(ci[1])}" if ci else "–"
+        rows.append(f"| {group.get('group')} | {group.get('rows')} | {estimate} | {interval} |")
+    intervals = [g["ci"] for g in groups if g.get("ci")]
+    apart = any(a[1] < b[0] or b[1] < a[0] for a in intervals for b in intervals)
+    verdict = (
+        "Some groups' intervals do not overlap: the effect differs between them."
+        if apart
+        else "The groups' intervals overlap: these data do not show that the effect differs between them."
+    )
+    return [f"By `{r.get('by_group_column')}`:\n\n" + "\n".join(rows), verdict]
+
+
 def adjustment_table(r: dict[str, Any]) -> list[str]:
     """Which adjustment decision matters: the linear-adjustment estimate with each covariate left out in turn."""
     variants = r.get("adjustment_sensitivity") or []
@@ -156,6 +177,8 @@ def adjustment_table(r: dict[str, Any]) -> list[str]:
 def causal_lines(r: dict[str, Any], naive_sentence: str = "", own_adjustment: bool = True) -> list[str]:
     """The causal result in sentences: headline, design, why this estimand, comparisons, checks, sensitivity."""
     lines = [headline_sentence(r)]
+    if r.get("subgroup"):
+        lines.append(f"This is the effect among the rows with {r['subgroup']} ({r.get('rows')} rows), not all of them.")
     causes = r.get("common_causes") or []
     adjust = f", adjusting for {', '.join(causes)}" if causes else ", with no adjustment set"
     design = f"Design: {r['design_reason']}. " if r.get("design_reason") else ""
@@ -196,6 +219,7 @@ def causal_lines(r: dict[str, Any], naive_sentence: str = "", own_adjustment: bo
     for item in r.get("sensitivity") or []:
         lines.append(f"Sensitivity: {item.get('sentence')}")
     lines += adjustment_table(r)
+    lines += group_table(r)
     if r.get("assumptions"):
         lines.append("This rests on: " + "; ".join(r["assumptions"]) + ".")
     if own_adjustment:

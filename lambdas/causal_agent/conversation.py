@@ -165,6 +165,10 @@ def compact_result(tool: str, result: dict[str, Any] | None) -> dict[str, Any] |
             "post_treatment_suspects",
             "left_out",
             "coded",
+            "subgroup",
+            "by_group",
+            "by_group_column",
+            "adjustment_sensitivity",
         )
         compact = {key: result.get(key) for key in keep}
         compact["methods"] = [
@@ -191,9 +195,47 @@ def compact_outcome(outcome: ToolOutcome) -> dict[str, Any]:
     if outcome.job_id:
         content["job_id"] = outcome.job_id
     text = json.dumps(content, default=str)
-    if len(text) > MAX_TOOL_MESSAGE_CHARS and "result" in content:
+    if len(text) > MAX_TOOL_MESSAGE_CHARS and isinstance(content.get("result"), dict):
+        content["result"] = _shrink(content["result"], MAX_TOOL_MESSAGE_CHARS - 200)
+    elif len(text) > MAX_TOOL_MESSAGE_CHARS and "result" in content:
         content["result"] = _trim(content["result"], MAX_TOOL_MESSAGE_CHARS - 200)
     return content
+
+
+# What goes first when a result is too long for its message: prose before figures, never the estimate.
+_SHRINK_ORDER = (
+    "disagreement",
+    "warnings",
+    "refutations",
+    "sensitivity",
+    "assumptions",
+    "coded",
+    "diagnostics",
+    "post_treatment_suspects",
+    "left_out",
+    "methods",
+    "adjustment_sensitivity",
+    "by_group",
+    "balance",
+)
+
+
+def _shrink(result: dict[str, Any], limit: int) -> dict[str, Any]:
+    """A result dict within ``limit`` characters: long lists and sentences shortened, then dropped, key by key."""
+    shrunk = dict(result)
+    for key in _SHRINK_ORDER:
+        if len(json.dumps(shrunk, default=str)) <= limit:
+            return shrunk
+        value = shrunk.get(key)
+        if isinstance(value, list) and len(value) > 3:
+            shrunk[key] = value[:3]
+        if len(json.dumps(shrunk, default=str)) > limit and isinstance(shrunk.get(key), list):
+            shrunk[key] = [_trim(item, 160) if isinstance(item, str) else item for item in shrunk[key]]
+    for key in _SHRINK_ORDER:
+        if len(json.dumps(shrunk, default=str)) <= limit:
+            break
+        shrunk.pop(key, None)
+    return shrunk
 
 
 def _size(messages: list[dict[str, Any]]) -> int:

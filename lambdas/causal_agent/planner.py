@@ -23,6 +23,7 @@ from causal_agent.adjustment import AdjustmentPlan, adjustment_sentences, plan_a
 from causal_agent.conversation import ToolExchange, exchanges, last_question_index, question_text
 from causal_agent.reading.columns import ColumnIndex
 from causal_agent.reading.descriptive import numeric, to_sql
+from causal_agent.reading.designs import DesignReading, read_design
 from causal_agent.reading.reader import Reading, read_question
 from causal_agent.reading.replies import apply_replies
 from causal_agent.state import Decision, ToolCall
@@ -205,12 +206,13 @@ def plan(given: PlannerInput) -> Decision:
         )
 
     assert reading.treatment and reading.outcome
+    implied = read_design(question, manifest, reading.treatment, reading.outcome, ColumnIndex(manifest))
     done = _settled_tools(found)
     adjustment = plan_adjustment(reading, manifest)
     if not given.must_finish:
         if "data_query" not in done:
             return _tool("data_query", {"sql": naive_query(manifest, reading.treatment, reading.outcome), "limit": 50})
-        if "eda" not in done:
+        if "eda" not in done and not implied.treated_groups:
             return _tool(
                 "eda",
                 {
@@ -267,6 +269,7 @@ def plan(given: PlannerInput) -> Decision:
                 arguments["target"] = reading.target
             if reading.design.instruments:
                 arguments["instruments"] = reading.design.instruments
+            arguments.update(design_arguments(implied, reading))
             return _tool("causal_analysis", arguments)
     notes = _reading_notes(reading, adjustment, found)
     return Decision(kind="final", text=answer.write_answer(question, manifest.title, found, reading.how, notes=notes))
@@ -302,6 +305,30 @@ def _decisive_question(reading: Reading, result: dict[str, Any], columns: list[s
         f"(a cause of both), keep adjusting; if after (changed by the treatment, or by both), leave "
         f"{'it' if len(columns) == 1 else 'them'} out. Which is it?"
     )
+
+
+def design_arguments(implied: DesignReading, reading: Reading) -> dict[str, Any]:
+    """The causal_analysis arguments for what the user's words say about the design and the rows."""
+    arguments: dict[str, Any] = {}
+    if implied.design == "rdd" and implied.running not in (reading.treatment, reading.outcome):
+        arguments.update(design="rdd", running=implied.running, cutoff=implied.cutoff, cutoff_side=implied.cutoff_side)
+    elif implied.design == "did":
+        arguments["design"] = "did"
+        if implied.treatment_start:
+            arguments["treatment_start"] = implied.treatment_start
+        if implied.treated_groups and implied.group_column and implied.group_column != reading.outcome:
+            arguments.update(group_column=implied.group_column, treated_groups=implied.treated_groups)
+            arguments["treatment"] = implied.group_column
+    elif implied.design == "iv":
+        # The user's instrument stays the design: a weak one is reported as weak, never silently replaced.
+        arguments.update(design="iv", instruments=implied.instruments)
+    elif implied.design == "randomised":
+        arguments["design"] = "randomised"
+    if implied.subgroup:
+        arguments["subgroup"] = [{"column": s.column, "op": s.op, "value": s.value} for s in implied.subgroup]
+    if implied.by_group and implied.by_group not in (reading.treatment, reading.outcome):
+        arguments["by_group"] = implied.by_group
+    return arguments
 
 
 def _kind(exchange: ToolExchange) -> str | None:

@@ -44,6 +44,10 @@ NOT_RUN_THERE = {
     # Uploads are parsed by causal_tasks.datasets, whose bundled-dataset generators (never run by the gateway) use these.
     ("gateway", "dowhy"),
     ("gateway", "causaldata"),
+    # The end-to-end question evaluation (causal_tasks.evaluation.questions) runs the agent's question reader
+    # from the CLI (`causal-stack eval --questions`), never inside the task image.
+    ("task", "rapidfuzz"),
+    ("task", "snowballstemmer"),
 }
 ANALYSIS_STACK = {"dowhy", "scikit-learn", "scipy", "matplotlib", "statsmodels", "econml"}
 PROJECT_MODULES = {

@@ -53,6 +53,12 @@ class EdaArgs(_Args):
 DesignName = Literal["auto", "randomised", "backdoor", "iv", "did", "rdd"]
 
 
+class SubgroupCondition(_Args):
+    column: str
+    op: Literal["==", "!=", ">", ">=", "<", "<="]
+    value: str | float
+
+
 class CausalAnalysisArgs(_Args):
     """Estimate the causal effect of ``treatment`` on ``outcome`` and check it.
 
@@ -87,10 +93,27 @@ class CausalAnalysisArgs(_Args):
         description="Period column of panel or repeated data; with it the design is difference in differences.",
     )
     unit: str | None = Field(default=None, description="Unit (entity) column of panel data, for unit fixed effects.")
-    treatment_start: float | None = Field(
+    treatment_start: float | str | None = Field(
         default=None,
         description="Difference in differences when the treatment column marks the treated group (constant over "
         "time): the first period in which that group is treated.",
+    )
+    group_column: str | None = Field(
+        default=None,
+        description="Difference in differences when the user named the treated group(s) by value: the text column "
+        "whose values name the groups (needs `treated_groups` and `treatment_start`; the treatment is then "
+        "'in a treated group, from the start period on').",
+    )
+    treated_groups: list[str] | None = Field(default=None, description="Values of `group_column` that were treated.")
+    subgroup: list[SubgroupCondition] | None = Field(
+        default=None,
+        description="Estimate within the rows that meet every condition (e.g. age >= 65, region == North).",
+    )
+    by_group: str | None = Field(
+        default=None, description="Also estimate the effect within each value of this column (does it differ by …?)."
+    )
+    cutoff_side: Literal["above", "below"] | None = Field(
+        default=None, description="Which side of `cutoff` is treated (default: decided from the data)."
     )
     running: str | None = Field(
         default=None, description="Running variable of a regression discontinuity (treatment switches at `cutoff`)."
@@ -202,6 +225,14 @@ class Sensitivity(BaseModel):
     sentence: str
 
 
+class GroupEffect(BaseModel):
+    group: str
+    rows: int
+    estimate: float | None
+    ci: tuple[float, float] | None
+    error: str | None = None
+
+
 class AdjustmentVariant(BaseModel):
     """The linear-adjustment estimate with ``left_out`` removed from the adjustment set ([] = everything kept)."""
 
@@ -243,6 +274,9 @@ class CausalResult(BaseModel):
     post_treatment_suspects: list[ColumnNote] = Field(default_factory=list)
     left_out: list[ColumnNote] = Field(default_factory=list, description="Every column not adjusted for, and why.")
     coded: list[ColumnNote] = Field(default_factory=list, description="Text columns coded as numbers, and how.")
+    subgroup: str | None = Field(default=None, description="The rows the estimate is about, when not all of them.")
+    by_group: list[GroupEffect] = Field(default_factory=list, description="The effect within each group.")
+    by_group_column: str | None = None
     adjustment_sensitivity: list[AdjustmentVariant] = Field(
         default_factory=list, description="The estimate with each covariate left out in turn (linear adjustment)."
     )

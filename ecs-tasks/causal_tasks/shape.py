@@ -1,0 +1,173 @@
+"""Designs visible in the data's shape, and the rows and treatment a question's words define.
+
+- A panel: a unit-like column repeated across a period-like column (year, quarter, month, date, wave …),
+  each (unit, period) pair (nearly) once; with a 0/1 treatment that switches on within units, the design
+  is difference in differences, with staggered adoption when units switch on in different periods.
+- A treated group named by value ("Oregon, from 2020Q1; the other states did not"): the treatment is
+  "in a named group, from the start period on".
+- A subgroup ("patients over 65", "in the north"): the rows the estimate is about.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from causal_common.errors import InvalidInputError
+from causal_common.models.tools import CausalAnalysisArgs, SubgroupCondition
+from causal_tasks.did import period_codes
+
+_PERIOD_NAME = re.compile(
+    r"(?:^|[_\s-])(?:year|yr|quarter|qtr|month|mon|date|wave|period|week|wk|round|time|semester|term|day)s?(?:$|[_\s-])|"
+    r"^(?:year|yr|quarter|qtr|month|date|wave|period|week|time)",
+    re.IGNORECASE,
+)
+_PERIOD_VALUE = re.compile(r"^(?:(?:19|20)\d\d(?:[-\s]?[qQ][1-4]|-\d\d(?:-\d\d)?)?|[qQ][1-4][-\s]?(?:19|20)\d\d)$")
+TREATED_GROUP = "treated_group"
+
+
+@dataclass
+class PanelShape:
+    unit: str
+    period: str
+    layout: str  # switch_on | staggered | group_constant
+    adoption: dict[str, int] = field(default_factory=dict)  # adoption period (as text) -> units switching on then
+
+
+def _period_like(frame: pd.DataFrame, name: str) -> bool:
+    series = frame[name].dropna()
+    if series.empty or series.nunique() < 2 or series.nunique() > max(60, len(series) // 2):
+        return False
+    if _PERIOD_NAME.search(str(name)):
+        return True
+    values = series.astype(str).str.strip()
+    return bool(values.str.match(_PERIOD_VALUE).mean() > 0.95)
+
+
+def period_columns(frame: pd.DataFrame, exclude: set[str]) -> list[str]:
+    return [str(name) for name in frame.columns if name not in exclude and _period_like(frame, str(name))]
+
+
+def detect_panel(frame: pd.DataFrame, treatment: str, outcome: str) -> PanelShape | None:
+    """The panel the data form, if a unit column repeats across a period column; None for a cross-section."""
+    exclude = {treatment, outcome}
+    for period in period_columns(frame, exclude):
+        for unit in frame.columns:
+            unit = str(unit)
+            if unit in exclude or unit == period:
+                continue
+            series = frame[unit]
+            units = series.nunique()
+            if units < 2 or units > len(frame) / 2 or pd.api.types.is_float_dtype(series):
+                continue
+            pairs = frame[[unit, period]].dropna()
+            if pairs.duplicated().mean() > 0.05 or pairs[period].nunique() < 2:
+                continue
+            if frame.groupby(unit)[period].nunique().median() < 2:
+                continue
+            return _layout(frame, treatment, unit, period)
+    return None
+
+
+def _layout(frame: pd.DataFrame, treatment: str, unit: str, period: str) -> PanelShape:
+    values = pd.to_numeric(frame[treatment], errors="coerce")
+    shape = PanelShape(unit=unit, period=period, layout="group_constant")
+    if not set(values.dropna().unique()) <= {0, 1}:
+        return shape
+    if (values.groupby(frame[unit]).nunique() <= 1).all():
+        return shape
+    codes, _ = period_codes(frame[period])
+    ordered = frame.assign(_code=codes, _t=values).sort_values([unit, "_code"])
+    firsts: dict[str, int] = {}
+    for _, rows in ordered.groupby(unit):
+        switched = rows.loc[rows["_t"] == 1]
+        if len(switched):
+            first = str(rows.loc[switched.index[0], period])
+            firsts[first] = firsts.get(first, 0) + 1
+    shape.layout = "staggered" if len(firsts) > 1 else "switch_on"
+    shape.adoption = dict(sorted(firsts.items()))
+    return shape
+
+
+def start_code(series: pd.Series, start: float | str) -> float:
+    """``treatment_start`` as the period code ``did.period_codes`` gives the first period at or after it."""
+    codes, kind = period_codes(series)
+    if kind == "numeric":
+        text = str(start)
+        match = re.match(r"((?:19|20)\d\d)", text)
+        return float(match.group(1)) if match and not isinstance(start, float) else float(start)
+    wanted = str(start).strip().upper().replace(" ", "")
+    values = series.astype(str).str.strip().str.upper().str.replace(" ", "", regex=False)
+    if kind == "dates":
+        moment = pd.to_datetime(str(start), errors="coerce")
+        if pd.isna(moment):
+            raise InvalidInputError(f"the start {start!r} is not a date like the values of {series.name!r}")
+        parsed = pd.to_datetime(series, errors="coerce", format="mixed")
+        later = codes[parsed >= moment]
+    else:
+        later = codes[values >= wanted]
+    if later.empty:
+        raise InvalidInputError(
+            f"no period of {series.name!r} is at or after {start!r} (periods run from {series.min()} to {series.max()})"
+        )
+    return float(later.min())
+
+
+def _matches(series: pd.Series, condition: SubgroupCondition) -> pd.Series:
+    value = condition.value
+    numeric = pd.to_numeric(series, errors="coerce")
+    if isinstance(value, float) and numeric.notna().mean() > 0.9:
+        compare = numeric
+    else:
+        compare = series.astype(str).str.strip().str.lower()
+        value = str(value).strip().lower()
+        if condition.op not in ("==", "!="):
+            raise InvalidInputError(f"{condition.column!r} is text: a subgroup on it is '==' or '!=' a value")
+    ops = {"==": compare == value, "!=": compare != value}
+    if condition.op in ops:
+        return ops[condition.op]
+    return {">": compare > value, ">=": compare >= value, "<": compare < value, "<=": compare <= value}[condition.op]
+
+
+def subgroup_rows(frame: pd.DataFrame, conditions: list[SubgroupCondition]) -> tuple[pd.DataFrame, str]:
+    """The rows meeting every condition, and their description."""
+    mask = pd.Series(True, index=frame.index)
+    for condition in conditions:
+        if condition.column not in frame.columns:
+            raise InvalidInputError(f"subgroup column {condition.column!r} is not in the data")
+        mask &= _matches(frame[condition.column], condition)
+    text = " and ".join(
+        f"{c.column} {c.op} {c.value:g}" if isinstance(c.value, float) else f"{c.column} {c.op} {c.value}"
+        for c in conditions
+    )
+    chosen = frame.loc[mask]
+    if len(chosen) < 20:
+        raise InvalidInputError(f"only {len(chosen)} rows have {text}: too few to estimate an effect within them")
+    return chosen, text
+
+
+def named_group_treatment(frame: pd.DataFrame, args: CausalAnalysisArgs) -> tuple[pd.DataFrame, CausalAnalysisArgs]:
+    """A DiD treatment built from the groups the user named: 1 for rows of a treated group, 0 for the rest."""
+    assert args.group_column and args.treated_groups
+    if args.group_column not in frame.columns:
+        raise InvalidInputError(f"group column {args.group_column!r} is not in the data")
+    values = frame[args.group_column].astype(str).str.strip().str.lower()
+    wanted = {str(g).strip().lower() for g in args.treated_groups}
+    missing = wanted - set(values.unique())
+    if missing:
+        raise InvalidInputError(
+            f"{', '.join(sorted(missing))} is not a value of {args.group_column!r}; it has "
+            f"{', '.join(sorted(values.unique())[:12])}"
+        )
+    treated = values.isin(wanted).astype(float)
+    if treated.nunique() < 2:
+        raise InvalidInputError(f"every row of {args.group_column!r} is in a treated group: nothing to compare with")
+    frame = frame.assign(**{TREATED_GROUP: treated})
+    return frame, args.model_copy(update={"treatment": TREATED_GROUP})
+
+
+def has_variation(values: np.ndarray) -> bool:
+    return bool(np.nanstd(values) > 0)

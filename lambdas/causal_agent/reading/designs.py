@@ -1,0 +1,342 @@
+"""Designs and subgroups a user implies in words.
+
+A careful analyst listens for: a cutoff that decides who is treated ("everyone who scored at least 70 got
+the award"), a date from which a policy applied ("took effect in 2017", "since 2020Q1"), a treated group
+named by value with the rest as controls ("Oregon changed its rule; the other states did not"), an
+instrument ("using distance as an instrument", "Z affects Y only through T"), random assignment ("by
+lottery", "assigned at random"), and a subgroup ("for women", "among customers over 60", "in the north").
+Each field stays empty when the words do not say it: the design is never guessed from a number alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from causal_agent.reading.columns import ColumnIndex
+from causal_agent.reading.words import tokenize
+from causal_common.models.datasets import Column, DatasetManifest
+
+_NUMBER = r"(?P<num>-?\d[\d,]*(?:\.\d+)?)\s*(?P<unit>k\b|%|percent\b|points?\b)?"
+_ABOVE = (
+    r"at\s+least|or\s+more|or\s+above|or\s+higher|and\s+(?:above|over|up)|>=|≥|above|over|more\s+than|"
+    r"greater\s+than|higher\s+than|exceed(?:ing|s|ed)?|reach(?:ing|ed)?|of\s+at\s+least"
+)
+_BELOW = r"below|under|less\s+than|fewer\s+than|lower\s+than|at\s+most|or\s+less|or\s+below|or\s+under|<=|≤|<"
+_CUTOFF_BEFORE = re.compile(
+    rf"(?P<op>{_ABOVE}|{_BELOW})\s+(?:the\s+(?:line|threshold|cutoff|cut-off|mark)\s+of\s+)?"
+    rf"\$?{_NUMBER}",
+    re.IGNORECASE,
+)
+_CUTOFF_AFTER = re.compile(
+    rf"\$?{_NUMBER}\s+(?P<op>or\s+more|or\s+above|or\s+higher|and\s+(?:above|over|up)|"
+    rf"or\s+less|or\s+below|or\s+under|\+)",
+    re.IGNORECASE,
+)
+_THRESHOLD = re.compile(
+    r"(?P<word>threshold|cut-?off|cut\s+point|line|mark)\s+(?:of|at|is|was|=)?\s*\$?" + _NUMBER, re.IGNORECASE
+)
+# A cutoff decides treatment only when the sentence says someone got, qualified or was assigned by it.
+_ASSIGNMENT = re.compile(
+    r"\b(?:got|get|gets|getting|receiv\w*|award\w*|eligib\w*|qualif\w*|assign\w*|entitled|admitted|enrolled|"
+    r"offered|given|placed|threshold|cut-?off|cut\s+point|automatically|must|had\s+to|required)\b",
+    re.IGNORECASE,
+)
+_QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+_MONTHS = {
+    name: index
+    for index, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        1,
+    )
+    for name in names
+}
+_START_CUE = (
+    r"(?:from|since|starting(?:\s+in)?|started(?:\s+in)?|start(?:ed|s)?\s+in|took\s+effect(?:\s+in)?|"
+    r"came\s+into\s+(?:force|effect)(?:\s+in)?|introduced(?:\s+in)?|launched(?:\s+in)?|began(?:\s+in)?|"
+    r"rolled\s+out(?:\s+in)?|changed\s+(?:its|their|the)\s+\w+(?:\s+\w+)?\s+in|in\s+effect\s+from|"
+    r"switched\s+on\s+in|adopted(?:\s+\w+)?\s+in|went\s+live(?:\s+in)?|implemented(?:\s+in)?|after|as\s+of|in)"
+)
+_PERIOD = (
+    r"(?P<period>(?:19|20)\d\d[-\s]?q[1-4]|q[1-4][-\s]?(?:19|20)\d\d|(?:the\s+)?(?:first|second|third|fourth|1st|2nd|"
+    r"3rd|4th)\s+quarter(?:\s+of)?\s+(?:19|20)\d\d|(?:19|20)\d\d-\d\d(?:-\d\d)?|(?:jan|feb|mar|apr|may|jun|jul|aug|"
+    r"sep|sept|oct|nov|dec)[a-z]*\.?\s+(?:19|20)\d\d|(?:19|20)\d\d)"
+)
+_START = re.compile(rf"\b{_START_CUE}\s+(?:the\s+(?:start\s+of\s+|beginning\s+of\s+)?)?{_PERIOD}\b", re.IGNORECASE)
+_OTHERS = re.compile(
+    r"\b(?:the\s+)?(?:other|others|rest|remaining)\b|\bdid(?:\s+not|n't)\b|\bcontrols?\b|\bcomparison\b|\bunchanged\b",
+    re.IGNORECASE,
+)
+_RANDOM = re.compile(
+    r"\b(?:randomi[sz](?:ed|ation)|random(?:ly)?\s+(?:assign\w*|allocat\w*|chos\w*|select\w*|drawn)|"
+    r"(?:assign\w*|allocat\w*|chos\w*|picked|given|sent)\s+(?:at\s+)?random(?:ly)?|by\s+lottery|lottery|"
+    r"coin\s+(?:flip|toss)|a/b\s+test|randomised\s+(?:controlled\s+)?trial|rct)\b",
+    re.IGNORECASE,
+)
+_INSTRUMENT = re.compile(
+    r"(?:using|use|with|take|treat(?:ing)?)\s+(?P<a>[\w\s'-]{1,40}?)\s+as\s+(?:an?\s+|the\s+|my\s+)?"
+    r"(?:instrument(?:al\s+variable)?|iv)\b|"
+    r"instrument(?:ing)?\s+(?:\w+\s+)?(?:with|by|using)\s+(?P<b>[\w\s'-]{1,40}?)(?:[,.;?]|$|\s+(?:to|for|and)\b)|"
+    r"(?P<c>[\w\s'-]{1,40}?)\s+(?:only\s+)?(?:affects?|influences?|changes?|moves?|reaches?)\s+[\w\s'-]{1,40}?"
+    r"\s+only\s+through\b|"
+    r"(?P<d>[\w\s'-]{1,40}?)\s+(?:is|as)\s+(?:a\s+|an\s+|the\s+)?(?:natural\s+experiment|exogenous\s+shock)\b",
+    re.IGNORECASE,
+)
+_SUBGROUP_LEAD = re.compile(r"\b(?:for|among|amongst|within|in|inside|of)\s+(?:the\s+)?$", re.IGNORECASE)
+_BY_GROUP = re.compile(
+    r"\b(?:differ\w*|vary|varies|varied|heterogen\w*|depend\w*|change\w*|larger|smaller|bigger|stronger|weaker)\b"
+    r"[\w\s,']{0,40}?\b(?:by|across|between|among|for\s+different|for\s+each|from\s+one)\s+(?P<phrase>[\w\s'-]{1,40})",
+    re.IGNORECASE,
+)
+_PER_GROUP = re.compile(
+    r"\b(?:by|for\s+each|per|in\s+each|across)\s+(?P<phrase>[\w'-]+(?:\s+[\w'-]+)?)\s*\??$", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class SubgroupFilter:
+    column: str
+    op: str  # == != > >= < <=
+    value: str | float
+    text: str
+
+
+@dataclass
+class DesignReading:
+    design: str | None = None  # rdd | did | iv | randomised
+    running: str | None = None
+    cutoff: float | None = None
+    cutoff_side: str | None = None  # above | below: the side that is treated
+    treatment_start: str | None = None
+    group_column: str | None = None
+    treated_groups: list[str] = field(default_factory=list)
+    instruments: list[str] = field(default_factory=list)
+    randomised: bool = False
+    subgroup: list[SubgroupFilter] = field(default_factory=list)
+    by_group: str | None = None
+    evidence: list[str] = field(default_factory=list)
+
+
+def _number(text: str, unit: str | None) -> float:
+    value = float(text.replace(",", ""))
+    return value * 1000 if unit and unit.lower() == "k" else value
+
+
+def _numeric(column: Column | None) -> bool:
+    return column is not None and column.dtype in ("integer", "float") and not column.binary
+
+
+def _column_before(
+    text: str, end: int, index: ColumnIndex, exclude: set[str], numeric_only: bool, manifest: DatasetManifest
+) -> str | None:
+    """The column named in the words just before ``end`` (closest first)."""
+    window = text[max(0, end - 60) : end]
+    tokens = tokenize(window)
+    found = [m for m in index.mentions(tokens, window) if m.column not in exclude]
+    if numeric_only:
+        found = [m for m in found if _numeric(manifest.column(m.column))]
+    return found[-1].column if found else None
+
+
+def _read_cutoff(text: str, index: ColumnIndex, manifest: DatasetManifest, roles: set[str], out: DesignReading) -> None:
+    if not _ASSIGNMENT.search(text):
+        return
+    for pattern in (_CUTOFF_BEFORE, _CUTOFF_AFTER, _THRESHOLD):
+        for match in pattern.finditer(text):
+            op = (match.groupdict().get("op") or match.groupdict().get("word") or "").lower()
+            below = bool(re.fullmatch(_BELOW, op, re.IGNORECASE))
+            running = _column_before(text, match.start(), index, roles, True, manifest)
+            if running is None:
+                # "the threshold of 70 on the placement score": the column may follow.
+                after = text[match.end() : match.end() + 60]
+                found = [m for m in index.mentions(tokenize(after), after) if m.column not in roles]
+                found = [m for m in found if _numeric(manifest.column(m.column))]
+                running = found[0].column if found else None
+            if running is None:
+                continue
+            out.design, out.running = "rdd", running
+            out.cutoff = _number(match.group("num"), match.groupdict().get("unit"))
+            out.cutoff_side = "below" if below else "above"
+            out.evidence.append(match.group(0).strip())
+            return
+
+
+def normalise_period(raw: str) -> str:
+    """'the second quarter of 2018' → '2018Q2', 'March 2018' → '2018-03', '2018 q2' → '2018Q2', '2017' → '2017'."""
+    text = raw.lower().strip().removeprefix("the ").strip()
+    match = re.fullmatch(r"((?:19|20)\d\d)[-\s]?q([1-4])|q([1-4])[-\s]?((?:19|20)\d\d)", text)
+    if match:
+        year = match.group(1) or match.group(4)
+        quarter = match.group(2) or match.group(3)
+        return f"{year}Q{quarter}"
+    match = re.fullmatch(r"(\w+)\s+quarter(?:\s+of)?\s+((?:19|20)\d\d)", text)
+    if match and match.group(1) in _QUARTER_WORDS:
+        return f"{match.group(2)}Q{_QUARTER_WORDS[match.group(1)]}"
+    match = re.fullmatch(r"([a-z]+)\.?\s+((?:19|20)\d\d)", text)
+    if match and match.group(1) in _MONTHS:
+        return f"{match.group(2)}-{_MONTHS[match.group(1)]:02d}"
+    return text
+
+
+def _period_columns(manifest: DatasetManifest) -> list[Column]:
+    names = re.compile(
+        r"(?:^|_|\b)(?:year|yr|quarter|qtr|month|date|wave|period|week|round|time|semester|term)s?(?:$|_|\b)",
+        re.IGNORECASE,
+    )
+    return [c for c in manifest.columns if c.role in ("time", "date") or names.search(c.name)]
+
+
+def _read_start_and_groups(
+    text: str, index: ColumnIndex, manifest: DatasetManifest, roles: set[str], out: DesignReading
+) -> None:
+    if not _period_columns(manifest):
+        return
+    match = _START.search(text)
+    if match is None:
+        return
+    cue = match.group(0).split()[0].lower()
+    if cue == "in" and not re.search(
+        r"\b(?:policy|rule|law|reform|ban|program+e?|scheme|mandate|tax|took|since|"
+        r"from|launched|introduced|changed|started|switched|adopted|rolled)\b",
+        text,
+        re.IGNORECASE,
+    ):
+        return  # "average sales in 2019" is a filter, not a policy date
+    out.treatment_start = normalise_period(match.group("period"))
+    out.evidence.append(match.group(0).strip())
+    tokens = tokenize(text)
+    for value in index.value_mentions(tokens):
+        column = manifest.column(value.column)
+        if column is None or column.binary or column.dtype != "string":
+            continue
+        if column in _period_columns(manifest) or re.fullmatch(r"(?:19|20)\d\d.*", str(value.value)):
+            continue
+        out.group_column = column.name
+        if value.value not in out.treated_groups:
+            out.treated_groups.append(str(value.value))
+    if (
+        out.treated_groups
+        and not _OTHERS.search(text)
+        and len(out.treated_groups)
+        >= len((manifest.column(out.group_column or "") or Column(name="x", dtype="string")).levels or [])
+    ):
+        out.treated_groups, out.group_column = [], None  # every group named: no comparison group
+    out.design = "did"
+
+
+def _read_instruments(text: str, index: ColumnIndex, roles: set[str], out: DesignReading) -> None:
+    for match in _INSTRUMENT.finditer(text):
+        phrase = next(g for g in (match.group("a"), match.group("b"), match.group("c"), match.group("d")) if g)
+        found = [m for m in index.mentions(tokenize(phrase), phrase) if m.column not in roles]
+        if found and found[-1].column not in out.instruments:
+            out.instruments.append(found[-1].column)
+            out.evidence.append(match.group(0).strip())
+    if out.instruments and out.design is None:
+        out.design = "iv"
+
+
+def _read_subgroup(
+    text: str, index: ColumnIndex, manifest: DatasetManifest, roles: set[str], out: DesignReading
+) -> None:
+    tokens = tokenize(text)
+    for value in index.value_mentions(tokens):
+        column = manifest.column(value.column)
+        if column is None or column.name in roles or column.name == out.group_column:
+            continue
+        start = tokens[value.first].start
+        if _SUBGROUP_LEAD.search(text[max(0, start - 20) : start]) or re.search(
+            r"\b(?:for|among|in|within)\b[\w\s]{0,25}$", text[max(0, start - 30) : start], re.IGNORECASE
+        ):
+            out.subgroup.append(SubgroupFilter(column.name, "==", value.value, f"{column.name} = {value.value}"))
+    for match in re.finditer(rf"(?P<op>{_ABOVE}|{_BELOW}|aged\s+(?:over|under))\s+\$?{_NUMBER}", text, re.IGNORECASE):
+        lead = text[max(0, match.start() - 40) : match.start()]
+        if not re.search(
+            r"\b(?:for|among|amongst|within|in|with|who|whose|of|aged|people|customers|patients|users|"
+            r"students|those)\b",
+            lead,
+            re.IGNORECASE,
+        ):
+            continue
+        numeric_column = _column_before(text, match.start(), index, roles, True, manifest)
+        if numeric_column is None:
+            ages = [
+                c.name
+                for c in manifest.columns
+                if re.search(r"\bage\b|^age|_age", c.name, re.IGNORECASE) and _numeric(c) and c.name not in roles
+            ]
+            numeric_column = (
+                ages[0]
+                if ages
+                and re.search(
+                    r"\b(?:aged|older|younger|years?\s+old|over|under)\b", match.group(0) + lead, re.IGNORECASE
+                )
+                else None
+            )
+        if numeric_column is None or numeric_column == out.running:
+            continue
+        op_text = match.group("op").lower()
+        below = bool(re.search(_BELOW, op_text, re.IGNORECASE)) or "under" in op_text
+        inclusive = "least" in op_text or "or" in op_text or "most" in op_text
+        op = ("<=" if inclusive else "<") if below else (">=" if inclusive else ">")
+        amount = _number(match.group("num"), match.groupdict().get("unit"))
+        out.subgroup.append(SubgroupFilter(numeric_column, op, amount, f"{numeric_column} {op} {amount:g}"))
+    compared = re.search(
+        r"\b(?:differ\w*|different|vary|varies|same)\b.*\b(?:between|for|among)\b", text, re.IGNORECASE
+    )
+    if compared:
+        by_column: dict[str, int] = {}
+        for value in index.value_mentions(tokens):
+            by_column[value.column] = by_column.get(value.column, 0) + 1
+        two = [name for name, count in by_column.items() if count >= 2 and name not in roles]
+        if two:
+            out.by_group = two[0]
+            out.subgroup = [s for s in out.subgroup if s.column != two[0]]
+            return
+    by_match = _BY_GROUP.search(text) or _PER_GROUP.search(text)
+    if by_match:
+        phrase = by_match.group("phrase")
+        found = [m for m in index.mentions(tokenize(phrase), phrase) if m.column not in roles]
+        candidates = [
+            m.column for m in found if (c := manifest.column(m.column)) is not None and (c.levels or c.binary)
+        ]
+        if candidates:
+            out.by_group = candidates[0]
+
+
+def read_design(
+    question: str,
+    manifest: DatasetManifest,
+    treatment: str | None,
+    outcome: str | None,
+    index: ColumnIndex | None = None,
+) -> DesignReading:
+    """What the words say about the design, the subgroup and effects by group (see the module's docstring)."""
+    index = index or ColumnIndex(manifest)
+    roles = {name for name in (treatment, outcome) if name}
+    out = DesignReading()
+    text = " ".join(question.split())
+    _read_instruments(text, index, roles, out)
+    if out.design is None:
+        _read_cutoff(text, index, manifest, roles | set(out.instruments), out)
+    if out.design is None:
+        _read_start_and_groups(text, index, manifest, roles, out)
+    if _RANDOM.search(text):
+        out.randomised = True
+        out.evidence.append(_RANDOM.search(text).group(0))  # type: ignore[union-attr]
+        if out.design is None:
+            out.design = "randomised"
+    _read_subgroup(text, index, manifest, roles | set(out.instruments) | ({out.running} if out.running else set()), out)
+    return out
