@@ -43,6 +43,7 @@ def _tool(name: str, arguments: dict) -> Decision:
 
 
 def _ask(question: str, expects: dict[str, Any], options: list[PromptOption] | None = None) -> Decision:
+    expects = {**expects, "prompt": question} if expects.get("kind") == "post_treatment" else expects
     if options:
         expects = {**expects, "choices": [option.model_dump() for option in options]}
         return _tool(

@@ -153,7 +153,14 @@ def _apply_timing(
     """A reply to "was X measured before or after the treatment?": one decision per column, never guessed."""
     columns: list[str] = list(expects.get("columns") or [])
     option_ids = [str(o.get("id")) for o in expects.get("choices") or [] if isinstance(o, dict)]
-    read = read_timing_reply(reply, columns, index, option_id=option_id, options=option_ids or None)
+    read = read_timing_reply(
+        reply,
+        columns,
+        index,
+        option_id=option_id,
+        options=option_ids or None,
+        prompt=str(expects.get("prompt") or "Should I leave it out?"),
+    )
     if not read.decisions:
         # Not an answer about timing: perhaps an adjustment instruction ("adjust only for age").
         merged = _merge_instructions(reading, reply, index)

@@ -149,12 +149,23 @@ def _clauses(text: str) -> list[str]:
     return [part.strip() for part in parts if part and part.strip()]
 
 
+def yes_means(prompt: str) -> Timing | None:
+    """What "yes" decides, from the last question the prompt asks; None when it offers both ("before or after?")."""
+    questions = [q for q in re.split(r"(?<=\?)", prompt) if q.strip().endswith("?")]
+    last = questions[-1].lower() if questions else prompt.lower()
+    if re.search(r"\bbefore\b.*\bor\b.*\bafter\b|\bafter\b.*\bor\b.*\bbefore\b", last):
+        return None
+    polarity = _polarity(last)
+    return polarity if polarity in ("before", "after") else None
+
+
 def read_timing_reply(
     reply: str,
     columns: list[str],
     index: ColumnIndex,
     option_id: str | None = None,
     options: list[str] | None = None,
+    prompt: str = "Should I leave it out?",
 ) -> TimingReply:
     """The decision the reply makes for each asked column; columns it leaves open are ``unsettled``."""
     asked = list(columns)
@@ -168,11 +179,13 @@ def read_timing_reply(
             return TimingReply({column: chosen for column in asked})
     if text in TIMING_OPTION_IDS:
         return TimingReply({column: text for column in asked})
-    # The question ends "Should I leave it out?": a bare yes/no answers that.
-    if _YES.match(text):
-        return TimingReply({column: "after" for column in asked})
-    if _NO.match(text):
-        return TimingReply({column: "before" for column in asked})
+    # A bare yes/no answers the prompt's last question ("Should I leave it out?", "Was it measured after?").
+    if _YES.match(text) or _NO.match(text):
+        meaning = yes_means(prompt)
+        if meaning is None:
+            return TimingReply({}, asked)
+        other: Timing = "before" if meaning == "after" else "after"
+        return TimingReply({column: meaning if _YES.match(text) else other for column in asked})
     decisions: dict[str, Timing] = {}
     conflicted: set[str] = set()
     clauses = _clauses(text)
