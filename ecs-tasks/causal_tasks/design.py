@@ -69,7 +69,7 @@ class DatasetRoles:
             time=first("time"),
             unit=first("unit"),
             running=running,
-            cutoff=manifest.column(running).cutoff if running else None,
+            cutoff=running_column.cutoff if (running_column := manifest.column(running or "")) else None,
             design=manifest.design,
             codings={column.name: column.coding for column in manifest.columns if column.coding},
             not_adjusted={column.name: reasons[column.role] for column in manifest.columns if column.role in reasons},

@@ -62,7 +62,7 @@ def example_question(manifest: DatasetManifest) -> str:
 def describe_columns(manifest: DatasetManifest, limit: int = 40) -> str:
     parts = []
     for column in manifest.columns[:limit]:
-        notes = []
+        notes: list[str] = []
         if column.role not in ("other", "covariate"):
             notes.append(column.role)
         if column.binary and column.role != "treatment":
