@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast browser docker-engine bench clean
+.PHONY: install run test test-fast lint browser docker-engine bench clean
 
 install: $(STAMP)
 
@@ -58,10 +58,16 @@ docker-engine:
 	for second in $$(seq 1 60); do docker info >/dev/null 2>&1 && exit 0; sleep 1; done; \
 	fail "error: dockerd did not answer within 60 s (see $(DOCKERD_LOG))"
 
-test: install browser docker-engine
+# Lint, format and types (configured in pyproject.toml) before any test runs.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: install lint browser docker-engine
 	$(BIN)/python -m pytest
 
-test-fast: install
+test-fast: install lint
 	$(BIN)/python -m pytest -m "not slow and not browser and not docker"
 
 bench: install

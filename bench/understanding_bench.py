@@ -43,7 +43,7 @@ TARGET = 0.95
 def load_baseline(rev: str) -> Any:
     """The previous reader's module, from git (it no longer exists in the tree)."""
     source = subprocess.run(
-        ["git", "-C", str(ROOT), "show", f"{rev}:lambdas/causal_agent/intent.py"],
+        ["git", "-C", str(ROOT), "show", f"{rev}:lambdas/causal_common/agent/intent.py"],
         check=True,
         capture_output=True,
         text=True,
@@ -99,6 +99,13 @@ def main() -> int:
         if args.show_failures:
             for schema, question, problems in current["failures"]:
                 print(f"    {schema}: {question!r}: {'; '.join(problems)}")
+    # Replies to the agent's own prompts (tests/data/understanding/replies), by prompt kind.
+    sys.path.insert(0, str(ROOT / "tests" / "unit"))
+    from test_reply_set import scores as reply_scores
+
+    for kind, share in sorted(reply_scores().items()):
+        print(f"{'replies: ' + kind:<24} {share:>9.1%}")
+    print("designs and estimates end to end: causal-stack eval --questions")
     print(f"target: development set ≥ {TARGET:.0%} read right: {'met' if development_ok else 'MISSED'}")
     return 0 if development_ok else 1
 

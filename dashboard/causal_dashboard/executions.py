@@ -100,8 +100,9 @@ def path_from_history(events: list[dict[str, Any]], status: str) -> dict[str, An
             continue
         if kind.endswith("StateExited") and "stateExitedEventDetails" in event:
             details = event["stateExitedEventDetails"]
-            step = open_steps.pop(details["name"], None)
-            if step is not None:
+            exited = open_steps.pop(details["name"]) if details["name"] in open_steps else None
+            if exited is not None:
+                step = exited
                 step["exitedAt"] = at
                 step["durationMs"] = (
                     (at - step["enteredAt"]) if at is not None and step["enteredAt"] is not None else None

@@ -55,8 +55,9 @@ def services(settings: DashboardSettings, clients: AwsClients, gateway: Any | No
     checks: list[tuple[str, str | None, Callable[[], dict[str, Any]]]] = [
         ("AWS endpoint", settings.endpoint_url or f"AWS {settings.region}", lambda: aws_endpoint(clients)),
     ]
-    if settings.endpoint_url_ecs:
-        checks.append(("ECS runner", settings.endpoint_url_ecs, lambda: ecs_runner(settings.endpoint_url_ecs)))
+    ecs_url = settings.endpoint_url_ecs
+    if ecs_url:
+        checks.append(("ECS runner", ecs_url, lambda: ecs_runner(ecs_url)))
     else:
         checks.append(
             ("ECS runner", None, lambda: {"status": "n/a", "detail": "AWS_ENDPOINT_URL_ECS not set (real ECS)"})

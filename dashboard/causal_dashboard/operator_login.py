@@ -122,4 +122,4 @@ class OperatorLogin:
         return _b64(hmac.new(self._key, f"csrf.{session.session_id}".encode(), hashlib.sha256).digest())
 
     def csrf_matches(self, session: OperatorSession, candidate: str | None) -> bool:
-        return bool(candidate) and hmac.compare_digest(self.csrf_token(session), candidate)  # type: ignore[arg-type]
+        return candidate is not None and hmac.compare_digest(self.csrf_token(session), candidate)

@@ -21,7 +21,7 @@ MAX_COUNTED_OBJECTS = 10_000
 
 def tables(clients: AwsClients) -> list[dict[str, Any]]:
     names = clients.names
-    rows = []
+    rows: list[dict[str, Any]] = []
     for table in (names.sessions_table, names.connections_table, names.jobs_table, names.pending_messages_table):
         try:
             described = clients.dynamodb.describe_table(TableName=table)["Table"]
@@ -42,7 +42,7 @@ def tables(clients: AwsClients) -> list[dict[str, Any]]:
 
 
 def buckets(clients: AwsClients) -> list[dict[str, Any]]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for bucket in (clients.names.datasets_bucket, clients.names.artifacts_bucket):
         count, size, truncated = 0, 0, False
         kwargs: dict[str, Any] = {"Bucket": bucket, "MaxKeys": 1000}
@@ -70,7 +70,7 @@ def buckets(clients: AwsClients) -> list[dict[str, Any]]:
 
 def secrets(clients: AwsClients) -> list[dict[str, Any]]:
     """Names and dates only: list_secrets never returns values, and we never call get_secret_value."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     paginator = clients.secretsmanager.get_paginator("list_secrets")
     for page in paginator.paginate():
         for secret in page.get("SecretList", []):
@@ -86,7 +86,7 @@ def secrets(clients: AwsClients) -> list[dict[str, Any]]:
 
 
 def state_machines(clients: AwsClients) -> list[dict[str, Any]]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     paginator = clients.stepfunctions.get_paginator("list_state_machines")
     for page in paginator.paginate():
         for machine in page.get("stateMachines", []):

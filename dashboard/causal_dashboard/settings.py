@@ -54,6 +54,7 @@ class DashboardSettings(AwsSettings):
         if settings is None:
             return cls()
         known = {name: getattr(settings, name) for name in AwsSettings.model_fields}
-        if isinstance(getattr(settings, "stage", None), str):
-            known["stage"] = settings.stage
+        stage = getattr(settings, "stage", None)
+        if isinstance(stage, str):
+            known["stage"] = stage
         return cls(**known)

@@ -27,7 +27,7 @@ def make_backend(name: str, settings: RunnerSettings) -> Any:
     if name == "docker":
         from causal_ecs_runner.backends import docker  # written against backends.base
 
-        return docker.DockerBackend.from_environment()  # type: ignore[attr-defined]
+        return docker.DockerBackend.from_environment()
     raise SystemExit(f"unknown backend {name!r}: use subprocess or docker")
 
 

@@ -76,7 +76,7 @@ class EcsService:
     ) -> Task:
         container_definition = definition["containerDefinitions"][0]
         name = container_definition.get("name", "task")
-        container_override = next(
+        container_override: dict[str, Any] = next(
             (o for o in overrides.get("containerOverrides", []) if o.get("name") in (None, name)), {}
         )
         environment = {

@@ -23,7 +23,7 @@ from causal_deploy.errors import EndpointUnreachableError
 FAST_FAIL = Config(connect_timeout=2, read_timeout=60, retries={"max_attempts": 2, "mode": "standard"})
 PATH_STYLE = Config(s3={"addressing_style": "path"})
 # No endpoint in settings means real AWS: botocore must not pick AWS_ENDPOINT_URL* up by itself.
-REAL_AWS = Config(ignore_configured_endpoint_urls=True)
+REAL_AWS = Config(ignore_configured_endpoint_urls=True)  # type: ignore[call-arg]  # botocore has it; its stubs do not yet
 
 
 def probe(url: str, timeout: float = 2.0) -> str | None:

@@ -72,7 +72,7 @@ def wait_until_active(client: Any, names: list[str], timeout_seconds: float, rep
                 FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": max(1, math.ceil(remaining))}
             )
         except WaiterError as exc:
-            configuration = (exc.last_response or {}).get("Configuration", {})
+            configuration = _configuration(exc)
             state = configuration.get("State")
             reason = configuration.get("StateReason") or configuration.get("StateReasonCode") or ""
             if not configuration:
@@ -100,7 +100,7 @@ def _wait_updated(client: Any, name: str) -> None:
     try:
         client.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig=_UPDATE_WAIT)
     except WaiterError as exc:
-        configuration = (exc.last_response or {}).get("Configuration", {})
+        configuration = _configuration(exc)
         # A failed previous update must not block this one; anything else is fatal.
         if configuration.get("LastUpdateStatus") != "Failed":
             raise
@@ -126,3 +126,10 @@ def _current_value(current: dict[str, Any], key: str) -> Any:
 
 def _size(package: Package) -> str:
     return f"{package.zipped_bytes / 2**20:.1f} MB"
+
+
+def _configuration(exc: WaiterError) -> dict[str, Any]:
+    """The function's configuration from a waiter's last response ({} when it has none)."""
+    response = exc.last_response
+    configuration = response.get("Configuration") if isinstance(response, dict) else None
+    return configuration if isinstance(configuration, dict) else {}

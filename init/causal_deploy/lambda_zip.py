@@ -334,7 +334,7 @@ def local_dependency_files(requirements: Iterable[str]) -> list[Entry]:
             relative = str(file).replace(os.sep, "/")
             if relative.startswith("..") or "__pycache__" in relative or relative.endswith(".pyc"):
                 continue
-            path = Path(distribution.locate_file(file))
+            path = Path(str(distribution.locate_file(file)))
             if path.is_file():
                 entries.append((relative, path))
         for dependency in distribution.requires or ():

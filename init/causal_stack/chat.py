@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.markup import escape
 from rich.panel import Panel
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
 logger = logging.getLogger(__name__)
@@ -143,7 +143,7 @@ class TerminalChat:
             console=console,
             transient=False,
         )
-        self.tools: dict[str, int] = {}
+        self.tools: dict[str, TaskID] = {}
 
     # -- connection ----------------------------------------------------------------
     def ws_url(self) -> str:

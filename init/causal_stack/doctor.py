@@ -60,8 +60,9 @@ def run_checks(
         checks.extend(lambda_worker_checks(config.endpoint_url))
     if config.target is not Target.AWS and config.ecs_endpoint_url:
         checks.extend(ecs_runner_checks(config.ecs_endpoint_url))
-    if config.target is Target.EMBEDDED:
-        checks.extend(supervisor_checks(state_path_for(config.endpoint_url)))
+    state_path = state_path_for(config.endpoint_url)
+    if config.target is Target.EMBEDDED and state_path is not None:
+        checks.extend(supervisor_checks(state_path))
     if gateway_url:
         checks.append(_gateway(gateway_url))
         checks.append(_resources_address(resources_url or _default_resources_url(gateway_url), gateway_url))

@@ -123,9 +123,9 @@ class SessionRepository:
             ExpressionAttributeValues=values,
         )
 
-    def active_of(self, user_id: str) -> list[str]:
-        """Ids of the user's sessions that are working on a question or waiting for a reply."""
-        statuses = sorted(ACTIVE_STATUSES)
+    def active_of(self, user_id: str, statuses: tuple[str, ...] | None = None) -> list[str]:
+        """Ids of the user's sessions in ``statuses`` (default: working on a question or waiting for a reply)."""
+        statuses = tuple(sorted(statuses or ACTIVE_STATUSES))
         values: dict[str, Any] = {":user": {"S": user_id}}
         values.update({f":status{index}": {"S": status} for index, status in enumerate(statuses)})
         pages = self._dynamodb.get_paginator("scan").paginate(

@@ -271,12 +271,16 @@ class WebSocketService:
         return _response(200)
 
     def _check_concurrency(self, user_id: str, session_id: str) -> None:
-        """Refuse when the user's other active sessions already fill the limit."""
+        """Refuse when the user's other running analyses already fill the limit.
+
+        A question left waiting for a reply does not count: asking something new abandons it (it can still be
+        answered until its prompt times out), so unanswered prompts never lock a user out.
+        """
         limit = self.clients.settings.max_concurrent_analyses
-        others = [active for active in self.sessions.active_of(user_id) if active != session_id]
+        others = [active for active in self.sessions.active_of(user_id, ("running",)) if active != session_id]
         if len(others) >= limit:
             raise TooManyAnalysesError(
-                f"you already have {len(others)} analyses running or waiting for your reply, and at most {limit} "
+                f"you already have {len(others)} analyses running, and at most {limit} "
                 f"may run at once per user (AGENT_MAX_CONCURRENT_ANALYSES); wait for one to finish or cancel one "
                 f"(sessions: {', '.join(sorted(others)[:10])})"
             )

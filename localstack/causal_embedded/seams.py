@@ -183,10 +183,10 @@ def install(runner: LambdaRunner, *, prewarm: bool = True, credentials: tuple[st
     from moto.moto_server import werkzeug_app
 
     werkzeug_app.DISABLE_GLOBAL_CORS = True
-    LambdaFunction._invoke_lambda = invoke_locally
-    LambdaBackend.create_function = create_function
+    LambdaFunction._invoke_lambda = invoke_locally  # type: ignore[method-assign]  # the seam itself (checked by seams.check)
+    LambdaBackend.create_function = create_function  # type: ignore[method-assign]  # the seam itself (checked by seams.check)
     _make_dynamodb_writes_atomic()
-    StepFunctionsParserBackend.start_execution = start_execution
+    StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign]  # the seam itself (checked by seams.check)
     default_user_config["stepfunctions"]["execute_state_machine"] = True
 
 

@@ -56,15 +56,16 @@ def test_one_analysis_over_the_limit_is_refused_naming_the_limit_and_changes_not
     assert ask(handler, "bob", "c4") == {"statusCode": 200}, "other users are not limited by alice's analyses"
 
 
-def test_a_finished_analysis_frees_its_place_and_waiting_for_a_reply_counts(world):
+def test_a_finished_analysis_or_an_abandoned_prompt_frees_its_place(world):
     clients, handler = limited_to_two(world)
     ask(handler, "carol", "c1")
     ask(handler, "carol", "c2")
     first, second = (item["sessionId"]["S"] for item in sessions_of(clients, "carol"))
     set_status(clients, first, "succeeded")
-    set_status(clients, second, "awaiting_reply")
+    set_status(clients, second, "awaiting_reply")  # asking something new abandons the unanswered prompt
     assert ask(handler, "carol", "c3") == {"statusCode": 200}
-    assert ask(handler, "carol", "c4")["statusCode"] == 429
+    assert ask(handler, "carol", "c4") == {"statusCode": 200}
+    assert ask(handler, "carol", "c5")["statusCode"] == 429
     # A follow-up in a finished session counts as one more analysis too.
     follow_up = ask(handler, "carol", "c1", sessionId=first)
     assert follow_up["statusCode"] == 429
