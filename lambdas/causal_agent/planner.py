@@ -141,6 +141,7 @@ def understand(given: PlannerInput) -> tuple[Reading, list[ToolExchange], str]:
     question, _ = question_text(conversation)
     index = ColumnIndex(manifest)
     reading = read_question(question, manifest, index)
+    reading = _roles_apart_from_the_design(question, reading, manifest, index)
     previous = _previous_causal(conversation, start) if reading.intent == "causal" else None
     if previous is not None and manifest.column(previous["treatment"]) and manifest.column(previous["outcome"]):
         if not (reading.treatment or reading.outcome):
@@ -306,6 +307,26 @@ def _decisive_question(reading: Reading, result: dict[str, Any], columns: list[s
         f"(a cause of both), keep adjusting; if after (changed by the treatment, or by both), leave "
         f"{'it' if len(columns) == 1 else 'them'} out. Which is it?"
     )
+
+
+def _roles_apart_from_the_design(
+    question: str, reading: Reading, manifest: DatasetManifest, index: ColumnIndex
+) -> Reading:
+    """A sentence that states the design ("everyone who scored 70 or more got the award") is not the question:
+    when it put the design's own column into a role, the roles come from the other sentences."""
+    implied = read_design(question, manifest, None, None, index)
+    design_columns = {implied.running, *implied.instruments} - {None}
+    if not implied.evidence or not ({reading.treatment, reading.outcome} & design_columns):
+        return reading
+    sentences = re.split(r"(?<=[.;!?])\s+", question)
+    rest = " ".join(s for s in sentences if not any(e in s for e in implied.evidence))
+    if not rest.strip() or rest == question:
+        return reading
+    again = read_question(rest, manifest, index)
+    if again.intent == "causal" and again.complete and not ({again.treatment, again.outcome} & design_columns):
+        again.how = reading.how if again.how == "named in the question" else again.how
+        return again
+    return reading
 
 
 def design_arguments(implied: DesignReading, reading: Reading) -> dict[str, Any]:
