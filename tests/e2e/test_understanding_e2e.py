@@ -7,14 +7,11 @@ The CSV is generated here with a known truth: a yes/no treatment whose take-up d
 from __future__ import annotations
 
 import asyncio
-import json
 import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
-import websockets
-from e2e.test_agent_e2e import collect, token_for
 from stack_support import CLI
 
 pytestmark = pytest.mark.slow
@@ -63,19 +60,10 @@ def staff(stack, tmp_path_factory):
 
 
 async def _converse(stack, user: str, text: str, dataset: str, replies: list[str]) -> list[dict]:
-    """Ask; answer each prompt with the next reply; return every frame up to the answer."""
-    frames: list[dict] = []
-    async with websockets.connect(f"{stack.websocket_url}?token={token_for(stack, user)}") as socket:
-        await socket.send(json.dumps({"action": "query", "text": text, "datasetId": dataset}))
-        pending = list(replies)
-        while True:
-            batch = await collect(socket, until=("answer", "error", "prompt"))
-            frames += batch
-            last = batch[-1]
-            if last["type"] != "prompt":
-                return frames
-            assert pending, f"unexpected question: {last.get('question')}"
-            await socket.send(json.dumps({"action": "reply", "sessionId": last["sessionId"], "text": pending.pop(0)}))
+    """Ask; answer each prompt with the next reply, in words; return every frame up to the answer."""
+    from e2e.test_structure_e2e import converse
+
+    return await converse(stack, user, text, dataset, [{"text": reply} for reply in replies])
 
 
 def test_a_descriptive_question_gets_the_exact_number_and_its_query(stack, staff):
