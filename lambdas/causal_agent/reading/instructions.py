@@ -186,9 +186,60 @@ def read_adjustment(skeleton: Skeleton) -> Adjustment:
     return adjustment
 
 
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_NUMBER = r"\d+(?:\.\d+)?"
+_EACH_AMOUNT = re.compile(
+    rf"\b(?:each|every|an?|per|for\s+(?:each|every|an?))\s+(?:additional\s+|extra\s+|more\s+|further\s+)?"
+    rf"(?P<amount>{_NUMBER})(?P<k>k\b)?(?!\s*(?:%|percent|per\s*cent))"
+)
+_BY_N = re.compile(
+    rf"\b(?P<verb>increase[sd]?|increasing|raise[sd]?|raising|rise|rose|up|grew|grow|boost(?:ed)?|add(?:ed)?|"
+    rf"decrease[sd]?|decreasing|reduce[sd]?|reducing|cut(?:ting)?|lower(?:ed)?|down|drop(?:ped)?|trim(?:med)?)\b"
+    rf"(?:\s+C\d+)?(?:\s+\w+){{0,2}}?\s+by\s+(?:another\s+)?\$?(?P<amount>{_NUMBER})(?P<k>k\b)?(?!\s*(?:%|percent))"
+)
+_EXTRA_N = re.compile(
+    rf"\b(?:an?\s+)?(?:extra|additional|another)\s+\$?(?P<amount>{_NUMBER})(?P<k>k\b)?(?!\s*(?:%|percent))"
+)
+_FROM_TO = re.compile(rf"\bfrom\s+(?P<a>{_NUMBER})(?P<ka>k\b)?\s*[a-z%$]*\s+to\s+(?P<b>{_NUMBER})(?P<kb>k\b)?")
+
+
+def _amount(number: str, thousands: str | None) -> float:
+    return float(number) * (1000 if thousands else 1)
+
+
+def _scaled_contrast(text: str) -> Contrast | None:
+    """A change of a given size in a continuous treatment: "by 1,000", "each additional 100", "from 10 to 20"."""
+    text = _THOUSANDS.sub("", text)
+    span = _FROM_TO.search(text)
+    if span:
+        start, end = _amount(span.group("a"), span.group("ka")), _amount(span.group("b"), span.group("kb"))
+        if end != start:
+            sign = 1 if end > start else -1
+            return Contrast(sign, abs(end - start), f"a change from {start:g} to {end:g} ({end - start:+g} units)")
+    by = _BY_N.search(text)
+    if by:
+        value = _amount(by.group("amount"), by.group("k"))
+        sign = -1 if re.match(r"decreas|reduc|cut|lower|down|drop|trim", by.group("verb")) else 1
+        return Contrast(sign, value, f"{'a decrease' if sign < 0 else 'an increase'} of {value:g} units")
+    extra = _EXTRA_N.search(text)
+    if extra:
+        value = _amount(extra.group("amount"), extra.group("k"))
+        return Contrast(1, value, f"an extra {value:g} units")
+    each = _EACH_AMOUNT.search(text)
+    if each:
+        value = _amount(each.group("amount"), each.group("k"))
+        if value not in (0.0, 1.0):
+            return Contrast(1, value, f"each additional {value:g} units")
+    return None
+
+
 def read_contrast(clause: str, whole: str, counterfactual: bool) -> Contrast | None:
     """The contrast of a counterfactual question, from the treatment's clause and the whole question."""
+    clause, whole = _THOUSANDS.sub("", clause), _THOUSANDS.sub("", whole)
     if not counterfactual:
+        scaled = _scaled_contrast(whole)
+        if scaled is not None:
+            return scaled
         if re.search(r"\b(?:stopping|ending|removing|cancell?ing|abolishing|scrapping|dropping)\s+C\d+", whole):
             return Contrast(-1, 1.0, "stopping it (the negative of the effect of starting it)")
         return None
@@ -199,6 +250,9 @@ def read_contrast(clause: str, whole: str, counterfactual: bool) -> Contrast | N
         or _NOBODY.search(clause)
     ):
         return Contrast(-1, 1.0, "stopping it / nobody getting it (the negative of the effect of starting it)")
+    scaled = _scaled_contrast(scope)
+    if scaled is not None:
+        return scaled
     amount = _BY_AMOUNT.search(clause)
     if amount:
         value = float(amount.group("amount") or amount.group("amount2"))
