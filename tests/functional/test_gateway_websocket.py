@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 import websockets
+from gateway_testing import GatewayUnderTest, RecordingHandler, running_gateway
 from websockets.exceptions import ConnectionClosed, InvalidStatus
-
-from causal_gateway.testing import GatewayUnderTest, RecordingHandler, running_gateway
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -1,4 +1,4 @@
-"""In-process stand-ins for tests and benchmarks (moto cannot run Lambda code without Docker).
+"""In-process stand-ins for the gateway's tests and benchmarks (moto cannot run Lambda code without Docker).
 
 ``RecordingHandler`` acts as the route integrations: it records every event
 and answers by route with a behaviour you set; the default echoes message
