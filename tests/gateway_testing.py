@@ -168,7 +168,7 @@ class GatewayUnderTest:
         return client
 
     def token(self, user_id: str = "alice") -> str:
-        from causal_gateway.auth import issue_token
+        from causal_common.tokens import issue_token
 
         return issue_token(self.signing_key, user_id)
 

@@ -15,6 +15,7 @@ from fastapi import APIRouter, HTTPException, Request
 
 from causal_common.errors import CausalStackError
 from causal_common.secret_values import read_secret
+from causal_common.tokens import verify_token
 from causal_dashboard import datasets, store
 from causal_dashboard.clients import AwsClients
 
@@ -44,8 +45,6 @@ class ChatUsers:
             return self._key[1]
 
     def user(self, request: Request) -> str:
-        from causal_gateway.auth import verify_token  # light: no FastAPI app or boto3
-
         header = request.headers.get("authorization", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else ""
         if not token:

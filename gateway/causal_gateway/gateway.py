@@ -20,17 +20,12 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from causal_common import log
+from causal_common.errors import InvalidTokenError, UnauthorizedError
 from causal_common.json_limits import nesting_exceeds
 from causal_gateway import events
 from causal_gateway.authorizers import Authorizer, LambdaRequestAuthorizer, NoAuthorizer, TokenAuthorizer
 from causal_gateway.bus import EventBus, GatewayEvent
-from causal_gateway.errors import (
-    IntegrationError,
-    IntegrationTimeoutError,
-    InvalidTokenError,
-    SecretUnavailableError,
-    UnauthorizedError,
-)
+from causal_gateway.errors import IntegrationError, IntegrationTimeoutError, SecretUnavailableError
 from causal_gateway.integration import Integration, ProxyResponse
 from causal_gateway.metrics import Metrics, Timelines
 from causal_gateway.registry import CLOSED, OPEN, Connection, ConnectionRegistry, now_ms

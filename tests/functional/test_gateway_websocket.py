@@ -149,7 +149,7 @@ def test_handshake_without_a_valid_token_is_refused(gw: GatewayUnderTest, query:
 
 
 def test_expired_and_foreign_key_tokens_are_refused(gw: GatewayUnderTest) -> None:
-    from causal_gateway.auth import issue_token
+    from causal_common.tokens import issue_token
 
     expired = issue_token(gw.signing_key, "late", ttl_seconds=10, now=1_000_000)
     foreign = issue_token("another-key", "mallory")

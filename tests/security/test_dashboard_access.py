@@ -20,10 +20,10 @@ from gateway_testing import running_gateway
 from security.conftest import needs_chromium
 from support import free_port
 
+from causal_common.tokens import issue_token
 from causal_dashboard import DashboardSettings, build_router
 from causal_dashboard.clients import AwsClients
 from causal_dashboard.operator_login import SESSION_COOKIE
-from causal_gateway.auth import issue_token
 
 SIGNING_KEY = "do-not-show-this-signing-key"  # the fixtures' token signing key
 PROMPT_TOKEN = "AAAAKgAAAAIAAAAAAAAAAQ-live-task-token-of-a-waiting-prompt"

@@ -19,7 +19,7 @@ from functional.test_agent_support import LALONDE, create_resources, make_client
 from gateway_testing import running_gateway
 from moto import mock_aws
 
-from causal_gateway.auth import issue_token
+from causal_common.tokens import issue_token
 from causal_gateway.settings import GatewaySettings
 
 NESTED = '{"action": "query", "text": ' + "[" * 15000 + "]" * 15000 + "}"
