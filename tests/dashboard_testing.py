@@ -96,7 +96,7 @@ class FakeAgent:
         drop_after: int | None = None,
         delay: float = 0.05,
         fail: bool = False,
-        signing_key: str = "do-not-show-this-signing-key",
+        signing_key: str = "do-not-show-this-signing-key-of-32-bytes-or-more",
     ) -> None:
         # Real tokens, signed with the stack's key (the fixtures' secret): the chat API checks them.
         self.signing_key = signing_key

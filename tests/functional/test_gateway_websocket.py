@@ -152,7 +152,7 @@ def test_expired_and_foreign_key_tokens_are_refused(gw: GatewayUnderTest) -> Non
     from causal_common.tokens import issue_token
 
     expired = issue_token(gw.signing_key, "late", ttl_seconds=10, now=1_000_000)
-    foreign = issue_token("another-key", "mallory")
+    foreign = issue_token("another-key-of-32-bytes-or-more-0000", "mallory")
     for token in (expired, foreign):
         with pytest.raises(InvalidStatus) as refused:
             run(websockets.connect(f"{gw.ws_url}?token={token}"))

@@ -25,7 +25,7 @@ from causal_dashboard import DashboardSettings, build_router
 from causal_dashboard.clients import AwsClients
 from causal_dashboard.operator_login import SESSION_COOKIE
 
-SIGNING_KEY = "do-not-show-this-signing-key"  # the fixtures' token signing key
+SIGNING_KEY = "do-not-show-this-signing-key-of-32-bytes-or-more"  # the fixtures' token signing key
 PROMPT_TOKEN = "AAAAKgAAAAIAAAAAAAAAAQ-live-task-token-of-a-waiting-prompt"
 
 
@@ -128,7 +128,10 @@ def test_the_chat_api_shows_a_user_only_their_own_sessions(world) -> None:
     assert "promptToken" not in str(alice) and "connectionId" not in str(alice)
     bob = chat.get("/api/chat/sessions", headers={"Authorization": f"Bearer {issue_token(SIGNING_KEY, 'bob')}"}).json()
     assert [s["sessionId"] for s in bob["sessions"]] == ["sess-bob"]
-    forged = chat.get("/api/chat/sessions", headers={"Authorization": f"Bearer {issue_token('another-key', 'alice')}"})
+    forged = chat.get(
+        "/api/chat/sessions",
+        headers={"Authorization": f"Bearer {issue_token('another-key-of-32-bytes-or-more-0000', 'alice')}"},
+    )
     assert forged.status_code == 401
 
 

@@ -20,7 +20,6 @@ from causal_gateway.registry import Connection
 from causal_gateway.secrets import Credentials
 from causal_gateway.settings import GatewaySettings
 
-
 # Signing keys as the deployer makes them (32 random bytes, URL-safe): PyJWT warns about shorter HMAC keys.
 KEY = "k" * 43
 OTHER_KEY = "o" * 43
