@@ -237,7 +237,7 @@ def signed_in_client(router: Any) -> Any:
     from fastapi.testclient import TestClient
 
     app = FastAPI()
-    app.include_router(router)
+    router.add_to(app)
     client = TestClient(app)
     sign_in(client, router.operator_login)
     return client

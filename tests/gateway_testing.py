@@ -142,7 +142,7 @@ def running_gateway(
             server.url,
             server.ws_url,
             signing_key,
-            getattr(app.state, "operator_login", None),
+            app.state.dashboard.operator_login,
         )
 
 

@@ -57,7 +57,10 @@ class OperatorLogin:
 
     # -- signed values ------------------------------------------------------------
     def _sign(self, purpose: str, claims: dict[str, object]) -> str:
-        return jwt.encode({**claims, "aud": _AUDIENCE.format(purpose=purpose)}, self._jwt_key, algorithm=_ALGORITHM)
+        signed: str = jwt.encode(
+            {**claims, "aud": _AUDIENCE.format(purpose=purpose)}, self._jwt_key, algorithm=_ALGORITHM
+        )
+        return signed
 
     def _open(self, purpose: str, value: str | None, now: float | None) -> dict[str, object] | None:
         if not value or len(value) > _MAX_VALUE_LENGTH:
@@ -96,7 +99,9 @@ class OperatorLogin:
         return True
 
     def key_matches(self, candidate: str | None) -> bool:
-        return bool(candidate) and hmac.compare_digest(candidate.encode(), self._key)  # type: ignore[union-attr]
+        if not candidate:
+            return False
+        return hmac.compare_digest(candidate.encode(), self._key)
 
     # -- sessions -----------------------------------------------------------------
     def new_session(self, *, now: float | None = None) -> tuple[str, OperatorSession]:
@@ -126,4 +131,4 @@ class OperatorLogin:
         return hmac.new(self._key, f"csrf.{session.session_id}".encode(), hashlib.sha256).hexdigest()
 
     def csrf_matches(self, session: OperatorSession, candidate: str | None) -> bool:
-        return bool(candidate) and hmac.compare_digest(self.csrf_token(session), candidate)  # type: ignore[arg-type]
+        return candidate is not None and hmac.compare_digest(self.csrf_token(session), candidate)

@@ -58,7 +58,8 @@ def issue_token(signing_key: bytes | str, user_id: str, ttl_seconds: int = 86400
         raise ValueError("ttl_seconds must be positive")
     issued = int(time.time() if now is None else now)
     claims = {"sub": user_id, "iat": issued, "exp": issued + int(ttl_seconds)}
-    return jwt.encode(claims, _key_bytes(signing_key), algorithm=ALGORITHM)
+    token: str = jwt.encode(claims, _key_bytes(signing_key), algorithm=ALGORITHM)
+    return token
 
 
 def verify_token(

@@ -48,7 +48,7 @@ def world(moto_endpoint: str):
     fixtures.put_job(clients, "job-1", "sess-alice")
     router = build_router(settings, None, clients=clients)
     app = FastAPI()
-    app.include_router(router)
+    router.add_to(app)
     return settings, clients, router, app
 
 

@@ -6,11 +6,12 @@ import logging
 import time
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from causal_common import tokens
 from causal_common.errors import InvalidUserIdError
+from causal_dashboard import DashboardRouter
 from causal_gateway.errors import SecretUnavailableError
 from causal_gateway.gateway import Gateway
 from causal_gateway.health import HealthProbe
@@ -26,10 +27,8 @@ def _gateway(request: Request) -> Gateway:
 
 def require_operator(request: Request) -> None:
     """Connections, timelines and metrics are the dashboard's: they need its operator session."""
-    check = getattr(request.app.state, "require_operator", None)
-    if check is None:
-        raise HTTPException(403, detail="this API belongs to the dashboard, which is not installed here")
-    check(request)
+    dashboard: DashboardRouter = request.app.state.dashboard
+    dashboard.require_operator(request)
 
 
 operator = [Depends(require_operator)]
