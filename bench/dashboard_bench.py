@@ -154,7 +154,7 @@ def main() -> int:
         print(f"seeded {SESSIONS} sessions, {SESSIONS // 10} jobs in {time.perf_counter() - started:.1f} s")
         app = FastAPI()
         router = build_router(settings, None, clients=clients)
-        app.include_router(router)
+        router.add_to(app)
         with serve(app, free_port()) as base:
             paths = [
                 "/api/ping",

@@ -258,7 +258,7 @@ def main() -> int:
     from moto.server import ThreadedMotoServer
 
     from causal_common import log
-    from causal_gateway.auth import issue_token
+    from causal_common.tokens import issue_token
 
     log.configure("WARNING")
     os.environ.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION=REGION)

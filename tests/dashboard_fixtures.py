@@ -74,7 +74,7 @@ def create_resources(clients: AwsClients, *, functions: tuple[str, ...] = FUNCTI
     for secret, value in (
         (names.openai_api_key_secret, " "),
         (names.llm_settings_secret, json.dumps({"model": "gpt-4o-mini", "baseUrl": None})),
-        (names.token_signing_key_secret, "do-not-show-this-signing-key"),
+        (names.token_signing_key_secret, "do-not-show-this-signing-key-of-32-bytes-or-more"),
         (names.management_credentials_secret, json.dumps({"accessKeyId": "AKIA", "secretAccessKey": "do-not-show"})),
     ):
         clients.secretsmanager.create_secret(Name=secret, SecretString=value)

@@ -96,7 +96,7 @@ class FakeAgent:
         drop_after: int | None = None,
         delay: float = 0.05,
         fail: bool = False,
-        signing_key: str = "do-not-show-this-signing-key",
+        signing_key: str = "do-not-show-this-signing-key-of-32-bytes-or-more",
     ) -> None:
         # Real tokens, signed with the stack's key (the fixtures' secret): the chat API checks them.
         self.signing_key = signing_key
@@ -157,7 +157,7 @@ class FakeAgent:
                 from fastapi.responses import JSONResponse
 
                 return JSONResponse({"message": "userId must be letters and digits"}, status_code=400)
-            from causal_gateway.auth import issue_token
+            from causal_common.tokens import issue_token
 
             issued = issue_token(agent.signing_key, user, 3600)
             agent.tokens.append(issued)
@@ -165,8 +165,8 @@ class FakeAgent:
 
         @app.websocket(f"/{stage}")
         async def socket(websocket: WebSocket) -> None:
-            from causal_gateway.auth import verify_token
-            from causal_gateway.errors import InvalidTokenError, UnauthorizedError
+            from causal_common.errors import InvalidTokenError, UnauthorizedError
+            from causal_common.tokens import verify_token
 
             try:
                 verify_token(agent.signing_key, websocket.query_params.get("token"))
@@ -237,7 +237,7 @@ def signed_in_client(router: Any) -> Any:
     from fastapi.testclient import TestClient
 
     app = FastAPI()
-    app.include_router(router)
+    router.add_to(app)
     client = TestClient(app)
     sign_in(client, router.operator_login)
     return client

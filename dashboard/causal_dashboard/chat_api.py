@@ -15,11 +15,17 @@ from fastapi import APIRouter, HTTPException, Request
 
 from causal_common.errors import CausalStackError
 from causal_common.secret_values import read_secret
+from causal_common.tokens import verify_token
 from causal_dashboard import datasets, store
+from causal_dashboard.api_models import ChatConfig, Datasets, ErrorMessage, UserSessions
 from causal_dashboard.clients import AwsClients
 
 USER_SESSION_FIELDS = ("sessionId", "datasetId", "status", "createdAt", "updatedAt")
 SIGNING_KEY_CACHE_SECONDS = 60.0
+_REFUSALS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorMessage, "description": "no token, or one that is forged or expired: sign in again"},
+    503: {"model": ErrorMessage, "description": "the token signing key cannot be read"},
+}
 
 
 class ChatUsers:
@@ -44,8 +50,6 @@ class ChatUsers:
             return self._key[1]
 
     def user(self, request: Request) -> str:
-        from causal_gateway.auth import verify_token  # light: no FastAPI app or boto3
-
         header = request.headers.get("authorization", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else ""
         if not token:
@@ -62,12 +66,12 @@ class ChatUsers:
 def chat_router(aws: AwsClients, scans: store.TableScanCache, users: ChatUsers, stage: str) -> APIRouter:
     router = APIRouter(prefix="/api/chat")
 
-    @router.get("/config")
-    def chat_config() -> dict[str, Any]:
-        return {"stage": stage}
+    @router.get("/config", response_model=ChatConfig)
+    def chat_config() -> ChatConfig:
+        return ChatConfig(stage=stage)
 
-    @router.get("/datasets")
-    def chat_datasets(request: Request) -> dict[str, Any]:
+    @router.get("/datasets", response_model=Datasets, response_model_exclude_unset=True, responses=_REFUSALS)
+    def chat_datasets(request: Request) -> Any:
         users.user(request)
         # A dataset's known answer is for the operator's dashboard, not for the person asking.
         listed = [
@@ -75,8 +79,8 @@ def chat_router(aws: AwsClients, scans: store.TableScanCache, users: ChatUsers, 
         ]
         return {"datasets": listed}
 
-    @router.get("/sessions")
-    def chat_sessions(request: Request) -> dict[str, Any]:
+    @router.get("/sessions", response_model=UserSessions, response_model_exclude_unset=True, responses=_REFUSALS)
+    def chat_sessions(request: Request) -> Any:
         user_id = users.user(request)
         found = store.list_sessions(aws, scans, limit=50, user_id=user_id)
         return {

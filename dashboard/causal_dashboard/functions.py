@@ -9,10 +9,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from causal_common.aws import error_code
+from causal_common.function_hints import hint_for, known_reason_codes
 from causal_common.names import FUNCTIONS
 from causal_dashboard.clients import AwsClients
 from causal_dashboard.lambda_logs import summarise
-from causal_deploy.hints import hint_for, known_reason_codes
 
 logger = logging.getLogger(__name__)
 

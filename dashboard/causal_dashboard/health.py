@@ -13,6 +13,7 @@ import httpx
 from botocore.exceptions import BotoCoreError, ClientError
 
 from causal_dashboard.clients import AwsClients
+from causal_dashboard.gateway_view import GatewayView
 from causal_dashboard.settings import DashboardSettings
 
 logger = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def docker_socket(path: str) -> dict[str, Any]:
     return {"status": "down", "detail": f"HTTP {response.status_code}"}
 
 
-def services(settings: DashboardSettings, clients: AwsClients, gateway: Any | None) -> list[dict[str, Any]]:
+def services(settings: DashboardSettings, clients: AwsClients, gateway: GatewayView | None) -> list[dict[str, Any]]:
     checks: list[tuple[str, str | None, Callable[[], dict[str, Any]]]] = [
         ("AWS endpoint", settings.endpoint_url or f"AWS {settings.region}", lambda: aws_endpoint(clients)),
     ]

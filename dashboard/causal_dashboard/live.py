@@ -194,7 +194,7 @@ class LiveHub:
                 pass
 
     async def _forward_gateway_events(self, gateway: GatewayView) -> None:
-        async for event in gateway.events():
+        async for event in gateway.events_json():
             self.publish("gateway", event)
             for name in ("connections", "metrics"):
                 self.refresh_soon(name)  # refresh soon after activity

@@ -10,11 +10,11 @@ from __future__ import annotations
 import html
 import logging
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from causal_dashboard.api_models import ErrorMessage, OperatorSessionInfo
 from causal_dashboard.operator_login import CSRF_HEADER, SESSION_COOKIE, SESSION_SECONDS, OperatorLogin, OperatorSession
 
 logger = logging.getLogger(__name__)
@@ -120,10 +120,14 @@ def login_router(guard: OperatorGuard) -> APIRouter:
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
-    @router.get("/api/session")
-    def session_info(request: Request) -> dict[str, Any]:
+    @router.get(
+        "/api/session",
+        response_model=OperatorSessionInfo,
+        responses={401: {"model": ErrorMessage, "description": "no operator session: log in first"}},
+    )
+    def session_info(request: Request) -> OperatorSessionInfo:
         session = guard.api(request)
-        return {"operator": True, "csrfToken": login.csrf_token(session), "expiresAt": session.expires_at}
+        return OperatorSessionInfo(operator=True, csrfToken=login.csrf_token(session), expiresAt=session.expires_at)
 
     return router
 

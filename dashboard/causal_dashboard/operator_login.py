@@ -3,22 +3,23 @@
 ``causal-stack up`` creates an operator key (``DASHBOARD_OPERATOR_KEY``) and
 prints the dashboard URL with a one-time login code; opening it sets a
 session cookie (HttpOnly, SameSite=Strict) and the code is spent. The key
-itself also signs in, on the login page. Everything is HMAC-signed with the
-key and stateless (a restarted gateway keeps its sessions), except the record
-of spent codes and signed-out sessions (kept in memory until they expire). State-changing requests also need the session's CSRF token in
+itself also signs in, on the login page. Codes and cookies are JWTs signed
+with the key (PyJWT) and stateless (a restarted gateway keeps its sessions),
+except the record of spent codes and signed-out sessions (kept in memory until
+they expire). State-changing requests also need the session's CSRF token in
 ``X-CSRF-Token``.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
 import secrets
 import threading
 import time
 from dataclasses import dataclass
+
+import jwt
 
 SESSION_COOKIE = "causal_operator"
 CSRF_HEADER = "x-csrf-token"
@@ -30,12 +31,11 @@ def new_operator_key() -> str:
     return secrets.token_urlsafe(32)
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+# Login codes and session cookies are JWTs (HS256) under the operator key; the audience says which
+# one a value is, so a login code is never accepted as a session cookie or the other way round.
+_ALGORITHM = "HS256"
+_AUDIENCE = "causal-dashboard-{purpose}"
+_MAX_VALUE_LENGTH = 1024
 
 
 @dataclass(frozen=True)
@@ -49,27 +49,33 @@ class OperatorLogin:
         if len(operator_key) < 16:
             raise ValueError("the operator key must be at least 16 characters")
         self._key = operator_key.encode()
+        # A 32-byte key for HS256 whatever the operator key's length (PyJWT warns below 32 bytes).
+        self._jwt_key = hashlib.sha256(b"causal-dashboard-login." + self._key).digest()
         self._spent: dict[str, int] = {}  # nonce -> expiry of spent login codes
         self._signed_out: dict[str, int] = {}  # session id -> expiry of sessions ended by a sign-out
         self._lock = threading.Lock()
 
     # -- signed values ------------------------------------------------------------
     def _sign(self, purpose: str, claims: dict[str, object]) -> str:
-        payload = _b64(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode())
-        mac = hmac.new(self._key, f"{purpose}.{payload}".encode(), hashlib.sha256).digest()
-        return f"{payload}.{_b64(mac)}"
+        signed: str = jwt.encode(
+            {**claims, "aud": _AUDIENCE.format(purpose=purpose)}, self._jwt_key, algorithm=_ALGORITHM
+        )
+        return signed
 
     def _open(self, purpose: str, value: str | None, now: float | None) -> dict[str, object] | None:
-        if not value or len(value) > 1024 or value.count(".") != 1:
-            return None
-        payload, mac = value.split(".")
-        expected = _b64(hmac.new(self._key, f"{purpose}.{payload}".encode(), hashlib.sha256).digest())
-        if not hmac.compare_digest(expected, mac):
+        if not value or len(value) > _MAX_VALUE_LENGTH:
             return None
         try:
-            claims = json.loads(_unb64(payload))
+            claims = jwt.decode(
+                value,
+                self._jwt_key,
+                algorithms=[_ALGORITHM],
+                audience=_AUDIENCE.format(purpose=purpose),
+                # The clock is read here (``now``), as for every expiry in the dashboard.
+                options={"require": ["exp", "aud"], "verify_exp": False},
+            )
             expires = int(claims["exp"])
-        except (ValueError, KeyError, TypeError):
+        except (jwt.InvalidTokenError, ValueError, KeyError, TypeError):
             return None
         return claims if (time.time() if now is None else now) < expires else None
 
@@ -93,7 +99,9 @@ class OperatorLogin:
         return True
 
     def key_matches(self, candidate: str | None) -> bool:
-        return bool(candidate) and hmac.compare_digest(candidate.encode(), self._key)  # type: ignore[union-attr]
+        if not candidate:
+            return False
+        return hmac.compare_digest(candidate.encode(), self._key)
 
     # -- sessions -----------------------------------------------------------------
     def new_session(self, *, now: float | None = None) -> tuple[str, OperatorSession]:
@@ -119,7 +127,8 @@ class OperatorLogin:
             self._signed_out[session.session_id] = session.expires_at
 
     def csrf_token(self, session: OperatorSession) -> str:
-        return _b64(hmac.new(self._key, f"csrf.{session.session_id}".encode(), hashlib.sha256).digest())
+        """A keyed hash of the session id: the page reads it once and sends it back in ``X-CSRF-Token``."""
+        return hmac.new(self._key, f"csrf.{session.session_id}".encode(), hashlib.sha256).hexdigest()
 
     def csrf_matches(self, session: OperatorSession, candidate: str | None) -> bool:
         return candidate is not None and hmac.compare_digest(self.csrf_token(session), candidate)

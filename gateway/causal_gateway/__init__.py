@@ -1,7 +1,7 @@
 """The WebSocket gateway: API Gateway WebSocket semantics on FastAPI/uvicorn.
 
 ``create_app(settings)`` builds the app; ``python -m causal_gateway`` runs it.
-Imports are lazy so ``causal_gateway.auth`` stays light for the CLI.
+Imports are lazy: importing the package does not start FastAPI.
 """
 
 from __future__ import annotations

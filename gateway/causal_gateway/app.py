@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from causal_common import aws
+from causal_dashboard import DashboardRouter, GatewayView, build_router
 from causal_gateway.gateway import Gateway
 from causal_gateway.health import HealthProbe
 from causal_gateway.integration import Integration, LambdaIntegration
@@ -52,29 +52,18 @@ def create_app(
     app.include_router(api.router)
     app.include_router(management.router)
     app.include_router(websocket.build_router(settings.stage))
-    mount_dashboard(app, settings, gateway)
+    app.state.dashboard = mount_dashboard(app, settings, gateway)
     app.add_middleware(
         RequestOriginCheck, allowed_hosts=settings.allowed_hosts, allowed_origins=settings.allowed_origins
     )
     return app
 
 
-def mount_dashboard(app: FastAPI, settings: GatewaySettings, gateway: Gateway) -> bool:
-    """The seam to the dashboard: ``causal_dashboard.build_router(settings, gateway) -> APIRouter``.
+def mount_dashboard(app: FastAPI, settings: GatewaySettings, view: GatewayView) -> DashboardRouter:
+    """The seam to the dashboard: it reads the gateway through ``view`` (the :class:`Gateway`).
 
     Mounted after the gateway's own routes, so those win on a clash.
     """
-    try:
-        dashboard = importlib.import_module("causal_dashboard")
-    except ImportError as exc:
-        logger.warning("serving the gateway without the dashboard: causal_dashboard cannot be imported (%s)", exc)
-        return False
-    build_router = getattr(dashboard, "build_router", None)
-    if build_router is None:
-        logger.info("causal_dashboard has no build_router yet; serving the gateway without the dashboard")
-        return False
-    router = build_router(settings, gateway)
-    app.include_router(router)
-    app.state.require_operator = getattr(router, "require_operator", None)
-    app.state.operator_login = getattr(router, "operator_login", None)
-    return True
+    dashboard = build_router(settings, view)
+    dashboard.add_to(app)
+    return dashboard

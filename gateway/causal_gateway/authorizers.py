@@ -11,8 +11,10 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-from causal_gateway import auth, events
-from causal_gateway.errors import IntegrationError, InvalidTokenError, UnauthorizedError
+from causal_common import tokens
+from causal_common.errors import InvalidTokenError, UnauthorizedError
+from causal_gateway import events
+from causal_gateway.errors import IntegrationError
 from causal_gateway.integration import Integration
 from causal_gateway.registry import Connection
 from causal_gateway.secrets import GatewaySecrets
@@ -50,7 +52,7 @@ class TokenAuthorizer:
         if not token:
             raise UnauthorizedError("a token is required (?token=…, from POST /auth/token)")
         key = await self._run_blocking(self._secrets.signing_key)
-        claims = auth.verify_token(key, token, max_lifetime_seconds=self._max_lifetime)
+        claims = tokens.verify_token(key, token, max_lifetime_seconds=self._max_lifetime)
         return {"userId": claims.user_id, "principalId": claims.user_id}
 
 

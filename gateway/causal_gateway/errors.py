@@ -2,23 +2,7 @@
 
 from __future__ import annotations
 
-from causal_common.errors import CausalStackError, ConfigurationError, ForbiddenError, InvalidInputError
-
-
-class UnauthorizedError(ForbiddenError):
-    """No credentials at all (HTTP 401)."""
-
-    code = "Unauthorized"
-
-
-class InvalidTokenError(ForbiddenError):
-    """A token that is forged, malformed or expired (HTTP 403)."""
-
-    code = "InvalidToken"
-
-
-class InvalidUserIdError(InvalidInputError):
-    code = "InvalidUserId"
+from causal_common.errors import CausalStackError, ConfigurationError, InvalidInputError
 
 
 class SecretUnavailableError(ConfigurationError):

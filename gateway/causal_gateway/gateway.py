@@ -1,9 +1,8 @@
 """The gateway's core: connection lifecycle, route selection, integration calls.
 
-:class:`Gateway` is also the object handed to the dashboard (see
-gateway/README.md): ``connections_json()``, ``metrics_json()``,
-``timeline_json(id)``, ``bus.subscribe()``, ``registry``, ``metrics``,
-``settings``, ``loop``. Its state belongs to the event loop.
+:class:`Gateway` is also what the dashboard reads, through
+``causal_dashboard.GatewayView`` (``connections_json()``, ``metrics_json()``,
+``events_json()``). Its state belongs to the event loop.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ import functools
 import json
 import logging
 import time
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -20,17 +20,12 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from causal_common import log
+from causal_common.errors import InvalidTokenError, UnauthorizedError
 from causal_common.json_limits import nesting_exceeds
 from causal_gateway import events
 from causal_gateway.authorizers import Authorizer, LambdaRequestAuthorizer, NoAuthorizer, TokenAuthorizer
 from causal_gateway.bus import EventBus, GatewayEvent
-from causal_gateway.errors import (
-    IntegrationError,
-    IntegrationTimeoutError,
-    InvalidTokenError,
-    SecretUnavailableError,
-    UnauthorizedError,
-)
+from causal_gateway.errors import IntegrationError, IntegrationTimeoutError, SecretUnavailableError
 from causal_gateway.integration import Integration, ProxyResponse
 from causal_gateway.metrics import Metrics, Timelines
 from causal_gateway.registry import CLOSED, OPEN, Connection, ConnectionRegistry, now_ms
@@ -324,3 +319,9 @@ class Gateway:
 
     def timeline_json(self, connection_id: str) -> list[dict[str, Any]] | None:
         return self.timelines.get(connection_id)
+
+    async def events_json(self) -> AsyncIterator[dict[str, Any]]:
+        """Every event from now on, until the consumer stops iterating."""
+        async with self.bus.subscribe() as subscription:
+            async for event in subscription:
+                yield event.to_json()

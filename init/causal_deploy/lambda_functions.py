@@ -9,7 +9,7 @@ from typing import Any
 
 from botocore.exceptions import WaiterError
 
-from causal_deploy.hints import hint_for
+from causal_common.function_hints import hint_for
 from causal_deploy.lambda_zip import Package
 from causal_deploy.manifest import FunctionSpec
 from causal_deploy.report import Action, DeployReport

@@ -256,8 +256,8 @@ def _doctor(args: argparse.Namespace) -> int:
 def _token(args: argparse.Namespace) -> int:
     from causal_common.names import ResourceNames
     from causal_common.secret_values import read_secret
+    from causal_common.tokens import issue_token
     from causal_deploy.clients import Clients
-    from causal_gateway.auth import issue_token
     from causal_gateway.settings import MAX_TOKEN_LIFETIME_SECONDS
 
     if not 0 < args.ttl <= MAX_TOKEN_LIFETIME_SECONDS:
@@ -298,7 +298,7 @@ def _upload(args: argparse.Namespace) -> int:
         cutoff=args.cutoff,
         design=args.design,
     )
-    from causal_gateway.auth import validate_user_id
+    from causal_common.tokens import validate_user_id
     from causal_stack.chat import default_user
 
     owner = validate_user_id(args.user or default_user())

@@ -22,11 +22,11 @@ from pydantic import Field
 
 from causal_common import aws
 from causal_common.aws import error_code
+from causal_common.function_hints import hint_for
 from causal_common.names import FUNCTIONS, ResourceNames
 from causal_common.settings import AwsSettings
-from causal_deploy.hints import hint_for
 from causal_ecs_runner.backends.docker import DOCKER_UNAVAILABLE_HINT
-from causal_stack.doctor import Check
+from causal_stack.checks import Check
 
 logger = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from causal_common.function_hints import hint_for
 from causal_common.names import FUNCTIONS, ResourceNames
 from causal_deploy.clients import Clients, probe
 from causal_deploy.config import DeployConfig, Target
-from causal_deploy.hints import hint_for
 from causal_stack.checks import Check
 from causal_stack.doctor_processes import ecs_runner_checks, lambda_worker_checks, supervisor_checks
 from causal_stack.launcher import RESOURCES_PORT

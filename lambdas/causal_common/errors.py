@@ -37,6 +37,24 @@ class ForbiddenError(CausalStackError):
     code = "Forbidden"
 
 
+class UnauthorizedError(ForbiddenError):
+    """No credentials at all (HTTP 401)."""
+
+    code = "Unauthorized"
+
+
+class InvalidTokenError(ForbiddenError):
+    """A token that is forged, malformed or expired (HTTP 403)."""
+
+    code = "InvalidToken"
+
+
+class InvalidUserIdError(InvalidInputError):
+    """A user id outside the accepted characters or length."""
+
+    code = "InvalidUserId"
+
+
 class ToolError(CausalStackError):
     """A tool could not produce a result (bad arguments, bad data, crash)."""
 

@@ -144,7 +144,7 @@ def test_token_is_signed_with_the_deployed_key(deployed, moto_endpoint):
     prefix, flags = deployed
     import boto3
 
-    from causal_gateway.auth import verify_token
+    from causal_common.tokens import verify_token
 
     result = run("token", *flags, "--user", "alice", "--ttl", "600")
 

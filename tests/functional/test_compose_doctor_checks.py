@@ -14,8 +14,8 @@ from docker.errors import DockerException
 from fake_docker_api import FakeDockerApi
 
 from causal_common.names import FUNCTIONS, ResourceNames
+from causal_stack.checks import Check
 from causal_stack.compose_checks import ComposeDoctorSettings, compose_checks
-from causal_stack.doctor import Check
 
 NETWORK = "causal-analysis"
 RUNTIME_IMAGE = "public.ecr.aws/lambda/python:3.12"

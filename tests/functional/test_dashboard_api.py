@@ -159,7 +159,7 @@ def test_live_stream_sends_a_snapshot_then_only_changes(stack) -> None:
     settings, clients, created = stack
     router = build_router(settings, None, clients=clients)
     app = FastAPI()
-    app.include_router(router)
+    router.add_to(app)
     with serve(app, free_port()) as base, httpx.Client(timeout=20) as http:
         sign_in(http, router.operator_login, base)
         with http.stream("GET", f"{base}/api/events") as stream:

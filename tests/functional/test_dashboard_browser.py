@@ -63,7 +63,7 @@ def site(moto_endpoint: str):
     app = FastAPI()
     agent.app_routes(app, settings.stage)
     router = build_router(settings, None, clients=clients)
-    app.include_router(router)
+    router.add_to(app)
     with serve(app, free_port()) as base:
         SIGN_IN[base] = router.operator_login
         yield base, clients, created, agent

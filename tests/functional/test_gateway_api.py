@@ -9,10 +9,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import websockets
+from gateway_testing import GatewayUnderTest, RecordingHandler, running_gateway
 
 from causal_gateway.app import create_app
 from causal_gateway.settings import GatewaySettings
-from causal_gateway.testing import GatewayUnderTest, RecordingHandler, running_gateway
 
 pytestmark = pytest.mark.timeout(120)
 

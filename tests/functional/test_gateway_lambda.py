@@ -12,11 +12,11 @@ from collections.abc import Iterator
 import boto3
 import pytest
 import websockets
+from gateway_testing import free_port, running_gateway
 from support import running_emulator
 
 from causal_gateway.integration import LambdaIntegration
 from causal_gateway.settings import GatewaySettings
-from causal_gateway.testing import free_port, running_gateway
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 

@@ -12,8 +12,7 @@ import httpx
 import pytest
 import websockets
 from botocore.exceptions import ClientError
-
-from causal_gateway.testing import GatewayUnderTest, running_gateway
+from gateway_testing import GatewayUnderTest, running_gateway
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 import websockets
+from gateway_testing import GatewayUnderTest, RecordingHandler, running_gateway
 from websockets.exceptions import ConnectionClosed, InvalidStatus
-
-from causal_gateway.testing import GatewayUnderTest, RecordingHandler, running_gateway
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -150,10 +149,10 @@ def test_handshake_without_a_valid_token_is_refused(gw: GatewayUnderTest, query:
 
 
 def test_expired_and_foreign_key_tokens_are_refused(gw: GatewayUnderTest) -> None:
-    from causal_gateway.auth import issue_token
+    from causal_common.tokens import issue_token
 
     expired = issue_token(gw.signing_key, "late", ttl_seconds=10, now=1_000_000)
-    foreign = issue_token("another-key", "mallory")
+    foreign = issue_token("another-key-of-32-bytes-or-more-0000", "mallory")
     for token in (expired, foreign):
         with pytest.raises(InvalidStatus) as refused:
             run(websockets.connect(f"{gw.ws_url}?token={token}"))

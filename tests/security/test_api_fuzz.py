@@ -11,6 +11,7 @@ import dashboard_fixtures as fixtures
 import pytest
 import requests
 import schemathesis
+from gateway_testing import running_gateway
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -18,7 +19,6 @@ from schemathesis import GenerationMode
 from causal_dashboard import DashboardSettings
 from causal_dashboard.clients import AwsClients
 from causal_dashboard.operator_login import CSRF_HEADER, SESSION_COOKIE
-from causal_gateway.testing import running_gateway
 
 EXAMPLES_PER_OPERATION = 15
 

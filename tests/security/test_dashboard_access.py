@@ -16,16 +16,16 @@ import requests
 from dashboard_testing import serve, sign_in
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from gateway_testing import running_gateway
 from security.conftest import needs_chromium
 from support import free_port
 
+from causal_common.tokens import issue_token
 from causal_dashboard import DashboardSettings, build_router
 from causal_dashboard.clients import AwsClients
 from causal_dashboard.operator_login import SESSION_COOKIE
-from causal_gateway.auth import issue_token
-from causal_gateway.testing import running_gateway
 
-SIGNING_KEY = "do-not-show-this-signing-key"  # the fixtures' token signing key
+SIGNING_KEY = "do-not-show-this-signing-key-of-32-bytes-or-more"  # the fixtures' token signing key
 PROMPT_TOKEN = "AAAAKgAAAAIAAAAAAAAAAQ-live-task-token-of-a-waiting-prompt"
 
 
@@ -48,7 +48,7 @@ def world(moto_endpoint: str):
     fixtures.put_job(clients, "job-1", "sess-alice")
     router = build_router(settings, None, clients=clients)
     app = FastAPI()
-    app.include_router(router)
+    router.add_to(app)
     return settings, clients, router, app
 
 
@@ -128,7 +128,10 @@ def test_the_chat_api_shows_a_user_only_their_own_sessions(world) -> None:
     assert "promptToken" not in str(alice) and "connectionId" not in str(alice)
     bob = chat.get("/api/chat/sessions", headers={"Authorization": f"Bearer {issue_token(SIGNING_KEY, 'bob')}"}).json()
     assert [s["sessionId"] for s in bob["sessions"]] == ["sess-bob"]
-    forged = chat.get("/api/chat/sessions", headers={"Authorization": f"Bearer {issue_token('another-key', 'alice')}"})
+    forged = chat.get(
+        "/api/chat/sessions",
+        headers={"Authorization": f"Bearer {issue_token('another-key-of-32-bytes-or-more-0000', 'alice')}"},
+    )
     assert forged.status_code == 401
 
 

@@ -58,7 +58,7 @@ def test_the_dashboard_upload_cannot_replace_another_users_dataset(world) -> Non
     upload_csv(clients.s3, clients.names, ALICE_CSV, "alices", owner="alice")
     router = build_router(settings, None, clients=clients)
     app = FastAPI()
-    app.include_router(router)
+    router.add_to(app)
     operator = TestClient(app)
     sign_in(operator, router.operator_login)
     refused = operator.post(

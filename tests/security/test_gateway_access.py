@@ -16,11 +16,11 @@ import pytest
 import support
 import websockets
 from functional.test_agent_support import LALONDE, create_resources, make_clients, ws_event
+from gateway_testing import running_gateway
 from moto import mock_aws
 
-from causal_gateway.auth import issue_token
+from causal_common.tokens import issue_token
 from causal_gateway.settings import GatewaySettings
-from causal_gateway.testing import running_gateway
 
 NESTED = '{"action": "query", "text": ' + "[" * 15000 + "]" * 15000 + "}"
 

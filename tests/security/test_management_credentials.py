@@ -10,6 +10,7 @@ import json
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from gateway_testing import running_gateway
 from moto import mock_aws
 
 from causal_agent.clients import AgentClients
@@ -19,7 +20,6 @@ from causal_deploy.config import DeployConfig
 from causal_deploy.manifest import SecretSpec, build_manifest
 from causal_deploy.report import DeployReport
 from causal_deploy.secrets_store import ensure_secret
-from causal_gateway.testing import running_gateway
 
 SECRET = "causal-analysis-dev-management-api-credentials"
 SPEC = SecretSpec(SECRET, "management-credentials", "Credentials for the management API")

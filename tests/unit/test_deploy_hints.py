@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import WaiterError
 
-from causal_deploy.hints import DOCKER_SOCKET_HINT, hint_for
+from causal_common.function_hints import DOCKER_SOCKET_HINT, hint_for
 from causal_deploy.lambda_functions import wait_until_active
 from causal_deploy.report import DeployReport
 
@@ -76,8 +76,8 @@ def test_hint_matches_the_reason(reason, expected):
 
 
 def test_the_dashboard_and_the_deployer_give_the_same_hint():
+    from causal_common.function_hints import DOCKER_SOCKET_HINT, hint_for
     from causal_dashboard.functions import fix_hint
-    from causal_deploy.hints import DOCKER_SOCKET_HINT, hint_for
 
     reason = "Error while creating lambda: Docker not available"
     assert fix_hint("fn", "Failed", reason, None) == hint_for("fn", "Failed", reason) == DOCKER_SOCKET_HINT

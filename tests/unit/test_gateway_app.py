@@ -2,40 +2,54 @@
 
 from __future__ import annotations
 
-import sys
-import types
+from collections.abc import AsyncIterator
+from typing import Any
 
-import pytest
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from causal_common.errors import NotFoundError
 from causal_gateway.app import mount_dashboard
 from causal_gateway.protocol import GatewayWebSocketProtocol, protocol_class
 from causal_gateway.server import RedactTokens, uvicorn_config
 from causal_gateway.settings import GatewaySettings
 
 
-def test_dashboard_router_is_mounted_with_the_gateway_object(monkeypatch: pytest.MonkeyPatch) -> None:
-    received = {}
+class FakeGatewayView:
+    """What the dashboard reads from the gateway (causal_dashboard.GatewayView)."""
 
-    def build_router(settings: GatewaySettings, gateway: object) -> APIRouter:
-        received.update(settings=settings, gateway=gateway)
-        router = APIRouter()
-        router.add_api_route("/probe", lambda: {"ok": True})
-        return router
+    def connections_json(self) -> list[dict[str, Any]]:
+        return [{"connectionId": "c-1", "userId": "alice"}]
 
-    monkeypatch.setitem(sys.modules, "causal_dashboard", types.SimpleNamespace(build_router=build_router))
+    def metrics_json(self) -> dict[str, Any]:
+        return {"routes": {}}
+
+    async def events_json(self) -> AsyncIterator[dict[str, Any]]:
+        yield {"type": "connect", "connectionId": "c-1"}
+
+
+def test_the_dashboard_is_mounted_with_the_gateway_view() -> None:
     app = FastAPI()
-    settings = GatewaySettings()
-    gateway = object()
-    assert mount_dashboard(app, settings, gateway) is True  # type: ignore[arg-type]
-    assert received == {"settings": settings, "gateway": gateway}
-    assert TestClient(app).get("/probe").json() == {"ok": True}
+    view = FakeGatewayView()
+    dashboard = mount_dashboard(app, GatewaySettings(), view)
+    assert dashboard.context.view is view
+    client = TestClient(app)
+    assert client.get("/").status_code == 200
+    assert client.get("/api/ping").status_code == 401  # the dashboard's operator login guards its API
+    client.get("/login", params={"code": dashboard.operator_login.login_code()})
+    assert client.get("/api/config").json()["liveConnections"] is True
 
 
-def test_gateway_runs_without_a_dashboard_router(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "causal_dashboard", types.SimpleNamespace())
-    assert mount_dashboard(FastAPI(), GatewaySettings(), object()) is False  # type: ignore[arg-type]
+def test_the_projects_errors_become_statuses_on_the_app() -> None:
+    app = FastAPI()
+    mount_dashboard(app, GatewaySettings(), FakeGatewayView())
+
+    @app.get("/missing")
+    def missing() -> None:
+        raise NotFoundError("no such thing")
+
+    assert TestClient(app).get("/missing").json() == {"detail": "no such thing"}
+    assert TestClient(app).get("/missing").status_code == 404
 
 
 def test_uvicorn_uses_the_sansio_protocol_with_the_configured_limits() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 
@@ -10,48 +11,53 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotocoreCredentials
 
-from causal_gateway import auth, events, sigv4
-from causal_gateway.errors import InvalidTokenError, InvalidUserIdError, UnauthorizedError
+from causal_common import tokens as auth
+from causal_common.errors import InvalidTokenError, InvalidUserIdError, UnauthorizedError
+from causal_gateway import events, sigv4
 from causal_gateway.gateway import Gateway
 from causal_gateway.integration import CallableIntegration, ProxyResponse
 from causal_gateway.registry import Connection
 from causal_gateway.secrets import Credentials
 from causal_gateway.settings import GatewaySettings
 
+# Signing keys as the deployer makes them (32 random bytes, URL-safe): PyJWT warns about shorter HMAC keys.
+KEY = "k" * 43
+OTHER_KEY = "o" * 43
+
 
 def test_token_round_trip_and_expiry() -> None:
-    token = auth.issue_token("key", "alice", ttl_seconds=60, now=1000)
-    claims = auth.verify_token(b"key", token, now=1059)
+    token = auth.issue_token(KEY, "alice", ttl_seconds=60, now=1000)
+    claims = auth.verify_token(KEY.encode(), token, now=1059)
     assert (claims.user_id, claims.issued_at, claims.expires_at) == ("alice", 1000, 1060)
     with pytest.raises(InvalidTokenError, match="expired"):
-        auth.verify_token("key", token, now=1060)
+        auth.verify_token(KEY, token, now=1060)
 
 
 @pytest.mark.parametrize("token", ["garbage", "a.b.c", "x" * 3000, "eyJ9.sig"])
 def test_malformed_tokens_are_invalid(token: str) -> None:
     with pytest.raises(InvalidTokenError):
-        auth.verify_token("key", token)
+        auth.verify_token(KEY, token)
 
 
 def test_forged_or_altered_tokens_are_invalid() -> None:
-    token = auth.issue_token("key", "alice")
+    token = auth.issue_token(KEY, "alice")
     with pytest.raises(InvalidTokenError, match="signature"):
-        auth.verify_token("other-key", token)
-    payload, signature = token.split(".")
-    forged_payload = auth._b64encode(json.dumps({"sub": "admin", "iat": 0, "exp": 2**40}).encode())
-    with pytest.raises(InvalidTokenError):
-        auth.verify_token("key", f"{forged_payload}.{signature}")
+        auth.verify_token(OTHER_KEY, token)
+    header, _payload, signature = token.split(".")
+    forged_payload = base64.urlsafe_b64encode(json.dumps({"sub": "admin", "iat": 0, "exp": 2**40}).encode())
+    with pytest.raises(InvalidTokenError, match="signature"):
+        auth.verify_token(KEY, f"{header}.{forged_payload.rstrip(b'=').decode()}.{signature}")
 
 
 def test_missing_token_is_unauthorized() -> None:
     with pytest.raises(UnauthorizedError):
-        auth.verify_token("key", None)
+        auth.verify_token(KEY, None)
 
 
 @pytest.mark.parametrize("user_id", ["", "a b", "x" * 65, "ünïcode", None, 7])
 def test_user_ids_are_validated(user_id: object) -> None:
     with pytest.raises(InvalidUserIdError, match="1-64 characters"):
-        auth.issue_token("key", user_id)  # type: ignore[arg-type]
+        auth.issue_token(KEY, user_id)  # type: ignore[arg-type]
 
 
 def test_empty_signing_key_is_refused() -> None:

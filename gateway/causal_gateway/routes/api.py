@@ -6,11 +6,13 @@ import logging
 import time
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from causal_gateway import auth
-from causal_gateway.errors import InvalidUserIdError, SecretUnavailableError
+from causal_common import tokens
+from causal_common.errors import InvalidUserIdError
+from causal_dashboard import DashboardRouter
+from causal_gateway.errors import SecretUnavailableError
 from causal_gateway.gateway import Gateway
 from causal_gateway.health import HealthProbe
 
@@ -25,10 +27,8 @@ def _gateway(request: Request) -> Gateway:
 
 def require_operator(request: Request) -> None:
     """Connections, timelines and metrics are the dashboard's: they need its operator session."""
-    check = getattr(request.app.state, "require_operator", None)
-    if check is None:
-        raise HTTPException(403, detail="this API belongs to the dashboard, which is not installed here")
-    check(request)
+    dashboard: DashboardRouter = request.app.state.dashboard
+    dashboard.require_operator(request)
 
 
 operator = [Depends(require_operator)]
@@ -57,7 +57,7 @@ async def issue_token(request: Request) -> JSONResponse:
     if not isinstance(payload, dict):
         return JSONResponse({"message": 'the body must be JSON {"userId": "…"}'}, status_code=400)
     try:
-        user_id = auth.validate_user_id(payload.get("userId"))
+        user_id = tokens.validate_user_id(payload.get("userId"))
         key = await gateway.run_blocking(gateway.secrets.signing_key)
     except InvalidUserIdError as exc:
         return JSONResponse({"message": exc.message}, status_code=400)
@@ -68,7 +68,7 @@ async def issue_token(request: Request) -> JSONResponse:
         )
     ttl = gateway.settings.token_ttl_seconds
     now = int(time.time())
-    token = auth.issue_token(key, user_id, ttl, now=now)
+    token = tokens.issue_token(key, user_id, ttl, now=now)
     host = request.headers.get("host", f"{gateway.settings.host}:{gateway.settings.port}")
     return JSONResponse(
         {

@@ -1,27 +1,33 @@
-"""HMAC-signed connection tokens.
+"""Signed connection tokens: JWTs (HS256, PyJWT) with ``sub`` (the user id), ``iat`` and ``exp``.
 
-A token is ``<payload>.<signature>``: the payload is base64url JSON
-``{"sub": userId, "iat": …, "exp": …}`` and the signature is the base64url
-HMAC-SHA256 of the payload text under the signing key (the string in the
-``gateway-token-signing-key`` secret). ``causal-stack token`` and
-``POST /auth/token`` both call :func:`issue_token`.
+The signing key is the string in the ``gateway-token-signing-key`` secret.
+``causal-stack token`` and ``POST /auth/token`` issue them; the gateway checks
+them at ``$connect`` and the chat page's API on every call. Expiry is checked
+here against ``now`` (callers and tests pass a clock), together with the
+longest lifetime the gateway accepts.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import re
 import time
 from dataclasses import dataclass
 
-from causal_gateway.errors import InvalidTokenError, InvalidUserIdError, UnauthorizedError
+import jwt
+
+from causal_common.errors import InvalidTokenError, InvalidUserIdError, UnauthorizedError
 
 USER_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 USER_ID_RULE = "1-64 characters from A-Z a-z 0-9 _ . @ -"
 MAX_TOKEN_LENGTH = 2048
+ALGORITHM = "HS256"
+# PyJWT checks the signature, the shape and that the claims are there; the clock is read here.
+_DECODE_OPTIONS: jwt.types.Options = {
+    "require": ["sub", "iat", "exp"],
+    "verify_exp": False,
+    "verify_iat": False,
+    "verify_nbf": False,
+}
 
 
 @dataclass(frozen=True)
@@ -45,18 +51,6 @@ def _key_bytes(signing_key: bytes | str) -> bytes:
     return key
 
 
-def _b64encode(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def _b64decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _sign(key: bytes, payload: str) -> str:
-    return _b64encode(hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest())
-
-
 def issue_token(signing_key: bytes | str, user_id: str, ttl_seconds: int = 86400, *, now: float | None = None) -> str:
     """A token for ``user_id`` valid for ``ttl_seconds``."""
     validate_user_id(user_id)
@@ -64,8 +58,8 @@ def issue_token(signing_key: bytes | str, user_id: str, ttl_seconds: int = 86400
         raise ValueError("ttl_seconds must be positive")
     issued = int(time.time() if now is None else now)
     claims = {"sub": user_id, "iat": issued, "exp": issued + int(ttl_seconds)}
-    payload = _b64encode(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode())
-    return f"{payload}.{_sign(_key_bytes(signing_key), payload)}"
+    token: str = jwt.encode(claims, _key_bytes(signing_key), algorithm=ALGORITHM)
+    return token
 
 
 def verify_token(
@@ -79,15 +73,15 @@ def verify_token(
     """
     if not token:
         raise UnauthorizedError("a token is required (?token=…, from POST /auth/token)")
-    if len(token) > MAX_TOKEN_LENGTH or token.count(".") != 1:
+    if len(token) > MAX_TOKEN_LENGTH:
         raise InvalidTokenError("malformed token")
-    payload, signature = token.split(".")
-    if not hmac.compare_digest(_sign(_key_bytes(signing_key), payload), signature):
-        raise InvalidTokenError("bad token signature")
+    key = _key_bytes(signing_key)
     try:
-        claims = json.loads(_b64decode(payload))
+        claims = jwt.decode(token, key, algorithms=[ALGORITHM], options=_DECODE_OPTIONS)
         user_id, issued, expires = claims["sub"], int(claims["iat"]), int(claims["exp"])
-    except (ValueError, KeyError, TypeError) as exc:
+    except jwt.InvalidSignatureError as exc:
+        raise InvalidTokenError("bad token signature") from exc
+    except (jwt.InvalidTokenError, ValueError, KeyError, TypeError) as exc:
         raise InvalidTokenError("malformed token") from exc
     if not isinstance(user_id, str) or not USER_ID_PATTERN.match(user_id):
         raise InvalidTokenError("malformed token")

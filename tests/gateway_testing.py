@@ -1,4 +1,4 @@
-"""In-process stand-ins for tests and benchmarks (moto cannot run Lambda code without Docker).
+"""In-process stand-ins for the gateway's tests and benchmarks (moto cannot run Lambda code without Docker).
 
 ``RecordingHandler`` acts as the route integrations: it records every event
 and answers by route with a behaviour you set; the default echoes message
@@ -142,7 +142,7 @@ def running_gateway(
             server.url,
             server.ws_url,
             signing_key,
-            getattr(app.state, "operator_login", None),
+            app.state.dashboard.operator_login,
         )
 
 
@@ -168,7 +168,7 @@ class GatewayUnderTest:
         return client
 
     def token(self, user_id: str = "alice") -> str:
-        from causal_gateway.auth import issue_token
+        from causal_common.tokens import issue_token
 
         return issue_token(self.signing_key, user_id)
 

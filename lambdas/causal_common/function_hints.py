@@ -1,4 +1,7 @@
-"""Fix hints for a Lambda function that is not Active (the old stack's failure modes)."""
+"""Fix hints for a Lambda function that is not Active (the old stack's failure modes).
+
+Shared by the deployer, `causal-stack doctor` and the dashboard, so it lives on the lowest floor.
+"""
 
 from __future__ import annotations
 
