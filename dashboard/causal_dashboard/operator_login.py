@@ -18,6 +18,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import jwt
 
@@ -62,7 +63,7 @@ class OperatorLogin:
         )
         return signed
 
-    def _open(self, purpose: str, value: str | None, now: float | None) -> dict[str, object] | None:
+    def _open(self, purpose: str, value: str | None, now: float | None) -> dict[str, Any] | None:
         if not value or len(value) > _MAX_VALUE_LENGTH:
             return None
         try:
@@ -95,7 +96,7 @@ class OperatorLogin:
             self._spent = {spent: expiry for spent, expiry in self._spent.items() if expiry > current}
             if not nonce or nonce in self._spent:
                 return False
-            self._spent[nonce] = int(claims["exp"])  # type: ignore[call-overload]
+            self._spent[nonce] = int(claims["exp"])
         return True
 
     def key_matches(self, candidate: str | None) -> bool:
@@ -117,7 +118,7 @@ class OperatorLogin:
         with self._lock:
             if claims["sid"] in self._signed_out:
                 return None
-        return OperatorSession(str(claims["sid"]), int(claims["exp"]))  # type: ignore[call-overload]
+        return OperatorSession(str(claims["sid"]), int(claims["exp"]))
 
     def sign_out(self, session: OperatorSession, *, now: float | None = None) -> None:
         """The session's cookie stops working here even if a copy of it survives."""
