@@ -13,6 +13,7 @@ import json
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from moto.core.exceptions import JsonRESTError
@@ -183,11 +184,16 @@ def install(runner: LambdaRunner, *, prewarm: bool = True, credentials: tuple[st
     from moto.moto_server import werkzeug_app
 
     werkzeug_app.DISABLE_GLOBAL_CORS = True
-    LambdaFunction._invoke_lambda = invoke_locally  # type: ignore[method-assign]  # the seam itself (checked by seams.check)
-    LambdaBackend.create_function = create_function  # type: ignore[method-assign]  # the seam itself (checked by seams.check)
+    _patch(LambdaFunction, "_invoke_lambda", invoke_locally)
+    _patch(LambdaBackend, "create_function", create_function)
     _make_dynamodb_writes_atomic()
-    StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign]  # the seam itself (checked by seams.check)
+    _patch(StepFunctionsParserBackend, "start_execution", start_execution)
     default_user_config["stepfunctions"]["execute_state_machine"] = True
+
+
+def _patch(owner: type, attribute: str, replacement: Callable[..., Any]) -> None:
+    """Replace one of moto's methods with ours: a seam ``check`` has verified is still there."""
+    setattr(owner, attribute, replacement)
 
 
 RUNNER_STATUS_PATH = "/moto-api/causal/lambda-workers"
