@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -65,6 +65,10 @@ async def aws_error(request: Request, exc: Exception) -> JSONResponse:
     return _error(502, f"AWS: {error_code(exc)}: {error_message(exc)}")
 
 
+async def aws_bad_parameter(request: Request, exc: Exception) -> JSONResponse:
+    return _error(400, f"invalid request: {exc}")
+
+
 async def aws_unreachable(request: Request, exc: Exception) -> JSONResponse:
     logger.warning("AWS endpoint unreachable: %s", exc)
     return _error(503, f"AWS endpoint unreachable: {exc}")
@@ -73,4 +77,5 @@ async def aws_unreachable(request: Request, exc: Exception) -> JSONResponse:
 def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(CausalStackError, project_error)
     app.add_exception_handler(ClientError, aws_error)
+    app.add_exception_handler(ParamValidationError, aws_bad_parameter)
     app.add_exception_handler(BotoCoreError, aws_unreachable)

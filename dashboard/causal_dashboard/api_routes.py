@@ -62,6 +62,8 @@ def all_resources(aws: Aws) -> Any:
     responses={200: {"content": {"application/octet-stream": {}, "text/csv": {}}, "description": "the artefact"}},
 )
 def artifact(key: str, aws: Aws) -> Response:
+    if not key.strip() or any(ord(character) < 32 for character in key):
+        raise NotFoundError(f"no artefact {key!r}")
     try:
         found = aws.s3.get_object(Bucket=aws.names.artifacts_bucket, Key=key)
     except ClientError as exc:
