@@ -213,7 +213,8 @@ def _design_from_words_and_shape(
     if args.group_column and args.treated_groups:
         df, args = shape.named_group_treatment(df, args)
         update["design"] = "did"
-        update["unit"] = args.unit or roles.unit or args.group_column
+        if args.unit or roles.unit:
+            update["unit"] = args.unit or roles.unit
     time = args.time or roles.time
     panel = None
     if (
@@ -247,6 +248,11 @@ def _design_from_words_and_shape(
         time = found[0] if found else None
         if time is None:
             raise InvalidInputError("difference in differences needs a period column; none looks like one")
+    # Named groups: the group is the unit when it is observed once per period; otherwise the rows are a
+    # repeated cross-section (group × period cells hold many rows) and the groups enter as the treated indicator.
+    named_groups = bool(args.group_column and args.treated_groups and time and not (args.unit or roles.unit))
+    if named_groups and "unit" not in update and not df[[args.group_column, time]].dropna().duplicated().any():
+        update["unit"] = args.group_column
     if time and (update.get("design") == "did" or args.design == "did" or args.time):
         update["time"] = time
     if isinstance(args.treatment_start, str) and time:

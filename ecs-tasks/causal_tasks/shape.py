@@ -47,6 +47,18 @@ def _period_like(frame: pd.DataFrame, name: str) -> bool:
     return bool(values.str.match(_PERIOD_VALUE).mean() > 0.95)
 
 
+_ID_LIKE = re.compile(r"(?:^|[_\s-])(?:id|code|no|num|key)$|^id(?:[_\s-]|$)|(?<=[a-z])(?:Id|ID)$")
+
+
+def _unit_like(name: str, series: pd.Series) -> bool:
+    """A column that names units (text, or integers named like an id), not a measurement such as an age."""
+    if pd.api.types.is_float_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return False
+    if pd.api.types.is_integer_dtype(series):
+        return bool(_ID_LIKE.search(name))
+    return True
+
+
 def period_columns(frame: pd.DataFrame, exclude: set[str]) -> list[str]:
     return [str(name) for name in frame.columns if name not in exclude and _period_like(frame, str(name))]
 
@@ -61,12 +73,13 @@ def detect_panel(frame: pd.DataFrame, treatment: str, outcome: str) -> PanelShap
                 continue
             series = frame[unit]
             units = series.nunique()
-            if units < 2 or units > len(frame) / 2 or pd.api.types.is_float_dtype(series):
+            if units < 2 or units > len(frame) / 2 or not _unit_like(unit, series):
                 continue
             pairs = frame[[unit, period]].dropna()
-            if pairs.duplicated().mean() > 0.05 or pairs[period].nunique() < 2:
+            # A panel observes each unit once per period, most units in several periods, each period for many units.
+            if pairs.duplicated().any() or pairs[period].nunique() < 2:
                 continue
-            if frame.groupby(unit)[period].nunique().median() < 2:
+            if frame.groupby(unit)[period].nunique().median() < 2 or frame.groupby(period)[unit].nunique().median() < 2:
                 continue
             return _layout(frame, treatment, unit, period)
     return None

@@ -1,0 +1,89 @@
+"""Designs said in words: read when the words say them, never guessed from a number alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from causal_agent.reading.designs import normalise_period, read_design
+from causal_common.models.datasets import Column, DatasetManifest
+
+MANIFEST = DatasetManifest(
+    id="school",
+    title="school",
+    description="",
+    rows=100,
+    data_key="school/data.csv",
+    columns=[
+        Column(name="student_id", dtype="string", role="identifier"),
+        Column(name="entrance_score", dtype="float", role="covariate"),
+        Column(name="bursary", dtype="integer", role="covariate", levels=["0", "1"], coding={"1": 1.0, "0": 0.0}),
+        Column(name="gpa_year1", dtype="float", role="covariate"),
+        Column(name="state", dtype="string", role="covariate", levels=["Oregon", "Idaho", "Utah"]),
+        Column(name="year", dtype="integer", role="covariate"),
+        Column(name="km_to_campus", dtype="float", role="covariate"),
+        Column(name="sex", dtype="string", role="covariate", levels=["woman", "man"]),
+        Column(name="age", dtype="integer", role="covariate"),
+    ],
+)
+
+
+def _read(question: str):
+    return read_design(question, MANIFEST, "bursary", "gpa_year1")
+
+
+@pytest.mark.parametrize(
+    ("question", "cutoff", "side"),
+    [
+        ("Everyone with an entrance score of at least 70 got the bursary. Did it raise GPA?", 70.0, "above"),
+        ("students scoring 70 or more on the entrance test were awarded a bursary; effect on gpa?", 70.0, "above"),
+        ("bursary eligibility was an entrance score below 40. what did it do to gpa", 40.0, "below"),
+    ],
+)
+def test_a_cutoff_that_assigned_the_treatment_is_read_with_its_side(question, cutoff, side):
+    found = _read(question)
+    assert (found.design, found.running, found.cutoff, found.cutoff_side) == ("rdd", "entrance_score", cutoff, side)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "does the bursary raise gpa for students with an entrance score over 70?",
+        "effect of the bursary on gpa",
+        "what is the average gpa of students scoring at least 70?",
+    ],
+)
+def test_a_number_alone_is_not_a_cutoff_design(question):
+    assert _read(question).design != "rdd"
+
+
+def test_a_treated_group_named_by_value_from_a_start_is_a_difference_in_differences():
+    found = _read("Oregon introduced the bursary in 2017; the other states did not. Did gpa rise?")
+    assert (found.design, found.treatment_start, found.group_column, found.treated_groups) == (
+        "did",
+        "2017",
+        "state",
+        ["Oregon"],
+    )
+
+
+def test_an_instrument_and_random_assignment_are_read():
+    assert _read("using km to campus as an instrument, what does the bursary do to gpa?").instruments == [
+        "km_to_campus"
+    ]
+    assert _read("bursaries were given out by lottery: effect on gpa?").design == "randomised"
+
+
+def test_subgroups_and_effects_by_group():
+    women = _read("for women, does the bursary raise gpa?")
+    assert [(s.column, s.op, s.value) for s in women.subgroup] == [("sex", "==", "woman")]
+    older = _read("among students over 25, does the bursary raise gpa?")
+    assert [(s.column, s.op, s.value) for s in older.subgroup] == [("age", ">", 25.0)]
+    assert _read("is the bursary effect on gpa different for men and women?").by_group == "sex"
+
+
+@pytest.mark.parametrize(
+    ("raw", "period"),
+    [("the second quarter of 2018", "2018Q2"), ("March 2018", "2018-03"), ("2018 q2", "2018Q2"), ("2017", "2017")],
+)
+def test_periods_in_words_are_normalised(raw, period):
+    assert normalise_period(raw) == period
