@@ -240,7 +240,9 @@ def plan(given: PlannerInput) -> Decision:
                 TIMING_OPTIONS,
             )
         analysed = answer.latest(found, "causal_analysis")
-        if analysed is not None and can_ask and timing_asks == 0 and not reading.adjustment.given:
+        # A curated (bundled) dataset declares its covariates as measured before the treatment: nothing to ask.
+        declared = manifest.origin == "bundled"
+        if analysed is not None and can_ask and timing_asks == 0 and not reading.adjustment.given and not declared:
             # The data showed that leaving a covariate out moves the estimate beyond its interval, and nobody
             # has said when it was measured: ask, with choices (the table in the answer shows both).
             movers = [
