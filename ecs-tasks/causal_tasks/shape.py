@@ -3,9 +3,9 @@
 - A panel: a unit-like column repeated across a period-like column (year, quarter, month, date, wave …),
   each (unit, period) pair (nearly) once; with a 0/1 treatment that switches on within units, the design
   is difference in differences, with staggered adoption when units switch on in different periods.
-- A treated group named by value ("Oregon, from 2020Q1; the other states did not"): the treatment is
+- A treated group named by value ("the north, from 2019Q3; the other regions did not"): the treatment is
   "in a named group, from the start period on".
-- A subgroup ("patients over 65", "in the north"): the rows the estimate is about.
+- A subgroup ("customers over 50", "in the north"): the rows the estimate is about.
 """
 
 from __future__ import annotations

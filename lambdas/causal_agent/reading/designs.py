@@ -1,8 +1,8 @@
 """Designs and subgroups a user implies in words.
 
 A careful analyst listens for: a cutoff that decides who is treated ("everyone who scored at least 70 got
-the award"), a date from which a policy applied ("took effect in 2017", "since 2020Q1"), a treated group
-named by value with the rest as controls ("Oregon changed its rule; the other states did not"), an
+the award"), a date from which a policy applied ("took effect in 2017", "since 2019Q3"), a treated group
+named by value with the rest as controls ("the north changed its rule; the other regions did not"), an
 instrument ("using distance as an instrument", "Z affects Y only through T"), random assignment ("by
 lottery", "assigned at random"), and a subgroup ("for women", "among customers over 60", "in the north").
 Each field stays empty when the words do not say it: the design is never guessed from a number alone.
