@@ -79,6 +79,8 @@ def test_subgroups_and_effects_by_group():
     older = _read("among students over 25, does the bursary raise gpa?")
     assert [(s.column, s.op, s.value) for s in older.subgroup] == [("age", ">", 25.0)]
     assert _read("is the bursary effect on gpa different for men and women?").by_group == "sex"
+    scored = _read("did the bursary help students with more than 80 entrance score points?")
+    assert [(s.column, s.op) for s in scored.subgroup] == [("entrance_score", ">")]
 
 
 @pytest.mark.parametrize(

@@ -272,6 +272,12 @@ def _read_subgroup(
             continue
         numeric_column = _column_before(text, match.start(), index, roles, True, manifest)
         if numeric_column is None:
+            # "shops with more than 5 staff": the column follows the number.
+            after = text[match.end() : match.end() + 30]
+            following = [m for m in index.mentions(tokenize(after), after) if m.column not in roles]
+            following = [m for m in following if m.first == 0 and _numeric(manifest.column(m.column))]
+            numeric_column = following[0].column if following else None
+        if numeric_column is None:
             ages = [
                 c.name
                 for c in manifest.columns
@@ -289,7 +295,7 @@ def _read_subgroup(
             continue
         op_text = match.group("op").lower()
         below = bool(re.search(_BELOW, op_text, re.IGNORECASE)) or "under" in op_text
-        inclusive = "least" in op_text or "or" in op_text or "most" in op_text
+        inclusive = bool(re.search(r"\b(?:least|or|most)\b", op_text))
         op = ("<=" if inclusive else "<") if below else (">=" if inclusive else ">")
         amount = _number(match.group("num"), match.groupdict().get("unit"))
         out.subgroup.append(SubgroupFilter(numeric_column, op, amount, f"{numeric_column} {op} {amount:g}"))
