@@ -47,16 +47,9 @@ def _period_like(frame: pd.DataFrame, name: str) -> bool:
     return bool(values.str.match(_PERIOD_VALUE).mean() > 0.95)
 
 
-_ID_LIKE = re.compile(r"(?:^|[_\s-])(?:id|code|no|num|key)$|^id(?:[_\s-]|$)|(?<=[a-z])(?:Id|ID)$")
-
-
 def _unit_like(name: str, series: pd.Series) -> bool:
-    """A column that names units (text, or integers named like an id), not a measurement such as an age."""
-    if pd.api.types.is_float_dtype(series) or pd.api.types.is_bool_dtype(series):
-        return False
-    if pd.api.types.is_integer_dtype(series):
-        return bool(_ID_LIKE.search(name))
-    return True
+    """A column that can name units (text or integers), not a measurement on a continuous scale."""
+    return not (pd.api.types.is_float_dtype(series) or pd.api.types.is_bool_dtype(series))
 
 
 def period_columns(frame: pd.DataFrame, exclude: set[str]) -> list[str]:
@@ -80,6 +73,9 @@ def detect_panel(frame: pd.DataFrame, treatment: str, outcome: str) -> PanelShap
             if pairs.duplicated().any() or pairs[period].nunique() < 2:
                 continue
             if frame.groupby(unit)[period].nunique().median() < 2 or frame.groupby(period)[unit].nunique().median() < 2:
+                continue
+            # Most of the unit × period grid is observed (a panel), not a scatter of coincidentally unique pairs.
+            if len(pairs) < 0.5 * units * pairs[period].nunique():
                 continue
             return _layout(frame, treatment, unit, period)
     return None
