@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
@@ -23,6 +23,7 @@ from causal_common import datasets, log
 from causal_common.aws import error_code
 from causal_common.errors import CausalStackError, ForbiddenError, InvalidInputError, NotFoundError
 from causal_common.json_limits import loads_bounded
+from causal_common.lambda_handler import LambdaEvent
 from causal_common.models.datasets import DATASET_ID_PATTERN
 from causal_common.models.frames import error_frame, session_frame
 from causal_common.models.tools import ToolOutcome
@@ -94,12 +95,15 @@ class RequestContext(BaseModel):
     authorizer: dict[str, Any] | None = None
 
 
-class WebSocketEvent(BaseModel):
+class WebSocketEvent(LambdaEvent):
     model_config = ConfigDict(extra="ignore")
     requestContext: RequestContext
     body: str | None = None
     isBase64Encoded: bool = False
     queryStringParameters: dict[str, str] | None = None
+
+    def log_ids(self) -> Mapping[str, str | None]:
+        return {"connection_id": self.requestContext.connectionId}
 
     @property
     def user_id(self) -> str | None:
@@ -131,24 +135,24 @@ class WebSocketService:
 
     # Routing -----------------------------------------------------------------------------------------------
     def handle(self, event: WebSocketEvent) -> dict[str, Any]:
-        context = event.requestContext
-        with log.bound(connection_id=context.connectionId):
-            try:
-                if context.routeKey == "$connect":
-                    return self.connect(event)
-                if context.routeKey == "$disconnect":
-                    return self.disconnect(event)
-                return self.message(event)
-            except InvalidInputError as exc:
-                return _error(400, exc.message)
-            except ForbiddenError as exc:
-                return _error(403, exc.message)
-            except NotFoundError as exc:
-                return _error(404, exc.message)
-            except ConflictError as exc:
-                return _error(409, exc.message)
-            except TooManyAnalysesError as exc:
-                return _error(429, exc.message)
+        """Route one event (its log lines carry the connection id: ``WebSocketEvent.log_ids``)."""
+        route = event.requestContext.routeKey
+        try:
+            if route == "$connect":
+                return self.connect(event)
+            if route == "$disconnect":
+                return self.disconnect(event)
+            return self.message(event)
+        except InvalidInputError as exc:
+            return _error(400, exc.message)
+        except ForbiddenError as exc:
+            return _error(403, exc.message)
+        except NotFoundError as exc:
+            return _error(404, exc.message)
+        except ConflictError as exc:
+            return _error(409, exc.message)
+        except TooManyAnalysesError as exc:
+            return _error(429, exc.message)
 
     def _user(self, event: WebSocketEvent) -> str:
         user_id = event.user_id
