@@ -93,16 +93,19 @@ def exchanges(conversation: list[dict[str, Any]], since: int = 0) -> list[ToolEx
     return list(found.values())
 
 
-def question_text(conversation: list[dict[str, Any]]) -> tuple[str, str]:
-    """The latest question, and the question plus the user's replies to clarifications."""
-    start = last_question_index(conversation)
-    question = str(conversation[start].get("content") or "") if start >= 0 else ""
-    replies = [
+def replies(conversation: list[dict[str, Any]]) -> list[str]:
+    """The user's replies to the prompts about the latest question, in order."""
+    return [
         str(exchange.result.get("reply") or "")
-        for exchange in exchanges(conversation, max(start, 0))
+        for exchange in exchanges(conversation, max(last_question_index(conversation), 0))
         if exchange.name == "ask_user" and exchange.ok
     ]
-    return question, " ".join([question, *replies]).strip()
+
+
+def latest_question(conversation: list[dict[str, Any]]) -> str:
+    """The latest question in a conversation (the agent's steps have it in ``AgentState.question``)."""
+    start = last_question_index(conversation)
+    return str(conversation[start].get("content") or "") if start >= 0 else ""
 
 
 def _trim(value: Any, limit: int) -> Any:

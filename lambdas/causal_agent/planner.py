@@ -20,7 +20,7 @@ from typing import Any
 
 from causal_agent import answer, describe
 from causal_agent.adjustment import AdjustmentPlan, adjustment_sentences, plan_adjustment
-from causal_agent.conversation import ToolExchange, exchanges, last_question_index, question_text
+from causal_agent.conversation import ToolExchange, exchanges, last_question_index, latest_question
 from causal_agent.reading.columns import ColumnIndex
 from causal_agent.reading.descriptive import numeric, to_sql
 from causal_agent.reading.designs import DesignReading, read_design
@@ -106,6 +106,8 @@ class PlannerInput:
     interactive: bool
     # The last turn: answer with what is there.
     must_finish: bool = False
+    # The question as asked (the agent's steps pass AgentState.question); by default the conversation's latest.
+    question: str | None = None
 
 
 def _answered_asks(found: list[ToolExchange]) -> list[tuple[dict[str, Any], str, str | None]]:
@@ -138,7 +140,7 @@ def understand(given: PlannerInput) -> tuple[Reading, list[ToolExchange], str]:
     conversation, manifest = given.conversation, given.manifest
     start = max(last_question_index(conversation), 0)
     found = exchanges(conversation, start)
-    question, _ = question_text(conversation)
+    question = given.question if given.question is not None else latest_question(conversation)
     index = ColumnIndex(manifest)
     reading = read_question(question, manifest, index)
     reading = _roles_apart_from_the_design(question, reading, manifest, index)

@@ -14,10 +14,37 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from causal_common.lambda_handler import LambdaEvent
+from causal_common.models.datasets import DATASET_ID_PATTERN
 from causal_common.models.tools import ToolOutcome
 
 DecisionKind = Literal["tool", "ask", "final"]
 Route = Literal["data_query", "ecs", "invalid"]
+
+SESSION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+MAX_QUESTION_CHARS = 4000
+SessionId = Annotated[str, Field(pattern=SESSION_ID_PATTERN)]
+QuestionText = Annotated[str, Field(min_length=1, max_length=MAX_QUESTION_CHARS)]
+DatasetId = Annotated[str, Field(pattern=DATASET_ID_PATTERN)]
+
+
+class Query(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    text: QuestionText
+
+
+class ExecutionInput(BaseModel):
+    """The execution's input: what websocket-handler (or ``stepfunctions start-execution``) passes in."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    sessionId: SessionId
+    query: Query
+    datasetId: DatasetId | None = None
+    userId: str | None = Field(default=None, max_length=256)
+    networkConfig: dict[str, Any] | None = None
+    promptTimeoutSeconds: int | None = Field(default=None, ge=1, le=86400)
+    maxTurns: int | None = Field(default=None, ge=2, le=50)
 
 
 class _Camel(BaseModel):
@@ -68,7 +95,11 @@ class _Event(_Camel, LambdaEvent):
 
 class AgentState(_Event):
     session_id: str = Field(alias="sessionId")
+    # The user's question as asked, read once by ParseInitialQuery; no later step looks for it in the conversation.
+    question: str
     dataset_id: str | None = Field(default=None, alias="datasetId")
+    # The dataset ids the last "which dataset" prompt listed, in order (so a reply "2" picks the second).
+    offered_datasets: list[str] = Field(default_factory=list, alias="offeredDatasets")
     turn: int = 0
     config: AgentConfig
     network_config: dict[str, Any] | None = Field(default=None, alias="networkConfig")

@@ -18,13 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from causal_agent.clients import AgentClients
 from causal_agent.connections import ConnectionRepository
 from causal_agent.sessions import Session, SessionRepository
-from causal_agent.start import MAX_QUESTION_CHARS, SESSION_ID_PATTERN
+from causal_agent.state import DatasetId, ExecutionInput, Query, QuestionText, SessionId
 from causal_common import datasets, log
 from causal_common.aws import error_code
 from causal_common.errors import CausalStackError, ForbiddenError, InvalidInputError, NotFoundError
 from causal_common.json_limits import loads_bounded
 from causal_common.lambda_handler import LambdaEvent
-from causal_common.models.datasets import DATASET_ID_PATTERN
 from causal_common.models.frames import error_frame, session_frame
 from causal_common.models.tools import ToolOutcome
 
@@ -45,15 +44,15 @@ class TooManyAnalysesError(CausalStackError):
 class QueryAction(BaseModel):
     model_config = ConfigDict(extra="forbid")
     action: Literal["query"]
-    text: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
-    datasetId: str | None = Field(default=None, pattern=DATASET_ID_PATTERN)
-    sessionId: str | None = Field(default=None, pattern=SESSION_ID_PATTERN)
+    text: QuestionText
+    datasetId: DatasetId | None = None
+    sessionId: SessionId | None = None
 
 
 class ReplyAction(BaseModel):
     model_config = ConfigDict(extra="forbid")
     action: Literal["reply"]
-    sessionId: str = Field(pattern=SESSION_ID_PATTERN)
+    sessionId: SessionId
     # Free text, or the id of one of the prompt's options (exactly one of the two).
     text: str | None = Field(default=None, min_length=1, max_length=2000)
     optionId: str | None = Field(default=None, min_length=1, max_length=40)
@@ -68,13 +67,13 @@ class ReplyAction(BaseModel):
 class CancelAction(BaseModel):
     model_config = ConfigDict(extra="forbid")
     action: Literal["cancel"]
-    sessionId: str = Field(pattern=SESSION_ID_PATTERN)
+    sessionId: SessionId
 
 
 class ResumeAction(BaseModel):
     model_config = ConfigDict(extra="forbid")
     action: Literal["resume"]
-    sessionId: str = Field(pattern=SESSION_ID_PATTERN)
+    sessionId: SessionId
     afterSeq: int = Field(default=0, ge=0)
 
 
@@ -254,13 +253,15 @@ class WebSocketService:
             raise
         self.connections.set_session(connection_id, session_id)
         self.clients.outbox.send(session_id, session_frame(user_id, dataset_id))
-        execution_input = {"sessionId": session_id, "query": {"text": action.text}, "userId": user_id}
-        if dataset_id:
-            execution_input["datasetId"] = dataset_id
+        execution_input = ExecutionInput(
+            sessionId=session_id, query=Query(text=action.text), userId=user_id, datasetId=dataset_id or None
+        )
         name = f"{session_id}-{uuid.uuid4().hex[:12]}"
         try:
             started = self.clients.stepfunctions.start_execution(
-                stateMachineArn=self.state_machine_arn(), name=name, input=json.dumps(execution_input)
+                stateMachineArn=self.state_machine_arn(),
+                name=name,
+                input=execution_input.model_dump_json(exclude_none=True),
             )
         except ClientError as exc:
             error_id = uuid.uuid4().hex[:12]
