@@ -12,8 +12,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from causal_agent.state import ToolCall
-from causal_common.models.tools import ToolOutcome
+from causal_common.models.tools import ArtifactLink, CausalSummary, ToolOutcome
 
 # Bounds: one tool message, and the whole conversation sent to the LLM.
 MAX_TOOL_MESSAGE_CHARS = 6000
@@ -64,6 +66,19 @@ class ToolExchange:
     @property
     def result(self) -> dict[str, Any]:
         return (self.outcome or {}).get("result") or {}
+
+    @property
+    def causal(self) -> CausalSummary:
+        """A causal_analysis call's result, typed (empty fields when the call failed or was compacted away)."""
+        return CausalSummary.model_validate(self.result)
+
+    @property
+    def artifacts(self) -> list[ArtifactLink]:
+        """The plots an EDA or causal_analysis result links to."""
+        return _ARTIFACT_LINKS.validate_python(self.result.get("artifacts") or [])
+
+
+_ARTIFACT_LINKS = TypeAdapter(list[ArtifactLink])
 
 
 def last_question_index(conversation: list[dict[str, Any]]) -> int:
