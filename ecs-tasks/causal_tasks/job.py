@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import logging
 import signal
 import threading
@@ -22,7 +21,15 @@ from causal_common.jobs import JobRepository, fail_job
 from causal_common.models.datasets import DatasetManifest
 from causal_common.models.frames import progress_frame
 from causal_common.models.jobs import JobRecord
-from causal_common.models.tools import TOOL_OF_ECS_TASK, Artifact, CausalAnalysisArgs, EdaArgs, ToolOutcome
+from causal_common.models.tools import (
+    TOOL_OF_ECS_TASK,
+    Artifact,
+    CausalAnalysisArgs,
+    CausalResult,
+    EdaArgs,
+    EdaResult,
+    ToolOutcome,
+)
 from causal_common.names import ResourceNames
 from causal_common.outbox import Outbox
 from causal_common.settings import AwsSettings
@@ -124,8 +131,9 @@ class Heartbeat:
                 logger.warning("heartbeat failed: %s", error_code(exc))
 
 
-def _compact(result: dict[str, Any]) -> dict[str, Any]:
-    if len(json.dumps(result, default=str)) <= COMPACT_RESULT_BYTES:
+def _compact(result: dict[str, Any], size: int) -> dict[str, Any]:
+    """The result the state machine carries: whole when ``size`` (its JSON's length) allows, else trimmed."""
+    if size <= COMPACT_RESULT_BYTES:
         return result
     trimmed = {
         key: value for key, value in result.items() if key not in ("columns", "balance", "correlations_with_outcome")
@@ -135,8 +143,9 @@ def _compact(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def _analyse(
-    task: str, frame: Any, arguments: dict[str, Any], manifest: DatasetManifest, progress: Callable[..., None]
-) -> tuple[Any, dict[str, bytes]]:
+    task: str, frame: Any, arguments: str, manifest: DatasetManifest, progress: Callable[..., None]
+) -> tuple[EdaResult | CausalResult, dict[str, bytes]]:
+    """``arguments``: the call's arguments as the job stores them (JSON), validated once into the tool's model."""
     from causal_tasks.design import DatasetRoles
 
     # The manifest's roles are the defaults for whatever the call's arguments do not name.
@@ -145,13 +154,13 @@ def _analyse(
         from causal_tasks.eda import run_eda_with_plots
 
         progress("eda", "summarising columns", 20)
-        summary, images = run_eda_with_plots(frame, EdaArgs.model_validate(arguments), roles=roles)
+        summary, images = run_eda_with_plots(frame, EdaArgs.model_validate_json(arguments), roles=roles)
         progress("eda", "plots drawn", 90)
         return summary, images
     from causal_tasks import plots
     from causal_tasks.causal import run_causal_analysis
 
-    args = CausalAnalysisArgs.model_validate(arguments)
+    args = CausalAnalysisArgs.model_validate_json(arguments)
     result = run_causal_analysis(frame, args, progress, roles=roles)
     instruments = list(args.instruments or roles.instruments) if result.design == "iv" else []
     return result, {"causal_graph": plots.causal_graph(result, instruments)}
@@ -261,11 +270,10 @@ def _run_analysis(
     outcome = ToolOutcome(tool=tool, call_id=job.call_id or "", ok=False, job_id=settings.job_id)
     with Heartbeat(clients.stepfunctions, jobs, job, settings.heartbeat_seconds):
         try:
-            arguments = json.loads(job.arguments or "{}")
             manifest = load_manifest(clients.s3, names, job.dataset_id or "")
             progress("load", f"loading {manifest.id} ({manifest.rows} rows)", 2)
             frame = pd.read_csv(io.BytesIO(load_data(clients.s3, names, manifest)))
-            result, images = _analyse(task, frame, arguments, manifest, progress)
+            result, images = _analyse(task, frame, job.arguments or "{}", manifest, progress)
             prefix = f"jobs/{settings.job_id}"
             for name, image in images.items():
                 key = f"{prefix}/{name}.png"
@@ -273,23 +281,20 @@ def _run_analysis(
                 result.artifacts.append(
                     Artifact(name=name, key=key, url=f"{settings.artifacts_base_url.rstrip('/')}/{key}")
                 )
-            full = result.model_dump(mode="json")
+            full = result.model_dump_json()
             result_key = f"{prefix}/result.json"
             clients.s3.put_object(
-                Bucket=names.artifacts_bucket,
-                Key=result_key,
-                Body=json.dumps(full).encode(),
-                ContentType="application/json",
+                Bucket=names.artifacts_bucket, Key=result_key, Body=full.encode(), ContentType="application/json"
             )
             outcome = outcome.model_copy(
                 update={
                     "ok": True,
-                    "result": _compact(full),
+                    "result": _compact(result.model_dump(mode="json"), len(full)),
                     "result_key": result_key,
                     "result_url": f"{settings.artifacts_base_url.rstrip('/')}/{result_key}",
                 }
             )
-        except (CausalStackError, ValidationError, json.JSONDecodeError) as exc:
+        except (CausalStackError, ValidationError) as exc:
             message = exc.message if isinstance(exc, CausalStackError) else f"bad {tool} arguments: {exc}"
             logger.info("%s refused: %s", tool, message)
             outcome = outcome.model_copy(update={"error": message})

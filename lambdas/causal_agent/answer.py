@@ -7,6 +7,7 @@ from typing import Any
 
 from causal_agent.conversation import ToolExchange
 from causal_common.models.frames import AnswerArtifact, AnswerRefutation, AnswerResult
+from causal_common.models.tools import CausalSummary
 
 
 def number(value: Any) -> str:
@@ -30,28 +31,22 @@ def answer_result(found: list[ToolExchange]) -> AnswerResult | None:
     causal = latest(found, "causal_analysis")
     if causal is None:
         return None
-    result = causal.result
-    if result.get("estimate") is None:
+    result = causal.causal
+    if result.estimate is None:
         return None
-    artifacts = [a for a in result.get("artifacts") or [] if a.get("url")]
     eda = latest(found, "eda")
-    if eda is not None:
-        artifacts += [a for a in eda.result.get("artifacts") or [] if a.get("url")]
-    ci = result.get("ci")
+    artifacts = result.artifacts + (eda.artifacts if eda is not None else [])
     return AnswerResult(
-        treatment=result.get("treatment") or causal.arguments.get("treatment", ""),
-        outcome=result.get("outcome") or causal.arguments.get("outcome", ""),
-        estimate=float(result["estimate"]),
-        ci=(float(ci[0]), float(ci[1])) if ci else None,
-        method=result.get("method") or "",
-        naive_estimate=float(result.get("naive_estimate") or 0.0),
-        refutations=[
-            AnswerRefutation(name=r.get("name", ""), passed=bool(r.get("passed")), detail=r.get("detail") or "")
-            for r in result.get("refutations") or []
-        ],
-        artifacts=[AnswerArtifact(name=a.get("name") or "artifact", url=a["url"]) for a in artifacts],
-        design=result.get("design"),
-        target=result.get("target"),
+        treatment=result.treatment or causal.arguments.get("treatment", ""),
+        outcome=result.outcome or causal.arguments.get("outcome", ""),
+        estimate=result.estimate,
+        ci=result.ci,
+        method=result.method,
+        naive_estimate=result.naive_estimate or 0.0,
+        refutations=[AnswerRefutation(name=r.name, passed=r.passed, detail=r.detail) for r in result.refutations],
+        artifacts=[AnswerArtifact(name=a.name or "artifact", url=a.url) for a in artifacts if a.url],
+        design=result.design,
+        target=result.target,
     )
 
 
@@ -94,14 +89,14 @@ def _amount(value: float, binary_outcome: bool) -> str:
     return number(value)
 
 
-def headline_sentence(r: dict[str, Any]) -> str:
+def headline_sentence(r: CausalSummary) -> str:
     """The first sentence: what the data say, never surer than the interval allows."""
-    treatment, outcome = r.get("treatment"), r.get("outcome")
-    estimate = float(r["estimate"])
-    ci = r.get("ci")
-    target = TARGET_NAMES.get(str(r.get("target") or "ate"), str(r.get("target")).upper())
-    binary_outcome = r.get("outcome_kind") == "binary"
-    per_unit = r.get("treatment_kind") == "continuous"
+    treatment, outcome = r.treatment, r.outcome
+    estimate = float(r.estimate or 0.0)
+    ci = r.ci
+    target = TARGET_NAMES.get(r.target or "ate", str(r.target).upper())
+    binary_outcome = r.outcome_kind == "binary"
+    per_unit = r.treatment_kind == "continuous"
     subject = f"each one-unit increase in `{treatment}`" if per_unit else f"`{treatment}`"
     what = f"the risk of `{outcome}`" if binary_outcome else f"`{outcome}`"
     ci_text = (
@@ -125,44 +120,44 @@ def headline_sentence(r: dict[str, Any]) -> str:
     )
 
 
-def group_table(r: dict[str, Any]) -> list[str]:
+def group_table(r: CausalSummary) -> list[str]:
     """The effect within each group, when the question asked whether it differs."""
-    groups = r.get("by_group") or []
+    groups = r.by_group
     if not groups:
         return []
-    rows = [f"| `{r.get('by_group_column')}` | rows | estimate | 95% CI |", "|---|---|---|---|"]
+    rows = [f"| `{r.by_group_column}` | rows | estimate | 95% CI |", "|---|---|---|---|"]
     for group in groups:
-        ci = group.get("ci")
-        estimate = number(group["estimate"]) if group.get("estimate") is not None else f"– ({group.get('error')})"
+        ci = group.ci
+        estimate = number(group.estimate) if group.estimate is not None else f"– ({group.error})"
         interval = f"{number(ci[0])} to {number(ci[1])}" if ci else "–"
-        rows.append(f"| {group.get('group')} | {group.get('rows')} | {estimate} | {interval} |")
-    intervals = [g["ci"] for g in groups if g.get("ci")]
+        rows.append(f"| {group.group} | {group.rows} | {estimate} | {interval} |")
+    intervals = [g.ci for g in groups if g.ci]
     apart = any(a[1] < b[0] or b[1] < a[0] for a in intervals for b in intervals)
     verdict = (
         "Some groups' intervals do not overlap: the effect differs between them."
         if apart
         else "The groups' intervals overlap: these data do not show that the effect differs between them."
     )
-    return [f"By `{r.get('by_group_column')}`:\n\n" + "\n".join(rows), verdict]
+    return [f"By `{r.by_group_column}`:\n\n" + "\n".join(rows), verdict]
 
 
-def adjustment_table(r: dict[str, Any]) -> list[str]:
+def adjustment_table(r: CausalSummary) -> list[str]:
     """Which adjustment decision matters: the linear-adjustment estimate with each covariate left out in turn."""
-    variants = r.get("adjustment_sensitivity") or []
+    variants = r.adjustment_sensitivity
     if len(variants) < 2:
         return []
     rows = ["| adjustment | estimate | 95% CI |", "|---|---|---|"]
     for variant in variants:
-        left_out = variant.get("left_out") or []
+        left_out = variant.left_out
         label = "everything listed above" if not left_out else "without " + ", ".join(f"`{c}`" for c in left_out)
-        ci = variant.get("ci")
+        ci = variant.ci
         interval = f"{number(ci[0])} to {number(ci[1])}" if ci else "–"
-        mark = " ⚠ outside the headline interval" if variant.get("moves") else ""
-        rows.append(f"| {label} | {number(variant['estimate'])}{mark} | {interval} |")
-    movers = [v for v in variants if v.get("moves")]
+        mark = " ⚠ outside the headline interval" if variant.moves else ""
+        rows.append(f"| {label} | {number(variant.estimate)}{mark} | {interval} |")
+    movers = [v for v in variants if v.moves]
     summary = (
         "Leaving out "
-        + " or ".join(", ".join(f"`{c}`" for c in v.get("left_out") or []) for v in movers)
+        + " or ".join(", ".join(f"`{c}`" for c in v.left_out) for v in movers)
         + " changes the answer: whether to adjust for it depends on when it was measured, which the data cannot say."
         if movers
         else "No single covariate moves the estimate outside the headline interval."
@@ -174,66 +169,58 @@ def adjustment_table(r: dict[str, Any]) -> list[str]:
     ]
 
 
-def causal_lines(r: dict[str, Any], naive_sentence: str = "", own_adjustment: bool = True) -> list[str]:
+def causal_lines(r: CausalSummary, naive_sentence: str = "", own_adjustment: bool = True) -> list[str]:
     """The causal result in sentences: headline, design, why this estimand, comparisons, checks, sensitivity."""
     lines = [headline_sentence(r)]
-    if r.get("subgroup"):
-        lines.append(f"This is the effect among the rows with {r['subgroup']} ({r.get('rows')} rows), not all of them.")
-    causes = r.get("common_causes") or []
+    if r.subgroup:
+        lines.append(f"This is the effect among the rows with {r.subgroup} ({r.rows} rows), not all of them.")
+    causes = r.common_causes
     adjust = f", adjusting for {', '.join(causes)}" if causes else ", with no adjustment set"
-    design = f"Design: {r['design_reason']}. " if r.get("design_reason") else ""
-    lines.append(f"{design}Method: `{r.get('method')}`{adjust}.")
-    target = (r.get("target") or "ate").upper()
-    if r.get("target_reason"):
+    design = f"Design: {r.design_reason}. " if r.design_reason else ""
+    lines.append(f"{design}Method: `{r.method or None}`{adjust}.")
+    target = (r.target or "ate").upper()
+    if r.target_reason:
         # The task's reason may already start with "ATE:"; say it once.
-        lines.append(f"Why {target}: {str(r['target_reason']).removeprefix(f'{target}:').strip()}")
-    estimate, naive = r.get("estimate"), r.get("naive_estimate")
+        lines.append(f"Why {target}: {r.target_reason.removeprefix(f'{target}:').strip()}")
+    estimate, naive = r.estimate, r.naive_estimate
     if naive is not None and estimate is not None:
         lines.append(
-            f"Naive comparison (no adjustment): {number(naive)}; the analysis changes it by "
-            f"{number(float(estimate) - float(naive))}."
+            f"Naive comparison (no adjustment): {number(naive)}; the analysis changes it by {number(estimate - naive)}."
         )
     if naive_sentence:
         lines.append(naive_sentence)
-    others = [m for m in r.get("methods") or [] if m.get("method") != r.get("method")]
+    others = [m for m in r.methods if m.method != r.method]
     if others:
         lines.append(
             "Other estimators: "
             + "; ".join(
-                f"`{m['method']}` {number(m['estimate'])}" if m.get("error") is None else f"`{m['method']}` failed"
-                for m in others
+                f"`{m.method}` {number(m.estimate)}" if m.error is None else f"`{m.method}` failed" for m in others
             )
             + "."
         )
-    for note in r.get("disagreement") or []:
+    for note in r.disagreement:
         lines.append(f"Estimators disagree: {note}.")
-    refutations = r.get("refutations") or []
-    if refutations:
+    if r.refutations:
         lines.append(
             "Checks: "
-            + "; ".join(
-                f"{'passed' if x.get('passed') else 'FAILED'} {x.get('name')} ({x.get('detail')})" for x in refutations
-            )
+            + "; ".join(f"{'passed' if x.passed else 'FAILED'} {x.name} ({x.detail})" for x in r.refutations)
             + "."
         )
-    for item in r.get("sensitivity") or []:
-        lines.append(f"Sensitivity: {item.get('sentence')}")
+    for item in r.sensitivity:
+        lines.append(f"Sensitivity: {item.sentence}")
     lines += adjustment_table(r)
     lines += group_table(r)
-    if r.get("assumptions"):
-        lines.append("This rests on: " + "; ".join(r["assumptions"]) + ".")
+    if r.assumptions:
+        lines.append("This rests on: " + "; ".join(r.assumptions) + ".")
     if own_adjustment:
-        left_out = r.get("left_out") or []
-        if left_out:
-            lines.append(
-                "Not adjusted for: " + "; ".join(f"`{c.get('column')}` ({c.get('reason')})" for c in left_out) + "."
-            )
-        suspects = r.get("post_treatment_suspects") or []
+        if r.left_out:
+            lines.append("Not adjusted for: " + "; ".join(f"`{c.column}` ({c.reason})" for c in r.left_out) + ".")
+        suspects = r.post_treatment_suspects
         if suspects:
-            first = suspects[0].get("column")
+            first = suspects[0].column
             lines.append(
                 "Possibly measured after the treatment: "
-                + "; ".join(f"`{c.get('column')}` ({c.get('reason')})" for c in suspects)
+                + "; ".join(f"`{c.column}` ({c.reason})" for c in suspects)
                 + f'. If so, ask again adding "not adjusting for {first}".'
             )
     return lines
@@ -253,19 +240,18 @@ def write_answer(
     naive_sentence, naive_difference = _naive_from_query(query)
     lines: list[str] = []
     if causal is not None:
-        r = causal.result
+        r = causal.causal
         lines.append(
-            f"**Effect of `{r.get('treatment')}` on `{r.get('outcome')}`** — {dataset_title}, {r.get('rows')} "
+            f"**Effect of `{r.treatment or None}` on `{r.outcome or None}`** — {dataset_title}, {r.rows} "
             f"rows (variables {how_chosen})."
         )
-        caveats = list(r.get("warnings") or [])
+        caveats = list(r.warnings)
         found_lines = causal_lines(r, naive_sentence, own_adjustment=notes is None)
         # The finding first, then what the user's replies changed, then the method.
         changed = [note for note in notes or [] if note.startswith("Your reply:")]
         notes = [note for note in notes or [] if not note.startswith("Your reply:")] if notes is not None else None
         lines += found_lines[:1] + changed + found_lines[1:]
-        refutations = r.get("refutations") or []
-        if any(not x.get("passed") for x in refutations):
+        if any(not x.passed for x in r.refutations):
             caveats.append("at least one check failed: treat the estimate with caution")
         if eda is not None:
             caveats += [w for w in eda.result.get("warnings") or [] if w not in caveats]

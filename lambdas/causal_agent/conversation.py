@@ -12,8 +12,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from causal_agent.state import ToolCall
-from causal_common.models.tools import ToolOutcome
+from causal_common.models.tools import ArtifactLink, CausalSummary, ToolOutcome
 
 # Bounds: one tool message, and the whole conversation sent to the LLM.
 MAX_TOOL_MESSAGE_CHARS = 6000
@@ -65,6 +67,19 @@ class ToolExchange:
     def result(self) -> dict[str, Any]:
         return (self.outcome or {}).get("result") or {}
 
+    @property
+    def causal(self) -> CausalSummary:
+        """A causal_analysis call's result, typed (empty fields when the call failed or was compacted away)."""
+        return CausalSummary.model_validate(self.result)
+
+    @property
+    def artifacts(self) -> list[ArtifactLink]:
+        """The plots an EDA or causal_analysis result links to."""
+        return _ARTIFACT_LINKS.validate_python(self.result.get("artifacts") or [])
+
+
+_ARTIFACT_LINKS = TypeAdapter(list[ArtifactLink])
+
 
 def last_question_index(conversation: list[dict[str, Any]]) -> int:
     for index in range(len(conversation) - 1, -1, -1):
@@ -93,16 +108,19 @@ def exchanges(conversation: list[dict[str, Any]], since: int = 0) -> list[ToolEx
     return list(found.values())
 
 
-def question_text(conversation: list[dict[str, Any]]) -> tuple[str, str]:
-    """The latest question, and the question plus the user's replies to clarifications."""
-    start = last_question_index(conversation)
-    question = str(conversation[start].get("content") or "") if start >= 0 else ""
-    replies = [
+def replies(conversation: list[dict[str, Any]]) -> list[str]:
+    """The user's replies to the prompts about the latest question, in order."""
+    return [
         str(exchange.result.get("reply") or "")
-        for exchange in exchanges(conversation, max(start, 0))
+        for exchange in exchanges(conversation, max(last_question_index(conversation), 0))
         if exchange.name == "ask_user" and exchange.ok
     ]
-    return question, " ".join([question, *replies]).strip()
+
+
+def latest_question(conversation: list[dict[str, Any]]) -> str:
+    """The latest question in a conversation (the agent's steps have it in ``AgentState.question``)."""
+    start = last_question_index(conversation)
+    return str(conversation[start].get("content") or "") if start >= 0 else ""
 
 
 def _trim(value: Any, limit: int) -> Any:

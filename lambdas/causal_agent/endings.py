@@ -15,7 +15,6 @@ from causal_agent.conversation import (
     compact_conversation,
     exchanges,
     last_question_index,
-    question_text,
 )
 from causal_agent.sessions import SessionRepository, SessionStatus
 from causal_agent.state import AgentState, FailureEvent, SendPromptEvent
@@ -69,9 +68,8 @@ def handle_finish(state: AgentState, clients: AgentClients) -> dict[str, Any]:
                 title = datasets.load_manifest(clients.s3, clients.names, state.dataset_id).title
             except NotFoundError:
                 logger.warning("dataset %s vanished before the answer", state.dataset_id)
-        question, _ = question_text(conversation)
         text = f"I stopped after {state.turn} steps, the limit for one question. " + answer.write_answer(
-            question, title, found, "as analysed so far"
+            state.question, title, found, "as analysed so far"
         )
         conversation = compact_conversation([*conversation, assistant_text(text)])
     result = answer.answer_result(found)

@@ -20,7 +20,7 @@ from typing import Any
 
 from causal_agent import answer, describe
 from causal_agent.adjustment import AdjustmentPlan, adjustment_sentences, plan_adjustment
-from causal_agent.conversation import ToolExchange, exchanges, last_question_index, question_text
+from causal_agent.conversation import ToolExchange, exchanges, last_question_index, latest_question
 from causal_agent.reading.columns import ColumnIndex
 from causal_agent.reading.descriptive import numeric, to_sql
 from causal_agent.reading.designs import DesignReading, read_design
@@ -29,6 +29,7 @@ from causal_agent.reading.replies import apply_replies
 from causal_agent.state import Decision, ToolCall
 from causal_common.models.datasets import DatasetManifest
 from causal_common.models.frames import PromptOption
+from causal_common.models.tools import CausalSummary
 
 MAX_CLARIFICATIONS = 2
 _REFERS_BACK = re.compile(r"\b(?:it|its|it's|this|that|these|those|the\s+same|same|also|too|and|then)\b", re.IGNORECASE)
@@ -106,6 +107,8 @@ class PlannerInput:
     interactive: bool
     # The last turn: answer with what is there.
     must_finish: bool = False
+    # The question as asked (the agent's steps pass AgentState.question); by default the conversation's latest.
+    question: str | None = None
 
 
 def _answered_asks(found: list[ToolExchange]) -> list[tuple[dict[str, Any], str, str | None]]:
@@ -138,7 +141,7 @@ def understand(given: PlannerInput) -> tuple[Reading, list[ToolExchange], str]:
     conversation, manifest = given.conversation, given.manifest
     start = max(last_question_index(conversation), 0)
     found = exchanges(conversation, start)
-    question, _ = question_text(conversation)
+    question = given.question if given.question is not None else latest_question(conversation)
     index = ColumnIndex(manifest)
     reading = read_question(question, manifest, index)
     reading = _roles_apart_from_the_design(question, reading, manifest, index)
@@ -247,15 +250,15 @@ def plan(given: PlannerInput) -> Decision:
             # has said when it was measured: ask, with choices (the table in the answer shows both).
             movers = [
                 name
-                for variant in analysed.result.get("adjustment_sensitivity") or []
-                if variant.get("moves")
-                for name in variant.get("left_out") or []
+                for variant in analysed.causal.adjustment_sensitivity
+                if variant.moves
+                for name in variant.left_out
                 if name not in reading.timing and name in adjustment.common_causes
             ]
             if movers:
                 movers = list(dict.fromkeys(movers))
                 return _ask(
-                    _decisive_question(reading, analysed.result, movers),
+                    _decisive_question(reading, analysed.causal, movers),
                     {"kind": "post_treatment", "columns": movers},
                     TIMING_OPTIONS,
                 )
@@ -288,18 +291,14 @@ TIMING_OPTIONS = [
 ]
 
 
-def _decisive_question(reading: Reading, result: dict[str, Any], columns: list[str]) -> str:
-    variants = {tuple(v.get("left_out") or []): v for v in result.get("adjustment_sensitivity") or []}
+def _decisive_question(reading: Reading, result: CausalSummary, columns: list[str]) -> str:
+    variants = {tuple(v.left_out): v for v in result.adjustment_sensitivity}
     full = variants.get(())
     parts = [
-        f"without `{name}`: {answer.number(float(variants[(name,)]['estimate']))}"
-        for name in columns
-        if (name,) in variants
+        f"without `{name}`: {answer.number(variants[(name,)].estimate)}" for name in columns if (name,) in variants
     ]
     with_all = (
-        f"adjusting for {'it' if len(columns) == 1 else 'them'}: {answer.number(float(full['estimate']))}; "
-        if full
-        else ""
+        f"adjusting for {'it' if len(columns) == 1 else 'them'}: {answer.number(full.estimate)}; " if full else ""
     )
     return (
         f"The effect of `{reading.treatment}` on `{reading.outcome}` depends on whether "
@@ -392,9 +391,9 @@ def _reading_notes(reading: Reading, adjustment: AdjustmentPlan, found: list[Too
     notes += adjustment_sentences(adjustment, reading)
     contrast = reading.contrast
     if causal is not None and contrast is not None:
-        estimate = causal.result.get("estimate")
+        estimate = causal.causal.estimate
         if estimate is not None:
-            value = float(estimate) * contrast.sign * contrast.scale
+            value = estimate * contrast.sign * contrast.scale
             notes.append(
                 f"You asked about {contrast.label}: for that, `{reading.outcome}` changes by about "
                 f"**{answer.number(value)}** ({'minus ' if contrast.sign < 0 else ''}"

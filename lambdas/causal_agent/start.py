@@ -3,44 +3,20 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from causal_agent import intent
 from causal_agent.clients import AgentClients
 from causal_agent.conversation import compact_conversation, user_message
 from causal_agent.sessions import SessionRepository
-from causal_agent.state import AgentConfig, AgentState, StartEvent
+from causal_agent.state import AgentConfig, AgentState, ExecutionInput, StartEvent
 from causal_common import datasets
 from causal_common.errors import InvalidInputError, NotFoundError
-from causal_common.models.datasets import DATASET_ID_PATTERN, DatasetManifest
+from causal_common.models.datasets import DatasetManifest
 from causal_common.models.frames import progress_frame
 
 logger = logging.getLogger(__name__)
-
-SESSION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
-MAX_QUESTION_CHARS = 4000
-
-
-class Query(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    text: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
-
-
-class ExecutionInput(BaseModel):
-    """What websocket-handler (or ``stepfunctions start-execution``) passes in."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    sessionId: str = Field(pattern=SESSION_ID_PATTERN)
-    query: Query
-    datasetId: str | None = Field(default=None, pattern=DATASET_ID_PATTERN)
-    userId: str | None = Field(default=None, max_length=256)
-    networkConfig: dict[str, Any] | None = None
-    promptTimeoutSeconds: int | None = Field(default=None, ge=1, le=86400)
-    maxTurns: int | None = Field(default=None, ge=2, le=50)
 
 
 def _describe(error: ValidationError) -> str:
@@ -86,6 +62,7 @@ def parse_initial_query(event: StartEvent, clients: AgentClients) -> AgentState:
     logger.info("session started on dataset %s", dataset_id)
     return AgentState(
         session_id=given.sessionId,
+        question=given.query.text,
         dataset_id=dataset_id,
         config=AgentConfig(
             max_turns=given.maxTurns or settings.max_turns,

@@ -13,11 +13,10 @@ from causal_agent.conversation import (
     assistant_tool_call,
     compact_conversation,
     exchanges,
-    last_question_index,
-    question_text,
+    replies,
 )
 from causal_agent.llm_secrets import LlmConfig, load_llm_config
-from causal_agent.sessions import Session, SessionRepository
+from causal_agent.sessions import SessionRepository
 from causal_agent.state import AgentState, Decision, ToolCall
 from causal_common import datasets
 from causal_common.models.frames import progress_frame
@@ -31,15 +30,6 @@ _STEP_LABELS = {
     "causal_analysis": "estimating the causal effect",
     "ask_user": "asking you a question",
 }
-
-
-def _offered_datasets(session: Session) -> list[str]:
-    """Dataset ids listed in our last 'which dataset' question, in order (so a reply '2' works)."""
-    for exchange in reversed(exchanges(session.conversation, max(last_question_index(session.conversation), 0))):
-        if exchange.name == "ask_user" and "Which dataset" in str(exchange.arguments.get("question")):
-            question = str(exchange.arguments["question"])
-            return [part.split(" — ")[0].split(". ", 1)[-1].strip() for part in question.split("; ")]
-    return []
 
 
 def _from_message(message: dict) -> Decision:
@@ -84,10 +74,11 @@ def invoke_llm(state: AgentState, clients: AgentClients, llm: LlmConfig | None =
     dataset_id = state.dataset_id
 
     decision: Decision | None = None
+    offered = state.offered_datasets
     if dataset_id is None:
         manifests = datasets.list_manifests(clients.s3, names)
-        _, text = question_text(conversation)
-        chosen = intent.pick_dataset(text, manifests, _offered_datasets(session))
+        text = " ".join([state.question, *replies(conversation)]).strip()
+        chosen = intent.pick_dataset(text, manifests, offered)
         if chosen is None:
             # A reply that is just a number or an id is checked against the offered list too.
             last_reply = next(
@@ -95,9 +86,11 @@ def invoke_llm(state: AgentState, clients: AgentClients, llm: LlmConfig | None =
                 None,
             )
             if last_reply:
-                chosen = intent.pick_dataset(str(last_reply), manifests, _offered_datasets(session))
+                chosen = intent.pick_dataset(str(last_reply), manifests, offered)
         if chosen is None:
             decision = planner.ask_for_dataset(manifests, interactive and not must_finish, text)
+            if decision.tool_call is not None:
+                offered = [manifest.id for manifest in manifests]
         else:
             dataset_id = chosen.id
             sessions.update(state.session_id, datasetId=dataset_id)
@@ -108,7 +101,9 @@ def invoke_llm(state: AgentState, clients: AgentClients, llm: LlmConfig | None =
         manifest = datasets.load_manifest(clients.s3, names, dataset_id)
         llm = llm or load_llm_config(clients.secrets, names)
         if llm.online:
-            reading, _, _ = planner.understand(planner.PlannerInput(conversation, manifest, interactive, must_finish))
+            reading, _, _ = planner.understand(
+                planner.PlannerInput(conversation, manifest, interactive, must_finish, question=state.question)
+            )
             message = llm_openai.complete(
                 conversation,
                 manifest,
@@ -120,7 +115,9 @@ def invoke_llm(state: AgentState, clients: AgentClients, llm: LlmConfig | None =
             )
             decision = _from_message(message)
         else:
-            decision = planner.plan(planner.PlannerInput(conversation, manifest, interactive, must_finish))
+            decision = planner.plan(
+                planner.PlannerInput(conversation, manifest, interactive, must_finish, question=state.question)
+            )
     decision = _normalise(decision)
 
     if decision.tool_call is not None:
@@ -135,6 +132,7 @@ def invoke_llm(state: AgentState, clients: AgentClients, llm: LlmConfig | None =
         update={
             "turn": turn,
             "dataset_id": dataset_id,
+            "offered_datasets": offered,
             "decision": decision,
             "route": None,
             "tool_result": None,

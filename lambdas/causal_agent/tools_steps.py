@@ -17,7 +17,7 @@ from causal_common.errors import ToolError
 from causal_common.jobs import JobRepository, now_ms
 from causal_common.models.frames import ToolStatus, progress_frame, tool_frame
 from causal_common.models.jobs import JobRecord, JobStatus
-from causal_common.models.tools import ECS_TASK_OF_TOOL, TOOL_ARGS, TOOL_RUNTIME, ToolOutcome
+from causal_common.models.tools import ECS_TASK_OF_TOOL, TOOL_ARGS, TOOL_RUNTIME, CausalSummary, ToolOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -139,9 +139,10 @@ def _finished_summary(outcome: ToolOutcome) -> str:
     if outcome.tool == "eda":
         return f"{result.get('rows')} rows explored, {len(result.get('warnings') or [])} warnings"
     if outcome.tool == "causal_analysis":
-        ci = result.get("ci")
-        ci_text = f" (95% CI {ci[0]:.4g} to {ci[1]:.4g})" if ci else ""
-        return f"estimate {result.get('estimate', float('nan')):.4g}{ci_text} by {result.get('method')}"
+        causal = CausalSummary.model_validate(result)
+        ci_text = f" (95% CI {causal.ci[0]:.4g} to {causal.ci[1]:.4g})" if causal.ci else ""
+        estimate = causal.estimate if causal.estimate is not None else float("nan")
+        return f"estimate {estimate:.4g}{ci_text} by {causal.method or None}"
     return "done"
 
 

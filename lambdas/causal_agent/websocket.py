@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
@@ -18,12 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from causal_agent.clients import AgentClients
 from causal_agent.connections import ConnectionRepository
 from causal_agent.sessions import Session, SessionRepository
-from causal_agent.start import MAX_QUESTION_CHARS, SESSION_ID_PATTERN
+from causal_agent.state import DatasetId, ExecutionInput, Query, QuestionText, SessionId
 from causal_common import datasets, log
 from causal_common.aws import error_code
 from causal_common.errors import CausalStackError, ForbiddenError, InvalidInputError, NotFoundError
 from causal_common.json_limits import loads_bounded
-from causal_common.models.datasets import DATASET_ID_PATTERN
+from causal_common.lambda_handler import LambdaEvent
 from causal_common.models.frames import error_frame, session_frame
 from causal_common.models.tools import ToolOutcome
 
@@ -44,15 +44,15 @@ class TooManyAnalysesError(CausalStackError):
 class QueryAction(BaseModel):
     model_config = ConfigDict(extra="forbid")
     action: Literal["query"]
-    text: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
-    datasetId: str | None = Field(default=None, pattern=DATASET_ID_PATTERN)
-    sessionId: str | None = Field(default=None, pattern=SESSION_ID_PATTERN)
+    text: QuestionText
+    datasetId: DatasetId | None = None
+    sessionId: SessionId | None = None
 
 
 class ReplyAction(BaseModel):
     model_config = ConfigDict(extra="forbid")
     action: Literal["reply"]
-    sessionId: str = Field(pattern=SESSION_ID_PATTERN)
+    sessionId: SessionId
     # Free text, or the id of one of the prompt's options (exactly one of the two).
     text: str | None = Field(default=None, min_length=1, max_length=2000)
     optionId: str | None = Field(default=None, min_length=1, max_length=40)
@@ -67,13 +67,13 @@ class ReplyAction(BaseModel):
 class CancelAction(BaseModel):
     model_config = ConfigDict(extra="forbid")
     action: Literal["cancel"]
-    sessionId: str = Field(pattern=SESSION_ID_PATTERN)
+    sessionId: SessionId
 
 
 class ResumeAction(BaseModel):
     model_config = ConfigDict(extra="forbid")
     action: Literal["resume"]
-    sessionId: str = Field(pattern=SESSION_ID_PATTERN)
+    sessionId: SessionId
     afterSeq: int = Field(default=0, ge=0)
 
 
@@ -94,12 +94,15 @@ class RequestContext(BaseModel):
     authorizer: dict[str, Any] | None = None
 
 
-class WebSocketEvent(BaseModel):
+class WebSocketEvent(LambdaEvent):
     model_config = ConfigDict(extra="ignore")
     requestContext: RequestContext
     body: str | None = None
     isBase64Encoded: bool = False
     queryStringParameters: dict[str, str] | None = None
+
+    def log_ids(self) -> Mapping[str, str | None]:
+        return {"connection_id": self.requestContext.connectionId}
 
     @property
     def user_id(self) -> str | None:
@@ -131,24 +134,24 @@ class WebSocketService:
 
     # Routing -----------------------------------------------------------------------------------------------
     def handle(self, event: WebSocketEvent) -> dict[str, Any]:
-        context = event.requestContext
-        with log.bound(connection_id=context.connectionId):
-            try:
-                if context.routeKey == "$connect":
-                    return self.connect(event)
-                if context.routeKey == "$disconnect":
-                    return self.disconnect(event)
-                return self.message(event)
-            except InvalidInputError as exc:
-                return _error(400, exc.message)
-            except ForbiddenError as exc:
-                return _error(403, exc.message)
-            except NotFoundError as exc:
-                return _error(404, exc.message)
-            except ConflictError as exc:
-                return _error(409, exc.message)
-            except TooManyAnalysesError as exc:
-                return _error(429, exc.message)
+        """Route one event (its log lines carry the connection id: ``WebSocketEvent.log_ids``)."""
+        route = event.requestContext.routeKey
+        try:
+            if route == "$connect":
+                return self.connect(event)
+            if route == "$disconnect":
+                return self.disconnect(event)
+            return self.message(event)
+        except InvalidInputError as exc:
+            return _error(400, exc.message)
+        except ForbiddenError as exc:
+            return _error(403, exc.message)
+        except NotFoundError as exc:
+            return _error(404, exc.message)
+        except ConflictError as exc:
+            return _error(409, exc.message)
+        except TooManyAnalysesError as exc:
+            return _error(429, exc.message)
 
     def _user(self, event: WebSocketEvent) -> str:
         user_id = event.user_id
@@ -250,13 +253,15 @@ class WebSocketService:
             raise
         self.connections.set_session(connection_id, session_id)
         self.clients.outbox.send(session_id, session_frame(user_id, dataset_id))
-        execution_input = {"sessionId": session_id, "query": {"text": action.text}, "userId": user_id}
-        if dataset_id:
-            execution_input["datasetId"] = dataset_id
+        execution_input = ExecutionInput(
+            sessionId=session_id, query=Query(text=action.text), userId=user_id, datasetId=dataset_id or None
+        )
         name = f"{session_id}-{uuid.uuid4().hex[:12]}"
         try:
             started = self.clients.stepfunctions.start_execution(
-                stateMachineArn=self.state_machine_arn(), name=name, input=json.dumps(execution_input)
+                stateMachineArn=self.state_machine_arn(),
+                name=name,
+                input=execution_input.model_dump_json(exclude_none=True),
             )
         except ClientError as exc:
             error_id = uuid.uuid4().hex[:12]

@@ -2,6 +2,7 @@
 
 ``bind(session_id=…)`` sets the ids for the current context (a Lambda
 invocation, a WebSocket connection's task); every record then carries them.
+Flags (``cold_start``) are bound the same way and keep their ``false``.
 Secrets never go in log arguments.
 """
 
@@ -19,7 +20,7 @@ from types import MappingProxyType
 from typing import TextIO
 
 # Read-only default: bound() always sets a new dict, never mutates the current one.
-_context: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
+_context: contextvars.ContextVar[Mapping[str, str | bool]] = contextvars.ContextVar(
     "log_context", default=MappingProxyType({})
 )
 
@@ -61,15 +62,15 @@ def configure(level: str = "INFO", stream: TextIO | None = None) -> None:
     root.setLevel(level)
 
 
-def bind(**ids: str | None) -> contextvars.Token[Mapping[str, str]]:
-    """Add ids (session_id, connection_id, …) to every later record in this context."""
+def bind(**ids: str | bool | None) -> contextvars.Token[Mapping[str, str | bool]]:
+    """Add ids (session_id, connection_id, …) to every later record in this context; empty ones are left out."""
     merged = dict(_context.get())
-    merged.update({key: value for key, value in ids.items() if value})
+    merged.update({key: value for key, value in ids.items() if value or value is False})
     return _context.set(merged)
 
 
 @contextmanager
-def bound(**ids: str | None) -> Iterator[None]:
+def bound(**ids: str | bool | None) -> Iterator[None]:
     token = bind(**ids)
     try:
         yield

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from query import DataQuerySettings, run_query
+from query import DataQueryEvent, DataQuerySettings, run_query
 from sandbox import SandboxCache
 
 from causal_common import aws, log
-
-_cache = SandboxCache()
-_state: dict[str, Any] = {}
-
-
-def _clients() -> tuple[DataQuerySettings, Any]:
-    if "s3" not in _state:
-        settings = DataQuerySettings()
-        log.configure(settings.log_level)
-        _state.update(settings=settings, s3=aws.client("s3", settings))
-    return _state["settings"], _state["s3"]
+from causal_common.lambda_handler import lambda_handler
+from causal_common.models.tools import ToolOutcome
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    settings, s3 = _clients()
-    with log.bound(session_id=event.get("sessionId"), call_id=event.get("callId")):
-        return run_query(event, s3, settings, _cache).model_dump(mode="json")
+class DataQueryClients:
+    """Built once per container: settings, the S3 client and the sandboxes of the datasets loaded so far."""
+
+    def __init__(self) -> None:
+        self.settings = DataQuerySettings()
+        log.configure(self.settings.log_level)
+        self.s3 = aws.client("s3", self.settings)
+        self.cache = SandboxCache()
+
+
+@lambda_handler(DataQueryEvent, DataQueryClients)
+def handler(event: DataQueryEvent, clients: DataQueryClients) -> ToolOutcome:
+    return run_query(event, clients.s3, clients.settings, clients.cache)

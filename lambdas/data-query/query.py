@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field, ValidationError
@@ -10,6 +11,7 @@ from sandbox import DEFAULT_MAX_RESULT_BYTES, SandboxCache
 
 from causal_common.datasets import load_data, load_manifest
 from causal_common.errors import CausalStackError, InvalidInputError
+from causal_common.lambda_handler import LambdaEvent
 from causal_common.models.tools import DataQueryArgs, ToolOutcome
 from causal_common.names import ResourceNames
 from causal_common.settings import AwsSettings
@@ -29,15 +31,27 @@ class DataQuerySettings(AwsSettings):
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
 
 
-def run_query(event: dict[str, Any], s3: Any, settings: DataQuerySettings, cache: SandboxCache) -> ToolOutcome:
+class DataQueryEvent(LambdaEvent):
+    """The DataQuery state's payload. Lenient: a missing dataset or bad arguments are the tool's answer, not a crash."""
+
+    session_id: str | None = Field(default=None, alias="sessionId")
+    dataset_id: str | None = Field(default=None, alias="datasetId")
+    call_id: str | None = Field(default=None, alias="callId")
+    arguments: dict[str, Any] | None = None
+
+    def log_ids(self) -> Mapping[str, str | None]:
+        return {"session_id": self.session_id, "call_id": self.call_id}
+
+
+def run_query(event: DataQueryEvent, s3: Any, settings: DataQuerySettings, cache: SandboxCache) -> ToolOutcome:
     """Answer one data_query event; tool-level problems become ``ok=False`` outcomes."""
-    call_id = str(event.get("callId") or "")
+    call_id = event.call_id or ""
     try:
-        dataset_id = event.get("datasetId")
+        dataset_id = event.dataset_id
         if not dataset_id:
             raise InvalidInputError("no dataset is selected for this session; pick one with datasetId")
         try:
-            arguments = DataQueryArgs.model_validate(event.get("arguments") or {})
+            arguments = DataQueryArgs.model_validate(event.arguments or {})
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors())
             raise InvalidInputError(f"bad data_query arguments: {problems}") from exc

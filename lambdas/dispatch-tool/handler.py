@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pydantic import BaseModel
 
 from causal_agent import runtime
-from causal_agent.state import AgentState, StartJobEvent
+from causal_agent.clients import AgentClients
+from causal_agent.state import AgentState, DispatchEvent, StartJobEvent
 from causal_agent.tools_steps import dispatch_tool, start_job
-from causal_common import log
+from causal_common.lambda_handler import lambda_handler
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    if event.get("mode") == "start_job":
-        job = StartJobEvent.model_validate(event)
-        with log.bound(session_id=job.state.session_id):
-            return start_job(job, runtime.clients())
-    state = AgentState.model_validate(event)
-    with log.bound(session_id=state.session_id):
-        return dispatch_tool(state, runtime.clients()).dump()
+@lambda_handler(DispatchEvent, runtime.clients)
+def handler(event: StartJobEvent | AgentState, clients: AgentClients) -> BaseModel | dict[str, str]:
+    return start_job(event, clients) if isinstance(event, StartJobEvent) else dispatch_tool(event, clients)

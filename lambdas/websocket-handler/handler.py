@@ -6,12 +6,9 @@ from typing import Any
 
 from causal_agent import runtime
 from causal_agent.websocket import WebSocketEvent, WebSocketService
+from causal_common.lambda_handler import lambda_handler
 
-_service: WebSocketService | None = None
 
-
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    global _service
-    if _service is None:
-        _service = WebSocketService(runtime.clients())
-    return _service.handle(WebSocketEvent.model_validate(event))
+@lambda_handler(WebSocketEvent, lambda: WebSocketService(runtime.clients()))
+def handler(event: WebSocketEvent, service: WebSocketService) -> dict[str, Any]:
+    return service.handle(event)

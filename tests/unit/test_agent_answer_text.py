@@ -1,5 +1,6 @@
 from causal_agent.answer import headline_sentence, write_answer
 from causal_agent.conversation import ToolExchange
+from causal_common.models.tools import CausalSummary
 
 
 def causal_exchange(reason: str) -> ToolExchange:
@@ -48,20 +49,22 @@ def result_with(**update):
 
 
 def test_an_interval_covering_zero_says_no_clear_evidence_and_never_raises():
-    sentence = headline_sentence(result_with(estimate=0.8, ci=[-0.4, 2.0]))
+    sentence = headline_sentence(CausalSummary.model_validate(result_with(estimate=0.8, ci=[-0.4, 2.0])))
     assert sentence.startswith("**No clear evidence that `t` changes `y`**")
     assert "0.8" in sentence and "-0.4" in sentence and "includes no effect" in sentence
     assert "raises" not in sentence and "lowers" not in sentence
 
 
 def test_a_continuous_treatment_is_per_unit_and_the_estimand_is_named():
-    sentence = headline_sentence(result_with(treatment_kind="continuous", target="att"))
+    sentence = headline_sentence(CausalSummary.model_validate(result_with(treatment_kind="continuous", target="att")))
     assert sentence.startswith("**Each one-unit increase in `t` raises `y` by about 2.5**")
     assert "average effect on the treated (ATT): 2.5" in sentence
 
 
 def test_a_binary_outcome_is_a_risk_difference_in_percentage_points():
-    sentence = headline_sentence(result_with(outcome_kind="binary", estimate=-0.062, ci=[-0.09, -0.034]))
+    sentence = headline_sentence(
+        CausalSummary.model_validate(result_with(outcome_kind="binary", estimate=-0.062, ci=[-0.09, -0.034]))
+    )
     assert "lowers the risk of `y` by about 6.2 percentage points" in sentence
     assert "risk difference" in sentence and "-9.0 percentage points to -3.4 percentage points" in sentence
 

@@ -8,7 +8,7 @@ import pytest
 
 from causal_agent.answer import headline_sentence
 from causal_common.errors import InvalidInputError
-from causal_common.models.tools import CausalAnalysisArgs
+from causal_common.models.tools import CausalAnalysisArgs, CausalSummary
 from causal_tasks.causal import run_causal_analysis
 from causal_tasks.design import DatasetRoles
 from causal_tasks.evaluation import cases
@@ -41,7 +41,7 @@ def test_null_effect_is_not_called_an_effect():
     case = cases.null_binary(3)
     result = analyse(case)
     assert covers(result, 0.0)
-    sentence = headline_sentence(result.model_dump())
+    sentence = headline_sentence(CausalSummary.model_validate(result.model_dump()))
     assert sentence.startswith("**No clear evidence that `t` changes `y`**") and "includes no effect" in sentence
 
 
@@ -64,7 +64,9 @@ def test_continuous_treatment_is_a_per_unit_effect():
     result = analyse(case)
     assert result.treatment_kind == "continuous" and covers(result, case.truth)
     assert "partially linear" in result.method
-    assert headline_sentence(result.model_dump()).startswith("**Each one-unit increase in `t` raises `y` by about")
+    assert headline_sentence(CausalSummary.model_validate(result.model_dump())).startswith(
+        "**Each one-unit increase in `t` raises `y` by about"
+    )
 
 
 def test_binary_outcome_is_a_risk_difference_with_an_e_value():
@@ -73,7 +75,7 @@ def test_binary_outcome_is_a_risk_difference_with_an_e_value():
     assert result.outcome_kind == "binary" and covers(result, case.truth)
     names = [s.name for s in result.sensitivity]
     assert names == ["robustness value", "e-value"] and result.diagnostics["e_value"] > 1
-    assert "percentage points" in headline_sentence(result.model_dump())
+    assert "percentage points" in headline_sentence(CausalSummary.model_validate(result.model_dump()))
 
 
 def test_yes_no_treatment_text_confounder_and_missing_values_work_and_are_reported():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from causal_common.models.frames import PromptOption
 
@@ -280,6 +280,68 @@ class CausalResult(BaseModel):
     adjustment_sensitivity: list[AdjustmentVariant] = Field(
         default_factory=list, description="The estimate with each covariate left out in turn (linear adjustment)."
     )
+
+
+class ArtifactLink(BaseModel):
+    """An artefact as a tool message keeps it: its name and the URL to show."""
+
+    name: str | None = None
+    url: str | None = None
+
+
+class MethodLine(BaseModel):
+    method: str
+    estimate: float | None = None
+    ci: tuple[float, float] | None = None
+    error: str | None = None
+
+
+class CausalSummary(BaseModel):
+    """A causal_analysis result as the conversation keeps it, read back typed by the planner and the answer.
+
+    The fields of ``CausalResult`` that matter to an answer; a result too long for its tool message loses
+    prose fields first (``conversation.compact_outcome``), so each field has a default and a null reads as it.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    treatment: str = ""
+    outcome: str = ""
+    common_causes: list[str] = Field(default_factory=list)
+    target: str | None = None
+    target_reason: str = ""
+    estimate: float | None = None
+    ci: tuple[float, float] | None = None
+    method: str = ""
+    naive_estimate: float | None = None
+    rows: int | None = None
+    design: str | None = None
+    design_reason: str = ""
+    assumptions: list[str] = Field(default_factory=list)
+    treatment_kind: Literal["binary", "continuous"] = "binary"
+    outcome_kind: Literal["binary", "continuous"] = "continuous"
+    standard_error: float | None = None
+    methods: list[MethodLine] = Field(default_factory=list)
+    refutations: list[Refutation] = Field(default_factory=list)
+    sensitivity: list[Sensitivity] = Field(default_factory=list)
+    disagreement: list[str] = Field(default_factory=list)
+    diagnostics: dict[str, float | None] = Field(default_factory=dict)
+    post_treatment_suspects: list[ColumnNote] = Field(default_factory=list)
+    left_out: list[ColumnNote] = Field(default_factory=list)
+    coded: list[ColumnNote] = Field(default_factory=list)
+    subgroup: str | None = None
+    by_group: list[GroupEffect] = Field(default_factory=list)
+    by_group_column: str | None = None
+    adjustment_sensitivity: list[AdjustmentVariant] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    artifacts: list[ArtifactLink] = Field(default_factory=list)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _null_is_the_default(cls, value: object, info: ValidationInfo) -> object:
+        if value is None and info.field_name is not None:
+            return cls.model_fields[info.field_name].get_default(call_default_factory=True)
+        return value
 
 
 class ToolOutcome(BaseModel):
