@@ -115,7 +115,8 @@ def main() -> int:
     for noisy in ("dowhy", "causal_tasks", "causal_common"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
 
-    from causal_tasks.datasets import bundled_datasets, publish
+    from causal_common.datasets import publish
+    from causal_datasets.bundled import bundled_datasets
 
     bundled = {m.id: (m, data) for m, data in bundled_datasets(support.ARTIFACTS / "dataset-cache")}
     agent_manifest, csv_bytes = bundled[DATASET]

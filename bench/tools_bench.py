@@ -32,13 +32,14 @@ from moto.server import ThreadedMotoServer
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from support import free_port  # noqa: E402
 
+from causal_common.datasets import publish  # noqa: E402
 from causal_common.models.datasets import DatasetManifest, data_key  # noqa: E402
 from causal_common.names import ResourceNames  # noqa: E402
+from causal_datasets.inference import columns_of  # noqa: E402
 from causal_ecs_runner.__main__ import build  # noqa: E402
 from causal_ecs_runner.api import make_server  # noqa: E402
 from causal_ecs_runner.backends.subprocess import SubprocessBackend  # noqa: E402
 from causal_ecs_runner.settings import RunnerSettings  # noqa: E402
-from causal_tasks.datasets import columns_of, publish  # noqa: E402
 
 # Local moto only: fixed dummy credentials, as the tests use.
 os.environ.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "eu-central-1"})

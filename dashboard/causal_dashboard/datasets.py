@@ -1,83 +1,92 @@
-"""Datasets in the datasets bucket, and validation of uploads before they are stored."""
+"""Datasets in the datasets bucket as the dashboard lists them, and checks of an upload before it is parsed."""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import PurePath
-from typing import Any
+from typing import Any, Literal
 
 from botocore.exceptions import ClientError
+from pydantic import BaseModel, ConfigDict, Field
 
-from causal_common.aws import error_code, is_not_found
+from causal_common import datasets as catalogue
+from causal_common.aws import is_not_found
 from causal_common.errors import InvalidInputError, NotFoundError
-from causal_common.models.datasets import DATASET_ID_PATTERN, data_key, manifest_key
+from causal_common.models.datasets import ColumnRole, ColumnType, DatasetManifest, GroundTruth, data_key
 from causal_dashboard.clients import AwsClients
 
 logger = logging.getLogger(__name__)
 
-_ID = re.compile(DATASET_ID_PATTERN)
+
+class ColumnSummary(BaseModel):
+    name: str
+    dtype: ColumnType
+    role: ColumnRole
+
+
+class DatasetSummary(BaseModel):
+    """A dataset as the dashboard lists it (the stored manifest, its known answer included)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    title: str
+    description: str
+    rows: int
+    origin: Literal["bundled", "uploaded"]
+    owner: str | None
+    columns: list[ColumnSummary]
+    ground_truth: GroundTruth | None = Field(alias="groundTruth")
+
+    @classmethod
+    def of(cls, manifest: DatasetManifest) -> DatasetSummary:
+        return cls(
+            id=manifest.id,
+            title=manifest.title,
+            description=manifest.description,
+            rows=manifest.rows,
+            origin=manifest.origin,
+            owner=manifest.owner,
+            columns=[ColumnSummary(name=c.name, dtype=c.dtype, role=c.role) for c in manifest.columns],
+            ground_truth=manifest.ground_truth,
+        )
+
+
+def dataset_summaries(clients: AwsClients) -> list[DatasetSummary]:
+    """Every dataset with a readable manifest, bundled ones first, then by id."""
+    ids = catalogue.dataset_ids(clients.s3, clients.names)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        found = [m for m in pool.map(lambda i: catalogue.stored_manifest(clients.s3, clients.names, i), ids) if m]
+    return sorted((DatasetSummary.of(m) for m in found), key=lambda item: (item.origin != "bundled", item.id))
 
 
 def list_datasets(clients: AwsClients) -> list[dict[str, Any]]:
-    """Every dataset with a manifest: id, title, rows, columns (name, type, role)."""
-    bucket = clients.names.datasets_bucket
-    prefixes: list[str] = []
-    paginator = clients.s3.get_paginator("list_objects_v2")
-    try:
-        for page in paginator.paginate(Bucket=bucket, Delimiter="/"):
-            prefixes.extend(entry["Prefix"].rstrip("/") for entry in page.get("CommonPrefixes", []))
-    except clients.s3.exceptions.NoSuchBucket:
-        return []
-
-    def manifest(dataset_id: str) -> dict[str, Any] | None:
-        try:
-            body = clients.s3.get_object(Bucket=bucket, Key=manifest_key(dataset_id))["Body"].read()
-        except ClientError as exc:
-            logger.info("dataset %s has no readable manifest: %s", dataset_id, error_code(exc))
-            return None
-        try:
-            data = json.loads(body)
-        except ValueError:
-            logger.warning("dataset %s has a manifest that is not JSON", dataset_id)
-            return None
-        return {
-            "id": data.get("id", dataset_id),
-            "title": data.get("title", dataset_id),
-            "description": data.get("description", ""),
-            "rows": data.get("rows"),
-            "origin": data.get("origin"),
-            "owner": data.get("owner"),
-            "columns": [
-                {"name": c.get("name"), "dtype": c.get("dtype"), "role": c.get("role")} for c in data.get("columns", [])
-            ],
-            "groundTruth": data.get("ground_truth"),
-        }
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        found = [item for item in pool.map(manifest, prefixes) if item]
-    return sorted(found, key=lambda item: (item.get("origin") != "bundled", item["id"]))
+    """Every dataset with a manifest as JSON: id, title, rows, columns (name, type, role), groundTruth."""
+    return [summary.model_dump(mode="json", by_alias=True) for summary in dataset_summaries(clients)]
 
 
 def read_data(clients: AwsClients, dataset_id: str) -> bytes:
     """The dataset's stored ``data.csv``."""
-    if not _ID.match(dataset_id):
+    if not catalogue.is_dataset_id(dataset_id):
         raise InvalidInputError(f"dataset id {dataset_id!r} is not accepted")
     try:
-        return clients.s3.get_object(Bucket=clients.names.datasets_bucket, Key=data_key(dataset_id))["Body"].read()
+        body: bytes = clients.s3.get_object(Bucket=clients.names.datasets_bucket, Key=data_key(dataset_id))[
+            "Body"
+        ].read()
     except ClientError as exc:
         if is_not_found(exc):
             raise NotFoundError(f"no dataset {dataset_id!r}") from exc
         raise
+    return body
 
 
 def dataset_id_for(filename: str | None, requested: str | None) -> str:
     """The id to store an upload under: the one asked for, or one derived from the file name."""
     if requested:
         candidate = requested.strip()
-        if not _ID.match(candidate):
+        if not catalogue.is_dataset_id(candidate):
             raise InvalidInputError(
                 f"dataset id {candidate!r} is not accepted: use 1-63 lower-case letters, digits, '-' or '_', "
                 "starting with a letter or digit"
@@ -85,7 +94,7 @@ def dataset_id_for(filename: str | None, requested: str | None) -> str:
         return candidate
     stem = PurePath(filename or "").stem.lower()
     candidate = re.sub(r"[^a-z0-9_-]+", "_", stem).strip("_-")[:63]
-    if not candidate or not _ID.match(candidate):
+    if not candidate or not catalogue.is_dataset_id(candidate):
         raise InvalidInputError("give a dataset id: the file name does not make one")
     return candidate
 

@@ -1,13 +1,13 @@
-"""Storing an uploaded CSV as a dataset, through the tasks package's ``upload_csv``."""
+"""Storing an uploaded CSV as a dataset, through the catalogue's ``upload_csv`` (no pandas)."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from causal_common.errors import ConfigurationError
 from causal_dashboard.clients import AwsClients
 from causal_dashboard.datasets import check_upload, dataset_id_for
+from causal_datasets.uploads import RoleOptions, upload_csv
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +31,6 @@ def store_upload(
     """
     check_upload(filename, content_type, data, max_bytes)
     dataset_id = dataset_id_for(filename, dataset_id)
-    try:
-        from causal_tasks.datasets import RoleOptions, upload_csv  # pandas lives there, loaded on first upload
-    except ImportError as exc:
-        raise ConfigurationError("dataset upload is unavailable: causal_tasks.datasets is not installed") from exc
     manifest = upload_csv(
         aws.s3,
         aws.names,
@@ -52,9 +48,7 @@ def store_upload(
         owner=owner,
     )
     logger.info("dataset %s uploaded (%s bytes)", dataset_id, len(data))
-    if hasattr(manifest, "model_dump"):
-        return manifest.model_dump(mode="json")
-    return dict(manifest)
+    return manifest.model_dump(mode="json")
 
 
 def _names(listed: str | None) -> list[str]:

@@ -35,7 +35,11 @@ def _adjustment_set(
     roles: DatasetRoles,
     default_covariates: list[str] | None,
 ) -> tuple[list[str], list[ColumnNote]]:
-    """The covariates to adjust for, and every other column with why it is not adjusted for."""
+    """The covariates to adjust for, and every other column with why it is not adjusted for.
+
+    The agent decides the set (``causal_common.roles``) and passes it as ``common_causes``; this applies it. The
+    fallbacks serve direct calls without one: the manifest's covariates, or every usable column of a bare frame.
+    """
     design_columns = {
         name: f"the {label}"
         for label, names in (

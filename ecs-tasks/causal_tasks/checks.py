@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
 from causal_common.models.tools import ColumnNote, MethodEstimate, Refutation
+from causal_common.roles import measured_after_cue
 
 Z_95 = 1.959963984540054
 MATERIAL_SHARE = 0.05
 # A covariate whose variance the treatment explains this much beyond the other covariates looks post-treatment.
 POST_TREATMENT_PARTIAL_R2 = 0.3
-# Words in a column's name or description that say it was measured after the treatment.
-AFTER_WORDS = re.compile(
-    r"\b(after|post|followup|follow[- ]up|later|subsequent(?:ly)?|mediat\w*|downstream)\b",
-    re.IGNORECASE,
-)
-AFTER_NAME = re.compile(r"(^|_)(post|after|followup|fu|later)(_|$)", re.IGNORECASE)
 
 
 def z_difference(first: float, first_se: float | None, second: float, second_se: float | None) -> float | None:
@@ -124,14 +117,11 @@ def post_treatment_suspects(
     originals = list(dict.fromkeys(encoded_from.get(name, name) for name in covariates))
     for name in originals:
         description = descriptions.get(name, "")
-        if AFTER_NAME.search(name) or (
-            description
-            and AFTER_WORDS.search(description)
-            and not re.search(r"\bbefore\b|\bprior\b|\bpre\b", description, re.I)
-        ):
+        cue = measured_after_cue(name, description)
+        if cue is not None:
             said = (
                 f"its description says {description!r}"
-                if description and AFTER_WORDS.search(description)
+                if cue == "description"
                 else "its name says it was measured after"
             )
             suspects[name] = f"{said}: a column measured after the treatment must not be adjusted for"

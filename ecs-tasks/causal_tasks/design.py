@@ -16,22 +16,9 @@ from typing import Literal
 from causal_common.errors import InvalidInputError
 from causal_common.models.datasets import DatasetManifest
 from causal_common.models.tools import CausalAnalysisArgs
+from causal_common.roles import never_adjusted_reason
 
 Design = Literal["randomised", "backdoor", "iv", "did", "rdd"]
-
-# Roles never adjusted for.
-NEVER_ADJUSTED = (
-    "identifier",
-    "date",
-    "text",
-    "excluded",
-    "time",
-    "unit",
-    "running",
-    "instrument",
-    "outcome",
-    "treatment",
-)
 
 
 @dataclass
@@ -46,7 +33,7 @@ class DatasetRoles:
     cutoff: float | None = None
     design: Literal["randomised", "observational"] | None = None
     codings: dict[str, dict[str, float]] = field(default_factory=dict)
-    # Column → why it is never adjusted for (identifier, date, free text, excluded by its owner).
+    # Column → why the dataset's roles keep it out of the adjustment set (``causal_common.roles``).
     not_adjusted: dict[str, str] = field(default_factory=dict)
     descriptions: dict[str, str] = field(default_factory=dict)
 
@@ -57,12 +44,6 @@ class DatasetRoles:
             return columns[0].name if columns else None
 
         running = first("running")
-        reasons = {
-            "identifier": "an identifier",
-            "date": "a date",
-            "text": "free text",
-            "excluded": "excluded in the dataset's roles (e.g. measured after the treatment)",
-        }
         return cls(
             covariates=[column.name for column in manifest.with_role("covariate")],
             instruments=[column.name for column in manifest.with_role("instrument")],
@@ -72,7 +53,9 @@ class DatasetRoles:
             cutoff=running_column.cutoff if (running_column := manifest.column(running or "")) else None,
             design=manifest.design,
             codings={column.name: column.coding for column in manifest.columns if column.coding},
-            not_adjusted={column.name: reasons[column.role] for column in manifest.columns if column.role in reasons},
+            not_adjusted={
+                column.name: reason for column in manifest.columns if (reason := never_adjusted_reason(column))
+            },
             descriptions={column.name: column.description for column in manifest.columns if column.description},
         )
 

@@ -1,9 +1,8 @@
-"""The bundled datasets (built by ``causal_tasks.datasets``) published to the datasets bucket."""
+"""The bundled datasets (built by ``causal_datasets.bundled``) published to the datasets bucket."""
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import logging
 from pathlib import Path
@@ -12,14 +11,16 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from causal_common.aws import is_not_found
+from causal_common.datasets import publish
 from causal_common.models.datasets import DatasetManifest, data_key, manifest_key
 from causal_common.names import ResourceNames
+from causal_datasets.bundled import BundledDataset, bundled_datasets
 from causal_deploy.report import Action, DeployReport
 
 logger = logging.getLogger(__name__)
 
 
-Bundled = list[tuple[DatasetManifest, bytes]]
+Bundled = list[BundledDataset]
 
 
 def prepare(cache_dir: Path) -> Bundled | str:
@@ -28,13 +29,9 @@ def prepare(cache_dir: Path) -> Bundled | str:
     Slow the first time (it imports DoWhy): the deployer runs it in a thread
     while it packages and creates everything else.
     """
-    try:
-        datasets = importlib.import_module("causal_tasks.datasets")
-    except ImportError as exc:
-        return f"causal_tasks.datasets not importable: {exc}"
     cache_dir.mkdir(parents=True, exist_ok=True)
     try:
-        return list(datasets.bundled_datasets(cache_dir))
+        return bundled_datasets(cache_dir)
     except ImportError as exc:
         # A deployer without the analysis stack (the compose init image) publishes what
         # the task image generated into the shared cache; nothing is there yet.
@@ -48,13 +45,12 @@ def publish_prepared(s3: Any, names: ResourceNames, prepared: Bundled | str, rep
     if isinstance(prepared, str):
         report.add("dataset", "bundled", Action.SKIPPED, prepared)
         return
-    datasets = importlib.import_module("causal_tasks.datasets")
     for manifest, csv_bytes in prepared:
         stored = _stored_state(s3, names.datasets_bucket, manifest, csv_bytes)
         if stored == "same":
             report.add("dataset", manifest.id, Action.UNCHANGED)
             continue
-        datasets.publish(s3, names, manifest, csv_bytes)
+        publish(s3, names, manifest, csv_bytes)
         report.add("dataset", manifest.id, Action.CREATED if stored == "missing" else Action.UPDATED)
 
 

@@ -277,8 +277,8 @@ def _upload(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from causal_common.names import ResourceNames
+    from causal_datasets.uploads import RoleOptions, upload_csv
     from causal_deploy.clients import Clients
-    from causal_tasks.datasets import RoleOptions, upload_csv
 
     config = _config(args)
     path = Path(args.file)

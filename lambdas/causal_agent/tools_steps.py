@@ -13,11 +13,19 @@ from causal_agent.clients import AgentClients
 from causal_agent.conversation import compact_conversation, compact_outcome, tool_message
 from causal_agent.sessions import SessionRepository
 from causal_agent.state import AgentState, ErrorInfo, StartJobEvent, ToolResultSlot
-from causal_common.errors import ToolError
+from causal_common import datasets, roles
+from causal_common.errors import NotFoundError, ToolError
 from causal_common.jobs import JobRepository, now_ms
 from causal_common.models.frames import ToolStatus, progress_frame, tool_frame
 from causal_common.models.jobs import JobRecord, JobStatus
-from causal_common.models.tools import ECS_TASK_OF_TOOL, TOOL_ARGS, TOOL_RUNTIME, CausalSummary, ToolOutcome
+from causal_common.models.tools import (
+    ECS_TASK_OF_TOOL,
+    TOOL_ARGS,
+    TOOL_RUNTIME,
+    CausalAnalysisArgs,
+    CausalSummary,
+    ToolOutcome,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -55,9 +63,13 @@ def dispatch_tool(state: AgentState, clients: AgentClients) -> AgentState:
         error = "no dataset is selected yet; ask the user which dataset to use"
     else:
         try:
-            arguments = TOOL_ARGS[call.name].model_validate(call.arguments).model_dump(mode="json")
+            validated = TOOL_ARGS[call.name].model_validate(call.arguments)
         except ValidationError as exc:
             error = _validation_message(call.name, exc)
+        else:
+            if isinstance(validated, CausalAnalysisArgs):
+                validated = _with_adjustment_set(validated, state.dataset_id, clients)
+            arguments = validated.model_dump(mode="json")
     if error is not None:
         logger.info("tool call %s rejected: %s", call.name, error)
         outcome = ToolOutcome(tool=call.name, call_id=call.call_id, ok=False, error=error)
@@ -66,6 +78,15 @@ def dispatch_tool(state: AgentState, clients: AgentClients) -> AgentState:
     decision = current.model_copy(update={"tool_call": call.model_copy(update={"arguments": arguments})})
     route = "data_query" if TOOL_RUNTIME[call.name] == "lambda" else "ecs"
     return state.model_copy(update={"route": route, "decision": decision, "tool_result": None, "tool_error": None})
+
+
+def _with_adjustment_set(args: CausalAnalysisArgs, dataset_id: str, clients: AgentClients) -> CausalAnalysisArgs:
+    """The adjustment set is decided on this side (``causal_common.roles``); the task applies it."""
+    try:
+        manifest = datasets.load_manifest(clients.s3, clients.names, dataset_id)
+    except NotFoundError:
+        return args  # the task reports the unknown dataset
+    return roles.with_adjustment_set(args, manifest)
 
 
 def start_job(event: StartJobEvent, clients: AgentClients) -> dict[str, str]:

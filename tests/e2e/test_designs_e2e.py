@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 from e2e.test_agent_e2e import ask, assert_well_numbered
 
+from causal_common.datasets import publish
 from causal_common.models.datasets import DatasetManifest, data_key
 from causal_common.names import ResourceNames
-from causal_tasks.datasets import columns_of, publish
+from causal_datasets.inference import columns_of
 
 pytestmark = pytest.mark.slow
 NAMES = ResourceNames()

@@ -18,8 +18,9 @@ import websockets
 from e2e.test_agent_e2e import assert_well_numbered, collect, token_for
 from e2e.test_designs_e2e import PROMOTION_EFFECT, SCHOLARSHIP_EFFECT, scholarship_data, store_panel
 
+from causal_common.datasets import publish
 from causal_common.names import ResourceNames
-from causal_tasks.datasets import manifest_for_upload, publish
+from causal_datasets.uploads import manifest_for_upload
 
 pytestmark = pytest.mark.slow
 NAMES = ResourceNames()

@@ -20,7 +20,7 @@ from support import ARTIFACTS
 from causal_agent import llm_openai, planner
 from causal_common import datasets as agent_datasets
 from causal_common.models.datasets import manifest_key
-from causal_tasks.datasets import bundled_datasets
+from causal_datasets.bundled import bundled_datasets
 
 # A figure such as 10, 1794.34, "$1,794", "-$8,498" or "1.8k" is not preceded by a letter (v0, W4 are names).
 _NUMBER = re.compile(r"(?<![A-Za-z0-9_.])-?\$?(\d[\d,]*(?:\.\d+)?)(k)?", re.IGNORECASE)

@@ -8,7 +8,7 @@ from functional.test_agent_support import EmbeddedAgent, bundled_world, publish_
 from support import ARTIFACTS
 
 from causal_agent.answer import number
-from causal_tasks.datasets import bundled_datasets
+from causal_datasets.bundled import bundled_datasets
 
 pytestmark = pytest.mark.slow
 

@@ -195,7 +195,7 @@ def bundled_world(monkeypatch) -> Iterator[AgentClients]:
 
 def publish_bundled(clients: AgentClients, bundled: list, api_key: str = "", llm_settings: dict | None = None) -> None:
     """The agent's resources, and the bundled datasets published the way the deployer publishes them."""
-    from causal_tasks.datasets import publish
+    from causal_common.datasets import publish
 
     create_resources(clients, [], api_key=api_key, llm_settings=llm_settings)
     for manifest, csv_bytes in bundled:

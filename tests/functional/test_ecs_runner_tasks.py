@@ -12,12 +12,13 @@ import boto3
 import pytest
 from support import free_port
 
+from causal_common.datasets import publish
 from causal_common.names import ResourceNames
+from causal_datasets.bundled import NSW_EXPERIMENTAL_EFFECT, bundled_datasets
 from causal_ecs_runner.__main__ import build
 from causal_ecs_runner.api import make_server
 from causal_ecs_runner.backends.subprocess import SubprocessBackend
 from causal_ecs_runner.settings import RunnerSettings
-from causal_tasks.datasets import NSW_EXPERIMENTAL_EFFECT, bundled_datasets, publish
 
 NAMES = ResourceNames(prefix="ecs-test-")
 REGION = "eu-central-1"

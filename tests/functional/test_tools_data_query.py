@@ -9,7 +9,7 @@ from support import load_lambda_module
 from causal_common.datasets import list_manifests, load_manifest
 from causal_common.errors import InvalidInputError, NotFoundError
 from causal_common.names import ResourceNames
-from causal_tasks.datasets import upload_csv
+from causal_datasets.uploads import upload_csv
 
 NAMES = ResourceNames(prefix="dq-test-")
 

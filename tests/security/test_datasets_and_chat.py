@@ -23,8 +23,8 @@ from causal_common.datasets import load_data, load_manifest
 from causal_common.errors import ForbiddenError
 from causal_dashboard import DashboardSettings, build_router
 from causal_dashboard.clients import AwsClients
+from causal_datasets.uploads import upload_csv
 from causal_stack import chat
-from causal_tasks.datasets import upload_csv
 
 ALICE_CSV = b"treat,outcome\n0,1.0\n1,2.5\n0,1.2\n1,2.9\n"
 BOB_CSV = b"treat,outcome\n1,100\n0,0\n"

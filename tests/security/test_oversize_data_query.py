@@ -11,7 +11,7 @@ from functional.test_embedded_lambda_runner import make_zip
 from support import create_execution_role, load_lambda_module, running_emulator
 
 from causal_common.names import ResourceNames
-from causal_tasks.datasets import upload_csv
+from causal_datasets.uploads import upload_csv
 
 NAMES = ResourceNames(prefix="oversize-test-")
 

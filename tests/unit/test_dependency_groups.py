@@ -41,9 +41,9 @@ DOCKERFILES = {
 }
 # Imported only on paths that image never takes (each with the reason).
 NOT_RUN_THERE = {
-    # Uploads are parsed by causal_tasks.datasets, whose bundled-dataset generators (never run by the gateway) use these.
-    ("gateway", "dowhy"),
-    ("gateway", "causaldata"),
+    # The compose deployer publishes the bundled datasets the task image generated into the shared cache; it
+    # never runs causal_datasets.generators, which uses these.
+    *(("init", module) for module in ("pandas", "numpy", "dowhy", "causaldata")),
     # The end-to-end question evaluation (causal_tasks.evaluation.questions) runs the agent's question reader
     # from the CLI (`causal-stack eval --questions`), never inside the task image.
     ("task", "rapidfuzz"),
@@ -60,6 +60,7 @@ PROJECT_MODULES = {
     "causal_gateway",
     "causal_dashboard",
     "causal_tasks",
+    "causal_datasets",
     "causal_ecs_runner",
     "handler",
     "query",

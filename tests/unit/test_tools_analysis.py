@@ -9,8 +9,8 @@ import pytest
 
 from causal_common.errors import InvalidInputError
 from causal_common.models.tools import CausalAnalysisArgs, EdaArgs
+from causal_datasets.bundled import NSW_EXPERIMENTAL_EFFECT, SYNTHETIC_BETA, bundled_datasets
 from causal_tasks.causal import run_causal_analysis
-from causal_tasks.datasets import NSW_EXPERIMENTAL_EFFECT, SYNTHETIC_BETA, bundled_datasets
 from causal_tasks.eda import run_eda, run_eda_with_plots
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from causal_common.errors import InvalidInputError
-from causal_tasks.datasets import RoleOptions, manifest_for_upload
+from causal_datasets.uploads import RoleOptions, manifest_for_upload
 
 
 def _frame() -> pd.DataFrame:
@@ -65,7 +65,7 @@ def test_bad_roles_are_refused_with_the_reason(roles, message):
 
 @pytest.mark.parametrize("text, line", [("a,b,c\n1,2,3,9\n4,5,6,7\n", 2), ("a,b,c\n1,2,3\n1,2\n", 3)])
 def test_rows_with_more_or_fewer_fields_than_the_header_are_refused(text, line):
-    from causal_tasks.datasets import parse_csv
+    from causal_datasets.table import parse_csv
 
     with pytest.raises(InvalidInputError, match=f"line {line} has"):
         parse_csv(text.encode())

@@ -13,6 +13,7 @@ truth — whether the interval covers it and how far the estimate is from it.
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import sys
 import time
@@ -65,10 +66,12 @@ def load_set(folder: Path) -> tuple[dict[str, pd.DataFrame], list[dict[str, Any]
 
 
 def _typed(frame: pd.DataFrame, name: str) -> tuple[pd.DataFrame, Any]:
-    from causal_tasks.datasets import manifest_for_upload, parse_csv
+    from causal_datasets.table import parse_csv
+    from causal_datasets.uploads import manifest_for_upload
 
-    parsed = parse_csv(frame.to_csv(index=False).encode())
-    return parsed, manifest_for_upload(parsed, name.lower().replace("_", "-")[:60])
+    table = parse_csv(frame.to_csv(index=False).encode())
+    stored = pd.read_csv(io.StringIO(table.to_csv_text()))  # the data as an upload stores them
+    return stored, manifest_for_upload(table, name.lower().replace("_", "-")[:60])
 
 
 def run_question(

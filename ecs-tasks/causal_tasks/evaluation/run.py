@@ -134,7 +134,7 @@ def ihdp_cases(replications: int) -> list[Case]:
 
 def lalonde_case() -> Case:
     """NSW trainees vs CPS controls with the dataset's own roles; the truth is the experimental estimate."""
-    from causal_tasks.datasets import bundled_datasets
+    from causal_datasets.bundled import bundled_datasets
 
     with tempfile.TemporaryDirectory() as cache:
         for manifest, data in bundled_datasets(Path(cache)):

@@ -11,13 +11,13 @@ from causal_agent.reading.words import (
     STOPWORDS,
     Token,
     is_content,
-    name_parts,
     related,
     stem,
     tokenize,
     word_match,
 )
 from causal_common.models.datasets import Column, DatasetManifest
+from causal_common.roles import name_parts
 
 # A mention needs at least this score (coverage of a name or synonym × how it was found).
 MIN_SCORE = 0.45

@@ -833,18 +833,6 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
-
-
-def name_parts(name: str) -> list[str]:
-    """The words of a column name: split on separators, case changes and digits ("gradeAvg2" → grade, avg, 2)."""
-    parts: list[str] = []
-    for chunk in re.split(r"[^A-Za-z0-9]+", name):
-        if chunk:
-            parts.extend(piece.lower() for piece in _CAMEL.split(chunk) if piece)
-    return parts
-
-
 def is_content(token: Token) -> bool:
     """A word that could name something measured (not a function word or a word of the question's form)."""
     return token.is_word and len(token.word) > 1 and token.word not in STOPWORDS and token.word not in QUESTION_WORDS

@@ -27,6 +27,8 @@ ColumnRole = Literal[
 ColumnType = Literal["integer", "float", "boolean", "string"]
 
 DATASET_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+# The datasets the deployer publishes (with known answers); an upload may not take their ids.
+BUNDLED_DATASET_IDS = ("synthetic_linear", "lalonde_nsw", "lalonde_observational")
 
 
 class Column(BaseModel):
