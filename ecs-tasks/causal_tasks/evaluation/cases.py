@@ -30,6 +30,18 @@ class Case:
     # The design a careful analyst would choose for these data.
     expected_design: str = "backdoor"
     source: str = "synthetic"
+    # The estimator that knows the true model, fitted by the generator (which sees hidden columns and true
+    # functional forms): (estimate, standard error). Its interval is the narrowest honest one; the pipeline's
+    # may be at most ``width_ratio`` times as wide.
+    oracle: tuple[float, float] | None = None
+    width_ratio: float = 3.0
+    # How far the estimate may be from the truth; None = the larger of 15 % of the truth and the oracle's
+    # interval half-width (two standard errors).
+    tolerance: float | None = None
+    # The data cannot settle the question (a hidden confounder, no instrument): the right answer says so
+    # (its interval covers the truth, or its sensitivity analysis says an unmeasured confounder as strong as an
+    # observed one would explain the estimate away) instead of giving a confident number.
+    unsettled: bool = False
 
 
 def _sigmoid(values: np.ndarray) -> np.ndarray:
@@ -41,6 +53,21 @@ def _frame(covariates: np.ndarray, **columns: np.ndarray) -> pd.DataFrame:
     for name, values in columns.items():
         frame[name] = values
     return frame
+
+
+def oracle_ols(y: np.ndarray, treatment: np.ndarray, terms: np.ndarray | None = None) -> tuple[float, float]:
+    """OLS of ``y`` on the treatment and the true model's other terms: (coefficient on the treatment, HC1 s.e.)."""
+    columns = [np.ones(len(y)), np.asarray(treatment, dtype=float)]
+    if terms is not None:
+        columns.append(np.asarray(terms, dtype=float).reshape(len(y), -1))
+    design = np.column_stack(columns)
+    coefficients, *_ = np.linalg.lstsq(design, y, rcond=None)
+    residuals = y - design @ coefficients
+    bread = np.linalg.pinv(design.T @ design)
+    meat = (design * residuals[:, None] ** 2).T @ design
+    n, k = design.shape
+    covariance = bread @ meat @ bread * n / (n - k)
+    return float(coefficients[1]), float(np.sqrt(covariance[1, 1]))
 
 
 def _args(treatment: str = "t", outcome: str = "y", **extra: object) -> CausalAnalysisArgs:
