@@ -116,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--ihdp", type=int, default=10, metavar="N", help="IHDP replications (default 10; 0 skips)")
     evaluate.add_argument("--no-lalonde", action="store_true", help="skip the Lalonde case")
     evaluate.add_argument(
+        "--ihdp-tuning",
+        action="store_true",
+        help="run IHDP's tuning split (replications 1–10) instead of the judged one (11 on)",
+    )
+    evaluate.add_argument(
         "--questions",
         action="store_true",
         help="questions in plain words end to end (reader, planner, design, estimate) over the phrasing sets",
@@ -349,9 +354,10 @@ def _eval(args: argparse.Namespace) -> int:
         from causal_tasks.evaluation import questions
 
         return questions.evaluate(args.set, args.limit)
-    from causal_tasks.evaluation.run import evaluate
+    from causal_tasks.evaluation.run import IHDP_FIRST_JUDGED, IHDP_TUNING, evaluate
 
-    return evaluate(fast=args.fast, ihdp_replications=args.ihdp, lalonde=not args.no_lalonde)
+    first = IHDP_TUNING.start if args.ihdp_tuning else IHDP_FIRST_JUDGED
+    return evaluate(fast=args.fast, ihdp_replications=args.ihdp, lalonde=not args.no_lalonde, ihdp_first=first)
 
 
 def _chat(args: argparse.Namespace) -> int:

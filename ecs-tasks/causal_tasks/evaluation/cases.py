@@ -42,6 +42,9 @@ class Case:
     # (its interval covers the truth, or its sensitivity analysis says an unmeasured confounder as strong as an
     # observed one would explain the estimate away) instead of giving a confident number.
     unsettled: bool = False
+    # Columns measured after the treatment (mediators, colliders): leaving one out moving the estimate is the
+    # answer flagging the decision that matters.
+    post_treatment: tuple[str, ...] = ()
 
 
 def _sigmoid(values: np.ndarray) -> np.ndarray:
@@ -79,7 +82,9 @@ def linear_confounding(seed: int) -> Case:
     x = rng.normal(size=(2000, 4))
     t = (rng.uniform(size=2000) < _sigmoid(x @ [0.8, -0.5, 0.3, 0.0])).astype(int)
     y = 2.0 * t + x @ [1.5, 1.0, -1.0, 0.5] + rng.normal(size=2000)
-    return Case("linear confounding", "binary treatment, linear", _frame(x, t=t, y=y), _args(), 2.0)
+    return Case(
+        "linear confounding", "binary treatment, linear", _frame(x, t=t, y=y), _args(), 2.0, oracle=oracle_ols(y, t, x)
+    )
 
 
 def nonlinear_selection(seed: int) -> Case:
@@ -88,7 +93,15 @@ def nonlinear_selection(seed: int) -> Case:
     x = rng.normal(size=(3000, 4))
     t = (rng.uniform(size=3000) < _sigmoid(0.8 * (x[:, 0] ** 2 - 1) + 0.5 * np.sin(2 * x[:, 1]))).astype(int)
     y = 2.0 * t + 3 * x[:, 0] ** 2 + 2 * np.sin(2 * x[:, 1]) + x[:, 2] + rng.normal(size=3000)
-    return Case("non-linear selection", "binary treatment, non-linear confounding", _frame(x, t=t, y=y), _args(), 2.0)
+    terms = np.column_stack([x[:, 0] ** 2, np.sin(2 * x[:, 1]), x[:, 2]])
+    return Case(
+        "non-linear selection",
+        "binary treatment, non-linear confounding",
+        _frame(x, t=t, y=y),
+        _args(),
+        2.0,
+        oracle=oracle_ols(y, t, terms),
+    )
 
 
 def interaction_confounding(seed: int) -> Case:
@@ -104,6 +117,7 @@ def interaction_confounding(seed: int) -> Case:
         _frame(x, t=t, y=y),
         _args(),
         1.0,
+        oracle=oracle_ols(y, t, np.column_stack([signal, x[:, 2]])),
     )
 
 
@@ -112,7 +126,15 @@ def nonlinear_outcome(seed: int) -> Case:
     x = rng.uniform(-2, 2, size=(3000, 3))
     t = (rng.uniform(size=3000) < _sigmoid(x[:, 0] + 0.5 * x[:, 1])).astype(int)
     y = 1.0 * t + 2 * np.exp(0.8 * x[:, 0]) + np.abs(x[:, 1]) * 2 + rng.normal(size=3000)
-    return Case("non-linear outcome", "binary treatment, exponential outcome", _frame(x, t=t, y=y), _args(), 1.0)
+    terms = np.column_stack([np.exp(0.8 * x[:, 0]), np.abs(x[:, 1])])
+    return Case(
+        "non-linear outcome",
+        "binary treatment, exponential outcome",
+        _frame(x, t=t, y=y),
+        _args(),
+        1.0,
+        oracle=oracle_ols(y, t, terms),
+    )
 
 
 def heterogeneous(seed: int, target: str) -> Case:
@@ -122,12 +144,19 @@ def heterogeneous(seed: int, target: str) -> Case:
     effect = 1.0 + 1.5 * x[:, 0] + 0.5 * x[:, 1] ** 2
     y = effect * t + x @ [1.0, 0.5, -0.5] + rng.normal(size=3000)
     truth = float(effect[t == 1].mean() if target == "att" else effect.mean())
+    # The true model: the effect's modifiers interacted with the treatment, centred on the estimand's rows so the
+    # treatment's coefficient is the average effect there.
+    population = t == 1 if target == "att" else np.ones(len(t), dtype=bool)
+    modifiers = np.column_stack([x[:, 0], x[:, 1] ** 2])
+    centred = modifiers - modifiers[population].mean(axis=0)
+    oracle = oracle_ols(y, t, np.column_stack([x, t[:, None] * centred]))
     return Case(
         f"heterogeneous effect ({target.upper()})",
         "effect varies with a confounder",
         _frame(x, t=t, y=y),
         _args(target=target),
         truth,
+        oracle=oracle,
     )
 
 
@@ -136,7 +165,8 @@ def null_binary(seed: int) -> Case:
     x = rng.normal(size=(2000, 3))
     t = (rng.uniform(size=2000) < _sigmoid(x[:, 0] - 0.5 * x[:, 1])).astype(int)
     y = 2 * x[:, 0] + x[:, 1] ** 2 + rng.normal(size=2000)
-    return Case("null effect", "no effect, confounded", _frame(x, t=t, y=y), _args(), 0.0)
+    oracle = oracle_ols(y, t, np.column_stack([x[:, 0], x[:, 1] ** 2]))
+    return Case("null effect", "no effect, confounded", _frame(x, t=t, y=y), _args(), 0.0, oracle=oracle)
 
 
 def continuous_linear(seed: int) -> Case:
@@ -144,7 +174,7 @@ def continuous_linear(seed: int) -> Case:
     x = rng.normal(size=(2000, 3))
     t = x @ [0.7, 0.4, 0.0] + rng.normal(size=2000)
     y = 1.5 * t + x @ [1.0, -1.0, 0.5] + rng.normal(size=2000)
-    return Case("continuous treatment", "dose, linear", _frame(x, t=t, y=y), _args(), 1.5)
+    return Case("continuous treatment", "dose, linear", _frame(x, t=t, y=y), _args(), 1.5, oracle=oracle_ols(y, t, x))
 
 
 def continuous_nonlinear(seed: int) -> Case:
@@ -152,7 +182,15 @@ def continuous_nonlinear(seed: int) -> Case:
     x = rng.normal(size=(3000, 3))
     t = np.sin(2 * x[:, 0]) + 0.5 * x[:, 1] ** 2 + rng.normal(size=3000)
     y = 0.8 * t + 2 * np.sin(2 * x[:, 0]) + x[:, 1] ** 2 + rng.normal(size=3000)
-    return Case("continuous treatment, non-linear confounding", "dose, non-linear", _frame(x, t=t, y=y), _args(), 0.8)
+    oracle = oracle_ols(y, t, np.column_stack([np.sin(2 * x[:, 0]), x[:, 1] ** 2]))
+    return Case(
+        "continuous treatment, non-linear confounding",
+        "dose, non-linear",
+        _frame(x, t=t, y=y),
+        _args(),
+        0.8,
+        oracle=oracle,
+    )
 
 
 def continuous_null(seed: int) -> Case:
@@ -160,7 +198,8 @@ def continuous_null(seed: int) -> Case:
     x = rng.normal(size=(2000, 3))
     t = x[:, 0] + rng.normal(size=2000)
     y = 2 * x[:, 0] + rng.normal(size=2000)
-    return Case("continuous treatment, null", "dose, no effect", _frame(x, t=t, y=y), _args(), 0.0)
+    oracle = oracle_ols(y, t, x[:, :1])
+    return Case("continuous treatment, null", "dose, no effect", _frame(x, t=t, y=y), _args(), 0.0, oracle=oracle)
 
 
 def binary_outcome(seed: int, effect: float) -> Case:
@@ -171,7 +210,10 @@ def binary_outcome(seed: int, effect: float) -> Case:
     p1, p0 = _sigmoid(base + effect), _sigmoid(base)
     y = (rng.uniform(size=4000) < np.where(t == 1, p1, p0)).astype(int)
     name = "binary outcome" if effect else "binary outcome, null"
-    return Case(name, "risk difference", _frame(x, t=t, y=y), _args(), float(np.mean(p1 - p0)))
+    # The risk difference's oracle: a linear probability model on the true index's covariates (close to the
+    # logistic model's standardised contrast, and the same width to within a few per cent).
+    oracle = oracle_ols(y.astype(float), t, x[:, :2])
+    return Case(name, "risk difference", _frame(x, t=t, y=y), _args(), float(np.mean(p1 - p0)), oracle=oracle)
 
 
 def categorical_confounder(seed: int) -> Case:
@@ -184,7 +226,9 @@ def categorical_confounder(seed: int) -> Case:
     y = 1.5 * t + 2 * shift + x[:, 0] + rng.normal(size=2500)
     frame = _frame(x, t=t, y=y)
     frame["department"] = departments[level]
-    return Case("text confounder", "categorical confounder as text", frame, _args(), 1.5)
+    dummies = np.eye(5)[level][:, 1:]
+    oracle = oracle_ols(y, t, np.column_stack([dummies, x[:, 0]]))
+    return Case("text confounder", "categorical confounder as text", frame, _args(), 1.5, oracle=oracle)
 
 
 def missing_values(seed: int) -> Case:
@@ -193,14 +237,18 @@ def missing_values(seed: int) -> Case:
     frame = case.frame.copy()
     for column in ("x1", "x2"):
         frame.loc[rng.uniform(size=len(frame)) < 0.08, column] = np.nan
-    return Case("missing values", "8% missing at random in two covariates", frame, case.args, case.truth)
+    complete = frame.dropna()
+    oracle = oracle_ols(
+        complete["y"].to_numpy(), complete["t"].to_numpy(), complete[["x0", "x1", "x2", "x3"]].to_numpy()
+    )
+    return Case("missing values", "8% missing at random in two covariates", frame, case.args, case.truth, oracle=oracle)
 
 
 def yes_no_treatment(seed: int) -> Case:
     case = linear_confounding(seed)
     frame = case.frame.copy()
     frame["t"] = np.where(frame["t"] == 1, "Yes", "no")
-    return Case("yes/no treatment", "treatment coded as text", frame, case.args, case.truth)
+    return Case("yes/no treatment", "treatment coded as text", frame, case.args, case.truth, oracle=case.oracle)
 
 
 def randomised(seed: int, declared: bool) -> Case:
@@ -210,7 +258,16 @@ def randomised(seed: int, declared: bool) -> Case:
     y = 3.0 * t + x @ [2.0, 1.0, 0.0] + rng.normal(size=1500)
     roles = DatasetRoles(design="randomised") if declared else DatasetRoles()
     name = "randomised (declared)" if declared else "randomised (recognised from balance)"
-    return Case(name, "random assignment", _frame(x, t=t, y=y), _args(), 3.0, roles=roles, expected_design="randomised")
+    return Case(
+        name,
+        "random assignment",
+        _frame(x, t=t, y=y),
+        _args(),
+        3.0,
+        roles=roles,
+        expected_design="randomised",
+        oracle=oracle_ols(y, t, x),
+    )
 
 
 def small_sample(seed: int) -> Case:
@@ -218,7 +275,7 @@ def small_sample(seed: int) -> Case:
     x = rng.normal(size=(200, 2))
     t = (rng.uniform(size=200) < _sigmoid(0.8 * x[:, 0])).astype(int)
     y = 2.0 * t + 1.5 * x[:, 0] - x[:, 1] + rng.normal(size=200)
-    return Case("small sample", "200 rows", _frame(x, t=t, y=y), _args(), 2.0)
+    return Case("small sample", "200 rows", _frame(x, t=t, y=y), _args(), 2.0, oracle=oracle_ols(y, t, x))
 
 
 def many_covariates(seed: int) -> Case:
@@ -226,7 +283,8 @@ def many_covariates(seed: int) -> Case:
     x = rng.normal(size=(2500, 20))
     t = (rng.uniform(size=2500) < _sigmoid(x[:, :3] @ [0.6, -0.6, 0.4])).astype(int)
     y = 1.0 * t + x[:, :3] @ [1.0, 1.0, 1.0] + rng.normal(size=2500)
-    return Case("many covariates", "20 covariates, 3 confounders", _frame(x, t=t, y=y), _args(), 1.0)
+    oracle = oracle_ols(y, t, x[:, :3])
+    return Case("many covariates", "20 covariates, 3 confounders", _frame(x, t=t, y=y), _args(), 1.0, oracle=oracle)
 
 
 def negative_effect(seed: int) -> Case:
@@ -234,7 +292,10 @@ def negative_effect(seed: int) -> Case:
     x = rng.normal(size=(3000, 3))
     t = (rng.uniform(size=3000) < _sigmoid(np.abs(x[:, 0]) * 1.2 - 1)).astype(int)
     y = -1.5 * t + 2 * np.abs(x[:, 0]) + x[:, 1] + rng.normal(size=3000)
-    return Case("negative effect", "harmful treatment, |x| selection", _frame(x, t=t, y=y), _args(), -1.5)
+    oracle = oracle_ols(y, t, np.column_stack([np.abs(x[:, 0]), x[:, 1]]))
+    return Case(
+        "negative effect", "harmful treatment, |x| selection", _frame(x, t=t, y=y), _args(), -1.5, oracle=oracle
+    )
 
 
 def large_scale(seed: int) -> Case:
@@ -242,7 +303,7 @@ def large_scale(seed: int) -> Case:
     x = np.column_stack([rng.normal(40, 10, 3000), rng.normal(30000, 8000, 3000)])
     t = (rng.uniform(size=3000) < _sigmoid((x[:, 1] - 30000) / 8000 - 0.5)).astype(int)
     y = 500 * t + 0.6 * x[:, 1] + 50 * x[:, 0] + rng.normal(0, 2000, 3000)
-    return Case("earnings scale", "outcome in dollars", _frame(x, t=t, y=y), _args(), 500.0)
+    return Case("earnings scale", "outcome in dollars", _frame(x, t=t, y=y), _args(), 500.0, oracle=oracle_ols(y, t, x))
 
 
 def instrument(seed: int, binary_treatment: bool) -> Case:
@@ -260,8 +321,17 @@ def instrument(seed: int, binary_treatment: bool) -> Case:
     y = 2.0 * t + 2 * hidden + x[:, 0] - x[:, 1] + rng.normal(size=n)
     frame = _frame(x, t=t, y=y, z=z)
     name = "instrument, binary treatment" if binary_treatment else "instrument, continuous treatment"
+    # The oracle sees the hidden confounder, so it needs no instrument; an IV interval is necessarily wider
+    # (by about 1 / the first stage's partial correlation), hence the larger width limit.
     return Case(
-        name, "unmeasured confounder, valid instrument", frame, _args(instruments=["z"]), 2.0, expected_design="iv"
+        name,
+        "unmeasured confounder, valid instrument",
+        frame,
+        _args(instruments=["z"]),
+        2.0,
+        expected_design="iv",
+        oracle=oracle_ols(y, t, np.column_stack([hidden, x])),
+        width_ratio=8.0,
     )
 
 
@@ -286,7 +356,9 @@ def panel(seed: int, group_column: bool) -> Case:
         frame["t"] = group * post
         args = _args(time="period", unit="unit")
         name = "difference in differences (panel)"
-    return Case(name, "panel, parallel trends", frame, args, 3.0, expected_design="did")
+    # The oracle knows each unit's level and each period's shock.
+    oracle = oracle_ols(y, group * post, np.column_stack([level[unit], shock[period - 1]]))
+    return Case(name, "panel, parallel trends", frame, args, 3.0, expected_design="did", oracle=oracle)
 
 
 def discontinuity(seed: int, effect: float) -> Case:
@@ -299,7 +371,20 @@ def discontinuity(seed: int, effect: float) -> Case:
     frame = pd.DataFrame({"score": score, "t": t, "age": age, "y": y})
     roles = DatasetRoles(running="score", cutoff=60.0)
     name = "regression discontinuity" if effect else "regression discontinuity, null"
-    return Case(name, "sharp cutoff", frame, _args(), effect, roles=roles, expected_design="rdd")
+    # The oracle knows the global curve, so it uses every row; an honest RDD uses only rows near the cutoff and
+    # cannot assume the curve's shape far from it, hence the larger width limit.
+    terms = np.column_stack([score, (score - 60) ** 2, age])
+    return Case(
+        name,
+        "sharp cutoff",
+        frame,
+        _args(),
+        effect,
+        roles=roles,
+        expected_design="rdd",
+        oracle=oracle_ols(y, t, terms),
+        width_ratio=6.0,
+    )
 
 
 CASE_BUILDERS: list[Callable[[int], Case]] = [
