@@ -10,9 +10,12 @@ previous reader (``resolve_variables`` in causal_agent/intent.py at
 ``--baseline``, loaded from git). The previous reader had no intents: it read
 every question as causal when it found two columns, and asked otherwise.
 
-``cases.json`` is the development set (written with the reader); the
-``heldout-*.json`` sets were written independently, without the reader's code,
-to measure how it does on schemas and wordings it was not built on.
+``cases.json`` is the development set written with the reader. The other sets
+were written independently, without the reader's code, to measure how it does on
+schemas and wordings it was not built on; each was scored once (that first-run
+figure is in tests/data/understanding/README.md) and is a development set since
+(``dev-*``). Folder sets (``dev-3/``: generate.py + cases.json) also get rows for
+designs said in words and for subgroups.
 
 Target: ≥ 95 % of the development set read right.
 """
@@ -31,7 +34,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "lambdas")]
 
-from understanding_support import Case, load_cases, reading_as_dict, score  # noqa: E402
+from understanding_support import (  # noqa: E402
+    Case,
+    folder_sets,
+    load_cases,
+    load_folder,
+    reading_as_dict,
+    score,
+    score_designs,
+)
 
 from causal_agent.reading.reader import read_question  # noqa: E402
 
@@ -82,8 +93,11 @@ def main() -> int:
         f"{'set':<16} {'cases':>5}  {'reader: all right':>17} {'intent':>7} {'causal roles':>12} {'ms/question':>11}"
         f"   {'previous: all right':>19} {'intent':>7} {'causal roles':>12}   ratio"
     )
-    for path in SETS:
-        cases = load_cases(path)
+    design_rows: list[tuple[str, dict[str, tuple[int, int]]]] = []
+    for path in [*SETS, *folder_sets()]:
+        cases = load_cases(path) if path.is_file() else load_folder(path)
+        if path.is_dir():
+            design_rows.append((path.name, score_designs(cases)))
         started = time.perf_counter()
         current = score(cases, lambda case: reading_as_dict(read_question(case.question, case.manifest)))
         per_question = (time.perf_counter() - started) * 1000 / len(cases)
@@ -99,12 +113,16 @@ def main() -> int:
         if args.show_failures:
             for schema, question, problems in current["failures"]:
                 print(f"    {schema}: {question!r}: {'; '.join(problems)}")
+    for name, rows in design_rows:
+        for part, (right, asked) in rows.items():
+            share = f"{right / asked:.1%}" if asked else "–"
+            print(f"{name + ': ' + part + ' in words':<30} {share:>9} ({right}/{asked})")
     # Replies to the agent's own prompts (tests/data/understanding/replies), by prompt kind.
     sys.path.insert(0, str(ROOT / "tests" / "unit"))
     from test_reply_set import scores as reply_scores
 
     for kind, share in sorted(reply_scores().items()):
-        print(f"{'replies: ' + kind:<24} {share:>9.1%}")
+        print(f"{'replies: ' + kind:<30} {share:>9.1%}")
     print("designs and estimates end to end: causal-stack eval --questions")
     print(f"target: development set ≥ {TARGET:.0%} read right: {'met' if development_ok else 'MISSED'}")
     return 0 if development_ok else 1

@@ -107,3 +107,98 @@ def score(cases: list[Case], read: Callable[[Case], dict[str, Any]]) -> dict[str
         ),
         "failures": [(c.schema, c.question, v.problems) for c, v in verdicts if not v.ok],
     }
+
+
+# --- phrasing sets in folders (generate.py makes the data, cases.json the questions and replies) -------------
+
+
+def folder_sets(root: Path = CASES_FILE.parent) -> list[Path]:
+    return sorted(p for p in root.iterdir() if (p / "generate.py").is_file() and (p / "cases.json").is_file())
+
+
+def load_folder(folder: Path) -> list[Case]:
+    """The question cases of a folder set, each with the manifest its data get when uploaded as a CSV."""
+    from causal_tasks.evaluation.questions import as_upload, load_set
+
+    datasets, cases = load_set(folder)
+    manifests = {name: as_upload(frame, name)[1] for name, frame in datasets.items()}
+    return [
+        Case(case["schema"], case["question"], case["expected"], manifests[case["schema"]])
+        for case in cases
+        if "reply" not in case and "question" in case and case["schema"] in manifests
+    ]
+
+
+def _same_value(expected: Any, got: Any) -> bool:
+    if expected is None or got is None:
+        return expected is got
+    try:
+        return abs(float(expected) - float(got)) < 1e-9
+    except (TypeError, ValueError):
+        return str(expected).strip().lower() == str(got).strip().lower()
+
+
+def judge_design_words(expected: dict[str, Any], design: Any) -> list[str] | None:
+    """Problems with a design said in words (cutoff, instrument, named groups and start, randomisation), or None
+    when the question says none (a panel visible only in the data's shape is the estimation's job)."""
+    kind = expected.get("design")
+    details = expected.get("design_details") or {}
+    problems: list[str] = []
+    if kind == "rdd" and "cutoff" in details:
+        if design.running != details.get("running", design.running):
+            problems.append(f"running {design.running} != {details.get('running')}")
+        if not _same_value(details["cutoff"], design.cutoff):
+            problems.append(f"cutoff {design.cutoff} != {details['cutoff']}")
+        if "cutoff_side" in details and design.cutoff_side != details["cutoff_side"]:
+            problems.append(f"side {design.cutoff_side} != {details['cutoff_side']}")
+    elif kind == "iv" and "instrument" in details:
+        if details["instrument"] not in design.instruments:
+            problems.append(f"instruments {design.instruments} lack {details['instrument']}")
+    elif kind == "randomised":
+        if not (design.randomised or design.design == "randomised"):
+            problems.append("randomisation not read")
+    elif kind == "did" and details.get("treated_groups"):
+        if design.group_column != details.get("group_column", design.group_column):
+            problems.append(f"group column {design.group_column} != {details.get('group_column')}")
+        if sorted(map(str.lower, design.treated_groups)) != sorted(map(str.lower, details["treated_groups"])):
+            problems.append(f"groups {design.treated_groups} != {details['treated_groups']}")
+        if "treatment_start" in details and not _same_value(details["treatment_start"], design.treatment_start):
+            problems.append(f"start {design.treatment_start} != {details['treatment_start']}")
+    else:
+        return None
+    return problems
+
+
+def judge_subgroup_words(expected: dict[str, Any], design: Any) -> list[str] | None:
+    """Problems with a subgroup or a by-group question, or None when the question asks for neither."""
+    if "subgroup" in expected:
+        want = expected["subgroup"]
+        for got in design.subgroup:
+            if got.column == want.get("column") and _same_value(want.get("value"), got.value):
+                return []
+        return [f"subgroup {[(g.column, g.op, g.value) for g in design.subgroup]} != {want}"]
+    if "by_group" in expected:
+        return [] if design.by_group == expected["by_group"] else [f"by {design.by_group} != {expected['by_group']}"]
+    return None
+
+
+def score_designs(cases: list[Case]) -> dict[str, tuple[int, int]]:
+    """(right, asked) for designs said in words and for subgroups, from what the words say about the design
+    (``causal_agent.reading.designs``) once the question's treatment and outcome are read."""
+    from causal_agent.reading.designs import read_design
+    from causal_agent.reading.reader import read_question
+
+    designs, subgroups = [0, 0], [0, 0]
+    for case in cases:
+        if case.expected.get("intent") != "causal":
+            continue
+        reading = read_question(case.question, case.manifest)
+        design = read_design(case.question, case.manifest, reading.treatment, reading.outcome)
+        for tally, problems in (
+            (designs, judge_design_words(case.expected, design)),
+            (subgroups, judge_subgroup_words(case.expected, design)),
+        ):
+            if problems is not None:
+                tally[1] += 1
+                tally[0] += not problems
+    return {"designs": (designs[0], designs[1]), "subgroups": (subgroups[0], subgroups[1])}

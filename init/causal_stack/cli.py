@@ -126,7 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="questions in plain words end to end (reader, planner, design, estimate) over the phrasing sets",
     )
     evaluate.add_argument("--set", action="append", metavar="NAME", help="with --questions: only this phrasing set")
-    evaluate.add_argument("--limit", type=int, metavar="N", help="with --questions: the first N questions of each set")
+    evaluate.add_argument(
+        "--limit", type=int, metavar="N", help="with --questions: N questions of each set, spread over it"
+    )
     evaluate.set_defaults(handler=_eval)
 
     chat = commands.add_parser("chat", help="chat with the agent in the terminal", add_help=False)

@@ -65,7 +65,7 @@ def load_set(folder: Path) -> tuple[dict[str, pd.DataFrame], list[dict[str, Any]
     return module.datasets(), cases
 
 
-def _typed(frame: pd.DataFrame, name: str) -> tuple[pd.DataFrame, Any]:
+def as_upload(frame: pd.DataFrame, name: str) -> tuple[pd.DataFrame, Any]:
     from causal_datasets.table import parse_csv
     from causal_datasets.uploads import manifest_for_upload
 
@@ -79,7 +79,7 @@ def run_question(
 ) -> tuple[dict[str, Any] | None, CausalResult | None]:
     """The planner's causal_analysis arguments and the task's result for one question (no user to ask)."""
     from causal_agent import planner
-    from causal_agent.conversation import assistant_tool_call, tool_message, user_message
+    from causal_agent.conversation import assistant_tool_call, compact_outcome, tool_message, user_message
     from causal_common.models.tools import ToolOutcome
     from causal_tasks.causal import run_causal_analysis
     from causal_tasks.design import DatasetRoles
@@ -105,8 +105,6 @@ def run_question(
             outcome = ToolOutcome(tool=call.name, call_id=call.call_id, ok=True, result=result.model_dump(mode="json"))
         else:
             outcome = ToolOutcome(tool=call.name, call_id=call.call_id, ok=True, result={})
-        from causal_agent.conversation import compact_outcome
-
         conversation.append(tool_message(call.call_id, compact_outcome(outcome)))
     return arguments, result
 
@@ -164,19 +162,57 @@ def causal_cases(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def evaluate(set_names: list[str] | None = None, limit: int | None = None, out: TextIO = sys.stdout) -> int:
+FLOORS_FILE = SETS_DIR / "floors.json"
+
+
+def shares(outcomes: list[QuestionOutcome]) -> dict[str, tuple[int, int]]:
+    """(right, asked) for all right, roles, design and the interval covering the truth."""
+
+    def tally(items: list[bool]) -> tuple[int, int]:
+        return sum(items), len(items)
+
+    return {
+        "all right": tally([not o.problems for o in outcomes]),
+        "roles right": tally(
+            [
+                not any(p.startswith(("treatment", "outcome")) for p in o.problems)
+                for o in outcomes
+                if "treatment" in o.expected or "outcome" in o.expected
+            ]
+        ),
+        "design right": tally([o.design == o.expected["design"] for o in outcomes if "design" in o.expected]),
+        "interval covers the truth": tally([bool(o.covers) for o in outcomes if o.expected.get("truth") is not None]),
+    }
+
+
+def floor_key(limit: int | None) -> str:
+    return "end to end" if not limit else f"end to end, {limit} of each set"
+
+
+def spread(cases: list[dict[str, Any]], limit: int | None) -> list[dict[str, Any]]:
+    """``limit`` cases spread evenly over the set (sets are written in sections: designs, contrasts, …)."""
+    if not limit or limit >= len(cases):
+        return cases
+    return [cases[index * len(cases) // limit] for index in range(limit)]
+
+
+def run_sets(
+    set_names: list[str] | None = None, limit: int | None = None, out: TextIO | None = None
+) -> dict[str, list[QuestionOutcome]]:
+    """Every causal question of each set (or ``limit`` of them, spread over it), printed as it is answered."""
+    out = out or sys.stdout
     folders = sorted(p for p in SETS_DIR.iterdir() if (p / "generate.py").is_file() and (p / "cases.json").is_file())
     if set_names:
         folders = [p for p in folders if p.name in set_names]
-    outcomes: list[QuestionOutcome] = []
-    started = time.perf_counter()
+    results: dict[str, list[QuestionOutcome]] = {}
     for folder in folders:
         datasets, cases = load_set(folder)
-        frames = {name: _typed(frame, name) for name, frame in datasets.items()}
-        chosen = causal_cases(cases)[:limit] if limit else causal_cases(cases)
+        frames = {name: as_upload(frame, name) for name, frame in datasets.items()}
+        chosen = spread(causal_cases(cases), limit)
+        results[folder.name] = []
         for case in chosen:
             outcome = evaluate_case(folder.name, frames, case)
-            outcomes.append(outcome)
+            results[folder.name].append(outcome)
             mark = "ok  " if not outcome.problems else "MISS"
             estimate = f"{outcome.estimate:,.4g}" if outcome.estimate is not None else "–"
             truth = outcome.expected.get("truth")
@@ -186,28 +222,38 @@ def evaluate(set_names: list[str] | None = None, limit: int | None = None, out: 
                 + (f"  [{'; '.join(outcome.problems)}]" if outcome.problems else "")
                 + (f" {outcome.error}" if outcome.error else ""),
                 file=out,
+                flush=True,
             )
-    total = len(outcomes)
-    if not total:
+    return results
+
+
+def evaluate(set_names: list[str] | None = None, limit: int | None = None, out: TextIO | None = None) -> int:
+    """Run the sets, print per-set and pooled shares; non-zero when a question crashes or a set scores below the
+    floor recorded for it in ``floors.json`` (for whole sets, or for the same ``limit``)."""
+    out = out or sys.stdout
+    started = time.perf_counter()
+    results = run_sets(set_names, limit, out)
+    outcomes = [o for per_set in results.values() for o in per_set]
+    if not outcomes:
         print("no phrasing set with generate.py and cases.json found", file=out)
         return 1
-
-    def share(items: list[bool]) -> str:
-        return f"{sum(items)}/{len(items)} = {sum(items) / len(items):.1%}" if items else "–"
-
+    floors = json.loads(FLOORS_FILE.read_text()).get(floor_key(limit), {}) if FLOORS_FILE.is_file() else {}
+    below: list[str] = []
     print(file=out)
-    print(f"questions: {total}, all right: {share([not o.problems for o in outcomes])}", file=out)
-    print(
-        f"  roles right: {share([not any(p.startswith(('treatment', 'outcome')) for p in o.problems) for o in outcomes if 'treatment' in o.expected or 'outcome' in o.expected])}",
-        file=out,
-    )
-    print(
-        f"  design right: {share([o.design == o.expected['design'] for o in outcomes if 'design' in o.expected])}",
-        file=out,
-    )
-    print(
-        f"  interval covers the truth: {share([bool(o.covers) for o in outcomes if o.expected.get('truth') is not None])}",
-        file=out,
-    )
-    print(f"  errors: {sum(1 for o in outcomes if o.error)}; time {time.perf_counter() - started:.0f} s", file=out)
+    for name, per_set in [*results.items(), ("all sets", outcomes)]:
+        figures = shares(per_set)
+        print(
+            f"{name}: {len(per_set)} questions; "
+            + "; ".join(f"{k} {r}/{n} = {r / n:.1%}" if n else f"{k} –" for k, (r, n) in figures.items()),
+            file=out,
+        )
+        right, asked = figures["all right"]
+        floor = floors.get(name)
+        if floor is not None and asked and right / asked < floor - 1e-9:
+            below.append(f"{name} all right {right / asked:.1%} < floor {floor:.1%}")
+    errors = sum(1 for o in outcomes if o.error)
+    print(f"errors: {errors}; time {time.perf_counter() - started:.0f} s", file=out)
+    if errors or below:
+        print("TARGETS MISSED: " + "; ".join(below + ([f"{errors} question(s) crashed"] if errors else [])), file=out)
+        return 1
     return 0

@@ -1,4 +1,4 @@
-"""heldout-3: synthetic data sets with known causal effects.
+"""dev-3 (written as a held-out set, now a development set): synthetic data sets with known causal effects.
 
 Pure numpy + pandas, fixed seeds, no network. `datasets()` returns the tables a user would
 upload; `TRUTH` records the simulated effects. Effects that vary between people are averaged

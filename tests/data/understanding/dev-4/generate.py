@@ -1,4 +1,4 @@
-"""heldout-4: twelve simulated datasets with known causal truths.
+"""dev-4 (written as a held-out set, now a development set): twelve simulated datasets with known causal truths.
 
 Pure numpy + pandas, fixed seeds, deterministic.  `datasets()` returns the
 frames a user would upload; `TRUTH` records the effects that were simulated.

@@ -1,0 +1,60 @@
+"""Every phrasing set is read at least as well as its recorded figure (tests/data/understanding/floors.json).
+
+The figures are the reader's, with no estimation: intent, treatment, outcome, contrast, adjustment and the
+descriptive reading for every set; designs said in words and subgroups for the sets that come with data.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from understanding_support import (
+    CASES_FILE,
+    folder_sets,
+    load_cases,
+    load_folder,
+    reading_as_dict,
+    score,
+    score_designs,
+)
+
+from causal_agent.reading.reader import read_question
+
+ROOT = CASES_FILE.parent
+FLOORS = json.loads((ROOT / "floors.json").read_text())
+SETS = sorted(ROOT.glob("*.json"))
+SETS = [path for path in SETS if path.name != "floors.json"] + folder_sets()
+
+
+def _name(path: Path) -> str:
+    return path.stem if path.is_file() else path.name
+
+
+def _cases(path: Path):
+    return load_cases(path) if path.is_file() else load_folder(path)
+
+
+def test_every_set_has_a_floor():
+    assert {_name(path) for path in SETS} <= set(FLOORS["reading"])
+
+
+@pytest.mark.parametrize("path", SETS, ids=_name)
+def test_a_set_is_read_at_least_as_well_as_recorded(path):
+    cases = _cases(path)
+    result = score(cases, lambda case: reading_as_dict(read_question(case.question, case.manifest)))
+    floor = FLOORS["reading"][_name(path)]
+    assert result["all_right"] >= floor - 1e-9, (
+        f"{_name(path)}: {result['all_right']:.1%} read right, floor {floor:.1%}; first failures: "
+        + "; ".join(f"{q!r}: {p}" for _, q, p in result["failures"][:5])
+    )
+
+
+@pytest.mark.parametrize("path", folder_sets(), ids=_name)
+def test_designs_and_subgroups_in_words_are_read_at_least_as_well_as_recorded(path):
+    rows = score_designs(_cases(path))
+    for part in ("designs in words", "subgroups in words"):
+        right, asked = rows[part.split()[0]]
+        assert asked, f"{_name(path)} asks no {part}"
+        assert right / asked >= FLOORS[part][_name(path)] - 1e-9, f"{_name(path)} {part}: {right}/{asked}"
