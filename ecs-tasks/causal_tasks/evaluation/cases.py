@@ -348,3 +348,10 @@ FAST_CASES = (
 def synthetic_cases(seed: int = 20261129, fast: bool = False) -> list[Case]:
     cases = [build(seed + index) for index, build in enumerate(CASE_BUILDERS)]
     return [case for case in cases if case.name in FAST_CASES] if fast else cases
+
+
+# The situations users bring beyond the basic cases (post-treatment columns, subgroups, staggered adoption, rare
+# outcomes, few treated, heavy tails, weak overlap, hidden confounding): imported last, as it builds on the above.
+from causal_tasks.evaluation.situations import SITUATION_BUILDERS  # noqa: E402
+
+CASE_BUILDERS += SITUATION_BUILDERS
