@@ -136,7 +136,8 @@ def benchmark_strengths(
     """Per measured covariate (coded text columns as one group): the partial R² a confounder as strong as it
     would have with the treatment (given the covariates) and with the outcome (given treatment and covariates).
 
-    Cinelli & Hazlett (2020), eqs. 50-52 with k_D = k_Y = 1.
+    Cinelli & Hazlett (2020), eqs. 50-52 with k_D = k_Y = 1. A covariate whose implied bounds reach 1 (it alone
+    explains half the treatment's, or with the treatment nearly all the outcome's, remaining variance) is left out.
     """
     groups: dict[str, list[str]] = {}
     for column in covariates:
@@ -161,7 +162,11 @@ def benchmark_strengths(
         r2_outcome = ((1 + math.sqrt(r2_with_covariate)) / math.sqrt(1 - r2_with_covariate)) ** 2 * (
             r2_outcome_covariate / (1 - r2_outcome_covariate)
         )
-        strengths[name] = (r2_treatment, min(r2_outcome, 1.0))
+        if r2_outcome >= 1:
+            # The implied bound is impossible (C&H: "try lower k"): such a confounder would leave the outcome no
+            # residual variance at all, so this covariate cannot serve as a benchmark of plausible confounding.
+            continue
+        strengths[name] = (r2_treatment, r2_outcome)
     return strengths
 
 
@@ -208,10 +213,15 @@ def confounder_benchmark(
             "whether there is an effect."
         )
     elif clear_before:
+        size = (
+            "; its direction holds, but its size rests on there being no such confounder"
+            if ci is not None and not ci[0] <= adjusted <= ci[1]
+            else ""
+        )
         sentence = (
             f"An unmeasured confounder as strong as `{benchmark}` would move the estimate from {estimate:,.4g} to "
             f"{moved}, which still excludes no effect ({strength}): explaining the effect away would take a "
-            "confounder stronger than any measured one."
+            f"confounder stronger than any measured one{size}."
         )
     else:
         sentence = (

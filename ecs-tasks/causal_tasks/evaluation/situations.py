@@ -434,6 +434,28 @@ def hidden_confounder(seed: int) -> Case:
     )
 
 
+def hidden_confounder_null(seed: int) -> Case:
+    """No effect at all: the association comes from a hidden common cause as strong as the measured one."""
+    rng = np.random.default_rng(seed)
+    n = 1200
+    x = rng.normal(size=n)
+    hidden = rng.normal(size=n)
+    plans = np.array(["bronze", "silver", "gold"])
+    plan = rng.integers(0, 3, n)
+    t = (rng.uniform(size=n) < _sigmoid(0.8 * x + 0.8 * hidden + 0.2 * (plan - 1))).astype(int)
+    y = 1.0 * x + 1.0 * hidden + 0.3 * plan + rng.normal(size=n)
+    frame = pd.DataFrame({"plan": plans[plan], "prior_claims_z": x, "wellness_app": t, "claims_next_year": y})
+    return Case(
+        "hidden confounder, no effect",
+        "the whole association comes from an unmeasured common cause",
+        frame,
+        _args("wellness_app", "claims_next_year"),
+        0.0,
+        oracle=oracle_ols(y, t, np.column_stack([x, hidden, _dummies(plan)])),
+        unsettled=True,
+    )
+
+
 def hidden_confounder_continuous(seed: int) -> Case:
     """A dose and a text covariate; a hidden common cause drives both dose and outcome."""
     rng = np.random.default_rng(seed)
@@ -473,5 +495,6 @@ SITUATION_BUILDERS: list[Callable[[int], Case]] = [
     weak_overlap,
     weak_overlap_att,
     hidden_confounder,
+    hidden_confounder_null,
     hidden_confounder_continuous,
 ]
