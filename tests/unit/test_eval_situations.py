@@ -11,7 +11,7 @@ import pytest
 import statsmodels.api as sm
 
 from causal_agent.answer import headline_sentence
-from causal_common.models.tools import CausalSummary
+from causal_common.models.tools import AdjustmentVariant, CausalResult, CausalSummary, ColumnNote
 from causal_tasks import sensitivity
 from causal_tasks.causal import run_causal_analysis
 from causal_tasks.evaluation import cases, situations
@@ -201,3 +201,36 @@ def test_the_pipeline_flags_hidden_confounding_and_the_headline_hedges():
     assert flags_unsettled(result)
     sentence = headline_sentence(CausalSummary.model_validate(result.model_dump()))
     assert "cannot settle" in sentence and "`prior_claims_z`" in sentence
+
+
+def _result(**fields: object) -> CausalResult:
+    base: dict[str, object] = dict(
+        treatment="t",
+        outcome="y",
+        common_causes=["w", "m"],
+        target="ate",
+        target_reason="",
+        estimate=1.0,
+        ci=(0.8, 1.2),
+        method="m",
+        naive_estimate=1.5,
+        methods=[],
+        refutations=[],
+        rows=500,
+    )
+    return CausalResult.model_validate(base | fields)
+
+
+def test_flags_unsettled_reads_the_benchmark_and_the_adjustment_variants():
+    settled = _result(adjustment_sensitivity=[AdjustmentVariant(left_out=["w"], estimate=1.1, ci=(0.9, 1.3))])
+    assert not flags_unsettled(settled) and not flags_unsettled(settled, strict=True)
+    confounder_moves = _result(
+        adjustment_sensitivity=[AdjustmentVariant(left_out=["w"], estimate=1.6, ci=(1.4, 1.8), moves=True)]
+    )
+    assert flags_unsettled(confounder_moves) and not flags_unsettled(confounder_moves, strict=True)
+    suspect_moves = confounder_moves.model_copy(
+        update={"post_treatment_suspects": [ColumnNote(column="w", reason="the treatment explains it")]}
+    )
+    assert flags_unsettled(suspect_moves, strict=True)
+    hidden = _benchmark_of_linear_fit(situations.hidden_confounder_null(SEED).frame, "wellness_app", "claims_next_year")
+    assert flags_unsettled(_result(confounder_benchmark=hidden), strict=True)

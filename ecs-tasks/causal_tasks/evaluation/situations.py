@@ -30,13 +30,22 @@ from causal_common.models.tools import CausalResult, SubgroupCondition
 from causal_tasks.evaluation.cases import Case, _args, _sigmoid, oracle_ols
 
 
-def flags_unsettled(result: CausalResult) -> bool:
+def flags_unsettled(result: CausalResult, strict: bool = False) -> bool:
     """The result says the data cannot settle the question: a confounder as strong as a measured covariate
-    would explain the estimate away, or leaving out a covariate moves the estimate outside its interval."""
+    would explain the estimate away, or leaving out a covariate moves the estimate outside its interval.
+
+    Leaving out a strong measured confounder moves any estimate, so the second test fires on well-identified
+    data too; ``strict`` counts only variants that leave out a column the result suspects of being measured
+    after the treatment.
+    """
     benchmark = result.confounder_benchmark
     if benchmark is not None and benchmark.explains_away:
         return True
-    return any(variant.moves for variant in result.adjustment_sensitivity)
+    suspects = {note.column for note in result.post_treatment_suspects}
+    return any(
+        variant.moves and (not strict or bool(suspects & set(variant.left_out)))
+        for variant in result.adjustment_sensitivity
+    )
 
 
 def _dummies(values: np.ndarray) -> np.ndarray:
