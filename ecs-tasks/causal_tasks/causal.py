@@ -14,7 +14,14 @@ import numpy as np
 import pandas as pd
 
 from causal_common.errors import InvalidInputError
-from causal_common.models.tools import CausalAnalysisArgs, CausalResult, ColumnNote, GroupEffect, MethodEstimate
+from causal_common.models.tools import (
+    CausalAnalysisArgs,
+    CausalResult,
+    ColumnNote,
+    ConfounderBenchmark,
+    GroupEffect,
+    MethodEstimate,
+)
 from causal_tasks import backdoor, checks, did, iv, rdd, sensitivity, shape
 from causal_tasks import frame as frames
 from causal_tasks.adjustment_sensitivity import adjustment_variants
@@ -139,6 +146,7 @@ def run_causal_analysis(
         "IV estimate" if estimation.design == "iv" else "linear-regression estimate",
     )
     _sensitivity(estimation, args, refutable, covariates)
+    benchmark = _confounder_benchmark(estimation, args, data, covariates, prepared.encoded_from)
     headline = estimation.headline
     notes = shape_notes + list(prepared.warnings) + estimation.warnings
     if estimation.specification_check is not None:
@@ -190,6 +198,7 @@ def run_causal_analysis(
         outcome_kind="binary" if binary_outcome else "continuous",
         standard_error=estimation.standard_error,
         sensitivity=estimation.sensitivity,
+        confounder_benchmark=benchmark,
         specification_check=estimation.specification_check,
         disagreement=disagreement,
         diagnostics=estimation.diagnostics,
@@ -335,6 +344,36 @@ def _backdoor_beside(
         data, args.model_copy(update={"target": "ate"}), covariates, side, roles, binary_outcome, progress
     )
     return [adjusted.headline]
+
+
+def _confounder_benchmark(
+    estimation: Estimation,
+    args: CausalAnalysisArgs,
+    data: pd.DataFrame,
+    covariates: list[str],
+    encoded_from: dict[str, str],
+) -> ConfounderBenchmark | None:
+    """Adjustment for measured confounders only: would one as strong as a measured covariate explain it away?"""
+    if estimation.design != "backdoor" or not covariates or not estimation.standard_error:
+        return None
+    try:
+        strengths = sensitivity.benchmark_strengths(data, args.treatment, args.outcome, covariates, encoded_from)
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        logger.info("benchmark bounds could not be computed: %s", exc)
+        return None
+    headline = estimation.headline
+    found = sensitivity.confounder_benchmark(
+        strengths,
+        headline.estimate,
+        estimation.standard_error,
+        estimation.dof,
+        headline.ci,
+        args.treatment,
+        args.outcome,
+    )
+    if found is not None:
+        estimation.diagnostics["benchmark_adjusted_estimate"] = round(found.adjusted_estimate, 6)
+    return found
 
 
 def _sensitivity(estimation: Estimation, args: CausalAnalysisArgs, refutable: Any, covariates: list[str]) -> None:

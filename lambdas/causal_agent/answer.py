@@ -114,6 +114,14 @@ def headline_sentence(r: CausalSummary) -> str:
     direction = "raises" if estimate > 0 else "lowers" if estimate < 0 else "does not change"
     size = _amount(abs(estimate), binary_outcome)
     kind = "risk difference, " if binary_outcome else ""
+    benchmark = r.confounder_benchmark
+    if benchmark is not None and benchmark.explains_away:
+        may = {"raises": "may raise", "lowers": "may lower"}.get(direction, direction)
+        return (
+            f"**{subject[0].upper() + subject[1:]} {may} {what} by about {size}, but these data cannot settle it** "
+            f"({kind}{target}: {signed}; {ci_text}): an unmeasured confounder as strong as the measured "
+            f"`{benchmark.benchmark}` would explain the effect away."
+        )
     return (
         f"**{subject[0].upper() + subject[1:]} {direction} {what} by about {size}** ({kind}{target}: {signed}; "
         f"{ci_text})."
@@ -208,6 +216,8 @@ def causal_lines(r: CausalSummary, naive_sentence: str = "", own_adjustment: boo
         )
     for item in r.sensitivity:
         lines.append(f"Sensitivity: {item.sentence}")
+    if r.confounder_benchmark is not None:
+        lines.append(f"Sensitivity: {r.confounder_benchmark.sentence}")
     lines += adjustment_table(r)
     lines += group_table(r)
     if r.assumptions:

@@ -178,6 +178,7 @@ def compact_result(tool: str, result: dict[str, Any] | None) -> dict[str, Any] |
             "outcome_kind",
             "standard_error",
             "sensitivity",
+            "confounder_benchmark",
             "disagreement",
             "diagnostics",
             "post_treatment_suspects",

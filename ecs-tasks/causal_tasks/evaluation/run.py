@@ -82,15 +82,28 @@ class Outcome:
 def flags_unsettled(result: CausalResult, post_treatment: tuple[str, ...] = ()) -> bool:
     """The answer says the data cannot settle the question, or shows the decision the estimate hangs on.
 
-    Either its sensitivity analysis says an unmeasured confounder no stronger than an observed covariate would
-    explain the estimate away, or leaving out a column measured after the treatment moves the estimate outside its
-    interval (the answer then shows both estimates and asks when that column was measured).
+    Either an unmeasured confounder as strong as the strongest measured covariate would explain the estimate away
+    (``confounder_benchmark``), or leaving out a column measured after the treatment (one the case declares, or
+    one the result itself suspects) moves the estimate outside its interval: the answer then shows both estimates
+    and asks when that column was measured. Leaving out a measured confounder moves any estimate, so other
+    variants do not count.
     """
-    benchmarked = any(s.name == "benchmark" and s.value < 1.0 for s in result.sensitivity)
-    decisive = any(
-        variant.moves and set(variant.left_out) & set(post_treatment) for variant in result.adjustment_sensitivity
-    )
-    return benchmarked or decisive
+    benchmark = result.confounder_benchmark
+    if benchmark is not None and benchmark.explains_away:
+        return True
+    suspects = {note.column for note in result.post_treatment_suspects} | set(post_treatment)
+    return any(variant.moves and suspects & set(variant.left_out) for variant in result.adjustment_sensitivity)
+
+
+def brackets_truth(result: CausalResult, truth: float) -> bool:
+    """The truth lies between the estimate and where a confounder as strong as the strongest measured covariate
+    would move it: the answer's own range of what the data allow contains it."""
+    benchmark = result.confounder_benchmark
+    if benchmark is None:
+        return False
+    low = min(benchmark.adjusted_ci[0], result.ci[0] if result.ci else result.estimate)
+    high = max(benchmark.adjusted_ci[1], result.ci[1] if result.ci else result.estimate)
+    return low <= truth <= high
 
 
 @dataclass
@@ -185,7 +198,7 @@ def run_case(case: Case) -> Outcome:
         plain_linear_regression(case),
         [r.name for r in result.refutations if not r.passed],
         {m.method: m.estimate for m in result.methods if m.error is None},
-        flagged=flags_unsettled(result, case.post_treatment),
+        flagged=flags_unsettled(result, case.post_treatment) or brackets_truth(result, case.truth),
     )
 
 
@@ -257,7 +270,7 @@ def _row(outcome: Outcome, judgement: Judgement) -> str:
     if judgement.missed and outcome.case.name in ALLOWED_MISSES:
         verdict = "allowed " + ",".join(judgement.missed)
     failed = f"  failed refutations: {', '.join(outcome.failed_checks)}" if outcome.failed_checks else ""
-    flagged = "  (flags it cannot tell)" if outcome.flagged else ""
+    flagged = "  (says it cannot tell)" if outcome.flagged and outcome.case.unsettled else ""
     error = f"  ERROR {outcome.error}" if outcome.error else ""
     return (
         f"{outcome.case.name[:44]:<44} {outcome.design:<10} {_number(outcome.estimate):>10} {ci:>24} "

@@ -225,6 +225,23 @@ class Sensitivity(BaseModel):
     sentence: str
 
 
+class ConfounderBenchmark(BaseModel):
+    """Would an unmeasured confounder as strong as the strongest measured covariate explain the estimate away?
+
+    Cinelli & Hazlett (2020) benchmark bounds: a confounder that explains as much residual variance of the
+    treatment and of the outcome as ``benchmark`` does (partial R², from linear fits) moves the estimate to
+    ``adjusted_estimate``; ``explains_away`` when its interval then includes zero though the estimate's did not.
+    """
+
+    benchmark: str = Field(description="The measured covariate (or coded text column) that bounds the confounder.")
+    r2_treatment: float = Field(description="Partial R² of such a confounder with the treatment, given the rest.")
+    r2_outcome: float = Field(description="Partial R² of such a confounder with the outcome, given the rest.")
+    adjusted_estimate: float
+    adjusted_ci: tuple[float, float]
+    explains_away: bool
+    sentence: str
+
+
 class GroupEffect(BaseModel):
     group: str
     rows: int
@@ -264,6 +281,9 @@ class CausalResult(BaseModel):
     outcome_kind: Literal["binary", "continuous"] = "continuous"
     standard_error: float | None = None
     sensitivity: list[Sensitivity] = Field(default_factory=list)
+    confounder_benchmark: ConfounderBenchmark | None = Field(
+        default=None, description="Whether a confounder as strong as a measured covariate would explain it away."
+    )
     specification_check: Refutation | None = None
     disagreement: list[str] = Field(
         default_factory=list, description="Estimators that disagree beyond their intervals, and which is trusted."
@@ -324,6 +344,7 @@ class CausalSummary(BaseModel):
     methods: list[MethodLine] = Field(default_factory=list)
     refutations: list[Refutation] = Field(default_factory=list)
     sensitivity: list[Sensitivity] = Field(default_factory=list)
+    confounder_benchmark: ConfounderBenchmark | None = None
     disagreement: list[str] = Field(default_factory=list)
     diagnostics: dict[str, float | None] = Field(default_factory=dict)
     post_treatment_suspects: list[ColumnNote] = Field(default_factory=list)
