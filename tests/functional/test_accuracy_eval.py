@@ -21,6 +21,7 @@ def test_fast_subset_meets_every_target(capsys):
         assert name in out
     assert "IHDP replication 2" in out and "Lalonde NSW vs CPS" in out and "method spread:" in out
     assert "naive difference" in out and "plain linear regression" in out
+    assert "real data:" in out and "0 unexplained miss(es)" in out
 
 
 def test_a_pipeline_that_returns_the_naive_difference_fails_the_eval(monkeypatch, capsys):
@@ -33,7 +34,7 @@ def test_a_pipeline_that_returns_the_naive_difference_fails_the_eval(monkeypatch
         return result.model_copy(update={"estimate": naive, "ci": (naive - half, naive + half)})
 
     monkeypatch.setattr(causal, "run_causal_analysis", naive_only)
-    code = main(["eval", "--fast", "--ihdp", "0", "--no-lalonde"])
+    code = main(["eval", "--fast", "--ihdp", "0", "--no-lalonde", "--no-real"])
     out = capsys.readouterr().out
     assert code == 1
     assert "TARGETS MISSED" in out and "synthetic coverage" in out
