@@ -170,6 +170,19 @@ def test_regression_discontinuity_flags_a_covariate_that_jumps():
     assert not next(r for r in result.refutations if r.name == "covariate balance at the cutoff").passed
 
 
+def test_a_covariate_with_missing_values_takes_no_rows_from_a_discontinuity_estimate():
+    case = cases.discontinuity(16, 2.0)
+    frame = case.frame.copy()
+    frame.loc[np.random.default_rng(16).uniform(size=len(frame)) < 0.3, "age"] = np.nan
+    result = run_causal_analysis(frame, case.args, roles=case.roles)
+    without = run_causal_analysis(frame, case.args.model_copy(update={"common_causes": []}), roles=case.roles)
+    assert result.rows == without.rows == len(frame)
+    assert result.estimate == pytest.approx(without.estimate) and result.ci == pytest.approx(without.ci)
+    balance = next(r for r in result.refutations if r.name == "covariate balance at the cutoff")
+    assert "age" in balance.detail
+    assert any("balance check uses the" in note and f"all {len(frame)} rows" in note for note in result.warnings)
+
+
 def test_post_treatment_columns_are_flagged_by_data_and_by_name():
     rng = np.random.default_rng(18)
     frame = cases.linear_confounding(18).frame.copy()
