@@ -261,3 +261,12 @@ def test_bad_design_requests_are_refused_clearly():
         run_causal_analysis(frame, CausalAnalysisArgs(treatment="t", outcome="y", design="did"))
     with pytest.raises(InvalidInputError, match="unknown design column"):
         run_causal_analysis(frame, CausalAnalysisArgs(treatment="t", outcome="y", running="score", cutoff=1))
+
+
+def test_a_panel_with_more_covariates_than_its_rows_can_carry_is_refused_clearly():
+    case = cases.panel(19, group_column=False)
+    frame = case.frame[case.frame["unit"] < 10].reset_index(drop=True)
+    noise = np.random.default_rng(19).normal(size=(len(frame), 50))
+    frame = pd.concat([frame, pd.DataFrame(noise, columns=[f"z{i}" for i in range(50)])], axis=1)
+    with pytest.raises(InvalidInputError, match="cannot be fitted on 60 complete rows with 50 covariate"):
+        run_causal_analysis(frame, case.args, roles=case.roles)
