@@ -9,7 +9,7 @@ import pytest
 from causal_common.models.tools import CausalAnalysisArgs, CausalResult
 from causal_stack.cli import main
 from causal_tasks import causal
-from causal_tasks.evaluation import real_data
+from causal_tasks.evaluation import real_data, real_loaders
 from causal_tasks.evaluation import run as evaluation_run
 from causal_tasks.evaluation.cases import Case
 from causal_tasks.evaluation.real_data import Published, RealCase, judge
@@ -18,15 +18,15 @@ from causal_tasks.evaluation.real_data import Published, RealCase, judge
 @pytest.mark.parametrize(
     ("loader", "shape"),
     [
-        (lambda: real_data.nhefs(complete=True), (1566, 67)),
-        (lambda: real_data.nhefs(complete=False), (1629, 67)),
-        (real_data.nsw_experimental, (445, 10)),
-        (real_data.nsw_cps, (16177, 10)),
-        (real_data.close_college, (3010, 8)),
-        (real_data.card, (3010, 34)),
-        (real_data.jobtraining, (471, 30)),
-        (real_data.close_elections, (13588, 9)),
-        (real_data.senate, (1390, 18)),
+        (lambda: real_loaders.nhefs(complete=True), (1566, 67)),
+        (lambda: real_loaders.nhefs(complete=False), (1629, 67)),
+        (real_loaders.nsw_experimental, (445, 10)),
+        (real_loaders.nsw_cps, (16177, 10)),
+        (real_loaders.close_college, (3010, 8)),
+        (real_loaders.card, (3010, 34)),
+        (real_loaders.jobtraining, (471, 30)),
+        (real_loaders.close_elections, (13588, 9)),
+        (real_loaders.senate, (1390, 18)),
     ],
 )
 def test_each_loader_returns_the_published_sample_without_narrow_numbers(loader, shape):
@@ -42,17 +42,17 @@ def test_each_loader_returns_the_published_sample_without_narrow_numbers(loader,
 
 
 def test_loaders_keep_the_samples_the_books_analyse():
-    nhefs = real_data.nhefs(complete=False)
+    nhefs = real_loaders.nhefs(complete=False)
     assert int(nhefs["wt82_71"].isna().sum()) == 63
     assert set(nhefs["sex"].unique()) == {0.0, 1.0}
     assert sorted(nhefs["education"].unique()) == ["1", "2", "3", "4", "5"]  # categories, as C(education)
-    assert real_data.nsw_experimental()["treat"].sum() == 185
-    cps = real_data.nsw_cps()
+    assert real_loaders.nsw_experimental()["treat"].sum() == 185
+    cps = real_loaders.nsw_cps()
     assert cps["treat"].sum() == 185 and (cps["treat"] == 0).sum() == 15992
     # The squares the int8 columns used to overflow in.
     assert cps["age"].pow(3).max() > 127**2
-    assert real_data.jobtraining()["lscrap"].notna().sum() == 162
-    senate = real_data.senate()
+    assert real_loaders.jobtraining()["lscrap"].notna().sum() == 162
+    senate = real_loaders.senate()
     assert (senate["democrat_won"] == (senate["margin"] >= 0)).all()
 
 

@@ -9,8 +9,9 @@ published the interval is the estimate ± 1.96 standard errors.
 
 The judge: PASS when the estimate lies inside the published interval and the design is the expected one;
 an estimate outside the interval is a MISS unless the case says why its specification differs from the
-published one (then "differs: <reason>"); a crash or another design is always a MISS. Figures are never tuned: a case states the question and the published answer, nothing
-about how the pipeline should reach it.
+published one (then "differs: <reason>"); a crash or another design is always a MISS. Figures are never
+tuned: a case states the question and the published answer, nothing about how the pipeline should reach it.
+The loaders are in ``real_loaders``.
 """
 
 from __future__ import annotations
@@ -20,12 +21,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
-import pandas as pd
 
 from causal_common.models.tools import CausalAnalysisArgs
 from causal_common.roles import NEVER_ADJUSTED
 from causal_tasks.design import DatasetRoles
 from causal_tasks.evaluation.cases import Case
+from causal_tasks.evaluation.real_loaders import (
+    card,
+    close_college,
+    close_elections,
+    jobtraining,
+    nhefs,
+    nsw_cps,
+    nsw_experimental,
+    senate,
+)
 
 if TYPE_CHECKING:
     from causal_tasks.evaluation.run import Outcome
@@ -86,97 +96,6 @@ def judge(real: RealCase, estimate: float, design: str, error: str | None = None
 
 def is_unexplained_miss(verdict: str) -> bool:
     return verdict.startswith(MISS)
-
-
-# Loaders: the data as their packages ship them, with small integer and float32 columns widened to float64
-# (causaldata stores age, schooling and indicators as int8, which overflows in squares and products).
-
-
-def _widened(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.copy()
-    for name in frame.columns:
-        dtype = frame[name].dtype
-        if (pd.api.types.is_integer_dtype(dtype) and dtype.itemsize < 8) or dtype == np.float32:
-            frame[name] = frame[name].astype("float64")
-    return frame
-
-
-def nhefs(complete: bool = True) -> pd.DataFrame:
-    """NHEFS (What If): 1,566 smokers with both weights measured, or all 1,629 (63 without the 1982 weight).
-
-    causaldata stores sex, race, education, exercise and activity as ordered categoricals with text levels:
-    sex and race become 0/1 numbers; education, exercise and activity stay categories (text levels), as the
-    book enters them (``C(education)`` …), and the pipeline one-hot encodes them.
-    """
-    import causaldata
-
-    source = causaldata.nhefs_complete if complete else causaldata.nhefs
-    frame = _widened(source.load_pandas().data)
-    for name in ("sex", "race"):
-        frame[name] = frame[name].astype(str).astype(float)
-    for name in ("education", "exercise", "active"):
-        frame[name] = frame[name].astype(str)
-    return frame
-
-
-def nsw_experimental() -> pd.DataFrame:
-    """NSW job-training experiment, Dehejia–Wahba sample: 185 trainees and 260 randomised controls."""
-    import causaldata
-
-    return _widened(causaldata.nsw_mixtape.load_pandas().data.drop(columns=["data_id"]))
-
-
-def nsw_cps() -> pd.DataFrame:
-    """The 185 NSW trainees against the 15,992 CPS-1 respondents (no experimental controls)."""
-    import causaldata
-
-    nsw = causaldata.nsw_mixtape.load_pandas().data
-    cps = causaldata.cps_mixtape.load_pandas().data
-    frame = pd.concat([nsw[nsw["treat"] == 1], cps], ignore_index=True).drop(columns=["data_id"])
-    return _widened(frame)
-
-
-def close_college() -> pd.DataFrame:
-    """Card (1995) NLSYM extract as the Mixtape uses it: 3,010 men, 8 columns (7 without ``married``)."""
-    import causaldata
-
-    return _widened(causaldata.close_college.load_pandas().data)
-
-
-def card() -> pd.DataFrame:
-    """Card (1995) full extract (Wooldridge's CARD): 3,010 men, 34 columns."""
-    from linearmodels.datasets import card as card_data
-
-    return _widened(card_data.load())
-
-
-def jobtraining() -> pd.DataFrame:
-    """Michigan job-training grants (Wooldridge's JTRAIN): 157 firms × 1987–89; the scrap rate for 54 of them."""
-    from linearmodels.datasets import jobtraining as jobtraining_data
-
-    return _widened(jobtraining_data.load())
-
-
-def close_elections() -> pd.DataFrame:
-    """US House elections (Lee, Moretti & Butler 2004), as the Mixtape ships them: 13,588 district-years."""
-    import causaldata
-
-    frame = _widened(causaldata.close_elections_lmb.load_pandas().data)
-    frame["state"] = frame["state"].astype(str)
-    return frame
-
-
-def senate() -> pd.DataFrame:
-    """US Senate elections (Cattaneo, Frandsen & Titiunik 2015), rdrobust's illustration data: 1,390 races.
-
-    The data hold the margin, not a win column; ``democrat_won`` (margin ≥ 0) is the treatment the question
-    names, as a user would add it.
-    """
-    from rdrobust.datasets import rdrobust_RDsenate
-
-    frame = _widened(rdrobust_RDsenate())
-    frame["democrat_won"] = (frame["margin"] >= 0).astype(float)
-    return frame
 
 
 def _args(treatment: str, outcome: str, **extra: object) -> CausalAnalysisArgs:
