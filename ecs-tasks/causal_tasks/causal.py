@@ -120,6 +120,20 @@ def run_causal_analysis(
     )
     data, covariates = prepared.frame, prepared.covariates
     left_out += prepared.left_out
+    preparation_notes = list(prepared.warnings)
+    balance_data = None
+    if choice.design == "rdd" and prepared.dropped_rows:
+        # A discontinuity is estimated from the treatment, outcome and running variable alone; its covariates are
+        # only checked for jumps, so a covariate's missing values must not take rows from the estimate.
+        estimation_rows = frames.prepare(
+            df, args.treatment, args.outcome, [], [], codings=roles.codings, keep=design_columns
+        )
+        if len(estimation_rows.frame) > len(data):
+            balance_data, data = data, estimation_rows.frame
+            preparation_notes = list(estimation_rows.warnings) + [
+                f"the covariate balance check uses the {len(balance_data)} rows with every covariate; the estimate "
+                f"uses all {len(data)} rows with the treatment, outcome and running variable"
+            ]
     treatment_values = data[args.treatment].to_numpy()
     outcome_values = data[args.outcome].to_numpy()
     binary_treatment = frames.is_binary(data[args.treatment])
@@ -134,7 +148,7 @@ def run_causal_analysis(
         "model", f"{len(data)} rows, {len(covariates)} covariates; {choice.design}; naive difference {naive:,.4g}", 5
     )
 
-    estimation, refutable = _estimate(data, args, covariates, choice, roles, binary_outcome, progress)
+    estimation, refutable = _estimate(data, args, covariates, choice, roles, binary_outcome, progress, balance_data)
     if not np.isfinite(estimation.headline.estimate):
         raise InvalidInputError(f"{estimation.headline.method} could not produce a finite estimate on these data")
     backdoor.run_refuters(
@@ -148,7 +162,7 @@ def run_causal_analysis(
     _sensitivity(estimation, args, refutable, covariates)
     benchmark = _confounder_benchmark(estimation, args, data, covariates, prepared.encoded_from)
     headline = estimation.headline
-    notes = shape_notes + list(prepared.warnings) + estimation.warnings
+    notes = shape_notes + preparation_notes + estimation.warnings
     if estimation.specification_check is not None:
         estimation.refutations.append(estimation.specification_check)
     failed = [r.name for r in estimation.refutations if not r.passed]
@@ -303,9 +317,10 @@ def _estimate(
     roles: DatasetRoles,
     binary_outcome: bool,
     progress: Progress,
+    balance_data: pd.DataFrame | None = None,
 ) -> tuple[Estimation, Any]:
     if choice.design == "rdd":
-        return rdd.estimate(data, args, covariates, choice, progress), None
+        return rdd.estimate(data, args, covariates, choice, progress, balance_data), None
     if choice.design == "did":
         return did.estimate(data, args, covariates, choice, progress), None
     if choice.design == "iv":

@@ -81,14 +81,22 @@ def estimate(
     panel = frame.set_index([entity.rename("entity"), period.rename("period")])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = PanelOLS(
-            panel["y"],
-            panel[["d", *controls]],
-            entity_effects=True,
-            time_effects=True,
-            drop_absorbed=True,
-            check_rank=False,
-        ).fit(cov_type="clustered", cluster_entity=True)
+        try:
+            fit = PanelOLS(
+                panel["y"],
+                panel[["d", *controls]],
+                entity_effects=True,
+                time_effects=True,
+                drop_absorbed=True,
+                check_rank=False,
+            ).fit(cov_type="clustered", cluster_entity=True)
+        except ValueError as exc:
+            # linearmodels refuses a model with no residual degrees of freedom.
+            raise InvalidInputError(
+                f"two-way fixed effects cannot be fitted on {len(panel)} complete rows with "
+                f"{len(controls)} covariate(s), {entity.nunique()} units and {period.nunique()} periods: "
+                "adjust for fewer covariates or use rows with fewer missing values"
+            ) from exc
     value, standard_error = float(fit.params["d"]), float(fit.std_errors["d"])
     progress("estimate", f"two-way fixed effects: {value:,.4g}", 45)
     headline = MethodEstimate(method="did.two_way_fixed_effects", estimate=value, ci=interval(value, standard_error))

@@ -115,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--fast", action="store_true", help="a small varied subset (what CI runs)")
     evaluate.add_argument("--ihdp", type=int, default=10, metavar="N", help="IHDP replications (default 10; 0 skips)")
     evaluate.add_argument("--no-lalonde", action="store_true", help="skip the Lalonde case")
+    evaluate.add_argument("--no-real", action="store_true", help="skip the real data sets with published answers")
+    evaluate.add_argument(
+        "--real-only", action="store_true", help="only the real data sets with published answers (real_data)"
+    )
     evaluate.add_argument(
         "--ihdp-tuning",
         action="store_true",
@@ -359,7 +363,14 @@ def _eval(args: argparse.Namespace) -> int:
     from causal_tasks.evaluation.run import IHDP_FIRST_JUDGED, IHDP_TUNING, evaluate
 
     first = IHDP_TUNING.start if args.ihdp_tuning else IHDP_FIRST_JUDGED
-    return evaluate(fast=args.fast, ihdp_replications=args.ihdp, lalonde=not args.no_lalonde, ihdp_first=first)
+    return evaluate(
+        fast=args.fast,
+        ihdp_replications=args.ihdp,
+        lalonde=not args.no_lalonde,
+        ihdp_first=first,
+        real=not args.no_real,
+        real_only=args.real_only,
+    )
 
 
 def _chat(args: argparse.Namespace) -> int:
