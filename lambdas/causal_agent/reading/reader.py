@@ -254,6 +254,12 @@ def read_question(text: str, manifest: DatasetManifest, index: ColumnIndex | Non
                 spec = DescriptiveSpec(kind)
             elif spec is None:
                 return Reading("unanswerable", unmatched=words, how="the question names no column to describe")
+        if spec.unplaced:
+            return Reading(
+                "unanswerable",
+                unmatched=spec.unplaced,
+                how="the data have years but no dates, so a month or a day cannot be picked out",
+            )
         if kind not in ("count", "share", "correlation"):
             leftover = [w for w in Skeleton.concept_words(skeleton.text) if not _ROW_WORDS.fullmatch(w)]
             if not spec.columns and leftover:
