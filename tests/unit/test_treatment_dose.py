@@ -122,3 +122,8 @@ def test_the_answer_carries_the_note():
     final = planner.plan(planner.PlannerInput(conversation, PROGRAMME, interactive=True))
     assert final.kind == "final", final
     assert "training_hours measures the amount" in final.text and "each extra hour of training" in final.text
+
+
+def test_a_column_named_exactly_is_kept_whatever_the_words_around_it():
+    assert read_question("effect of getting training_hours on earnings", PROGRAMME).treatment == "training_hours"
+    assert read_question("effect of each additional trained on earnings", PROGRAMME).treatment == "trained"

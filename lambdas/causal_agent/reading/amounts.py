@@ -95,7 +95,7 @@ def choose_form(
         return treatment, ""
     mention = next((m for m in mentions if m.column == treatment), None)
     concept = " ".join(t.word for t in tokens[mention.first : mention.last + 1]) if mention else treatment
-    if mention is not None:
+    if mention is not None and mention.source != "exact":  # a column named exactly is the one meant
         if _asks_for_amount(tokens, mention, forms, mentions):
             treatment = forms.amount.name
         elif _asks_whether(tokens, mention):
