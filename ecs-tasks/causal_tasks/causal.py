@@ -116,7 +116,14 @@ def run_causal_analysis(
     frames.require_columns(df, design_columns, "design")
     covariates, left_out = _adjustment_set(df, args, choice, roles, default_covariates)
     prepared = frames.prepare(
-        df, args.treatment, args.outcome, covariates, choice.instruments, codings=roles.codings, keep=design_columns
+        df,
+        args.treatment,
+        args.outcome,
+        covariates,
+        choice.instruments,
+        codings=roles.codings,
+        keep=design_columns,
+        descriptions=roles.descriptions,
     )
     data, covariates = prepared.frame, prepared.covariates
     left_out += prepared.left_out

@@ -186,6 +186,8 @@ def causal_lines(r: CausalSummary, naive_sentence: str = "", own_adjustment: boo
     adjust = f", adjusting for {', '.join(causes)}" if causes else ", with no adjustment set"
     design = f"Design: {r.design_reason}. " if r.design_reason else ""
     lines.append(f"{design}Method: `{r.method or None}`{adjust}.")
+    if r.coded:
+        lines.append("Coding: " + "; ".join(f"{note.column} {note.reason}" for note in r.coded) + ".")
     target = (r.target or "ate").upper()
     if r.target_reason:
         # The task's reason may already start with "ATE:"; say it once.

@@ -378,6 +378,8 @@ def _post_treatment_question(reading: Reading, adjustment: AdjustmentPlan, colum
 def _reading_notes(reading: Reading, adjustment: AdjustmentPlan, found: list[ToolExchange]) -> list[str]:
     notes: list[str] = [f"Your reply: {note}" for note in reading.reply_notes]
     causal = answer.latest(found, "causal_analysis")
+    if reading.treatment_note:
+        notes.append(reading.treatment_note)
     if reading.direction_assumed:
         notes.append(
             f"I read `{reading.treatment}` as the cause and `{reading.outcome}` as the effect ({reading.how}). "
