@@ -128,6 +128,16 @@ def estimate(
     weak = fit.first_stage_f < WEAK_INSTRUMENT_F
     if weak:
         notes.insert(0, _weak_warning(fit.first_stage_f, sets[-1] if sets else None, instruments, args.treatment))
+    elif sets and sets[-1].contains(0.0) != (fit.ci[0] <= 0.0 <= fit.ci[1]):
+        # An F above 10 does not make the 2SLS interval exact: where it and the weak-instrument-robust set
+        # disagree about no effect, the conclusion depends on trusting the instrument's strength.
+        robust_includes = sets[-1].contains(0.0)
+        notes.append(
+            f"the two-stage least squares interval {'excludes' if robust_includes else 'includes'} no effect but "
+            f"the {sets[-1].test_name} set, valid however weak the instrument, "
+            f"{'includes' if robust_includes else 'excludes'} it: with a first-stage F of {fit.first_stage_f:,.1f} "
+            "whether the effect differs from zero depends on trusting 2SLS"
+        )
     headline = robust[-1] if weak and robust else two_stage
     model, estimand = dowhy_model(data, args.treatment, args.outcome, covariates, instruments)
     dowhy_iv = None

@@ -22,7 +22,9 @@ from causal_tasks.iv import two_stage_least_squares
 TRUTH = 1.0
 
 
-def instrumented(seed: int, strength: float, rows: int = 500, instruments: int = 1) -> pd.DataFrame:
+def instrumented(
+    seed: int, strength: float, rows: int = 500, instruments: int = 1, effect: float = TRUTH
+) -> pd.DataFrame:
     """Treatment ``t`` moved by ``strength`` × each instrument; a hidden confounder moves ``t`` and ``y``."""
     rng = np.random.default_rng(seed)
     covariate = rng.normal(size=rows)
@@ -31,7 +33,7 @@ def instrumented(seed: int, strength: float, rows: int = 500, instruments: int =
     outcome_error = 0.9 * first_stage_error + np.sqrt(1 - 0.9**2) * rng.normal(size=rows)
     treatment = strength * z.sum(axis=1) + 0.5 * covariate + first_stage_error
     frame = pd.DataFrame(
-        {"x": covariate, "t": treatment, "y": TRUTH * treatment + covariate + outcome_error},
+        {"x": covariate, "t": treatment, "y": effect * treatment + covariate + outcome_error},
     )
     for index in range(instruments):
         frame[f"z{index}" if instruments > 1 else "z"] = z[:, index]
@@ -65,7 +67,7 @@ def test_a_strong_instrument_keeps_two_stage_least_squares_and_anderson_rubin_ag
     width = result.ci[1] - result.ci[0]
     assert abs(anderson_rubin.ci[0] - result.ci[0]) < 0.25 * width
     assert abs(anderson_rubin.ci[1] - result.ci[1]) < 0.25 * width
-    assert not any("weak instrument" in warning for warning in result.warnings)
+    assert not any("weak instrument" in warning or "2SLS" in warning for warning in result.warnings)
     text = "\n".join(causal_lines(summary(result)))
     assert "strong enough for two-stage least squares" in text and "Anderson–Rubin 95% set" in text
 
@@ -127,6 +129,17 @@ def test_an_irrelevant_instrument_gives_an_unbounded_set_and_the_answer_says_so(
     frame_result = answer_result([exchange])
     assert frame_result is not None and frame_result.ci is None
     assert frame_result.model_dump(by_alias=True)["confidenceSet"]["shape"] == "everything"
+
+
+@pytest.mark.slow
+def test_when_two_stage_least_squares_and_anderson_rubin_disagree_about_no_effect_the_answer_says_so():
+    # No effect at all, an instrument above the rule of thumb: here 2SLS's interval wrongly excludes zero.
+    result = analyse(instrumented(9, strength=0.16, effect=0.0), ["z"])
+    assert result.diagnostics["first_stage_f"] > 10 and result.method == "iv.two_stage_least_squares"
+    assert result.ci is not None and result.ci[0] > 0
+    anderson_rubin = method(result, "iv.anderson_rubin").confidence_set
+    assert anderson_rubin is not None and anderson_rubin.contains(0.0)
+    assert any("depends on trusting 2SLS" in warning for warning in result.warnings)
 
 
 @pytest.mark.slow
