@@ -84,9 +84,10 @@ def two_stage_least_squares(
 
 def _weak_warning(first_stage_f: float, headline: ConfidenceSet | None, instruments: list[str], treatment: str) -> str:
     named = ", ".join(f"`{name}`" for name in instruments)
+    moves = "moves" if len(instruments) == 1 else "move"
     start = (
         f"weak instrument: the first-stage F is {first_stage_f:,.1f} (heteroskedasticity-robust; below "
-        f"{WEAK_INSTRUMENT_F:g}), so {named} {'moves' if len(instruments) == 1 else 'move'} `{treatment}` too little for two-stage least squares to be "
+        f"{WEAK_INSTRUMENT_F:g}), so {named} {moves} `{treatment}` too little for two-stage least squares to be "
         "trusted: its estimate is pulled toward the confounded comparison and its interval is too narrow"
     )
     if headline is None:
