@@ -228,6 +228,7 @@ def run_causal_analysis(
         coded=prepared.coded,
         adjustment_sensitivity=variants,
         subgroup=subgroup_text,
+        confidence_set=headline.confidence_set,
     )
     if args.by_group:
         result.by_group = _effects_by_group(df, args, roles, default_covariates)
@@ -331,21 +332,10 @@ def _estimate(
     if choice.design == "did":
         return did.estimate(data, args, covariates, choice, progress), None
     if choice.design == "iv":
+        # The instrument stays the design however weak (the user or the roles named it); a weak one gets an
+        # interval valid under weakness (iv.estimate), and adjustment is reported beside it, never instead.
         estimation, refutable = iv.estimate(data, args, covariates, choice, progress)
-        if estimation.diagnostics.get("weak_instrument") and covariates and args.design != "iv":
-            # A weak instrument is worse than adjustment for measured confounders: the latter leads, 2SLS beside.
-            fallback = DesignChoice(
-                "backdoor",
-                "adjustment for measured confounders (backdoor), because the "
-                f"instrument is weak (first-stage F "
-                f"{estimation.diagnostics['first_stage_f']:.1f})",
-            )
-            adjusted, refutable = backdoor.estimate(data, args, covariates, fallback, roles, binary_outcome, progress)
-            adjusted.methods += estimation.methods
-            adjusted.warnings += estimation.warnings
-            adjusted.diagnostics.update(estimation.diagnostics)
-            return adjusted, refutable
-        if covariates and choice.design == "iv":
+        if covariates:
             estimation.methods += _backdoor_beside(data, args, covariates, choice, roles, binary_outcome, progress)
         return estimation, refutable
     return backdoor.estimate(data, args, covariates, choice, roles, binary_outcome, progress)

@@ -188,10 +188,12 @@ def compact_result(tool: str, result: dict[str, Any] | None) -> dict[str, Any] |
             "by_group",
             "by_group_column",
             "adjustment_sensitivity",
+            "confidence_set",
         )
         compact = {key: result.get(key) for key in keep}
         compact["methods"] = [
             {key: method.get(key) for key in ("method", "estimate", "ci", "error")}
+            | ({"confidence_set": method["confidence_set"]} if method.get("confidence_set") else {})
             for method in result.get("methods") or []
         ]
         compact["refutations"] = [

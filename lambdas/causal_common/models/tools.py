@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from causal_common.models.confidence import ConfidenceSet
 from causal_common.models.frames import PromptOption
 
 ToolName = Literal["data_query", "eda", "causal_analysis", "ask_user"]
@@ -209,6 +210,9 @@ class MethodEstimate(BaseModel):
     ci: tuple[float, float] | None = None
     elapsed_ms: float | None = None
     error: str | None = None
+    confidence_set: ConfidenceSet | None = Field(
+        default=None, description="The method's confidence set when it is not an ordinary interval (weak-IV tests)."
+    )
 
 
 class Refutation(BaseModel):
@@ -300,6 +304,12 @@ class CausalResult(BaseModel):
     adjustment_sensitivity: list[AdjustmentVariant] = Field(
         default_factory=list, description="The estimate with each covariate left out in turn (linear adjustment)."
     )
+    confidence_set: ConfidenceSet | None = Field(
+        default=None,
+        description="The headline's confidence set when a weak instrument makes the two-stage least squares "
+        "interval untrustworthy: a test valid however weak the instrument, inverted. `ci` is that set when it is "
+        "one finite interval and None when it is unbounded, two rays, or empty.",
+    )
 
 
 class ArtifactLink(BaseModel):
@@ -314,6 +324,7 @@ class MethodLine(BaseModel):
     estimate: float | None = None
     ci: tuple[float, float] | None = None
     error: str | None = None
+    confidence_set: ConfidenceSet | None = None
 
 
 class CausalSummary(BaseModel):
@@ -354,6 +365,7 @@ class CausalSummary(BaseModel):
     by_group: list[GroupEffect] = Field(default_factory=list)
     by_group_column: str | None = None
     adjustment_sensitivity: list[AdjustmentVariant] = Field(default_factory=list)
+    confidence_set: ConfidenceSet | None = None
     warnings: list[str] = Field(default_factory=list)
     artifacts: list[ArtifactLink] = Field(default_factory=list)
 
