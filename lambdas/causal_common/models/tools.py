@@ -233,6 +233,14 @@ class GroupEffect(BaseModel):
     error: str | None = None
 
 
+class EventStudyPoint(BaseModel):
+    """The effect ``relative_period`` periods after adoption (negative: before it; −1 is the base, zero)."""
+
+    relative_period: int
+    estimate: float
+    ci: tuple[float, float] | None = None
+
+
 class AdjustmentVariant(BaseModel):
     """The linear-adjustment estimate with ``left_out`` removed from the adjustment set ([] = everything kept)."""
 
@@ -279,6 +287,10 @@ class CausalResult(BaseModel):
     by_group_column: str | None = None
     adjustment_sensitivity: list[AdjustmentVariant] = Field(
         default_factory=list, description="The estimate with each covariate left out in turn (linear adjustment)."
+    )
+    event_study: list[EventStudyPoint] = Field(
+        default_factory=list,
+        description="Difference in differences: the effect by period relative to adoption (leads and lags).",
     )
 
 
@@ -333,6 +345,7 @@ class CausalSummary(BaseModel):
     by_group: list[GroupEffect] = Field(default_factory=list)
     by_group_column: str | None = None
     adjustment_sensitivity: list[AdjustmentVariant] = Field(default_factory=list)
+    event_study: list[EventStudyPoint] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     artifacts: list[ArtifactLink] = Field(default_factory=list)
 
