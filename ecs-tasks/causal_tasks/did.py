@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
 
 from causal_common.errors import InvalidInputError
 from causal_common.models.tools import CausalAnalysisArgs, EventStudyPoint, MethodEstimate, Refutation
@@ -70,8 +71,8 @@ def estimate(
     period, period_kind = period_codes(data[time])
     treated_now, group = _treated_in_period(data, args, period, unit)
     outcome = data[args.outcome].astype(float)
-    if treated_now.sum() == 0 or (group == 0).sum() == 0:
-        raise InvalidInputError("difference in differences needs treated periods and a never-treated comparison group")
+    if treated_now.sum() == 0:
+        raise InvalidInputError(f"difference in differences needs treated periods: {args.treatment!r} is never 1")
     frame = pd.DataFrame({"y": outcome, "d": treated_now, "g": group, "t": period})
     for name in covariates:
         frame[f"x_{name}"] = data[name].astype(float)
@@ -88,6 +89,11 @@ def estimate(
     starts = period[treated_now == 1].groupby(entity[treated_now == 1]).min()
     staggered = starts.nunique() > 1
     first_start = float(starts.min())
+    if (group == 0).sum() == 0 and not staggered:
+        # With several adoption dates the later adopters compare with the earlier ones until they start.
+        raise InvalidInputError(
+            "difference in differences needs a comparison group: every unit is treated from the same period"
+        )
     notes: list[str] = []
     ordered = np.sort(np.unique(period))
     period_index = pd.Series(np.searchsorted(ordered, period), index=frame.index)
@@ -185,9 +191,19 @@ def estimate(
 def _two_way_fixed_effects(
     frame: pd.DataFrame, entity: pd.Series, period: pd.Series, controls: list[str]
 ) -> tuple[float, float, int]:
-    """The treatment coefficient with unit and period fixed effects, its unit-clustered error, residual dof."""
+    """The treatment coefficient with unit and period fixed effects, its unit-clustered error, residual dof.
+
+    Rows that are not a panel (many rows per group and period) get group and period dummies and robust errors.
+    """
     from linearmodels.panel import PanelOLS
 
+    if entity.groupby([entity, period]).size().max() > 1:
+        dummies = pd.get_dummies(pd.DataFrame({"entity": entity, "period": period.astype(str)}), drop_first=True)
+        design = sm.add_constant(pd.concat([frame[["d", *controls]], dummies.astype(float)], axis=1))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ols = sm.OLS(frame["y"], design).fit(cov_type="HC1")
+        return float(ols.params["d"]), float(ols.bse["d"]), int(ols.df_resid)
     panel = frame.set_index([entity.rename("entity"), period.rename("period")])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

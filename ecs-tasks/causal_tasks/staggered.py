@@ -122,7 +122,7 @@ def group_time_effects(
             if control == "never treated":
                 controls = never
             else:
-                controls = never | (cohorts > max(period, base))
+                controls = never | ((cohorts > max(period, base)) & ~in_cohort)
             found = _two_by_two(outcome, covariates, in_cohort, controls, base, period)
             if found is not None:
                 effects.append(GroupTimeEffect(cohort, period, *found))
