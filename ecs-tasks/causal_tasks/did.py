@@ -111,9 +111,7 @@ def estimate(
     )
     if staggered and cohort_effects is not None and cohort_effects.effects:
         overall = cohort_effects.overall()
-        headline = MethodEstimate(
-            method=ROBUST, estimate=overall.estimate, ci=interval(overall.estimate, overall.standard_error)
-        )
+        headline = MethodEstimate(method=ROBUST, estimate=overall.estimate, ci=overall.interval())
         methods = [headline, two_way]
         standard_error, dof = overall.standard_error, max(cohort_effects.units - 1, 1)
         why_trusted = (
@@ -146,7 +144,7 @@ def estimate(
             simple = (means[(1.0, True)] - means[(1.0, False)]) - (means[(0.0, True)] - means[(0.0, False)])
             methods.append(MethodEstimate(method="difference of group means (2×2)", estimate=float(simple)))
     events = cohort_effects.event_study() if cohort_effects is not None else {}
-    pre_trend = _pre_trend(events)
+    pre_trend = _pre_trend(cohort_effects, events)
     assumptions = list(ASSUMPTIONS)
     if not pre_trend.passed:
         notes.append(
@@ -221,33 +219,37 @@ def _two_way_fixed_effects(
 def _panel_effects(
     frame: pd.DataFrame, entity: pd.Series, period_index: pd.Series, controls: list[str], notes: list[str]
 ) -> staggered_did.GroupTimeEstimates | None:
-    """Group-time effects on the units observed in every period (a balanced panel)."""
+    """Group-time effects; each comparison uses the units observed in both of its periods."""
     cells = frame.assign(entity=entity.to_numpy(), index=period_index.to_numpy())
     columns = ["y", "d", *controls]
     wide = {name: cells.pivot(index="entity", columns="index", values=name) for name in columns}
-    complete = np.logical_and.reduce([wide[name].notna().all(axis=1).to_numpy() for name in columns])
-    if (~complete).any():
+    observed = wide["y"].notna().to_numpy()
+    gaps = int((~observed.all(axis=1)).sum())
+    if gaps:
         notes.append(
-            f"{int((~complete).sum())} of {len(complete)} units are not observed in every period and are left out "
-            "of the event study and the cohort comparisons"
+            f"{gaps} of {len(observed)} units are not observed in every period: each cohort comparison and "
+            "event-study period uses the units observed in both of the periods it compares"
         )
-    if complete.sum() < 4:
+    if len(observed) < 4:
         return None
-    treated = wide["d"].to_numpy()[complete]
+    # A unit's treatment carries over a missing period, so a gap does not look like switching off.
+    status = wide["d"].ffill(axis=1)
+    first_seen = status.bfill(axis=1).iloc[:, 0].to_numpy()
+    treated = status.fillna(0.0).to_numpy()
     switched_off = (np.diff(treated, axis=1) < 0).any(axis=1)
     if switched_off.any():
         notes.append(
             f"the treatment switches off again for {int(switched_off.sum())} units: the event study counts time "
             "from each unit's first treated period"
         )
-    treated_from_start = int((treated[:, 0] == 1).sum())
+    treated_from_start = int((first_seen == 1).sum())
     if treated_from_start:
         notes.append(
-            f"{treated_from_start} units are treated from the first period: with no untreated period to compare "
-            "with, they are left out of the event study and the cohort comparisons"
+            f"{treated_from_start} units are treated from their first observed period: with no untreated period "
+            "to compare with, they are left out of the event study and the cohort comparisons"
         )
-    covariate_cube = np.stack([wide[name].to_numpy()[complete] for name in controls], axis=2) if controls else None
-    return staggered_did.group_time_effects(wide["y"].to_numpy()[complete], treated, covariate_cube)
+    covariate_cube = np.stack([wide[name].to_numpy() for name in controls], axis=2) if controls else None
+    return staggered_did.group_time_effects(wide["y"].to_numpy(), treated, covariate_cube)
 
 
 def _event_study_points(events: dict[int, staggered_did.Aggregate]) -> list[EventStudyPoint]:
@@ -255,7 +257,7 @@ def _event_study_points(events: dict[int, staggered_did.Aggregate]) -> list[Even
         EventStudyPoint(
             relative_period=relative,
             estimate=aggregate.estimate,
-            ci=interval(aggregate.estimate, aggregate.standard_error),
+            ci=aggregate.interval(),
         )
         for relative, aggregate in events.items()
     ]
@@ -264,24 +266,26 @@ def _event_study_points(events: dict[int, staggered_did.Aggregate]) -> list[Even
     return sorted(points, key=lambda point: point.relative_period)
 
 
-def _pre_trend(events: dict[int, staggered_did.Aggregate]) -> Refutation:
-    """Joint test that every pre-period effect of the event study is zero (treated and comparison moved alike)."""
+def _pre_trend(
+    estimates: staggered_did.GroupTimeEstimates | None, events: dict[int, staggered_did.Aggregate]
+) -> Refutation:
+    """Joint test that the pre-period effects of the event study are zero (treated and comparison moved alike)."""
     name = "parallel pre-trends"
-    test = staggered_did.lead_test(events)
+    test = staggered_did.lead_test(estimates, events) if estimates is not None else None
     if test is None:
         return Refutation(
             name=name,
             passed=True,
-            detail="cannot be checked: there is only one period before the treatment starts (or none with a "
-            "comparison), so parallel trends are assumed",
+            detail="cannot be checked: there is only one period before the treatment starts (or too few units "
+            "to test the earlier ones), so parallel trends are assumed",
         )
     passed = test.p_value >= 0.05
     detail = (
-        f"over {test.dof} earlier periods before adoption the treated units' outcome moved like their comparison "
-        f"units' (joint test of the pre-period effects p = {test.p_value:.3f}; largest {test.largest:,.4g})"
+        f"in the {test.leads} periods before adoption that are tested, the treated units' outcome moved like their "
+        f"comparison units' (joint test of the pre-period effects p = {test.p_value:.3f}; largest {test.largest:,.4g})"
         if passed
         else "before adoption the treated units' outcome already moved differently from their comparison units' "
-        f"(joint test of {test.dof} pre-period effects p = {test.p_value:.3g}; largest {test.largest:,.4g}): "
+        f"(joint test of {test.leads} pre-period effects p = {test.p_value:.3g}; largest {test.largest:,.4g}): "
         "parallel trends look violated, so the estimate mixes the effect with a different trend"
     )
     return Refutation(name=name, passed=passed, detail=detail, new_effect=test.largest, p_value=test.p_value)
