@@ -215,3 +215,10 @@ def test_the_answer_states_the_event_study_in_one_line():
     assert "-5:" not in line and "+5:" not in line
     assert "more periods in the event-study plot" in line
     assert sum(text.startswith("Event study") for text in causal_lines(CausalSummary())) == 0
+
+
+def test_the_event_study_is_drawn_as_a_plot():
+    from causal_tasks import plots
+
+    image = plots.event_study(analyse(simulated_panel(12)))
+    assert image.startswith(b"\x89PNG") and len(image) > 5000
