@@ -115,7 +115,7 @@ def estimate(
         methods = [headline, two_way]
         standard_error, dof = overall.standard_error, max(cohort_effects.units - 1, 1)
         why_trusted = (
-            "each cohort is compared only with units not yet treated (its controls: "
+            "each adoption cohort is compared only with units not yet treated at the time (here the "
             f"{cohort_effects.control} units), so effects that change with time since adoption do not bias it"
         )
         progress("estimate", f"group-time ATT (Callaway–Sant'Anna): {overall.estimate:,.4g}", 50)
@@ -152,7 +152,10 @@ def estimate(
             "(see the event study's pre-period effects): parallel trends look violated, so the estimate may "
             "mix the effect with a difference in trends"
         )
-        assumptions[0] = "parallel trends, which look violated here: " + pre_trend.detail
+        assumptions[0] = (
+            "parallel trends, which look violated here: the treated units' outcome already moved differently from "
+            f"their comparison units' before adoption (pre-trend test p = {pre_trend.p_value:.3g})"
+        )
     clusters = entity.nunique()
     if clusters < 20:
         notes.append(
