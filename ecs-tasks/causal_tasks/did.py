@@ -283,12 +283,14 @@ def _pre_trend(
             "to test the earlier ones), so parallel trends are assumed",
         )
     passed = test.p_value >= 0.05
+    periods = f"{test.leads} periods" if test.leads > 1 else "period"
     detail = (
-        f"in the {test.leads} periods before adoption that are tested, the treated units' outcome moved like their "
+        f"in the {periods} before adoption that are tested, the treated units' outcome moved like their "
         f"comparison units' (joint test of the pre-period effects p = {test.p_value:.3f}; largest {test.largest:,.4g})"
         if passed
         else "before adoption the treated units' outcome already moved differently from their comparison units' "
-        f"(joint test of {test.leads} pre-period effects p = {test.p_value:.3g}; largest {test.largest:,.4g}): "
+        f"(joint test of the pre-period effects in the {periods} tested, p = {test.p_value:.3g}; "
+        f"largest {test.largest:,.4g}): "
         "parallel trends look violated, so the estimate mixes the effect with a different trend"
     )
     return Refutation(name=name, passed=passed, detail=detail, new_effect=test.largest, p_value=test.p_value)
