@@ -229,6 +229,7 @@ def run_causal_analysis(
         adjustment_sensitivity=variants,
         subgroup=subgroup_text,
         confidence_set=headline.confidence_set,
+        event_study=estimation.event_study,
     )
     if args.by_group:
         result.by_group = _effects_by_group(df, args, roles, default_covariates)
@@ -273,11 +274,6 @@ def _design_from_words_and_shape(
             + (f"; the treatment switches on: {adoption}" if adoption else "")
             + "), so the design is difference in differences"
         )
-        if panel.layout == "staggered":
-            notes.append(
-                "units adopted the treatment at different times (staggered adoption): two-way fixed effects can be "
-                "biased when the effect changes with time since adoption; the event-study pre-trend check is shown"
-            )
     if update.get("design") == "did" and time is None:
         found = shape.period_columns(df, {args.treatment, args.outcome})
         time = found[0] if found else None

@@ -8,7 +8,7 @@ from typing import Any
 from causal_agent.conversation import ToolExchange
 from causal_common.models.confidence import ConfidenceSet
 from causal_common.models.frames import AnswerArtifact, AnswerRefutation, AnswerResult
-from causal_common.models.tools import CausalSummary
+from causal_common.models.tools import CausalSummary, EventStudyPoint
 
 
 def number(value: Any) -> str:
@@ -252,6 +252,34 @@ def instrument_lines(r: CausalSummary) -> list[str]:
     return lines
 
 
+def event_study_line(r: CausalSummary) -> list[str]:
+    """The event study in one line: the effect by period relative to adoption, the nearest leads and lags."""
+    points = [point for point in r.event_study if point.relative_period != -1]
+    if not points:
+        return []
+    leads = [point for point in points if point.relative_period < 0]
+    lags = [point for point in points if point.relative_period >= 0]
+    shown_leads, shown_lags = leads[-3:], lags[:5]
+
+    def item(point: EventStudyPoint) -> str:
+        ci = f" ({number(point.ci[0])} to {number(point.ci[1])})" if point.ci else ""
+        return f"{point.relative_period:+d}: {number(point.estimate)}{ci}"
+
+    parts = []
+    if shown_leads:
+        parts.append("before adoption " + ", ".join(item(point) for point in shown_leads))
+    if shown_lags:
+        parts.append("after " + ", ".join(item(point) for point in shown_lags))
+    hidden = len(points) - len(shown_leads) - len(shown_lags)
+    more = f" ({hidden} more periods in the event-study plot)" if hidden else ""
+    return [
+        "Event study, effect by period relative to adoption (95% CI; the period before adoption is the base, zero): "
+        + "; ".join(parts)
+        + more
+        + "."
+    ]
+
+
 def causal_lines(r: CausalSummary, naive_sentence: str = "", own_adjustment: bool = True) -> list[str]:
     """The causal result in sentences: headline, design, why this estimand, comparisons, checks, sensitivity."""
     lines = [headline_sentence(r)]
@@ -299,6 +327,7 @@ def causal_lines(r: CausalSummary, naive_sentence: str = "", own_adjustment: boo
             + "; ".join(f"{'passed' if x.passed else 'FAILED'} {x.name} ({x.detail})" for x in r.refutations)
             + "."
         )
+    lines += event_study_line(r)
     for item in r.sensitivity:
         lines.append(f"Sensitivity: {item.sentence}")
     if r.confounder_benchmark is not None:

@@ -189,6 +189,7 @@ def compact_result(tool: str, result: dict[str, Any] | None) -> dict[str, Any] |
             "by_group_column",
             "adjustment_sensitivity",
             "confidence_set",
+            "event_study",
         )
         compact = {key: result.get(key) for key in keep}
         compact["methods"] = [
@@ -231,6 +232,7 @@ _SHRINK_ORDER = (
     "sensitivity",
     "assumptions",
     "coded",
+    "event_study",
     "diagnostics",
     "post_treatment_suspects",
     "left_out",

@@ -254,6 +254,14 @@ class GroupEffect(BaseModel):
     error: str | None = None
 
 
+class EventStudyPoint(BaseModel):
+    """The effect ``relative_period`` periods after adoption (negative: before it; −1 is the base, zero)."""
+
+    relative_period: int
+    estimate: float
+    ci: tuple[float, float] | None = None
+
+
 class AdjustmentVariant(BaseModel):
     """The linear-adjustment estimate with ``left_out`` removed from the adjustment set ([] = everything kept)."""
 
@@ -309,6 +317,10 @@ class CausalResult(BaseModel):
         description="The headline's confidence set when a weak instrument makes the two-stage least squares "
         "interval untrustworthy: a test valid however weak the instrument, inverted. `ci` is that set when it is "
         "one finite interval and None when it is unbounded, two rays, or empty.",
+    )
+    event_study: list[EventStudyPoint] = Field(
+        default_factory=list,
+        description="Difference in differences: the effect by period relative to adoption (leads and lags).",
     )
 
 
@@ -366,6 +378,7 @@ class CausalSummary(BaseModel):
     by_group_column: str | None = None
     adjustment_sensitivity: list[AdjustmentVariant] = Field(default_factory=list)
     confidence_set: ConfidenceSet | None = None
+    event_study: list[EventStudyPoint] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     artifacts: list[ArtifactLink] = Field(default_factory=list)
 
