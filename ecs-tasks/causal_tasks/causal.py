@@ -106,7 +106,10 @@ def run_causal_analysis(
     """Estimate the effect of ``args.treatment`` on ``args.outcome`` with the design the data and roles support."""
     progress = progress or _quiet_progress
     roles = roles or DatasetRoles()
+    asked_design = args.design
     df, args, shape_notes, subgroup_text = _design_from_words_and_shape(df, args, roles)
+    # The data's shape alone made it a panel design (nobody named the design, its periods or its groups).
+    panel_from_shape = asked_design == "auto" and args.design == "did" and not args.group_column
     frames.require_columns(df, [args.treatment, args.outcome], "treatment/outcome")
     if args.treatment == args.outcome:
         raise InvalidInputError("treatment and outcome must be different columns")
@@ -230,6 +233,10 @@ def run_causal_analysis(
         subgroup=subgroup_text,
         confidence_set=headline.confidence_set,
         event_study=estimation.event_study,
+        design_from_data=(
+            (panel_from_shape and estimation.design == "did")
+            or (asked_design == "auto" and roles.design is None and estimation.design == "randomised")
+        ),
     )
     if args.by_group:
         result.by_group = _effects_by_group(df, args, roles, default_covariates)

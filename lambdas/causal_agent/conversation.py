@@ -190,6 +190,7 @@ def compact_result(tool: str, result: dict[str, Any] | None) -> dict[str, Any] |
             "adjustment_sensitivity",
             "confidence_set",
             "event_study",
+            "design_from_data",
         )
         compact = {key: result.get(key) for key in keep}
         compact["methods"] = [

@@ -322,6 +322,12 @@ class CausalResult(BaseModel):
         default_factory=list,
         description="Difference in differences: the effect by period relative to adoption (leads and lags).",
     )
+    design_from_data: bool = Field(
+        default=False,
+        description="The design was read from the data alone (a panel whose treatment switches on, balance "
+        "consistent with random assignment), not named by the user or the dataset's roles: the agent asks to "
+        "confirm it.",
+    )
 
 
 class ArtifactLink(BaseModel):
@@ -379,6 +385,7 @@ class CausalSummary(BaseModel):
     adjustment_sensitivity: list[AdjustmentVariant] = Field(default_factory=list)
     confidence_set: ConfidenceSet | None = None
     event_study: list[EventStudyPoint] = Field(default_factory=list)
+    design_from_data: bool = False
     warnings: list[str] = Field(default_factory=list)
     artifacts: list[ArtifactLink] = Field(default_factory=list)
 
