@@ -233,6 +233,7 @@ def run_causal_analysis(
         subgroup=subgroup_text,
         confidence_set=headline.confidence_set,
         event_study=estimation.event_study,
+        treatment_mean=None if binary_treatment else float(data[args.treatment].mean()),
         design_from_data=(
             (panel_from_shape and estimation.design == "did")
             or (asked_design == "auto" and roles.design is None and estimation.design == "randomised")

@@ -191,6 +191,7 @@ def compact_result(tool: str, result: dict[str, Any] | None) -> dict[str, Any] |
             "confidence_set",
             "event_study",
             "design_from_data",
+            "treatment_mean",
         )
         compact = {key: result.get(key) for key in keep}
         compact["methods"] = [

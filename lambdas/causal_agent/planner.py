@@ -492,8 +492,18 @@ def _reading_notes(reading: Reading, adjustment: AdjustmentPlan, found: list[Too
     contrast = reading.contrast
     if causal is not None and contrast is not None:
         estimate = causal.causal.estimate
-        if estimate is not None:
-            value = estimate * contrast.sign * contrast.scale
+        units = contrast.units(causal.causal.treatment_mean)
+        if estimate is not None and units is not None and contrast.factor is not None:
+            mean = causal.causal.treatment_mean
+            notes.append(
+                f"You asked about {contrast.label}: from its average of {answer.number(mean)} to "
+                f"{answer.number((mean or 0) * contrast.factor)} is a change of {answer.number(units)} in "
+                f"`{reading.treatment}`, for which `{reading.outcome}` changes by about "
+                f"**{answer.number(estimate * units)}** ({answer.number(units)} × the estimated effect per unit, "
+                "assuming the effect per unit holds over that range)."
+            )
+        elif estimate is not None and units is not None:
+            value = estimate * units
             notes.append(
                 f"You asked about {contrast.label}: for that, `{reading.outcome}` changes by about "
                 f"**{answer.number(value)}** ({'minus ' if contrast.sign < 0 else ''}"

@@ -322,6 +322,11 @@ class CausalResult(BaseModel):
         default_factory=list,
         description="Difference in differences: the effect by period relative to adoption (leads and lags).",
     )
+    treatment_mean: float | None = Field(
+        default=None,
+        description="Mean of a continuous treatment over the analysed rows (the level a relative change such as "
+        "'doubled' is taken from).",
+    )
     design_from_data: bool = Field(
         default=False,
         description="The design was read from the data alone (a panel whose treatment switches on, balance "
@@ -386,6 +391,7 @@ class CausalSummary(BaseModel):
     confidence_set: ConfidenceSet | None = None
     event_study: list[EventStudyPoint] = Field(default_factory=list)
     design_from_data: bool = False
+    treatment_mean: float | None = None
     warnings: list[str] = Field(default_factory=list)
     artifacts: list[ArtifactLink] = Field(default_factory=list)
 
