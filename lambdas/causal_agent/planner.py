@@ -146,6 +146,7 @@ def understand(given: PlannerInput) -> tuple[Reading, list[ToolExchange], str]:
     index = ColumnIndex(manifest)
     reading = read_question(question, manifest, index)
     reading = _roles_apart_from_the_design(question, reading, manifest, index)
+    reading = _treatment_from_named_groups(question, reading, manifest, index)
     previous = _previous_causal(conversation, start) if reading.intent == "causal" else None
     if previous is not None and manifest.column(previous["treatment"]) and manifest.column(previous["outcome"]):
         if not (reading.treatment or reading.outcome):
@@ -425,6 +426,28 @@ def _roles_apart_from_the_design(
     if again.intent == "causal" and again.complete and not ({again.treatment, again.outcome} & design_columns):
         again.how = reading.how if again.how == "named in the question" else again.how
         return again
+    return reading
+
+
+def _treatment_from_named_groups(
+    question: str, reading: Reading, manifest: DatasetManifest, index: ColumnIndex
+) -> Reading:
+    """ "Harbor went fine-free in September 2022": when the words name the treated groups (values of a text column)
+    with a start and the outcome, and no yes/no column was named for the change, the groups are the treatment
+    (as ``design_arguments`` makes them for the analysis)."""
+    if not reading.outcome or reading.intent not in ("causal", "unanswerable"):
+        return reading
+    named = manifest.column(reading.treatment) if reading.treatment else None
+    if named is not None and named.binary:
+        return reading
+    implied = read_design(question, manifest, None, reading.outcome, index)
+    if implied.design != "did" or not implied.group_column or not implied.treated_groups:
+        return reading
+    if implied.group_column == reading.outcome:
+        return reading
+    reading.intent = "causal"
+    reading.treatment = implied.group_column
+    reading.how = f"the treated {implied.group_column} you named ({', '.join(implied.treated_groups)})"
     return reading
 
 

@@ -158,8 +158,11 @@ def _read_start_and_groups(
         return
     cue = match.group(0).split()[0].lower()
     if cue == "in" and not re.search(
-        r"\b(?:policy|rule|law|reform|ban|program+e?|scheme|mandate|tax|took|since|"
-        r"from|launched|introduced|changed|started|switched|adopted|rolled)\b",
+        r"\b(?:policy|policies|rule|rules|law|laws|reform|reforms|ban|banned|program+e?|scheme|mandate|tax|"
+        r"took|since|from|launched|introduced|changed|started|switched|adopted|rolled|went|became|turned|"
+        r"scrapped|abolished|dropped|removed|ended|stopped|began|opened|closed|installed|added|allowed|"
+        r"raised|lowered|cut|replaced|moved|joined|expanded|extended|got|received|implemented|"
+        r"enacted|passed|began|upgraded|converted|piloted|trialled|trialed)\b",
         text,
         re.IGNORECASE,
     ):
