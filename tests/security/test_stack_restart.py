@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import boto3
 import httpx
+import psutil
 import pytest
 import websockets
 from botocore.auth import SigV4Auth
@@ -185,26 +186,66 @@ async def _ask(stack: RunningStack, user: str, on_frame=None, limit: float = 180
     raise AssertionError(f"no answer or error frame; got {[frame.get('type') for frame in frames]}")
 
 
+@pytest.fixture(scope="module")
+def stack() -> Iterator[RunningStack]:
+    with running_stack() as running:
+        yield running
+
+
+def _wait_for_line(stack: RunningStack, text: str, after: int) -> str:
+    deadline = time.monotonic() + 180
+    while True:
+        found = [line for line in stack.output[after:] if text in line]
+        if found:
+            return found[0]
+        assert time.monotonic() < deadline, f"{text!r} not printed:\n" + "".join(stack.output[after:])
+        assert stack.process.poll() is None, "".join(stack.output[-30:])
+        time.sleep(0.5)
+
+
+def _emulator(stack: RunningStack) -> psutil.Process:
+    return next(child for child in psutil.Process(stack.process.pid).children() if "causal_embedded" in child.cmdline())
+
+
 @pytest.mark.slow
-def test_a_reset_emulator_is_redeployed_and_the_client_mid_analysis_gets_an_error_frame() -> None:
-    with running_stack() as stack:
-        mark = len(stack.output)
-        reset: list[float] = []
+def test_a_reset_emulator_is_redeployed_and_the_client_mid_analysis_gets_an_error_frame(stack) -> None:
+    mark = len(stack.output)
+    reset: list[float] = []
 
-        def reset_on_first_progress(frame: dict) -> None:
-            if not reset and frame.get("type") == "progress":
-                reset_emulator(stack.aws_endpoint)
-                reset.append(time.monotonic())
+    def reset_on_first_progress(frame: dict) -> None:
+        if not reset and frame.get("type") == "progress":
+            reset_emulator(stack.aws_endpoint)
+            reset.append(time.monotonic())
 
-        frames = asyncio.run(_ask(stack, "mid-analysis", reset_on_first_progress, limit=60))
-        assert reset, "the analysis sent no progress frame"
-        last = frames[-1]
-        assert last["type"] == "error" and RESTARTING in last["message"], last
+    frames = asyncio.run(_ask(stack, "mid-analysis", reset_on_first_progress, limit=60))
+    assert reset, "the analysis sent no progress frame"
+    last = frames[-1]
+    assert last["type"] == "error" and RESTARTING in last["message"], last
+    print(f"error frame {time.monotonic() - reset[0]:.1f} s after the reset")
 
-        deadline = time.monotonic() + 180
-        while not any("deployed again" in line for line in stack.output[mark:]):
-            assert time.monotonic() < deadline, "".join(stack.output[mark:])
-            assert stack.process.poll() is None, "".join(stack.output[-30:])
-            time.sleep(0.5)
-        answered = asyncio.run(_ask(stack, "after-reset"))
-        assert answered[-1]["type"] == "answer", answered[-1]
+    print(_wait_for_line(stack, "deployed again", mark).strip())
+    answered = asyncio.run(_ask(stack, "after-reset"))
+    assert answered[-1]["type"] == "answer", answered[-1]
+
+
+@pytest.mark.slow
+def test_a_killed_emulator_gives_the_client_mid_analysis_an_error_frame_before_any_close(stack) -> None:
+    mark = len(stack.output)
+    killed: list[float] = []
+
+    def kill_on_first_progress(frame: dict) -> None:
+        if not killed and frame.get("type") == "progress":
+            emulator = _emulator(stack)
+            emulator.kill()
+            emulator.wait(timeout=10)
+            killed.append(time.monotonic())
+
+    frames = asyncio.run(_ask(stack, "mid-analysis-killed", kill_on_first_progress, limit=60))
+    assert killed, "the analysis sent no progress frame"
+    last = frames[-1]
+    assert last["type"] == "error" and RESTARTING in last["message"], last
+    print(f"error frame {time.monotonic() - killed[0]:.1f} s after the kill")
+
+    print(_wait_for_line(stack, "aws is serving again", mark).strip())
+    answered = asyncio.run(_ask(stack, "after-kill"))
+    assert answered[-1]["type"] == "answer", answered[-1]
