@@ -106,10 +106,11 @@ def run_causal_analysis(
     """Estimate the effect of ``args.treatment`` on ``args.outcome`` with the design the data and roles support."""
     progress = progress or _quiet_progress
     roles = roles or DatasetRoles()
-    asked_design = args.design
+    asked_design, asked_period = args.design, args.time or args.unit or roles.time or roles.unit
     df, args, shape_notes, subgroup_text = _design_from_words_and_shape(df, args, roles)
-    # The data's shape alone made it a panel design (nobody named the design, its periods or its groups).
-    panel_from_shape = asked_design == "auto" and args.design == "did" and not args.group_column
+    # The data's shape alone made it a panel design: nobody named the design, its periods, units or groups (the
+    # call's arguments or the dataset's roles would have).
+    panel_from_shape = asked_design == "auto" and args.design == "did" and not args.group_column and not asked_period
     frames.require_columns(df, [args.treatment, args.outcome], "treatment/outcome")
     if args.treatment == args.outcome:
         raise InvalidInputError("treatment and outcome must be different columns")

@@ -93,3 +93,18 @@ def test_nobody_is_asked_when_the_question_names_the_design_or_nobody_can_reply(
     conversation = [user_message("kiosks went in from month 7 at some stores: did they cut wait_min?")]
     decision = planner.plan(planner.PlannerInput(conversation, manifest, interactive=False))
     assert decision.kind == "tool" and decision.tool_call.name != "ask_user"
+
+
+def test_a_panel_the_dataset_declares_is_not_put_to_the_user():
+    frame = _panel()
+    roles = DatasetRoles(time="month", unit="store")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        declared = run_causal_analysis(
+            frame, CausalAnalysisArgs(treatment="kiosk", outcome="wait_min", refutation_simulations=1), roles=roles
+        )
+        read = run_causal_analysis(
+            frame, CausalAnalysisArgs(treatment="kiosk", outcome="wait_min", refutation_simulations=1)
+        )
+    assert declared.design == read.design == "did"
+    assert not declared.design_from_data and read.design_from_data
