@@ -70,6 +70,15 @@ class LogSummary(Record):
     unavailable: str | None = None
 
 
+class InvocationLogs(Record):
+    """One Lambda invocation's log lines, found by its request id (``invocation`` is ``None`` when unseen)."""
+
+    function: str
+    request_id: str = Field(alias="requestId")
+    invocation: JsonObject | None = None
+    lines: list[JsonObject]
+
+
 class FunctionRow(Record):
     name: str
     short_name: str = Field(alias="shortName")

@@ -25,6 +25,7 @@ from causal_dashboard.api_models import (
     ExecutionDetail,
     Executions,
     Functions,
+    InvocationLogs,
     LogSummary,
     PageConfig,
     Ping,
@@ -115,6 +116,16 @@ def list_functions(aws: Aws, logs: bool = True) -> Any:
 def function_logs(name: str, aws: Aws) -> Any:
     full = name if name.startswith(aws.names.prefix) else aws.names.function(name)
     return redact(functions.function_logs(aws, full))
+
+
+@operator_api.get(
+    "/functions/{name}/invocations/{request_id}", response_model=InvocationLogs, response_model_exclude_unset=True
+)
+def invocation_logs(name: str, request_id: str, aws: Aws) -> Any:
+    """The log lines of one invocation, by its Lambda request id (the execution view links to it)."""
+    full = name.rsplit(":function:", 1)[-1].split(":", 1)[0]
+    full = full if full.startswith(aws.names.prefix) else aws.names.function(full)
+    return redact(functions.invocation_logs(aws, full, request_id))
 
 
 @operator_api.get("/executions", response_model=Executions, response_model_exclude_unset=True)
