@@ -19,7 +19,7 @@ from typing import Any
 from moto.core.exceptions import JsonRESTError
 
 from causal_common.names import LOCAL_CREDENTIALS
-from causal_embedded import lambda_request_ids
+from causal_embedded import lambda_request_ids, stepfunctions_api
 from causal_embedded.lambda_runner import FunctionSnapshot, LambdaRunner
 
 logger = logging.getLogger(__name__)
@@ -112,6 +112,14 @@ def _check_interpreter_seams() -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 
     _require(BaseResponse, "_enrich_response", ["headers", "body"])
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+    from moto.stepfunctions.parser.backend.test_state.execution import TestStateExecution
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    _require(StepFunctionResponse, "describe_execution", ["self"])
+    _require(StepFunctionResponse, "list_executions", ["self"])
+    _require(ExecutionWorker, "_execution_logic", ["self"])
+    _require(TestStateExecution, "to_test_state_output", ["self", "inspection_level"])
     for function, parameters in (
         ("execute_lambda_function_integration", ["env", "parameters", "region", "state_credentials"]),
         ("_invoke_lambda_function", ["parameters", "region", "state_credentials"]),
@@ -205,6 +213,7 @@ def install(runner: LambdaRunner, *, prewarm: bool = True, credentials: tuple[st
     werkzeug_app.DISABLE_GLOBAL_CORS = True
     _patch(LambdaFunction, "_invoke_lambda", invoke_locally)
     lambda_request_ids.install()
+    stepfunctions_api.install()
     _patch(LambdaBackend, "create_function", create_function)
     _make_dynamodb_writes_atomic()
     _patch(StepFunctionsParserBackend, "start_execution", start_execution)
