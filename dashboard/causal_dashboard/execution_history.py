@@ -169,16 +169,19 @@ def fold(events: list[dict[str, Any]], status: str) -> dict[str, Any]:
     last_error: dict[str, Any] | None = None
     redrives: list[dict[str, Any]] = []
     started_at = ended_at = None
+    idle_before_redrives = 0
     for event in sorted(events, key=lambda e: e.get("id", 0)):
         kind = event.get("type", "")
         at = epoch_ms(event.get("timestamp"))
         if kind == "ExecutionStarted":
             started_at = at
         elif kind == "ExecutionRedriven":
-            redrives.append(
-                {"at": at, "redriveCount": (event.get("executionRedrivenEventDetails") or {}).get("redriveCount")}
-            )
+            details = event.get("executionRedrivenEventDetails") or {}
+            redrives.append({"at": at, "redriveCount": details.get("redriveCount")})
+            if ended_at is not None and at is not None:
+                idle_before_redrives += at - ended_at
             ended_at = None
+            last_error = None
             # The steps cut short by the failure were retried from here; they are no longer open.
             for step in open_steps.values():
                 step["status"] = "failed" if step["status"] == "running" else step["status"]
@@ -222,7 +225,7 @@ def fold(events: list[dict[str, Any]], status: str) -> dict[str, Any]:
         "current": current,
         "error": last_error,
         "redrives": redrives,
-        "summary": summary(steps, started_at, ended_at),
+        "summary": summary(steps, started_at, ended_at, idle_before_redrives),
     }
 
 
@@ -248,8 +251,11 @@ def _close_open_steps(steps: list[dict[str, Any]], status: str, last_error: dict
             failed.update(last_error)
 
 
-def summary(steps: list[dict[str, Any]], started_at: int | None, ended_at: int | None) -> dict[str, Any]:
-    """Where the execution's time went, in ms (``None`` while the execution has no end)."""
+def summary(
+    steps: list[dict[str, Any]], started_at: int | None, ended_at: int | None, idle_before_redrives: int = 0
+) -> dict[str, Any]:
+    """Where the execution's time went, in ms (``None`` while the execution has no end); the time an
+    execution lay failed before it was redriven counts in ``waitingForRedriveMs``."""
     in_tasks = waiting = retry_waits = 0
     for step in steps:
         previous_end = None
@@ -274,6 +280,9 @@ def summary(steps: list[dict[str, Any]], started_at: int | None, ended_at: int |
         "inTasksMs": in_tasks,
         "waitingForCallbacksMs": waiting,
         "waitingBetweenRetriesMs": retry_waits,
-        "betweenStatesMs": max(0, total - in_tasks - waiting - retry_waits) if total is not None else None,
+        "waitingForRedriveMs": idle_before_redrives,
+        "betweenStatesMs": (
+            max(0, total - in_tasks - waiting - retry_waits - idle_before_redrives) if total is not None else None
+        ),
         "byStateMs": dict(sorted(by_state.items(), key=lambda item: -item[1])),
     }

@@ -158,7 +158,7 @@ def test_each_state_is_folded_with_its_attempts_retries_request_ids_and_time(sta
     summary = path["summary"]
     assert summary["waitingForCallbacksMs"] >= 400
     assert summary["waitingBetweenRetriesMs"] >= 900, "the retrier waited IntervalSeconds=1"
-    parts = ("inTasksMs", "waitingForCallbacksMs", "waitingBetweenRetriesMs", "betweenStatesMs")
+    parts = ("inTasksMs", "waitingForCallbacksMs", "waitingBetweenRetriesMs", "waitingForRedriveMs", "betweenStatesMs")
     assert sum(summary[part] for part in parts) == summary["totalMs"]
     for step in path["steps"]:
         assert step["enteredAt"] <= step["exitedAt"] and step["durationMs"] == step["exitedAt"] - step["enteredAt"]
