@@ -30,9 +30,12 @@ from causal_dashboard.api_models import (
     PageConfig,
     Ping,
     RecordPage,
+    Redriven,
     Resources,
     Services,
     SessionDetail,
+    StateTestAnswer,
+    StateTestRequest,
 )
 from causal_dashboard.clients import AwsClients
 from causal_dashboard.csv_safety import neutralise_csv
@@ -136,6 +139,30 @@ def list_executions(aws: Aws, limit: Annotated[int, Query(ge=1, le=1000)] = 50) 
 @operator_api.get("/executions/{name}", response_model=ExecutionDetail, response_model_exclude_unset=True)
 def execution(name: str, aws: Aws) -> Any:
     return redact(executions.describe(aws, name))
+
+
+@operator_api.post(
+    "/executions/{name}/redrive",
+    response_model=Redriven,
+    response_model_exclude_unset=True,
+    dependencies=[Depends(operator_state_change)],
+    responses=STATE_CHANGE_RESPONSES,
+)
+def redrive_execution(name: str, aws: Aws) -> Any:
+    """Resume a failed, aborted or timed-out execution at the state that did not succeed."""
+    return executions.redrive(aws, name)
+
+
+@operator_api.post(
+    "/state-tests",
+    response_model=StateTestAnswer,
+    response_model_exclude_unset=True,
+    dependencies=[Depends(operator_state_change)],
+    responses=STATE_CHANGE_RESPONSES,
+)
+def state_test(request: StateTestRequest, aws: Aws) -> Any:
+    """Run one state of the deployed state machine on an input (``TestState``), optionally mocked."""
+    return redact(executions.run_state_test(aws, request.to_aws()))
 
 
 @operator_api.get("/sessions", response_model=RecordPage, response_model_exclude_unset=True)

@@ -221,7 +221,8 @@ def fold(events: list[dict[str, Any]], status: str) -> dict[str, Any]:
     return {
         "steps": steps,
         "visited": sorted({step["name"] for step in steps}),
-        "failedStates": sorted({step["name"] for step in steps if step["status"] == "failed"}),
+        # A state that failed and then succeeded on a redrive is drawn as it ended.
+        "failedStates": sorted({name for name, step in _last_visits(steps).items() if step["status"] == "failed"}),
         "current": current,
         "error": last_error,
         "redrives": redrives,
@@ -229,9 +230,17 @@ def fold(events: list[dict[str, Any]], status: str) -> dict[str, Any]:
     }
 
 
+def _last_visits(steps: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {step["name"]: step for step in steps}
+
+
 def _close_open_steps(steps: list[dict[str, Any]], status: str, last_error: dict[str, Any] | None) -> None:
     finished = status != "RUNNING"
     for step in steps:
+        # A state the execution failed in never exits: it lasted until its last attempt ended.
+        ended = [attempt["endedAt"] for attempt in step["attempts"] if attempt["endedAt"] is not None]
+        if step["durationMs"] is None and ended and step["enteredAt"] is not None and step["status"] != "running":
+            step["durationMs"] = max(ended) - step["enteredAt"]
         if step["exitedAt"] is not None or step["status"] != "running":
             continue
         if step["type"] == "Succeed":
@@ -242,6 +251,8 @@ def _close_open_steps(steps: list[dict[str, Any]], status: str, last_error: dict
             step["status"] = "failed" if status in {"FAILED", "TIMED_OUT", "ABORTED"} else "succeeded"
         if finished and step["durationMs"] is None and step["type"] in {"Succeed", "Fail"}:
             step["durationMs"] = 0
+        if step["durationMs"] is None and ended and step["enteredAt"] is not None and step["status"] != "running":
+            step["durationMs"] = max(ended) - step["enteredAt"]
         for attempt in step["attempts"]:
             if attempt["endedAt"] is None and finished:
                 attempt["status"] = "aborted" if status == "ABORTED" else "failed"

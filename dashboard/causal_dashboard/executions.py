@@ -8,8 +8,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from causal_common.aws import error_code
-from causal_common.errors import NotFoundError
+from causal_common.aws import error_code, error_message
+from causal_common.errors import InvalidInputError, NotFoundError
 from causal_dashboard.asl_diagram import layout
 from causal_dashboard.clients import AwsClients
 from causal_dashboard.execution_history import clip, epoch_ms, fold, read_history
@@ -81,3 +81,38 @@ def describe(clients: AwsClients, name: str) -> dict[str, Any]:
         "diagram": layout(definition),
         "definition": json.loads(definition),
     }
+
+
+def _execution_arn(clients: AwsClients, name: str) -> tuple[str, str]:
+    machine_arn = state_machine_arn(clients)
+    if machine_arn is None:
+        raise NotFoundError("the state machine is not deployed")
+    return machine_arn, machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
+
+
+def redrive(clients: AwsClients, name: str) -> dict[str, Any]:
+    """Redrive a failed, aborted or timed-out execution (``RedriveExecution``): it resumes where it failed."""
+    _, execution_arn = _execution_arn(clients, name)
+    try:
+        answer = clients.stepfunctions.redrive_execution(executionArn=execution_arn)
+    except ClientError as exc:
+        if error_code(exc) == "ExecutionDoesNotExist":
+            raise NotFoundError(f"no execution named {name!r}") from exc
+        if error_code(exc) == "ExecutionNotRedrivable":
+            raise InvalidInputError(f"{name} cannot be redriven: {error_message(exc)}") from exc
+        raise
+    return {"name": name, "executionArn": execution_arn, "redriveDate": epoch_ms(answer.get("redriveDate"))}
+
+
+def run_state_test(clients: AwsClients, request: dict[str, Any]) -> dict[str, Any]:
+    """``TestState`` on one state of the deployed state machine (its definition, ``stateName``)."""
+    machine_arn, _ = _execution_arn(clients, "-")
+    definition = clients.stepfunctions.describe_state_machine(stateMachineArn=machine_arn)["definition"]
+    try:
+        answer = clients.stepfunctions.test_state(definition=definition, **request)
+    except ClientError as exc:
+        if error_code(exc) in {"ValidationException", "InvalidDefinition", "InvalidExecutionInput"}:
+            raise InvalidInputError(f"{error_code(exc)}: {error_message(exc)}") from exc
+        raise
+    answer.pop("ResponseMetadata", None)
+    return answer

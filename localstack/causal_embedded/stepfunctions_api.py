@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from causal_embedded import redrive, test_state
+from causal_embedded import redrive, teststate
 
 
 def install() -> None:
@@ -23,8 +23,8 @@ def install() -> None:
         return loaded if isinstance(loaded, dict) else {}
 
     def test_state_action(self: Any) -> Any:
-        request = test_state.parse_request(_request(self))
-        return ActionResult(test_state.run(request, account_id=self.current_account, region=self.region))
+        request = teststate.parse_request(_request(self))
+        return ActionResult(teststate.run(request, account_id=self.current_account, region=self.region))
 
     def redrive_execution(self: Any) -> Any:
         request = _request(self)

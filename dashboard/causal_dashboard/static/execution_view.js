@@ -34,6 +34,7 @@ export function timeSplit(summary) {
   if (!summary || summary.totalMs === null || summary.totalMs === undefined) return null;
   const parts = [["total", summary.totalMs], ["in tasks", summary.inTasksMs], ["waiting for callbacks", summary.waitingForCallbacksMs],
     ["between retries", summary.waitingBetweenRetriesMs], ["between states", summary.betweenStatesMs]];
+  if (summary.waitingForRedriveMs) parts.splice(4, 0, ["failed before the redrive", summary.waitingForRedriveMs]);
   return h("p", { class: "small time-split", "data-testid": "execution-time-split" },
     parts.map(([label, ms], index) => [index ? " · " : "", h("strong", {}, fmtMs(ms)), ` ${label}`]));
 }
@@ -51,7 +52,8 @@ export function timeline(detail) {
   const pct = (ms) => `${Math.max(0, Math.min(100, ((ms - start) / span) * 100)).toFixed(3)}%`;
   const width = (from, to) => `${Math.max(0.4, ((to - from) / span) * 100).toFixed(3)}%`;
   const rows = steps.map((step, index) => {
-    const until = step.exitedAt || (detail.status === "RUNNING" && step.status === "running" ? end : step.enteredAt);
+    const until = step.exitedAt || (step.durationMs !== null && step.durationMs !== undefined ? step.enteredAt + step.durationMs
+      : detail.status === "RUNNING" && step.status === "running" ? end : step.enteredAt);
     const segments = step.attempts.flatMap((attempt, number) => {
       const begun = attempt.startedAt || attempt.scheduledAt;
       if (!begun) return [];
@@ -129,4 +131,14 @@ export function stepsTable(detail) {
   return h("div", { class: "scroll" }, h("table", { "data-testid": "execution-steps" },
     h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, "State"), h("th", {}, "Status"), h("th", {}, "Took"), h("th", {}, "Attempts, input, output"))),
     h("tbody", {}, rows)));
+}
+
+// "Error: message" from a Lambda error's cause ({"errorMessage", "errorType", …}); the cause as it is otherwise.
+export function errorLine(error, cause) {
+  if (!error) return null;
+  try {
+    const parsed = JSON.parse(cause || "");
+    if (parsed && typeof parsed.errorMessage === "string") return `${error}: ${parsed.errorMessage}`;
+  } catch { /* a cause in plain words */ }
+  return `${error}${cause ? `: ${cause.slice(0, 400)}` : ""}`;
 }
