@@ -60,7 +60,7 @@ def render_execution(detail: dict[str, Any], *, full: bool = False) -> str:
     path = detail["path"]
     took = (
         seconds(detail["stoppedAt"] - detail["startedAt"])
-        if detail.get("stoppedAt") and detail.get("startedAt")
+        if detail.get("stoppedAt") is not None and detail.get("startedAt") is not None
         else "running"
     )
     lines = [f"execution {detail['name']}  {detail['status']}  took {took}"]
