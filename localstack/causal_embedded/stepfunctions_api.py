@@ -39,10 +39,11 @@ def install() -> None:
     def list_executions(self: Any) -> Any:
         wanted = self._get_param("redriveFilter")
         result = original_list(self)
-        backend = self.stepfunction_backend
+        machine = self.stepfunction_backend.describe_state_machine(self._get_param("stateMachineArn"))
+        by_arn = {execution.execution_arn: execution for execution in machine.executions}
         rows = []
         for row in _result_body(result)["executions"]:
-            fields = redrive.list_fields(backend.describe_execution(row["executionArn"]))
+            fields = redrive.list_fields(by_arn[row["executionArn"]]) if row["executionArn"] in by_arn else {}
             if wanted == "REDRIVEN" and not fields.get("redriveCount"):
                 continue
             if wanted == "NOT_REDRIVEN" and fields.get("redriveCount"):
