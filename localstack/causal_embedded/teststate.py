@@ -113,6 +113,13 @@ def parse_request(request: dict[str, Any]) -> StateTest:
         )
     _read_mock(request.get("mock"), test)
     configuration = request.get("stateConfiguration") or {}
+    unsupported = sorted(set(configuration) - {"retrierRetryCount"})
+    if unsupported:
+        # Map and Parallel states are run whole by moto's interpreter: their iterations cannot be set up.
+        raise ValidationException(
+            f"stateConfiguration.{', stateConfiguration.'.join(unsupported)} is not supported by the embedded "
+            "emulator; retrierRetryCount is"
+        )
     count = configuration.get("retrierRetryCount", 0)
     if not isinstance(count, int) or isinstance(count, bool) or count < 0:
         raise ValidationException("stateConfiguration.retrierRetryCount must be an integer of 0 or more")

@@ -169,8 +169,25 @@ def test_variables_are_refused_with_the_reason_and_a_way_out(aws) -> None:
             "ValidationException",
         ),
         ({"definition": AGENT, "stateName": "SendPrompt"}, "ValidationException"),
+        (
+            {
+                "definition": AGENT,
+                "stateName": "InvokeLLM",
+                "mock": {"errorOutput": {"error": "X"}},
+                "stateConfiguration": {"mapIterationFailureCount": 1},
+            },
+            "ValidationException",
+        ),
     ],
-    ids=["unknown-state", "machine-without-state-name", "bad-json", "bad-input", "mock-on-pass", "callback-unmocked"],
+    ids=[
+        "unknown-state",
+        "machine-without-state-name",
+        "bad-json",
+        "bad-input",
+        "mock-on-pass",
+        "callback-unmocked",
+        "map-configuration",
+    ],
 )
 def test_bad_requests_get_the_modelled_error(aws, request_fields, error) -> None:
     sfn = aws["sfn"]
