@@ -297,3 +297,36 @@ def summary(
         ),
         "byStateMs": dict(sorted(by_state.items(), key=lambda item: -item[1])),
     }
+
+
+def session_of(execution_input: str | None) -> str | None:
+    """The session an agent execution serves (its input's ``sessionId``), if it has one."""
+    parsed = _json(execution_input)
+    session = parsed.get("sessionId") if isinstance(parsed, dict) else None
+    return session if isinstance(session, str) and session else None
+
+
+def jobs_in(jobs: list[dict[str, Any]], started_at: int | None, stopped_at: int | None) -> list[dict[str, Any]]:
+    """The ECS jobs created while the execution ran (its session's other questions have their own), oldest first,
+    each with ``queuedMs`` (created → the task running) and ``runMs`` (running → finished)."""
+    if started_at is None:
+        return []
+    shown = []
+    for job in sorted(jobs, key=lambda job: job.get("createdAt") or 0):
+        created, started, finished = job.get("createdAt"), job.get("startedAt"), job.get("finishedAt")
+        if created is None or created < started_at or (stopped_at is not None and created > stopped_at):
+            continue
+        shown.append(
+            {
+                "jobId": job.get("jobId"),
+                "tool": job.get("tool"),
+                "status": job.get("status"),
+                "reason": job.get("reason"),
+                "createdAt": created,
+                "startedAt": started,
+                "finishedAt": finished,
+                "queuedMs": started - created if started is not None else None,
+                "runMs": finished - started if started is not None and finished is not None else None,
+            }
+        )
+    return shown

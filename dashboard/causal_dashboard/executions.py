@@ -12,7 +12,8 @@ from causal_common.aws import error_code, error_message
 from causal_common.errors import InvalidInputError, NotFoundError
 from causal_dashboard.asl_diagram import layout
 from causal_dashboard.clients import AwsClients
-from causal_dashboard.execution_history import clip, epoch_ms, fold, read_history
+from causal_dashboard.execution_history import clip, epoch_ms, fold, jobs_in, read_history, session_of
+from causal_dashboard.store import session_jobs
 
 logger = logging.getLogger(__name__)
 
@@ -78,9 +79,20 @@ def describe(clients: AwsClients, name: str) -> dict[str, Any]:
         "redriveStatusReason": execution.get("redriveStatusReason"),
         "redriveDate": epoch_ms(execution.get("redriveDate")),
         "path": fold(events, status),
+        "jobs": _jobs(clients, execution),
         "diagram": layout(definition),
         "definition": json.loads(definition),
     }
+
+
+def _jobs(clients: AwsClients, execution: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ECS jobs this execution ran (from the jobs table), for the timeline."""
+    session = session_of(execution.get("input"))
+    if session is None:
+        return []
+    return jobs_in(
+        session_jobs(clients, session), epoch_ms(execution.get("startDate")), epoch_ms(execution.get("stopDate"))
+    )
 
 
 def _execution_arn(clients: AwsClients, name: str) -> tuple[str, str]:

@@ -12,9 +12,13 @@ import json
 import textwrap
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from causal_common.aws import error_code
 from causal_common.errors import NotFoundError
+from causal_common.jobs import JobRepository
 from causal_common.names import ResourceNames
-from causal_dashboard.execution_history import epoch_ms, fold, read_history
+from causal_dashboard.execution_history import epoch_ms, fold, jobs_in, read_history, session_of
 from causal_deploy.clients import Clients
 from causal_deploy.config import DeployConfig
 
@@ -100,6 +104,11 @@ def render_execution(detail: dict[str, Any], *, full: bool = False) -> str:
             lines.append(f"       error  | {step['error']}")
             if step.get("cause"):
                 lines.append(_indent(pretty(step["cause"], full=full), "       cause  | "))
+    for job in detail.get("jobs", []):
+        lines.append(
+            f"  ECS job {job['tool'] or '?'} {job['status'] or ''}: queued {seconds(job['queuedMs'])}, "
+            f"ran {seconds(job['runMs'])}" + (f" ({job['reason']})" if job.get("reason") else "")
+        )
     summary = path.get("summary") or {}
     if summary.get("totalMs") is not None:
         lines.append(
@@ -117,13 +126,27 @@ def render_execution(detail: dict[str, Any], *, full: bool = False) -> str:
     return "\n".join(lines)
 
 
-def describe(stepfunctions: Any, execution_arn: str) -> dict[str, Any]:
+def _jobs(jobs: JobRepository | None, execution: dict[str, Any]) -> list[dict[str, Any]]:
+    session = session_of(execution.get("input"))
+    if jobs is None or session is None:
+        return []
+    try:
+        found = [job.shown() for job in jobs.list(session_id=session)]
+    except ClientError as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return []
+        raise
+    return jobs_in(found, epoch_ms(execution.get("startDate")), epoch_ms(execution.get("stopDate")))
+
+
+def describe(stepfunctions: Any, execution_arn: str, jobs: JobRepository | None = None) -> dict[str, Any]:
     try:
         execution = stepfunctions.describe_execution(executionArn=execution_arn)
     except stepfunctions.exceptions.ExecutionDoesNotExist as exc:
         raise NotFoundError(f"no execution {execution_arn}") from exc
     status = execution["status"]
     return {
+        "jobs": _jobs(jobs, execution),
         "name": execution["name"],
         "executionArn": execution_arn,
         "status": status,
@@ -150,9 +173,10 @@ def run(
     clients = clients or Clients(config)
     names = ResourceNames.from_settings(config, account_id=clients.account_id)
     sfn = clients.stepfunctions
+    jobs = JobRepository(clients.dynamodb, names)
     if execution:
         arn = execution if execution.startswith("arn:") else names.execution_arn(execution)
-        detail = describe(sfn, arn)
+        detail = describe(sfn, arn, jobs)
         return json.dumps(detail, indent=2, default=str) if as_json else render_execution(detail, full=full)
     listed = sfn.list_executions(stateMachineArn=names.state_machine_arn, maxResults=1000)["executions"]
     if session:
@@ -160,7 +184,7 @@ def run(
         if not listed:
             raise NotFoundError(f"no execution of session {session!r}")
         listed.sort(key=lambda item: item["startDate"])
-        details = [describe(sfn, item["executionArn"]) for item in listed[-limit:]]
+        details = [describe(sfn, item["executionArn"], jobs) for item in listed[-limit:]]
         if as_json:
             return json.dumps(details, indent=2, default=str)
         return "\n\n".join(render_execution(detail, full=full) for detail in details)

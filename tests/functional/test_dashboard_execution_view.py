@@ -95,12 +95,28 @@ def site(tmp_path_factory) -> Iterator[dict[str, Any]]:
         )["stateMachineArn"]
         name = "sess-view-0123456789ab"
         execution = clients.stepfunctions.start_execution(
-            stateMachineArn=machine, name=name, input=json.dumps({"user": "u1", "failWhile": str(flag)})
+            stateMachineArn=machine,
+            name=name,
+            input=json.dumps({"sessionId": "sess-view", "user": "u1", "failWhile": str(flag)}),
         )["executionArn"]
         deadline = time.monotonic() + 60
-        while clients.stepfunctions.describe_execution(executionArn=execution)["status"] == "RUNNING":
+        while (described := clients.stepfunctions.describe_execution(executionArn=execution))["status"] == "RUNNING":
             assert time.monotonic() < deadline
             time.sleep(0.1)
+        # An ECS job of the session, run while the execution ran (the timeline shows it queued, then running).
+        started, stopped = (int(described[key].timestamp() * 1000) for key in ("startDate", "stopDate"))
+        clients.dynamodb.create_table(
+            TableName=clients.names.jobs_table,
+            KeySchema=[{"AttributeName": "jobId", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "jobId", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        job = {"jobId": "job-1", "sessionId": "sess-view", "tool": "run_analysis", "status": "SUCCEEDED"}
+        times = {"createdAt": started + 1, "startedAt": started + 2, "finishedAt": stopped - 1}
+        clients.dynamodb.put_item(
+            TableName=clients.names.jobs_table,
+            Item={**{k: {"S": v} for k, v in job.items()}, **{k: {"N": str(v)} for k, v in times.items()}},
+        )
         app = FastAPI()
         router = build_router(settings, None, clients=clients)
         router.add_to(app)
@@ -124,8 +140,9 @@ def test_the_execution_view_steps_timeline_logs_state_test_and_redrive(browser, 
         assert failing.get_attribute("data-state") == "Analyse" and failing.get_attribute("data-status") == "failed"
         assert "KeyError" in failing.inner_text()
         # One bar per state entered, each as long as the state took.
-        rows = page.locator('[data-testid="execution-timeline"] .timeline-row')
+        rows = page.locator('[data-testid="execution-timeline"] .timeline-row:not(.job)')
         assert rows.count() == 3
+        assert page.get_attribute('[data-testid="timeline-job-job-1"]', "data-tool") == "run_analysis"
         assert [rows.nth(i).get_attribute("data-state") for i in range(3)] == ["ParseInitialQuery", "Route", "Analyse"]
         assert "in tasks" in page.inner_text('[data-testid="execution-time-split"]')
         # A long payload is cut with a control that shows it whole.
@@ -165,7 +182,7 @@ def test_the_execution_view_steps_timeline_logs_state_test_and_redrive(browser, 
         assert "Redrive 1: resumed at Analyse" in page.inner_text('[data-testid="execution-steps"]')
         assert page.locator('[data-testid="execution-redrive"]').count() == 0
         assert page.get_attribute('[data-testid="diagram-node-Analyse"]', "data-status") == "visited"
-        assert page.locator('[data-testid="execution-timeline"] .timeline-row').count() == 5
+        assert page.locator('[data-testid="execution-timeline"] .timeline-row:not(.job)').count() == 5
         page.locator("#execution-panel").screenshot(path=str(ARTIFACTS / "dashboard-execution-redriven.png"))
     finally:
         page.close()

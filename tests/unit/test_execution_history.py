@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from causal_dashboard.execution_history import fold, request_id_of
+from causal_dashboard.execution_history import fold, jobs_in, request_id_of, session_of
 from causal_stack.executions import pretty, render_execution
 
 
@@ -148,3 +148,19 @@ def test_the_terminal_view_names_the_failing_state_its_error_and_the_request() -
     text = render_execution({**detail, "path": fold(events, "FAILED")})
     assert text.splitlines()[0] == "execution s-1  FAILED  took 9 ms"
     assert "Analyse" in text and "lambda fn" in text and "request r-7" in text and "error  | KeyError" in text
+
+
+def test_the_jobs_shown_are_those_created_while_the_execution_ran() -> None:
+    jobs = [
+        {"jobId": "before", "createdAt": 5, "startedAt": 6, "finishedAt": 7},
+        {"jobId": "during", "tool": "run_analysis", "createdAt": 20, "startedAt": 120, "finishedAt": 900},
+        {"jobId": "queued", "createdAt": 950},
+    ]
+    shown = jobs_in(jobs, 10, None)
+    assert [(j["jobId"], j["queuedMs"], j["runMs"]) for j in shown] == [("during", 100, 780), ("queued", None, None)]
+    assert [j["jobId"] for j in jobs_in(jobs, 10, 930)] == ["during"]
+    assert (
+        session_of('{"sessionId": "s-1", "query": {}}') == "s-1"
+        and session_of("{}") is None
+        and session_of(None) is None
+    )

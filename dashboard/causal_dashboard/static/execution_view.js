@@ -73,6 +73,18 @@ export function timeline(detail) {
           title: `${step.name}: ${step.status}, ${fmtMs(step.durationMs)}` }), segments),
       h("span", { class: "timeline-ms small" }, fmtMs(step.durationMs)));
   });
+  // The ECS jobs the execution ran: queued (striped) until the task ran (solid), from the jobs table.
+  for (const job of detail.jobs || []) {
+    const ran = job.startedAt, done = job.finishedAt || (detail.status === "RUNNING" ? end : null);
+    rows.push(h("div", { class: "timeline-row job", "data-testid": `timeline-job-${job.jobId}`, "data-tool": job.tool || "" },
+      h("span", { class: "timeline-label", title: `ECS job ${job.jobId}` }, `ECS ${job.tool || "job"}`),
+      h("span", { class: "timeline-track" },
+        h("span", { class: "segment waiting", style: `left:${pct(job.createdAt)};width:${width(job.createdAt, ran || done || job.createdAt)}`,
+          title: `queued ${fmtMs(job.queuedMs)}` }),
+        ran ? h("span", { class: `segment task ${job.status === "FAILED" ? "failed" : ""}`, style: `left:${pct(ran)};width:${width(ran, done || ran)}`,
+          title: `ran ${fmtMs(job.runMs)}` }) : null),
+      h("span", { class: "timeline-ms small" }, `${fmtMs(job.queuedMs)} + ${fmtMs(job.runMs)}`)));
+  }
   return h("div", { class: "timeline-chart", role: "img", "data-testid": "execution-timeline",
     "aria-label": `Timeline of ${steps.length} states over ${fmtMs(span)}` },
     rows, h("div", { class: "timeline-axis small muted" }, h("span", {}, "0"), h("span", {}, fmtMs(span / 2)), h("span", {}, fmtMs(span))));
