@@ -31,7 +31,9 @@ import httpx  # noqa: E402
 import websockets  # noqa: E402
 from stack_support import start_stack, stop_stack  # noqa: E402
 
+from causal_common.jobs import JobRepository  # noqa: E402
 from causal_common.names import ResourceNames  # noqa: E402
+from causal_dashboard.execution_history import fold, jobs_in, read_history  # noqa: E402
 
 QUESTION = "What is the effect of v0 on y?"
 DATASET = "synthetic_linear"
@@ -81,6 +83,42 @@ def compute_floor(csv_bytes: bytes, covariates: list[str]) -> float:
     return time.perf_counter() - started
 
 
+def timeline_split(stack, session_ids: list[str]) -> list[str]:
+    """Where each question's time went inside the state machine, from its execution history (p50 over questions)."""
+    sfn = boto3.client("stepfunctions", endpoint_url=stack.aws_endpoint, region_name="eu-central-1")
+    listed = sfn.list_executions(stateMachineArn=NAMES.state_machine_arn, maxResults=1000)["executions"]
+    jobs = JobRepository(boto3.client("dynamodb", endpoint_url=stack.aws_endpoint, region_name="eu-central-1"), NAMES)
+    summaries, queued, ran = [], [], []
+    for session_id in session_ids:
+        for item in listed:
+            if item["name"].startswith(f"{session_id}-") and item["status"] == "SUCCEEDED":
+                summaries.append(fold(read_history(sfn, item["executionArn"]), "SUCCEEDED")["summary"])
+                window = [int(item[key].timestamp() * 1000) for key in ("startDate", "stopDate")]
+                ecs = jobs_in([job.shown() for job in jobs.list(session_id=session_id)], *window)
+                queued.append(sum(job["queuedMs"] or 0 for job in ecs) / 1000)
+                ran.append(sum(job["runMs"] or 0 for job in ecs) / 1000)
+    if not summaries:
+        return ["timeline: no finished execution found"]
+
+    def p50(key: str) -> float:
+        return statistics.median(summary[key] or 0 for summary in summaries) / 1000
+
+    lines = [
+        f"inside the state machine (timeline p50 over {len(summaries)}): total {p50('totalMs'):.2f} s · "
+        f"in tasks {p50('inTasksMs'):.2f} s · waiting for callbacks (ECS jobs) {p50('waitingForCallbacksMs'):.2f} s · "
+        f"between retries {p50('waitingBetweenRetriesMs'):.2f} s · between states {p50('betweenStatesMs'):.2f} s"
+    ]
+    lines.append(
+        f"  of the callbacks, ECS jobs queued p50 {statistics.median(queued):.2f} s, ran p50 {statistics.median(ran):.2f} s "
+        "(the rest: the task's result reaching the workflow)"
+    )
+    states = sorted({name for summary in summaries for name in summary["byStateMs"]})
+    by_state = {name: statistics.median(s["byStateMs"].get(name, 0) for s in summaries) / 1000 for name in states}
+    for name, seconds in sorted(by_state.items(), key=lambda item: -item[1]):
+        lines.append(f"  {name:<24} p50 {seconds:6.2f} s")
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--questions", type=int, default=10)
@@ -91,10 +129,13 @@ def main() -> int:
         asyncio.run(ask(stack, "warmup"))  # first run pays cold Lambda workers
         stack_times = []
         estimates = []
+        sessions_asked = []
         for index in range(args.questions):
             elapsed, outcome = asyncio.run(ask(stack, f"seq{index}"))
             stack_times.append(elapsed)
             estimates.append(outcome["frames"][-1]["result"]["estimate"])
+            sessions_asked.append(outcome["frames"][0]["sessionId"])
+        split = timeline_split(stack, sessions_asked)
         s3 = boto3.client("s3", endpoint_url=stack.aws_endpoint, region_name="eu-central-1")
         manifest = json.loads(
             s3.get_object(Bucket=NAMES.datasets_bucket, Key=f"{DATASET}/manifest.json")["Body"].read()
@@ -126,6 +167,7 @@ def main() -> int:
     print(
         f"orchestration overhead           p50 {p50_stack - p50_floor:6.2f} s  (target < 1.5 s); ratio stack/floor {p50_stack / p50_floor:.2f}"
     )
+    print("\n".join(split))
     users = [outcome["frames"][0]["userId"] for _, outcome in concurrent]
     answered = sum(outcome["frames"][-1]["type"] == "answer" for _, outcome in concurrent)
     mixed = sum(outcome["frames"][0]["userId"] != outcome["user"] for _, outcome in concurrent)

@@ -70,6 +70,15 @@ class LogSummary(Record):
     unavailable: str | None = None
 
 
+class InvocationLogs(Record):
+    """One Lambda invocation's log lines, found by its request id (``invocation`` is ``None`` when unseen)."""
+
+    function: str
+    request_id: str = Field(alias="requestId")
+    invocation: JsonObject | None = None
+    lines: list[JsonObject]
+
+
 class FunctionRow(Record):
     name: str
     short_name: str = Field(alias="shortName")
@@ -110,6 +119,54 @@ class ExecutionDetail(Record):
     path: JsonObject
     diagram: JsonObject
     definition: JsonObject
+
+
+class Redriven(BaseModel):
+    name: str
+    execution_arn: str = Field(alias="executionArn")
+    redrive_date: int | None = Field(None, alias="redriveDate")
+
+
+class MockedError(BaseModel):
+    error: str = Field(min_length=1)
+    cause: str = ""
+
+
+class StateMock(BaseModel):
+    """What the tested Task answers instead of calling its service: a result (JSON text) or an error."""
+
+    result: str | None = None
+    error_output: MockedError | None = Field(None, alias="errorOutput")
+
+
+class StateTestRequest(BaseModel):
+    """A ``TestState`` call on one state of the deployed state machine."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    state_name: str = Field(alias="stateName", min_length=1, max_length=80)
+    input: str = "{}"
+    inspection_level: str = Field("DEBUG", alias="inspectionLevel", pattern="^(INFO|DEBUG|TRACE)$")
+    mock: StateMock | None = None
+    retrier_retry_count: int | None = Field(None, alias="retrierRetryCount", ge=0)
+
+    def to_aws(self) -> JsonObject:
+        request: JsonObject = {
+            "stateName": self.state_name,
+            "input": self.input,
+            "inspectionLevel": self.inspection_level,
+        }
+        if self.mock is not None:
+            request["mock"] = self.mock.model_dump(by_alias=True, exclude_none=True)
+        if self.retrier_retry_count is not None:
+            request["stateConfiguration"] = {"retrierRetryCount": self.retrier_retry_count}
+        return request
+
+
+class StateTestAnswer(Record):
+    """``TestState``'s answer: status, output or error and cause, nextState, inspectionData."""
+
+    status: str
 
 
 class RecordPage(BaseModel):

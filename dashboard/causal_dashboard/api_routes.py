@@ -25,13 +25,17 @@ from causal_dashboard.api_models import (
     ExecutionDetail,
     Executions,
     Functions,
+    InvocationLogs,
     LogSummary,
     PageConfig,
     Ping,
     RecordPage,
+    Redriven,
     Resources,
     Services,
     SessionDetail,
+    StateTestAnswer,
+    StateTestRequest,
 )
 from causal_dashboard.clients import AwsClients
 from causal_dashboard.csv_safety import neutralise_csv
@@ -117,6 +121,16 @@ def function_logs(name: str, aws: Aws) -> Any:
     return redact(functions.function_logs(aws, full))
 
 
+@operator_api.get(
+    "/functions/{name}/invocations/{request_id}", response_model=InvocationLogs, response_model_exclude_unset=True
+)
+def invocation_logs(name: str, request_id: str, aws: Aws) -> Any:
+    """The log lines of one invocation, by its Lambda request id (the execution view links to it)."""
+    full = name.rsplit(":function:", 1)[-1].split(":", 1)[0]
+    full = full if full.startswith(aws.names.prefix) else aws.names.function(full)
+    return redact(functions.invocation_logs(aws, full, request_id))
+
+
 @operator_api.get("/executions", response_model=Executions, response_model_exclude_unset=True)
 def list_executions(aws: Aws, limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> Any:
     return redact(executions.list_executions(aws, limit=limit))
@@ -125,6 +139,30 @@ def list_executions(aws: Aws, limit: Annotated[int, Query(ge=1, le=1000)] = 50) 
 @operator_api.get("/executions/{name}", response_model=ExecutionDetail, response_model_exclude_unset=True)
 def execution(name: str, aws: Aws) -> Any:
     return redact(executions.describe(aws, name))
+
+
+@operator_api.post(
+    "/executions/{name}/redrive",
+    response_model=Redriven,
+    response_model_exclude_unset=True,
+    dependencies=[Depends(operator_state_change)],
+    responses=STATE_CHANGE_RESPONSES,
+)
+def redrive_execution(name: str, aws: Aws) -> Any:
+    """Resume a failed, aborted or timed-out execution at the state that did not succeed."""
+    return executions.redrive(aws, name)
+
+
+@operator_api.post(
+    "/state-tests",
+    response_model=StateTestAnswer,
+    response_model_exclude_unset=True,
+    dependencies=[Depends(operator_state_change)],
+    responses=STATE_CHANGE_RESPONSES,
+)
+def state_test(request: StateTestRequest, aws: Aws) -> Any:
+    """Run one state of the deployed state machine on an input (``TestState``), optionally mocked."""
+    return redact(executions.run_state_test(aws, request.to_aws()))
 
 
 @operator_api.get("/sessions", response_model=RecordPage, response_model_exclude_unset=True)

@@ -110,3 +110,29 @@ def functions_with_logs(clients: AwsClients) -> list[dict[str, Any]]:
     for row, logs in zip(deployed, summaries):
         row["logs"] = logs
     return rows
+
+
+def invocation_logs(clients: AwsClients, function_name: str, request_id: str, *, limit: int = 2000) -> dict[str, Any]:
+    """One invocation's log lines (between its ``START`` and ``REPORT``), found by its request id."""
+    group = f"{clients.names.log_group_prefix}{function_name}"
+    empty: dict[str, Any] = {"function": function_name, "requestId": request_id, "invocation": None, "lines": []}
+    try:
+        found = clients.logs.filter_log_events(logGroupName=group, filterPattern=f'"{request_id}"', limit=50)
+    except clients.logs.exceptions.ResourceNotFoundException:
+        return empty
+    matches = found.get("events", [])
+    if not matches:
+        return empty
+    stream = matches[0]["logStreamName"]
+    first, last = int(min(e["timestamp"] for e in matches)), int(max(e["timestamp"] for e in matches))
+    page = clients.logs.get_log_events(
+        logGroupName=group, logStreamName=stream, startTime=first, endTime=last + 1, startFromHead=True, limit=limit
+    )
+    folded = summarise(page.get("events", []))
+    invocation = next((i for i in folded.invocations if i.request_id == request_id), None)
+    return {
+        **empty,
+        "stream": stream,
+        "invocation": invocation.to_json() if invocation else None,
+        "lines": [line for line in folded.lines if line["requestId"] == request_id],
+    }

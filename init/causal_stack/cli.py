@@ -61,6 +61,17 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true")
     status.set_defaults(handler=_status)
 
+    executions = commands.add_parser(
+        "executions", help="an execution's steps: input, output, errors, retries, durations, Lambda request ids"
+    )
+    _aws_options(executions)
+    executions.add_argument("execution", nargs="?", help="execution ARN or name (default: list recent executions)")
+    executions.add_argument("--session", help="show the executions of this session")
+    executions.add_argument("--limit", type=int, default=20, help="at most this many executions (default 20)")
+    executions.add_argument("--full", action="store_true", help="print payloads whole instead of cut")
+    executions.add_argument("--json", action="store_true")
+    executions.set_defaults(handler=_executions)
+
     doctor = commands.add_parser("doctor", help="check every part; non-zero exit and a fix hint on any problem")
     _aws_options(doctor)
     doctor.add_argument("--gateway-url", help="also check the gateway's /health (e.g. http://127.0.0.1:8080)")
@@ -266,6 +277,26 @@ def _status(args: argparse.Namespace) -> int:
         require_reachable(config.endpoint_url, "the AWS endpoint", "Start the stack with `causal-stack up`.")
     status = collect(config)
     print(json.dumps(status.to_dict(), indent=2, default=str) if args.json else status.render())
+    return EXIT_OK
+
+
+def _executions(args: argparse.Namespace) -> int:
+    from causal_deploy.clients import require_reachable
+    from causal_stack.executions import run
+
+    config = _config(args)
+    if config.endpoint_url:
+        require_reachable(config.endpoint_url, "the AWS endpoint", "Start the stack with `causal-stack up`.")
+    print(
+        run(
+            config,
+            execution=args.execution,
+            session=args.session,
+            limit=max(args.limit, 1),
+            full=args.full,
+            as_json=args.json,
+        )
+    )
     return EXIT_OK
 
 

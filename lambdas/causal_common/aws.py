@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from causal_common.settings import AwsSettings
 
 _RETRIES = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=60)
+_LOCAL = Config(inject_host_prefix=False)
 
 
 def client(
@@ -29,13 +30,12 @@ def client(
     default chain's.
     """
     keys = {"aws_access_key_id": credentials[0], "aws_secret_access_key": credentials[1]} if credentials else {}
-    return boto3.client(
-        service,
-        region_name=settings.region,
-        endpoint_url=endpoint_url or settings.endpoint_for(service),
-        config=_RETRIES.merge(config) if config else _RETRIES,
-        **keys,
-    )
+    endpoint = endpoint_url or settings.endpoint_for(service)
+    merged = _RETRIES.merge(config) if config else _RETRIES
+    if endpoint:
+        # A local endpoint has no "sync-<host>" (Step Functions' TestState, StartSyncExecution) to send to.
+        merged = merged.merge(_LOCAL)
+    return boto3.client(service, region_name=settings.region, endpoint_url=endpoint, config=merged, **keys)
 
 
 def management_client(settings: AwsSettings, endpoint_url: str, secretsmanager: Any) -> Any:

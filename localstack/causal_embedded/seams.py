@@ -19,6 +19,7 @@ from typing import Any
 from moto.core.exceptions import JsonRESTError
 
 from causal_common.names import LOCAL_CREDENTIALS
+from causal_embedded import lambda_request_ids, stepfunctions_api
 from causal_embedded.lambda_runner import FunctionSnapshot, LambdaRunner
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,8 @@ def check() -> None:
     if moto.__version__ != EXPECTED_MOTO_VERSION:
         logger.warning("moto %s is not the pinned %s; checking seams", moto.__version__, EXPECTED_MOTO_VERSION)
     _require(LambdaFunction, "_invoke_lambda", ["self", "event"])
+    _require(LambdaFunction, "invoke", ["self", "body", "request_headers", "response_headers"])
+    _check_interpreter_seams()
     _require(LambdaBackend, "create_function", ["self", "spec"])
     from moto.dynamodb.models import DynamoDBBackend
 
@@ -101,6 +104,29 @@ def check() -> None:
     if not isinstance(getattr(moto_api_urls, "url_paths", None), dict):
         raise SeamMovedError("moto seam moved: moto.moto_api._internal.urls.url_paths is gone")
     _check_server_seams()
+
+
+def _check_interpreter_seams() -> None:
+    """What the request ids, TestState and redrive rely on in moto's ASL interpreter."""
+    from moto.core.responses import BaseResponse
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    _require(BaseResponse, "_enrich_response", ["headers", "body"])
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+    from moto.stepfunctions.parser.backend.test_state.execution import TestStateExecution
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    _require(StepFunctionResponse, "describe_execution", ["self"])
+    _require(StepFunctionResponse, "list_executions", ["self"])
+    _require(ExecutionWorker, "_execution_logic", ["self"])
+    _require(TestStateExecution, "to_test_state_output", ["self", "inspection_level"])
+    for function, parameters in (
+        ("execute_lambda_function_integration", ["env", "parameters", "region", "state_credentials"]),
+        ("_invoke_lambda_function", ["parameters", "region", "state_credentials"]),
+    ):
+        found = getattr(lambda_eval_utils, function, None)
+        if found is None or list(inspect.signature(found).parameters) != parameters:
+            raise SeamMovedError(f"moto seam moved: lambda_eval_utils.{function}{tuple(parameters)} is gone")
 
 
 def _check_server_seams() -> None:
@@ -156,6 +182,7 @@ def install(runner: LambdaRunner, *, prewarm: bool = True, credentials: tuple[st
             # Step Functions sees Lambda.ServiceException and its Retry runs the task again.
             logger.exception("local runner failed for %s", self.function_name)
             raise LambdaServiceException(f"the local Lambda runner failed: {exc}") from exc
+        lambda_request_ids.remember(result.request_id)
         return result.payload, result.errored, "\n".join(result.logs[-40:])
 
     original_start = StepFunctionsParserBackend.start_execution
@@ -185,6 +212,8 @@ def install(runner: LambdaRunner, *, prewarm: bool = True, credentials: tuple[st
 
     werkzeug_app.DISABLE_GLOBAL_CORS = True
     _patch(LambdaFunction, "_invoke_lambda", invoke_locally)
+    lambda_request_ids.install()
+    stepfunctions_api.install()
     _patch(LambdaBackend, "create_function", create_function)
     _make_dynamodb_writes_atomic()
     _patch(StepFunctionsParserBackend, "start_execution", start_execution)

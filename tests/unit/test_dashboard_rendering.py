@@ -8,7 +8,7 @@ from dashboard_fixtures import AGENT_LIKE_DEFINITION
 from causal_common.errors import InvalidInputError
 from causal_dashboard.asl_diagram import layout
 from causal_dashboard.datasets import check_upload, dataset_id_for
-from causal_dashboard.executions import path_from_history
+from causal_dashboard.execution_history import fold
 from causal_dashboard.functions import fix_hint
 from causal_dashboard.lambda_logs import summarise
 from causal_dashboard.live import diff
@@ -85,7 +85,7 @@ def _history(*events: tuple[str, dict]) -> list[dict]:
 
 
 def test_path_of_a_running_execution_marks_the_current_state() -> None:
-    path = path_from_history(
+    path = fold(
         _history(
             ("ExecutionStarted", {}),
             ("PassStateEntered", {"stateEnteredEventDetails": {"name": "ParseInitialQuery", "input": "{}"}}),
@@ -101,7 +101,7 @@ def test_path_of_a_running_execution_marks_the_current_state() -> None:
 
 
 def test_path_of_a_failed_execution_carries_the_error_on_the_failing_state() -> None:
-    path = path_from_history(
+    path = fold(
         _history(
             ("TaskStateEntered", {"stateEnteredEventDetails": {"name": "InvokeLLM", "input": "{}"}}),
             ("LambdaFunctionFailed", {"lambdaFunctionFailedEventDetails": {"error": "LlmError", "cause": "no key"}}),

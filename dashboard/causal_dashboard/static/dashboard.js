@@ -1,6 +1,8 @@
 // The dashboard: one live stream (GET /api/events, server-sent events) keeps every section current.
 import { h, replace, getJSON, fmtTime, fmtDateTime, fmtAgo, fmtMs, fmtNumber, fmtBytes, badge, prettyJSON } from "./common.js";
 import { renderDiagram } from "./diagram.js";
+import { errorLine, stepsTable, timeline, timeSplit } from "./execution_view.js";
+import { stateTestForm } from "./state_test_form.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { sections: {}, selectedExecution: null, selectedSession: null, selectedConnection: null,
@@ -179,22 +181,57 @@ async function loadExecution() {
 function renderExecutionDetail(detail) {
   $("execution-title").textContent = detail.name;
   const steps = detail.path.steps;
+  // Keep what the reader opened (payloads, log lines, a state test) while a running execution refreshes.
+  const open = new Set([...document.querySelectorAll("#execution-detail details[open] pre[data-testid]")].map((el) => el.dataset.testid));
+  if (state.stateTest && state.stateTest.execution !== detail.name) state.stateTest = null;
+  const diagram = renderDiagram(detail.diagram, detail.path);
+  for (const node of diagram.querySelectorAll("g.node")) {
+    node.setAttribute("tabindex", "0");
+    node.setAttribute("role", "button");
+    const name = node.dataset.state;
+    const openTest = () => openStateTest(detail, name);
+    node.addEventListener("click", openTest);
+    node.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); openTest(); } });
+  }
   replace($("execution-detail"),
     h("div", { class: "row small", style: "margin-bottom:.5rem" }, badge(detail.status, "execution-status"),
       h("span", {}, `started ${fmtDateTime(detail.startedAt)}`),
       detail.stoppedAt ? h("span", {}, `took ${fmtMs(detail.stoppedAt - detail.startedAt)}`) : h("span", {}, "running"),
-      detail.path.current ? h("span", { "data-testid": "execution-current" }, `now in ${detail.path.current}`) : null),
-    detail.error ? h("p", { class: "failed-reason", "data-testid": "execution-error" }, `${detail.error}: ${detail.cause || ""}`) : null,
-    h("div", { class: "diagram-wrap" }, renderDiagram(detail.diagram, detail.path)),
-    h("h3", {}, `Path (${steps.length} steps)`),
-    h("div", { class: "scroll" }, h("table", { "data-testid": "execution-steps" },
-      h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, "State"), h("th", {}, "Status"), h("th", {}, "Duration"), h("th", {}, "Input / output"))),
-      h("tbody", {}, steps.map((step, index) => h("tr", { "data-testid": `step-${index}`, "data-state": step.name },
-        h("td", {}, index + 1), h("td", {}, h("strong", {}, step.name), h("div", { class: "small muted" }, step.type)),
-        h("td", {}, badge(step.status), step.error ? h("div", { class: "failed-reason small" }, `${step.error}${step.cause ? `: ${step.cause.slice(0, 300)}` : ""}`) : null),
-        h("td", {}, fmtMs(step.durationMs)),
-        h("td", {}, h("details", {}, h("summary", {}, "input"), h("pre", {}, prettyJSON(step.input))),
-          step.output ? h("details", {}, h("summary", {}, "output"), h("pre", {}, prettyJSON(step.output))) : null)))))));
+      detail.path.current ? h("span", { "data-testid": "execution-current" }, `now in ${detail.path.current}`) : null,
+      detail.redriveCount ? h("span", { "data-testid": "execution-redrive-count" }, `redriven ${detail.redriveCount}×`) : null,
+      detail.redriveStatus === "REDRIVABLE" ? redriveButton(detail) : null),
+    detail.error ? h("p", { class: "failed-reason", "data-testid": "execution-error" }, errorLine(detail.error, detail.cause)) : null,
+    h("p", { class: "small muted" }, "Select a state in the diagram to test it on its own."),
+    h("div", { class: "diagram-wrap" }, diagram),
+    h("div", { id: "state-test" }, state.stateTest?.form || null),
+    h("h3", {}, "Timeline"), timeSplit(detail.path.summary), timeline(detail),
+    h("h3", {}, `Steps (${steps.length})`), stepsTable(detail));
+  for (const id of open) document.querySelector(`#execution-detail pre[data-testid="${id}"]`)?.closest("details")?.setAttribute("open", "");
+}
+
+function openStateTest(detail, name) {
+  // The input that state was last given in this execution, so a failing step can be tried again as it ran.
+  const ran = [...detail.path.steps].reverse().find((step) => step.name === name);
+  const form = stateTestForm(detail, name, ran?.input, state.csrfToken);
+  state.stateTest = { execution: detail.name, form };
+  replace($("state-test"), form);
+  form.scrollIntoView({ block: "nearest" });
+}
+
+function redriveButton(detail) {
+  const button = h("button", { type: "button", class: "small", "data-testid": "execution-redrive",
+    title: "Run it again from the state that did not succeed (RedriveExecution)" }, "Redrive");
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    button.textContent = "Redriving…";
+    try {
+      await getJSON(`/api/executions/${encodeURIComponent(detail.name)}/redrive`, { method: "POST", headers: { "X-CSRF-Token": state.csrfToken } });
+      loadExecution();
+    } catch (error) {
+      button.replaceWith(h("span", { class: "failed-reason", "data-testid": "execution-redrive-error" }, `Redrive refused: ${error.message}`));
+    }
+  });
+  return button;
 }
 
 // ---- sessions --------------------------------------------------------------------------------------
