@@ -61,16 +61,32 @@ async def converse(stack, user: str, text: str, dataset: str, replies: list[dict
             await socket.send(json.dumps({"action": "reply", "sessionId": last["sessionId"], **pending.pop(0)}))
 
 
-def test_a_panel_with_a_switch_on_indicator_is_recognised_from_its_shape(stack):
+def test_a_panel_with_a_switch_on_indicator_is_recognised_from_its_shape_and_confirmed_by_button(stack):
     upload_as_is(stack, "store_panel_plain", store_panel())
-    frames = asyncio.run(converse(stack, "pia", "Did the promotion raise sales?", "store_panel_plain", []))
+    frames = asyncio.run(
+        converse(stack, "pia", "Did the promotion raise sales?", "store_panel_plain", [{"optionId": "yes"}])
+    )
     assert_well_numbered(frames)
+    prompts = [f for f in frames if f["type"] == "prompt"]
+    assert len(prompts) == 1 and "panel" in prompts[0]["question"]
+    assert [o["id"] for o in prompts[0]["options"]] == ["yes", "no"]
     answer = frames[-1]
     assert answer["type"] == "answer", answer
     result = answer["result"]
     assert (result["treatment"], result["outcome"], result["design"]) == ("promotion", "sales", "did")
     assert result["ci"][0] <= PROMOTION_EFFECT <= result["ci"][1], result
-    assert "panel" in answer["text"]
+    assert "you confirmed difference in differences" in answer["text"]
+
+
+def test_turning_down_the_panel_design_in_words_gives_plain_adjustment(stack):
+    upload_as_is(stack, "store_panel_declined", store_panel())
+    frames = asyncio.run(
+        converse(stack, "pia", "Did the promotion raise sales?", "store_panel_declined", [{"text": "no, just adjust"}])
+    )
+    answer = frames[-1]
+    assert answer["type"] == "answer", answer
+    assert answer["result"]["design"] != "did"
+    assert "turned difference in differences down" in answer["text"]
 
 
 def test_a_cutoff_said_in_the_question_is_answered_by_regression_discontinuity(stack):
