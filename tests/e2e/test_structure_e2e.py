@@ -1,6 +1,6 @@
 """The conversation about causal structure and designs a user implies, over a real WebSocket.
 
-Uploads carry no roles (as a user's CSV does): a panel is recognised from its shape, a cutoff from the
+Uploads carry no roles (as a user's CSV does): a panel is recognised from its shape (and put to the user to confirm), a cutoff from the
 question's words, a subgroup from "for …"; a timing prompt is answered by its button (``optionId``) and by
 the free text "keep it".
 """
