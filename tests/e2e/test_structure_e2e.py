@@ -1,8 +1,8 @@
 """The conversation about causal structure and designs a user implies, over a real WebSocket.
 
-Uploads carry no roles (as a user's CSV does): a panel is recognised from its shape (and put to the user to confirm), a cutoff from the
-question's words, a subgroup from "for …"; a timing prompt is answered by its button (``optionId``) and by
-the free text "keep it".
+Uploads carry no roles (as a user's CSV does): a panel is recognised from its shape and put to the user to
+confirm, a cutoff is read from the question's words, a subgroup from "for …"; a timing prompt is answered by
+its button (``optionId``) and by the free text "keep it".
 """
 
 from __future__ import annotations
