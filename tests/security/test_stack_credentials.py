@@ -78,6 +78,7 @@ def test_the_owners_old_awslocal_command_works_verbatim(stack) -> None:
 @needs_other_user
 def test_another_user_cannot_read_the_pair(stack) -> None:
     for name in ("credentials", "env"):
+        assert "aws_secret_access_key" in (STACK_DIR / name).read_text().lower()  # the owner reads it
         done = as_other_user(["cat", str(STACK_DIR / name)])
         assert done.returncode != 0 and "aws_secret_access_key" not in done.stdout.lower()
 
