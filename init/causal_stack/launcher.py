@@ -169,7 +169,7 @@ def stack_environment(
     """The environment every child gets. Credentials are the stack's own (``.stack/credentials``),
     which no real AWS account knows; no other ``AWS_*`` variable of the caller's is passed on."""
     keys = keys or ensure_keys(STACK_DIR)
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "EMULATOR_", "MOTO_"))}
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     env.update(
         {
             "AWS_ACCESS_KEY_ID": keys.access_key_id,
