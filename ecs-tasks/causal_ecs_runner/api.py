@@ -59,7 +59,8 @@ def make_server(host: str, port: int, service: EcsService, door: FrontDoor) -> T
                 return True
             path, _, query = self.path.partition("?")
             request = sigv4.IncomingRequest(self.command, path, query, headers, body)
-            connection = Connection(str(self.client_address[0]), int(self.client_address[1]), port_served)
+            local = self.connection.getsockname()
+            connection = Connection(str(self.client_address[0]), int(self.client_address[1]), local[1], local[0])
             try:
                 door.check_signature(request, connection, lambda: body)
             except sigv4.SignatureError as exc:
@@ -105,5 +106,4 @@ def make_server(host: str, port: int, service: EcsService, door: FrontDoor) -> T
 
     server = ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True
-    port_served = int(server.server_address[1])
     return server

@@ -59,11 +59,12 @@ class NotTheOwnerError(sigv4.UnknownAccessKeyError):
 
 @dataclass(frozen=True)
 class Connection:
-    """Where a request came from: the peer's address and port, and the port it reached."""
+    """Where a request came from: the peer's address and port, and the address and port it reached."""
 
     peer_host: str
     peer_port: int
     server_port: int
+    server_host: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class StackCredentials:
     stack: sigv4.Credentials
     owner_uid: int | None
     peer_uid: Callable[[Connection], int | None] = lambda connection: loopback_peer_uid(
-        connection.peer_host, connection.peer_port, connection.server_port
+        connection.peer_host, connection.peer_port, connection.server_port, connection.server_host
     )
 
     @classmethod

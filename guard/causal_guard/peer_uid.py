@@ -1,17 +1,21 @@
 """Which local user opened a loopback TCP connection (Linux), as identd-style local authentication does.
 
-The kernel lists every TCP socket of the network namespace in ``/proc/net/tcp``
-and ``/proc/net/tcp6`` with the uid that created it. A server that accepted a
-connection from ``peer`` on its port finds the client's own socket there (its
-local address is ``peer``, its remote port the server's) and reads the uid.
-Only loopback peers are looked up; elsewhere (another host, another network
-namespace, a system without ``/proc``) the answer is ``None``: unknown.
+The kernel knows the uid that created every TCP socket of the network namespace.
+A server that accepted a connection from ``peer`` asks for the client's own
+socket (source ``peer``, destination the server's address and port): first by
+an exact ``sock_diag`` netlink query (what ``ss`` uses; no privilege needed, a
+lookup rather than a listing), else by scanning ``/proc/net/tcp`` and
+``/proc/net/tcp6`` (which costs milliseconds on a busy machine). Only loopback
+peers are looked up; elsewhere (another host, another network namespace, a
+system without either) the answer is ``None``: unknown.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import logging
+import socket
+import struct
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -60,15 +64,62 @@ def uid_in_table(lines: Iterable[str], peer: tuple[IpAddress, int], server_port:
     return None
 
 
-def loopback_peer_uid(peer_host: str, peer_port: int, server_port: int) -> int | None:
+# linux/netlink.h, linux/sock_diag.h, linux/inet_diag.h
+_NETLINK_SOCK_DIAG = 4
+_SOCK_DIAG_BY_FAMILY = 20
+_NLM_F_REQUEST = 1
+_NLMSG_ERROR = 2
+_NO_COOKIE = 0xFFFFFFFF
+_HEADER = struct.Struct("=IHHII")  # nlmsghdr: length, type, flags, sequence, port id
+_REQUEST = struct.Struct("=BBBxI")  # inet_diag_req_v2: family, protocol, extensions, states
+_SOCKET_ID = struct.Struct(">HH16s16s")  # inet_diag_sockid: ports and addresses in network order …
+_SOCKET_ID_TAIL = struct.Struct("=III")  # … then the interface and the cookie in host order
+_UID_OFFSET = _HEADER.size + 4 + 48 + 12  # inet_diag_msg: 4 bytes, the socket id, expires, queues, uid
+
+
+def _packed(address: IpAddress) -> bytes:
+    return address.packed.ljust(16, b"\0")
+
+
+def uid_by_netlink(peer: tuple[IpAddress, int], server: tuple[IpAddress, int]) -> int | None:
+    """The uid of the TCP socket from ``peer`` to ``server``, by one sock_diag lookup."""
+    family = socket.AF_INET if peer[0].version == 4 else socket.AF_INET6
+    request = (
+        _REQUEST.pack(family, socket.IPPROTO_TCP, 0, 0xFFFFFFFF)
+        + _SOCKET_ID.pack(peer[1], server[1], _packed(peer[0]), _packed(server[0]))
+        + _SOCKET_ID_TAIL.pack(0, _NO_COOKIE, _NO_COOKIE)
+    )
+    message = _HEADER.pack(_HEADER.size + len(request), _SOCK_DIAG_BY_FAMILY, _NLM_F_REQUEST, 1, 0) + request
+    try:
+        with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _NETLINK_SOCK_DIAG) as diag:
+            diag.settimeout(1.0)
+            diag.sendto(message, (0, 0))
+            reply = diag.recv(8192)
+    except (OSError, AttributeError):  # no netlink (not Linux), or refused
+        return None
+    if len(reply) < _UID_OFFSET + 4:
+        return None
+    _, kind, _, _, _ = _HEADER.unpack_from(reply)
+    if kind != _SOCK_DIAG_BY_FAMILY:
+        return None  # an error: no such socket
+    (uid,) = struct.unpack_from("=I", reply, _UID_OFFSET)
+    return int(uid)
+
+
+def loopback_peer_uid(peer_host: str, peer_port: int, server_port: int, server_host: str | None = None) -> int | None:
     """The uid of the local process that connected from ``peer_host:peer_port`` to this server's
-    ``server_port``; ``None`` when the peer is not on loopback or cannot be found."""
+    ``server_host:server_port``; ``None`` when the peer is not on loopback or cannot be found."""
     try:
         address = _canonical(peer_host)
+        server_address = _canonical(server_host) if server_host else None
     except ValueError:
         return None
     if not address.is_loopback:
         return None
+    if server_address is not None and server_address.version == address.version:
+        uid = uid_by_netlink((address, peer_port), (server_address, server_port))
+        if uid is not None:
+            return uid
     for table in TCP_TABLES:
         try:
             with table.open() as lines:

@@ -49,8 +49,12 @@ def request_headers(environ: dict[str, Any]) -> dict[str, str]:
 
 def connection_of(environ: dict[str, Any]) -> Connection | None:
     try:
-        return Connection(environ["REMOTE_ADDR"], int(environ["REMOTE_PORT"]), int(environ["SERVER_PORT"]))
-    except (KeyError, ValueError):
+        local = environ["werkzeug.socket"].getsockname()
+    except (KeyError, AttributeError, OSError):
+        local = (None, environ.get("SERVER_PORT"))
+    try:
+        return Connection(environ["REMOTE_ADDR"], int(environ["REMOTE_PORT"]), int(local[1]), local[0])
+    except (KeyError, TypeError, ValueError):
         return None
 
 
