@@ -1,6 +1,6 @@
 """Accuracy of the causal pipeline against known truth (the same run as `causal-stack eval`).
 
-    .venv/bin/python bench/accuracy_bench.py [--fast] [--ihdp N] [--no-lalonde]
+    .venv/bin/python bench/accuracy_bench.py [--fast] [--ihdp N] [--no-lalonde] [--no-real | --real-only]
 
 Per case: estimate, 95% interval, truth, error, whether the interval covers the
 truth, the design chosen; then coverage and mean relative error for the

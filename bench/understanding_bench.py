@@ -47,7 +47,7 @@ from understanding_support import (  # noqa: E402
 from causal_agent.reading.reader import read_question  # noqa: E402
 
 BASELINE_REV = "c816d48"
-SETS = sorted((ROOT / "tests" / "data" / "understanding").glob("*.json"))
+SETS = [p for p in sorted((ROOT / "tests" / "data" / "understanding").glob("*.json")) if p.name != "floors.json"]
 TARGET = 0.95
 
 

@@ -80,6 +80,7 @@ class RunningStack:
                 "AWS_ENDPOINT_URL_ECS": self.ecs_endpoint,
                 "WEBSOCKET_CALLBACK_URL": f"{self.gateway_url}/dev",
                 "ARTIFACTS_BASE_URL": f"{self.gateway_url}/artifacts",
+                "CAUSAL_GATEWAY_URL": self.gateway_url,
             }
         )
         return env

@@ -38,7 +38,7 @@ from causal_dashboard.csv_safety import neutralise_csv
 from causal_dashboard.dependencies import Aws, Context, Settings, operator, operator_state_change
 from causal_dashboard.live import sse
 from causal_dashboard.redaction import redact
-from causal_dashboard.uploads import store_upload
+from causal_dashboard.uploads import role_options, store_upload
 
 # Without an operator session: the old stack's `curl -s http://localhost:4567/api/resources | jq` works
 # verbatim (names and counts only: secret names, never values; no user's data). The Host and Origin checks
@@ -194,7 +194,7 @@ def upload_dataset(
         title=title,
         description=description,
         max_bytes=config.max_upload_bytes,
-        roles={"treatment": treatment, "outcome": outcome, "covariates": covariates, "exclude": exclude},
+        roles=role_options(treatment=treatment, outcome=outcome, covariates=covariates, exclude=exclude),
         owner=config.operator_name,
     )
     return redact(manifest)

@@ -1,24 +1,27 @@
-"""The chat page's JSON API: a signed-in user sees the datasets and their own sessions only.
+"""The chat page's JSON API: a signed-in user sees the datasets and their own sessions only,
+and uploads datasets as their own.
 
 Authenticated with the user's WebSocket token (``Authorization: Bearer …``),
-verified with the gateway's signing key; no operator session is needed.
+verified with the gateway's signing key; no operator session is needed. An
+upload's owner is the token's user (``causal-stack upload`` signs in and posts here).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import Annotated, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 
 from causal_common.errors import CausalStackError
 from causal_common.secret_values import read_secret
 from causal_common.tokens import verify_token
 from causal_dashboard import datasets, store
-from causal_dashboard.api_models import ChatConfig, Datasets, ErrorMessage, UserSessions
+from causal_dashboard.api_models import ChatConfig, DatasetManifest, Datasets, ErrorMessage, UserSessions
 from causal_dashboard.clients import AwsClients
+from causal_dashboard.uploads import role_options, store_upload
 
 USER_SESSION_FIELDS = ("sessionId", "datasetId", "status", "createdAt", "updatedAt")
 SIGNING_KEY_CACHE_SECONDS = 60.0
@@ -26,6 +29,12 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorMessage, "description": "no token, or one that is forged or expired: sign in again"},
     503: {"model": ErrorMessage, "description": "the token signing key cannot be read"},
 }
+_UPLOAD_REFUSALS: dict[int | str, dict[str, Any]] = {
+    **_REFUSALS,
+    400: {"model": ErrorMessage, "description": "not a CSV, a bad id or role, or a bundled dataset's id"},
+    403: {"model": ErrorMessage, "description": "the id belongs to a dataset someone else uploaded"},
+}
+FormText = Annotated[str | None, Form()]
 
 
 class ChatUsers:
@@ -63,7 +72,9 @@ class ChatUsers:
             raise HTTPException(401, detail=f"sign in again: {exc.message}") from exc
 
 
-def chat_router(aws: AwsClients, scans: store.TableScanCache, users: ChatUsers, stage: str) -> APIRouter:
+def chat_router(
+    aws: AwsClients, scans: store.TableScanCache, users: ChatUsers, stage: str, max_upload_bytes: int
+) -> APIRouter:
     router = APIRouter(prefix="/api/chat")
 
     @router.get("/config", response_model=ChatConfig)
@@ -78,6 +89,58 @@ def chat_router(aws: AwsClients, scans: store.TableScanCache, users: ChatUsers, 
             {key: value for key, value in item.items() if key != "groundTruth"} for item in datasets.list_datasets(aws)
         ]
         return {"datasets": listed}
+
+    @router.post(
+        "/datasets",
+        status_code=201,
+        response_model=DatasetManifest,
+        response_model_exclude_unset=True,
+        responses=_UPLOAD_REFUSALS,
+    )
+    def chat_upload(
+        request: Request,
+        file: Annotated[UploadFile | None, File()] = None,
+        dataset_id: Annotated[str | None, Form(alias="datasetId")] = None,
+        title: FormText = None,
+        description: FormText = None,
+        treatment: FormText = None,
+        outcome: FormText = None,
+        covariates: FormText = None,
+        exclude: FormText = None,
+        instruments: FormText = None,
+        time: FormText = None,
+        unit: FormText = None,
+        running: FormText = None,
+        cutoff: FormText = None,
+        design: FormText = None,
+    ) -> Any:
+        """Store a CSV as the caller's dataset; only its owner may replace it, bundled ones are read-only."""
+        owner = users.user(request)
+        roles = role_options(
+            treatment=treatment,
+            outcome=outcome,
+            covariates=covariates,
+            exclude=exclude,
+            instruments=instruments,
+            time=time,
+            unit=unit,
+            running=running,
+            cutoff=cutoff,
+            design=design,
+        )
+        data = file.file.read(max_upload_bytes + 1) if file is not None else b""
+        return store_upload(
+            aws,
+            filename=file.filename if file is not None else None,
+            content_type=file.content_type if file is not None else None,
+            data=data,
+            dataset_id=dataset_id,
+            title=title,
+            description=description,
+            max_bytes=max_upload_bytes,
+            roles=roles,
+            owner=owner,
+        )
 
     @router.get("/sessions", response_model=UserSessions, response_model_exclude_unset=True, responses=_REFUSALS)
     def chat_sessions(request: Request) -> Any:

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from causal_dashboard.api_models import ErrorMessage, OperatorSessionInfo
+from causal_dashboard.login_throttle import LoginThrottle
 from causal_dashboard.operator_login import CSRF_HEADER, SESSION_COOKIE, SESSION_SECONDS, OperatorLogin, OperatorSession
 
 logger = logging.getLogger(__name__)
@@ -90,16 +91,27 @@ class OperatorGuard:
         return session
 
 
-def login_router(guard: OperatorGuard) -> APIRouter:
+def _too_many_attempts(retry_after: int, next_path: str) -> HTMLResponse:
+    response = _login_page(f"Too many failed logins from here; try again in {retry_after} s.", next_path, status=429)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def login_router(guard: OperatorGuard, throttle: LoginThrottle | None = None) -> APIRouter:
     router = APIRouter()
     login = guard.login
+    throttle = throttle or LoginThrottle()
 
     @router.get("/login", include_in_schema=False)
     def login_page(request: Request, code: str | None = None, next: str | None = None) -> Response:  # noqa: A002
         if code is None:
             return _login_page(next_path=next or "/dashboard")
+        address = request.client.host if request.client else ""
+        if retry_after := throttle.retry_after(address):
+            return _too_many_attempts(retry_after, next or "/dashboard")
         if login.redeem(code):
             return _signed_in(login, request, next or "/dashboard")
+        throttle.failed(address)
         return _login_page(
             "This login link was already used or has expired. Sign in with the operator key.",
             next or "/dashboard",
@@ -108,7 +120,12 @@ def login_router(guard: OperatorGuard) -> APIRouter:
 
     @router.post("/login", include_in_schema=False)
     def login_with_key(request: Request, key: str = Form(""), next: str = Form("/dashboard")) -> Response:  # noqa: A002
+        address = request.client.host if request.client else ""
+        if retry_after := throttle.retry_after(address):
+            logger.warning("dashboard login refused: too many failed attempts")
+            return _too_many_attempts(retry_after, next)
         if not login.key_matches(key.strip()):
+            throttle.failed(address)
             logger.warning("dashboard login refused: wrong operator key")
             return _login_page("That is not the operator key.", next, status=403)
         return _signed_in(login, request, next)

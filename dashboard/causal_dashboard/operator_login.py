@@ -25,7 +25,8 @@ import jwt
 SESSION_COOKIE = "causal_operator"
 CSRF_HEADER = "x-csrf-token"
 SESSION_SECONDS = 12 * 3600
-LOGIN_CODE_SECONDS = 24 * 3600
+# A one-time login code is for the next few minutes (the link `causal-stack up` prints), not for the day.
+LOGIN_CODE_SECONDS = 15 * 60
 
 
 def new_operator_key() -> str:

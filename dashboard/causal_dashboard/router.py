@@ -95,7 +95,8 @@ def _operator_login(config: DashboardSettings, settings: AwsSettings | None, ope
     login = OperatorLogin(new_operator_key())
     host = str(getattr(settings, "host", "127.0.0.1"))
     host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-    url = f"http://{host}:{getattr(settings, 'port', 8080)}/login?code={login.login_code()}"
+    base = config.public_url or f"http://{host}:{getattr(settings, 'port', 8080)}"
+    url = f"{base}/login?code={login.login_code()}"
     print(f"dashboard login (one-time link, no DASHBOARD_OPERATOR_KEY was set): {url}", flush=True)
     return login
 
@@ -121,7 +122,7 @@ def build_router(
     guard = OperatorGuard(_operator_login(config, settings, operator_key))
     context = DashboardContext(config=config, aws=aws, scans=scans, hub=hub, guard=guard, view=gateway)
     max_lifetime = int(getattr(settings, "token_max_lifetime_seconds", 86400))
-    chat = chat_router(aws, scans, ChatUsers(aws, max_lifetime), config.stage)
+    chat = chat_router(aws, scans, ChatUsers(aws, max_lifetime), config.stage, config.max_upload_bytes)
     return DashboardRouter(context, chat, login_router(guard))
 
 

@@ -38,6 +38,9 @@ class DashboardSettings(AwsSettings):
         pattern=r"^[A-Za-z0-9_.@-]{1,64}$",
         validation_alias="DASHBOARD_OPERATOR_NAME",
     )
+    # Where a browser reaches the dashboard, for the login link printed at start (compose publishes the
+    # gateway on GATEWAY_PORT, not on the port it listens on in its container). Unset: its own host and port.
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^/\s]+$", validation_alias="DASHBOARD_PUBLIC_URL")
     # Target name shown in the header (embedded, compose, aws).
     target: str = Field(default="embedded", validation_alias="STACK_TARGET")
 

@@ -14,7 +14,14 @@ import numpy as np
 import pandas as pd
 
 from causal_common.errors import InvalidInputError
-from causal_common.models.tools import CausalAnalysisArgs, CausalResult, ColumnNote, GroupEffect, MethodEstimate
+from causal_common.models.tools import (
+    CausalAnalysisArgs,
+    CausalResult,
+    ColumnNote,
+    ConfounderBenchmark,
+    GroupEffect,
+    MethodEstimate,
+)
 from causal_tasks import backdoor, checks, did, iv, rdd, sensitivity, shape
 from causal_tasks import frame as frames
 from causal_tasks.adjustment_sensitivity import adjustment_variants
@@ -99,7 +106,10 @@ def run_causal_analysis(
     """Estimate the effect of ``args.treatment`` on ``args.outcome`` with the design the data and roles support."""
     progress = progress or _quiet_progress
     roles = roles or DatasetRoles()
+    asked_design = args.design
     df, args, shape_notes, subgroup_text = _design_from_words_and_shape(df, args, roles)
+    # The data's shape alone made it a panel design (nobody named the design, its periods or its groups).
+    panel_from_shape = asked_design == "auto" and args.design == "did" and not args.group_column
     frames.require_columns(df, [args.treatment, args.outcome], "treatment/outcome")
     if args.treatment == args.outcome:
         raise InvalidInputError("treatment and outcome must be different columns")
@@ -109,10 +119,31 @@ def run_causal_analysis(
     frames.require_columns(df, design_columns, "design")
     covariates, left_out = _adjustment_set(df, args, choice, roles, default_covariates)
     prepared = frames.prepare(
-        df, args.treatment, args.outcome, covariates, choice.instruments, codings=roles.codings, keep=design_columns
+        df,
+        args.treatment,
+        args.outcome,
+        covariates,
+        choice.instruments,
+        codings=roles.codings,
+        keep=design_columns,
+        descriptions=roles.descriptions,
     )
     data, covariates = prepared.frame, prepared.covariates
     left_out += prepared.left_out
+    preparation_notes = list(prepared.warnings)
+    balance_data = None
+    if choice.design == "rdd" and prepared.dropped_rows:
+        # A discontinuity is estimated from the treatment, outcome and running variable alone; its covariates are
+        # only checked for jumps, so a covariate's missing values must not take rows from the estimate.
+        estimation_rows = frames.prepare(
+            df, args.treatment, args.outcome, [], [], codings=roles.codings, keep=design_columns
+        )
+        if len(estimation_rows.frame) > len(data):
+            balance_data, data = data, estimation_rows.frame
+            preparation_notes = list(estimation_rows.warnings) + [
+                f"the covariate balance check uses the {len(balance_data)} rows with every covariate; the estimate "
+                f"uses all {len(data)} rows with the treatment, outcome and running variable"
+            ]
     treatment_values = data[args.treatment].to_numpy()
     outcome_values = data[args.outcome].to_numpy()
     binary_treatment = frames.is_binary(data[args.treatment])
@@ -127,7 +158,7 @@ def run_causal_analysis(
         "model", f"{len(data)} rows, {len(covariates)} covariates; {choice.design}; naive difference {naive:,.4g}", 5
     )
 
-    estimation, refutable = _estimate(data, args, covariates, choice, roles, binary_outcome, progress)
+    estimation, refutable = _estimate(data, args, covariates, choice, roles, binary_outcome, progress, balance_data)
     if not np.isfinite(estimation.headline.estimate):
         raise InvalidInputError(f"{estimation.headline.method} could not produce a finite estimate on these data")
     backdoor.run_refuters(
@@ -139,8 +170,9 @@ def run_causal_analysis(
         "IV estimate" if estimation.design == "iv" else "linear-regression estimate",
     )
     _sensitivity(estimation, args, refutable, covariates)
+    benchmark = _confounder_benchmark(estimation, args, data, covariates, prepared.encoded_from)
     headline = estimation.headline
-    notes = shape_notes + list(prepared.warnings) + estimation.warnings
+    notes = shape_notes + preparation_notes + estimation.warnings
     if estimation.specification_check is not None:
         estimation.refutations.append(estimation.specification_check)
     failed = [r.name for r in estimation.refutations if not r.passed]
@@ -190,6 +222,7 @@ def run_causal_analysis(
         outcome_kind="binary" if binary_outcome else "continuous",
         standard_error=estimation.standard_error,
         sensitivity=estimation.sensitivity,
+        confounder_benchmark=benchmark,
         specification_check=estimation.specification_check,
         disagreement=disagreement,
         diagnostics=estimation.diagnostics,
@@ -198,6 +231,13 @@ def run_causal_analysis(
         coded=prepared.coded,
         adjustment_sensitivity=variants,
         subgroup=subgroup_text,
+        confidence_set=headline.confidence_set,
+        event_study=estimation.event_study,
+        treatment_mean=None if binary_treatment else float(data[args.treatment].mean()),
+        design_from_data=(
+            (panel_from_shape and estimation.design == "did")
+            or (asked_design == "auto" and roles.design is None and estimation.design == "randomised")
+        ),
     )
     if args.by_group:
         result.by_group = _effects_by_group(df, args, roles, default_covariates)
@@ -242,11 +282,6 @@ def _design_from_words_and_shape(
             + (f"; the treatment switches on: {adoption}" if adoption else "")
             + "), so the design is difference in differences"
         )
-        if panel.layout == "staggered":
-            notes.append(
-                "units adopted the treatment at different times (staggered adoption): two-way fixed effects can be "
-                "biased when the effect changes with time since adoption; the event-study pre-trend check is shown"
-            )
     if update.get("design") == "did" and time is None:
         found = shape.period_columns(df, {args.treatment, args.outcome})
         time = found[0] if found else None
@@ -294,27 +329,17 @@ def _estimate(
     roles: DatasetRoles,
     binary_outcome: bool,
     progress: Progress,
+    balance_data: pd.DataFrame | None = None,
 ) -> tuple[Estimation, Any]:
     if choice.design == "rdd":
-        return rdd.estimate(data, args, covariates, choice, progress), None
+        return rdd.estimate(data, args, covariates, choice, progress, balance_data), None
     if choice.design == "did":
         return did.estimate(data, args, covariates, choice, progress), None
     if choice.design == "iv":
+        # The instrument stays the design however weak (the user or the roles named it); a weak one gets an
+        # interval valid under weakness (iv.estimate), and adjustment is reported beside it, never instead.
         estimation, refutable = iv.estimate(data, args, covariates, choice, progress)
-        if estimation.diagnostics.get("weak_instrument") and covariates and args.design != "iv":
-            # A weak instrument is worse than adjustment for measured confounders: the latter leads, 2SLS beside.
-            fallback = DesignChoice(
-                "backdoor",
-                "adjustment for measured confounders (backdoor), because the "
-                f"instrument is weak (first-stage F "
-                f"{estimation.diagnostics['first_stage_f']:.1f})",
-            )
-            adjusted, refutable = backdoor.estimate(data, args, covariates, fallback, roles, binary_outcome, progress)
-            adjusted.methods += estimation.methods
-            adjusted.warnings += estimation.warnings
-            adjusted.diagnostics.update(estimation.diagnostics)
-            return adjusted, refutable
-        if covariates and choice.design == "iv":
+        if covariates:
             estimation.methods += _backdoor_beside(data, args, covariates, choice, roles, binary_outcome, progress)
         return estimation, refutable
     return backdoor.estimate(data, args, covariates, choice, roles, binary_outcome, progress)
@@ -335,6 +360,36 @@ def _backdoor_beside(
         data, args.model_copy(update={"target": "ate"}), covariates, side, roles, binary_outcome, progress
     )
     return [adjusted.headline]
+
+
+def _confounder_benchmark(
+    estimation: Estimation,
+    args: CausalAnalysisArgs,
+    data: pd.DataFrame,
+    covariates: list[str],
+    encoded_from: dict[str, str],
+) -> ConfounderBenchmark | None:
+    """Adjustment for measured confounders only: would one as strong as a measured covariate explain it away?"""
+    if estimation.design != "backdoor" or not covariates or not estimation.standard_error:
+        return None
+    try:
+        strengths = sensitivity.benchmark_strengths(data, args.treatment, args.outcome, covariates, encoded_from)
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        logger.info("benchmark bounds could not be computed: %s", exc)
+        return None
+    headline = estimation.headline
+    found = sensitivity.confounder_benchmark(
+        strengths,
+        headline.estimate,
+        estimation.standard_error,
+        estimation.dof,
+        headline.ci,
+        args.treatment,
+        args.outcome,
+    )
+    if found is not None:
+        estimation.diagnostics["benchmark_adjusted_estimate"] = round(found.adjusted_estimate, 6)
+    return found
 
 
 def _sensitivity(estimation: Estimation, args: CausalAnalysisArgs, refutable: Any, covariates: list[str]) -> None:

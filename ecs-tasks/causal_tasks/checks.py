@@ -69,6 +69,8 @@ WHY_NOT_TRUSTED = {
     "instrument to be independent of them",
     "iv.instrumental_variable": "it relies on the instrument reaching the outcome only through the treatment",
     "difference in means": "it does not adjust for the covariates",
+    "did.two_way_fixed_effects": "with staggered adoption it also uses units already treated as controls, which "
+    "biases it when the effect changes with time since adoption",
 }
 
 

@@ -116,8 +116,9 @@ def choose(args: CausalAnalysisArgs, roles: DatasetRoles) -> DesignChoice:
         source = "named in the call" if args.instruments else "the dataset's instrument role"
         return DesignChoice(
             "iv",
-            f"instrumental variables: {', '.join(instruments)} ({source}) moves the treatment "
-            "and is assumed to reach the outcome only through it",
+            f"instrumental variables: {', '.join(instruments)} ({source}) "
+            f"{'moves' if len(instruments) == 1 else 'move'} the treatment and "
+            f"{'is' if len(instruments) == 1 else 'are'} assumed to reach the outcome only through it",
             instruments=instruments,
         )
     if requested == "randomised" or (requested == "auto" and roles.design == "randomised"):

@@ -1,4 +1,5 @@
-"""Difference in differences: two-way fixed effects (linearmodels ``PanelOLS``) and a parallel-pre-trend check."""
+"""Difference in differences: two-way fixed effects (linearmodels ``PanelOLS``), the heterogeneity-robust estimate
+when adoption is staggered (``causal_tasks.staggered``), and an event study whose leads test parallel pre-trends."""
 
 from __future__ import annotations
 
@@ -6,12 +7,17 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+import statsmodels.api as sm
 
 from causal_common.errors import InvalidInputError
-from causal_common.models.tools import CausalAnalysisArgs, MethodEstimate, Refutation
+from causal_common.models.tools import CausalAnalysisArgs, EventStudyPoint, MethodEstimate, Refutation
+from causal_tasks import staggered as staggered_did
+from causal_tasks.checks import MATERIAL_SHARE, z_difference
 from causal_tasks.design import DesignChoice
-from causal_tasks.estimation import Estimation, Progress, interval
+from causal_tasks.estimation import Z_95, Estimation, Progress, interval
+
+TWO_WAY = "did.two_way_fixed_effects"
+ROBUST = "did.callaway_sant_anna"
 
 ASSUMPTIONS = [
     "without the treatment, the treated units' outcome would have moved in parallel with the untreated units' "
@@ -60,15 +66,13 @@ def _treated_in_period(
 def estimate(
     data: pd.DataFrame, args: CausalAnalysisArgs, covariates: list[str], choice: DesignChoice, progress: Progress
 ) -> Estimation:
-    from linearmodels.panel import PanelOLS
-
     time, unit = choice.time, choice.unit
     assert time is not None
     period, period_kind = period_codes(data[time])
     treated_now, group = _treated_in_period(data, args, period, unit)
     outcome = data[args.outcome].astype(float)
-    if treated_now.sum() == 0 or (group == 0).sum() == 0:
-        raise InvalidInputError("difference in differences needs treated periods and a never-treated comparison group")
+    if treated_now.sum() == 0:
+        raise InvalidInputError(f"difference in differences needs treated periods: {args.treatment!r} is never 1")
     frame = pd.DataFrame({"y": outcome, "d": treated_now, "g": group, "t": period})
     for name in covariates:
         frame[f"x_{name}"] = data[name].astype(float)
@@ -78,37 +82,80 @@ def estimate(
         raise InvalidInputError(
             f"{unit!r} and {time!r} do not identify the rows: a unit has several rows in one period"
         )
-    panel = frame.set_index([entity.rename("entity"), period.rename("period")])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = PanelOLS(
-            panel["y"],
-            panel[["d", *controls]],
-            entity_effects=True,
-            time_effects=True,
-            drop_absorbed=True,
-            check_rank=False,
-        ).fit(cov_type="clustered", cluster_entity=True)
-    value, standard_error = float(fit.params["d"]), float(fit.std_errors["d"])
-    progress("estimate", f"two-way fixed effects: {value:,.4g}", 45)
-    headline = MethodEstimate(method="did.two_way_fixed_effects", estimate=value, ci=interval(value, standard_error))
+    value, two_way_error, dof = _two_way_fixed_effects(frame, entity, period, controls)
+    progress("estimate", f"two-way fixed effects: {value:,.4g}", 40)
+    two_way = MethodEstimate(method=TWO_WAY, estimate=value, ci=interval(value, two_way_error))
+    standard_error = two_way_error
     starts = period[treated_now == 1].groupby(entity[treated_now == 1]).min()
     staggered = starts.nunique() > 1
     first_start = float(starts.min())
+    if (group == 0).sum() == 0 and not staggered:
+        # With several adoption dates the later adopters compare with the earlier ones until they start.
+        raise InvalidInputError(
+            "difference in differences needs a comparison group: every unit is treated from the same period"
+        )
     notes: list[str] = []
-    methods = [headline]
-    if not staggered:
+    ordered = np.sort(np.unique(period))
+    period_index = pd.Series(np.searchsorted(ordered, period), index=frame.index)
+    if unit:
+        cohort_effects = _panel_effects(frame, entity, period_index, controls, notes)
+    else:
+        in_group = frame["g"].to_numpy() == 1
+        cohort_effects = staggered_did.cross_section_effects(
+            frame["y"].to_numpy(), period_index.to_numpy(), in_group, int(np.searchsorted(ordered, first_start))
+        )
+    headline, methods = two_way, [two_way]
+    why_trusted = (
+        "unit and period fixed effects remove every difference that is constant over time and every shock common "
+        "to all units"
+    )
+    if staggered and cohort_effects is not None and cohort_effects.effects:
+        overall = cohort_effects.overall()
+        headline = MethodEstimate(method=ROBUST, estimate=overall.estimate, ci=overall.interval())
+        methods = [headline, two_way]
+        standard_error, dof = overall.standard_error, max(cohort_effects.units - 1, 1)
+        why_trusted = (
+            "each adoption cohort is compared only with units not yet treated at the time (here the "
+            f"{cohort_effects.control} units), so effects that change with time since adoption do not bias it"
+        )
+        progress("estimate", f"group-time ATT (Callaway–Sant'Anna): {overall.estimate:,.4g}", 50)
+        notes.append(
+            f"staggered adoption: units start treatment in {starts.nunique()} different periods, so the headline "
+            "averages comparisons of each adoption cohort with units not yet treated (Callaway & Sant'Anna 2021); "
+            "two-way fixed effects is shown beside it"
+        )
+        gap = abs(overall.estimate - value)
+        z = z_difference(overall.estimate, overall.standard_error, value, two_way_error) or 0.0
+        if z > Z_95 and gap > MATERIAL_SHARE * max(abs(overall.estimate), abs(value)):
+            notes.append(
+                f"two-way fixed effects gives {value:,.4g} against {overall.estimate:,.4g}: it also compares "
+                "late adopters with units already treated, which is biased when the effect grows or fades with "
+                "time since adoption, so it is not the headline"
+            )
+    elif staggered:
+        notes.append(
+            f"staggered adoption: units start treatment in {starts.nunique()} different periods, and no cohort "
+            "could be compared with units not yet treated, so the headline is two-way fixed effects, which is "
+            "biased when the effect changes with time since adoption (Goodman-Bacon 2021)"
+        )
+    else:
         means = frame.assign(post=(period >= first_start)).groupby(["g", "post"])["y"].mean()
         if len(means) == 4:
             simple = (means[(1.0, True)] - means[(1.0, False)]) - (means[(0.0, True)] - means[(0.0, False)])
             methods.append(MethodEstimate(method="difference of group means (2×2)", estimate=float(simple)))
-    else:
+    events = cohort_effects.event_study() if cohort_effects is not None else {}
+    pre_trend = _pre_trend(cohort_effects, events)
+    assumptions = list(ASSUMPTIONS)
+    if not pre_trend.passed:
         notes.append(
-            f"staggered adoption: units start treatment in {starts.nunique()} different periods; two-way "
-            "fixed effects then average comparisons that include already-treated units as controls, which "
-            "is biased when the effect changes over time (Goodman-Bacon 2021)"
+            "before adoption the treated units' outcome already moved differently from their comparison units' "
+            "(see the event study's pre-period effects): parallel trends look violated, so the estimate may "
+            "mix the effect with a difference in trends"
         )
-    pre_trend = _pre_trend(frame, entity, period, first_start)
+        assumptions[0] = (
+            "parallel trends, which look violated here: the treated units' outcome already moved differently from "
+            f"their comparison units' before adoption (pre-trend test p = {pre_trend.p_value:.3g})"
+        )
     clusters = entity.nunique()
     if clusters < 20:
         notes.append(
@@ -117,12 +164,12 @@ def estimate(
         )
     diagnostics = {
         "periods": float(period.nunique()),
-        "pre_periods": float((np.unique(period) < first_start).sum()),
+        "pre_periods": float((ordered < first_start).sum()),
         "clusters": float(clusters),
         "staggered": float(staggered),
     }
-    if pre_trend.new_effect is not None:
-        diagnostics["pre_trend_p_value"] = float(pre_trend.p_value or 0.0)
+    if pre_trend.p_value is not None:
+        diagnostics["pre_trend_p_value"] = float(pre_trend.p_value)
     result = Estimation(
         design="did",
         design_reason=choice.reason + (f" (periods read as {period_kind})" if period_kind != "numeric" else ""),
@@ -131,58 +178,127 @@ def estimate(
         headline=headline,
         standard_error=standard_error,
         methods=methods,
-        assumptions=list(ASSUMPTIONS),
-        why_trusted="unit and period fixed effects remove every difference that is constant over time and every "
-        "shock common to all units",
-        dof=int(fit.df_resid),
+        assumptions=assumptions,
+        why_trusted=why_trusted,
+        dof=dof,
         warnings=notes,
         diagnostics=diagnostics,
+        event_study=_event_study_points(events),
     )
     result.refutations = [pre_trend]
     return result
 
 
-def _pre_trend(frame: pd.DataFrame, entity: pd.Series, period: pd.Series, start: float) -> Refutation:
-    """Joint test that the treated group's outcome moved like the comparison's in every pre period."""
+def _two_way_fixed_effects(
+    frame: pd.DataFrame, entity: pd.Series, period: pd.Series, controls: list[str]
+) -> tuple[float, float, int]:
+    """The treatment coefficient with unit and period fixed effects, its unit-clustered error, residual dof.
+
+    Rows that are not a panel (many rows per group and period) get group and period dummies and robust errors.
+    """
     from linearmodels.panel import PanelOLS
 
-    before = period < start
-    pre_periods = np.sort(np.unique(period[before]))
+    if entity.groupby([entity, period]).size().max() > 1:
+        dummies = pd.get_dummies(pd.DataFrame({"entity": entity, "period": period.astype(str)}), drop_first=True)
+        design = sm.add_constant(pd.concat([frame[["d", *controls]], dummies.astype(float)], axis=1))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ols = sm.OLS(frame["y"], design).fit(cov_type="HC1")
+        return float(ols.params["d"]), float(ols.bse["d"]), int(ols.df_resid)
+    panel = frame.set_index([entity.rename("entity"), period.rename("period")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            fit = PanelOLS(
+                panel["y"],
+                panel[["d", *controls]],
+                entity_effects=True,
+                time_effects=True,
+                drop_absorbed=True,
+                check_rank=False,
+            ).fit(cov_type="clustered", cluster_entity=True)
+        except ValueError as exc:
+            # linearmodels refuses a model with no residual degrees of freedom.
+            raise InvalidInputError(
+                f"two-way fixed effects cannot be fitted on {len(panel)} complete rows with "
+                f"{len(controls)} covariate(s), {entity.nunique()} units and {period.nunique()} periods: "
+                "adjust for fewer covariates or use rows with fewer missing values"
+            ) from exc
+    return float(fit.params["d"]), float(fit.std_errors["d"]), int(fit.df_resid)
+
+
+def _panel_effects(
+    frame: pd.DataFrame, entity: pd.Series, period_index: pd.Series, controls: list[str], notes: list[str]
+) -> staggered_did.GroupTimeEstimates | None:
+    """Group-time effects; each comparison uses the units observed in both of its periods."""
+    cells = frame.assign(entity=entity.to_numpy(), index=period_index.to_numpy())
+    columns = ["y", "d", *controls]
+    wide = {name: cells.pivot(index="entity", columns="index", values=name) for name in columns}
+    observed = wide["y"].notna().to_numpy()
+    gaps = int((~observed.all(axis=1)).sum())
+    if gaps:
+        notes.append(
+            f"{gaps} of {len(observed)} units are not observed in every period: each cohort comparison and "
+            "event-study period uses the units observed in both of the periods it compares"
+        )
+    if len(observed) < 4:
+        return None
+    # A unit's treatment carries over a missing period, so a gap does not look like switching off.
+    status = wide["d"].ffill(axis=1)
+    first_seen = status.bfill(axis=1).iloc[:, 0].to_numpy()
+    treated = status.fillna(0.0).to_numpy()
+    switched_off = (np.diff(treated, axis=1) < 0).any(axis=1)
+    if switched_off.any():
+        notes.append(
+            f"the treatment switches off again for {int(switched_off.sum())} units: the event study counts time "
+            "from each unit's first treated period"
+        )
+    treated_from_start = int((first_seen == 1).sum())
+    if treated_from_start:
+        notes.append(
+            f"{treated_from_start} units are treated from their first observed period: with no untreated period "
+            "to compare with, they are left out of the event study and the cohort comparisons"
+        )
+    covariate_cube = np.stack([wide[name].to_numpy() for name in controls], axis=2) if controls else None
+    return staggered_did.group_time_effects(wide["y"].to_numpy(), treated, covariate_cube)
+
+
+def _event_study_points(events: dict[int, staggered_did.Aggregate]) -> list[EventStudyPoint]:
+    points = [
+        EventStudyPoint(
+            relative_period=relative,
+            estimate=aggregate.estimate,
+            ci=aggregate.interval(),
+        )
+        for relative, aggregate in events.items()
+    ]
+    if points:
+        points.append(EventStudyPoint(relative_period=-1, estimate=0.0))
+    return sorted(points, key=lambda point: point.relative_period)
+
+
+def _pre_trend(
+    estimates: staggered_did.GroupTimeEstimates | None, events: dict[int, staggered_did.Aggregate]
+) -> Refutation:
+    """Joint test that the pre-period effects of the event study are zero (treated and comparison moved alike)."""
     name = "parallel pre-trends"
-    if len(pre_periods) < 2:
+    test = staggered_did.lead_test(estimates, events) if estimates is not None else None
+    if test is None:
         return Refutation(
             name=name,
             passed=True,
-            detail=f"cannot be checked: there is only {len(pre_periods)} period "
-            "before the treatment starts, so parallel trends are assumed",
+            detail="cannot be checked: there is only one period before the treatment starts (or too few units "
+            "to test the earlier ones), so parallel trends are assumed",
         )
-    pre = frame[before].copy()
-    leads = []
-    for index, value in enumerate(pre_periods[:-1]):
-        column = f"lead_{index}"
-        pre[column] = ((pre["t"] == value) & (pre["g"] == 1)).astype(float)
-        leads.append(column)
-    panel = pre.set_index([entity[before].rename("entity"), period[before].rename("period")])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = PanelOLS(
-            panel["y"], panel[leads], entity_effects=True, time_effects=True, drop_absorbed=True, check_rank=False
-        ).fit(cov_type="clustered", cluster_entity=True)
-    kept = [lead for lead in leads if lead in fit.params.index]
-    if not kept:
-        return Refutation(name=name, passed=True, detail="cannot be checked: the pre-period differences are absorbed")
-    coefficients = fit.params[kept].to_numpy()
-    covariance = fit.cov.loc[kept, kept].to_numpy()
-    statistic = float(coefficients @ np.linalg.pinv(covariance) @ coefficients)
-    p_value = float(stats.chi2.sf(statistic, len(kept)))
-    largest = float(coefficients[np.argmax(np.abs(coefficients))])
-    passed = p_value >= 0.05
+    passed = test.p_value >= 0.05
+    periods = f"{test.leads} periods" if test.leads > 1 else "period"
     detail = (
-        f"over {len(pre_periods)} periods before the treatment the treated group's outcome moved like the "
-        f"comparison group's (joint test p = {p_value:.3f}; largest gap {largest:,.4g})"
+        f"in the {periods} before adoption that are tested, the treated units' outcome moved like their "
+        f"comparison units' (joint test of the pre-period effects p = {test.p_value:.3f}; largest {test.largest:,.4g})"
         if passed
-        else f"before the treatment the treated group's outcome already moved differently from the comparison "
-        f"group's (joint test p = {p_value:.3g}; largest gap {largest:,.4g}): parallel trends look violated, "
-        "so the estimate mixes the effect with a different trend"
+        else "before adoption the treated units' outcome already moved differently from their comparison units' "
+        f"(joint test of the pre-period effects in the {periods} tested, p = {test.p_value:.3g}; "
+        f"largest {test.largest:,.4g}): "
+        "parallel trends look violated, so the estimate mixes the effect with a different trend"
     )
-    return Refutation(name=name, passed=passed, detail=detail, new_effect=largest, p_value=p_value)
+    return Refutation(name=name, passed=passed, detail=detail, new_effect=test.largest, p_value=test.p_value)

@@ -89,7 +89,15 @@ def _analyse(
         covariates = [
             name for name in candidates if name in df.columns and name not in exclude and name not in roles.not_adjusted
         ]
-    prepared = frames.prepare(df, args.treatment, args.outcome or args.treatment, covariates, [], codings=roles.codings)
+    prepared = frames.prepare(
+        df,
+        args.treatment,
+        args.outcome or args.treatment,
+        covariates,
+        [],
+        codings=roles.codings,
+        descriptions=roles.descriptions,
+    )
     data = prepared.frame
     result.post_treatment_suspects = checks.post_treatment_suspects(
         data, args.treatment, prepared.covariates, roles.descriptions, prepared.encoded_from

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from causal_common.models.tools import MethodEstimate, Refutation, Sensitivity
+from causal_common.models.tools import EventStudyPoint, MethodEstimate, Refutation, Sensitivity
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ class Estimation:
     of_what: str = "estimate"
     # Baseline outcome risk under control, for an E-value (binary outcomes).
     baseline_risk: float | None = None
+    # Difference in differences: the effect by period relative to adoption.
+    event_study: list[EventStudyPoint] = field(default_factory=list)
 
 
 def interval(value: float, standard_error: float) -> tuple[float, float]:

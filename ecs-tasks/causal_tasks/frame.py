@@ -9,6 +9,7 @@ import pandas as pd
 
 from causal_common.errors import InvalidInputError
 from causal_common.models.tools import ColumnNote
+from causal_tasks.codes import code_reason, numeric_code_levels
 
 # Two-valued text the way people type it; the first of each pair is 1. Matched case-insensitively.
 BINARY_WORDS: tuple[tuple[str, str], ...] = (
@@ -103,12 +104,15 @@ def prepare(
     *,
     codings: dict[str, dict[str, float]] | None = None,
     keep: list[str] | None = None,
+    descriptions: dict[str, str] | None = None,
 ) -> Prepared:
-    """Numeric frame of the used columns: text codings applied, string covariates one-hot encoded, incomplete rows dropped.
+    """Numeric frame of the used columns: text codings applied, string covariates and numeric codes
+    (``causal_tasks.codes``) one-hot encoded, incomplete rows dropped.
 
     ``keep`` are further columns carried as they are (a time or unit column of a panel).
     """
     codings = codings or {}
+    descriptions = descriptions or {}
     numeric_roles = list(dict.fromkeys([treatment, outcome, *instruments]))
     used = list(dict.fromkeys([*numeric_roles, *covariates, *(keep or [])]))
     data = frame[used].copy()
@@ -164,6 +168,17 @@ def prepare(
     encoded_from: dict[str, str] = {}
     for name in covariates:
         series = data[name]
+        code_levels = None if name in numeric_roles else numeric_code_levels(name, series, descriptions.get(name, ""))
+        if code_levels is not None:
+            categories = pd.Categorical(series.astype(int), categories=code_levels)
+            dummies = pd.get_dummies(categories, prefix=name, drop_first=True, dtype=float)
+            dummies.index = data.index
+            dummies.columns = [_safe(column) for column in dummies.columns]
+            data = pd.concat([data.drop(columns=[name]), dummies], axis=1)
+            encoded.extend(dummies.columns)
+            encoded_from.update({column: name for column in dummies.columns})
+            coded.append(ColumnNote(column=name, reason=code_reason(code_levels)))
+            continue
         if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
             data[name] = series.astype(float)
             encoded.append(name)

@@ -163,7 +163,10 @@ def _analyse(
     args = CausalAnalysisArgs.model_validate_json(arguments)
     result = run_causal_analysis(frame, args, progress, roles=roles)
     instruments = list(args.instruments or roles.instruments) if result.design == "iv" else []
-    return result, {"causal_graph": plots.causal_graph(result, instruments)}
+    images = {"causal_graph": plots.causal_graph(result, instruments)}
+    if result.event_study:
+        images["event_study"] = plots.event_study(result)
+    return result, images
 
 
 def _answer(send: Callable[..., Any], token: str, **kwargs: Any) -> None:

@@ -106,3 +106,32 @@ def causal_graph(result: CausalResult, instruments: list[str]) -> bytes:
     node(outcome_xy, result.outcome, "#f9d0d0")
     axis.set_title(f"Causal graph: {result.method} {result.target.upper()} = {result.estimate:,.4g}", fontsize=10)
     return _png(figure)
+
+
+def event_study(result: CausalResult) -> bytes:
+    """The effect by period relative to adoption with 95% intervals; the leads should sit on zero."""
+    points = result.event_study
+    figure, axis = plt.subplots(figsize=(7, 3.5))
+    relative = [point.relative_period for point in points]
+    estimates = [point.estimate for point in points]
+    lower = [point.estimate - point.ci[0] if point.ci else 0.0 for point in points]
+    upper = [point.ci[1] - point.estimate if point.ci else 0.0 for point in points]
+    # Leads (before adoption) in grey: they test parallel trends; lags in blue: the effect.
+    for before, color in ((True, "tab:grey"), (False, "tab:blue")):
+        chosen = [index for index, r in enumerate(relative) if (r < 0) == before]
+        axis.errorbar(
+            [relative[i] for i in chosen],
+            [estimates[i] for i in chosen],
+            yerr=[[lower[i] for i in chosen], [upper[i] for i in chosen]],
+            fmt="o",
+            color=color,
+            capsize=3,
+        )
+    axis.axhline(0, color="black", linewidth=0.8)
+    axis.axvline(-0.5, color="grey", linestyle=":")
+    axis.set_xlabel("periods relative to adoption (−1 is the base)")
+    axis.set_ylabel(f"effect on {result.outcome}")
+    p_value = result.diagnostics.get("pre_trend_p_value")
+    pre = f"; pre-trend test p = {p_value:.3g}" if p_value is not None else ""
+    axis.set_title(f"Event study: {result.treatment} → {result.outcome}{pre}", fontsize=10)
+    return _png(figure)

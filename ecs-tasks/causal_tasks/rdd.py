@@ -50,8 +50,14 @@ def _rdrobust(outcome: np.ndarray, running: np.ndarray, cutoff: float, fuzzy: np
 
 
 def estimate(
-    data: pd.DataFrame, args: CausalAnalysisArgs, covariates: list[str], choice: DesignChoice, progress: Progress
+    data: pd.DataFrame,
+    args: CausalAnalysisArgs,
+    covariates: list[str],
+    choice: DesignChoice,
+    progress: Progress,
+    balance_data: pd.DataFrame | None = None,
 ) -> Estimation:
+    """The jump at the cutoff from ``data``; covariates are checked on ``balance_data`` (rows with every one)."""
     running_name, cutoff = choice.running, choice.cutoff
     assert running_name is not None and cutoff is not None
     running = data[running_name].to_numpy(dtype=float)
@@ -98,7 +104,7 @@ def estimate(
             f"fuzzy design: treatment changes by {jump:.0%} at the cutoff, not from 0 to 1, so the estimate "
             "is the effect for units whose treatment the cutoff switches"
         )
-    checks = _covariate_jumps(data, covariates, running, cutoff)
+    checks = _covariate_jumps(data if balance_data is None else balance_data, covariates, running_name, cutoff)
     result = Estimation(
         design="rdd",
         design_reason=choice.reason + f"; {'sharp' if sharp else 'fuzzy'} design",
@@ -127,8 +133,9 @@ def estimate(
     return result
 
 
-def _covariate_jumps(data: pd.DataFrame, covariates: list[str], running: np.ndarray, cutoff: float) -> list[Refutation]:
+def _covariate_jumps(data: pd.DataFrame, covariates: list[str], running_name: str, cutoff: float) -> list[Refutation]:
     """A covariate fixed before the treatment should not jump at the cutoff (a placebo outcome)."""
+    running = data[running_name].to_numpy(dtype=float)
     checked = [name for name in covariates if data[name].nunique() > 2][:MAX_COVARIATE_CHECKS]
     checked += [name for name in covariates if name not in checked][: max(0, MAX_COVARIATE_CHECKS - len(checked))]
     if not checked:

@@ -8,6 +8,12 @@ headline (doubly robust, 2SLS, ...) the same formula is applied to that
 estimate's own t-statistic, which is what the partially linear bound reduces to
 (Chernozhukov et al. 2022).
 
+Benchmark bound (Cinelli & Hazlett 2020, section 6): the robustness value says how strong a confounder would
+have to be, not whether one that strong is plausible. Measured covariates give the scale: a confounder as
+strong as the strongest measured covariate (the same partial R² with the treatment and with the outcome,
+from linear fits) moves the estimate by a bias that the same formula gives, and when the moved interval
+includes zero the data cannot settle the question unless every common cause that strong was measured.
+
 E-value (VanderWeele & Ding 2017), for a binary outcome: the risk ratio an
 unmeasured confounder would need with both treatment and outcome to explain
 the estimate away.
@@ -22,8 +28,11 @@ import warnings
 from typing import Any
 
 import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
 
-from causal_common.models.tools import Sensitivity
+from causal_common.models.tools import ConfounderBenchmark, Sensitivity
 
 logger = logging.getLogger(__name__)
 
@@ -110,3 +119,121 @@ def e_value_sentence(baseline: float, difference: float, ci: tuple[float, float]
         f"(baseline risk {baseline:.1%}){limit_text}."
     )
     return Sensitivity(name="e-value", value=round(value, 4), sentence=sentence)
+
+
+def _partial_r2(fit: Any, columns: list[str]) -> float:
+    """Partial R² of ``columns`` in an OLS fit: t²/(t² + dof) for one, the F statistic's form for a group."""
+    dof = float(fit.df_resid)
+    coefficients = fit.params[columns].to_numpy()
+    covariance = fit.cov_params().loc[columns, columns].to_numpy()
+    statistic = float(coefficients @ np.linalg.pinv(covariance) @ coefficients)
+    return statistic / (statistic + dof) if np.isfinite(statistic) and dof > 0 else float("nan")
+
+
+def benchmark_strengths(
+    data: pd.DataFrame, treatment: str, outcome: str, covariates: list[str], encoded_from: dict[str, str]
+) -> dict[str, tuple[float, float]]:
+    """Per measured covariate (coded text columns as one group): the partial R² a confounder as strong as it
+    would have with the treatment (given the covariates) and with the outcome (given treatment and covariates).
+
+    Cinelli & Hazlett (2020), eqs. 50-52 with k_D = k_Y = 1. A covariate whose implied bounds reach 1 (it alone
+    explains half the treatment's, or with the treatment nearly all the outcome's, remaining variance) is left out.
+    """
+    groups: dict[str, list[str]] = {}
+    for column in covariates:
+        groups.setdefault(encoded_from.get(column, column), []).append(column)
+    features = data[covariates].astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        treatment_fit = sm.OLS(data[treatment].astype(float), sm.add_constant(features, has_constant="add")).fit()
+        outcome_design = sm.add_constant(
+            pd.concat([data[treatment].astype(float), features], axis=1), has_constant="add"
+        )
+        outcome_fit = sm.OLS(data[outcome].astype(float), outcome_design).fit()
+    strengths: dict[str, tuple[float, float]] = {}
+    for name, columns in groups.items():
+        r2_treatment_covariate = _partial_r2(treatment_fit, columns)
+        r2_outcome_covariate = _partial_r2(outcome_fit, columns)
+        if not (0 <= r2_treatment_covariate < 0.5 and 0 <= r2_outcome_covariate < 1):
+            # Above 1/2 a confounder "as strong" would need a partial R² ≥ 1 with the treatment: no bound.
+            continue
+        r2_treatment = r2_treatment_covariate / (1 - r2_treatment_covariate)
+        r2_with_covariate = r2_treatment_covariate**2 / ((1 - r2_treatment_covariate) ** 2)
+        r2_outcome = ((1 + math.sqrt(r2_with_covariate)) / math.sqrt(1 - r2_with_covariate)) ** 2 * (
+            r2_outcome_covariate / (1 - r2_outcome_covariate)
+        )
+        if r2_outcome >= 1:
+            # The implied bound is impossible (C&H: "try lower k"): such a confounder would leave the outcome no
+            # residual variance at all, so this covariate cannot serve as a benchmark of plausible confounding.
+            continue
+        strengths[name] = (r2_treatment, r2_outcome)
+    return strengths
+
+
+def confounder_benchmark(
+    strengths: dict[str, tuple[float, float]],
+    estimate: float,
+    standard_error: float,
+    dof: int,
+    ci: tuple[float, float] | None,
+    treatment: str,
+    outcome: str,
+) -> ConfounderBenchmark | None:
+    """The estimate moved toward zero by a confounder as strong as the covariate that moves it most.
+
+    Bias and standard error follow Cinelli & Hazlett (2020), eqs. 10-11, on the headline's own standard error
+    and degrees of freedom (what the partially linear bound reduces to, as for the robustness value).
+    """
+    if not strengths or dof <= 2 or not standard_error > 0 or not np.isfinite(estimate):
+        return None
+
+    def bias(r2_treatment: float, r2_outcome: float) -> float:
+        return math.sqrt(r2_outcome * r2_treatment / (1 - r2_treatment)) * standard_error * math.sqrt(dof)
+
+    benchmark = max(strengths, key=lambda name: bias(*strengths[name]))
+    r2_treatment, r2_outcome = strengths[benchmark]
+    # Toward zero, and past it when the bias is larger than the estimate.
+    adjusted = math.copysign(1.0, estimate) * (abs(estimate) - bias(r2_treatment, r2_outcome))
+    adjusted_se = standard_error * math.sqrt((1 - r2_outcome) / (1 - r2_treatment)) * math.sqrt(dof / (dof - 1))
+    half_width = float(stats.t.ppf(0.975, dof - 1)) * adjusted_se
+    adjusted_ci = (adjusted - half_width, adjusted + half_width)
+    clear_before = ci is not None and not ci[0] <= 0 <= ci[1]
+    clear_after = not adjusted_ci[0] <= 0 <= adjusted_ci[1] and adjusted * estimate > 0
+    explains_away = clear_before and not clear_after
+    strength = (
+        f"`{benchmark}`, the measured covariate that matters most here, explains {r2_treatment:.0%} of the "
+        f"treatment's and {r2_outcome:.0%} of the outcome's remaining variance"
+    )
+    moved = f"{adjusted:,.4g} (95% CI {adjusted_ci[0]:,.4g} to {adjusted_ci[1]:,.4g})"
+    if explains_away:
+        sentence = (
+            f"An unmeasured confounder as strong as `{benchmark}` would explain the effect away: it would move "
+            f"the estimate from {estimate:,.4g} to {moved}, which includes no effect ({strength}). Unless every "
+            f"common cause of `{treatment}` and `{outcome}` that strong was measured, these data cannot settle "
+            "whether there is an effect."
+        )
+    elif clear_before:
+        size = (
+            "; its direction holds, but its size rests on there being no such confounder"
+            if ci is not None and not ci[0] <= adjusted <= ci[1]
+            else ""
+        )
+        sentence = (
+            f"An unmeasured confounder as strong as `{benchmark}` would move the estimate from {estimate:,.4g} to "
+            f"{moved}, which still excludes no effect ({strength}): explaining the effect away would take a "
+            f"confounder stronger than any measured one{size}."
+        )
+    else:
+        sentence = (
+            f"An unmeasured confounder as strong as `{benchmark}` would move the estimate from {estimate:,.4g} to "
+            f"{moved} ({strength})."
+        )
+    return ConfounderBenchmark(
+        benchmark=benchmark,
+        r2_treatment=round(r2_treatment, 4),
+        r2_outcome=round(r2_outcome, 4),
+        adjusted_estimate=adjusted,
+        adjusted_ci=adjusted_ci,
+        explains_away=explains_away,
+        sentence=sentence,
+    )

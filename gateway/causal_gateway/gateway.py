@@ -22,7 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from causal_common import log
 from causal_common.errors import InvalidTokenError, UnauthorizedError
 from causal_common.json_limits import nesting_exceeds
-from causal_gateway import events
+from causal_gateway import events, stack_watch
 from causal_gateway.authorizers import Authorizer, LambdaRequestAuthorizer, NoAuthorizer, TokenAuthorizer
 from causal_gateway.bus import EventBus, GatewayEvent
 from causal_gateway.errors import IntegrationError, IntegrationTimeoutError, SecretUnavailableError
@@ -31,6 +31,7 @@ from causal_gateway.metrics import Metrics, Timelines
 from causal_gateway.registry import CLOSED, OPEN, Connection, ConnectionRegistry, now_ms
 from causal_gateway.secrets import GatewaySecrets
 from causal_gateway.settings import GatewaySettings
+from causal_gateway.stack_watch import StackCheck
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +56,17 @@ class IntegrationOutcome:
 
 
 class Gateway:
-    def __init__(self, settings: GatewaySettings, integration: Integration, secrets: GatewaySecrets) -> None:
+    def __init__(
+        self,
+        settings: GatewaySettings,
+        integration: Integration,
+        secrets: GatewaySecrets,
+        stack_check: StackCheck | None = None,
+    ) -> None:
         self.settings = settings
+        # With GATEWAY_REQUIRE_DEPLOYED: why the stack is not there right now (None while it is).
+        self.stack_check = stack_check
+        self.restarting: str | None = None
         self.integration = integration
         self.secrets = secrets
         self.registry = ConnectionRegistry()
@@ -132,6 +142,46 @@ class Gateway:
             metrics.integration_error += 1
         return IntegrationOutcome(route_key, response, error, latency_ms)
 
+    # -- the deployed stack ----------------------------------------------
+    async def watch_stack_forever(self) -> None:
+        """Notice a wiped or restarted stack (and its return) within ``stack_check_seconds``."""
+        assert self.stack_check is not None
+        doubtful = 0
+        while True:
+            try:
+                problem = await self.run_blocking(self.stack_check.problem)
+            except Exception:  # a bug in the check must not stop the watch: log it, look again
+                logger.exception("checking the deployed stack failed")
+                await asyncio.sleep(self.settings.stack_check_seconds)
+                continue
+            if problem is None:
+                doubtful = 0
+                if self.restarting is not None:
+                    await self._stack_back()
+            elif self.restarting is None:
+                # Resources gone is certain; a probe that got no answer must fail twice in a row.
+                doubtful = 0 if problem.definite else doubtful + 1
+                if problem.definite or doubtful >= 2:
+                    await self._stack_lost(problem.reason)
+            await asyncio.sleep(self.settings.stack_check_seconds)
+
+    async def _stack_lost(self, reason: str) -> None:
+        self.restarting = reason
+        logger.warning("the stack is not there (%s): refusing work until it is deployed again", reason)
+        for connection in self.registry.open_connections():
+            request_id = events.new_request_id()
+            frame = stack_watch.lost_analysis_frame(connection, request_id)
+            if frame is not None and await connection.send(frame):
+                self.record("stackLost", connection.connection_id, requestId=request_id, reason=reason)
+
+    async def _stack_back(self) -> None:
+        """Deployed again: new secrets (so new tokens), and connections whose records were wiped reconnect."""
+        logger.info("the stack is deployed again (it was: %s)", self.restarting)
+        self.restarting = None
+        self.secrets.invalidate()
+        for connection in self.registry.open_connections():
+            self.spawn(connection.close(stack_watch.SERVICE_RESTART, stack_watch.RECONNECT))
+
     # -- $connect -------------------------------------------------------
     def new_connection(self, domain_name: str, source_ip: str, user_agent: str) -> Connection:
         connection = Connection(
@@ -149,7 +199,10 @@ class Gateway:
         self, connection: Connection, headers: list[tuple[str, str]], query: list[tuple[str, str]]
     ) -> ConnectOutcome:
         request_id = events.new_request_id()
-        outcome = await self._authorize_and_connect(connection, headers, query, request_id)
+        if self.restarting is not None:
+            outcome = ConnectOutcome(False, 503, stack_watch.RESTARTING)
+        else:
+            outcome = await self._authorize_and_connect(connection, headers, query, request_id)
         if not outcome.accepted:
             self.registry.remove(connection.connection_id)
             connection.state = CLOSED
@@ -173,6 +226,16 @@ class Gateway:
             logger.error("cannot authorize connections: %s", exc.message)
             return ConnectOutcome(False, 500, "Internal server error")
         connection.user_id = connection.authorizer["userId"]
+        limit = self.settings.max_connections_per_user
+        # Without an authorizer everyone is "anonymous": there is no user to count connections of.
+        if self.settings.auth_mode != "none" and self.registry.held_by(connection.user_id) > limit:
+            self.metrics.route("$connect").client_error += 1
+            return ConnectOutcome(
+                False,
+                429,
+                f"user {connection.user_id!r} already holds {limit} connections, the most one user may hold "
+                "(GATEWAY_MAX_CONNECTIONS_PER_USER); close one first",
+            )
         self.metrics.route("$connect").connect_count += 1
         if "$connect" not in self.settings.routes:
             return ConnectOutcome(True)
@@ -244,6 +307,12 @@ class Gateway:
     async def handle_message(self, connection: Connection, data: str | bytes) -> None:
         request_id = events.new_request_id()
         size = len(data) if isinstance(data, bytes) or data.isascii() else len(data.encode())
+        if self.restarting is not None:
+            self.record(
+                "message", connection.connection_id, route=None, requestId=request_id, bytes=size, result="Restarting"
+            )
+            await connection.send(stack_watch.refusal_frame(connection, data, request_id, request_id))
+            return
         route_key = self.select_route(data)
         if route_key is None:
             self.metrics.route("$default").client_error += 1

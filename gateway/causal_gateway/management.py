@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from causal_gateway import stack_watch
 from causal_gateway.gateway import Gateway
 
 
@@ -26,6 +27,7 @@ async def post(gateway: Gateway, connection_id: str, body: bytes) -> bool:
         except UnicodeDecodeError:
             data = body
         if await connection.send(data):
+            stack_watch.observe_push(connection, body)
             gateway.metrics.pushes += 1
             gateway.metrics.push_bytes += len(body)
             gateway.record("push", connection_id, bytes=len(body))

@@ -39,6 +39,11 @@ class Connection:
     websocket: WebSocket | None = None
     # Set when the gateway decides to close (idle, max duration, DELETE).
     closing: tuple[int, str] | None = None
+    # The session the stack last pushed a frame of, its last seq, and whether its analysis still runs
+    # (so a client whose analysis a wiped stack lost is told so; see causal_gateway.stack_watch).
+    session_id: str | None = None
+    last_seq: int = 0
+    analysis_running: bool = False
     _identity: dict[str, str] | None = None
 
     @property
@@ -115,3 +120,7 @@ class ConnectionRegistry:
 
     def open_connections(self) -> list[Connection]:
         return [connection for connection in self._connections.values() if connection.state == OPEN]
+
+    def held_by(self, user_id: str) -> int:
+        """Connections of ``user_id`` that are open or being opened."""
+        return sum(1 for connection in self._connections.values() if connection.user_id == user_id)

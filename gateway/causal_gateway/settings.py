@@ -88,6 +88,15 @@ class GatewaySettings(AwsSettings):
     management_credentials_fallback: bool = Field(
         default=False, validation_alias="GATEWAY_MANAGEMENT_CREDENTIALS_FALLBACK"
     )
+    # Serve only while the deployed stack is there (its secrets, with the deployer's mark): a wiped or
+    # restarted emulator is noticed within ``stack_check_seconds``; meanwhile $connect gets 503 and
+    # messages an ``error`` frame. `causal-stack up` and compose switch it on.
+    require_deployed: bool = Field(default=False, validation_alias="GATEWAY_REQUIRE_DEPLOYED")
+    stack_check_seconds: float = Field(default=1.0, gt=0, validation_alias="GATEWAY_STACK_CHECK_SECONDS")
+    # WebSocket connections one user may hold at once; the next $connect gets 429, as API Gateway throttles.
+    max_connections_per_user: int = Field(default=20, ge=1, validation_alias="GATEWAY_MAX_CONNECTIONS_PER_USER")
+    # Every JSON request body: larger is 413, nested deeper than 32 levels is 400 (before any parsing).
+    max_json_body_bytes: int = Field(default=1024 * 1024, gt=0, validation_alias="GATEWAY_MAX_JSON_BODY")
     signature_max_skew_seconds: int = Field(default=900, gt=0, validation_alias="GATEWAY_SIGNATURE_MAX_SKEW")
     # How long a fetched secret is trusted before it is read again.
     secret_cache_seconds: float = Field(default=60.0, ge=0, validation_alias="GATEWAY_SECRET_CACHE_SECONDS")

@@ -117,6 +117,8 @@ def _deploy_resources(
     if datasets is not None:
         with _aws_errors(config, "publishing the bundled datasets"):
             bundled_data.publish_prepared(clients.s3, manifest.names, datasets.result(), report)
+    with _aws_errors(config, "marking the stack deployed"):
+        secrets_store.mark_deployed(clients.secretsmanager, manifest.names.token_signing_key_secret)
 
 
 def _require_endpoint(config: DeployConfig) -> None:

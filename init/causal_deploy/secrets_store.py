@@ -13,12 +13,14 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import secrets
 import string
 from collections.abc import Callable
 from typing import Any
 
+from causal_common.names import DEPLOYED_TAG
 from causal_deploy.config import DeployConfig
 from causal_deploy.manifest import SecretSpec
 from causal_deploy.report import Action, DeployReport
@@ -91,3 +93,9 @@ def _json_equal(current: str, expected: dict[str, Any]) -> bool:
         return json.loads(current) == expected
     except ValueError:
         return False
+
+
+def mark_deployed(client: Any, signing_key_secret: str) -> None:
+    """The deploy's last step: a gateway with ``GATEWAY_REQUIRE_DEPLOYED`` serves from now on."""
+    deployed_at = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    client.tag_resource(SecretId=signing_key_secret, Tags=[{"Key": DEPLOYED_TAG, "Value": deployed_at}])

@@ -30,6 +30,8 @@ from rich.panel import Panel
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
+from causal_stack.terminal_text import escape_controls
+
 logger = logging.getLogger(__name__)
 
 EXIT_ANSWER, EXIT_ERROR_FRAME, EXIT_UNAVAILABLE, EXIT_UNANSWERED = 0, 1, 2, 3
@@ -73,8 +75,9 @@ def fetch_token(http_url: str, user_id: str) -> str:
 
 def text(value: Any) -> str:
     """User- or data-derived text for Rich: printed as it is, never read as markup (a column named
-    ``trt[/oops]`` must not crash the chat or restyle it)."""
-    return escape(str(value if value is not None else ""))
+    ``trt[/oops]`` must not crash the chat or restyle it), control characters shown escaped (an ANSI
+    sequence in a column name must not clear the screen or retitle the terminal)."""
+    return escape(escape_controls(value, keep_newlines=True))
 
 
 def format_number(value: Any) -> str:
@@ -197,6 +200,8 @@ class TerminalChat:
         if not isinstance(frame, dict):
             return []
         if "type" not in frame or "seq" not in frame:
+            if frame.get("type") == "error":
+                return [frame]  # the gateway's own refusal of the question (e.g. the stack is restarting)
             if frame.get("message"):
                 self.console.print(f"[red]gateway:[/] {text(frame['message'])}")
             return []

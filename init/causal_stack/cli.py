@@ -12,6 +12,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from causal_stack.terminal_text import escape_controls
+
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
 TARGETS = ("embedded", "localstack", "aws")
 
@@ -80,12 +82,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     token.set_defaults(handler=_token)
 
-    upload = commands.add_parser("upload", help="upload a CSV as a dataset")
-    _aws_options(upload)
+    upload = commands.add_parser(
+        "upload", help="upload a CSV as a dataset, through the gateway, signed in as its user (the owner)"
+    )
     upload.add_argument("file", help="CSV file with a header row")
     upload.add_argument("--id", required=True, dest="dataset_id", help="dataset id (a-z, 0-9, _ and -)")
     upload.add_argument("--title", help="title shown in the dashboard")
-    upload.add_argument("--user", help="who uploads (default: your login name); only they can replace the dataset")
+    upload.add_argument(
+        "--user",
+        help="sign in as this user (default: your login name) through the gateway's development sign-in; "
+        "the gateway records them as the owner, and only they can replace the dataset",
+    )
+    upload.add_argument("--token", help="a token from `causal-stack token --user ID` (where dev tokens are off)")
+    upload.add_argument(
+        "--gateway-url",
+        default=os.environ.get("CAUSAL_GATEWAY_URL", "http://127.0.0.1:8080"),
+        help="the gateway (default: $CAUSAL_GATEWAY_URL or http://127.0.0.1:8080)",
+    )
     upload.add_argument("--treatment", help="the treatment column (else the agent asks or reads it from questions)")
     upload.add_argument("--outcome", help="the outcome column")
     upload.add_argument("--covariates", type=_column_list, default=[], help="comma-separated columns to adjust for")
@@ -115,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--fast", action="store_true", help="a small varied subset (what CI runs)")
     evaluate.add_argument("--ihdp", type=int, default=10, metavar="N", help="IHDP replications (default 10; 0 skips)")
     evaluate.add_argument("--no-lalonde", action="store_true", help="skip the Lalonde case")
+    evaluate.add_argument("--no-real", action="store_true", help="skip the real data sets with published answers")
+    evaluate.add_argument(
+        "--real-only", action="store_true", help="only the real data sets with published answers (real_data)"
+    )
     evaluate.add_argument(
         "--ihdp-tuning",
         action="store_true",
@@ -287,36 +304,30 @@ def _token(args: argparse.Namespace) -> int:
 def _upload(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from causal_common.names import ResourceNames
-    from causal_datasets.uploads import RoleOptions, upload_csv
-    from causal_deploy.clients import Clients
-
-    config = _config(args)
-    path = Path(args.file)
-    if not path.is_file():
-        print(f"no such file: {path}", file=sys.stderr)
-        return EXIT_ERROR
-    names = ResourceNames.from_settings(config)
-    roles = RoleOptions(
-        treatment=args.treatment,
-        outcome=args.outcome,
-        covariates=args.covariates,
-        exclude=args.exclude,
-        instruments=args.instrument,
-        time=args.time,
-        unit=args.unit,
-        running=args.running,
-        cutoff=args.cutoff,
-        design=args.design,
-    )
     from causal_common.tokens import validate_user_id
+    from causal_stack import upload_client
     from causal_stack.chat import default_user
 
-    owner = validate_user_id(args.user or default_user())
-    manifest = upload_csv(
-        Clients(config).s3, names, path.read_bytes(), args.dataset_id, title=args.title, roles=roles, owner=owner
-    )
-    print(f"uploaded {manifest.id}: {manifest.rows} rows")
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"no such file: {escape_controls(path)}", file=sys.stderr)
+        return EXIT_ERROR
+    token = args.token or upload_client.sign_in(args.gateway_url, validate_user_id(args.user or default_user()))
+    fields = {
+        "title": args.title,
+        "treatment": args.treatment,
+        "outcome": args.outcome,
+        "covariates": ",".join(args.covariates),
+        "exclude": ",".join(args.exclude),
+        "instruments": ",".join(args.instrument),
+        "time": args.time,
+        "unit": args.unit,
+        "running": args.running,
+        "cutoff": None if args.cutoff is None else repr(args.cutoff),
+        "design": args.design,
+    }
+    manifest = upload_client.upload(args.gateway_url, token, path, args.dataset_id, fields)
+    print(f"uploaded {manifest.id}: {manifest.rows} rows, owned by {escape_controls(manifest.owner)}")
     print(_columns_text(manifest))
     return EXIT_OK
 
@@ -331,7 +342,7 @@ def _columns_text(manifest: Any) -> str:
             notes.append(f"{len(column.levels)} levels")
         if column.cutoff is not None:
             notes.append(f"cutoff {column.cutoff:g}")
-        lines.append(f"  {column.name} ({column.dtype}): {'; '.join(notes)}")
+        lines.append(f"  {escape_controls(column.name)} ({column.dtype}): {escape_controls('; '.join(notes))}")
     return "\n".join(lines)
 
 
@@ -350,7 +361,7 @@ def _datasets(args: argparse.Namespace) -> int:
         return EXIT_OK
     for manifest in manifests:
         design = f", {manifest.design}" if manifest.design else ""
-        print(f"{manifest.id} — {manifest.title} ({manifest.rows} rows, {manifest.origin}{design})")
+        print(f"{manifest.id} — {escape_controls(manifest.title)} ({manifest.rows} rows, {manifest.origin}{design})")
         print(_columns_text(manifest))
     return EXIT_OK
 
@@ -363,7 +374,14 @@ def _eval(args: argparse.Namespace) -> int:
     from causal_tasks.evaluation.run import IHDP_FIRST_JUDGED, IHDP_TUNING, evaluate
 
     first = IHDP_TUNING.start if args.ihdp_tuning else IHDP_FIRST_JUDGED
-    return evaluate(fast=args.fast, ihdp_replications=args.ihdp, lalonde=not args.no_lalonde, ihdp_first=first)
+    return evaluate(
+        fast=args.fast,
+        ihdp_replications=args.ihdp,
+        lalonde=not args.no_lalonde,
+        ihdp_first=first,
+        real=not args.no_real,
+        real_only=args.real_only,
+    )
 
 
 def _chat(args: argparse.Namespace) -> int:
@@ -398,11 +416,11 @@ def _report_error(exc: Exception, verbose: bool) -> int:
     from causal_common.errors import CausalStackError
 
     if isinstance(exc, CausalStackError):
-        print(f"error: {exc.message}", file=sys.stderr)
+        print(f"error: {escape_controls(exc.message, keep_newlines=True)}", file=sys.stderr)
     elif isinstance(exc, (BotoCoreError, ClientError)):
-        print(f"error: AWS request failed: {exc}", file=sys.stderr)
+        print(f"error: AWS request failed: {escape_controls(exc, keep_newlines=True)}", file=sys.stderr)
     elif isinstance(exc, ValueError):
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {escape_controls(exc, keep_newlines=True)}", file=sys.stderr)
     else:
         raise exc
     if verbose:

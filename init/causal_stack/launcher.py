@@ -28,6 +28,7 @@ from causal_common.errors import CausalStackError
 from causal_common.settings import DEFAULT_PREFIX, DEFAULT_REGION
 from causal_dashboard.operator_login import OperatorLogin, new_operator_key
 from causal_stack.credentials import STACK_DIR, StackKeys, ensure_keys
+from causal_stack.deployment_check import DeploymentCheck
 from causal_stack.supervisor import StartLimitHit, Supervisor
 from causal_stack.supervisor_state import state_path
 
@@ -183,6 +184,9 @@ def stack_environment(
             "ARTIFACTS_BASE_URL": f"http://{host}:{gateway_port}/artifacts",
             # A development stack on one machine: POST /auth/token mints tokens for any user id.
             "GATEWAY_DEV_TOKENS": "1",
+            # The gateway serves only while the deployed stack is there (503 and error frames while the
+            # emulator is restarted or redeployed).
+            "GATEWAY_REQUIRE_DEPLOYED": "1",
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -318,6 +322,7 @@ def up(
             pid=os.getpid(),
             ports={"aws": aws_port, "gateway": gateway_port, "ecs": ecs_port},
             say=lambda line: print(line, flush=True),
+            health_checks={emulator.name: DeploymentCheck(env).problem},
         )
         supervisor.watch(stopping)
         print("stopping …", flush=True)
@@ -358,6 +363,7 @@ def _recoveries(
         service.wait_healthy(time.monotonic() + START_LIMIT_SECONDS, stopping)
 
     def recover_emulator(exit_description: str) -> str:
+        # Also when it runs but was wiped: a fresh process drops warm Lambda workers holding the old keys.
         restart(emulator)
         print("the AWS emulator restarted empty: deploying again …", flush=True)
         _deploy(env)

@@ -18,6 +18,11 @@ limit). What each restart costs:
   is deployed again, which registers the cluster and task definitions anew.
 - **gateway**: WebSocket clients reconnect (``resume`` replays missed
   frames from the outbox); nothing is lost.
+
+A service can also have a health check that looks past "the process answers":
+the emulator's asks whether the deployed resources are still there. When one
+reports a problem (``POST /moto-api/reset`` wiped the emulator) the service is
+recovered as if it had died, at once (a wipe is not a crash loop).
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 START_LIMIT = 5
 POLL_SECONDS = 0.25
+HEALTH_CHECK_SECONDS = 2.0
 
 
 @dataclass
@@ -92,9 +98,11 @@ class Supervisor:
         ports: dict[str, int],
         backoff: tuple[float, ...] = BACKOFF_SECONDS,
         say: Callable[[str], None] = print,
+        health_checks: dict[str, Callable[[], str | None]] | None = None,
     ) -> None:
         self._services = services
         self._recover = recover
+        self._health_checks = health_checks or {}
         self._state_file = state_file
         self._backoffs = {service.name: RestartBackoff(START_LIMIT, backoff) for service in services}
         self._say = say
@@ -114,10 +122,48 @@ class Supervisor:
 
     def watch(self, stopping: threading.Event) -> None:
         """Until ``stopping`` is set; raises :class:`StartLimitHit` when a service cannot stay up."""
+        next_health_check = time.monotonic() + HEALTH_CHECK_SECONDS
         while not stopping.wait(POLL_SECONDS):
             for service in self._services:
                 if service.process is not None and service.process.poll() is not None and not stopping.is_set():
                     self._restart(service, stopping)
+            if time.monotonic() >= next_health_check:
+                self._check_health(stopping)
+                next_health_check = time.monotonic() + HEALTH_CHECK_SECONDS
+
+    def _check_health(self, stopping: threading.Event) -> None:
+        for service in self._services:
+            check = self._health_checks.get(service.name)
+            if check is None or service.process is None or service.process.poll() is not None:
+                continue
+            problem = check()
+            if problem is not None and not stopping.is_set():
+                self._recover_unhealthy(service, problem)
+
+    def _recover_unhealthy(self, service: Any, problem: str) -> None:
+        record = self.records[service.name]
+        noticed = time.monotonic()
+        record.last_exit, record.last_exit_at, record.status = problem, time.time(), "restarting"
+        self._write()
+        self._say(f"{service.name} is running but {problem}; recovering it now")
+        try:
+            record.note = self._recover[service.name](problem)
+        except Exception as exc:  # noqa: BLE001 - the next check finds the problem again and retries
+            logger.warning("recovering %s failed: %s", service.name, exc)
+            self._say(f"{service.name} could not be recovered: {exc}")
+            record.note = f"the last recovery failed: {exc}"
+            self._write()
+            return
+        record.restarts += 1
+        record.status = "serving"
+        record.started_at = time.monotonic()
+        record.last_recovery_seconds = round(record.started_at - noticed, 2)
+        record.log = str(getattr(service, "log_path", record.log))
+        self._write()
+        self._say(
+            f"{service.name} is serving again ({record.last_recovery_seconds:.1f} s after it was noticed)"
+            + (f"; {record.note}" if record.note else "")
+        )
 
     def _restart(self, service: Any, stopping: threading.Event) -> None:
         record = self.records[service.name]

@@ -6,8 +6,9 @@ import math
 from typing import Any
 
 from causal_agent.conversation import ToolExchange
+from causal_common.models.confidence import ConfidenceSet
 from causal_common.models.frames import AnswerArtifact, AnswerRefutation, AnswerResult
-from causal_common.models.tools import CausalSummary
+from causal_common.models.tools import CausalSummary, EventStudyPoint
 
 
 def number(value: Any) -> str:
@@ -47,6 +48,7 @@ def answer_result(found: list[ToolExchange]) -> AnswerResult | None:
         artifacts=[AnswerArtifact(name=a.name or "artifact", url=a.url) for a in artifacts if a.url],
         design=result.design,
         target=result.target,
+        confidence_set=result.confidence_set,
     )
 
 
@@ -89,9 +91,49 @@ def _amount(value: float, binary_outcome: bool) -> str:
     return number(value)
 
 
+WEAK_INSTRUMENT_F = 10.0
+
+
+def _weak_instrument_sentence(r: CausalSummary, found: ConfidenceSet) -> str:
+    """The first sentence when the weak-instrument-robust set is not one finite interval: what it rules out."""
+    treatment, outcome = r.treatment, r.outcome
+    binary_outcome = r.outcome_kind == "binary"
+    what = f"the risk of `{outcome}`" if binary_outcome else f"`{outcome}`"
+    first_stage = r.diagnostics.get("first_stage_f")
+    strength = f" (first-stage F {number(first_stage)})" if first_stage is not None else ""
+    named = f"95% {found.test_name} set, which stays valid however weak the instrument"
+    if found.shape == "empty":
+        return (
+            f"**No single effect of `{treatment}` on {what} fits all the instruments**: the {named}, is empty, so "
+            f"the instruments disagree with each other and at least one probably reaches `{outcome}` other than "
+            f"through `{treatment}`."
+        )
+    if found.shape == "everything":
+        return (
+            f"**The data cannot say whether `{treatment}` changes {what}**: the instrument is too weak{strength}, "
+            f"and the data are consistent with any effect at all ({named})."
+        )
+    consistent = found.describe(lambda value: _amount(value, binary_outcome))
+    if found.contains(0.0):
+        settled = "an effect of zero is among them."
+    else:
+        negative = any(low is None or low < 0 for low, _ in found.pieces)
+        positive = any(high is None or high > 0 for _, high in found.pieces)
+        settled = "an effect of zero is ruled out, but not " + (
+            "its size or its sign." if negative and positive else "how large the effect is."
+        )
+    return (
+        f"**The data cannot pin down the effect of `{treatment}` on {what}**: the instrument is weak{strength}, "
+        f"and the data are consistent with {consistent} ({named}); {settled}"
+    )
+
+
 def headline_sentence(r: CausalSummary) -> str:
     """The first sentence: what the data say, never surer than the interval allows."""
     treatment, outcome = r.treatment, r.outcome
+    robust = r.confidence_set
+    if robust is not None and robust.interval is None:
+        return _weak_instrument_sentence(r, robust)
     estimate = float(r.estimate or 0.0)
     ci = r.ci
     target = TARGET_NAMES.get(r.target or "ate", str(r.target).upper())
@@ -99,8 +141,9 @@ def headline_sentence(r: CausalSummary) -> str:
     per_unit = r.treatment_kind == "continuous"
     subject = f"each one-unit increase in `{treatment}`" if per_unit else f"`{treatment}`"
     what = f"the risk of `{outcome}`" if binary_outcome else f"`{outcome}`"
+    kind_of_interval = f"95% {robust.test_name} interval" if robust is not None else "95% CI"
     ci_text = (
-        f"95% CI {_amount(ci[0], binary_outcome)} to {_amount(ci[1], binary_outcome)}"
+        f"{kind_of_interval} {_amount(ci[0], binary_outcome)} to {_amount(ci[1], binary_outcome)}"
         if ci
         else "no interval could be computed, so treat it as rough"
     )
@@ -114,6 +157,14 @@ def headline_sentence(r: CausalSummary) -> str:
     direction = "raises" if estimate > 0 else "lowers" if estimate < 0 else "does not change"
     size = _amount(abs(estimate), binary_outcome)
     kind = "risk difference, " if binary_outcome else ""
+    benchmark = r.confounder_benchmark
+    if benchmark is not None and benchmark.explains_away:
+        may = {"raises": "may raise", "lowers": "may lower"}.get(direction, direction)
+        return (
+            f"**{subject[0].upper() + subject[1:]} {may} {what} by about {size}, but these data cannot settle it** "
+            f"({kind}{target}: {signed}; {ci_text}): an unmeasured confounder as strong as the measured "
+            f"`{benchmark.benchmark}` would explain the effect away."
+        )
     return (
         f"**{subject[0].upper() + subject[1:]} {direction} {what} by about {size}** ({kind}{target}: {signed}; "
         f"{ci_text})."
@@ -169,6 +220,66 @@ def adjustment_table(r: CausalSummary) -> list[str]:
     ]
 
 
+def instrument_lines(r: CausalSummary) -> list[str]:
+    """How strong the instrument is, and the other intervals an IV answer owes the reader."""
+    first_stage = r.diagnostics.get("first_stage_f")
+    if r.design != "iv" or first_stage is None:
+        return []
+    weak = first_stage < WEAK_INSTRUMENT_F
+    lines = [
+        f"Instrument strength: first-stage F {number(first_stage)} (heteroskedasticity-robust; below "
+        f"{WEAK_INSTRUMENT_F:g} marks a weak instrument): "
+        + ("weak." if weak else "strong enough for two-stage least squares.")
+    ]
+    two_stage = next((m for m in r.methods if m.method == "iv.two_stage_least_squares" and m.error is None), None)
+    if two_stage is not None and r.method != two_stage.method:
+        interval = f" (95% CI {number(two_stage.ci[0])} to {number(two_stage.ci[1])})" if two_stage.ci else ""
+        lines.append(
+            f"Two-stage least squares, for comparison only: {number(two_stage.estimate)}{interval}. With an "
+            "instrument this weak its interval cannot be trusted (it is often far too narrow) and its estimate is "
+            "pulled toward the confounded comparison."
+        )
+    for method in r.methods:
+        found = method.confidence_set
+        if found is None or method.method == r.method:
+            continue
+        if found.shape == "interval":
+            low, high = found.pieces[0]
+            extent = f"{number(low)} to {number(high)}"
+        else:
+            extent = f"the data are consistent with {found.describe(number)}"
+        lines.append(f"{found.test_name} 95% set, valid however weak the instrument: {extent}.")
+    return lines
+
+
+def event_study_line(r: CausalSummary) -> list[str]:
+    """The event study in one line: the effect by period relative to adoption, the nearest leads and lags."""
+    points = [point for point in r.event_study if point.relative_period != -1]
+    if not points:
+        return []
+    leads = [point for point in points if point.relative_period < 0]
+    lags = [point for point in points if point.relative_period >= 0]
+    shown_leads, shown_lags = leads[-3:], lags[:5]
+
+    def item(point: EventStudyPoint) -> str:
+        ci = f" ({number(point.ci[0])} to {number(point.ci[1])})" if point.ci else ""
+        return f"{point.relative_period:+d}: {number(point.estimate)}{ci}"
+
+    parts = []
+    if shown_leads:
+        parts.append("before adoption " + ", ".join(item(point) for point in shown_leads))
+    if shown_lags:
+        parts.append("after " + ", ".join(item(point) for point in shown_lags))
+    hidden = len(points) - len(shown_leads) - len(shown_lags)
+    more = f" ({hidden} more periods in the event-study plot)" if hidden else ""
+    return [
+        "Event study, effect by period relative to adoption (95% CI; the period before adoption is the base, zero): "
+        + "; ".join(parts)
+        + more
+        + "."
+    ]
+
+
 def causal_lines(r: CausalSummary, naive_sentence: str = "", own_adjustment: bool = True) -> list[str]:
     """The causal result in sentences: headline, design, why this estimand, comparisons, checks, sensitivity."""
     lines = [headline_sentence(r)]
@@ -178,6 +289,9 @@ def causal_lines(r: CausalSummary, naive_sentence: str = "", own_adjustment: boo
     adjust = f", adjusting for {', '.join(causes)}" if causes else ", with no adjustment set"
     design = f"Design: {r.design_reason}. " if r.design_reason else ""
     lines.append(f"{design}Method: `{r.method or None}`{adjust}.")
+    if r.coded:
+        lines.append("Coding: " + "; ".join(f"{note.column} {note.reason}" for note in r.coded) + ".")
+    lines += instrument_lines(r)
     target = (r.target or "ate").upper()
     if r.target_reason:
         # The task's reason may already start with "ATE:"; say it once.
@@ -189,7 +303,14 @@ def causal_lines(r: CausalSummary, naive_sentence: str = "", own_adjustment: boo
         )
     if naive_sentence:
         lines.append(naive_sentence)
-    others = [m for m in r.methods if m.method != r.method]
+    # The instrument lines above already gave the IV intervals.
+    others = [
+        m
+        for m in r.methods
+        if m.method != r.method
+        and m.confidence_set is None
+        and not (r.design == "iv" and m.method == "iv.two_stage_least_squares")
+    ]
     if others:
         lines.append(
             "Other estimators: "
@@ -206,8 +327,11 @@ def causal_lines(r: CausalSummary, naive_sentence: str = "", own_adjustment: boo
             + "; ".join(f"{'passed' if x.passed else 'FAILED'} {x.name} ({x.detail})" for x in r.refutations)
             + "."
         )
+    lines += event_study_line(r)
     for item in r.sensitivity:
         lines.append(f"Sensitivity: {item.sentence}")
+    if r.confounder_benchmark is not None:
+        lines.append(f"Sensitivity: {r.confounder_benchmark.sentence}")
     lines += adjustment_table(r)
     lines += group_table(r)
     if r.assumptions:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -16,6 +18,8 @@ class AgentClients:
     def __init__(self, settings: AgentSettings) -> None:
         self.settings = settings
         self.names = settings.names
+        # Seconds since the epoch; tests pass a fake clock to move time without sleeping.
+        self.clock: Callable[[], float] = time.time
 
     @cached_property
     def dynamodb(self) -> Any:

@@ -178,6 +178,7 @@ def compact_result(tool: str, result: dict[str, Any] | None) -> dict[str, Any] |
             "outcome_kind",
             "standard_error",
             "sensitivity",
+            "confounder_benchmark",
             "disagreement",
             "diagnostics",
             "post_treatment_suspects",
@@ -187,10 +188,15 @@ def compact_result(tool: str, result: dict[str, Any] | None) -> dict[str, Any] |
             "by_group",
             "by_group_column",
             "adjustment_sensitivity",
+            "confidence_set",
+            "event_study",
+            "design_from_data",
+            "treatment_mean",
         )
         compact = {key: result.get(key) for key in keep}
         compact["methods"] = [
             {key: method.get(key) for key in ("method", "estimate", "ci", "error")}
+            | ({"confidence_set": method["confidence_set"]} if method.get("confidence_set") else {})
             for method in result.get("methods") or []
         ]
         compact["refutations"] = [
@@ -228,6 +234,7 @@ _SHRINK_ORDER = (
     "sensitivity",
     "assumptions",
     "coded",
+    "event_study",
     "diagnostics",
     "post_treatment_suspects",
     "left_out",

@@ -145,8 +145,23 @@ def other_text(reading: Reading, manifest: DatasetManifest) -> str:
     )
 
 
-def _filters_text(spec: DescriptiveSpec) -> str:
-    return " among rows where " + " and ".join(f.text for f in spec.filters) if spec.filters else ""
+_STATISTIC_WORDS = {
+    "mean": "average",
+    "median": "median",
+    "min": "minimum",
+    "max": "maximum",
+    "sum": "total",
+    "sd": "standard deviation of",
+    "mode": "most common",
+}
+
+
+def _scope(spec: DescriptiveSpec) -> str:
+    """The rows the question asked about, in words: ' in 2019', ' among rows where employees is at least 50'."""
+    periods = [f.text for f in spec.filters if f.period]
+    others = [f.text for f in spec.filters if not f.period]
+    where = " among rows where " + " and ".join(others) if others else ""
+    return where + "".join(f" {text}" for text in periods)
 
 
 def _cell(value: Any) -> str:
@@ -169,49 +184,56 @@ def descriptive_answer(spec: DescriptiveSpec, manifest: DatasetManifest, query: 
     what = " and ".join(f"`{c}`" for c in spec.columns) or "rows"
     if spec.kind in ("count", "share") and spec.columns:
         what = f"rows where `{spec.columns[0]}` is yes"
-    heading = f"**{label} of {what}**" + (f" by `{spec.group_by}`" if spec.group_by else "") + _filters_text(spec)
+    heading = f"**{label} of {what}**" + (f" by `{spec.group_by}`" if spec.group_by else "") + _scope(spec)
     sql = str((query.arguments if query else {}).get("sql") or "")
     if query is None or not query.ok:
         error = (query.outcome or {}).get("error") if query else "the query did not run"
         return f"{heading} — {manifest.title}.\n\nThe query failed: {error}\n\n```sql\n{sql}\n```"
     columns = list(query.result.get("columns") or [])
     rows = list(query.result.get("rows") or [])
-    lines = [f"{heading} — {manifest.title}."]
     if len(rows) == 1 and not spec.group_by:
-        row = dict(zip(columns, rows[0], strict=False))
-        lines.append(_single_sentence(spec, row))
+        # The finding first: the figure asked for, for the rows asked about.
+        lines = [headline(spec, dict(zip(columns, rows[0], strict=False)))]
     elif rows:
-        lines.append(_table(columns, rows))
+        lines = [f"{heading} — {manifest.title}.", _table(columns, rows)]
     else:
-        lines.append("No rows match.")
+        lines = [f"{heading} — {manifest.title}.", "No rows match."]
     if query.result.get("truncated"):
         lines.append("The result was cut at the row limit.")
-    lines.append(f"Computed with one query over the whole table:\n\n```sql\n{sql}\n```")
+    lines.append(f"Computed over {manifest.title} with one query:\n\n```sql\n{sql}\n```")
     lines.append("This describes the data as it is; it is not an estimate of a causal effect.")
     return "\n\n".join(lines)
 
 
-def _single_sentence(spec: DescriptiveSpec, row: dict[str, Any]) -> str:
-    where = ""  # the heading names the filters
+def headline(spec: DescriptiveSpec, row: dict[str, Any]) -> str:
+    """One sentence that answers a single-figure question, naming its rows and how many there were."""
+    scope = _scope(spec)
     if spec.kind in ("count", "share") and "pct_matching" in row:
         subject = f"`{spec.columns[0]}` is yes" if spec.columns else "the condition holds"
         return (
-            f"{subject}{where} in **{row.get('n_matching')}** of {row.get('n_total')} rows "
-            f"(**{number(row.get('pct_matching'))}%**)."
+            f"{subject[0].upper()}{subject[1:]}{scope} in **{_cell(row.get('n_matching'))}** of "
+            f"{_cell(row.get('n_total'))} rows (**{number(row.get('pct_matching'))}%**)."
         )
     if spec.kind == "count":
-        return f"**{row.get('n')}** rows{where}."
+        return f"The data have **{_cell(row.get('n'))}** rows{scope}."
     if spec.kind == "correlation":
-        return f"The correlation (Pearson) is **{number(row.get('correlation'))}** over {row.get('n')} rows with both values."
+        pair = " and ".join(spec.columns[:2])
+        return (
+            f"The correlation (Pearson) between {pair}{scope} is **{number(row.get('correlation'))}**, "
+            f"over {_cell(row.get('n'))} rows with both values."
+        )
+    column = spec.columns[0] if spec.columns else "the column"
     if spec.kind == "missing":
-        return f"**{row.get('n_missing')}** of {row.get('n_total')} rows have no value."
+        return f"{column}{scope} has no value in **{_cell(row.get('n_missing'))}** of {_cell(row.get('n_total'))} rows."
     if spec.kind == "range":
-        return f"From **{number(row.get('minimum'))}** to **{number(row.get('maximum'))}** ({row.get('n')} rows with a value)."
+        return (
+            f"{column}{scope} runs from **{number(row.get('minimum'))}** to **{number(row.get('maximum'))}**, "
+            f"over {_cell(row.get('n'))} rows with a value."
+        )
     if spec.kind == "summary":
         keys = ("mean", "sd", "minimum", "p25", "median", "p75", "maximum")
-        return (
-            ", ".join(f"{key} **{number(row.get(key))}**" for key in keys if key in row)
-            + f" ({row.get('n')} rows with a value)."
-        )
+        figures = ", ".join(f"{key} **{number(row.get(key))}**" for key in keys if key in row)
+        return f"{column}{scope}: {figures}, over {_cell(row.get('n'))} rows with a value."
     value = next((v for k, v in row.items() if k != "n"), None)
-    return f"**{number(value)}**{where} ({row.get('n')} rows with a value)."
+    word = _STATISTIC_WORDS.get(spec.kind, spec.kind)
+    return f"The {word} {column}{scope} was **{number(value)}**, over {_cell(row.get('n'))} rows."

@@ -39,11 +39,12 @@ def send_prompt(event: SendPromptEvent, clients: AgentClients) -> dict[str, Any]
     decision = state.decision
     if decision is None or decision.tool_call is None or not decision.question:
         raise ToolError("SendPrompt reached without a question")
-    sessions = SessionRepository(clients.dynamodb, clients.names)
+    sessions = SessionRepository(clients.dynamodb, clients.names, clients.clock)
     options = prompt_options(decision.tool_call.arguments)
     sessions.set_status(
         state.session_id,
         "awaiting_reply",
+        promptedAt=round(sessions.now(), 3),
         promptToken=event.task_token,
         promptCallId=decision.tool_call.call_id,
         promptOptions=[option.model_dump() for option in options] or None,
@@ -117,9 +118,10 @@ def _end(event: FailureEvent, clients: AgentClients, status: SessionStatus, mess
         return {"errorId": error_id, "status": status}
     sessions = SessionRepository(clients.dynamodb, clients.names)
     session = sessions.get(session_id)
-    if session is not None and session.status == "cancelled":
-        logger.info("session was cancelled; no %s frame", status)
-        return {"sessionId": session_id, "errorId": error_id, "status": "cancelled"}
+    if session is not None and session.status in ("cancelled", "abandoned"):
+        # Ended on purpose (the user cancelled, or its question was abandoned): the status says so already.
+        logger.info("session was %s; no %s frame", session.status, status)
+        return {"sessionId": session_id, "errorId": error_id, "status": session.status}
     message = message_for(error_id)
     sessions.set_status(
         session_id,

@@ -67,7 +67,10 @@ def system_prompt(manifest: DatasetManifest, must_finish: bool, reading: dict[st
         "candidate columns.\n"
         "Your final answer must quote the estimate, its confidence interval, the naive comparison, what was "
         "adjusted for and what was left out, and the refutation results from the tool outputs, and state "
-        "caveats. When the interval includes zero, say there is no clear evidence of an effect. Never invent numbers."
+        "caveats. When the interval includes zero, say there is no clear evidence of an effect. With a weak "
+        "instrument the result's confidence_set replaces ci: quote its pieces (a null end is infinite) as the effects "
+        "the data are consistent with ('any effect below a or above b', 'any effect at all'), and give two-stage "
+        "least squares only as a comparison. Never invent numbers."
     )
     if must_finish:
         rules += " The step budget is used up: answer now from the results you have, without calling tools."

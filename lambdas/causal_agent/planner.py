@@ -22,6 +22,7 @@ from causal_agent import answer, describe
 from causal_agent.adjustment import AdjustmentPlan, adjustment_sentences, plan_adjustment
 from causal_agent.conversation import ToolExchange, exchanges, last_question_index, latest_question
 from causal_agent.reading.columns import ColumnIndex
+from causal_agent.reading.confirm import read_confirmation
 from causal_agent.reading.descriptive import numeric, to_sql
 from causal_agent.reading.designs import DesignReading, read_design
 from causal_agent.reading.reader import Reading, read_question
@@ -145,6 +146,7 @@ def understand(given: PlannerInput) -> tuple[Reading, list[ToolExchange], str]:
     index = ColumnIndex(manifest)
     reading = read_question(question, manifest, index)
     reading = _roles_apart_from_the_design(question, reading, manifest, index)
+    reading = _treatment_from_named_groups(question, reading, manifest, index)
     previous = _previous_causal(conversation, start) if reading.intent == "causal" else None
     if previous is not None and manifest.column(previous["treatment"]) and manifest.column(previous["outcome"]):
         if not (reading.treatment or reading.outcome):
@@ -243,9 +245,32 @@ def plan(given: PlannerInput) -> Decision:
                 TIMING_OPTIONS,
             )
         analysed = answer.latest(found, "causal_analysis")
+        confirm_asks, confirmed = _design_confirmation(found)
+        if (
+            analysed is not None
+            and analysed.causal.design_from_data
+            and implied.design is None
+            and confirmed is None
+            and can_ask
+            and confirm_asks < 2
+        ):
+            # The design was read from the data alone: the user knows how the treatment was assigned; ask once
+            # (again once if the reply settled nothing), with the estimate it gave.
+            return _ask(
+                _confirm_question(reading, analysed.causal, again=confirm_asks == 1),
+                {"kind": "confirm_design", "design": analysed.causal.design},
+                _confirm_options(analysed.causal.design or ""),
+            )
         # A curated (bundled) dataset declares its covariates as measured before the treatment: nothing to ask.
         declared = manifest.origin == "bundled"
-        if analysed is not None and can_ask and timing_asks == 0 and not reading.adjustment.given and not declared:
+        if (
+            analysed is not None
+            and can_ask
+            and timing_asks == 0
+            and confirm_asks == 0
+            and not reading.adjustment.given
+            and not declared
+        ):
             # The data showed that leaving a covariate out moves the estimate beyond its interval, and nobody
             # has said when it was measured: ask, with choices (the table in the answer shows both).
             movers = [
@@ -266,6 +291,8 @@ def plan(given: PlannerInput) -> Decision:
             adjustment.common_causes
         ):
             done.discard("causal_analysis")  # a reply changed the adjustment set: estimate again
+        if analysed is not None and confirmed is False and analysed.arguments.get("design") != "backdoor":
+            done.discard("causal_analysis")  # the user turned the data's design down: plain adjustment
         if "causal_analysis" not in done:
             arguments: dict[str, Any] = {
                 "treatment": reading.treatment,
@@ -277,9 +304,81 @@ def plan(given: PlannerInput) -> Decision:
             if reading.design.instruments:
                 arguments["instruments"] = reading.design.instruments
             arguments.update(design_arguments(implied, reading))
+            if confirmed is False:
+                arguments["design"] = "backdoor"
             return _tool("causal_analysis", arguments)
-    notes = _reading_notes(reading, adjustment, found)
+    notes = _reading_notes(reading, adjustment, found) + _confirmation_notes(found)
     return Decision(kind="final", text=answer.write_answer(question, manifest.title, found, reading.how, notes=notes))
+
+
+DESIGN_NAMES = {
+    "did": "difference in differences",
+    "randomised": "a randomised comparison",
+    "rdd": "a regression discontinuity",
+    "iv": "instrumental variables",
+}
+
+
+def _confirm_options(design: str) -> list[PromptOption]:
+    name = DESIGN_NAMES.get(design, design)
+    return [
+        PromptOption(id="yes", label=f"Yes: use {name}", effect="the answer keeps this estimate"),
+        PromptOption(
+            id="no",
+            label="No: plain adjustment instead",
+            effect="treated and untreated rows are compared adjusting for the covariates",
+        ),
+    ]
+
+
+def _design_confirmation(found: list[ToolExchange]) -> tuple[int, bool | None]:
+    """How many times the design was put to the user, and the last reply's decision (None: not settled)."""
+    asks = [
+        (expects, reply, option)
+        for expects, reply, option in _answered_asks(found)
+        if expects.get("kind") == "confirm_design"
+    ]
+    if not asks:
+        return 0, None
+    expects, reply, option = asks[-1]
+    options = [(o.id, o.label) for o in _confirm_options(str(expects.get("design") or ""))]
+    return len(asks), read_confirmation(option or reply, options)
+
+
+def _confirmation_notes(found: list[ToolExchange]) -> list[str]:
+    asks = [(e, r, o) for e, r, o in _answered_asks(found) if e.get("kind") == "confirm_design"]
+    if not asks:
+        return []
+    expects, _, _ = asks[-1]
+    name = DESIGN_NAMES.get(str(expects.get("design") or ""), "the design the data suggested")
+    decision = _design_confirmation(found)[1]
+    if decision is True:
+        return [f"Your reply: you confirmed {name}, so the answer uses it."]
+    if decision is False:
+        return [f"Your reply: you turned {name} down, so the answer is plain adjustment instead."]
+    return [
+        f"Your reply did not say whether to use {name}; the answer uses it because the data's shape suggests it. "
+        'Say "plain adjustment instead" to change that.'
+    ]
+
+
+def _confirm_question(reading: Reading, result: CausalSummary, again: bool) -> str:
+    name = DESIGN_NAMES.get(result.design or "", result.design or "this design")
+    interval = f" (95% CI {answer.number(result.ci[0])} to {answer.number(result.ci[1])})" if result.ci else ""
+    shape = next((w for w in result.warnings if w.startswith("the data form a panel")), "")
+    if result.design == "randomised":
+        why = (
+            f"the groups with and without `{reading.treatment}` look alike before treatment, as if it was assigned "
+            "at random"
+        )
+    else:
+        why = shape.split("), so")[0] + ")" if shape else result.design_reason
+    opening = f"I could not tell from your reply whether to use {name}. " if again else ""
+    return (
+        f"{opening}Nobody named a design, but {why}. So I estimated the effect of `{reading.treatment}` on "
+        f"`{reading.outcome}` by {name}: {answer.number(result.estimate)}{interval}. Is that right for how "
+        f"`{reading.treatment}` was assigned? Pick a choice, or answer in your own words."
+    )
 
 
 TIMING_OPTIONS = [
@@ -327,6 +426,28 @@ def _roles_apart_from_the_design(
     if again.intent == "causal" and again.complete and not ({again.treatment, again.outcome} & design_columns):
         again.how = reading.how if again.how == "named in the question" else again.how
         return again
+    return reading
+
+
+def _treatment_from_named_groups(
+    question: str, reading: Reading, manifest: DatasetManifest, index: ColumnIndex
+) -> Reading:
+    """ "Harbor went fine-free in September 2022": when the words name the treated groups (values of a text column)
+    with a start and the outcome, and no yes/no column was named for the change, the groups are the treatment
+    (as ``design_arguments`` makes them for the analysis)."""
+    if not reading.outcome or reading.intent not in ("causal", "unanswerable"):
+        return reading
+    named = manifest.column(reading.treatment) if reading.treatment else None
+    if named is not None and named.binary:
+        return reading
+    implied = read_design(question, manifest, None, reading.outcome, index)
+    if implied.design != "did" or not implied.group_column or not implied.treated_groups:
+        return reading
+    if implied.group_column == reading.outcome:
+        return reading
+    reading.intent = "causal"
+    reading.treatment = implied.group_column
+    reading.how = f"the treated {implied.group_column} you named ({', '.join(implied.treated_groups)})"
     return reading
 
 
@@ -378,6 +499,8 @@ def _post_treatment_question(reading: Reading, adjustment: AdjustmentPlan, colum
 def _reading_notes(reading: Reading, adjustment: AdjustmentPlan, found: list[ToolExchange]) -> list[str]:
     notes: list[str] = [f"Your reply: {note}" for note in reading.reply_notes]
     causal = answer.latest(found, "causal_analysis")
+    if reading.treatment_note:
+        notes.append(reading.treatment_note)
     if reading.direction_assumed:
         notes.append(
             f"I read `{reading.treatment}` as the cause and `{reading.outcome}` as the effect ({reading.how}). "
@@ -392,8 +515,18 @@ def _reading_notes(reading: Reading, adjustment: AdjustmentPlan, found: list[Too
     contrast = reading.contrast
     if causal is not None and contrast is not None:
         estimate = causal.causal.estimate
-        if estimate is not None:
-            value = estimate * contrast.sign * contrast.scale
+        units = contrast.units(causal.causal.treatment_mean)
+        if estimate is not None and units is not None and contrast.factor is not None:
+            mean = causal.causal.treatment_mean
+            notes.append(
+                f"You asked about {contrast.label}: from its average of {answer.number(mean)} to "
+                f"{answer.number((mean or 0) * contrast.factor)} is a change of {answer.number(units)} in "
+                f"`{reading.treatment}`, for which `{reading.outcome}` changes by about "
+                f"**{answer.number(estimate * units)}** ({answer.number(units)} × the estimated effect per unit, "
+                "assuming the effect per unit holds over that range)."
+            )
+        elif estimate is not None and units is not None:
+            value = estimate * units
             notes.append(
                 f"You asked about {contrast.label}: for that, `{reading.outcome}` changes by about "
                 f"**{answer.number(value)}** ({'minus ' if contrast.sign < 0 else ''}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
@@ -14,7 +15,8 @@ from causal_common.errors import ForbiddenError, NotFoundError
 from causal_common.models.frames import PromptOption
 from causal_common.names import ResourceNames
 
-SessionStatus = Literal["running", "awaiting_reply", "succeeded", "failed", "timed_out", "cancelled"]
+# abandoned: a question to the user that nobody will answer any more (see causal_agent.abandoned).
+SessionStatus = Literal["running", "awaiting_reply", "succeeded", "failed", "timed_out", "cancelled", "abandoned"]
 ACTIVE_STATUSES = ("running", "awaiting_reply")
 
 
@@ -32,6 +34,11 @@ class Session(BaseModel):
     prompt_call_id: str | None = None
     # The choices offered with the waiting prompt (a reply may pick one by id).
     prompt_options: list[PromptOption] = Field(default_factory=list)
+    # When the waiting question was sent, and when the session's connection went away (epoch seconds).
+    prompted_at: float | None = None
+    detached_at: float | None = None
+    # Why a question was abandoned, said to a user who replies to it later.
+    abandoned_reason: str | None = None
     created_at: int | None = None
     updated_at: int | None = None
 
@@ -55,6 +62,11 @@ def _number(item: dict[str, Any], key: str) -> int | None:
     return int(value["N"]) if value and "N" in value else None
 
 
+def _seconds(item: dict[str, Any], key: str) -> float | None:
+    value = item.get(key)
+    return float(value["N"]) if value and "N" in value else None
+
+
 def _from_item(item: dict[str, Any]) -> Session:
     conversation = _string(item, "conversation")
     result = _string(item, "result")
@@ -71,15 +83,22 @@ def _from_item(item: dict[str, Any]) -> Session:
         prompt_token=_string(item, "promptToken"),
         prompt_call_id=_string(item, "promptCallId"),
         prompt_options=[PromptOption.model_validate(o) for o in json.loads(_string(item, "promptOptions") or "[]")],
+        prompted_at=_seconds(item, "promptedAt"),
+        detached_at=_seconds(item, "detachedAt"),
+        abandoned_reason=_string(item, "promptAbandoned"),
         created_at=_number(item, "createdAt"),
         updated_at=_number(item, "updatedAt"),
     )
 
 
 class SessionRepository:
-    def __init__(self, dynamodb: Any, names: ResourceNames) -> None:
+    def __init__(self, dynamodb: Any, names: ResourceNames, clock: Callable[[], float] = time.time) -> None:
         self._dynamodb = dynamodb
         self._table = names.sessions_table
+        self._clock = clock
+
+    def now(self) -> float:
+        return self._clock()
 
     def get(self, session_id: str) -> Session | None:
         item = self._dynamodb.get_item(
@@ -97,7 +116,7 @@ class SessionRepository:
         self, session_id: str, *, user_id: str | None, dataset_id: str | None, connection_id: str | None
     ) -> None:
         """Create the session if it does not exist (keeping owner and creation time if it does)."""
-        now = int(time.time())
+        now = int(self._clock())
         names = {"#created": "createdAt", "#updated": "updatedAt", "#conversation": "conversation"}
         values: dict[str, Any] = {":now": {"N": str(now)}, ":empty": {"S": "[]"}}
         parts = [
@@ -138,13 +157,17 @@ class SessionRepository:
         )
         return [item["sessionId"]["S"] for page in pages for item in page.get("Items", [])]
 
+    def active_sessions_of(self, user_id: str) -> list[Session]:
+        """The user's sessions working on a question or waiting for a reply, whole."""
+        return [session for session in map(self.get, self.active_of(user_id)) if session is not None]
+
     def delete(self, session_id: str) -> None:
         self._dynamodb.delete_item(TableName=self._table, Key={"sessionId": {"S": session_id}})
 
     def update(self, session_id: str, *, remove: tuple[str, ...] = (), **attributes: Any) -> None:
-        """SET the given attributes (str → S, int → N, dict/list → JSON S; None → REMOVE)."""
+        """SET the given attributes (str → S, int/float → N, dict/list → JSON S; None → REMOVE)."""
         names: dict[str, str] = {"#updated": "updatedAt"}
-        values: dict[str, Any] = {":updated": {"N": str(int(time.time()))}}
+        values: dict[str, Any] = {":updated": {"N": str(int(self._clock()))}}
         sets = ["#updated = :updated"]
         removes = list(remove)
         for index, (attribute, value) in enumerate(attributes.items()):
@@ -152,9 +175,9 @@ class SessionRepository:
                 removes.append(attribute)
                 continue
             names[f"#a{index}"] = attribute
-            if isinstance(value, bool) or not isinstance(value, (int, str)):
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
                 encoded = {"S": json.dumps(value, default=str)}
-            elif isinstance(value, int):
+            elif isinstance(value, (int, float)):
                 encoded = {"N": str(value)}
             else:
                 encoded = {"S": value}
@@ -180,17 +203,20 @@ class SessionRepository:
         self.update(session_id, status=status, **attributes)
 
     def attach_connection(self, session_id: str, connection_id: str) -> None:
-        self.update(session_id, connectionId=connection_id)
+        self.update(session_id, remove=("detachedAt",), connectionId=connection_id)
 
     def detach_connection(self, session_id: str, connection_id: str) -> None:
-        """Forget the connection, unless the session has already moved to a newer one."""
+        """Forget the connection (noting when), unless the session has already moved to a newer one."""
         try:
             self._dynamodb.update_item(
                 TableName=self._table,
                 Key={"sessionId": {"S": session_id}},
-                UpdateExpression="REMOVE connectionId",
+                UpdateExpression="REMOVE connectionId SET detachedAt = :now",
                 ConditionExpression="connectionId = :connection",
-                ExpressionAttributeValues={":connection": {"S": connection_id}},
+                ExpressionAttributeValues={
+                    ":connection": {"S": connection_id},
+                    ":now": {"N": str(round(self._clock(), 3))},
+                },
             )
         except ClientError as exc:
             if error_code(exc) != "ConditionalCheckFailedException":
@@ -202,10 +228,33 @@ class SessionRepository:
             self._dynamodb.update_item(
                 TableName=self._table,
                 Key={"sessionId": {"S": session_id}},
-                UpdateExpression="REMOVE promptToken, promptCallId, promptOptions SET #status = :running",
+                UpdateExpression="REMOVE promptToken, promptCallId, promptOptions, promptedAt SET #status = :running",
                 ConditionExpression="promptToken = :token",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={":token": {"S": token}, ":running": {"S": "running"}},
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def abandon_prompt(self, session_id: str, token: str, reason: str) -> bool:
+        """Close the waiting prompt if ``token`` is still the one waiting; False if a reply took it first."""
+        try:
+            self._dynamodb.update_item(
+                TableName=self._table,
+                Key={"sessionId": {"S": session_id}},
+                UpdateExpression="REMOVE promptToken, promptCallId, promptOptions "
+                "SET #status = :abandoned, promptAbandoned = :reason, updatedAt = :now",
+                ConditionExpression="promptToken = :token",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":token": {"S": token},
+                    ":abandoned": {"S": "abandoned"},
+                    ":reason": {"S": reason},
+                    ":now": {"N": str(int(self._clock()))},
+                },
             )
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":

@@ -20,6 +20,12 @@ class AgentSettings(AwsSettings):
     prompt_timeout_seconds: int = Field(default=600, ge=5, le=86400, validation_alias="AGENT_PROMPT_TIMEOUT_SECONDS")
     # Analyses one user may have working (or waiting for a reply) at once; one more is refused.
     max_concurrent_analyses: int = Field(default=3, ge=1, le=100, validation_alias="AGENT_MAX_CONCURRENT_ANALYSES")
+    # A question waiting for a reply stops counting against the limit (and can no longer be answered) after
+    # this long without one, or once its connection has been gone longer than the resume window.
+    prompt_abandoned_after_seconds: int = Field(
+        default=900, ge=60, le=86400, validation_alias="AGENT_PROMPT_ABANDONED_AFTER_SECONDS"
+    )
+    resume_window_seconds: int = Field(default=300, ge=10, le=86400, validation_alias="AGENT_RESUME_WINDOW_SECONDS")
     # ECS network for run_task when the execution input carries no networkConfig.
     ecs_subnets: str = Field(default="", validation_alias="ECS_SUBNETS")
     ecs_security_groups: str = Field(default="", validation_alias="ECS_SECURITY_GROUPS")

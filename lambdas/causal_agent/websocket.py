@@ -15,6 +15,7 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from causal_agent import abandoned
 from causal_agent.clients import AgentClients
 from causal_agent.connections import ConnectionRepository
 from causal_agent.sessions import Session, SessionRepository
@@ -128,7 +129,7 @@ def _error(status: int, message: str, session_id: str | None = None) -> dict[str
 class WebSocketService:
     def __init__(self, clients: AgentClients) -> None:
         self.clients = clients
-        self.sessions = SessionRepository(clients.dynamodb, clients.names)
+        self.sessions = SessionRepository(clients.dynamodb, clients.names, clients.clock)
         self.connections = ConnectionRepository(clients.dynamodb, clients.names)
         self._state_machine_arn: str | None = clients.settings.state_machine_arn
 
@@ -237,20 +238,22 @@ class WebSocketService:
             session_id, dataset_id = uuid.uuid4().hex, action.datasetId
         if action.datasetId:
             self._require_dataset(action.datasetId)
-        self._check_concurrency(user_id, session_id)
+        self._check_concurrency(user_id, session_id, connection_id)
         existed = action.sessionId is not None
         previous_status = session.status if existed else None
         self.sessions.ensure(session_id, user_id=user_id, dataset_id=dataset_id, connection_id=connection_id)
         self.sessions.update(session_id, status="running")
         try:
             # Checked again now that this one counts: two questions sent at once must not both pass.
-            self._check_concurrency(user_id, session_id)
+            left = self._check_concurrency(user_id, session_id, connection_id)
         except TooManyAnalysesError:
             if existed:
                 self.sessions.update(session_id, status=previous_status)
             else:
                 self.sessions.delete(session_id)
             raise
+        for waiting, reason in left:
+            abandoned.close(waiting, reason, self.clients, self.sessions)
         self.connections.set_session(connection_id, session_id)
         self.clients.outbox.send(session_id, session_frame(user_id, dataset_id))
         execution_input = ExecutionInput(
@@ -275,20 +278,34 @@ class WebSocketService:
         logger.info("execution %s started", name)
         return _response(200)
 
-    def _check_concurrency(self, user_id: str, session_id: str) -> None:
-        """Refuse when the user's other running analyses already fill the limit.
+    def _check_concurrency(self, user_id: str, session_id: str, connection_id: str) -> list[tuple[Session, str]]:
+        """Refuse when the user's other analyses already fill the limit; return the questions this one abandons.
 
-        A question left waiting for a reply does not count: asking something new abandons it (it can still be
-        answered until its prompt times out), so unanswered prompts never lock a user out.
+        An analysis counts while it runs or while its question to the user can still be answered; a question
+        that is abandoned (see ``causal_agent.abandoned``) does not, so unanswered prompts never lock a user out
+        for long.
         """
         limit = self.clients.settings.max_concurrent_analyses
-        others = [active for active in self.sessions.active_of(user_id, ("running",)) if active != session_id]
-        if len(others) >= limit:
+        now = self.sessions.now()
+        counted: list[Session] = []
+        left: list[tuple[Session, str]] = []
+        for other in self.sessions.active_sessions_of(user_id):
+            if other.session_id == session_id:
+                continue
+            reason = abandoned.why_abandoned(other, now, self.clients, asking_from=connection_id)
+            if reason is None:
+                counted.append(other)
+            else:
+                left.append((other, reason))
+        if len(counted) >= limit:
+            waiting = sum(1 for other in counted if other.status == "awaiting_reply")
+            also = f" ({waiting} of them waiting for your reply)" if waiting else ""
             raise TooManyAnalysesError(
-                f"you already have {len(others)} analyses running, and at most {limit} "
+                f"you already have {len(counted)} analyses running{also}, and at most {limit} "
                 f"may run at once per user (AGENT_MAX_CONCURRENT_ANALYSES); wait for one to finish or cancel one "
-                f"(sessions: {', '.join(sorted(others)[:10])})"
+                f"(sessions: {', '.join(sorted(other.session_id for other in counted)[:10])})"
             )
+        return left
 
     def _require_dataset(self, dataset_id: str) -> None:
         """Refuse an unknown dataset before anything is created or started."""
@@ -300,8 +317,14 @@ class WebSocketService:
 
     def reply(self, action: ReplyAction, user_id: str, connection_id: str) -> dict[str, Any]:
         session = self._owned(action.sessionId, user_id)
+        if session.status == "abandoned":
+            raise ConflictError(abandoned.expired_message(session.abandoned_reason or "nobody replied in time"))
         if not session.prompt_token or session.status != "awaiting_reply":
             raise ConflictError("no question is waiting for a reply in this session")
+        reason = abandoned.why_abandoned(session, self.sessions.now(), self.clients)
+        if reason is not None:
+            abandoned.close(session, reason, self.clients, self.sessions)
+            raise ConflictError(abandoned.expired_message(reason))
         result: dict[str, str] = {"reply": action.text or ""}
         if action.optionId is not None:
             chosen = next((option for option in session.prompt_options if option.id == action.optionId), None)

@@ -25,6 +25,9 @@ LOCAL_ACCOUNT_ID = "000000000000"
 LOCAL_ACCESS_KEY_ID = "test"
 LOCAL_SECRET_ACCESS_KEY = "test"
 LOCAL_CREDENTIALS = (LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY)
+# The deployer's last step tags the token signing key with this: the stack is deployed (a wiped or
+# fresh emulator has no such secret, one half-way through a deploy has it untagged).
+DEPLOYED_TAG = "causal-stack:deployed"
 
 
 @dataclass(frozen=True)

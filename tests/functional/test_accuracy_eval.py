@@ -25,6 +25,7 @@ def test_fast_subset_meets_every_target(capsys):
     assert "IHDP replication 12" in out and "judged split" in out
     assert "Lalonde NSW vs CPS" in out and "method spread:" in out
     assert "naive difference" in out and "plain linear regression" in out
+    assert "real data:" in out and "0 unexplained miss(es)" in out
 
 
 def _swapped(design: str, swap: str):
@@ -54,7 +55,7 @@ def test_swapping_a_designs_estimator_for_a_naive_one_fails_the_eval(monkeypatch
     monkeypatch.setattr(run, "synthetic_cases", lambda fast=False: of_design)
     monkeypatch.setattr(causal, "run_causal_analysis", _swapped(design, swap))
     out = io.StringIO()
-    code = run.evaluate(ihdp_replications=0, lalonde=False, out=out)
+    code = run.evaluate(ihdp_replications=0, lalonde=False, out=out, real=False)
     report = out.getvalue()
     assert code == 1, report
     assert "TARGETS MISSED: case " in report

@@ -154,20 +154,23 @@ def test_token_is_signed_with_the_deployed_key(deployed, moto_endpoint):
     assert verify_token(key, result.stdout.strip()).user_id == "alice"
 
 
-def test_upload_publishes_a_csv_and_rejects_a_bad_one(deployed, tmp_path):
-    _, flags = deployed
+def test_upload_publishes_a_csv_through_the_gateway_and_rejects_a_bad_one(deployed, moto_endpoint, tmp_path):
+    from gateway_testing import running_gateway
+
+    prefix, _ = deployed
     good = tmp_path / "good.csv"
     good.write_text("treated,earnings\n1,10.5\n0,7.25\n1,12.0\n")
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"")
 
-    uploaded = run("upload", *flags, str(good), "--id", "my-data")
-    refused = run("upload", *flags, str(bad), "--id", "empty-data")
+    with running_gateway(moto_endpoint, create_secrets=False, resource_prefix=prefix) as gateway:
+        uploaded = run("upload", "--gateway-url", gateway.url, str(good), "--id", "my-data")
+        refused = run("upload", "--gateway-url", gateway.url, str(bad), "--id", "empty-data")
 
     assert uploaded.returncode == 0, uploaded.stderr
     assert "uploaded my-data: 3 rows" in uploaded.stdout
     assert refused.returncode == 2
-    assert "error: the file is empty" in refused.stderr
+    assert "error: upload refused (400):" in refused.stderr and "is empty" in refused.stderr
 
 
 def test_local_commands_need_no_aws_credentials_of_the_user(deployed):

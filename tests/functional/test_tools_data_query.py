@@ -93,3 +93,22 @@ def test_bad_uploads_are_rejected_and_nothing_is_written(s3, payload, dataset_id
     assert message in raised.value.message
     listed = s3.list_objects_v2(Bucket=NAMES.datasets_bucket, Prefix=f"{dataset_id}/")
     assert listed.get("KeyCount", 0) == 0
+
+
+def test_a_period_filter_read_from_words_runs_in_the_sandbox(handler, s3):
+    from causal_agent.reading.descriptive import to_sql
+    from causal_agent.reading.reader import read_question
+
+    csv = b"visit_date,year,spend\n2019-02-01,2019,10\n2020-02-28,2020,20\n2020-03-01,2020,30\n2021-07-04,2021,40\n"
+    upload_csv(s3, NAMES, csv, "visits")
+    manifest = load_manifest(s3, NAMES, "visits")
+    for question, expected in [
+        ("average spend since March 2020", [[35.0, 2]]),
+        ("average spend in 2020", [[25.0, 2]]),
+        ("average spend between 2019 and 2020", [[20.0, 3]]),
+        ("how many rows are there?", [[4]]),
+    ]:
+        sql = to_sql(read_question(question, manifest).descriptive, manifest)
+        outcome = handler(event(sql, dataset="visits", intent="descriptive"), None)
+        assert outcome["ok"] is True, (question, outcome)
+        assert outcome["result"]["rows"] == expected, (question, sql)

@@ -28,13 +28,18 @@ def sessions_of(clients, user: str) -> list[dict]:
     return [item for item in items if item.get("userId", {}).get("S") == user]
 
 
-def set_status(clients, session_id: str, status: str) -> None:
+def set_status(clients, session_id: str, status: str, promptToken: str | None = None) -> None:  # noqa: N803
+    values = {":s": {"S": status}}
+    expression = "SET #s = :s"
+    if promptToken:
+        values[":t"] = {"S": promptToken}
+        expression += ", promptToken = :t"
     clients.dynamodb.update_item(
         TableName=clients.names.sessions_table,
         Key={"sessionId": {"S": session_id}},
-        UpdateExpression="SET #s = :s",
+        UpdateExpression=expression,
         ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":s": {"S": status}},
+        ExpressionAttributeValues=values,
     )
 
 
@@ -60,10 +65,13 @@ def test_a_finished_analysis_or_an_abandoned_prompt_frees_its_place(world):
     clients, handler = limited_to_two(world)
     ask(handler, "carol", "c1")
     ask(handler, "carol", "c2")
-    first, second = (item["sessionId"]["S"] for item in sessions_of(clients, "carol"))
+    by_connection = {item["connectionId"]["S"]: item["sessionId"]["S"] for item in sessions_of(clients, "carol")}
+    first, second = by_connection["c1"], by_connection["c2"]
     set_status(clients, first, "succeeded")
-    set_status(clients, second, "awaiting_reply")  # asking something new abandons the unanswered prompt
-    assert ask(handler, "carol", "c3") == {"statusCode": 200}
+    set_status(clients, second, "awaiting_reply", promptToken="t-2")
+    # Asking something new in the window that shows the unanswered prompt abandons it.
+    assert ask(handler, "carol", "c2") == {"statusCode": 200}
+    assert next(i for i in sessions_of(clients, "carol") if i["sessionId"]["S"] == second)["status"]["S"] == "abandoned"
     assert ask(handler, "carol", "c4") == {"statusCode": 200}
     assert ask(handler, "carol", "c5")["statusCode"] == 429
     # A follow-up in a finished session counts as one more analysis too.

@@ -16,6 +16,7 @@ import pytest
 from dashboard_testing import FakeAgent, serve, sign_in
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from gateway_testing import running_gateway
 from stack_support import CLI
 from support import ROOT, free_port
 
@@ -70,32 +71,19 @@ def test_the_dashboard_upload_cannot_replace_another_users_dataset(world) -> Non
     assert mine.status_code == 201 and mine.json()["owner"] == "bob"
 
 
-def test_the_cli_upload_refuses_with_a_clear_error(world, tmp_path) -> None:
+def test_the_cli_upload_refuses_with_a_clear_error(world, moto_endpoint, tmp_path) -> None:
     settings, clients = world
     upload_csv(clients.s3, clients.names, ALICE_CSV, "cli-study", owner="alice")
     path = tmp_path / "mine.csv"
     path.write_bytes(BOB_CSV)
-    result = subprocess.run(
-        [
-            str(CLI),
-            "upload",
-            str(path),
-            "--id",
-            "cli-study",
-            "--user",
-            "bob",
-            "--endpoint-url",
-            settings.endpoint_url,
-            "--prefix",
-            settings.resource_prefix,
-            "--target",
-            "embedded",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
+    with running_gateway(moto_endpoint, create_secrets=False, resource_prefix=settings.resource_prefix) as gateway:
+        result = subprocess.run(
+            [str(CLI), "upload", str(path), "--id", "cli-study", "--user", "bob", "--gateway-url", gateway.url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=ROOT,
+        )
     assert result.returncode != 0
     assert "uploaded by alice" in result.stderr and "Traceback" not in result.stderr
     assert load_manifest(clients.s3, clients.names, "cli-study").owner == "alice"

@@ -117,16 +117,18 @@ def test_instrument_recovers_the_effect_that_adjustment_cannot():
     assert result.target == "ate"
 
 
-def test_a_weak_instrument_hands_the_headline_to_adjustment():
+def test_a_weak_instrument_stays_the_design_and_adjustment_is_reported_beside_it():
     rng = np.random.default_rng(10)
     frame = cases.linear_confounding(10).frame
     frame["z"] = rng.normal(size=len(frame))  # unrelated to the treatment
     result = run_causal_analysis(
         frame, CausalAnalysisArgs(treatment="t", outcome="y", instruments=["z"], refutation_simulations=2)
     )
-    assert result.design == "backdoor" and "instrument is weak" in result.design_reason
+    assert result.design == "iv" and result.method == "iv.anderson_rubin"
     assert result.diagnostics["first_stage_f"] < 10 and any("weak instrument" in w for w in result.warnings)
-    assert covers(result, 2.0)
+    assert result.confidence_set is not None and result.confidence_set.contains(2.0)
+    adjusted = next(m for m in result.methods if m.method.startswith("doubly robust"))
+    assert adjusted.ci is not None and adjusted.ci[0] <= 2.0 <= adjusted.ci[1]
 
 
 def test_difference_in_differences_from_manifest_roles_with_a_passing_pre_trend_check():
@@ -168,6 +170,19 @@ def test_regression_discontinuity_flags_a_covariate_that_jumps():
     frame["age"] += 6 * (frame["score"] >= 60)  # older people sorted above the cutoff
     result = run_causal_analysis(frame, case.args, roles=case.roles)
     assert not next(r for r in result.refutations if r.name == "covariate balance at the cutoff").passed
+
+
+def test_a_covariate_with_missing_values_takes_no_rows_from_a_discontinuity_estimate():
+    case = cases.discontinuity(16, 2.0)
+    frame = case.frame.copy()
+    frame.loc[np.random.default_rng(16).uniform(size=len(frame)) < 0.3, "age"] = np.nan
+    result = run_causal_analysis(frame, case.args, roles=case.roles)
+    without = run_causal_analysis(frame, case.args.model_copy(update={"common_causes": []}), roles=case.roles)
+    assert result.rows == without.rows == len(frame)
+    assert result.estimate == pytest.approx(without.estimate) and result.ci == pytest.approx(without.ci)
+    balance = next(r for r in result.refutations if r.name == "covariate balance at the cutoff")
+    assert "age" in balance.detail
+    assert any("balance check uses the" in note and f"all {len(frame)} rows" in note for note in result.warnings)
 
 
 def test_post_treatment_columns_are_flagged_by_data_and_by_name():
@@ -248,3 +263,12 @@ def test_bad_design_requests_are_refused_clearly():
         run_causal_analysis(frame, CausalAnalysisArgs(treatment="t", outcome="y", design="did"))
     with pytest.raises(InvalidInputError, match="unknown design column"):
         run_causal_analysis(frame, CausalAnalysisArgs(treatment="t", outcome="y", running="score", cutoff=1))
+
+
+def test_a_panel_with_more_covariates_than_its_rows_can_carry_is_refused_clearly():
+    case = cases.panel(19, group_column=False)
+    frame = case.frame[case.frame["unit"] < 10].reset_index(drop=True)
+    noise = np.random.default_rng(19).normal(size=(len(frame), 50))
+    frame = pd.concat([frame, pd.DataFrame(noise, columns=[f"z{i}" for i in range(50)])], axis=1)
+    with pytest.raises(InvalidInputError, match="cannot be fitted on 60 complete rows with 50 covariate"):
+        run_causal_analysis(frame, case.args, roles=case.roles)

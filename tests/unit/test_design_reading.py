@@ -89,3 +89,31 @@ def test_subgroups_and_effects_by_group():
 )
 def test_periods_in_words_are_normalised(raw, period):
     assert normalise_period(raw) == period
+
+
+def test_named_groups_with_a_start_are_the_treatment_when_no_column_holds_it():
+    import numpy as np
+    import pandas as pd
+
+    from causal_agent import planner
+    from causal_agent.conversation import user_message
+    from causal_tasks.evaluation.questions import as_upload
+
+    rng = np.random.default_rng(5)
+    districts = ["Upper Vale", "Lowmoor", "Brackenfield", "Eastwick"]
+    frame = pd.DataFrame(
+        [
+            {"district": d, "year": y, "burglaries": 50 + rng.normal(), "officers": 20 + rng.normal()}
+            for d in districts
+            for y in range(2010, 2020)
+        ]
+    )
+    _, manifest = as_upload(frame, "districts")
+    for question in (
+        "Upper Vale went to neighbourhood policing in 2015. effect on burglaries?",
+        "Lowmoor and Eastwick switched to the new rules from 2016. what was the effect on burglaries?",
+    ):
+        reading, _, _ = planner.understand(planner.PlannerInput([user_message(question)], manifest, interactive=False))
+        assert (reading.intent, reading.treatment, reading.outcome) == ("causal", "district", "burglaries")
+        decision = planner.plan(planner.PlannerInput([user_message(question)], manifest, interactive=False))
+        assert decision.kind == "tool"

@@ -13,14 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from causal_agent.reading.columns import ColumnIndex
+from causal_agent.reading.confirm import read_confirmation
 from causal_agent.reading.reader import read_question
 from causal_agent.reading.replies import apply_replies
 from causal_agent.reading.timing import read_timing_reply
 from causal_common.models.datasets import Column, DatasetManifest
 
 SET = Path(__file__).resolve().parents[1] / "data" / "understanding" / "replies" / "cases.json"
-# Share read right, per prompt kind, at the first scoring of the set (see the closing note of the work).
-FLOORS = {"timing": 0.766, "choose": 0.717, "confirm_design": 0.0}
+# Share read right, per prompt kind, as last recorded (first scoring: timing 0.766, choose 0.717, confirm 0).
+FLOORS = {"timing": 0.766, "choose": 0.739, "confirm_design": 1.0}
 
 
 def _manifest(case: dict[str, Any]) -> DatasetManifest:
@@ -59,7 +60,12 @@ def read_right(case: dict[str, Any]) -> bool:
             return got == getattr(reading, role)
         want = expected.get(role) or expected.get("column")
         return got == want
-    return False  # confirm_design: the agent does not ask this kind of question yet
+    # confirm_design
+    options = [(str(o["id"]), str(o.get("label") or o["id"])) for o in prompt.get("options") or []]
+    confirmed = read_confirmation(reply, options)
+    if expected.get("unsettled"):
+        return confirmed is None
+    return confirmed is expected.get("design_confirmed")
 
 
 def scores() -> dict[str, float]:

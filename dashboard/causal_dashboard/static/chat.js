@@ -242,8 +242,15 @@ function renderPrompt(turn, frame) {
   setRunning(true);
 }
 
-function fmtCI(ci) {
-  return Array.isArray(ci) && ci.length === 2 ? `[${fmtNumber(ci[0])}, ${fmtNumber(ci[1])}]` : "not available";
+function fmtCI(ci, set) {
+  if (Array.isArray(ci) && ci.length === 2) return `[${fmtNumber(ci[0])}, ${fmtNumber(ci[1])}]`;
+  // A weak instrument's set can be unbounded: null ends are infinite.
+  if (set && Array.isArray(set.pieces)) {
+    if (!set.pieces.length) return "empty (no effect fits)";
+    return set.pieces.map(([low, high]) =>
+      `${low === null ? "(−∞" : `[${fmtNumber(low)}`}, ${high === null ? "∞)" : `${fmtNumber(high)}]`}`).join(" ∪ ");
+  }
+  return "not available";
 }
 
 export function renderAnswer(frame) {
@@ -253,7 +260,7 @@ export function renderAnswer(frame) {
     card.append(h("div", { class: "estimate-line" },
       h("span", {}, `Effect of `, h("strong", {}, result.treatment), ` on `, h("strong", {}, result.outcome), ":"),
       h("span", { class: "estimate", "data-testid": "answer-estimate" }, fmtNumber(result.estimate)),
-      h("span", { "data-testid": "answer-ci" }, `95% interval ${fmtCI(result.ci)}`)));
+      h("span", { "data-testid": "answer-ci" }, `95% interval ${fmtCI(result.ci, result.confidenceSet)}`)));
     card.append(h("dl", { class: "kv" },
       h("dt", {}, "Method"), h("dd", { "data-testid": "answer-method" }, result.method || "—"),
       h("dt", {}, "Naive difference"), h("dd", { "data-testid": "answer-naive" }, fmtNumber(result.naiveEstimate))));

@@ -77,7 +77,7 @@ export function fmtBytes(bytes) {
 
 const GOOD = new Set(["Active", "up", "SUCCEEDED", "succeeded", "ACTIVE", "OK", "open", "Successful", "delivered"]);
 const BAD = new Set(["Failed", "down", "FAILED", "failed", "TIMED_OUT", "timed_out", "ABORTED", "MISSING", "Missing", "STOPPED", "closed"]);
-const WARN = new Set(["Pending", "Inactive", "InProgress", "PENDING", "awaiting_reply", "cancelled", "connecting", "pending", "reconnecting"]);
+const WARN = new Set(["Pending", "Inactive", "InProgress", "PENDING", "awaiting_reply", "abandoned", "cancelled", "connecting", "pending", "reconnecting"]);
 const INFO = new Set(["RUNNING", "running", "RUNNING "]);
 
 export function badge(value, testid) {

@@ -431,5 +431,10 @@ FAST_CASES = (
 
 
 def synthetic_cases(seed: int = 20261129, fast: bool = False) -> list[Case]:
-    cases = [build(seed + index) for index, build in enumerate(CASE_BUILDERS)]
+    """The basic cases, then the situations users bring (``situations.py``: post-treatment columns, subgroups,
+    staggered adoption, rare outcomes, few treated, heavy tails, weak overlap, hidden confounding)."""
+    from causal_tasks.evaluation.situations import SITUATION_BUILDERS
+
+    builders = [*CASE_BUILDERS, *SITUATION_BUILDERS]
+    cases = [build(seed + index) for index, build in enumerate(builders)]
     return [case for case in cases if case.name in FAST_CASES] if fast else cases

@@ -24,6 +24,7 @@ from typing import Any, TextIO
 
 import pandas as pd
 
+from causal_common.errors import InvalidInputError
 from causal_common.models.tools import CausalAnalysisArgs, CausalResult
 
 SETS_DIR = Path(__file__).resolve().parents[3] / "tests" / "data" / "understanding"
@@ -116,6 +117,12 @@ def evaluate_case(set_name: str, frames: dict[str, Any], case: dict[str, Any]) -
     started = time.perf_counter()
     try:
         arguments, result = run_question(case["question"], frame, manifest)
+    except InvalidInputError as exc:
+        # The analysis refused the arguments with a message the user sees: a miss, not a crash.
+        found.error = f"refused: {exc}"[:200]
+        found.problems.append("refused")
+        found.seconds = time.perf_counter() - started
+        return found
     except Exception as exc:  # noqa: BLE001 - a crash is a miss the report must show, not a stop
         found.error = f"{type(exc).__name__}: {exc}"[:200]
         found.problems.append("error")
@@ -126,7 +133,7 @@ def evaluate_case(set_name: str, frames: dict[str, Any], case: dict[str, Any]) -
         found.treatment, found.outcome = arguments.get("treatment"), arguments.get("outcome")
     if result is not None:
         found.design, found.estimate, found.ci = result.design, result.estimate, result.ci
-        factor = _contrast_factor(case["question"], manifest)
+        factor = _contrast_factor(case["question"], manifest, result.treatment_mean)
         if factor != 1.0 and found.estimate is not None:
             # The truth is for the contrast asked ("raised by 1,000", "stopped"): scale the per-unit estimate.
             found.estimate *= factor
@@ -143,11 +150,12 @@ def evaluate_case(set_name: str, frames: dict[str, Any], case: dict[str, Any]) -
     return found
 
 
-def _contrast_factor(question: str, manifest: Any) -> float:
+def _contrast_factor(question: str, manifest: Any, treatment_mean: float | None) -> float:
     from causal_agent.reading.reader import read_question
 
     contrast = read_question(question, manifest).contrast
-    return float(contrast.sign * contrast.scale) if contrast is not None else 1.0
+    units = contrast.units(treatment_mean) if contrast is not None else None
+    return float(units) if units is not None else 1.0
 
 
 def causal_cases(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -251,8 +259,9 @@ def evaluate(set_names: list[str] | None = None, limit: int | None = None, out: 
         floor = floors.get(name)
         if floor is not None and asked and right / asked < floor - 1e-9:
             below.append(f"{name} all right {right / asked:.1%} < floor {floor:.1%}")
-    errors = sum(1 for o in outcomes if o.error)
-    print(f"errors: {errors}; time {time.perf_counter() - started:.0f} s", file=out)
+    errors = sum(1 for o in outcomes if "error" in o.problems)
+    refused = sum(1 for o in outcomes if "refused" in o.problems)
+    print(f"crashes: {errors}; refused with a message: {refused}; time {time.perf_counter() - started:.0f} s", file=out)
     if errors or below:
         print("TARGETS MISSED: " + "; ".join(below + ([f"{errors} question(s) crashed"] if errors else [])), file=out)
         return 1

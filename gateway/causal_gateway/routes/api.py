@@ -108,6 +108,8 @@ async def health(request: Request) -> JSONResponse:
     gateway = _gateway(request)
     probe: HealthProbe = request.app.state.health_probe
     report = await gateway.run_blocking(probe.check)
+    if gateway.restarting is not None:
+        report.update(status="restarting", restarting=gateway.restarting)
     report.update(
         {
             "stage": gateway.settings.stage,

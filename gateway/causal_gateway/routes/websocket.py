@@ -12,7 +12,8 @@ from causal_gateway.gateway import Gateway
 
 logger = logging.getLogger(__name__)
 
-_DENIAL_MESSAGES = {401: "Unauthorized", 403: "Forbidden"}
+# API Gateway's bodies for a refused $connect (throttled: 429; a reason of ours beside the message).
+_DENIAL_MESSAGES = {401: "Unauthorized", 403: "Forbidden", 429: "Too Many Requests", 503: "Service Unavailable"}
 
 
 async def websocket_endpoint(websocket: WebSocket) -> None:

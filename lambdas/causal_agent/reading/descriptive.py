@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from causal_agent.reading.columns import ValueMention
+from causal_agent.reading.periods import PeriodReading, read_periods
 from causal_agent.reading.skeleton import Skeleton
 from causal_common.models.datasets import Column, DatasetManifest
 
@@ -139,9 +140,11 @@ _TREATED_WORDS = re.compile(r"\b(?P<neg>un|non[-\s]?)?(?:treated|control|control
 @dataclass
 class Filter:
     column: str
-    op: str
+    op: str  # =, !=, >, >=, <, <=, is (yes/no), between (both ends in), within (start in, end not)
     value: Any
     text: str
+    as_date: bool = False  # compare the column's values parsed as dates
+    period: bool = False  # a year or date the question named ("in 2019"); its text is the user's phrase
 
 
 @dataclass
@@ -150,6 +153,8 @@ class DescriptiveSpec:
     columns: list[str] = field(default_factory=list)
     group_by: str | None = None
     filters: list[Filter] = field(default_factory=list)
+    # Periods the question names that the data cannot place (a month when the data have only years).
+    unplaced: list[str] = field(default_factory=list)
 
 
 # Words whose misspellings still count as the statistic they name.
@@ -191,6 +196,20 @@ def opens_descriptively(text: str) -> bool:
     return bool(_OPENER.search(text))
 
 
+_OP_WORDS = {
+    ">": "above",
+    ">=": "at least",
+    "<": "below",
+    "<=": "at most",
+    "=": "equal to",
+    "!=": "not equal to",
+}
+
+
+def _inside(periods: PeriodReading, position: int) -> bool:
+    return any(start <= position < end for start, end in periods.spans)
+
+
 def _is_binary(manifest: DatasetManifest, name: str) -> bool:
     column = manifest.column(name)
     return column is not None and column.binary
@@ -203,6 +222,11 @@ def read_spec(
     text = skeleton.text
     spec = DescriptiveSpec(kind)
     used: set[int] = set()
+    periods = read_periods(text, manifest)
+    spec.filters = [Filter(c.column, c.op, c.value, c.text, as_date=c.as_date, period=True) for c in periods.conditions]
+    spec.unplaced = periods.unplaced
+    period_names = {c.column for c in periods.conditions}
+    values = [v for v in values if v.column not in period_names]
     for match in _GROUP.finditer(text):
         index = int(match.group("c")[1:])
         if index not in used and spec.group_by is None:
@@ -230,13 +254,15 @@ def read_spec(
             spec.group_by = skeleton.mentions[int(versus.group("c")[1:])].column
             used.add(int(versus.group("c")[1:]))
     for match in [*_COMPARISON.finditer(text), *_COMPARISON_BEFORE.finditer(text)]:
-        if int(match.group("c")[1:]) in used:
+        if int(match.group("c")[1:]) in used or _inside(periods, match.start("num")):
             continue
         index = int(match.group("c")[1:])
         compared_name = skeleton.mentions[index].column
         op = _OPERATORS[match.group("op")]
         spec.filters.append(
-            Filter(compared_name, op, float(match.group("num")), f"{compared_name} {op} {match.group('num')}")
+            Filter(
+                compared_name, op, float(match.group("num")), f"{compared_name} is {_OP_WORDS[op]} {match.group('num')}"
+            )
         )
         used.add(index)
     for pattern in (_BINARY_FILTER, _WHO_FILTER):
@@ -340,10 +366,25 @@ def numeric(column: Column) -> str:
     return quote(column.name)
 
 
+def as_date(column: Column) -> str:
+    """SQL for a column's values as timestamps: ISO text (with or without a time), or month/day/year."""
+    text = f"CAST({quote(column.name)} AS VARCHAR)"
+    return f"COALESCE(TRY_CAST({text} AS TIMESTAMP), TRY_STRPTIME({text}, '%m/%d/%Y'))"
+
+
 def _condition(manifest: DatasetManifest, item: Filter) -> str:
     column = manifest.column(item.column)
     if column is None:
         return "TRUE"
+    if item.as_date:
+        when = as_date(column)
+        if item.op == "within":
+            start, end = item.value
+            return f"{when} >= DATE {literal(start)} AND {when} < DATE {literal(end)}"
+        return f"{when} {item.op} DATE {literal(item.value)}"
+    if item.op == "between":
+        low, high = item.value
+        return f"{numeric(column)} BETWEEN {literal(low)} AND {literal(high)}"
     if item.op == "is":
         return positive(column) if item.value == 1 else f"NOT ({positive(column)})"
     if isinstance(item.value, str):

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from causal_agent.reading.columns import ColumnIndex
+from causal_agent.reading.periods import PERIOD, normalise_period, period_columns
 from causal_agent.reading.words import tokenize
 from causal_common.models.datasets import Column, DatasetManifest
 
@@ -42,40 +43,13 @@ _ASSIGNMENT = re.compile(
     r"offered|given|placed|threshold|cut-?off|cut\s+point|automatically|must|had\s+to|required)\b",
     re.IGNORECASE,
 )
-_QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
-_MONTHS = {
-    name: index
-    for index, names in enumerate(
-        (
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ),
-        1,
-    )
-    for name in names
-}
 _START_CUE = (
     r"(?:from|since|starting(?:\s+in)?|started(?:\s+in)?|start(?:ed|s)?\s+in|took\s+effect(?:\s+in)?|"
     r"came\s+into\s+(?:force|effect)(?:\s+in)?|introduced(?:\s+in)?|launched(?:\s+in)?|began(?:\s+in)?|"
     r"rolled\s+out(?:\s+in)?|changed\s+(?:its|their|the)\s+\w+(?:\s+\w+)?\s+in|in\s+effect\s+from|"
     r"switched\s+on\s+in|adopted(?:\s+\w+)?\s+in|went\s+live(?:\s+in)?|implemented(?:\s+in)?|after|as\s+of|in)"
 )
-_PERIOD = (
-    r"(?P<period>(?:19|20)\d\d[-\s]?q[1-4]|q[1-4][-\s]?(?:19|20)\d\d|(?:the\s+)?(?:first|second|third|fourth|1st|2nd|"
-    r"3rd|4th)\s+quarter(?:\s+of)?\s+(?:19|20)\d\d|(?:19|20)\d\d-\d\d(?:-\d\d)?|(?:jan|feb|mar|apr|may|jun|jul|aug|"
-    r"sep|sept|oct|nov|dec)[a-z]*\.?\s+(?:19|20)\d\d|(?:19|20)\d\d)"
-)
-_START = re.compile(rf"\b{_START_CUE}\s+(?:the\s+(?:start\s+of\s+|beginning\s+of\s+)?)?{_PERIOD}\b", re.IGNORECASE)
+_START = re.compile(rf"\b{_START_CUE}\s+(?:the\s+(?:start\s+of\s+|beginning\s+of\s+)?)?{PERIOD}\b", re.IGNORECASE)
 _OTHERS = re.compile(
     r"\b(?:the\s+)?(?:other|others|rest|remaining)\b|\bdid(?:\s+not|n't)\b|\bcontrols?\b|\bcomparison\b|\bunchanged\b",
     re.IGNORECASE,
@@ -174,43 +148,21 @@ def _read_cutoff(text: str, index: ColumnIndex, manifest: DatasetManifest, roles
             return
 
 
-def normalise_period(raw: str) -> str:
-    """'the second quarter of 2018' → '2018Q2', 'March 2018' → '2018-03', '2018 q2' → '2018Q2', '2017' → '2017'."""
-    text = raw.lower().strip().removeprefix("the ").strip()
-    match = re.fullmatch(r"((?:19|20)\d\d)[-\s]?q([1-4])|q([1-4])[-\s]?((?:19|20)\d\d)", text)
-    if match:
-        year = match.group(1) or match.group(4)
-        quarter = match.group(2) or match.group(3)
-        return f"{year}Q{quarter}"
-    match = re.fullmatch(r"(\w+)\s+quarter(?:\s+of)?\s+((?:19|20)\d\d)", text)
-    if match and match.group(1) in _QUARTER_WORDS:
-        return f"{match.group(2)}Q{_QUARTER_WORDS[match.group(1)]}"
-    match = re.fullmatch(r"([a-z]+)\.?\s+((?:19|20)\d\d)", text)
-    if match and match.group(1) in _MONTHS:
-        return f"{match.group(2)}-{_MONTHS[match.group(1)]:02d}"
-    return text
-
-
-def _period_columns(manifest: DatasetManifest) -> list[Column]:
-    names = re.compile(
-        r"(?:^|_|\b)(?:year|yr|quarter|qtr|month|date|wave|period|week|round|time|semester|term)s?(?:$|_|\b)",
-        re.IGNORECASE,
-    )
-    return [c for c in manifest.columns if c.role in ("time", "date") or names.search(c.name)]
-
-
 def _read_start_and_groups(
     text: str, index: ColumnIndex, manifest: DatasetManifest, roles: set[str], out: DesignReading
 ) -> None:
-    if not _period_columns(manifest):
+    if not period_columns(manifest):
         return
     match = _START.search(text)
     if match is None:
         return
     cue = match.group(0).split()[0].lower()
     if cue == "in" and not re.search(
-        r"\b(?:policy|rule|law|reform|ban|program+e?|scheme|mandate|tax|took|since|"
-        r"from|launched|introduced|changed|started|switched|adopted|rolled)\b",
+        r"\b(?:policy|policies|rule|rules|law|laws|reform|reforms|ban|banned|program+e?|scheme|mandate|tax|"
+        r"took|since|from|launched|introduced|changed|started|switched|adopted|rolled|went|became|turned|"
+        r"scrapped|abolished|dropped|removed|ended|stopped|began|opened|closed|installed|added|allowed|"
+        r"raised|lowered|cut|replaced|moved|joined|expanded|extended|got|received|implemented|"
+        r"enacted|passed|began|upgraded|converted|piloted|trialled|trialed)\b",
         text,
         re.IGNORECASE,
     ):
@@ -222,7 +174,7 @@ def _read_start_and_groups(
         column = manifest.column(value.column)
         if column is None or column.binary or column.dtype != "string":
             continue
-        if column in _period_columns(manifest) or re.fullmatch(r"(?:19|20)\d\d.*", str(value.value)):
+        if column in period_columns(manifest) or re.fullmatch(r"(?:19|20)\d\d.*", str(value.value)):
             continue
         out.group_column = column.name
         if value.value not in out.treated_groups:

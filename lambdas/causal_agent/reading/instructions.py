@@ -125,6 +125,15 @@ class Contrast:
     sign: int = 1
     scale: float = 1.0
     label: str = ""
+    # A change relative to each unit's own level ("doubled", "cut in half"): the treatment multiplied by this
+    # factor. Its size in units is (factor - 1) × the treatment's mean, known once the analysis has run.
+    factor: float | None = None
+
+    def units(self, treatment_mean: float | None) -> float | None:
+        """The change in treatment units the question asks about (None: a relative change of an unknown level)."""
+        if self.factor is None:
+            return self.sign * self.scale
+        return None if treatment_mean is None else (self.factor - 1) * treatment_mean
 
 
 @dataclass
@@ -207,9 +216,41 @@ def _amount(number: str, thousands: str | None) -> float:
     return float(number) * (1000 if thousands else 1)
 
 
+_RELATIVE = (
+    (
+        re.compile(
+            r"\b(?:doubl(?:e[sd]?|ing)|twice\s+(?:as\s+(?:much|many|long|high|often)|the)|two\s+times\s+(?:as|the))\b"
+        ),
+        2.0,
+        "doubling it",
+    ),
+    (re.compile(r"\b(?:tripl(?:e[sd]?|ing)|three\s+times\s+(?:as|the))\b"), 3.0, "tripling it"),
+    (
+        re.compile(
+            r"\b(?:halv(?:e[sd]?|ing)|(?:cut|reduce[sd]?|reducing|lower(?:ed)?|drop(?:ped)?|slash(?:ed)?|trim(?:med)?)"
+            r"(?:\s+\w+){0,4}?\s+(?:in|by)\s+(?:a\s+)?half|half\s+as\s+(?:much|many|long|often))\b"
+        ),
+        0.5,
+        "cutting it in half",
+    ),
+)
+
+
+def _relative_contrast(text: str) -> Contrast | None:
+    """A change relative to the current level: "doubled", "twice as much", "cut in half", "halved"."""
+    for pattern, factor, label in _RELATIVE:
+        if pattern.search(text):
+            return Contrast(1 if factor > 1 else -1, abs(factor - 1), label, factor=factor)
+    return None
+
+
 def _scaled_contrast(text: str) -> Contrast | None:
-    """A change of a given size in a continuous treatment: "by 1,000", "each additional 100", "from 10 to 20"."""
+    """A change of a given size in a continuous treatment: "by 1,000", "each additional 100", "from 10 to 20",
+    or relative to its level ("doubled", "cut in half")."""
     text = _THOUSANDS.sub("", text)
+    relative = _relative_contrast(text)
+    if relative is not None:
+        return relative
     span = _FROM_TO.search(text)
     if span:
         start, end = _amount(span.group("a"), span.group("ka")), _amount(span.group("b"), span.group("kb"))

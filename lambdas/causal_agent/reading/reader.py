@@ -11,6 +11,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from causal_agent.reading.amounts import choose_form
 from causal_agent.reading.columns import ColumnIndex, Mention
 from causal_agent.reading.descriptive import DescriptiveSpec, descriptive_kind, opens_descriptively, read_spec
 from causal_agent.reading.instructions import (
@@ -109,6 +110,8 @@ class Reading:
     timing_unsettled: list[str] = field(default_factory=list)
     # What each reply changed, for the answer's first lines.
     reply_notes: list[str] = field(default_factory=list)
+    # When the treatment is recorded both as yes/no and as an amount: which one the words chose, and the other.
+    treatment_note: str = ""
 
     @property
     def complete(self) -> bool:
@@ -254,6 +257,12 @@ def read_question(text: str, manifest: DatasetManifest, index: ColumnIndex | Non
                 spec = DescriptiveSpec(kind)
             elif spec is None:
                 return Reading("unanswerable", unmatched=words, how="the question names no column to describe")
+        if spec.unplaced:
+            return Reading(
+                "unanswerable",
+                unmatched=spec.unplaced,
+                how="the data have years but no dates, so a month or a day cannot be picked out",
+            )
         if kind not in ("count", "share", "correlation"):
             leftover = [w for w in Skeleton.concept_words(skeleton.text) if not _ROW_WORDS.fullmatch(w)]
             if not spec.columns and leftover:
@@ -296,6 +305,10 @@ def read_question(text: str, manifest: DatasetManifest, index: ColumnIndex | Non
         for role in ("treatment", "outcome"):
             if getattr(reading, role) == mention.column and mention.alternatives:
                 reading.alternatives[role] = [mention.column, *mention.alternatives]
+    if reading.treatment:
+        chosen, reading.treatment_note = choose_form(reading.treatment, tokens, mentions, manifest)
+        if chosen != reading.outcome:
+            reading.treatment = chosen
     if reading.complete and reading.treatment in reading.adjustment.exclude:
         reading.adjustment.exclude.pop(reading.treatment)
     return reading

@@ -212,6 +212,10 @@ def apply_replies(
         if kind == "post_treatment":
             reading = _apply_timing(reading, reply, expects, index, option_id)
             continue
+        if kind == "confirm_design":
+            # Yes or no is the planner's to read; an instruction in the reply ("adjust for age instead") counts.
+            reading = _merge_instructions(reading, reply, index)
+            continue
         if kind in ("roles", "concept", None):
             reading = _apply_roles(reading, reply, expects, manifest, index)
         if reading is before:

@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from causal_common.models.confidence import ConfidenceSet
+
 FrameType = Literal["session", "progress", "tool", "prompt", "answer", "error"]
 ToolStatus = Literal["started", "succeeded", "failed"]
 
@@ -42,6 +44,8 @@ class AnswerResult(_Camel):
     # The identification design (randomised, backdoor, iv, did, rdd) and the estimand (ate, att, late, at_cutoff).
     design: str | None = None
     target: str | None = None
+    # The headline's weak-instrument-robust set when ``ci`` cannot hold it (unbounded, two rays, empty).
+    confidence_set: ConfidenceSet | None = Field(default=None, alias="confidenceSet")
 
 
 def session_frame(user_id: str | None, dataset_id: str | None) -> dict[str, Any]:

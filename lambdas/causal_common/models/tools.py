@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from causal_common.models.confidence import ConfidenceSet
 from causal_common.models.frames import PromptOption
 
 ToolName = Literal["data_query", "eda", "causal_analysis", "ask_user"]
@@ -209,6 +210,9 @@ class MethodEstimate(BaseModel):
     ci: tuple[float, float] | None = None
     elapsed_ms: float | None = None
     error: str | None = None
+    confidence_set: ConfidenceSet | None = Field(
+        default=None, description="The method's confidence set when it is not an ordinary interval (weak-IV tests)."
+    )
 
 
 class Refutation(BaseModel):
@@ -225,12 +229,37 @@ class Sensitivity(BaseModel):
     sentence: str
 
 
+class ConfounderBenchmark(BaseModel):
+    """Would an unmeasured confounder as strong as the strongest measured covariate explain the estimate away?
+
+    Cinelli & Hazlett (2020) benchmark bounds: a confounder that explains as much residual variance of the
+    treatment and of the outcome as ``benchmark`` does (partial R², from linear fits) moves the estimate to
+    ``adjusted_estimate``; ``explains_away`` when its interval then includes zero though the estimate's did not.
+    """
+
+    benchmark: str = Field(description="The measured covariate (or coded text column) that bounds the confounder.")
+    r2_treatment: float = Field(description="Partial R² of such a confounder with the treatment, given the rest.")
+    r2_outcome: float = Field(description="Partial R² of such a confounder with the outcome, given the rest.")
+    adjusted_estimate: float
+    adjusted_ci: tuple[float, float]
+    explains_away: bool
+    sentence: str
+
+
 class GroupEffect(BaseModel):
     group: str
     rows: int
     estimate: float | None
     ci: tuple[float, float] | None
     error: str | None = None
+
+
+class EventStudyPoint(BaseModel):
+    """The effect ``relative_period`` periods after adoption (negative: before it; −1 is the base, zero)."""
+
+    relative_period: int
+    estimate: float
+    ci: tuple[float, float] | None = None
 
 
 class AdjustmentVariant(BaseModel):
@@ -264,6 +293,9 @@ class CausalResult(BaseModel):
     outcome_kind: Literal["binary", "continuous"] = "continuous"
     standard_error: float | None = None
     sensitivity: list[Sensitivity] = Field(default_factory=list)
+    confounder_benchmark: ConfounderBenchmark | None = Field(
+        default=None, description="Whether a confounder as strong as a measured covariate would explain it away."
+    )
     specification_check: Refutation | None = None
     disagreement: list[str] = Field(
         default_factory=list, description="Estimators that disagree beyond their intervals, and which is trusted."
@@ -280,6 +312,27 @@ class CausalResult(BaseModel):
     adjustment_sensitivity: list[AdjustmentVariant] = Field(
         default_factory=list, description="The estimate with each covariate left out in turn (linear adjustment)."
     )
+    confidence_set: ConfidenceSet | None = Field(
+        default=None,
+        description="The headline's confidence set when a weak instrument makes the two-stage least squares "
+        "interval untrustworthy: a test valid however weak the instrument, inverted. `ci` is that set when it is "
+        "one finite interval and None when it is unbounded, two rays, or empty.",
+    )
+    event_study: list[EventStudyPoint] = Field(
+        default_factory=list,
+        description="Difference in differences: the effect by period relative to adoption (leads and lags).",
+    )
+    treatment_mean: float | None = Field(
+        default=None,
+        description="Mean of a continuous treatment over the analysed rows (the level a relative change such as "
+        "'doubled' is taken from).",
+    )
+    design_from_data: bool = Field(
+        default=False,
+        description="The design was read from the data alone (a panel whose treatment switches on, balance "
+        "consistent with random assignment), not named by the user or the dataset's roles: the agent asks to "
+        "confirm it.",
+    )
 
 
 class ArtifactLink(BaseModel):
@@ -294,6 +347,7 @@ class MethodLine(BaseModel):
     estimate: float | None = None
     ci: tuple[float, float] | None = None
     error: str | None = None
+    confidence_set: ConfidenceSet | None = None
 
 
 class CausalSummary(BaseModel):
@@ -324,6 +378,7 @@ class CausalSummary(BaseModel):
     methods: list[MethodLine] = Field(default_factory=list)
     refutations: list[Refutation] = Field(default_factory=list)
     sensitivity: list[Sensitivity] = Field(default_factory=list)
+    confounder_benchmark: ConfounderBenchmark | None = None
     disagreement: list[str] = Field(default_factory=list)
     diagnostics: dict[str, float | None] = Field(default_factory=dict)
     post_treatment_suspects: list[ColumnNote] = Field(default_factory=list)
@@ -333,6 +388,10 @@ class CausalSummary(BaseModel):
     by_group: list[GroupEffect] = Field(default_factory=list)
     by_group_column: str | None = None
     adjustment_sensitivity: list[AdjustmentVariant] = Field(default_factory=list)
+    confidence_set: ConfidenceSet | None = None
+    event_study: list[EventStudyPoint] = Field(default_factory=list)
+    design_from_data: bool = False
+    treatment_mean: float | None = None
     warnings: list[str] = Field(default_factory=list)
     artifacts: list[ArtifactLink] = Field(default_factory=list)
 
