@@ -62,7 +62,7 @@ def start_emulator(port: int, *flags: str) -> subprocess.Popen:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    endpoint = f"http://127.0.0.1:{port}/moto-api/"
+    endpoint = f"http://127.0.0.1:{port}/_causal/health"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

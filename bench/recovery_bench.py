@@ -187,7 +187,7 @@ def main() -> int:
         baseline, process = cold_start(
             [python, "-m", "causal_embedded", "--port", str(port)],
             env,
-            lambda: answers(f"http://127.0.0.1:{port}/moto-api/"),
+            lambda: answers(f"http://127.0.0.1:{port}/_causal/health"),
         )
         started = time.monotonic()
         subprocess.run(

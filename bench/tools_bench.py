@@ -36,7 +36,7 @@ from causal_common.datasets import publish  # noqa: E402
 from causal_common.models.datasets import DatasetManifest, data_key  # noqa: E402
 from causal_common.names import ResourceNames  # noqa: E402
 from causal_datasets.inference import columns_of  # noqa: E402
-from causal_ecs_runner.__main__ import build  # noqa: E402
+from causal_ecs_runner.__main__ import build, front_door  # noqa: E402
 from causal_ecs_runner.api import make_server  # noqa: E402
 from causal_ecs_runner.backends.subprocess import SubprocessBackend  # noqa: E402
 from causal_ecs_runner.settings import RunnerSettings  # noqa: E402
@@ -280,7 +280,7 @@ def main() -> None:
     for warm in (True, False):
         backend = SubprocessBackend(workdir / ("warm" if warm else "cold"), settings.warm_modules if warm else None)
         service, watcher = build(settings, backend, environ)
-        server = make_server("127.0.0.1", free_port(), service)
+        server = make_server("127.0.0.1", free_port(), service, front_door(RunnerSettings()))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         watcher.start()
         if warm:

@@ -15,6 +15,8 @@ from causal_ecs_runner.service import EcsService
 from causal_ecs_runner.settings import PASSED_TO_TASKS, RunnerSettings
 from causal_ecs_runner.store import Store
 from causal_ecs_runner.watcher import Watcher
+from causal_guard.front_door import FrontDoor, StackCredentials, new_access_key_id, new_secret_access_key
+from causal_guard.request_origin import HostAllowList, OriginAllowList
 
 logger = logging.getLogger("causal_ecs_runner")
 
@@ -46,6 +48,23 @@ def build(settings: RunnerSettings, backend: Any, environ: dict[str, str]) -> tu
     return service, watcher
 
 
+def front_door(settings: RunnerSettings) -> FrontDoor:
+    """The checks every request passes; without credentials of its own the runner makes a pair
+    nobody holds, so only the owner's well-known local pair gets in."""
+    if settings.access_key_id and settings.secret_access_key:
+        credentials = StackCredentials.of(settings.access_key_id, settings.secret_access_key)
+    else:
+        credentials = StackCredentials.of(new_access_key_id(), new_secret_access_key())
+    return FrontDoor(
+        "ECS runner",
+        HostAllowList.of(settings.allowed_hosts),
+        OriginAllowList.of(settings.allowed_origins),
+        credentials,
+        "ECS_RUNNER_ALLOWED_HOSTS",
+        "ECS_RUNNER_ALLOWED_ORIGINS",
+    )
+
+
 def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
@@ -62,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     log.configure(settings.log_level)
     backend = make_backend(options.backend or settings.backend, settings)
     service, watcher = build(settings, backend, dict(os.environ))
-    server = make_server(options.host, options.port or settings.port, service)
+    server = make_server(options.host, options.port or settings.port, service, front_door(settings))
     watcher.start()
     signal.signal(signal.SIGTERM, _interrupt)
     logger.info("ECS runner on http://%s:%s (backend %s)", options.host, server.server_address[1], backend.name)

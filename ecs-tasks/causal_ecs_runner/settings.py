@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode
 
 from causal_common.settings import AwsSettings
+from causal_guard.request_origin import split_list
 
 # Variables of the runner's own environment that every task gets (tasks on AWS get theirs from the task role/definition).
 PASSED_TO_TASKS = (
@@ -42,3 +45,19 @@ class RunnerSettings(AwsSettings):
     )
     warm_worker: bool = Field(default=True, validation_alias="ECS_RUNNER_WARM_WORKER")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+    # Who may call it: requests signed with the stack's credentials (the runner's own, which it also
+    # passes to tasks; unset, only the owner's well-known local pair is honoured), to these host names
+    # besides the loopback ones (compose: the service name), from no web page unless its origin is listed.
+    access_key_id: str | None = Field(default=None, validation_alias="AWS_ACCESS_KEY_ID")
+    secret_access_key: str | None = Field(default=None, validation_alias="AWS_SECRET_ACCESS_KEY")
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="ECS_RUNNER_ALLOWED_HOSTS"
+    )
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="ECS_RUNNER_ALLOWED_ORIGINS"
+    )
+
+    @field_validator("allowed_hosts", "allowed_origins", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> list[str]:
+        return split_list(value)

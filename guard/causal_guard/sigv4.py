@@ -354,3 +354,14 @@ def expected_signature(request: IncomingRequest, signature: Signature, credentia
     signer = signer_class(keys, signature.service, signature.region, signed)
     canonical = signer.canonical_request(aws_request)
     return signer.signature(signer.string_to_sign(aws_request, canonical), aws_request)
+
+
+def signed_headers(
+    method: str, url: str, credentials: Credentials, *, region: str, service: str, body: bytes = b""
+) -> dict[str, str]:
+    """The headers that sign ``method url`` (SigV4, as an SDK would), for callers that are not an SDK."""
+    request = AWSRequest(method=method, url=url, data=body)
+    SigV4Auth(BotocoreCredentials(credentials.access_key_id, credentials.secret_access_key), service, region).add_auth(
+        request
+    )
+    return {name: str(value) for name, value in request.headers.items()}

@@ -206,16 +206,20 @@ def _config(args: argparse.Namespace, **extra: Any) -> Any:
 
 
 def _local_credentials(config: Any) -> None:
-    """A local emulator takes any credentials: use the stack's fakes, so a missing
-    profile never fails a local command and real keys never go to (or get stored in) it."""
+    """Local targets get local credentials, so a missing profile never fails a local command and real
+    keys never go to (or get stored in) an emulator: the embedded stack's own pair (``.stack/credentials``,
+    made by ``causal-stack up``), else the well-known local pair, which LocalStack takes and the embedded
+    stack honours for its owner."""
     from causal_common.names import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
+    from causal_stack.credentials import STACK_DIR, read_keys
 
     if config.target.value == "aws":
         return
     for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         os.environ.pop(variable, None)
-    os.environ["AWS_ACCESS_KEY_ID"] = LOCAL_ACCESS_KEY_ID
-    os.environ["AWS_SECRET_ACCESS_KEY"] = LOCAL_SECRET_ACCESS_KEY
+    keys = read_keys(STACK_DIR) if config.target.value == "embedded" else None
+    pair = keys.as_tuple() if keys else (LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY)
+    os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"] = pair
 
 
 def _detect_target(endpoint: str) -> str:

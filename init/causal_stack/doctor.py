@@ -57,7 +57,7 @@ def run_checks(
                 )
             )
     if reachable and config.target is not Target.AWS and config.endpoint_url:
-        checks.extend(lambda_worker_checks(config.endpoint_url))
+        checks.extend(lambda_worker_checks(config.endpoint_url, config.region))
     if config.target is not Target.AWS and config.ecs_endpoint_url:
         checks.extend(ecs_runner_checks(config.ecs_endpoint_url))
     state_path = state_path_for(config.endpoint_url)

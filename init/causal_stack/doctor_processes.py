@@ -21,10 +21,10 @@ from causal_stack.supervisor_state import read_state
 LAMBDA_WORKERS_PATH = "/moto-api/causal/lambda-workers"
 
 
-def _get_json(url: str) -> dict[str, Any] | None:
+def _get_json(url: str, headers: dict[str, str] | None = None) -> dict[str, Any] | None:
     """The JSON body at ``url`` (any status), or ``None`` if nothing answers or it is not JSON."""
     try:
-        with urllib.request.urlopen(url, timeout=3) as response:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=3) as response:
             body = response.read()
     except urllib.error.HTTPError as exc:
         body = exc.read()
@@ -44,9 +44,24 @@ def _ago(epoch_seconds: float | None) -> str:
     return f"{seconds} s ago" if seconds < 120 else f"{seconds // 60} min ago"
 
 
-def lambda_worker_checks(endpoint_url: str) -> list[Check]:
+def _signed(url: str, region: str) -> dict[str, str]:
+    """Headers signing a GET of ``url`` with this process's credentials (moto's admin routes need them)."""
+    import boto3
+
+    from causal_guard import sigv4
+
+    found = boto3.Session().get_credentials()
+    if found is None:
+        return {}
+    frozen = found.get_frozen_credentials()
+    pair = sigv4.Credentials(frozen.access_key, frozen.secret_key)
+    return sigv4.signed_headers("GET", url, pair, region=region, service="moto-api")
+
+
+def lambda_worker_checks(endpoint_url: str, region: str) -> list[Check]:
     """Workers of the embedded Lambda runner that died, and whether they were replaced."""
-    report = _get_json(endpoint_url.rstrip("/") + LAMBDA_WORKERS_PATH)
+    url = endpoint_url.rstrip("/") + LAMBDA_WORKERS_PATH
+    report = _get_json(url, _signed(url, region))
     if report is None or "deaths" not in report:
         return []  # not the embedded emulator (LocalStack, AWS)
     deaths = [entry for entry in report["deaths"] if entry.get("diedIdle") or entry.get("diedDuringInvoke")]

@@ -25,9 +25,9 @@ from pathlib import Path
 import psutil
 
 from causal_common.errors import CausalStackError
-from causal_common.names import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
 from causal_common.settings import DEFAULT_PREFIX, DEFAULT_REGION
 from causal_dashboard.operator_login import OperatorLogin, new_operator_key
+from causal_stack.credentials import STACK_DIR, StackKeys, ensure_keys
 from causal_stack.deployment_check import DeploymentCheck
 from causal_stack.supervisor import StartLimitHit, Supervisor
 from causal_stack.supervisor_state import state_path
@@ -164,14 +164,17 @@ def probe_http(url: str) -> bool:
         return False
 
 
-def stack_environment(host: str, aws_port: int, gateway_port: int, ecs_port: int) -> dict[str, str]:
-    """The environment every child gets. Credentials are forced to the local fakes so
-    nothing started here can reach a real AWS account."""
+def stack_environment(
+    host: str, aws_port: int, gateway_port: int, ecs_port: int, keys: StackKeys | None = None
+) -> dict[str, str]:
+    """The environment every child gets. Credentials are the stack's own (``.stack/credentials``),
+    which no real AWS account knows; no other ``AWS_*`` variable of the caller's is passed on."""
+    keys = keys or ensure_keys(STACK_DIR)
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     env.update(
         {
-            "AWS_ACCESS_KEY_ID": LOCAL_ACCESS_KEY_ID,
-            "AWS_SECRET_ACCESS_KEY": LOCAL_SECRET_ACCESS_KEY,
+            "AWS_ACCESS_KEY_ID": keys.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": keys.secret_access_key,
             "AWS_DEFAULT_REGION": DEFAULT_REGION,
             "AWS_REGION": DEFAULT_REGION,
             "AWS_ENDPOINT_URL": f"http://{host}:{aws_port}",
@@ -205,7 +208,7 @@ def _operator_key(path: Path) -> str:
 def _deploy(env: dict[str, str]) -> None:
     from causal_deploy import DeployConfig, deploy
 
-    # The deploy runs in this process: give it the same fake credentials as the children.
+    # The deploy runs in this process: give it the same credentials as the children.
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_REGION"):
         os.environ[key] = env[key]
     os.environ.pop("AWS_PROFILE", None)
@@ -248,7 +251,9 @@ def up(
     emulator = Service(
         "aws",
         [python, "-m", "causal_embedded", "--port", str(aws_port), "--host", host],
-        f"http://{host}:{aws_port}/moto-api/",
+        f"http://{host}:{aws_port}/_causal/health",
+        # moto's recorder, if someone turns it on, writes beside the stack's logs, never into the checkout.
+        extra_env={"EMULATOR_STATE_DIR": str(log_dir)},
     )
     ecs_runner = Service(
         "ecs-runner",

@@ -1,12 +1,14 @@
 """The emulator's front door: a WSGI middleware in front of moto's server application.
 
-In order, a request must: name an allowed ``Host`` (loopback names, or configured
-ones: no DNS rebinding); come from no browser page, or from an allowed
-``Origin`` (no permissive CORS: moto's server echoes any origin); and carry a
-valid AWS signature (header or presigned query) made with the stack's
-credentials. Refusals use the error shape of the request's AWS protocol.
-``/moto-api`` (moto's own control and health API, not an AWS API) needs no
-signature but passes the Host and Origin checks.
+The checks are :class:`causal_guard.front_door.FrontDoor`'s, shared with the
+ECS runner: an allowed ``Host`` (loopback names, or configured ones: no DNS
+rebinding); no browser page unless its ``Origin`` is allowed (no permissive
+CORS: moto's server echoes any origin); and a valid AWS signature (header or
+presigned query) made with the stack's credentials. moto's admin routes
+(``/moto-api/*``: reset, seed, config, the model dump, the recorder) need a
+signature too unless ``--debug-admin`` was given, and the recorder answers
+only with ``--recorder`` (:mod:`causal_embedded.admin`). Refusals use the error
+shape of the request's AWS protocol.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from causal_embedded import aws_errors
+from causal_embedded.admin import ADMIN_PREFIX, RECORDER_PREFIX
 from causal_embedded.settings import EmulatorSettings
-from causal_guard import sigv4
+from causal_guard import aws_errors, sigv4
+from causal_guard.front_door import AccessRefusedError, Connection, FrontDoor, StackCredentials
 from causal_guard.request_origin import HostAllowList, OriginAllowList
 
 logger = logging.getLogger(__name__)
@@ -26,7 +29,8 @@ logger = logging.getLogger(__name__)
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # Where moto's server keeps the original spelling of headers with underscores (S3 metadata).
 _PRESERVED_HEADER_NAMES = "moto.preserved_header_names"
-_UNSIGNED_PREFIXES = ("/moto-api", "/favicon.ico")
+# Answered without a signature (after the Host and Origin checks): nothing of the stack's state.
+_UNSIGNED_PATHS = frozenset({"/_causal/health", "/favicon.ico"})
 _EXPOSED_HEADERS = "x-amz-request-id, x-amzn-RequestId, x-amzn-ErrorType, x-amz-version-id, ETag, Content-Length"
 
 
@@ -43,46 +47,58 @@ def request_headers(environ: dict[str, Any]) -> dict[str, str]:
     return headers
 
 
+def connection_of(environ: dict[str, Any]) -> Connection | None:
+    try:
+        local = environ["werkzeug.socket"].getsockname()
+    except (KeyError, AttributeError, OSError):
+        local = (None, environ.get("SERVER_PORT"))
+    try:
+        return Connection(environ["REMOTE_ADDR"], int(environ["REMOTE_PORT"]), int(local[1]), local[0])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 class RequestGuard:
-    def __init__(self, app: WsgiApp, settings: EmulatorSettings) -> None:
+    def __init__(self, app: WsgiApp, settings: EmulatorSettings, credentials: StackCredentials) -> None:
         self._app = app
-        self._hosts = HostAllowList.of(settings.allowed_hosts)
-        self._origins = OriginAllowList.of(settings.allowed_origins)
-        self._verify = not settings.accept_any_credentials
-        self._known = {settings.access_key_id: sigv4.Credentials(settings.access_key_id, settings.secret_access_key)}
-        self._access_key_id = settings.access_key_id
+        self._door = FrontDoor(
+            "emulator",
+            HostAllowList.of(settings.allowed_hosts),
+            OriginAllowList.of(settings.allowed_origins),
+            credentials,
+            "EMULATOR_ALLOWED_HOSTS",
+            "EMULATOR_ALLOWED_ORIGINS",
+        )
+        self._verify_aws = not settings.accept_any_credentials
+        self._verify_admin = not settings.debug_admin
+        self._recorder = settings.recorder
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         headers = request_headers(environ)
         path = environ.get("PATH_INFO", "")
         origin = headers.get("origin")
-        if not self._hosts.allows(headers.get("host")):
-            return self._refuse(
-                environ,
-                start_response,
-                headers,
-                path,
-                "access-denied",
-                f"Host {headers.get('host', '')!r} is not served here: the emulator answers loopback "
-                "names (localhost, 127.0.0.1, ::1); add others with EMULATOR_ALLOWED_HOSTS",
-            )
-        if origin is not None and not self._origins.allows(origin):
-            return self._refuse(
-                environ,
-                start_response,
-                headers,
-                path,
-                "access-denied",
-                f"requests from web pages are refused (Origin {origin!r}); the emulator serves local "
-                f"programs only. Allowed origins: {self._origins.describe()} (EMULATOR_ALLOWED_ORIGINS)",
-            )
+        try:
+            self._door.check_host_and_origin(headers)
+        except AccessRefusedError as exc:
+            return self._refuse(environ, start_response, headers, path, "access-denied", exc.message)
         if (
             origin is not None
             and environ.get("REQUEST_METHOD") == "OPTIONS"
             and "access-control-request-method" in headers
         ):
             return self._preflight(start_response, origin, headers)
-        if self._verify and not path.startswith(_UNSIGNED_PREFIXES):
+        if path.startswith(RECORDER_PREFIX) and not self._recorder:
+            return self._refuse(
+                environ,
+                start_response,
+                headers,
+                path,
+                "access-denied",
+                "moto's recorder is off: start the emulator with --recorder (EMULATOR_RECORDER=1) to use it",
+            )
+        admin = path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+        needs_signature = self._verify_admin if admin else self._verify_aws and path not in _UNSIGNED_PATHS
+        if needs_signature:
             refusal = self._check_signature(environ, headers, path)
             if refusal is not None:
                 return refusal(start_response)
@@ -100,33 +116,15 @@ class RequestGuard:
             query_string=environ.get("QUERY_STRING", ""),
             headers=headers,
         )
-        service: str | None = None
         try:
-            signature = sigv4.read_signature(request)
-            if signature is None:
-                raise sigv4.MissingAuthenticationError(
-                    "Missing Authentication Token: sign requests with the stack's credentials "
-                    f"(AWS_ACCESS_KEY_ID={self._access_key_id}, as awslocal does)"
-                )
-            service = signature.service or ("s3" if signature.version == "v2" else None)
-            if sigv4.payload_hash_needed(headers) and signature.location == "header":
-                request = sigv4.IncomingRequest(
-                    request.method, request.raw_path, request.query_string, headers, _read_body(environ)
-                )
-            sigv4.verify(request, signature, self._known)
+            self._door.check_signature(request, connection_of(environ), lambda: _read_body(environ))
         except sigv4.SignatureError as exc:
-            message = exc.message
-            if isinstance(exc, sigv4.UnknownAccessKeyError):
-                message += (
-                    f" This emulator accepts only the stack's credentials: AWS_ACCESS_KEY_ID={self._access_key_id}"
-                    " (unset AWS_PROFILE and any other AWS_ACCESS_KEY_ID, as awslocal expects)."
-                )
             logger.info("refused %s %s: %s", request.method, request.raw_path, exc.code)
             access_key = exc.access_key_id if isinstance(exc, sigv4.UnknownAccessKeyError) else None
             response = aws_errors.error_response(
-                aws_errors.protocol_of(headers, path, service),
+                aws_errors.protocol_of(headers, path, _service_of(request)),
                 aws_errors.refusal_of(exc),
-                message,
+                self._door.describe_refusal(exc),
                 access_key_id=access_key,
             )
             return lambda start_response: _send(start_response, response)
@@ -174,6 +172,17 @@ class RequestGuard:
             return start_response(status, kept, exc_info) if exc_info is not None else start_response(status, kept)
 
         return start
+
+
+def _service_of(request: sigv4.IncomingRequest) -> str | None:
+    """The AWS service a (refused) request was signed for, to answer in its protocol."""
+    try:
+        signature = sigv4.read_signature(request)
+    except sigv4.SignatureError:
+        return _scope_service(request.headers.get("authorization", ""))
+    if signature is None:
+        return None
+    return signature.service or ("s3" if signature.version == "v2" else None)
 
 
 def _scope_service(authorization: str) -> str | None:

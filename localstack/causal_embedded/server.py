@@ -4,7 +4,8 @@
 on one port (so ``awslocal`` works), runs state machines with moto's ASL
 interpreter, and runs Lambda handlers in warm local workers. Every request
 passes :class:`~causal_embedded.guard.RequestGuard` first: loopback ``Host``,
-no foreign browser ``Origin``, a valid signature with the stack's credentials.
+no foreign browser ``Origin``, a valid signature with the stack's credentials
+(moto's admin routes included, unless ``--debug-admin``).
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ from typing import Any
 from causal_common import log
 from causal_common.names import LOCAL_ACCOUNT_ID
 from causal_common.settings import LogSettings
-from causal_embedded import seams
+from causal_embedded import admin, seams
 from causal_embedded.guard import RequestGuard
 from causal_embedded.lambda_runner import LambdaRunner
 from causal_embedded.settings import EmulatorSettings
+from causal_guard.front_door import StackCredentials
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +53,8 @@ def health() -> dict[str, Any]:
 
 
 class WithHealth:
-    """WSGI middleware: ``GET /_causal/health`` answers here, before the request guard
-    (a health check carries no signature; the answer holds no data of the stack)."""
+    """WSGI middleware: ``GET /_causal/health`` answers here, after the request guard's Host and
+    Origin checks but unsigned (a health check carries no signature; the answer holds no data of the stack)."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
@@ -106,10 +108,18 @@ class EmbeddedAws:
             credentials=credentials,
         )
         seams.install(self.runner, prewarm=self.prewarm, credentials=credentials)
+        admin.serve_redacted_model_data([self.settings.secret_access_key])
+        recording = admin.configure_recorder(self.settings.state_dir or self.work_dir)
+        if self.settings.recorder:
+            logger.info("moto's recorder routes are on; a recording is written to %s", recording)
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
         from werkzeug.serving import make_server
 
-        application = WithHealth(RequestGuard(DomainDispatcherApplication(create_backend_app), self.settings))
+        application = RequestGuard(
+            WithHealth(DomainDispatcherApplication(create_backend_app)),
+            self.settings,
+            StackCredentials.of(*credentials),
+        )
         self._server = make_server(self.host, self.port, application, threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-aws", daemon=True)
         self._thread.start()
@@ -143,6 +153,16 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="do not verify signatures (moto's behaviour; EMULATOR_ACCEPT_ANY_CREDENTIALS=1)",
     )
+    parser.add_argument(
+        "--debug-admin",
+        action="store_true",
+        help="answer moto's admin routes (/moto-api/*) without a signature (EMULATOR_DEBUG_ADMIN=1)",
+    )
+    parser.add_argument(
+        "--recorder",
+        action="store_true",
+        help="serve moto's recorder routes; it records into EMULATOR_STATE_DIR (EMULATOR_RECORDER=1)",
+    )
     args = parser.parse_args(argv)
     log.configure(LogSettings().log_level)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -155,8 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         logger.error("bad configuration: %s", exc)
         return 2
-    if args.accept_any_credentials:
-        settings = settings.model_copy(update={"accept_any_credentials": True})
+    for flag in ("accept_any_credentials", "debug_admin", "recorder"):
+        if getattr(args, flag):
+            settings = settings.model_copy(update={flag: True})
     emulator = EmbeddedAws(
         port=args.port, host=args.host, work_dir=args.work_dir, prewarm=not args.no_prewarm, settings=settings
     )

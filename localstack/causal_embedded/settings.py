@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from causal_common.names import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
+from causal_guard.front_door import new_access_key_id, new_secret_access_key
 from causal_guard.request_origin import split_list
 
 
@@ -15,16 +16,18 @@ class EmulatorSettings(BaseSettings):
     """Who may call ``python -m causal_embedded``.
 
     The stack's credentials are the emulator's own (``AWS_ACCESS_KEY_ID`` /
-    ``AWS_SECRET_ACCESS_KEY``, ``test``/``test`` unless set: what ``awslocal``,
-    the CLI and the deployer sign with); the Lambda workers and the Step
-    Functions interpreter sign with them too.
+    ``AWS_SECRET_ACCESS_KEY``; ``causal-stack up`` passes the checkout's pair
+    from ``.stack/credentials``, and unset they are made at random for this
+    run): what the CLI, the deployer, the Lambda workers and the Step Functions
+    interpreter sign with. The well-known pair ``test``/``test`` is honoured
+    from the user the emulator runs as (``causal_guard.front_door``).
     """
 
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
-    access_key_id: str = Field(default=LOCAL_ACCESS_KEY_ID, min_length=1, validation_alias="AWS_ACCESS_KEY_ID")
+    access_key_id: str = Field(default_factory=new_access_key_id, min_length=1, validation_alias="AWS_ACCESS_KEY_ID")
     secret_access_key: str = Field(
-        default=LOCAL_SECRET_ACCESS_KEY, min_length=1, validation_alias="AWS_SECRET_ACCESS_KEY"
+        default_factory=new_secret_access_key, min_length=1, validation_alias="AWS_SECRET_ACCESS_KEY"
     )
     # Host names answered besides the loopback ones (localhost, *.localhost, 127.0.0.0/8, ::1),
     # e.g. the service name in a compose network: "emulator" or "*.example.test".
@@ -37,6 +40,12 @@ class EmulatorSettings(BaseSettings):
     )
     # moto's behaviour: any credentials, or none, are accepted. Host and Origin are still checked.
     accept_any_credentials: bool = Field(default=False, validation_alias="EMULATOR_ACCEPT_ANY_CREDENTIALS")
+    # moto's admin routes (/moto-api/*: reset, seed, config, the model dump) without a signature.
+    debug_admin: bool = Field(default=False, validation_alias="EMULATOR_DEBUG_ADMIN")
+    # moto's recorder routes (/moto-api/recorder/*); it records into the state directory.
+    recorder: bool = Field(default=False, validation_alias="EMULATOR_RECORDER")
+    # Where the emulator may write files of its own (the recorder's); unset: its work directory.
+    state_dir: Path | None = Field(default=None, validation_alias="EMULATOR_STATE_DIR")
 
     @field_validator("allowed_hosts", "allowed_origins", mode="before")
     @classmethod

@@ -14,7 +14,7 @@ import pytest
 from fake_docker_api import FakeDockerApi
 
 from causal_common.settings import AwsSettings
-from causal_ecs_runner.__main__ import build
+from causal_ecs_runner.__main__ import build, front_door
 from causal_ecs_runner.api import make_server
 from causal_ecs_runner.backends.docker import DockerBackend
 from causal_ecs_runner.settings import RunnerSettings
@@ -41,7 +41,7 @@ def runner(moto_endpoint: str) -> Iterator[tuple[Any, FakeDockerApi, Any, str]]:
             )
         environment = {"AWS_ENDPOINT_URL": "http://localstack:4566", "RESOURCE_PREFIX": "causal-analysis-dev-"}
         service, watcher = build(settings, backend, environment)
-        server = make_server("127.0.0.1", 0, service)
+        server = make_server("127.0.0.1", 0, service, front_door(RunnerSettings()))
         thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
         thread.start()
         url = f"http://127.0.0.1:{server.server_address[1]}"

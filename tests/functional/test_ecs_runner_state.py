@@ -12,8 +12,10 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from causal_ecs_runner.__main__ import front_door
 from causal_ecs_runner.api import make_server
 from causal_ecs_runner.service import EcsService
+from causal_ecs_runner.settings import RunnerSettings
 from causal_ecs_runner.store import Store
 
 REGION = "eu-central-1"
@@ -35,7 +37,7 @@ class NoContainers:
 @contextmanager
 def runner(state_file: Path | None) -> Iterator[object]:
     service = EcsService(Store(REGION, ACCOUNT, state_file), NoContainers(), {})
-    server = make_server("127.0.0.1", 0, service)
+    server = make_server("127.0.0.1", 0, service, front_door(RunnerSettings()))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

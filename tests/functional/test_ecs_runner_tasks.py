@@ -15,7 +15,7 @@ from support import free_port
 from causal_common.datasets import publish
 from causal_common.names import ResourceNames
 from causal_datasets.bundled import NSW_EXPERIMENTAL_EFFECT, bundled_datasets
-from causal_ecs_runner.__main__ import build
+from causal_ecs_runner.__main__ import build, front_door
 from causal_ecs_runner.api import make_server
 from causal_ecs_runner.backends.subprocess import SubprocessBackend
 from causal_ecs_runner.settings import RunnerSettings
@@ -94,7 +94,7 @@ def runner(aws, tmp_path_factory):
     service, watcher = build(settings, backend, environ)
     recorder = RecordingStepFunctions()
     watcher._stepfunctions = recorder
-    server = make_server("127.0.0.1", free_port(), service)
+    server = make_server("127.0.0.1", free_port(), service, front_door(RunnerSettings()))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     watcher.start()
     backend.wait_warm(60)

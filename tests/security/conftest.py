@@ -1,12 +1,15 @@
-"""Fixtures of the security tests: a page on a foreign origin (Chromium comes from tests/conftest.py)."""
+"""Fixtures of the security tests: a page on a foreign origin (Chromium comes from tests/conftest.py),
+and commands run as another local user (``runuser``, as root)."""
 
 from __future__ import annotations
 
 import contextlib
 import http.server
 import os
+import shutil
+import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import pytest
 from support import free_port
@@ -15,6 +18,54 @@ CHROMIUM = "/usr/bin/chromium"
 needs_chromium = pytest.mark.skipif(
     not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (/usr/bin/chromium); run `make browser`"
 )
+
+
+# Another account on the machine, as an attacker with a shell of their own has.
+OTHER_USER = "nobody"
+needs_other_user = pytest.mark.skipif(
+    not hasattr(os, "getuid") or os.getuid() != 0 or shutil.which("runuser") is None,
+    reason="running a command as another local user needs root and runuser",
+)
+
+
+def as_other_user(argv: list[str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """``argv`` run as :data:`OTHER_USER` (from ``/``: the checkout is not theirs)."""
+    return subprocess.run(
+        [shutil.which("runuser") or "runuser", "-u", OTHER_USER, "--", *argv],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd="/",
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
+    )
+
+
+def curl_as_other_user(
+    method: str, url: str, headers: Mapping[str, str] | None = None, body: bytes = b""
+) -> tuple[int, str]:
+    """``curl`` run by another local user: the status and the body it got."""
+    argv = ["curl", "-s", "-o", "-", "-w", "\n%{http_code}", "-X", method, url]
+    for name, value in (headers or {}).items():
+        argv += ["-H", f"{name}: {value}"]
+    if body:
+        argv += ["--data-binary", body.decode()]
+    done = as_other_user(argv)
+    text, _, status = done.stdout.rpartition("\n")
+    return int(status or 0), text
+
+
+def signed_headers(
+    method: str, url: str, key: str, secret: str, *, service: str, region: str = "eu-central-1", body: bytes = b""
+) -> dict[str, str]:
+    """SigV4 headers for a request (botocore's signer, as any SDK signs); anyone can compute them
+    for a pair they know, whoever then sends the request."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest(method=method, url=url, data=body)
+    SigV4Auth(Credentials(key, secret), service, region).add_auth(request)
+    return {name: str(value) for name, value in request.headers.items()}
 
 
 class _Blank(http.server.BaseHTTPRequestHandler):

@@ -15,6 +15,7 @@ import psutil
 import pytest
 from botocore.config import Config
 from functional.test_embedded_lambda_runner import make_zip
+from security.conftest import signed_headers
 from support import create_execution_role, running_emulator
 
 HANDLER = """
@@ -71,7 +72,9 @@ def _kill_and_wait_gone(pid: int) -> None:
 
 
 def _status(emulator: str) -> dict:
-    with urllib.request.urlopen(f"{emulator}/moto-api/causal/lambda-workers", timeout=5) as response:
+    url = f"{emulator}/moto-api/causal/lambda-workers"
+    headers = signed_headers("GET", url, "test", "test", service="moto-api")
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=5) as response:
         return json.load(response)
 
 

@@ -17,7 +17,7 @@ from support import free_port
 
 from causal_common.errors import LOST_TASK_ERROR
 from causal_common.names import ResourceNames
-from causal_ecs_runner.__main__ import build
+from causal_ecs_runner.__main__ import build, front_door
 from causal_ecs_runner.api import make_server
 from causal_ecs_runner.backends.subprocess import SubprocessBackend
 from causal_ecs_runner.settings import RunnerSettings
@@ -57,7 +57,7 @@ def start_runner(moto_endpoint: str, log_dir, warm_modules: str, backoff=(0.2,))
     service, watcher = build(settings, backend, environ)
     recorder = RecordingStepFunctions()
     watcher._stepfunctions = recorder
-    server = make_server("127.0.0.1", free_port(), service)
+    server = make_server("127.0.0.1", free_port(), service, front_door(RunnerSettings()))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     watcher.start()
     url = f"http://127.0.0.1:{server.server_address[1]}"

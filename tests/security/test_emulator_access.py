@@ -132,13 +132,13 @@ def test_an_unsigned_request_is_refused_and_changes_nothing(emulator) -> None:
 
 def test_a_dns_rebinding_host_is_refused_and_configured_hosts_are_served(emulator) -> None:
     signed = client("lambda", emulator)
-    response = httpx.get(f"{emulator}/moto-api/", headers={"Host": "attacker.example:4566"})
+    response = httpx.get(f"{emulator}/_causal/health", headers={"Host": "attacker.example:4566"})
     assert response.status_code == 403
     assert "EMULATOR_ALLOWED_HOSTS" in response.text
     signed.list_functions()
     with running_emulator("--no-prewarm", env={"EMULATOR_ALLOWED_HOSTS": "emulator"}) as other:
-        assert httpx.get(f"{other}/moto-api/", headers={"Host": "emulator:4566"}).status_code == 200
-        assert httpx.get(f"{other}/moto-api/", headers={"Host": "attacker.example"}).status_code == 403
+        assert httpx.get(f"{other}/_causal/health", headers={"Host": "emulator:4566"}).status_code == 200
+        assert httpx.get(f"{other}/_causal/health", headers={"Host": "attacker.example"}).status_code == 403
 
 
 def test_presigned_urls_work_until_they_expire(emulator) -> None:

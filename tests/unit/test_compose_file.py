@@ -342,6 +342,8 @@ def test_ecs_runner_uses_the_docker_backend_and_the_task_image() -> None:
     assert command[command.index("--backend") + 1] == "docker"
     assert command[command.index("--port") + 1] == "4599"
     assert environment_of(runner)["ECS_RUNNER_TASK_IMAGE"] == "me/task:dev"
+    # Lambda containers and init call it by its service name, which its Host check must answer.
+    assert "ecs-runner" in (environment_of(runner)["ECS_RUNNER_ALLOWED_HOSTS"] or "").replace(",", " ").split()
     assert environment_of(compose["services"]["init"])["TASK_IMAGE"] == "me/task:dev"
     assert compose["services"]["task-image"]["image"] == "me/task:dev"
 

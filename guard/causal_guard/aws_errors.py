@@ -61,6 +61,11 @@ def refusal_of(error: sigv4.SignatureError) -> Refusal:
     return "mismatch"
 
 
+def json_code(refusal: Refusal) -> str:
+    """The ``__type`` a JSON-protocol service answers for ``refusal``."""
+    return _CODES[refusal][0]
+
+
 def protocol_of(headers: dict[str, str], path: str, service: str | None) -> Protocol:
     """The protocol a request speaks, from what it carries (cheap: no service model is loaded)."""
     if "x-amz-target" in headers:
