@@ -269,6 +269,24 @@ def _design_from_words_and_shape(
         and args.outcome in df.columns
     ):
         panel = shape.detect_panel(df, args.treatment, args.outcome)
+    layout = (
+        shape.group_post(df, args.treatment, args.outcome, panel)
+        if args.design == "auto"
+        and args.treatment_start is None
+        and not (args.time or roles.time or args.running or args.instruments or roles.running or roles.instruments)
+        and args.treatment in df.columns
+        and args.outcome in df.columns
+        else None
+    )
+    if layout is not None:
+        args = args.model_copy(update={"treatment_start": layout.start})
+        update["design"] = "did"
+        time = layout.period
+        notes.append(
+            f"the rows form a group × post layout ({args.treatment!r} marks the treated group, {layout.post!r} the "
+            f"periods from {layout.start} on), so the design is difference in differences"
+            + ("" if panel is not None else f" over the rows before and after ({layout.post!r} as the period)")
+        )
     if panel is not None and (
         panel.layout in ("switch_on", "staggered") or args.treatment_start is not None or args.design == "did"
     ):

@@ -3,6 +3,9 @@
 - A panel: a unit-like column repeated across a period-like column (year, quarter, month, date, wave …),
   each (unit, period) pair (nearly) once; with a 0/1 treatment that switches on within units, the design
   is difference in differences, with staggered adoption when units switch on in different periods.
+- A group × post layout: a 0/1 treatment that marks a group (constant within units) beside a 0/1 column that
+  turns on from some period for every row (a panel), or one named like ``post``/``after`` (repeated cross-sections
+  before and after): difference in differences with the treated group from that start.
 - A treated group named by value ("the north, from 2019Q3; the other regions did not"): the treatment is
   "in a named group, from the start period on".
 - A subgroup ("customers over 50", "in the north"): the rows the estimate is about.
@@ -78,6 +81,60 @@ def detect_panel(frame: pd.DataFrame, treatment: str, outcome: str) -> PanelShap
             if len(pairs) < 0.5 * units * pairs[period].nunique():
                 continue
             return _layout(frame, treatment, unit, period)
+    return None
+
+
+_POST_NAME = re.compile(
+    r"(?:^|[_\s-])(?:post|after|later|followup|follow[_\s-]?up|endline|reform|policy)(?:$|[_\s-])|^post|^after",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class GroupPost:
+    post: str
+    period: str  # the column whose values order the before and after (the post column itself without a panel)
+    start: float | str  # the first period of the after
+
+
+def _zero_one(series: pd.Series) -> bool:
+    values = set(pd.unique(series.dropna()))
+    return pd.api.types.is_numeric_dtype(series) and values == {0, 1}
+
+
+def group_post(frame: pd.DataFrame, treatment: str, outcome: str, panel: PanelShape | None) -> GroupPost | None:
+    """A 0/1 column that marks the after period beside a treatment that marks the treated group.
+
+    In a panel whose treatment is constant within units, the post column must be the same for every row of a
+    period and switch from 0 to 1 once, in period order. Without a panel, its name must say it (post, after,
+    follow-up, …) and every group × post cell must hold rows.
+    """
+    if treatment not in frame or not _zero_one(frame[treatment]):
+        return None
+    taken = {treatment, outcome} | ({panel.unit, panel.period} if panel else set())
+    candidates = [str(c) for c in frame.columns if str(c) not in taken and _zero_one(frame[c])]
+    if panel is not None:
+        if panel.layout != "group_constant":
+            return None
+        codes, _ = period_codes(frame[panel.period])
+        for name in candidates:
+            by_period = frame[name].groupby(codes).agg(["min", "max"])
+            if (by_period["min"] != by_period["max"]).any():
+                continue
+            steps = by_period["min"].sort_index().to_numpy()
+            if steps[0] == 0 and steps[-1] == 1 and (np.diff(steps) >= 0).all():
+                first = by_period.index[np.argmax(by_period["min"].sort_index().to_numpy() == 1)]
+                start = frame.loc[codes == first, panel.period].iloc[0]
+                return GroupPost(
+                    name, panel.period, float(start) if isinstance(start, (int, float, np.number)) else str(start)
+                )
+        return None
+    for name in candidates:
+        if not _POST_NAME.search(name):
+            continue
+        cells = frame.groupby([frame[treatment], frame[name]]).size()
+        if len(cells) == 4 and cells.min() >= 2:
+            return GroupPost(name, name, 1.0)
     return None
 
 
