@@ -31,6 +31,7 @@ from causal_agent.state import Decision, ToolCall
 from causal_common.models.datasets import DatasetManifest
 from causal_common.models.frames import PromptOption
 from causal_common.models.tools import CausalSummary
+from causal_common.roles import fixed_before_treatment
 
 MAX_CLARIFICATIONS = 2
 _REFERS_BACK = re.compile(r"\b(?:it|its|it's|this|that|these|those|the\s+same|same|also|too|and|then)\b", re.IGNORECASE)
@@ -273,12 +274,13 @@ def plan(given: PlannerInput) -> Decision:
         ):
             # The data showed that leaving a covariate out moves the estimate beyond its interval, and nobody
             # has said when it was measured: ask, with choices (the table in the answer shows both).
+            # A trait no treatment changes (age, sex, region, distance, a baseline) is not asked about.
             movers = [
                 name
                 for variant in analysed.causal.adjustment_sensitivity
                 if variant.moves
                 for name in variant.left_out
-                if name not in reading.timing and name in adjustment.common_causes
+                if name not in reading.timing and name in adjustment.common_causes and not _fixed_before(manifest, name)
             ]
             if movers:
                 movers = list(dict.fromkeys(movers))
@@ -329,6 +331,11 @@ def _confirm_options(design: str) -> list[PromptOption]:
             effect="treated and untreated rows are compared adjusting for the covariates",
         ),
     ]
+
+
+def _fixed_before(manifest: DatasetManifest, name: str) -> bool:
+    column = manifest.column(name)
+    return fixed_before_treatment(name, column.description if column else "")
 
 
 def _design_confirmation(found: list[ToolExchange]) -> tuple[int, bool | None]:

@@ -62,8 +62,39 @@ def name_parts(name: str) -> list[str]:
     return parts
 
 
+# Traits fixed before any treatment could act: who someone is and where, from birth or from where they live.
+FIXED_NAME_PARTS = frozenset(
+    {
+        "age",
+        "aged",
+        "sex",
+        "gender",
+        "race",
+        "ethnicity",
+        "ethnic",
+        "born",
+        "birth",
+        "birthyear",
+        "yob",
+        "nationality",
+        "country",
+        "continent",
+        "region",
+        "cohort",
+        "distance",
+        "dist",
+    }
+)
+
+
 def said_before_treatment(name: str, description: str) -> bool:
     return bool(BEFORE_WORDS.search(description) or BEFORE_NAME_PARTS & set(name_parts(name)))
+
+
+def fixed_before_treatment(name: str, description: str) -> bool:
+    """The name or description says the column was measured before the treatment, or names a trait no treatment
+    changes (age, sex, region, distance, …): never a post-treatment suspect."""
+    return said_before_treatment(name, description) or bool(FIXED_NAME_PARTS & set(name_parts(name)))
 
 
 def measured_after_cue(name: str, description: str) -> Literal["name", "description"] | None:

@@ -91,3 +91,24 @@ def test_the_task_flags_by_the_same_cues_as_the_agent():
     )
     flagged = {note.column for note in post_treatment_suspects(data, "treat", ["score_fu", "age"], {})}
     assert flagged == {"score_fu"}
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "fixed"),
+    [
+        ("age", "", True),
+        ("customerAge", "", True),
+        ("sex", "", True),
+        ("distance_km", "", True),
+        ("home_region", "", True),
+        ("baseline_score", "", True),
+        ("engagement", "measured at enrolment", True),
+        ("engagement", "", False),
+        ("complaints_12m", "", False),
+        ("page_views", "", False),
+    ],
+)
+def test_traits_no_treatment_changes_are_fixed_before_it(name, description, fixed):
+    from causal_common.roles import fixed_before_treatment
+
+    assert fixed_before_treatment(name, description) is fixed
