@@ -106,6 +106,17 @@ def redrive(clients: AwsClients, name: str) -> dict[str, Any]:
     """Redrive a failed, aborted or timed-out execution (``RedriveExecution``): it resumes where it failed."""
     _, execution_arn = _execution_arn(clients, name)
     try:
+        # Look it up first: an unknown or malformed name is "not found" whatever the emulator supports.
+        status = clients.stepfunctions.describe_execution(executionArn=execution_arn)["status"]
+    except ClientError as exc:
+        if error_code(exc) in {"ExecutionDoesNotExist", "ResourceNotFound", "InvalidArn"}:
+            raise NotFoundError(f"no execution named {name!r}") from exc
+        raise
+    if status not in {"FAILED", "ABORTED", "TIMED_OUT"}:
+        raise InvalidInputError(
+            f"{name} cannot be redriven: it is {status}, and only a failed, aborted or timed-out execution can be"
+        )
+    try:
         answer = clients.stepfunctions.redrive_execution(executionArn=execution_arn)
     except ClientError as exc:
         if error_code(exc) == "ExecutionDoesNotExist":
@@ -120,6 +131,11 @@ def run_state_test(clients: AwsClients, request: dict[str, Any]) -> dict[str, An
     """``TestState`` on one state of the deployed state machine (its definition, ``stateName``)."""
     machine_arn, _ = _execution_arn(clients, "-")
     definition = clients.stepfunctions.describe_state_machine(stateMachineArn=machine_arn)["definition"]
+    states = json.loads(definition).get("States", {})
+    if request.get("stateName") not in states:
+        raise InvalidInputError(
+            f"no state named {request.get('stateName')!r} in the state machine; its states: {', '.join(states)}"
+        )
     try:
         answer = clients.stepfunctions.test_state(definition=definition, **request)
     except ClientError as exc:
