@@ -36,18 +36,17 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "lambdas")]
 
 from understanding_support import (  # noqa: E402
     Case,
-    folder_sets,
-    load_cases,
-    load_folder,
+    load_any,
+    phrasing_sets,
     reading_as_dict,
     score,
     score_designs,
+    set_name,
 )
 
 from causal_agent.reading.reader import read_question  # noqa: E402
 
 BASELINE_REV = "c816d48"
-SETS = [p for p in sorted((ROOT / "tests" / "data" / "understanding").glob("*.json")) if p.name != "floors.json"]
 TARGET = 0.95
 
 
@@ -94,21 +93,21 @@ def main() -> int:
         f"   {'previous: all right':>19} {'intent':>7} {'causal roles':>12}   ratio"
     )
     design_rows: list[tuple[str, dict[str, tuple[int, int]]]] = []
-    for path in [*SETS, *folder_sets()]:
-        cases = load_cases(path) if path.is_file() else load_folder(path)
+    for path in phrasing_sets():
+        cases = load_any(path)
         if path.is_dir():
-            design_rows.append((path.name, score_designs(cases)))
+            design_rows.append((set_name(path), score_designs(cases)))
         started = time.perf_counter()
         current = score(cases, lambda case: reading_as_dict(read_question(case.question, case.manifest)))
         per_question = (time.perf_counter() - started) * 1000 / len(cases)
         old = score(cases, lambda case: baseline_reading(previous, case))
         ratio = current["all_right"] / old["all_right"] if old["all_right"] else float("inf")
         print(
-            f"{path.stem:<16} {len(cases):>5}  {current['all_right']:>17.1%} {current['intent_right']:>7.1%} "
+            f"{set_name(path):<16} {len(cases):>5}  {current['all_right']:>17.1%} {current['intent_right']:>7.1%} "
             f"{current['causal_roles_right']:>12.1%} {per_question:>11.2f}   {old['all_right']:>19.1%} "
             f"{old['intent_right']:>7.1%} {old['causal_roles_right']:>12.1%}   {ratio:.2f}x"
         )
-        if path.stem == "cases":
+        if set_name(path) == "cases":
             development_ok = current["all_right"] >= TARGET
         if args.show_failures:
             for schema, question, problems in current["failures"]:

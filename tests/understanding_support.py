@@ -116,6 +116,21 @@ def folder_sets(root: Path = CASES_FILE.parent) -> list[Path]:
     return sorted(p for p in root.iterdir() if (p / "generate.py").is_file() and (p / "cases.json").is_file())
 
 
+def phrasing_sets(root: Path = CASES_FILE.parent) -> list[Path]:
+    """Every phrasing set: the single-file ones (``*.json`` apart from ``floors.json``), then the folder ones."""
+    files = [path for path in sorted(root.glob("*.json")) if path.name != "floors.json"]
+    return files + folder_sets(root)
+
+
+def set_name(path: Path) -> str:
+    return path.stem if path.is_file() else path.name
+
+
+def load_any(path: Path) -> list[Case]:
+    """The question cases of a set, whichever kind it is."""
+    return load_cases(path) if path.is_file() else load_folder(path)
+
+
 def load_folder(folder: Path) -> list[Case]:
     """The question cases of a folder set, each with the manifest its data get when uploaded as a CSV."""
     from causal_tasks.evaluation.questions import as_upload, load_set

@@ -261,21 +261,17 @@ def _design_from_words_and_shape(
         if args.unit or roles.unit:
             update["unit"] = args.unit or roles.unit
     time = args.time or roles.time
-    panel = None
-    if (
+    # The data's shape is read only when no running variable or instrument makes the design another one.
+    shape_may_decide = (
         args.design in ("auto", "did")
         and not (args.running or args.instruments or roles.running or roles.instruments)
         and args.treatment in df.columns
         and args.outcome in df.columns
-    ):
-        panel = shape.detect_panel(df, args.treatment, args.outcome)
+    )
+    panel = shape.detect_panel(df, args.treatment, args.outcome) if shape_may_decide else None
     layout = (
         shape.group_post(df, args.treatment, args.outcome, panel)
-        if args.design == "auto"
-        and args.treatment_start is None
-        and not (args.time or roles.time or args.running or args.instruments or roles.running or roles.instruments)
-        and args.treatment in df.columns
-        and args.outcome in df.columns
+        if shape_may_decide and args.design == "auto" and args.treatment_start is None and not time
         else None
     )
     if layout is not None:

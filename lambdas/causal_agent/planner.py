@@ -217,6 +217,7 @@ def plan(given: PlannerInput) -> Decision:
     implied = read_design(question, manifest, reading.treatment, reading.outcome, ColumnIndex(manifest))
     done = _settled_tools(found)
     adjustment = plan_adjustment(reading, manifest)
+    confirm_asks, confirmed = _design_confirmation(found)
     if not given.must_finish:
         if "data_query" not in done:
             return _tool("data_query", {"sql": naive_query(manifest, reading.treatment, reading.outcome), "limit": 50})
@@ -246,7 +247,6 @@ def plan(given: PlannerInput) -> Decision:
                 TIMING_OPTIONS,
             )
         analysed = answer.latest(found, "causal_analysis")
-        confirm_asks, confirmed = _design_confirmation(found)
         if (
             analysed is not None
             and analysed.causal.design_from_data
@@ -309,7 +309,7 @@ def plan(given: PlannerInput) -> Decision:
             if confirmed is False:
                 arguments["design"] = "backdoor"
             return _tool("causal_analysis", arguments)
-    notes = _reading_notes(reading, adjustment, found) + _confirmation_notes(found)
+    notes = _reading_notes(reading, adjustment, found) + _confirmation_notes(found, confirmed)
     return Decision(kind="final", text=answer.write_answer(question, manifest.title, found, reading.how, notes=notes))
 
 
@@ -352,13 +352,12 @@ def _design_confirmation(found: list[ToolExchange]) -> tuple[int, bool | None]:
     return len(asks), read_confirmation(option or reply, options)
 
 
-def _confirmation_notes(found: list[ToolExchange]) -> list[str]:
-    asks = [(e, r, o) for e, r, o in _answered_asks(found) if e.get("kind") == "confirm_design"]
+def _confirmation_notes(found: list[ToolExchange], decision: bool | None) -> list[str]:
+    """What the reply to "use this design?" decided, for the answer's first lines ([] when nobody was asked)."""
+    asks = [expects for expects, _, _ in _answered_asks(found) if expects.get("kind") == "confirm_design"]
     if not asks:
         return []
-    expects, _, _ = asks[-1]
-    name = DESIGN_NAMES.get(str(expects.get("design") or ""), "the design the data suggested")
-    decision = _design_confirmation(found)[1]
+    name = DESIGN_NAMES.get(str(asks[-1].get("design") or ""), "the design the data suggested")
     if decision is True:
         return [f"Your reply: you confirmed {name}, so the answer uses it."]
     if decision is False:
@@ -439,9 +438,9 @@ def _roles_apart_from_the_design(
 def _treatment_from_named_groups(
     question: str, reading: Reading, manifest: DatasetManifest, index: ColumnIndex
 ) -> Reading:
-    """ "Harbor went fine-free in September 2022": when the words name the treated groups (values of a text column)
-    with a start and the outcome, and no yes/no column was named for the change, the groups are the treatment
-    (as ``design_arguments`` makes them for the analysis)."""
+    """ "The coastal depots moved to night shifts from 2019": when the words name the treated groups (values of a
+    text column) with a start and the outcome, and no yes/no column was named for the change, the groups are the
+    treatment (as ``design_arguments`` makes them for the analysis)."""
     if not reading.outcome or reading.intent not in ("causal", "unanswerable"):
         return reading
     named = manifest.column(reading.treatment) if reading.treatment else None

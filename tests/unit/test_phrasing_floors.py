@@ -7,33 +7,25 @@ descriptive reading for every set; designs said in words and subgroups for the s
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from understanding_support import (
     CASES_FILE,
     folder_sets,
-    load_cases,
-    load_folder,
+    load_any,
+    phrasing_sets,
     reading_as_dict,
     score,
     score_designs,
+    set_name,
 )
 
 from causal_agent.reading.reader import read_question
 
 ROOT = CASES_FILE.parent
 FLOORS = json.loads((ROOT / "floors.json").read_text())
-SETS = sorted(ROOT.glob("*.json"))
-SETS = [path for path in SETS if path.name != "floors.json"] + folder_sets()
-
-
-def _name(path: Path) -> str:
-    return path.stem if path.is_file() else path.name
-
-
-def _cases(path: Path):
-    return load_cases(path) if path.is_file() else load_folder(path)
+SETS = phrasing_sets()
+_name, _cases = set_name, load_any
 
 
 def test_every_set_has_a_floor():

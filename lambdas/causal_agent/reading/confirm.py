@@ -8,8 +8,8 @@ instrument) and offers two options: ``yes`` (use it) and ``no`` (plain adjustmen
 - what the rest says about either route: the alternative chosen ("just adjust", "plain regression", "control
   for …", "… instead") is a no, unless a negation governs it ("don't just adjust") which makes it a yes; an
   affirming statement about the design ("go with the cutoff", "like you said", "it was randomised", "a good
-  instrument") is a yes, and a negated one ("isn't random", "broke down", "no need for the fancy stuff") a no;
-- idioms whose words mislead a keyword reading ("why not", "no reason not to", "I'd rather you didn't").
+  instrument") is a yes, and one denying its assumption ("the draw was not random", "the lottery failed") a no;
+- idioms whose words mislead a keyword reading ("why not" is a yes, "I'd rather not" a no).
 
 A question back ("what is a difference in differences?"), doubt ("not sure", "maybe"), a request for both, or
 signals that disagree settle nothing: the agent asks again with the options, never guesses.
