@@ -21,6 +21,7 @@ import pandas as pd
 
 from causal_common.errors import InvalidInputError
 from causal_common.models.tools import CausalAnalysisArgs, SubgroupCondition
+from causal_common.roles import period_marker_name
 from causal_tasks.did import period_codes
 
 _PERIOD_NAME = re.compile(
@@ -84,12 +85,6 @@ def detect_panel(frame: pd.DataFrame, treatment: str, outcome: str) -> PanelShap
     return None
 
 
-_POST_NAME = re.compile(
-    r"(?:^|[_\s-])(?:post|after|later|followup|follow[_\s-]?up|endline|reform|policy)(?:$|[_\s-])|^post|^after",
-    re.IGNORECASE,
-)
-
-
 @dataclass
 class GroupPost:
     post: str
@@ -130,7 +125,7 @@ def group_post(frame: pd.DataFrame, treatment: str, outcome: str, panel: PanelSh
                 )
         return None
     for name in candidates:
-        if not _POST_NAME.search(name):
+        if not period_marker_name(name):
             continue
         cells = frame.groupby([frame[treatment], frame[name]]).size()
         if len(cells) == 4 and cells.min() >= 2:

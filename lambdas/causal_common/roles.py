@@ -87,6 +87,15 @@ FIXED_NAME_PARTS = frozenset(
 )
 
 
+# Words that name a 0/1 column marking the periods after a change ("post", "after_reform"): beside a 0/1
+# treatment that marks the treated group, such a column is the period of a group × post comparison.
+PERIOD_MARKER_PARTS = frozenset({"post", "after", "later", "followup", "follow", "endline", "reform", "policy"})
+
+
+def period_marker_name(name: str) -> bool:
+    return bool(PERIOD_MARKER_PARTS & set(name_parts(name)))
+
+
 def said_before_treatment(name: str, description: str) -> bool:
     return bool(BEFORE_WORDS.search(description) or BEFORE_NAME_PARTS & set(name_parts(name)))
 
@@ -178,11 +187,15 @@ def decide_adjustment(
         if name not in question_roles:
             left_out[name] = reason
     named_by_user = set(instructions.also) | set(instructions.only or [])
+    treatment_column = manifest.column(treatment)
+    treatment_binary = treatment_column is not None and treatment_column.binary
     suspects: dict[str, str] = {}
     for name in chosen:
         chosen_column = manifest.column(name)
         if chosen_column is None or name in named_by_user or name in timing or chosen_column.role in DESIGN_ROLES:
             continue  # the user named it or said when it was measured: their decision
+        if treatment_binary and chosen_column.binary and period_marker_name(name):
+            continue  # the period of a group × post comparison, not a measurement taken after the treatment
         why = named_after_treatment(chosen_column)
         if why:
             suspects[name] = why

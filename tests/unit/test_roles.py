@@ -112,3 +112,19 @@ def test_traits_no_treatment_changes_are_fixed_before_it(name, description, fixe
     from causal_common.roles import fixed_before_treatment
 
     assert fixed_before_treatment(name, description) is fixed
+
+
+def test_a_yes_no_after_marker_beside_a_yes_no_treatment_is_a_period_not_a_suspect():
+    columns = [
+        Column(name="harbourside", dtype="integer", levels=["0", "1"], role="covariate"),
+        Column(name="after_switch", dtype="integer", levels=["0", "1"], role="covariate"),
+        Column(name="satisfaction_after", dtype="float", role="covariate"),
+        Column(name="delay_min", dtype="float", role="covariate"),
+    ]
+    manifest = DatasetManifest(
+        id="ferries", title="ferries", description="", rows=10, data_key="f/d.csv", columns=columns
+    )
+    assert manifest.column("after_switch").binary
+    decision = decide_adjustment(manifest, "harbourside", "delay_min")
+    assert "after_switch" not in decision.suspects
+    assert "satisfaction_after" in decision.suspects  # a measurement taken afterwards stays a suspect
