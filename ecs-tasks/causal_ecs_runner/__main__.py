@@ -15,6 +15,7 @@ from causal_ecs_runner.service import EcsService
 from causal_ecs_runner.settings import PASSED_TO_TASKS, RunnerSettings
 from causal_ecs_runner.store import Store
 from causal_ecs_runner.watcher import Watcher
+from causal_guard import stack_keys
 from causal_guard.front_door import FrontDoor, StackCredentials, new_access_key_id, new_secret_access_key
 from causal_guard.request_origin import HostAllowList, OriginAllowList
 
@@ -77,6 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int)
     parser.add_argument("--backend", choices=["subprocess", "docker"])
     options = parser.parse_args(argv)
+    try:
+        stack_keys.load_into_environment()
+    except stack_keys.StackKeysError as exc:
+        print(f"causal_ecs_runner: bad configuration: {exc}", file=sys.stderr)
+        return 2
     settings = RunnerSettings()
     log.configure(settings.log_level)
     backend = make_backend(options.backend or settings.backend, settings)

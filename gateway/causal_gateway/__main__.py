@@ -10,6 +10,7 @@ from causal_common.errors import ConfigurationError
 from causal_gateway.app import create_app
 from causal_gateway.server import run
 from causal_gateway.settings import GatewaySettings
+from causal_guard import stack_keys
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,8 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     overrides = {key: value for key, value in vars(arguments).items() if value is not None}
     try:
+        stack_keys.load_into_environment()
         settings = GatewaySettings(**overrides)
-    except (ValueError, ConfigurationError) as exc:
+    except (ValueError, ConfigurationError, stack_keys.StackKeysError) as exc:
         print(f"causal_gateway: bad configuration: {exc}", file=sys.stderr)
         return 2
     log.configure(settings.log_level)

@@ -207,17 +207,20 @@ def _config(args: argparse.Namespace, **extra: Any) -> Any:
 
 def _local_credentials(config: Any) -> None:
     """Local targets get local credentials, so a missing profile never fails a local command and real
-    keys never go to (or get stored in) an emulator: the embedded stack's own pair (``.stack/credentials``,
-    made by ``causal-stack up``), else the well-known local pair, which LocalStack takes and the embedded
-    stack honours for its owner."""
+    keys never go to (or get stored in) an emulator: the stack's own pair (``.stack/credentials``, made by
+    ``causal-stack up`` or compose's ``stack-keys``), else the well-known local pair, which LocalStack takes
+    and the embedded stack honours for its owner."""
     from causal_common.names import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
+    from causal_guard.stack_keys import named_by_environment
     from causal_stack.credentials import STACK_DIR, read_keys
 
     if config.target.value == "aws":
         return
     for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         os.environ.pop(variable, None)
-    keys = read_keys(STACK_DIR) if config.target.value == "embedded" else None
+    # A compose container is handed the stack's pair in a file (STACK_CREDENTIALS_FILE); on the host it is .stack/.
+    # LocalStack takes any pair, so the stack's own serves both local targets (compose with the emulator verifies).
+    keys = named_by_environment() or read_keys(STACK_DIR)
     pair = keys.as_tuple() if keys else (LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY)
     os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"] = pair
 

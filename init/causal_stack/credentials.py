@@ -16,28 +16,28 @@ so the owner's old ``awslocal`` commands work verbatim.
 
 from __future__ import annotations
 
-import configparser
 import os
 import shlex
-from dataclasses import dataclass
 from pathlib import Path
 
+from causal_common.errors import ConfigurationError
 from causal_common.settings import DEFAULT_REGION
 from causal_guard.front_door import new_access_key_id, new_secret_access_key
+from causal_guard.stack_keys import PROFILE, StackKeys, credentials_text, read_credentials_file
 
 STACK_DIR = Path(__file__).resolve().parents[2] / ".stack"
-PROFILE = "causal-stack"
 CREDENTIALS_FILE = "credentials"
 ENV_FILE = "env"
-
-
-@dataclass(frozen=True)
-class StackKeys:
-    access_key_id: str
-    secret_access_key: str
-
-    def as_tuple(self) -> tuple[str, str]:
-        return self.access_key_id, self.secret_access_key
+__all__ = [
+    "CREDENTIALS_FILE",
+    "ENV_FILE",
+    "PROFILE",
+    "STACK_DIR",
+    "StackDirectoryError",
+    "StackKeys",
+    "ensure_keys",
+    "read_keys",
+]
 
 
 def _write_private(path: Path, text: str, *, exclusive: bool = False) -> None:
@@ -48,37 +48,48 @@ def _write_private(path: Path, text: str, *, exclusive: bool = False) -> None:
     os.chmod(path, 0o600)
 
 
-def _credentials_text(keys: StackKeys) -> str:
-    return (
-        "# The embedded stack's credentials (causal-stack up); only this checkout's stack accepts them.\n"
-        f"[{PROFILE}]\naws_access_key_id = {keys.access_key_id}\naws_secret_access_key = {keys.secret_access_key}\n"
-    )
-
-
 def read_keys(stack_dir: Path) -> StackKeys | None:
     """The checkout's pair, ``None`` when there is none (or it is not readable by this user)."""
-    parser = configparser.ConfigParser()
-    try:
-        parser.read_string((stack_dir / CREDENTIALS_FILE).read_text())
-        section = parser[PROFILE]
-        return StackKeys(section["aws_access_key_id"].strip(), section["aws_secret_access_key"].strip())
-    except (OSError, configparser.Error, KeyError):
-        return None
+    return read_credentials_file(stack_dir / CREDENTIALS_FILE)
+
+
+class StackDirectoryError(ConfigurationError):
+    """The checkout's ``.stack`` cannot be used by this user (it belongs to someone else)."""
 
 
 def ensure_keys(stack_dir: Path) -> StackKeys:
-    """The checkout's pair, made (with both files) on first use; the files are re-written 0600."""
+    """The checkout's pair, made (with both files) on first use; the files are re-written 0600.
+
+    Raises :class:`StackDirectoryError` when ``stack_dir`` is another user's."""
+    try:
+        return _ensure_keys(stack_dir)
+    except PermissionError as exc:
+        raise StackDirectoryError(_not_yours(stack_dir, exc)) from exc
+
+
+def _not_yours(stack_dir: Path, exc: PermissionError) -> str:
+    try:
+        owner = stack_dir.stat().st_uid
+    except OSError:
+        return f"cannot use {stack_dir} ({exc.strerror}): the stack keeps its credentials there; check its permissions"
+    return (
+        f"{stack_dir} belongs to uid {owner}, not to you (uid {os.getuid()}): the stack's credentials and state "
+        "there are its owner's. Run the stack as that user, or from a clone of your own."
+    )
+
+
+def _ensure_keys(stack_dir: Path) -> StackKeys:
     stack_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(stack_dir, 0o700)
     keys = read_keys(stack_dir)
     if keys is None:
         made = StackKeys(new_access_key_id(), new_secret_access_key())
         try:  # two stacks starting at once on a fresh checkout agree on the first one's pair
-            _write_private(stack_dir / CREDENTIALS_FILE, _credentials_text(made), exclusive=True)
+            _write_private(stack_dir / CREDENTIALS_FILE, credentials_text(made), exclusive=True)
         except FileExistsError:
             pass
         keys = read_keys(stack_dir) or made
-    _write_private(stack_dir / CREDENTIALS_FILE, _credentials_text(keys))
+    _write_private(stack_dir / CREDENTIALS_FILE, credentials_text(keys))
     _write_private(
         stack_dir / ENV_FILE,
         "# source this file to sign with the embedded stack's credentials (awslocal, aws, boto3)\n"

@@ -27,7 +27,7 @@ import psutil
 from causal_common.errors import CausalStackError
 from causal_common.settings import DEFAULT_PREFIX, DEFAULT_REGION
 from causal_dashboard.operator_login import OperatorLogin, new_operator_key
-from causal_stack.credentials import STACK_DIR, StackKeys, ensure_keys
+from causal_stack.credentials import STACK_DIR, StackDirectoryError, StackKeys, ensure_keys
 from causal_stack.deployment_check import DeploymentCheck
 from causal_stack.supervisor import StartLimitHit, Supervisor
 from causal_stack.supervisor_state import state_path
@@ -244,9 +244,13 @@ def up(
             print(f"error: {exc}", file=sys.stderr)
             return 2
     resources_port, resources_problem = _resources_port(host, resources_port, gateway_port)
-    env = stack_environment(host, aws_port, gateway_port, ecs_port)
     log_dir = ROOT / ".stack" / f"logs-{gateway_port}"
-    log_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        env = stack_environment(host, aws_port, gateway_port, ecs_port)
+        log_dir.mkdir(parents=True, exist_ok=True)
+    except StackDirectoryError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
     python = sys.executable
     emulator = Service(
         "aws",

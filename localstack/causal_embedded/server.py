@@ -31,6 +31,7 @@ from causal_embedded import admin, seams
 from causal_embedded.guard import RequestGuard
 from causal_embedded.lambda_runner import LambdaRunner
 from causal_embedded.settings import EmulatorSettings
+from causal_guard import stack_keys
 from causal_guard.front_door import StackCredentials
 
 logger = logging.getLogger(__name__)
@@ -171,8 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopped.set())
     try:
+        stack_keys.load_into_environment()
         settings = EmulatorSettings()
-    except ValueError as exc:
+    except (ValueError, stack_keys.StackKeysError) as exc:
         logger.error("bad configuration: %s", exc)
         return 2
     for flag in ("accept_any_credentials", "debug_admin", "recorder"):

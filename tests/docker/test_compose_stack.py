@@ -73,7 +73,7 @@ def ask(stack: ComposeProject, dataset: str, question: str) -> dict:
 
 
 def test_services_started_in_order_and_are_healthy(stack):
-    for service in ("task-image", "init"):
+    for service in ("stack-keys", "task-image", "init"):
         state = stack.state(service)
         assert (state["Status"], state["ExitCode"]) == ("exited", 0), (service, stack.logs(service))
     assert stack.state("gateway")["StartedAt"] > stack.state("init")["FinishedAt"]
@@ -113,6 +113,52 @@ def test_the_dashboard_and_resources_answer_on_both_addresses(stack):
     assert len(here["functions"]) == 10 and all(row.get("state") == "Active" for row in here["functions"]), here[
         "functions"
     ]
+
+
+def test_only_the_stacks_own_pair_is_honoured_from_the_host(stack):
+    """Docker hides which host user connected, so the well-known pair is refused; the pair in the checkout's
+    .stack/ (the owner's alone) is what every container and the owner's tools sign with."""
+    import stat
+
+    import boto3
+    from botocore.exceptions import ClientError
+
+    from causal_stack.credentials import CREDENTIALS_FILE, read_keys
+
+    stack_dir = stack.root / ".stack"
+    keys = read_keys(stack_dir)
+    assert keys is not None and keys.access_key_id != "test"
+    for path in (stack_dir, stack_dir / CREDENTIALS_FILE):
+        assert (path.stat().st_uid, stat.S_IMODE(path.stat().st_mode) & 0o077) == (stack.root.stat().st_uid, 0), path
+
+    def tables(url: str, pair: tuple[str, str]) -> list[str]:
+        client = boto3.client(
+            "dynamodb",
+            endpoint_url=url,
+            region_name="eu-central-1",
+            aws_access_key_id=pair[0],
+            aws_secret_access_key=pair[1],
+        )
+        return client.list_tables()["TableNames"]
+
+    assert any(name.endswith("sessions") for name in tables(stack.url("LOCALSTACK_PORT"), keys.as_tuple()))
+    with pytest.raises(ClientError) as refused:
+        tables(stack.url("LOCALSTACK_PORT"), ("test", "test"))
+    assert refused.value.response["Error"]["Code"] in ("UnrecognizedClientException", "InvalidClientTokenId")
+
+    def clusters(pair: tuple[str, str]) -> list[str]:
+        ecs = boto3.client(
+            "ecs",
+            endpoint_url=stack.url("ECS_RUNNER_PORT"),
+            region_name="eu-central-1",
+            aws_access_key_id=pair[0],
+            aws_secret_access_key=pair[1],
+        )
+        return ecs.list_clusters()["clusterArns"]
+
+    assert clusters(keys.as_tuple())
+    with pytest.raises(ClientError):
+        clusters(("test", "test"))
 
 
 def test_every_port_is_published_on_loopback_only(stack):

@@ -478,8 +478,9 @@ def merged_with_emulator(environment: dict[str, str] | None = None) -> dict[str,
     (mappings key by key; volumes by their path in the container)."""
     base = load_compose(environment)
     override = interpolate(yaml.safe_load(EMULATOR_FILE.read_text()), environment or {})
+    base.setdefault("volumes", {}).update(override.get("volumes") or {})
     for name, service in override["services"].items():
-        target = base["services"][name]
+        target = base["services"].setdefault(name, {})
         for key, value in service.items():
             if key == "volumes":
                 by_path = {str(v).split(":")[1] if ":" in str(v) else str(v): v for v in target.get("volumes", [])}
@@ -543,3 +544,26 @@ def test_docker_compose_v1_merges_the_emulator_file() -> None:
     merged = yaml.safe_load(result.stdout)["services"]["localstack"]
     assert merged["image"] == "causal-analysis-stack/emulator:local"
     assert socket_mounts(merged) == []
+
+
+def test_with_the_emulator_every_service_signs_with_the_stacks_own_pair() -> None:
+    """LocalStack accepts any pair; the project's emulator verifies, so the route has a pair of its own and no
+    service is left on the well-known test/test (which anyone on the machine knows)."""
+    merged = merged_with_emulator()
+    services = merged["services"]
+    keys = services["stack-keys"]
+    assert keys["network_mode"] == "none" and keys["command"][:3] == ["python", "-m", "causal_stack.compose_keys"]
+    assert "./.stack:/checkout-stack" in keys["volumes"] and "stack-keys:/run/causal-stack" in keys["volumes"]
+    assert "stack-keys" in merged["volumes"]
+
+    for name in ("localstack", "ecs-runner", "init", "gateway"):
+        environment = environment_of(services[name])
+        assert environment["STACK_CREDENTIALS_FILE"] == "/run/causal-stack/credentials", name
+        assert environment["AWS_ACCESS_KEY_ID"] == environment["AWS_SECRET_ACCESS_KEY"] == "", name
+        assert "stack-keys:/run/causal-stack:ro" in services[name]["volumes"], name
+        assert services[name]["depends_on"]["stack-keys"]["condition"] == "service_completed_successfully", name
+
+
+def test_the_localstack_route_keeps_the_pair_localstack_takes() -> None:
+    environment = environment_of(load_compose()["services"]["gateway"])
+    assert (environment["AWS_ACCESS_KEY_ID"], environment.get("STACK_CREDENTIALS_FILE")) == ("test", None)
