@@ -57,6 +57,36 @@ def test_stopping_is_the_negative_contrast():
     assert more.treatment == "study_hours" and more.contrast.scale == 5 and more.contrast.sign == 1
 
 
+def test_contractions_typed_without_an_apostrophe_read_as_question_words_and_negations():
+    reading = read_question("whats the effect of tutoring on grades", SCHOOL)
+    assert (reading.intent, reading.treatment, reading.outcome) == ("causal", "tutoring", "grade_avg")
+    plain = read_question("whats the effect of tutoring on grades, dont control for parent income", SCHOOL)
+    spelled = read_question("what's the effect of tutoring on grades, don't control for parent income", SCHOOL)
+    assert plain.adjustment == spelled.adjustment
+
+
+def test_what_would_x_do_to_y_names_both_sides():
+    reading = read_question("What would more study hours do to grades?", SCHOOL)
+    assert (reading.treatment, reading.outcome, reading.direction_assumed) == ("study_hours", "grade_avg", False)
+    # The treatment's place in words no column matches: the outcome stays, the question's columns settle the rest.
+    loose = read_question("what does giving kids tutoring do to their grades?", SCHOOL)
+    assert (loose.intent, loose.outcome) == ("causal", "grade_avg")
+
+
+def test_a_statistic_word_inside_a_column_name_does_not_turn_an_effect_question_into_a_description():
+    web = next(c.manifest for c in CASES if c.schema == "web")
+    manifest = web.model_copy(
+        update={
+            "columns": [
+                c.model_copy(update={"name": "conversion_rate"}) if c.name == "converted" else c for c in web.columns
+            ]
+        }
+    )
+    reading = read_question("new_ui and conversion_rate - what's the effect?", manifest)
+    assert (reading.intent, reading.treatment, reading.outcome) == ("causal", "new_ui", "conversion_rate")
+    assert read_question("what is the conversion_rate by device?", manifest).intent == "descriptive"
+
+
 def test_unanswerable_names_the_words_that_matched_nothing():
     reading = read_question("Does the season matter for grades?", SCHOOL)
     assert reading.intent == "unanswerable" and reading.unmatched == ["season"]

@@ -25,7 +25,7 @@ from causal_agent.reading.instructions import (
 )
 from causal_agent.reading.roles import read_direction
 from causal_agent.reading.skeleton import Skeleton
-from causal_agent.reading.words import tokenize
+from causal_agent.reading.words import restore_apostrophes, tokenize
 from causal_common.models.datasets import Column, DatasetManifest
 
 Intent = Literal["causal", "descriptive", "unanswerable", "other"]
@@ -33,7 +33,8 @@ Intent = Literal["causal", "descriptive", "unanswerable", "other"]
 _CAUSAL_WORDS = re.compile(
     r"\b(?:effects?|impacts?|influenc\w*|affect\w*|caus\w*|consequences?|because|due\s+to|lead\s+to|leads\s+to|"
     r"result\s+in|results\s+in|would|counterfactual|treatment\s+effect|ate|att|work|works|worked|help|helps|"
-    r"matter|matters|difference\s+to|benefit\w*|pay\s+off|pays\s+off|raise\w*|boost\w*|improv\w*|reduc\w*)\b"
+    r"matter|matters|difference\s+to|benefit\w*|pay\s+off|pays\s+off|raise\w*|boost\w*|improv\w*|reduc\w*|"
+    r"lift|uplift|(?:do|does|did|doing|done)\s+(?:to|for)|saves?|saved|cuts?|cutting|lowers?|lowered|drives?|drove)\b"
 )
 _GREETING = re.compile(
     r"^\s*(?:(?:hi|hello|hey|good\s+(?:morning|afternoon|evening)|ok|okay|great|cool|bye)\b[\s!.,]*$|"
@@ -201,7 +202,7 @@ def _roles_from_mentions(reading: Reading, candidates: list[Mention], manifest: 
 def read_question(text: str, manifest: DatasetManifest, index: ColumnIndex | None = None) -> Reading:
     """What the question asks of ``manifest``'s dataset."""
     index = index or ColumnIndex(manifest)
-    stripped = text.strip()
+    stripped = restore_apostrophes(text.strip())
     tokens = tokenize(stripped)
     mentions = index.mentions(tokens, stripped)
     pleasantries = {t.word for t in tokens if t.is_word} <= _PLEASANTRIES
@@ -214,13 +215,17 @@ def read_question(text: str, manifest: DatasetManifest, index: ColumnIndex | Non
     adjustment = read_adjustment(skeleton)
     # Statistic words count even where they are part of a column's name ("average grade" → grade_avg).
     plain = " ".join(token.word for token in tokens)
-    kind = descriptive_kind(skeleton.text) or descriptive_kind(plain)
+    kind = descriptive_kind(skeleton.text)
+    causal_words = bool(_CAUSAL_WORDS.search(skeleton.text))
+    if kind is None and not (causal_words and len({m.column for m in mentions}) >= 2):
+        # ... but not when the question asks for an effect between two columns: "attendance_rate" is the
+        # outcome's name there, not a request for a share.
+        kind = descriptive_kind(plain)
     two_sided = (
         direction is not None
         and (direction.treatment or "treatment" in direction.unmatched)
         and (direction.outcome or "outcome" in direction.unmatched)
     )
-    causal_words = bool(_CAUSAL_WORDS.search(skeleton.text))
     treatment_roles = manifest.with_role("treatment")
 
     intent: Intent

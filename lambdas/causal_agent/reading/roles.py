@@ -41,16 +41,24 @@ class _Pattern:
     regex: re.Pattern[str]
     left: frozenset[str] = frozenset()  # slots that end at the verb: their last column counts
     counterfactual: bool = False
+    # A loose frame ("what would X do to Y"): a slot that names no column is left to the other readings.
+    loose: bool = False
 
 
-def _p(name: str, pattern: str, left: str = "", counterfactual: bool = False) -> _Pattern:
-    return _Pattern(name, re.compile(pattern), frozenset(left), counterfactual)
+def _p(name: str, pattern: str, left: str = "", counterfactual: bool = False, loose: bool = False) -> _Pattern:
+    return _Pattern(name, re.compile(pattern), frozenset(left), counterfactual, loose)
 
 
 PATTERNS: tuple[_Pattern, ...] = (
     _p("effect on Y of X", rf"\b{_EFFECT_NOUNS}\s+(?:on|upon|to)\s+{slot('y')}\s+(?:of|from|by)\s+{slot('x')}{END}"),
     _p(
         "effect of X on Y", rf"\b{_EFFECT_NOUNS}\s+(?:of|from)\s+{slot('x')}\s+(?:on|upon|for|to|in)\s+{slot('y')}{END}"
+    ),
+    _p(
+        "what does X do to Y",
+        rf"\bwhat\s+(?:does|did|do|would|will|could|might|can)\s+{slot('x')}\s+(?:\w+\s+)?(?:do|does|did|done)\s+"
+        rf"(?:to|for)\s+{slot('y')}{END}",
+        loose=True,
     ),
     _p(
         "what happens to Y if X",
@@ -243,8 +251,12 @@ def read_direction(skeleton: Skeleton) -> Direction | None:
         for pattern in group:
             for match in pattern.regex.finditer(text):
                 found = _resolve(skeleton, match, pattern)
-                if found is None:
+                if found is None or (pattern.loose and not found.outcome):
                     continue
+                if pattern.loose and not found.treatment:
+                    # The outcome's place is sure; the treatment is left to the columns the question names.
+                    found.unmatched.pop("treatment", None)
+                    return found
                 # Both slots must say something for a two-sided pattern; else try the next.
                 if group is PATTERNS and not (
                     (found.treatment or "treatment" in found.unmatched)

@@ -878,6 +878,32 @@ def stem(word: str) -> str:
     return _STEMMER.stemWord(word.lower())
 
 
+# Contractions typed without their apostrophe ("whats the effect", "isnt gold tier"), put back so that
+# question words and negations read as such. "its", "lets", "id", "ill", "wed", "well" stay: they are words.
+_BARE_CONTRACTION = re.compile(
+    r"\b(?:(?P<s>what|that|who|where|how|there|here)s|"
+    r"(?P<nt>is|was|are|were|do|does|did|has|have|had|would|should|could|must|need)nt|"
+    r"(?P<irregular>dont|cant|wont|aint))\b",
+    re.IGNORECASE,
+)
+_IRREGULAR = {"dont": "don't", "cant": "can't", "wont": "won't", "aint": "ain't"}
+
+
+def restore_apostrophes(text: str) -> str:
+    """``text`` with apostrophe-less contractions written out as usual ("whats" → "what's", "didnt" → "didn't")."""
+
+    def put_back(match: re.Match[str]) -> str:
+        if match.group("s"):
+            return f"{match.group('s')}'s"
+        if match.group("nt"):
+            return f"{match.group('nt')}n't"
+        word = match.group("irregular")
+        restored = _IRREGULAR[word.lower()]
+        return restored if word.islower() else restored.capitalize() if word[:1].isupper() else restored
+
+    return _BARE_CONTRACTION.sub(put_back, text)
+
+
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     for match in _TOKEN.finditer(text):
