@@ -198,8 +198,9 @@ def build_manifest(config: DeployConfig, account_id: str, api_id: str | None = N
     task_role = f"{names.prefix}ecs-task-role"
     execution_role = f"{names.prefix}ecs-execution-role"
     authorizer_role = f"{names.prefix}authorizer-role"
+    passed_roles = [task_role, execution_role]
     if on_aws:
-        lambda_policy = policies.functions_policy(names, api, config.websocket_stage, [task_role, execution_role])
+        lambda_policy = policies.functions_policy(names, api, config.websocket_stage, "agent", passed_roles)
         states_policy, task_policy = (
             policies.states_policy(names),
             policies.task_policy(names, api, config.websocket_stage),
@@ -220,7 +221,7 @@ def build_manifest(config: DeployConfig, account_id: str, api_id: str | None = N
             timeout=FUNCTION_LIMITS[short_name][0],
             memory=FUNCTION_LIMITS[short_name][1],
             environment=_authorizer_environment(config) if short_name in AWS_FUNCTIONS else dict(function_environment),
-            role=authorizer_role if short_name in AWS_FUNCTIONS else f"{names.prefix}lambda-role",
+            role=_function_role(names, short_name, on_aws),
         )
         for short_name in function_names
     )
@@ -268,18 +269,32 @@ def build_manifest(config: DeployConfig, account_id: str, api_id: str | None = N
         tags={STACK_TAG: names.prefix} if on_aws else {},
         extra_roles=(
             (
-                RoleSpec(execution_role, "ecs-tasks.amazonaws.com", policies.task_execution_policy(names)),
-                RoleSpec(
-                    authorizer_role,
-                    "lambda.amazonaws.com",
-                    policies.authorizer_policy(names, AWS_FUNCTIONS[0]),
+                *(
+                    RoleSpec(
+                        f"{names.prefix}{group}-role",
+                        "lambda.amazonaws.com",
+                        policies.functions_policy(names, api, config.websocket_stage, group, passed_roles),
+                    )
+                    for group in ("websocket", "dispatch")
                 ),
+                RoleSpec(execution_role, "ecs-tasks.amazonaws.com", policies.task_execution_policy(names)),
+                RoleSpec(authorizer_role, "lambda.amazonaws.com", policies.authorizer_policy(names, AWS_FUNCTIONS[0])),
             )
             if on_aws
             else ()
         ),
         aws=_aws_spec(config, names, function_names, execution_role) if on_aws else None,
     )
+
+
+def _function_role(names: ResourceNames, function: str, on_aws: bool) -> str:
+    """Off AWS one role for every function; on AWS a role per kind of access (policies.function_role_group)."""
+    if not on_aws:
+        return f"{names.prefix}lambda-role"
+    if function in AWS_FUNCTIONS:
+        return f"{names.prefix}authorizer-role"
+    group = policies.function_role_group(function)
+    return f"{names.prefix}{'lambda' if group == 'agent' else group}-role"
 
 
 def _aws_spec(

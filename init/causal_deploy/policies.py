@@ -59,34 +59,49 @@ def _data_statements(names: ResourceNames, api_id: str, stage: str) -> list[dict
     ]
 
 
-def functions_policy(names: ResourceNames, api_id: str, stage: str, passed_roles: list[str]) -> dict[str, Any]:
-    """The agent's functions: the data statements, plus running the agent and its tasks."""
+# The functions that do more than read and write the stack's data and post frames: the WebSocket
+# handler starts and stops executions (a query, a cancel, an abandoned prompt); dispatch-tool runs tasks.
+STARTS_EXECUTIONS = "websocket-handler"
+RUNS_TASKS = "dispatch-tool"
+
+
+def function_role_group(function: str) -> str:
+    """Which of the functions' roles ``function`` runs with: ``websocket``, ``dispatch`` or ``agent``."""
+    return {STARTS_EXECUTIONS: "websocket", RUNS_TASKS: "dispatch"}.get(function, "agent")
+
+
+def functions_policy(
+    names: ResourceNames, api_id: str, stage: str, group: str, passed_roles: list[str]
+) -> dict[str, Any]:
+    """The agent's functions of one ``group`` (:func:`function_role_group`): the data statements,
+    plus starting and stopping executions (``websocket``) or running the tasks (``dispatch``)."""
     region, account = names.region, names.account_id
-    cluster_arn = f"arn:aws:ecs:{region}:{account}:cluster/{names.cluster}"
-    families = [names.task_family(task) for task in ("eda", "causal-analysis")]
-    return {
-        "Version": VERSION,
-        "Statement": [
-            *_data_statements(names, api_id, stage),
+    statements = _data_statements(names, api_id, stage)
+    if group == "websocket":
+        statements += [
             _statement("states:StartExecution", names.state_machine_arn),
             _statement(
                 ["states:DescribeExecution", "states:StopExecution"],
                 f"arn:aws:states:{region}:{account}:execution:{names.state_machine}:*",
             ),
+        ]
+    if group == "dispatch":
+        cluster_arn = f"arn:aws:ecs:{region}:{account}:cluster/{names.cluster}"
+        families = [names.task_family(task) for task in ("eda", "causal-analysis")]
+        statements += [
             _statement(
                 "ecs:RunTask",
                 [f"arn:aws:ecs:{region}:{account}:task-definition/{family}:*" for family in families],
                 ArnEquals={"ecs:cluster": cluster_arn},
             ),
-            _statement(["ecs:DescribeTasks", "ecs:StopTask"], f"arn:aws:ecs:{region}:{account}:task/{names.cluster}/*"),
             _statement(
                 "iam:PassRole",
                 [f"arn:aws:iam::{account}:role/{role}" for role in passed_roles],
                 StringEquals={"iam:PassedToService": "ecs-tasks.amazonaws.com"},
             ),
-            _log_statement(region, account, f"{names.log_group_prefix}{names.prefix}*"),
-        ],
-    }
+        ]
+    statements.append(_log_statement(region, account, f"{names.log_group_prefix}{names.prefix}*"))
+    return {"Version": VERSION, "Statement": statements}
 
 
 def authorizer_policy(names: ResourceNames, function: str) -> dict[str, Any]:

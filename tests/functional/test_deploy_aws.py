@@ -110,6 +110,23 @@ def test_deploy_creates_the_whole_aws_stack_tagged_and_a_second_deploy_changes_n
     unscoped = [s["Action"] for s in document["Statement"] if s["Resource"] == "*"]
     assert unscoped == [["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"]]
 
+    def actions(function: str) -> set[str]:
+        role = awslambda.get_function(FunctionName=f"{prefix}{function}")["Configuration"]["Role"].split("/")[-1]
+        statements = iam.get_role_policy(RoleName=role, PolicyName="stack-access")["PolicyDocument"]["Statement"]
+        return {
+            action for s in statements for action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+        }
+
+    assert {"ecs:RunTask", "iam:PassRole"} <= actions("dispatch-tool")
+    assert "states:StartExecution" in actions("websocket-handler")
+    for function in ("invoke-llm", "handle-finish", "websocket-handler"):
+        assert not {"ecs:RunTask", "iam:PassRole"} & actions(function), function
+    assert actions("connect-authorizer") == {
+        "secretsmanager:GetSecretValue",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    }
+
     task = client("ecs").describe_task_definition(taskDefinition=f"{prefix}causal-analysis")["taskDefinition"]
     container = task["containerDefinitions"][0]
     assert container["logConfiguration"]["logDriver"] == "awslogs"
