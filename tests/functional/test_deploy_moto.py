@@ -183,3 +183,24 @@ def test_a_zip_over_the_direct_upload_limit_goes_through_s3(moto_endpoint, sourc
     )
     assert configuration["Configuration"]["CodeSha256"] == built.code_sha256
     assert deploy(config).changed == []
+
+
+def test_a_plan_against_a_local_target_changes_nothing(moto_endpoint, source):
+    config = config_for(moto_endpoint, source)
+
+    before = deploy(config, plan=True)
+
+    assert before.plan and {r.action.value for r in before.results} == {"created"}
+    tables = clients(moto_endpoint, "dynamodb").list_tables()["TableNames"]
+    assert not [name for name in tables if name.startswith(config.resource_prefix)]
+
+    deploy(config)
+    (source / "lambdas" / "send-prompt" / "handler.py").write_text("def handler(event, context):\n    return 1\n")
+
+    plan = deploy(config, plan=True)
+
+    assert [(r.kind, r.name, r.detail) for r in plan.changed] == [
+        ("function", f"{config.resource_prefix}send-prompt", "code")
+    ]
+    applied = deploy(config)
+    assert [(r.kind, r.name) for r in applied.changed] == [("function", f"{config.resource_prefix}send-prompt")]
