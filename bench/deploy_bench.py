@@ -1,7 +1,9 @@
 """Deploy timings against a moto server: first deploy with a cold and a warm
-zip cache, and a no-op re-deploy (the baseline it is compared with).
+zip cache, and a no-op re-deploy (the baseline it is compared with); then the
+AWS target against moto as the AWS double (in-process): first deploy, no-op
+re-deploy, a plan, and a deploy after one change (one function's memory).
 
-    .venv/bin/python bench/deploy_bench.py [--no-datasets] [--repeat N]
+    .venv/bin/python bench/deploy_bench.py [--no-datasets] [--repeat N] [--no-aws]
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ os.environ.pop("OPENAI_API_KEY", None)
 
 from moto.server import ThreadedMotoServer  # noqa: E402
 
-from causal_deploy import DeployConfig, deploy  # noqa: E402
+from causal_deploy import DeployConfig, deploy, manifest  # noqa: E402
+from causal_deploy.config import Target  # noqa: E402
 
 
 def free_port() -> int:
@@ -33,9 +36,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def timed(config: DeployConfig) -> tuple[float, int]:
+def timed(config: DeployConfig, plan: bool = False) -> tuple[float, int]:
     started = time.perf_counter()
-    report = deploy(config)
+    report = deploy(config, plan=plan)
     elapsed = time.perf_counter() - started
     if not report.ok:
         sys.exit(f"deploy reported problems: {report.problems}")
@@ -46,6 +49,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--no-datasets", action="store_true", help="skip publishing the bundled datasets")
     parser.add_argument("--repeat", type=int, default=3, help="no-op re-deploys to time (median reported)")
+    parser.add_argument("--no-aws", action="store_true", help="skip the AWS target against moto")
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
@@ -80,6 +84,47 @@ def main() -> None:
     print(f"  no-op re-deploy (median of {args.repeat}): {noop:6.2f} s  ({noop_changed} resources changed)")
     print(f"  ratio no-op / first (cold)   : {noop / cold:6.3f}")
     print(f"  ratio no-op / first (warm)   : {noop / warm:6.3f}")
+    if not args.no_aws:
+        aws_target(args)
+
+
+def aws_target(args: argparse.Namespace) -> None:
+    """The AWS target (API Gateway, ECR, log groups, tags and all) against moto's in-process AWS double."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws(), tempfile.TemporaryDirectory(prefix="deploy-bench-aws-") as state_dir:
+        subnets = [
+            subnet["SubnetId"]
+            for subnet in boto3.client("ec2", region_name="eu-central-1").describe_subnets()["Subnets"]
+            if subnet["DefaultForAz"]
+        ]
+        config = DeployConfig(
+            target=Target.AWS,
+            resource_prefix=f"a{uuid.uuid4().hex[:6]}-",
+            state_dir=Path(state_dir),
+            publish_datasets=not args.no_datasets,
+            ecs_subnets=subnets[:2],
+            deps_source="local",  # the zips of the warm runs above; pip wheels would time the network
+        )
+        first, first_changed = timed(config)
+        noops = [timed(config) for _ in range(args.repeat)]
+        noop = statistics.median(seconds for seconds, _ in noops)
+        noop_changed = max(changed for _, changed in noops)
+        memory_seconds, memory = manifest.FUNCTION_LIMITS["data-query"]
+        manifest.FUNCTION_LIMITS["data-query"] = (memory_seconds, memory * 2)
+        try:
+            plan, plan_changed = timed(config, plan=True)
+            changed, changed_count = timed(config)
+        finally:
+            manifest.FUNCTION_LIMITS["data-query"] = (memory_seconds, memory)
+    print("deploy bench, target aws against moto's in-process AWS double (mock_aws)")
+    print(f"  first deploy, cold zip cache : {first:6.2f} s  ({first_changed} resources created)")
+    print(f"  no-op re-deploy (median of {args.repeat}): {noop:6.2f} s  ({noop_changed} resources changed)")
+    print(f"  plan after one change        : {plan:6.2f} s  ({plan_changed} resources would change)")
+    print(f"  deploy after one change      : {changed:6.2f} s  ({changed_count} resources changed)")
+    print(f"  ratio no-op / first          : {noop / first:6.3f}")
+    print(f"  ratio one change / first     : {changed / first:6.3f}")
 
 
 if __name__ == "__main__":

@@ -50,7 +50,8 @@ def publish_prepared(s3: Any, names: ResourceNames, prepared: Bundled | str, rep
         if stored == "same":
             report.add("dataset", manifest.id, Action.UNCHANGED)
             continue
-        publish(s3, names, manifest, csv_bytes)
+        if not report.plan:
+            publish(s3, names, manifest, csv_bytes)
         report.add("dataset", manifest.id, Action.CREATED if stored == "missing" else Action.UPDATED)
 
 

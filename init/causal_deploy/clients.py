@@ -110,6 +110,23 @@ class Clients:
     def ecs(self) -> Any:
         return self._client("ecs")
 
+    # The AWS target's own services.
+    @cached_property
+    def apigatewayv2(self) -> Any:
+        return self._client("apigatewayv2")
+
+    @cached_property
+    def ecr(self) -> Any:
+        return self._client("ecr")
+
+    @cached_property
+    def logs(self) -> Any:
+        return self._client("logs")
+
+    @cached_property
+    def ec2(self) -> Any:
+        return self._client("ec2")
+
     @cached_property
     def account_id(self) -> str:
         return self.sts.get_caller_identity()["Account"]

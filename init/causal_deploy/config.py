@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from causal_common.settings import AwsSettings
 
@@ -63,6 +64,23 @@ class DeployConfig(AwsSettings):
     # How long to wait for the AWS endpoint to answer before giving up (compose raises it).
     endpoint_wait_seconds: float = Field(default=15.0, ge=0, validation_alias="DEPLOY_ENDPOINT_WAIT")
     publish_datasets: bool = Field(default=True, validation_alias="DEPLOY_DATASETS")
+
+    # AWS only. The network of the tasks' RunTask (awsvpc): subnets (required) and security groups
+    # (none: the VPC's default group), comma-separated ids; checked to exist, in one VPC, before deploying.
+    ecs_subnets: Annotated[list[str], NoDecode] = Field(default_factory=list, validation_alias="ECS_SUBNETS")
+    ecs_security_groups: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="ECS_SECURITY_GROUPS"
+    )
+    # The WebSocket API's stage; the functions post to https://<api>.execute-api.<region>.amazonaws.com/<stage>.
+    websocket_stage: str = Field(default="dev", pattern=r"^[A-Za-z0-9_-]{1,128}$", validation_alias="WEBSOCKET_STAGE")
+    log_retention_days: int = Field(default=30, validation_alias="LOG_RETENTION_DAYS")
+
+    @field_validator("ecs_subnets", "ecs_security_groups", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
 
     @model_validator(mode="after")
     def _target_defaults(self) -> DeployConfig:

@@ -20,7 +20,18 @@ from botocore.exceptions import (
 )
 
 from causal_common.aws import error_code, error_message
-from causal_deploy import bundled_data, ecs_tasks, iam_roles, lambda_functions, secrets_store, state_machine, storage
+from causal_deploy import (
+    bundled_data,
+    container_registry,
+    ecs_tasks,
+    iam_roles,
+    lambda_functions,
+    network,
+    secrets_store,
+    state_machine,
+    storage,
+    websocket_api,
+)
 from causal_deploy.clients import Clients, emulator_python, probe
 from causal_deploy.config import DeployConfig, DepsSource, Target
 from causal_deploy.errors import DeployError, EndpointUnreachableError, MissingSourceError
@@ -32,16 +43,21 @@ logger = logging.getLogger(__name__)
 
 
 def deploy(
-    config: DeployConfig, *, clients: Clients | None = None, builder: PackageBuilder | None = None
+    config: DeployConfig,
+    *,
+    clients: Clients | None = None,
+    builder: PackageBuilder | None = None,
+    plan: bool = False,
 ) -> DeployReport:
     """Bring the stack at ``config``'s endpoint to the manifest; a second run changes nothing.
 
+    With ``plan`` nothing is changed: the report says what a deploy would create, change or leave.
     Raises :class:`DeployError` (with what to do) when the deploy cannot go on;
     problems that leave the rest deployable (a function not Active, the ECS
     endpoint down) are in ``report.problems``.
     """
     started = time.monotonic()
-    report = DeployReport(target=config.target.value, endpoint_url=config.endpoint_url)
+    report = DeployReport(target=config.target.value, endpoint_url=config.endpoint_url, plan=plan)
     if config.endpoint_url:
         _require_endpoint(config)
     clients = clients or Clients(config)
@@ -69,56 +85,93 @@ def _deploy_resources(
     datasets: Future[bundled_data.Bundled | str] | None,
 ) -> None:
 
-    with _aws_errors(config, "reading the account id"):
+    with aws_errors(config, "reading the account id"):
         manifest = build_manifest(config, clients.account_id)
     if not manifest.state_machine.definition_file.is_file():
         state_machine.render_definition(manifest.state_machine, {})  # raises the clear "missing" error
     packages = _build_packages(manifest, builder)
+    tags = manifest.tags
+    api_id: str | None = None
+    if manifest.aws is not None:
+        # Checked before anything changes; then the API first: the functions' callback URL is its endpoint.
+        with aws_errors(config, "checking the tasks' network settings"):
+            network.validate(clients.ec2, manifest.aws.network)
+        with aws_errors(config, "creating the WebSocket API"):
+            api_id = websocket_api.ensure_api(
+                clients.apigatewayv2, manifest.aws.websocket_api, manifest.names, report, tags
+            )
+        manifest = build_manifest(config, manifest.names.account_id, api_id)
 
-    with _aws_errors(config, "creating tables"):
+    with aws_errors(config, "creating tables"):
         for table in manifest.tables:
-            storage.ensure_table(clients.dynamodb, table, report)
-    with _aws_errors(config, "creating buckets"):
+            storage.ensure_table(clients.dynamodb, table, report, tags)
+    with aws_errors(config, "creating buckets"):
         for bucket in manifest.buckets:
-            storage.ensure_bucket(clients.s3, bucket, config.region, report)
-    with _aws_errors(config, "writing secrets"):
+            storage.ensure_bucket(clients.s3, bucket, config.region, report, tags)
+    with aws_errors(config, "writing secrets"):
         for secret in manifest.secrets:
-            secrets_store.ensure_secret(clients.secretsmanager, secret, config, report)
-    with _aws_errors(config, "creating IAM roles"):
-        lambda_role = iam_roles.ensure_role(clients.iam, manifest.lambda_role, report)
-        states_role = iam_roles.ensure_role(clients.iam, manifest.states_role, report)
-        task_role = iam_roles.ensure_role(clients.iam, manifest.task_role, report)
+            secrets_store.ensure_secret(clients.secretsmanager, secret, config, report, tags)
+    with aws_errors(config, "creating IAM roles"):
+        role_arns = {
+            role.name: iam_roles.ensure_role(clients.iam, role, report, account_id=manifest.names.account_id, tags=tags)
+            for role in manifest.roles
+        }
+    if manifest.aws is not None:
+        with aws_errors(config, "creating the log groups and the image repository"):
+            for log_group in manifest.aws.log_groups:
+                container_registry.ensure_log_group(clients.logs, log_group, report, tags)
+            container_registry.ensure_repository(clients.ecr, manifest.aws.repository, report, tags)
 
     function_arns: dict[str, str] = {}
     for spec in manifest.functions:
-        with _aws_errors(config, f"deploying function {spec.name}"):
+        with aws_errors(config, f"deploying function {spec.name}"):
             code = lambda_functions.CodeLocation(packages[spec.short_name], clients.s3, manifest.names.artifacts_bucket)
             function_arns[spec.short_name] = lambda_functions.ensure_function(
-                clients.awslambda, spec, code, lambda_role, report
+                clients.awslambda,
+                spec,
+                code,
+                role_arns[spec.role or manifest.lambda_role.name],
+                report,
+                arn=manifest.names.function_arn(spec.short_name),
+                tags=tags,
             )
-    with _aws_errors(config, "waiting for functions to become Active"):
-        lambda_functions.wait_until_active(
-            clients.awslambda, [spec.name for spec in manifest.functions], config.active_timeout_seconds, report
-        )
+    if not report.plan:
+        with aws_errors(config, "waiting for functions to become Active"):
+            lambda_functions.wait_until_active(
+                clients.awslambda, [spec.name for spec in manifest.functions], config.active_timeout_seconds, report
+            )
+    if manifest.aws is not None:
+        with aws_errors(config, "wiring the WebSocket API"):
+            websocket_api.ensure_wiring(
+                clients.apigatewayv2,
+                clients.awslambda,
+                manifest.aws.websocket_api,
+                api_id,
+                manifest.names,
+                report,
+                tags,
+            )
 
     definition = state_machine.render_definition(manifest.state_machine, function_arns)
-    with _aws_errors(config, "deploying the state machine"):
+    with aws_errors(config, "deploying the state machine"):
         state_machine.ensure_state_machine(
             clients.stepfunctions,
             manifest.state_machine,
             f"arn:aws:states:{config.region}:{manifest.names.account_id}:stateMachine:{manifest.state_machine.name}",
             definition,
-            states_role,
+            role_arns[manifest.states_role.name],
             report,
+            tags,
         )
 
-    _deploy_ecs(config, clients, manifest, task_role, report)
+    _deploy_ecs(config, clients, manifest, role_arns, report)
 
     if datasets is not None:
-        with _aws_errors(config, "publishing the bundled datasets"):
+        with aws_errors(config, "publishing the bundled datasets"):
             bundled_data.publish_prepared(clients.s3, manifest.names, datasets.result(), report)
-    with _aws_errors(config, "marking the stack deployed"):
-        secrets_store.mark_deployed(clients.secretsmanager, manifest.names.token_signing_key_secret)
+    if not report.plan:
+        with aws_errors(config, "marking the stack deployed"):
+            secrets_store.mark_deployed(clients.secretsmanager, manifest.names.token_signing_key_secret)
 
 
 def _require_endpoint(config: DeployConfig) -> None:
@@ -195,7 +248,7 @@ def _build_packages(manifest: Manifest, builder: PackageBuilder) -> dict[str, Pa
 
 
 def _deploy_ecs(
-    config: DeployConfig, clients: Clients, manifest: Manifest, task_role: str, report: DeployReport
+    config: DeployConfig, clients: Clients, manifest: Manifest, role_arns: dict[str, str], report: DeployReport
 ) -> None:
     ecs_url = config.ecs_endpoint_url
     if config.target is not Target.AWS and ecs_url and probe(ecs_url) is not None:
@@ -210,14 +263,23 @@ def _deploy_ecs(
             "or pass --ecs-endpoint-url, then deploy again",
         )
         return
-    with _aws_errors(config, "deploying the ECS cluster and task definitions"):
-        ecs_tasks.ensure_cluster(clients.ecs, manifest.cluster, report)
+    with aws_errors(config, "deploying the ECS cluster and task definitions"):
+        ecs_tasks.ensure_cluster(clients.ecs, manifest.cluster, report, manifest.tags)
+        execution_role = role_arns[manifest.aws.execution_role] if manifest.aws is not None else None
         for task in manifest.task_definitions:
-            ecs_tasks.ensure_task_definition(clients.ecs, task, task_role, report)
+            ecs_tasks.ensure_task_definition(
+                clients.ecs,
+                task,
+                role_arns[manifest.task_role.name],
+                report,
+                execution_role_arn=execution_role,
+                region=config.region,
+                tags=manifest.tags,
+            )
 
 
 @contextmanager
-def _aws_errors(config: DeployConfig, step: str) -> Iterator[None]:
+def aws_errors(config: DeployConfig, step: str) -> Iterator[None]:
     """Turn botocore's errors into one clear DeployError naming the step."""
     where = config.endpoint_url or f"AWS ({config.region})"
     try:

@@ -10,6 +10,7 @@ from typing import Any
 from botocore.exceptions import WaiterError
 
 from causal_common.function_hints import hint_for
+from causal_deploy import tagging
 from causal_deploy.lambda_zip import Package
 from causal_deploy.manifest import FunctionSpec
 from causal_deploy.report import Action, DeployReport
@@ -36,28 +37,44 @@ class CodeLocation:
         return {"S3Bucket": self._bucket, "S3Key": key}
 
 
-def ensure_function(client: Any, spec: FunctionSpec, code: CodeLocation, role_arn: str, report: DeployReport) -> str:
-    """Create or converge one function; return its ARN."""
+def ensure_function(
+    client: Any,
+    spec: FunctionSpec,
+    code: CodeLocation,
+    role_arn: str,
+    report: DeployReport,
+    *,
+    arn: str = "",
+    tags: tagging.Tags | None = None,
+) -> str:
+    """Create or converge one function; return its ARN (planning a creation: ``arn``, the one it would get)."""
     desired = _desired_configuration(spec, role_arn)
     try:
         current = client.get_function(FunctionName=spec.name)["Configuration"]
     except client.exceptions.ResourceNotFoundException:
-        created = _create(client, {**desired, "Code": code.arguments(), "Publish": False})
         report.add("function", spec.name, Action.CREATED, _size(code.package))
-        return created["FunctionArn"]
+        if report.plan:
+            return arn
+        extra = {"Tags": dict(tags)} if tags else {}
+        created = _create(client, {**desired, "Code": code.arguments(), "Publish": False, **extra})
+        return str(created["FunctionArn"])
 
     changes: list[str] = []
     if current.get("CodeSha256") != code.package.code_sha256:
-        _wait_updated(client, spec.name)
-        client.update_function_code(FunctionName=spec.name, **code.arguments())
-        _wait_updated(client, spec.name)
+        if not report.plan:
+            _wait_updated(client, spec.name)
+            client.update_function_code(FunctionName=spec.name, **code.arguments())
+            _wait_updated(client, spec.name)
         changes.append("code")
     differing = [key for key, value in desired.items() if _current_value(current, key) != value]
     if differing:
-        _wait_updated(client, spec.name)
-        client.update_function_configuration(**desired)
-        _wait_updated(client, spec.name)
-        changes.append("configuration (" + ", ".join(k for k in differing if k != "FunctionName") + ")")
+        if not report.plan:
+            _wait_updated(client, spec.name)
+            client.update_function_configuration(**desired)
+            _wait_updated(client, spec.name)
+        changes.append("configuration (" + ", ".join(_described(current, desired, k) for k in differing) + ")")
+    if tags and tagging.ensure("function", client, current["FunctionArn"], tags, plan=report.plan):
+        changes.append("tags")
     report.add("function", spec.name, Action.UPDATED if changes else Action.UNCHANGED, "; ".join(changes))
     return current["FunctionArn"]
 
@@ -116,6 +133,15 @@ def _desired_configuration(spec: FunctionSpec, role_arn: str) -> dict[str, Any]:
         "MemorySize": spec.memory,
         "Environment": {"Variables": dict(spec.environment)},
     }
+
+
+def _described(current: dict[str, Any], desired: dict[str, Any], key: str) -> str:
+    """``MemorySize 256 -> 512``; for the environment, the names of the variables that differ (values may be secret)."""
+    if key == "Environment":
+        before, after = _current_value(current, key)["Variables"], desired[key]["Variables"]
+        names = sorted(name for name in {*before, *after} if before.get(name) != after.get(name))
+        return f"Environment: {', '.join(names)}"
+    return f"{key} {_current_value(current, key)} -> {desired[key]}"
 
 
 def _current_value(current: dict[str, Any], key: str) -> Any:

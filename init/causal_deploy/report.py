@@ -37,6 +37,8 @@ class DeployReport:
     results: list[ResourceResult] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
+    # A plan: every action is what a deploy would do; nothing was changed.
+    plan: bool = False
 
     def add(self, kind: str, name: str, action: Action, detail: str = "") -> None:
         self.results.append(ResourceResult(kind, name, action, detail))
@@ -62,6 +64,7 @@ class DeployReport:
         return {
             "target": self.target,
             "endpointUrl": self.endpoint_url,
+            "plan": self.plan,
             "ok": self.ok,
             "changed": len(self.changed),
             "counts": self.counts(),
@@ -72,6 +75,8 @@ class DeployReport:
 
     def summary(self) -> str:
         """A few lines for a human."""
+        if self.plan:
+            return self.plan_text()
         where = self.endpoint_url or "AWS"
         lines: list[str] = []
         if self.changed:
@@ -93,6 +98,32 @@ class DeployReport:
             if problem.hint:
                 lines.append(f"  fix: {problem.hint}")
         return "\n".join(lines)
+
+    def plan_text(self) -> str:
+        """One line per resource, diff-like: ``+`` create, ``~`` change, ``=`` left as is, ``!`` cannot."""
+        where = self.endpoint_url or "AWS"
+        counts = self.counts()
+        lines = [
+            f"plan for {self.target} ({where}): {counts['created']} to create, {counts['updated']} to change, "
+            f"{counts['unchanged']} unchanged (nothing was changed)"
+        ]
+        for result in self.results:
+            mark = _PLAN_MARKS[result.action]
+            lines.append(f"{mark} {result.kind:<16} {result.name}{_suffix(result.detail)}")
+        for problem in self.problems:
+            lines.append(f"PROBLEM {problem.resource}: {problem.message}")
+            if problem.hint:
+                lines.append(f"  fix: {problem.hint}")
+        return "\n".join(lines)
+
+
+_PLAN_MARKS = {
+    Action.CREATED: "+",
+    Action.UPDATED: "~",
+    Action.UNCHANGED: "=",
+    Action.SKIPPED: "-",
+    Action.FAILED: "!",
+}
 
 
 def _suffix(detail: str) -> str:

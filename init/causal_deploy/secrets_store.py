@@ -21,37 +21,51 @@ from collections.abc import Callable
 from typing import Any
 
 from causal_common.names import DEPLOYED_TAG
+from causal_deploy import tagging
 from causal_deploy.config import DeployConfig
 from causal_deploy.manifest import SecretSpec
 from causal_deploy.report import Action, DeployReport
 
 
-def ensure_secret(client: Any, spec: SecretSpec, config: DeployConfig, report: DeployReport) -> None:
+def ensure_secret(
+    client: Any, spec: SecretSpec, config: DeployConfig, report: DeployReport, tags: tagging.Tags | None = None
+) -> None:
     desired, keep_existing, same = _desired(spec, config)
     try:
         described = client.describe_secret(SecretId=spec.name)
     except client.exceptions.ResourceNotFoundException:
         value = desired()
-        client.create_secret(Name=spec.name, Description=spec.description, **({"SecretString": value} if value else {}))
+        if not report.plan:
+            client.create_secret(
+                Name=spec.name,
+                Description=spec.description,
+                **({"SecretString": value} if value else {}),
+                **({"Tags": tagging.pairs(tags)} if tags else {}),
+            )
         report.add("secret", spec.name, Action.CREATED, "" if value else "no value")
         return
-    restored = False
+    changes: list[str] = []
     if described.get("DeletedDate"):
-        client.restore_secret(SecretId=spec.name)
-        restored = True
+        if not report.plan:
+            client.restore_secret(SecretId=spec.name)
+        changes.append("restored")
+    if tags and tagging.missing(tagging.from_pairs(described.get("Tags")), tags):
+        if not report.plan:
+            client.tag_resource(SecretId=spec.name, Tags=tagging.pairs(tags))
+        changes.append("tags")
     try:
         current = client.get_secret_value(SecretId=spec.name).get("SecretString")
     except client.exceptions.ResourceNotFoundException:
         current = None  # exists, but no value yet
+    except client.exceptions.InvalidRequestException:
+        current = None  # planning: a deleted secret that a deploy would restore
     in_place = current is not None and (keep_existing or same(current))
     value = "" if in_place else desired()
-    if in_place or not value:  # nothing to write (an unset OpenAI key stays as it is)
-        report.add(
-            "secret", spec.name, Action.UPDATED if restored else Action.UNCHANGED, "restored" if restored else ""
-        )
-        return
-    client.put_secret_value(SecretId=spec.name, SecretString=value)
-    report.add("secret", spec.name, Action.UPDATED, "new value")
+    if not in_place and value:  # an unset OpenAI key stays as it is
+        if not report.plan:
+            client.put_secret_value(SecretId=spec.name, SecretString=value)
+        changes.append("new value")
+    report.add("secret", spec.name, Action.UPDATED if changes else Action.UNCHANGED, ", ".join(changes))
 
 
 def _desired(spec: SecretSpec, config: DeployConfig) -> tuple[Callable[[], str], bool, Callable[[str], bool]]:

@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+from causal_deploy import tagging
 from causal_deploy.errors import DeployError, MissingSourceError
 from causal_deploy.manifest import StateMachineSpec
 from causal_deploy.report import Action, DeployReport
@@ -37,20 +38,36 @@ def render_definition(spec: StateMachineSpec, function_arns: dict[str, str]) -> 
 
 
 def ensure_state_machine(
-    client: Any, spec: StateMachineSpec, arn: str, definition: str, role_arn: str, report: DeployReport
+    client: Any,
+    spec: StateMachineSpec,
+    arn: str,
+    definition: str,
+    role_arn: str,
+    report: DeployReport,
+    tags: tagging.Tags | None = None,
 ) -> str:
     try:
         current = client.describe_state_machine(stateMachineArn=arn)
     except client.exceptions.StateMachineDoesNotExist:
-        created = client.create_state_machine(name=spec.name, definition=definition, roleArn=role_arn, type="STANDARD")
         report.add("state-machine", spec.name, Action.CREATED)
-        return created["stateMachineArn"]
+        if report.plan:
+            return arn
+        created = client.create_state_machine(
+            name=spec.name,
+            definition=definition,
+            roleArn=role_arn,
+            type="STANDARD",
+            **({"tags": tagging.pairs(tags, "key", "value")} if tags else {}),
+        )
+        return str(created["stateMachineArn"])
     changes = []
     if json.loads(current["definition"]) != json.loads(definition):
         changes.append("definition")
     if current.get("roleArn") != role_arn:
         changes.append("role")
-    if changes:
+    if changes and not report.plan:
         client.update_state_machine(stateMachineArn=arn, definition=definition, roleArn=role_arn)
+    if tags and tagging.ensure("state-machine", client, arn, tags, plan=report.plan):
+        changes.append("tags")
     report.add("state-machine", spec.name, Action.UPDATED if changes else Action.UNCHANGED, ", ".join(changes))
     return arn

@@ -7,6 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from causal_deploy import tagging
 from causal_deploy.manifest import BucketSpec, TableSpec
 from causal_deploy.report import Action, DeployReport
 
@@ -15,13 +16,14 @@ logger = logging.getLogger(__name__)
 _WAIT = {"Delay": 1, "MaxAttempts": 120}
 
 
-def ensure_table(dynamodb: Any, spec: TableSpec, report: DeployReport) -> None:
+def ensure_table(dynamodb: Any, spec: TableSpec, report: DeployReport, tags: tagging.Tags | None = None) -> None:
     try:
         table = dynamodb.describe_table(TableName=spec.name)["Table"]
     except dynamodb.exceptions.ResourceNotFoundException:
-        dynamodb.create_table(**_create_arguments(spec))
-        dynamodb.get_waiter("table_exists").wait(TableName=spec.name, WaiterConfig=_WAIT)
-        _ensure_ttl(dynamodb, spec)
+        if not report.plan:
+            dynamodb.create_table(**_create_arguments(spec), **({"Tags": tagging.pairs(tags)} if tags else {}))
+            dynamodb.get_waiter("table_exists").wait(TableName=spec.name, WaiterConfig=_WAIT)
+            _ensure_ttl(dynamodb, spec, plan=False)
         report.add("table", spec.name, Action.CREATED)
         return
 
@@ -36,7 +38,9 @@ def ensure_table(dynamodb: Any, spec: TableSpec, report: DeployReport) -> None:
     changes: list[str] = []
     existing_indexes = {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}
     for index in spec.indexes:
-        if index.name not in existing_indexes:
+        if index.name not in existing_indexes and report.plan:
+            changes.append(f"index {index.name}")
+        elif index.name not in existing_indexes:
             dynamodb.update_table(
                 TableName=spec.name,
                 AttributeDefinitions=_attribute_definitions(spec),
@@ -44,12 +48,14 @@ def ensure_table(dynamodb: Any, spec: TableSpec, report: DeployReport) -> None:
             )
             dynamodb.get_waiter("table_exists").wait(TableName=spec.name, WaiterConfig=_WAIT)
             changes.append(f"index {index.name}")
-    if _ensure_ttl(dynamodb, spec):
+    if _ensure_ttl(dynamodb, spec, plan=report.plan):
         changes.append(f"TTL on {spec.ttl_attribute}")
+    if tags and tagging.ensure("table", dynamodb, table["TableArn"], tags, plan=report.plan):
+        changes.append("tags")
     report.add("table", spec.name, Action.UPDATED if changes else Action.UNCHANGED, ", ".join(changes))
 
 
-def _ensure_ttl(dynamodb: Any, spec: TableSpec) -> bool:
+def _ensure_ttl(dynamodb: Any, spec: TableSpec, *, plan: bool) -> bool:
     if spec.ttl_attribute is None:
         return False
     current = dynamodb.describe_time_to_live(TableName=spec.name)["TimeToLiveDescription"]
@@ -58,6 +64,8 @@ def _ensure_ttl(dynamodb: Any, spec: TableSpec) -> bool:
         and current.get("AttributeName") == spec.ttl_attribute
     ):
         return False
+    if plan:
+        return True
     dynamodb.update_time_to_live(
         TableName=spec.name, TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute}
     )
@@ -101,7 +109,9 @@ def _create_arguments(spec: TableSpec) -> dict[str, Any]:
     return arguments
 
 
-def ensure_bucket(s3: Any, spec: BucketSpec, region: str, report: DeployReport) -> None:
+def ensure_bucket(
+    s3: Any, spec: BucketSpec, region: str, report: DeployReport, tags: tagging.Tags | None = None
+) -> None:
     try:
         s3.head_bucket(Bucket=spec.name)
     except ClientError as exc:
@@ -119,7 +129,12 @@ def ensure_bucket(s3: Any, spec: BucketSpec, region: str, report: DeployReport) 
         arguments: dict[str, Any] = {"Bucket": spec.name}
         if region != "us-east-1":
             arguments["CreateBucketConfiguration"] = {"LocationConstraint": region}
-        s3.create_bucket(**arguments)
+        if not report.plan:
+            s3.create_bucket(**arguments)
+            tagging.ensure("bucket", s3, spec.name, tags or {}, plan=False)
         report.add("bucket", spec.name, Action.CREATED)
+        return
+    if tags and tagging.ensure("bucket", s3, spec.name, tags, plan=report.plan):
+        report.add("bucket", spec.name, Action.UPDATED, "tags")
         return
     report.add("bucket", spec.name, Action.UNCHANGED)

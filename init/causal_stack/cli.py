@@ -54,7 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--no-datasets", action="store_true", help="do not publish the bundled datasets")
     deploy.add_argument("--source-dir", help="repository to deploy from (default: this checkout)")
     deploy.add_argument("--json", action="store_true", help="print the report as JSON")
+    deploy.add_argument(
+        "--plan", action="store_true", help="print what would be created, changed or left as is; change nothing"
+    )
+    deploy.add_argument(
+        "--ecs-subnets", help="aws: subnets the tasks run in, comma-separated (default: $ECS_SUBNETS; required)"
+    )
+    deploy.add_argument(
+        "--ecs-security-groups", help="aws: the tasks' security groups, comma-separated (default: $ECS_SECURITY_GROUPS)"
+    )
     deploy.set_defaults(handler=_deploy)
+    _aws_stack_commands(commands)
 
     status = commands.add_parser("status", help="tables, buckets, functions, state machine, recent executions")
     _aws_options(status)
@@ -264,13 +274,92 @@ def _deploy(args: argparse.Namespace) -> int:
         task_image=args.task_image,
         source_dir=args.source_dir,
         publish_datasets=False if args.no_datasets else None,
+        ecs_subnets=args.ecs_subnets,
+        ecs_security_groups=args.ecs_security_groups,
     )
     if not args.json:
         where = config.endpoint_url or f"AWS ({config.region})"
-        print(f"deploying to {config.target.value} at {where} …", file=sys.stderr, flush=True)
-    report = deploy(config)
+        doing = "planning a deploy" if args.plan else "deploying"
+        print(f"{doing} to {config.target.value} at {where} …", file=sys.stderr, flush=True)
+    report = deploy(config, plan=args.plan)
     print(json.dumps(report.to_dict(), indent=2) if args.json else report.summary())
     return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+# --- the AWS target: destroy, and the task image (images build|push) ---------------------------
+
+
+def _aws_stack_commands(commands: Any) -> None:
+    destroy = commands.add_parser(
+        "destroy", help="remove the stack from AWS: what carries its tag causal-stack=<prefix>, nothing else"
+    )
+    _aws_options(destroy)
+    destroy.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    destroy.add_argument("--json", action="store_true", help="print the report as JSON")
+    destroy.set_defaults(handler=_destroy)
+
+    images = commands.add_parser("images", help="build or push the ECS task image (the AWS stack's ECR repository)")
+    actions = images.add_subparsers(dest="images_action", metavar="ACTION", required=True)
+    for action, text in (
+        ("build", "build ecs-tasks/Dockerfile for linux/amd64, tagged for the stack's ECR repository"),
+        ("push", "push the built image to the stack's ECR repository (credentials from ECR)"),
+    ):
+        parser = actions.add_parser(action, help=text)
+        parser.add_argument("--region", help="AWS region (default: $AWS_DEFAULT_REGION or eu-central-1)")
+        parser.add_argument("--prefix", help="resource name prefix (default: $RESOURCE_PREFIX or causal-analysis-dev-)")
+        parser.add_argument("--tag", default="latest", help="image tag (default latest, what the deploy uses)")
+        parser.set_defaults(handler=_images, target="aws")
+        if action == "build":
+            parser.add_argument("--source-dir", help="repository to build from (default: this checkout)")
+            parser.add_argument("--platform", default="linux/amd64", help="target platform (default linux/amd64)")
+
+
+def _destroy(args: argparse.Namespace) -> int:
+    import json
+
+    from causal_deploy.destroy import destroy
+
+    if args.target != "aws":
+        print("destroy removes a stack from AWS: pass --target aws", file=sys.stderr)
+        return EXIT_ERROR
+    config = _config(args)
+
+    def confirm(found: list[Any]) -> bool:
+        if args.yes:
+            return True
+        print(f"these {len(found)} resources tagged causal-stack={config.resource_prefix} will be removed:")
+        for item in found:
+            print(f"  - {item.kind:<16} {escape_controls(item.name)}")
+        if not sys.stdin.isatty():
+            print("not a terminal: pass --yes to remove them", file=sys.stderr)
+            return False
+        return input("remove them? type yes: ").strip().lower() == "yes"
+
+    report = destroy(config, confirm)
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.summary())
+    return EXIT_PROBLEMS if report.cancelled else EXIT_OK
+
+
+def _images(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from causal_common.names import ResourceNames
+    from causal_deploy.clients import Clients
+    from causal_stack import images
+
+    config = _config(args, source_dir=getattr(args, "source_dir", None))
+    clients = Clients(config)
+    names = ResourceNames.from_settings(config, account_id=clients.account_id)
+    image = f"{images.repository_uri(clients.ecr, names.task_repository)}:{args.tag}"
+    docker = images.docker_client()
+    if args.images_action == "build":
+        print(f"building {image} ({args.platform}) …", file=sys.stderr, flush=True)
+        image_id = images.build(docker, Path(config.source_dir), image, args.platform)
+        print(f"built {image} ({image_id})")
+    else:
+        digest = images.push(docker, image, images.registry_credentials(clients.ecr))
+        print(f"pushed {image} ({digest})")
+    return EXIT_OK
 
 
 def _status(args: argparse.Namespace) -> int:

@@ -18,6 +18,8 @@ FUNCTIONS: tuple[str, ...] = (
     "handle-error",
     "handle-timeout",
 )
+# Deployed to AWS only: the WebSocket API's $connect authorizer (locally the gateway checks tokens itself).
+AWS_FUNCTIONS: tuple[str, ...] = ("connect-authorizer",)
 
 LOCAL_ACCOUNT_ID = "000000000000"
 # The local targets' credentials (LocalStack's convention, what awslocal signs with when no
@@ -28,6 +30,9 @@ LOCAL_CREDENTIALS = (LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY)
 # The deployer's last step tags the token signing key with this: the stack is deployed (a wiped or
 # fresh emulator has no such secret, one half-way through a deploy has it untagged).
 DEPLOYED_TAG = "causal-stack:deployed"
+# On AWS every resource the deployer creates carries this tag, valued with the stack's prefix; destroy
+# removes only what carries it.
+STACK_TAG = "causal-stack"
 
 
 @dataclass(frozen=True)
@@ -115,3 +120,19 @@ class ResourceNames:
     @property
     def log_group_prefix(self) -> str:
         return "/aws/lambda/"
+
+    def function_log_group(self, short_name: str) -> str:
+        return f"{self.log_group_prefix}{self.function(short_name)}"
+
+    # AWS only: the WebSocket API, the task image's repository and the tasks' log group
+    @property
+    def websocket_api(self) -> str:
+        return f"{self.prefix}websocket"
+
+    @property
+    def task_repository(self) -> str:
+        return f"{self.prefix}task"
+
+    @property
+    def task_log_group(self) -> str:
+        return f"/ecs/{self.prefix}tasks"

@@ -3,61 +3,24 @@
 from __future__ import annotations
 
 import json
-import shutil
 import time
 import uuid
 from pathlib import Path
 
 import boto3
 import pytest
-from support import LAMBDAS, free_port
+from deploy_support import config_for, make_source
+from support import free_port
 
 from causal_common.names import FUNCTIONS
 from causal_deploy import DeployConfig, EndpointUnreachableError, MissingSourceError, PackageTooLargeError, deploy
-from causal_deploy.config import DepsSource, Target
+from causal_deploy.config import DepsSource
 from causal_deploy.lambda_zip import PackageBuilder
-
-MINIMAL_ASL = {
-    "StartAt": "Parse",
-    "States": {
-        "Parse": {"Type": "Task", "Resource": "${FunctionArn:parse-initial-query}", "Next": "Finish"},
-        "Finish": {"Type": "Task", "Resource": "${FunctionArn:handle-finish}", "End": True},
-    },
-}
-
-
-def make_source(root: Path) -> Path:
-    """A repository-shaped tree: ten echo handlers, the real causal_common, a small ASL."""
-    lambdas = root / "lambdas"
-    lambdas.mkdir(parents=True)
-    # A snapshot, not a link: the shared package may change while a test runs.
-    shutil.copytree(LAMBDAS / "causal_common", lambdas / "causal_common", ignore=shutil.ignore_patterns("__pycache__"))
-    for function in FUNCTIONS:
-        (lambdas / function).mkdir()
-        (lambdas / function / "handler.py").write_text("def handler(event, context):\n    return event\n")
-    (lambdas / "state-machine.asl.json").write_text(json.dumps(MINIMAL_ASL))
-    return root
 
 
 @pytest.fixture
 def source(tmp_path: Path) -> Path:
     return make_source(tmp_path / "repo")
-
-
-def config_for(endpoint: str | None, source: Path, **overrides) -> DeployConfig:
-    prefix = f"t{uuid.uuid4().hex[:8]}-"  # the moto server is shared by the whole session
-    values = dict(
-        endpoint_url=endpoint,
-        endpoint_url_ecs=endpoint,
-        source_dir=source,
-        state_dir=source / ".stack",
-        resource_prefix=prefix,
-        publish_datasets=False,
-        active_timeout_seconds=10,
-        deps_source=DepsSource.LOCAL,
-    )
-    values.update(overrides)
-    return DeployConfig(**values)
 
 
 def clients(endpoint: str | None, service: str):
@@ -202,26 +165,6 @@ def test_a_zip_over_the_unzipped_limit_is_refused_before_upload(tmp_path, source
     assert not list((tmp_path / "build").glob("*.zip"))
 
 
-def test_the_aws_target_creates_everything_without_an_endpoint(source, monkeypatch):
-    from moto import mock_aws
-
-    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")  # must be ignored for target aws
-    with mock_aws():
-        config = config_for(None, source, target=Target.AWS)
-        assert config.endpoint_url is None
-
-        report = deploy(config)
-
-        assert report.ok, report.problems
-        assert len([r for r in report.results if r.kind == "function" and r.action.value == "created"]) == 10
-        monkeypatch.delenv("AWS_ENDPOINT_URL")
-        configuration = boto3.client("lambda", region_name="eu-central-1").get_function(
-            FunctionName=f"{config.resource_prefix}invoke-llm"
-        )["Configuration"]
-        assert "AWS_ENDPOINT_URL_ECS" not in configuration["Environment"]["Variables"]
-        assert deploy(config).changed == []
-
-
 def test_a_zip_over_the_direct_upload_limit_goes_through_s3(moto_endpoint, source, monkeypatch):
     import causal_deploy.lambda_zip as lambda_zip
 
@@ -240,3 +183,24 @@ def test_a_zip_over_the_direct_upload_limit_goes_through_s3(moto_endpoint, sourc
     )
     assert configuration["Configuration"]["CodeSha256"] == built.code_sha256
     assert deploy(config).changed == []
+
+
+def test_a_plan_against_a_local_target_changes_nothing(moto_endpoint, source):
+    config = config_for(moto_endpoint, source)
+
+    before = deploy(config, plan=True)
+
+    assert before.plan and {r.action.value for r in before.results} == {"created"}
+    tables = clients(moto_endpoint, "dynamodb").list_tables()["TableNames"]
+    assert not [name for name in tables if name.startswith(config.resource_prefix)]
+
+    deploy(config)
+    (source / "lambdas" / "send-prompt" / "handler.py").write_text("def handler(event, context):\n    return 1\n")
+
+    plan = deploy(config, plan=True)
+
+    assert [(r.kind, r.name, r.detail) for r in plan.changed] == [
+        ("function", f"{config.resource_prefix}send-prompt", "code")
+    ]
+    applied = deploy(config)
+    assert [(r.kind, r.name) for r in applied.changed] == [("function", f"{config.resource_prefix}send-prompt")]

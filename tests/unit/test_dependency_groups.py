@@ -65,6 +65,7 @@ PROJECT_MODULES = {
     "handler",
     "query",
     "sandbox",
+    "authorizer",
 }
 
 
