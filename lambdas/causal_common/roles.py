@@ -38,7 +38,7 @@ DESIGN_ROLES: frozenset[ColumnRole] = frozenset({"running", "instrument", "time"
 AFTER_NAME_PARTS = frozenset(
     {"post", "after", "followup", "follow", "fu", "later", "subsequent", "future", "final", "end", "exit", "outcome"}
 )
-BEFORE_NAME_PARTS = frozenset({"pre", "baseline", "prior", "before"})
+BEFORE_NAME_PARTS = frozenset({"pre", "baseline", "prior", "before", "prev", "previous", "lag", "lagged"})
 # Phrases of a description that say the same.
 AFTER_WORDS = re.compile(
     r"\b(?:after|following|post|post[-\s]?treatment|post[-\s]?programme|post[-\s]?program|follow[-\s]?up|"

@@ -87,6 +87,35 @@ def test_a_statistic_word_inside_a_column_name_does_not_turn_an_effect_question_
     assert read_question("what is the conversion_rate by device?", manifest).intent == "descriptive"
 
 
+def _manifest(*columns: tuple[str, bool]) -> DatasetManifest:
+    return DatasetManifest(
+        id="made_up",
+        title="made up",
+        description="",
+        rows=100,
+        data_key="made_up/data.csv",
+        columns=[Column(name=name, dtype="integer", levels=["0", "1"] if binary else None) for name, binary in columns],
+    )
+
+
+def test_an_outcome_is_the_later_measurement_not_the_baseline_of_the_same_thing():
+    manifest = _manifest(("visits_prev_90d", False), ("voucher", True), ("visits_next_30d", False), ("age", False))
+    reading = read_question("do vouchers increase visits?", manifest)
+    assert (reading.treatment, reading.outcome) == ("voucher", "visits_next_30d")
+    baseline = _manifest(("baseline_weight", False), ("diet", True), ("weight_12m", False))
+    assert read_question("does the diet lower weight?", baseline).outcome == "weight_12m"
+
+
+def test_a_question_after_a_statement_takes_its_treatment_from_the_statement():
+    manifest = _manifest(("test_score", False), ("grant", True), ("wage_year2", False), ("female", True))
+    text = "Everyone who scored at least 60 on the test got the grant. Did getting it raise second-year wages?"
+    reading = read_question(text, manifest)
+    assert (reading.intent, reading.treatment, reading.outcome) == ("causal", "grant", "wage_year2")
+    # A sentence that names nothing the data hold leaves the question unanswerable, not guessed.
+    unknown = read_question("We sell shoes. Did the weather raise second-year wages?", manifest)
+    assert unknown.treatment != "grant" and unknown.treatment != "female"
+
+
 def test_unanswerable_names_the_words_that_matched_nothing():
     reading = read_question("Does the season matter for grades?", SCHOOL)
     assert reading.intent == "unanswerable" and reading.unmatched == ["season"]

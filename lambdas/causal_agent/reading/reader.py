@@ -27,6 +27,7 @@ from causal_agent.reading.roles import read_direction
 from causal_agent.reading.skeleton import Skeleton
 from causal_agent.reading.words import restore_apostrophes, tokenize
 from causal_common.models.datasets import Column, DatasetManifest
+from causal_common.roles import said_before_treatment
 
 Intent = Literal["causal", "descriptive", "unanswerable", "other"]
 
@@ -199,9 +200,71 @@ def _roles_from_mentions(reading: Reading, candidates: list[Mention], manifest: 
         reading.how = "named in the question"
 
 
+def _outcome_measured_after(reading: Reading, manifest: DatasetManifest) -> None:
+    """Words that fit a baseline and a later measurement alike ("orders" for orders_prev_90d and orders_next_30d):
+    an outcome is measured after the treatment, so the column whose name or description says "before" (prior,
+    baseline, pre) gives way to the one that does not."""
+    choices = reading.alternatives.get("outcome")
+    if not choices or reading.outcome is None:
+        return
+    current = manifest.column(reading.outcome)
+    if current is None or not said_before_treatment(current.name, current.description or ""):
+        return
+    later = [
+        name
+        for name in choices
+        if name not in (reading.outcome, reading.treatment)
+        and (column := manifest.column(name)) is not None
+        and not said_before_treatment(column.name, column.description or "")
+    ]
+    if later:
+        reading.outcome = later[0]
+        reading.alternatives["outcome"] = [later[0], *[name for name in choices if name != later[0]]]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=\S)")
+# What stands in a question's treatment place when an earlier sentence named it ("did getting it help?").
+_REFERRING = frozenset(
+    {"it", "this", "that", "they", "them", "one", "getting", "get", "got", "receiving", "received", "having", "being"}
+)
+
+
 def read_question(text: str, manifest: DatasetManifest, index: ColumnIndex | None = None) -> Reading:
-    """What the question asks of ``manifest``'s dataset."""
+    """What the question asks of ``manifest``'s dataset.
+
+    Several sentences ("Everyone who scored 70 or more got the bursary. Did it raise grades?"): when the whole
+    does not read as a causal question with both roles, the sentence that asks is read on its own, and a role it
+    leaves open is taken from a column the other sentences name (the design itself is read from the whole text
+    by :mod:`causal_agent.reading.designs`)."""
     index = index or ColumnIndex(manifest)
+    whole = _read_text(text, manifest, index)
+    if whole.intent == "causal" and whole.complete:
+        return whole
+    sentences = _SENTENCE_END.split(restore_apostrophes(text.strip()))
+    if len(sentences) < 2:
+        return whole
+    asked = next((s for s in reversed(sentences) if s.rstrip().endswith("?")), sentences[-1])
+    alone = _read_text(asked, manifest, index)
+    context = " ".join(s for s in sentences if s is not asked)
+    if alone.intent == "unanswerable" and alone.unmatched_role == "treatment" and alone.outcome:
+        if not set(alone.unmatched) <= _REFERRING:
+            return whole
+        alone = Reading("causal", outcome=alone.outcome, adjustment=alone.adjustment, how="named in the question")
+    if alone.intent != "causal":
+        return whole
+    if not alone.treatment and alone.outcome:
+        context_tokens = tokenize(context)
+        named = [m.column for m in index.mentions(context_tokens, context) if m.column != alone.outcome]
+        binary = [name for name in named if _binary(manifest.column(name))]
+        if binary or named:
+            alone.treatment = (binary or named)[0]
+            alone.how = "named in an earlier sentence"
+    if whole.intent == "causal" and whole.adjustment != Adjustment():
+        alone.adjustment = whole.adjustment
+    return alone if alone.complete else whole
+
+
+def _read_text(text: str, manifest: DatasetManifest, index: ColumnIndex) -> Reading:
     stripped = restore_apostrophes(text.strip())
     tokens = tokenize(stripped)
     mentions = index.mentions(tokens, stripped)
@@ -310,6 +373,7 @@ def read_question(text: str, manifest: DatasetManifest, index: ColumnIndex | Non
         for role in ("treatment", "outcome"):
             if getattr(reading, role) == mention.column and mention.alternatives:
                 reading.alternatives[role] = [mention.column, *mention.alternatives]
+    _outcome_measured_after(reading, manifest)
     if reading.treatment:
         chosen, reading.treatment_note = choose_form(reading.treatment, tokens, mentions, manifest)
         if chosen != reading.outcome:

@@ -928,12 +928,28 @@ def related(first: str, second: str) -> bool:
     return second in group or any(stem(word) == stem(second) for word in group)
 
 
+_ORDINALS = {
+    "first": "1",
+    "second": "2",
+    "third": "3",
+    "fourth": "4",
+    "fifth": "5",
+    "1st": "1",
+    "2nd": "2",
+    "3rd": "3",
+    "4th": "4",
+    "5th": "5",
+}
+
+
 def word_match(question_word: str, column_word: str) -> float:
     """How well a word of the question stands for a word of a column name or synonym (0 to 1)."""
     if not question_word or not column_word:
         return 0.0
     if question_word == column_word:
         return 1.0
+    if _ORDINALS.get(question_word) == column_word:
+        return 0.9  # "first-year GPA" for gpa_year1
     if question_word[:1].isdigit() or column_word[:1].isdigit():
         # "1978" stands for the "78" of re78.
         if question_word[:1].isdigit() and column_word[:1].isdigit():
