@@ -116,6 +116,21 @@ def test_a_question_after_a_statement_takes_its_treatment_from_the_statement():
     assert unknown.treatment != "grant" and unknown.treatment != "female"
 
 
+def test_initials_spell_a_name_part():
+    manifest = _manifest(("patient_id", False), ("surgery", True), ("los_days", False), ("qol_12m", False))
+    reading = read_question("does surgery shorten the length of stay?", manifest)
+    assert (reading.treatment, reading.outcome) == ("surgery", "los_days")
+    assert read_question("did surgery improve quality of life?", manifest).outcome == "qol_12m"
+
+
+def test_a_comparison_asked_with_adjustment_is_an_effect_and_a_column_named_twice_is_one_candidate():
+    manifest = _manifest(("stent", True), ("age", False), ("diabetes", True), ("score_6m", False))
+    reading = read_question("stent vs no stent on score_6m, adjusting for age and diabetes", manifest)
+    assert (reading.intent, reading.treatment, reading.outcome) == ("causal", "stent", "score_6m")
+    assert reading.adjustment.only == ["age", "diabetes"]
+    assert read_question("mean score_6m, stent vs no stent", manifest).intent == "descriptive"
+
+
 def test_unanswerable_names_the_words_that_matched_nothing():
     reading = read_question("Does the season matter for grades?", SCHOOL)
     assert reading.intent == "unanswerable" and reading.unmatched == ["season"]

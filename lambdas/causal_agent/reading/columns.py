@@ -22,6 +22,8 @@ from causal_common.roles import name_parts
 # A mention needs at least this score (coverage of a name or synonym × how it was found).
 MIN_SCORE = 0.45
 _SOURCE_FACTOR = {"exact": 1.05, "name": 1.0, "synonym": 0.95, "description": 0.55}
+# Initials that spell a part of a column's name: as good as naming a compound name's head.
+_INITIALISM_SCORE = 0.6
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class ColumnIndex:
             for key in self._keys[column.name]:
                 candidates.extend(self._key_matches(column.name, key, tokens))
             candidates.extend(self._description_matches(column.name, tokens))
+            candidates.extend(self._initialism_matches(column.name, tokens))
         candidates.sort(key=lambda m: (-m.score, -(m.last - m.first), m.first))
         chosen: list[Mention] = []
         for candidate in candidates:
@@ -184,6 +187,25 @@ class ColumnIndex:
             if score >= MIN_SCORE:
                 positions = [index for index, _ in used.values()] + extra
                 found.append(Mention(column, min(positions), max(positions), round(score, 4), key.source))
+        return found
+
+    def _initialism_matches(self, column: str, tokens: list[Token]) -> list[Mention]:
+        """A name part spelled by the initials of the words that say it in full ("qol" for "quality of life",
+        "los" for "length of stay"): the run of words stands for that part, and names the column as its head
+        would."""
+        parts = [part for part in name_parts(column) if part.isalpha() and 2 <= len(part) <= 5]
+        found: list[Mention] = []
+        for part in parts:
+            if part in ABBREVIATIONS or part in STOPWORDS:
+                continue
+            size = len(part)
+            for first in range(len(tokens) - size + 1):
+                run = tokens[first : first + size]
+                if not all(token.is_word for token in run) or "".join(t.word[0] for t in run) != part:
+                    continue
+                if sum(1 for token in run if is_content(token)) < 2 or not is_content(run[0]):
+                    continue
+                found.append(Mention(column, first, first + size - 1, _INITIALISM_SCORE, "name"))
         return found
 
     @staticmethod

@@ -35,7 +35,11 @@ _CAUSAL_WORDS = re.compile(
     r"\b(?:effects?|impacts?|influenc\w*|affect\w*|caus\w*|consequences?|because|due\s+to|lead\s+to|leads\s+to|"
     r"result\s+in|results\s+in|would|counterfactual|treatment\s+effect|ate|att|work|works|worked|help|helps|"
     r"matter|matters|difference\s+to|benefit\w*|pay\s+off|pays\s+off|raise\w*|boost\w*|improv\w*|reduc\w*|"
-    r"lift|uplift|(?:do|does|did|doing|done)\s+(?:to|for)|saves?|saved|cuts?|cutting|lowers?|lowered|drives?|drove)\b"
+    r"lift|uplift|(?:do|does|did|doing|done)\s+(?:to|for)|saves?|saved|cuts?|cutting|lowers?|lowered|drives?|drove|"
+    r"adjust(?:ing|ed)?\s+for|control(?:ling|led)?\s+for|holding\s+(?:\S+\s+){1,3}?(?:constant|fixed))\b"
+)
+_ADJUSTING = re.compile(
+    r"\b(?:adjust(?:ing|ed)?\s+for|control(?:ling|led)?\s+for|holding\s+(?:\S+\s+){1,3}?(?:constant|fixed))\b"
 )
 _GREETING = re.compile(
     r"^\s*(?:(?:hi|hello|hey|good\s+(?:morning|afternoon|evening)|ok|okay|great|cool|bye)\b[\s!.,]*$|"
@@ -166,7 +170,8 @@ def _fill_from_roles(reading: Reading, manifest: DatasetManifest, why: str) -> N
 
 def _roles_from_mentions(reading: Reading, candidates: list[Mention], manifest: DatasetManifest) -> None:
     """No phrase gave the direction: roles, then binary-ness, then word order (said in the answer)."""
-    names = [m.column for m in candidates if m.column not in (reading.treatment, reading.outcome)]
+    # A column named twice ("pci vs no pci") is one candidate.
+    names = list(dict.fromkeys(m.column for m in candidates if m.column not in (reading.treatment, reading.outcome)))
     columns = {name: manifest.column(name) for name in names}
     if not reading.treatment and not reading.outcome and len(names) >= 2:
         by_role = {c.role: n for n, c in columns.items() if c is not None}
@@ -293,7 +298,14 @@ def _read_text(text: str, manifest: DatasetManifest, index: ColumnIndex) -> Read
 
     intent: Intent
     counterfactual = bool(re.search(r"\bif\b", plain) and re.search(r"\b(?:would|will|could|might)\b", plain))
-    if two_sided and (counterfactual or not (kind in ("count", "share") and opens_descriptively(plain))):
+    # "a vs b on y, adjusting for …": a comparison asked with adjustment is an effect, not a table of means.
+    adjusted_comparison = (
+        bool(_ADJUSTING.search(skeleton.text))
+        and len({m.column for m in mentions}) >= 2
+        and not opens_descriptively(plain)
+    )
+    asked_effect = two_sided and (counterfactual or not (kind in ("count", "share") and opens_descriptively(plain)))
+    if asked_effect or adjusted_comparison:
         intent = "causal"
     elif kind is not None and (direction is None or opens_descriptively(plain) or not causal_words):
         intent = "descriptive"
