@@ -131,6 +131,14 @@ def test_a_comparison_asked_with_adjustment_is_an_effect_and_a_column_named_twic
     assert read_question("mean score_6m, stent vs no stent", manifest).intent == "descriptive"
 
 
+def test_how_many_y_did_x_save_is_an_effect_and_the_in_of_the_treatment_stays_with_it():
+    manifest = _manifest(("depot", False), ("robot_picker", True), ("pick_minutes", False), ("order_lines", False))
+    saved = read_question("how many pick minutes per order did the robot pickers save?", manifest)
+    assert (saved.intent, saved.treatment, saved.outcome) == ("causal", "robot_picker", "pick_minutes")
+    placed = read_question("impact of a robot picker in the depot on pick minutes", manifest)
+    assert (placed.treatment, placed.outcome) == ("robot_picker", "pick_minutes")
+
+
 def test_unanswerable_names_the_words_that_matched_nothing():
     reading = read_question("Does the season matter for grades?", SCHOOL)
     assert reading.intent == "unanswerable" and reading.unmatched == ["season"]

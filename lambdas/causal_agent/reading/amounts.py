@@ -75,6 +75,8 @@ def _asks_for_amount(tokens: list[Token], mention: Mention, forms: Forms, mentio
             and tokens[position - 1].word == "how"
             and position + 1 <= mention.first
             and not _AUXILIARY.match(tokens[position + 1].word)
+            # "how many minutes … did the gates save": the count is of another column, not of the treatment.
+            and not any(m is not mention and position < m.first < mention.first for m in mentions)
         ):
             return True
     # The amount's unit said elsewhere ("increased by 10 hours").

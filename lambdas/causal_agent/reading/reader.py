@@ -23,7 +23,7 @@ from causal_agent.reading.instructions import (
     read_design,
     read_target,
 )
-from causal_agent.reading.roles import read_direction
+from causal_agent.reading.roles import EFFECT_COUNTING_PATTERNS, read_direction
 from causal_agent.reading.skeleton import Skeleton
 from causal_agent.reading.words import restore_apostrophes, tokenize
 from causal_common.models.datasets import Column, DatasetManifest
@@ -304,7 +304,11 @@ def _read_text(text: str, manifest: DatasetManifest, index: ColumnIndex) -> Read
         and len({m.column for m in mentions}) >= 2
         and not opens_descriptively(plain)
     )
-    asked_effect = two_sided and (counterfactual or not (kind in ("count", "share") and opens_descriptively(plain)))
+    asked_effect = two_sided and (
+        counterfactual
+        or not (kind in ("count", "share") and opens_descriptively(plain))
+        or (direction is not None and direction.pattern in EFFECT_COUNTING_PATTERNS)
+    )
     if asked_effect or adjusted_comparison:
         intent = "causal"
     elif kind is not None and (direction is None or opens_descriptively(plain) or not causal_words):

@@ -49,10 +49,20 @@ def _p(name: str, pattern: str, left: str = "", counterfactual: bool = False, lo
     return _Pattern(name, re.compile(pattern), frozenset(left), counterfactual, loose)
 
 
+# "How many minutes did X save": a count that is itself the effect, not a count of rows.
+EFFECT_COUNTING_PATTERNS = frozenset({"how much Y did X save"})
+
 PATTERNS: tuple[_Pattern, ...] = (
     _p("effect on Y of X", rf"\b{_EFFECT_NOUNS}\s+(?:on|upon|to)\s+{slot('y')}\s+(?:of|from|by)\s+{slot('x')}{END}"),
+    # "on" first: in "impact of a post in the sector on incidents" the "in" belongs to the treatment.
+    _p("effect of X on Y", rf"\b{_EFFECT_NOUNS}\s+(?:of|from)\s+{slot('x')}\s+(?:on|upon)\s+{slot('y')}{END}"),
+    _p("effect of X for Y", rf"\b{_EFFECT_NOUNS}\s+(?:of|from)\s+{slot('x')}\s+(?:for|to|in)\s+{slot('y')}{END}"),
     _p(
-        "effect of X on Y", rf"\b{_EFFECT_NOUNS}\s+(?:of|from)\s+{slot('x')}\s+(?:on|upon|for|to|in)\s+{slot('y')}{END}"
+        "how much Y did X save",
+        rf"\bhow\s+(?:many|much)\s+(?:more\s+|less\s+|fewer\s+|extra\s+)?{slot('y')}\s+(?:did|does|do|will|would|"
+        rf"could|can|might)\s+{slot('x')}\s+(?:save|add|cost|gain|lose|cut|bring|generate|raise|reduce|shave|"
+        rf"take|buy|win|create|prevent|avoid)\b",
+        left="x",
     ),
     _p(
         "what does X do to Y",
