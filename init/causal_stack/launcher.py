@@ -27,6 +27,7 @@ import psutil
 from causal_common.errors import CausalStackError
 from causal_common.settings import DEFAULT_PREFIX, DEFAULT_REGION
 from causal_dashboard.operator_login import OperatorLogin, new_operator_key
+from causal_stack import state_files
 from causal_stack.credentials import STACK_DIR, StackKeys, ensure_keys
 from causal_stack.deployment_check import DeploymentCheck
 from causal_stack.supervisor import StartLimitHit, Supervisor
@@ -37,6 +38,8 @@ START_LIMIT_SECONDS = 60.0
 # The old stack's second dashboard (resource counts) answered here; scripts still call it.
 RESOURCES_PORT = 4567
 STOP_GRACE_SECONDS = 5.0
+# The emulator writes the state it keeps when it stops: time for a large state.
+EMULATOR_STOP_GRACE_SECONDS = 60.0
 
 
 class LaunchError(CausalStackError):
@@ -55,6 +58,8 @@ class Service:
     process: subprocess.Popen | None = None
     # This service's own variables on top of the stack's (kept across restarts).
     extra_env: dict[str, str] = field(default_factory=dict)
+    # How long a stop may take before the service is killed (the emulator saves its state then).
+    stop_grace_seconds: float = STOP_GRACE_SECONDS
 
     def start(self, env: dict[str, str], log_dir: Path) -> None:
         log_path = log_dir / f"{self.name}.log"
@@ -106,7 +111,7 @@ class Service:
                 descendants = []
             self.process.terminate()
             try:
-                self.process.wait(timeout=STOP_GRACE_SECONDS)
+                self.process.wait(timeout=self.stop_grace_seconds)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
@@ -234,9 +239,16 @@ def up(
     ecs_port: int = 4599,
     host: str = "127.0.0.1",
     resources_port: int = RESOURCES_PORT,
+    fresh: bool = False,
+    state_dir: Path | None = None,
+    snapshot_interval: float = 60.0,
 ) -> int:
     """``resources_port``: the gateway serves the dashboard and ``/api/resources`` there too
-    (the old stack's address); 0 turns it off, and a taken port only costs that address."""
+    (the old stack's address); 0 turns it off, and a taken port only costs that address.
+
+    ``state_dir`` (default ``.stack/state``) keeps DynamoDB items, S3 objects, secrets and execution
+    records across restarts (:mod:`causal_stack.state_files`); ``fresh`` starts empty and sets the kept
+    state aside as a named snapshot."""
     for port, flag in ((aws_port, "--aws-port"), (gateway_port, "--gateway-port"), (ecs_port, "--ecs-port")):
         try:
             _require_free(host, port, flag)
@@ -245,6 +257,15 @@ def up(
             return 2
     resources_port, resources_problem = _resources_port(host, resources_port, gateway_port)
     env = stack_environment(host, aws_port, gateway_port, ecs_port)
+    state_dir = state_dir or state_files.DEFAULT_STATE_DIR
+    state_lock = state_files.StateLock(state_dir)
+    try:
+        state_lock.acquire(env["AWS_ENDPOINT_URL"])
+        restoring = _state_to_start_from(state_dir, fresh)
+    except CausalStackError as exc:
+        state_lock.release()
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
     log_dir = ROOT / ".stack" / f"logs-{gateway_port}"
     log_dir.mkdir(parents=True, exist_ok=True)
     python = sys.executable
@@ -253,7 +274,12 @@ def up(
         [python, "-m", "causal_embedded", "--port", str(aws_port), "--host", host],
         f"http://{host}:{aws_port}/_causal/health",
         # moto's recorder, if someone turns it on, writes beside the stack's logs, never into the checkout.
-        extra_env={"EMULATOR_STATE_DIR": str(log_dir)},
+        extra_env={
+            "EMULATOR_STATE_DIR": str(log_dir),
+            "EMULATOR_SNAPSHOT_DIR": str(state_dir),
+            "EMULATOR_SNAPSHOT_INTERVAL": str(snapshot_interval),
+        },
+        stop_grace_seconds=EMULATOR_STOP_GRACE_SECONDS,
     )
     ecs_runner = Service(
         "ecs-runner",
@@ -300,6 +326,9 @@ def up(
         ecs_runner.wait_healthy(deadline, stopping)
         print("deploying …", flush=True)
         _deploy(env)
+        if restoring:
+            # Jobs whose tasks ran when the stack stopped will never report: their workflows end with the reason.
+            _fail_lost_jobs(env, "the stack stopped while this job ran; its task was lost with it")
         if stopping.is_set():
             raise Interrupted()
         gateway.start(env, log_dir)
@@ -343,8 +372,33 @@ def up(
         for service in reversed(services):
             service.stop()
         state_path(aws_port).unlink(missing_ok=True)
+        state_lock.release()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def _state_to_start_from(state_dir: Path, fresh: bool) -> bool:
+    """Say what the emulator starts from; whether it restores a kept state. An unreadable one stops the start."""
+    from causal_embedded import state_snapshot
+
+    current = state_snapshot.current_path(state_dir)
+    if fresh:
+        kept = state_files.set_aside(state_dir, "before-fresh")
+        note = f"; the kept state was set aside as snapshot {kept} (causal-stack snapshot load {kept})" if kept else ""
+        print(f"starting empty (--fresh){note}", flush=True)
+        return False
+    if not current.exists():
+        print(f"no kept state in {state_dir}: starting empty; the state will be kept there", flush=True)
+        return False
+    try:
+        description = state_files.describe_or_raise(current)
+    except state_snapshot.SnapshotError as exc:
+        raise LaunchError(
+            f"{exc.message}. Nothing was changed. To start empty instead, run `causal-stack up --fresh` "
+            "(the file is set aside as a named snapshot, not deleted)"
+        ) from exc
+    print(f"restoring the kept state from {current} ({description}) …", flush=True)
+    return True
 
 
 def _recoveries(
@@ -365,13 +419,14 @@ def _recoveries(
     def recover_emulator(exit_description: str) -> str:
         # Also when it runs but was wiped: a fresh process drops warm Lambda workers holding the old keys.
         restart(emulator)
-        print("the AWS emulator restarted empty: deploying again …", flush=True)
+        print("the AWS emulator restarted from the state it saved last: deploying again …", flush=True)
         _deploy(env)
-        restart(gateway)  # it holds keys read from Secrets Manager, which the deploy made anew
+        restart(gateway)  # it holds keys read from Secrets Manager, which the deploy may have made anew
         return (
-            "all AWS state held in the emulator's memory was lost (sessions, conversations, jobs, uploaded "
-            "datasets, connections, tokens); the stack was deployed again and the gateway restarted: clients "
-            "reconnect with a new token and start new conversations"
+            "what changed in the emulator since its last save (at most the snapshot interval ago; everything "
+            "if it was wiped and then saved) was lost; executions that were running came back FAILED with "
+            "States.ServiceRestart and can be redriven; the stack was deployed again and the gateway restarted: "
+            "clients reconnect and go on"
         )
 
     def recover_ecs_runner(exit_description: str) -> str:

@@ -82,7 +82,7 @@ class Snapshot:
 
 def write(path: Path, snapshot: Snapshot, details: dict[str, Any] | None = None) -> int:
     """Write ``snapshot`` to ``path`` atomically (owner-only file); its size in bytes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     digests: dict[str, str] = {}
     try:
