@@ -5,7 +5,7 @@
 answers (so before the deployer runs; the deploy updates what exists); a file that
 cannot be read stops the start with a message that names it, and is left as it was.
 Every ``EMULATOR_SNAPSHOT_INTERVAL`` seconds the state is saved again if a request
-came in or an execution was running since the last save, and once more on a clean
+that may write came in or an execution was running since the last save, and once more on a clean
 stop. ``POST /_causal/state/snapshots?name=NAME`` (signed, like moto's admin routes)
 saves a named copy of the running state under ``snapshots/``.
 """
@@ -164,7 +164,8 @@ class StateKeeper:
         def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
             if environ.get("PATH_INFO") == SNAPSHOTS_PATH:
                 return self._named(environ, start_response)
-            self._requests += 1
+            if not _only_reads(environ):
+                self._requests += 1
             return app(environ, start_response)
 
         return application
@@ -193,6 +194,18 @@ class StateKeeper:
                 "savedAt": datetime.datetime.now(tz=datetime.UTC).isoformat(),
             },
         )
+
+
+_READ_OPERATIONS = ("Get", "Describe", "List", "Scan", "Query", "BatchGet")
+
+
+def _only_reads(environ: dict[str, Any]) -> bool:
+    """Whether a request surely changes nothing (a GET, or an operation named as a read): those need no save.
+    Anything else counts as a change, so a save is never skipped for a request that wrote."""
+    if environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        return True
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    return bool(target) and target.rsplit(".", 1)[-1].startswith(_READ_OPERATIONS)
 
 
 def _any_running() -> bool:

@@ -44,7 +44,7 @@ def slow(event, context):
 class Emulator:
     """``python -m causal_embedded`` with a state directory, stopped with SIGTERM like `causal-stack up` does."""
 
-    def __init__(self, state_dir: Path) -> None:
+    def __init__(self, state_dir: Path, interval: str = "0") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log: list[str] = []
@@ -54,7 +54,7 @@ class Emulator:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env={**os.environ, "EMULATOR_SNAPSHOT_DIR": str(state_dir), "EMULATOR_SNAPSHOT_INTERVAL": "0"},
+            env={**os.environ, "EMULATOR_SNAPSHOT_DIR": str(state_dir), "EMULATOR_SNAPSHOT_INTERVAL": interval},
         )
         assert self.process.stdout is not None
         deadline = time.monotonic() + 60
@@ -278,3 +278,35 @@ def test_a_named_snapshot_of_the_running_state_needs_the_stack_credentials(tmp_p
         emulator.stop()
     named = state_snapshot.read(state_dir / "snapshots" / "before-change.zip")
     assert [secret["name"] for secret in named.documents["secretsmanager/secrets"]] == ["kept"]
+
+
+def _wait_for_change(path: Path, since: float | None, limit: float = 20) -> float:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if path.exists() and path.stat().st_mtime_ns != since:
+            return path.stat().st_mtime_ns
+        time.sleep(0.1)
+    raise AssertionError(f"{path} was not written within {limit} s")
+
+
+def test_a_changed_state_is_saved_at_the_interval_and_reads_alone_cause_no_save(tmp_path: Path) -> None:
+    state_dir = tmp_path / "state"
+    current = state_dir / "current.zip"
+    emulator = Emulator(state_dir, interval="1")
+    try:
+        secrets = emulator.client("secretsmanager")
+        secrets.create_secret(Name="one", SecretString="1")
+        first = _wait_for_change(current, None)
+        assert [s["name"] for s in state_snapshot.read(current).documents["secretsmanager/secrets"]] == ["one"]
+        # Reads only, for several intervals: the file stays as it was.
+        for _ in range(15):
+            secrets.get_secret_value(SecretId="one")
+            secrets.list_secrets()
+            time.sleep(0.2)
+        assert current.stat().st_mtime_ns == first
+        secrets.create_secret(Name="two", SecretString="2")
+        _wait_for_change(current, first)
+        names = [s["name"] for s in state_snapshot.read(current).documents["secretsmanager/secrets"]]
+        assert sorted(names) == ["one", "two"]
+    finally:
+        emulator.stop()
