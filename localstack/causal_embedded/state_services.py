@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Iterator
 from typing import Any
 
+from causal_common.names import DEPLOYED_TAG
 from causal_embedded.state_snapshot import Snapshot
 
 
@@ -199,12 +200,15 @@ def restore_secrets(snapshot: Snapshot) -> int:
 
     secrets = snapshot.documents.get("secretsmanager/secrets", [])
     for secret in secrets:
+        # The deploy's mark says "this emulator holds a deployed stack": true again only once the deploy
+        # that follows a restore has run (functions are not kept), so the gateway waits for it.
+        tags = [tag for tag in secret["tags"] or [] if tag.get("Key") != DEPLOYED_TAG] or None
         secretsmanager_backends[secret["account"]][secret["region"]].create_secret(
             name=secret["name"],
             secret_string=secret["secretString"],
             secret_binary=secret["secretBinary"],
             description=secret["description"],
-            tags=secret["tags"],
+            tags=tags,
             kms_key_id=secret["kmsKeyId"],
             client_request_token=secret["versionId"],
             replica_regions=[],

@@ -139,3 +139,18 @@ def test_an_execution_running_at_the_save_comes_back_failed_with_service_restart
     assert history[-1]["executionFailedEventDetails"]["error"] == "States.ServiceRestart"
     assert reason is None, "redrivable"
     assert (state, state_input) == ("Work", {"question": "q"}), "a redrive resumes at the state it had entered"
+
+
+def test_the_deploys_mark_is_not_restored_so_the_gateway_waits_for_the_deploy() -> None:
+    from causal_common.names import DEPLOYED_TAG
+
+    snapshot = Snapshot()
+    with mock_aws():
+        boto3.client("secretsmanager", region_name=REGION).create_secret(
+            Name="signing", SecretString="k", Tags=[{"Key": DEPLOYED_TAG, "Value": "now"}, {"Key": "a", "Value": "b"}]
+        )
+        state_services.capture_secrets(snapshot)
+    with mock_aws():
+        state_services.restore_secrets(snapshot)
+        tags = boto3.client("secretsmanager", region_name=REGION).describe_secret(SecretId="signing")["Tags"]
+    assert tags == [{"Key": "a", "Value": "b"}]
