@@ -327,8 +327,7 @@ def up(
         print("deploying …", flush=True)
         _deploy(env)
         if restoring:
-            # Jobs whose tasks ran when the stack stopped will never report: their workflows end with the reason.
-            _fail_lost_jobs(env, "the stack stopped while this job ran; its task was lost with it")
+            _end_interrupted_work(env)
         if stopping.is_set():
             raise Interrupted()
         gateway.start(env, log_dir)
@@ -421,6 +420,7 @@ def _recoveries(
         restart(emulator)
         print("the AWS emulator restarted from the state it saved last: deploying again …", flush=True)
         _deploy(env)
+        _end_interrupted_work(env)
         restart(gateway)  # it holds keys read from Secrets Manager, which the deploy may have made anew
         return (
             "what changed in the emulator since its last save (at most the snapshot interval ago; everything "
@@ -476,6 +476,33 @@ def _ecs_registrations_present(env: dict[str, str]) -> bool:
     except (ClientError, BotoCoreError):
         return False
     return True
+
+
+def _end_interrupted_work(env: dict[str, str]) -> None:
+    """After a restore: the work that was in flight when the state was saved did not survive the restart.
+    Its jobs fail with the reason, and its sessions end with an error frame, so no conversation waits for a
+    run that is gone (the executions are FAILED with States.ServiceRestart and can still be redriven)."""
+    from causal_common import aws
+    from causal_common.names import ResourceNames
+    from causal_common.settings import AwsSettings
+    from causal_stack.lost_work import end_sessions_without_a_run
+
+    _fail_lost_jobs(env, "the stack stopped while this job ran; its task was lost with it")
+    settings = AwsSettings(
+        endpoint_url=env["AWS_ENDPOINT_URL"], region=env["AWS_DEFAULT_REGION"], resource_prefix=env["RESOURCE_PREFIX"]
+    )
+    ended = end_sessions_without_a_run(
+        aws.client("dynamodb", settings),
+        aws.client("stepfunctions", settings),
+        ResourceNames.from_settings(settings),
+        "The stack was restarted while this question was being worked on, and its run did not survive the restart",
+    )
+    if ended:
+        print(
+            f"{len(ended)} conversation(s) were mid-question when the stack stopped: each was told so and can "
+            f"ask again ({', '.join(ended)})",
+            flush=True,
+        )
 
 
 def _fail_lost_jobs(env: dict[str, str], reason: str) -> list[str]:

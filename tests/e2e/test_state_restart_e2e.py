@@ -81,6 +81,17 @@ def test_a_conversation_goes_on_after_a_restart_and_fresh_starts_empty(tmp_path:
         before = asyncio.run(ask())
         assert before[-1]["type"] == "answer", before[-1]
         session_id = before[0]["sessionId"]
+
+        async def interrupt() -> str:
+            """A second question, left mid-analysis: the stack stops while its analysis task runs."""
+            async with websockets.connect(f"{first.websocket_url}?token={token_for(first, 'rita')}") as socket:
+                await socket.send(json.dumps({"action": "query", "text": QUESTION, "datasetId": "lalonde_nsw"}))
+                frames = await collect(socket, until=("tool",), limit=120)
+                while not (frames[-1].get("name") == "causal_analysis" and frames[-1].get("status") == "started"):
+                    frames += await collect(socket, until=("tool",), limit=120)
+                return frames[0]["sessionId"]
+
+        interrupted_session = asyncio.run(interrupt())
         saved = _snapshot(state_dir, "save", "after-first-answer")
         assert saved.returncode == 0 and "saved the running state" in saved.stdout, saved.stdout + saved.stderr
         refused = _snapshot(state_dir, "load", "after-first-answer")
@@ -106,6 +117,39 @@ def test_a_conversation_goes_on_after_a_restart_and_fresh_starts_empty(tmp_path:
                 return replayed, await collect(socket)
 
         replayed, follow_up = asyncio.run(go_on())
+
+        # The question left mid-analysis: its run is FAILED with States.ServiceRestart, its client is told.
+        execution_arn = _session_items(second, interrupted_session)[0]["executionArn"]["S"]
+        sfn = boto3.client("stepfunctions", endpoint_url=second.aws_endpoint, region_name="eu-central-1")
+        described = sfn.describe_execution(executionArn=execution_arn)
+        assert (described["status"], described.get("error")) == ("FAILED", "States.ServiceRestart"), described
+        assert described["redriveStatus"] == "REDRIVABLE"
+
+        async def told() -> list[dict]:
+            async with websockets.connect(f"{second.websocket_url}?token={token_for(second, 'rita')}") as socket:
+                await socket.send(json.dumps({"action": "resume", "sessionId": interrupted_session, "afterSeq": 0}))
+                return await collect(socket, until=("error",), limit=60)
+
+        lost = asyncio.run(told())[-1]
+        assert "restarted" in lost["message"] and "ask your question again" in lost["message"], lost
+
+        # Redriven, the run resumes where it stopped and answers into the same session.
+        sfn.redrive_execution(executionArn=execution_arn)
+        deadline = time.monotonic() + 180
+        while (described := sfn.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":
+            assert time.monotonic() < deadline, "the redriven run did not end"
+            time.sleep(0.5)
+        assert described["status"] == "SUCCEEDED" and described["redriveCount"] == 1, described
+        dynamodb = boto3.client("dynamodb", endpoint_url=second.aws_endpoint, region_name="eu-central-1")
+        frames = [
+            json.loads(item["frame"]["S"])
+            for item in dynamodb.query(
+                TableName=NAMES.pending_messages_table,
+                KeyConditionExpression="sessionId = :s",
+                ExpressionAttributeValues={":s": {"S": interrupted_session}},
+            )["Items"]
+        ]
+        assert frames[-1]["type"] == "answer", [frame["type"] for frame in frames]
         assert [(f["seq"], f["type"]) for f in replayed] == [(f["seq"], f["type"]) for f in before]
         assert follow_up[-1]["type"] == "answer", follow_up[-1]
         assert follow_up[0]["datasetId"] == "lalonde_nsw"
