@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -53,15 +54,15 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {escape_controls(name):<36} {escape_controls(state_files.describe(path))}")
         return EXIT_OK
     if not args.name:
-        print(f"error: `causal-stack snapshot {args.action}` needs a NAME", flush=True)
+        print(f"error: `causal-stack snapshot {args.action}` needs a NAME", file=sys.stderr)
         return EXIT_ERROR
     target = state_snapshot.named_path(state_dir, args.name)
     if args.action == "save":
         holder = state_files.holder_of(state_dir)
         if holder is not None:
-            answer = _save_running(holder.aws_endpoint, args.name)
+            _save_running(holder.aws_endpoint, args.name)
             print(f"saved the running state as {args.name}: {escape_controls(state_files.describe(target))}")
-            return EXIT_OK if answer else EXIT_ERROR
+            return EXIT_OK
         current = state_snapshot.current_path(state_dir)
         if not current.exists():
             raise SnapshotError(f"nothing to save: no stack is running on {state_dir} and no state was kept there")
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _save_running(endpoint: str, name: str) -> bool:
+def _save_running(endpoint: str, name: str) -> None:
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
@@ -91,8 +92,7 @@ def _save_running(endpoint: str, name: str) -> bool:
     sent = urllib.request.Request(url, data=b"", headers=dict(request.headers.items()), method="POST")
     try:
         with urllib.request.urlopen(sent, timeout=120) as response:
-            json.loads(response.read())
-            return True
+            response.read()
     except urllib.error.HTTPError as exc:
         try:
             message = json.loads(exc.read()).get("message", exc.reason)
