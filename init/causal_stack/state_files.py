@@ -40,8 +40,11 @@ class Holder:
 
 
 def prepare(state_dir: Path) -> None:
-    state_dir.mkdir(parents=True, exist_ok=True)
-    os.chmod(state_dir, 0o700)
+    """Create the directory owner-only; one that exists keeps its mode (it may be any directory a user named),
+    and every file written in it is owner-only anyway."""
+    if not state_dir.exists():
+        state_dir.mkdir(parents=True, mode=0o700)
+        os.chmod(state_dir, 0o700)  # whatever the umask
 
 
 class StateLock:

@@ -21,6 +21,7 @@ def _secret_in(path: Path) -> str:
 
 
 def test_a_second_stack_on_the_same_directory_is_refused_naming_the_first(tmp_path: Path) -> None:
+    tmp_path = tmp_path / "state"  # made by the lock, owner-only
     first = state_files.StateLock(tmp_path)
     first.acquire("http://127.0.0.1:4566")
     try:
@@ -35,6 +36,7 @@ def test_a_second_stack_on_the_same_directory_is_refused_naming_the_first(tmp_pa
     second.acquire("http://127.0.0.1:5566")
     second.release()
     assert tmp_path.stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "lock").stat().st_mode & 0o777 == 0o600
 
 
 def test_fresh_sets_the_kept_state_aside_as_a_named_snapshot(tmp_path: Path) -> None:
