@@ -40,11 +40,12 @@ class Counts:
     objects: int = 0
     secrets: int = 0
     executions: int = 0
+    log_events: int = 0
 
     def describe(self) -> str:
         return (
             f"{self.items} DynamoDB item(s), {self.objects} S3 object(s), {self.secrets} secret(s), "
-            f"{self.executions} execution record(s)"
+            f"{self.executions} execution record(s), {self.log_events} Lambda log line(s)"
         )
 
 
@@ -58,6 +59,7 @@ def capture() -> tuple[Snapshot, Counts]:
                 objects=state_services.capture_s3(snapshot),
                 secrets=state_services.capture_secrets(snapshot),
                 executions=state_executions.capture(snapshot),
+                log_events=state_services.capture_logs(snapshot),
             )
         except RuntimeError as exc:  # "dictionary changed size during iteration"
             if attempt == _CAPTURE_ATTEMPTS - 1:
@@ -85,6 +87,7 @@ def restore(path: Path) -> tuple[Counts, list[str]]:
             items=state_services.restore_dynamodb(snapshot),
             objects=state_services.restore_s3(snapshot),
             secrets=state_services.restore_secrets(snapshot),
+            log_events=state_services.restore_logs(snapshot),
         )
         counts.executions, interrupted = state_executions.restore(snapshot)
     except (KeyError, TypeError, ValueError) as exc:

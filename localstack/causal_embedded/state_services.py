@@ -1,5 +1,5 @@
-"""DynamoDB tables and items, S3 buckets and objects, Secrets Manager secrets: out of moto's backends into a
-:class:`~causal_embedded.state_snapshot.Snapshot` and back.
+"""DynamoDB tables and items, S3 buckets and objects, Secrets Manager secrets, CloudWatch Logs streams: out of
+moto's backends into a :class:`~causal_embedded.state_snapshot.Snapshot` and back.
 
 Records are taken in the shapes of the AWS APIs (an item in DynamoDB's JSON, a table
 by its key schema and indexes, a secret by its current value), so a snapshot does
@@ -215,3 +215,46 @@ def restore_secrets(snapshot: Snapshot) -> int:
             force_overwrite=False,
         )
     return len(secrets)
+
+
+# -- CloudWatch Logs (the Lambda functions' log lines, which execution histories link to) ----------------------
+
+
+def capture_logs(snapshot: Snapshot) -> int:
+    streams = []
+    count = 0
+    for account_id, region, backend in _each("logs"):
+        for group in list(backend.groups.values()):
+            for stream in list(group.streams.values()):
+                events = [{"timestamp": event.timestamp, "message": event.message} for event in list(stream.events)]
+                streams.append(
+                    {
+                        "account": account_id,
+                        "region": region,
+                        "group": group.name,
+                        "retentionInDays": group.retention_in_days,
+                        "stream": stream.log_stream_name,
+                        "events": events,
+                    }
+                )
+                count += len(events)
+    snapshot.lines["logs/streams"] = streams
+    return count
+
+
+def restore_logs(snapshot: Snapshot) -> int:
+    from moto.logs.models import logs_backends
+
+    count = 0
+    for stored in snapshot.lines.get("logs/streams", []):
+        backend = logs_backends[stored["account"]][stored["region"]]
+        backend.ensure_log_group(stored["group"])
+        group = backend.groups[stored["group"]]
+        group.retention_in_days = stored["retentionInDays"]
+        if stored["stream"] not in group.streams:
+            backend.create_log_stream(stored["group"], stored["stream"])
+        if stored["events"]:
+            # The stream's own put: AWS's 14-day limit on a request's events does not apply to kept ones.
+            group.streams[stored["stream"]].put_log_events(stored["events"])
+        count += len(stored["events"])
+    return count

@@ -178,6 +178,11 @@ def test_items_objects_secrets_and_executions_survive_a_restart_and_a_running_ex
         finished = sfn.start_execution(stateMachineArn=machine, name="finished", input=hold_input)["executionArn"]
         assert _settled(sfn, finished)["status"] == "SUCCEEDED"
         finished_history = _history(sfn, finished)
+        logs = first.client("logs")
+        log_lines = [
+            event["message"] for event in logs.filter_log_events(logGroupName="/aws/lambda/snapshot-slow")["events"]
+        ]
+        assert any(line.startswith("START RequestId") for line in log_lines), log_lines
         running = sfn.start_execution(
             stateMachineArn=machine, name="running", input=json.dumps({"holdWhile": str(hold)})
         )["executionArn"]
@@ -208,6 +213,11 @@ def test_items_objects_secrets_and_executions_survive_a_restart_and_a_running_ex
         assert secrets.describe_secret(SecretId="no-value-yet")["Description"] == "set later"
 
         sfn = second.client("stepfunctions")
+        kept_lines = [
+            event["message"]
+            for event in second.client("logs").filter_log_events(logGroupName="/aws/lambda/snapshot-slow")["events"]
+        ]
+        assert kept_lines[: len(log_lines)] == log_lines, "the Lambda log lines the history links to are kept"
         done = sfn.describe_execution(executionArn=finished)
         assert done["status"] == "SUCCEEDED" and json.loads(done["output"])["slow"] == "done"
         assert _history(sfn, finished) == finished_history
