@@ -16,6 +16,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import zipfile
@@ -226,6 +227,7 @@ def bench_invoke(count: int) -> None:
 
 def bench_up() -> None:
     ports = [free_port() for _ in range(3)]
+    state_dir = tempfile.mkdtemp(prefix="platform-bench-state-")
     started = time.perf_counter()
     process = subprocess.Popen(
         [
@@ -237,6 +239,9 @@ def bench_up() -> None:
             str(ports[1]),
             "--ecs-port",
             str(ports[2]),
+            # A state directory of its own: an empty start, and the developer's kept state left alone.
+            "--state-dir",
+            state_dir,
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,

@@ -6,11 +6,13 @@ import os
 import queue
 import signal
 import subprocess
+import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from support import ROOT, free_port, port_is_free
@@ -29,6 +31,8 @@ class RunningStack:
     ecs_port: int
     resources_port: int
     output: list[str] = field(default_factory=list)
+    # Where this stack keeps its state (a directory of its own: never the checkout's .stack/state).
+    state_dir: Path | None = None
 
     @property
     def aws_endpoint(self) -> str:
@@ -86,10 +90,16 @@ class RunningStack:
         return env
 
 
-def start_stack(resources_port: int | None = None) -> RunningStack:
-    """A stack on free ports; by default it serves the old dashboard address :4567 when that port is free."""
+def start_stack(
+    resources_port: int | None = None, state_dir: Path | None = None, extra_args: Sequence[str] = ()
+) -> RunningStack:
+    """A stack on free ports; by default it serves the old dashboard address :4567 when that port is free.
+
+    ``state_dir``: where it keeps its state (default: a new temporary directory, so a test stack neither
+    restores nor overwrites the developer's own state); give the same one again to restart a stack."""
     if resources_port is None:
         resources_port = RESOURCES_PORT if port_is_free(RESOURCES_PORT) else free_port()
+    state_dir = state_dir or Path(tempfile.mkdtemp(prefix="causal-stack-state-"))
     ports = free_port(), free_port(), free_port(), resources_port
     process = subprocess.Popen(
         [
@@ -103,6 +113,9 @@ def start_stack(resources_port: int | None = None) -> RunningStack:
             str(ports[2]),
             "--resources-port",
             str(ports[3]),
+            "--state-dir",
+            str(state_dir),
+            *extra_args,
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -110,7 +123,7 @@ def start_stack(resources_port: int | None = None) -> RunningStack:
         text=True,
         start_new_session=True,
     )
-    stack = RunningStack(process, *ports)
+    stack = RunningStack(process, *ports, state_dir=state_dir)
     lines: queue.Queue[str | None] = queue.Queue()
 
     def pump() -> None:

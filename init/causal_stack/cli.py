@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from causal_stack.terminal_text import escape_controls
@@ -36,6 +37,21 @@ def build_parser() -> argparse.ArgumentParser:
         default=4567,
         help="also serve the dashboard and /api/resources here, the old stack's address "
         "(default 4567; 0 = off; a taken port is skipped with a note)",
+    )
+    # State kept across restarts (causal_stack.state_files, causal_stack.snapshot_command).
+    up.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start empty instead of restoring the kept state (which is set aside as a named snapshot, not deleted)",
+    )
+    up.add_argument(
+        "--state-dir", type=Path, default=None, help="where the state is kept (default .stack/state of this checkout)"
+    )
+    up.add_argument(
+        "--snapshot-interval",
+        type=float,
+        default=60.0,
+        help="seconds between saves of a changed state while running (default 60; 0 = only on stop)",
     )
     up.set_defaults(handler=_up)
 
@@ -169,6 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.set_defaults(handler=_eval)
 
+    from causal_stack.snapshot_command import add_parser as add_snapshot_parser
+
+    add_snapshot_parser(commands)
+
     chat = commands.add_parser("chat", help="chat with the agent in the terminal", add_help=False)
     chat.add_argument("chat_args", nargs=argparse.REMAINDER)
     chat.set_defaults(handler=_chat)
@@ -258,6 +278,9 @@ def _up(args: argparse.Namespace) -> int:
         gateway_port=args.gateway_port,
         ecs_port=args.ecs_port,
         resources_port=args.resources_port,
+        fresh=args.fresh,
+        state_dir=args.state_dir,
+        snapshot_interval=args.snapshot_interval,
     )
 
 

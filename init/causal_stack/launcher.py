@@ -27,6 +27,7 @@ import psutil
 from causal_common.errors import CausalStackError
 from causal_common.settings import DEFAULT_PREFIX, DEFAULT_REGION
 from causal_dashboard.operator_login import OperatorLogin, new_operator_key
+from causal_stack import state_files
 from causal_stack.credentials import STACK_DIR, StackDirectoryError, StackKeys, ensure_keys
 from causal_stack.deployment_check import DeploymentCheck
 from causal_stack.supervisor import StartLimitHit, Supervisor
@@ -37,6 +38,8 @@ START_LIMIT_SECONDS = 60.0
 # The old stack's second dashboard (resource counts) answered here; scripts still call it.
 RESOURCES_PORT = 4567
 STOP_GRACE_SECONDS = 5.0
+# The emulator writes the state it keeps when it stops: time for a large state.
+EMULATOR_STOP_GRACE_SECONDS = 60.0
 
 
 class LaunchError(CausalStackError):
@@ -55,6 +58,8 @@ class Service:
     process: subprocess.Popen | None = None
     # This service's own variables on top of the stack's (kept across restarts).
     extra_env: dict[str, str] = field(default_factory=dict)
+    # How long a stop may take before the service is killed (the emulator saves its state then).
+    stop_grace_seconds: float = STOP_GRACE_SECONDS
 
     def start(self, env: dict[str, str], log_dir: Path) -> None:
         log_path = log_dir / f"{self.name}.log"
@@ -106,7 +111,7 @@ class Service:
                 descendants = []
             self.process.terminate()
             try:
-                self.process.wait(timeout=STOP_GRACE_SECONDS)
+                self.process.wait(timeout=self.stop_grace_seconds)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
@@ -234,9 +239,16 @@ def up(
     ecs_port: int = 4599,
     host: str = "127.0.0.1",
     resources_port: int = RESOURCES_PORT,
+    fresh: bool = False,
+    state_dir: Path | None = None,
+    snapshot_interval: float = 60.0,
 ) -> int:
     """``resources_port``: the gateway serves the dashboard and ``/api/resources`` there too
-    (the old stack's address); 0 turns it off, and a taken port only costs that address."""
+    (the old stack's address); 0 turns it off, and a taken port only costs that address.
+
+    ``state_dir`` (default ``.stack/state``) keeps DynamoDB items, S3 objects, secrets and execution
+    records across restarts (:mod:`causal_stack.state_files`); ``fresh`` starts empty and sets the kept
+    state aside as a named snapshot."""
     for port, flag in ((aws_port, "--aws-port"), (gateway_port, "--gateway-port"), (ecs_port, "--ecs-port")):
         try:
             _require_free(host, port, flag)
@@ -251,13 +263,27 @@ def up(
     except StackDirectoryError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
+    state_dir = state_dir or state_files.DEFAULT_STATE_DIR
+    state_lock = state_files.StateLock(state_dir)
+    try:
+        state_lock.acquire(env["AWS_ENDPOINT_URL"])
+        restoring = _state_to_start_from(state_dir, fresh)
+    except CausalStackError as exc:
+        state_lock.release()
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
     python = sys.executable
     emulator = Service(
         "aws",
         [python, "-m", "causal_embedded", "--port", str(aws_port), "--host", host],
         f"http://{host}:{aws_port}/_causal/health",
         # moto's recorder, if someone turns it on, writes beside the stack's logs, never into the checkout.
-        extra_env={"EMULATOR_STATE_DIR": str(log_dir)},
+        extra_env={
+            "EMULATOR_STATE_DIR": str(log_dir),
+            "EMULATOR_SNAPSHOT_DIR": str(state_dir),
+            "EMULATOR_SNAPSHOT_INTERVAL": str(snapshot_interval),
+        },
+        stop_grace_seconds=EMULATOR_STOP_GRACE_SECONDS,
     )
     ecs_runner = Service(
         "ecs-runner",
@@ -304,6 +330,8 @@ def up(
         ecs_runner.wait_healthy(deadline, stopping)
         print("deploying …", flush=True)
         _deploy(env)
+        if restoring:
+            _end_interrupted_work(env)
         if stopping.is_set():
             raise Interrupted()
         gateway.start(env, log_dir)
@@ -347,8 +375,33 @@ def up(
         for service in reversed(services):
             service.stop()
         state_path(aws_port).unlink(missing_ok=True)
+        state_lock.release()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def _state_to_start_from(state_dir: Path, fresh: bool) -> bool:
+    """Say what the emulator starts from; whether it restores a kept state. An unreadable one stops the start."""
+    from causal_embedded import state_snapshot
+
+    current = state_snapshot.current_path(state_dir)
+    if fresh:
+        kept = state_files.set_aside(state_dir, "before-fresh")
+        note = f"; the kept state was set aside as snapshot {kept} (causal-stack snapshot load {kept})" if kept else ""
+        print(f"starting empty (--fresh){note}", flush=True)
+        return False
+    if not current.exists():
+        print(f"no kept state in {state_dir}: starting empty; the state will be kept there", flush=True)
+        return False
+    try:
+        description = state_files.describe_or_raise(current)
+    except state_snapshot.SnapshotError as exc:
+        raise LaunchError(
+            f"{exc.message}. Nothing was changed. To start empty instead, run `causal-stack up --fresh` "
+            "(the file is set aside as a named snapshot, not deleted)"
+        ) from exc
+    print(f"restoring the kept state from {current} ({description}) …", flush=True)
+    return True
 
 
 def _recoveries(
@@ -369,13 +422,15 @@ def _recoveries(
     def recover_emulator(exit_description: str) -> str:
         # Also when it runs but was wiped: a fresh process drops warm Lambda workers holding the old keys.
         restart(emulator)
-        print("the AWS emulator restarted empty: deploying again …", flush=True)
+        print("the AWS emulator restarted from the state it saved last: deploying again …", flush=True)
         _deploy(env)
-        restart(gateway)  # it holds keys read from Secrets Manager, which the deploy made anew
+        _end_interrupted_work(env)
+        restart(gateway)  # it holds keys read from Secrets Manager, which the deploy may have made anew
         return (
-            "all AWS state held in the emulator's memory was lost (sessions, conversations, jobs, uploaded "
-            "datasets, connections, tokens); the stack was deployed again and the gateway restarted: clients "
-            "reconnect with a new token and start new conversations"
+            "what changed in the emulator since its last save (at most the snapshot interval ago; everything "
+            "if it was wiped and then saved) was lost; executions that were running came back FAILED with "
+            "States.ServiceRestart and can be redriven; the stack was deployed again and the gateway restarted: "
+            "clients reconnect and go on"
         )
 
     def recover_ecs_runner(exit_description: str) -> str:
@@ -425,6 +480,33 @@ def _ecs_registrations_present(env: dict[str, str]) -> bool:
     except (ClientError, BotoCoreError):
         return False
     return True
+
+
+def _end_interrupted_work(env: dict[str, str]) -> None:
+    """After a restore: the work that was in flight when the state was saved did not survive the restart.
+    Its jobs fail with the reason, and its sessions end with an error frame, so no conversation waits for a
+    run that is gone (the executions are FAILED with States.ServiceRestart and can still be redriven)."""
+    from causal_common import aws
+    from causal_common.names import ResourceNames
+    from causal_common.settings import AwsSettings
+    from causal_stack.lost_work import end_sessions_without_a_run
+
+    _fail_lost_jobs(env, "the stack stopped while this job ran; its task was lost with it")
+    settings = AwsSettings(
+        endpoint_url=env["AWS_ENDPOINT_URL"], region=env["AWS_DEFAULT_REGION"], resource_prefix=env["RESOURCE_PREFIX"]
+    )
+    ended = end_sessions_without_a_run(
+        aws.client("dynamodb", settings),
+        aws.client("stepfunctions", settings),
+        ResourceNames.from_settings(settings),
+        "The stack was restarted while this question was being worked on, and its run did not survive the restart",
+    )
+    if ended:
+        print(
+            f"{len(ended)} conversation(s) were mid-question when the stack stopped: each was told so and can "
+            f"ask again ({', '.join(ended)})",
+            flush=True,
+        )
 
 
 def _fail_lost_jobs(env: dict[str, str], reason: str) -> list[str]:

@@ -157,6 +157,18 @@ class SessionRepository:
         )
         return [item["sessionId"]["S"] for page in pages for item in page.get("Items", [])]
 
+    def active_sessions(self) -> list[Session]:
+        """Every session working on a question or waiting for a reply, whole (a scan: for rare repairs)."""
+        values = {f":status{index}": {"S": status} for index, status in enumerate(ACTIVE_STATUSES)}
+        pages = self._dynamodb.get_paginator("scan").paginate(
+            TableName=self._table,
+            ConsistentRead=True,
+            FilterExpression=f"#status IN ({', '.join(values)})",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=values,
+        )
+        return [_from_item(item) for page in pages for item in page.get("Items", [])]
+
     def active_sessions_of(self, user_id: str) -> list[Session]:
         """The user's sessions working on a question or waiting for a reply, whole."""
         return [session for session in map(self.get, self.active_of(user_id)) if session is not None]

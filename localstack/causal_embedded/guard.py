@@ -7,7 +7,8 @@ CORS: moto's server echoes any origin); and a valid AWS signature (header or
 presigned query) made with the stack's credentials. moto's admin routes
 (``/moto-api/*``: reset, seed, config, the model dump, the recorder) need a
 signature too unless ``--debug-admin`` was given, and the recorder answers
-only with ``--recorder`` (:mod:`causal_embedded.admin`). Refusals use the error
+only with ``--recorder`` (:mod:`causal_embedded.admin`). The state snapshot route
+(``/_causal/state/*``, :mod:`causal_embedded.state_keeper`) is guarded as the admin routes are. Refusals use the error
 shape of the request's AWS protocol.
 """
 
@@ -20,6 +21,7 @@ from typing import Any
 
 from causal_embedded.admin import ADMIN_PREFIX, RECORDER_PREFIX
 from causal_embedded.settings import EmulatorSettings
+from causal_embedded.state_keeper import STATE_PREFIX
 from causal_guard import aws_errors, sigv4
 from causal_guard.front_door import AccessRefusedError, Connection, FrontDoor, StackCredentials
 from causal_guard.request_origin import HostAllowList, OriginAllowList
@@ -96,7 +98,7 @@ class RequestGuard:
                 "access-denied",
                 "moto's recorder is off: start the emulator with --recorder (EMULATOR_RECORDER=1) to use it",
             )
-        admin = path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+        admin = path == ADMIN_PREFIX or path.startswith((ADMIN_PREFIX + "/", STATE_PREFIX))
         needs_signature = self._verify_admin if admin else self._verify_aws and path not in _UNSIGNED_PATHS
         if needs_signature:
             refusal = self._check_signature(environ, headers, path)

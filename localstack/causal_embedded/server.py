@@ -31,6 +31,8 @@ from causal_embedded import admin, seams
 from causal_embedded.guard import RequestGuard
 from causal_embedded.lambda_runner import LambdaRunner
 from causal_embedded.settings import EmulatorSettings
+from causal_embedded.state_keeper import StateKeeper
+from causal_embedded.state_snapshot import SnapshotError
 from causal_guard import stack_keys
 from causal_guard.front_door import StackCredentials
 
@@ -88,6 +90,7 @@ class EmbeddedAws:
         self.runner: LambdaRunner | None = None
         self._server: Any = None
         self._thread: threading.Thread | None = None
+        self.state_keeper: StateKeeper | None = None
 
     @property
     def endpoint_url(self) -> str:
@@ -116,14 +119,23 @@ class EmbeddedAws:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
         from werkzeug.serving import make_server
 
+        inner: Callable[..., Iterable[bytes]] = WithHealth(DomainDispatcherApplication(create_backend_app))
+        if self.settings.snapshot_dir is not None:
+            # Restored before the port answers: nothing (the deployer included) sees a half-restored state.
+            keeper = StateKeeper(self.settings.snapshot_dir, self.settings.snapshot_interval)
+            keeper.restore()
+            self.state_keeper = keeper  # only now: a state that failed to restore is never saved over
+            inner = keeper.counting(inner)
         application = RequestGuard(
-            WithHealth(DomainDispatcherApplication(create_backend_app)),
+            inner,
             self.settings,
             StackCredentials.of(*credentials),
         )
         self._server = make_server(self.host, self.port, application, threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-aws", daemon=True)
         self._thread.start()
+        if self.state_keeper is not None:
+            self.state_keeper.start()
         logger.info(
             "embedded AWS listening on %s (%s)",
             self.endpoint_url,
@@ -137,6 +149,12 @@ class EmbeddedAws:
                 self._thread.join(timeout=10)
             self._server.server_close()
             self._server = None
+        if self.state_keeper is not None:
+            try:
+                self.state_keeper.stop()
+            except (SnapshotError, OSError) as exc:
+                logger.error("the state could not be saved on stop: %s", exc)
+            self.state_keeper = None
         if self.runner is not None:
             self.runner.shutdown()
         if self._own_work_dir:
@@ -188,6 +206,14 @@ def main(argv: list[str] | None = None) -> int:
     except seams.SeamMovedError as exc:
         logger.error("%s", exc)
         return 3
+    except SnapshotError as exc:
+        emulator.stop()
+        logger.error(
+            "%s. Nothing was changed and the file is kept as it is. To start empty instead, run "
+            "`causal-stack up --fresh` (the file is set aside as a named snapshot, not deleted).",
+            exc.message,
+        )
+        return 4
     except OSError as exc:
         logger.error("cannot listen on %s:%s: %s", args.host, args.port, exc)
         return 2

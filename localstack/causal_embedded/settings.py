@@ -47,6 +47,11 @@ class EmulatorSettings(BaseSettings):
     # Where the emulator may write files of its own (the recorder's); unset: its work directory.
     state_dir: Path | None = Field(default=None, validation_alias="EMULATOR_STATE_DIR")
 
+    # Where the state is kept across restarts (current.zip, snapshots/); unset: nothing is kept.
+    snapshot_dir: Path | None = Field(default=None, validation_alias="EMULATOR_SNAPSHOT_DIR")
+    # Seconds between saves of a changed state (0: only on a clean stop).
+    snapshot_interval: float = Field(default=60.0, ge=0, validation_alias="EMULATOR_SNAPSHOT_INTERVAL")
+
     @field_validator("allowed_hosts", "allowed_origins", mode="before")
     @classmethod
     def _split(cls, value: object) -> list[str]:

@@ -143,7 +143,18 @@ def test_ctrl_c_while_starting_stops_everything(tmp_path):
 
     ports = [free_port() for _ in range(3)]
     process = subprocess.Popen(
-        [str(CLI), "up", "--aws-port", str(ports[0]), "--gateway-port", str(ports[1]), "--ecs-port", str(ports[2])],
+        [
+            str(CLI),
+            "up",
+            "--aws-port",
+            str(ports[0]),
+            "--gateway-port",
+            str(ports[1]),
+            "--ecs-port",
+            str(ports[2]),
+            "--state-dir",
+            str(tmp_path / "state"),
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
