@@ -73,6 +73,32 @@ def test_an_instrument_and_random_assignment_are_read():
     assert _read("bursaries were given out by lottery: effect on gpa?").design == "randomised"
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what would the bursary do to gpa? km to campus can serve as the instrument",
+        "distance to campus only matters via whether they get the bursary. effect of the bursary on gpa?",
+        "How far students live from campus is basically luck and only changes who takes the bursary. Effect on gpa?",
+        "Distance to campus affects who gets a bursary, and it shouldn't affect gpa in any other way. Effect?",
+        "instrument km_to_campus, treatment bursary, outcome gpa_year1",
+    ],
+)
+def test_an_instrument_said_in_other_words(question):
+    reading = _read(question)
+    assert (reading.design, reading.instruments) == ("iv", ["km_to_campus"])
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "does the bursary raise gpa, adjusting for distance to campus?",
+        "students far from campus are less likely to get the bursary. did the bursary raise gpa?",
+    ],
+)
+def test_a_column_that_merely_affects_the_treatment_is_not_an_instrument(question):
+    assert _read(question).instruments == []
+
+
 def test_subgroups_and_effects_by_group():
     women = _read("for women, does the bursary raise gpa?")
     assert [(s.column, s.op, s.value) for s in women.subgroup] == [("sex", "==", "woman")]

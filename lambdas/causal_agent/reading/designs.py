@@ -66,7 +66,23 @@ _INSTRUMENT = re.compile(
     r"instrument(?:ing)?\s+(?:\w+\s+)?(?:with|by|using)\s+(?P<b>[\w\s'-]{1,40}?)(?:[,.;?]|$|\s+(?:to|for|and)\b)|"
     r"(?P<c>[\w\s'-]{1,40}?)\s+(?:only\s+)?(?:affects?|influences?|changes?|moves?|reaches?)\s+[\w\s'-]{1,40}?"
     r"\s+only\s+through\b|"
-    r"(?P<d>[\w\s'-]{1,40}?)\s+(?:is|as)\s+(?:a\s+|an\s+|the\s+)?(?:natural\s+experiment|exogenous\s+shock)\b",
+    r"(?P<d>[\w\s'-]{1,40}?)\s+(?:is|as|are)\s+(?:a\s+|an\s+|the\s+)?(?:natural\s+experiment|exogenous\s+shock)\b|"
+    # "Z can serve as the instrument", "Z works as an IV"
+    r"(?P<e>[\w\s'-]{1,40}?)\s+(?:(?:can|could|would|should|will|might)\s+)?(?:serves?|works?|acts?|functions?)\s+"
+    r"as\s+(?:an?\s+|the\s+|my\s+)?(?:instrument(?:al\s+variable)?|iv)\b|"
+    # "Z only matters via T", "Z only affects defects through review time"
+    r"(?P<f>[\w\s'-]{1,40}?)\s+(?:\w+\s+){0,2}?only\s+(?:affects?|influences?|changes?|moves?|matters?|works?|"
+    r"acts?|operates?|reaches?|shifts?|drives?)\b[^.;?]{0,60}?\b(?:through|via)\b|"
+    # "Z is basically random and only changes T", "Z is as good as random and drives T"
+    r"(?P<g>[\w\s'-]{1,40}?)\s+(?:is|are|was|were)\s+(?:basically\s+|essentially\s+|effectively\s+|pretty\s+much\s+|"
+    r"just\s+)?(?:as\s+good\s+as\s+random|random|arbitrary|(?:a\s+matter\s+of\s+)?luck|chance)\b[^.;?]{0,60}?\b"
+    r"(?:only\s+)?(?:affects?|changes?|moves?|shifts?|drives?|determines?)\b|"
+    # "Z affects T, and it shouldn't affect Y in any other way": the exclusion said in words
+    r"(?P<h>[\w\s'-]{1,40}?)\s+(?:affects?|influences?|changes?|drives?|moves?|shifts?|determines?|pushes?)\b"
+    r"[^.;?]{0,80}?\b(?:shouldn't|should\s+not|doesn't|does\s+not|wouldn't|would\s+not|can't|cannot)\s+(?:\w+\s+){0,2}?"
+    r"(?:affect|matter|influence|change|impact)\b[^.;?]{0,60}?\b(?:otherwise|any\s+other\s+way|directly|except)|"
+    # "instrument km_to_clinic, treatment …": the keyword form
+    r"\b(?:instrument(?:al\s+variable)?|iv)\s*[:=]?\s+(?P<i>[\w'-]+)(?=\s*[,;]|\s*$)",
     re.IGNORECASE,
 )
 _SUBGROUP_LEAD = re.compile(r"\b(?:for|among|amongst|within|in|inside|of)\s+(?:the\s+)?$", re.IGNORECASE)
@@ -191,7 +207,7 @@ def _read_start_and_groups(
 
 def _read_instruments(text: str, index: ColumnIndex, roles: set[str], out: DesignReading) -> None:
     for match in _INSTRUMENT.finditer(text):
-        phrase = next(g for g in (match.group("a"), match.group("b"), match.group("c"), match.group("d")) if g)
+        phrase = next(g for g in (match.group(name) for name in "abcdefghi") if g)
         found = [m for m in index.mentions(tokenize(phrase), phrase) if m.column not in roles]
         if found and found[-1].column not in out.instruments:
             out.instruments.append(found[-1].column)
