@@ -37,6 +37,10 @@ def _read(question: str):
         ("Everyone with an entrance score of at least 70 got the bursary. Did it raise GPA?", 70.0, "above"),
         ("students scoring 70 or more on the entrance test were awarded a bursary; effect on gpa?", 70.0, "above"),
         ("bursary eligibility was an entrance score below 40. what did it do to gpa", 40.0, "below"),
+        ("bursary = entrance score 70+. what does it do to gpa? RD please", 70.0, "above"),
+        ("the bursary goes to anyone under the line of 40 on the entrance score. effect on gpa?", 40.0, "below"),
+        ("rule is: an entrance score of seventy-five or more means a bursary. effect on gpa?", 75.0, "above"),
+        ("everyone at or above eighty on the entrance score was put on a bursary. did gpa rise?", 80.0, "above"),
     ],
 )
 def test_a_cutoff_that_assigned_the_treatment_is_read_with_its_side(question, cutoff, side):
@@ -97,6 +101,23 @@ def test_an_instrument_said_in_other_words(question):
 )
 def test_a_column_that_merely_affects_the_treatment_is_not_an_instrument(question):
     assert _read(question).instruments == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "we randomly picked half the students for a bursary. effect on gpa?",
+        "bursaries were handed out at random. did gpa go up?",
+        "random bursary trial: effect on gpa",
+        "bursary effect on gpa (assignment was random)",
+    ],
+)
+def test_random_assignment_said_in_other_words(question):
+    assert _read(question).design == "randomised"
+
+
+def test_a_random_word_that_says_nothing_of_assignment_is_not_an_experiment():
+    assert _read("does the bursary raise gpa, or is it random noise?").design is None
 
 
 def test_subgroups_and_effects_by_group():

@@ -20,18 +20,18 @@ from causal_common.models.datasets import Column, DatasetManifest
 
 _NUMBER = r"(?P<num>-?\d[\d,]*(?:\.\d+)?)\s*(?P<unit>k\b|%|percent\b|points?\b)?"
 _ABOVE = (
-    r"at\s+least|or\s+more|or\s+above|or\s+higher|and\s+(?:above|over|up)|>=|≥|above|over|more\s+than|"
+    r"(?:on|at)\s+or\s+above|at\s+least|or\s+more|or\s+above|or\s+higher|and\s+(?:above|over|up)|>=|≥|above|over|more\s+than|"
     r"greater\s+than|higher\s+than|exceed(?:ing|s|ed)?|reach(?:ing|ed)?|of\s+at\s+least"
 )
-_BELOW = r"below|under|less\s+than|fewer\s+than|lower\s+than|at\s+most|or\s+less|or\s+below|or\s+under|<=|≤|<"
+_BELOW = r"(?:on|at)\s+or\s+below|below|under|less\s+than|fewer\s+than|lower\s+than|at\s+most|or\s+less|or\s+below|or\s+under|<=|≤|<"
 _CUTOFF_BEFORE = re.compile(
-    rf"(?P<op>{_ABOVE}|{_BELOW})\s+(?:the\s+(?:line|threshold|cutoff|cut-off|mark)\s+of\s+)?"
+    rf"(?P<op>{_ABOVE}|{_BELOW})\s+(?:the\s+(?:line|threshold|cutoff|cut-off|mark)\s+of\s+|the\s+)?"
     rf"\$?{_NUMBER}",
     re.IGNORECASE,
 )
 _CUTOFF_AFTER = re.compile(
-    rf"\$?{_NUMBER}\s+(?P<op>or\s+more|or\s+above|or\s+higher|and\s+(?:above|over|up)|"
-    rf"or\s+less|or\s+below|or\s+under|\+)",
+    rf"\$?{_NUMBER}\s*(?P<op>(?<=\s)or\s+more|(?<=\s)or\s+above|(?<=\s)or\s+higher|(?<=\s)and\s+(?:above|over|up)|"
+    rf"(?<=\s)or\s+less|(?<=\s)or\s+below|(?<=\s)or\s+under|\+)",
     re.IGNORECASE,
 )
 _THRESHOLD = re.compile(
@@ -40,7 +40,9 @@ _THRESHOLD = re.compile(
 # A cutoff decides treatment only when the sentence says someone got, qualified or was assigned by it.
 _ASSIGNMENT = re.compile(
     r"\b(?:got|get|gets|getting|receiv\w*|award\w*|eligib\w*|qualif\w*|assign\w*|entitled|admitted|enrolled|"
-    r"offered|given|placed|threshold|cut-?off|cut\s+point|automatically|must|had\s+to|required)\b",
+    r"offered|given|placed|put\s+(?:in|into|on)|go(?:es)?\s+to|went\s+to|means|meant|triggers?|triggered|"
+    r"threshold|cut-?off|cut\s+point|automatically|must|had\s+to|required|rdd?|regression\s+discontinuity|"
+    r"discontinuity|just\s+(?:above|below))\b",
     re.IGNORECASE,
 )
 _START_CUE = (
@@ -55,8 +57,10 @@ _OTHERS = re.compile(
     re.IGNORECASE,
 )
 _RANDOM = re.compile(
-    r"\b(?:randomi[sz](?:ed|ation)|random(?:ly)?\s+(?:assign\w*|allocat\w*|chos\w*|select\w*|drawn)|"
-    r"(?:assign\w*|allocat\w*|chos\w*|picked|given|sent)\s+(?:at\s+)?random(?:ly)?|by\s+lottery|lottery|"
+    r"\b(?:randomi[sz](?:ed|ation)|random(?:ly)?\s+(?:assign\w*|allocat\w*|chos\w*|select\w*|drawn|picked|"
+    r"split|given|sent|handed)|(?:assign\w*|allocat\w*|chos\w*|picked|given|sent)\s+(?:at\s+)?random(?:ly)?|"
+    r"at\s+random|(?:by\s+)?random\s+draw|random\s+(?:\w+\s+)?(?:test|trial|experiment|pilot)|"
+    r"assignment\s+(?:was|is|were)\s+(?:\w+\s+)?random|by\s+lottery|lottery|"
     r"coin\s+(?:flip|toss)|a/b\s+test|randomised\s+(?:controlled\s+)?trial|rct)\b",
     re.IGNORECASE,
 )
@@ -290,6 +294,23 @@ def _read_subgroup(
             out.by_group = candidates[0]
 
 
+_UNITS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+}  # fmt: skip
+_TENS = {
+    "ten": 10, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+    "ninety": 90, "hundred": 100,
+}  # fmt: skip
+_NUMBER_WORDS = re.compile(rf"\b(?P<tens>{'|'.join(_TENS)})(?:[\s-](?P<unit>{'|'.join(_UNITS)}))?\b", re.IGNORECASE)
+
+
+def _digits(text: str) -> str:
+    """Round numbers said in words as digits ("seventy" → 70, "eighty-five" → 85), where cutoffs are said."""
+    return _NUMBER_WORDS.sub(
+        lambda m: str(_TENS[m.group("tens").lower()] + _UNITS.get((m.group("unit") or "").lower(), 0)), text
+    )
+
+
 def read_design(
     question: str,
     manifest: DatasetManifest,
@@ -301,7 +322,7 @@ def read_design(
     index = index or ColumnIndex(manifest)
     roles = {name for name in (treatment, outcome) if name}
     out = DesignReading()
-    text = " ".join(question.split())
+    text = _digits(" ".join(question.split()))
     _read_instruments(text, index, roles, out)
     if out.design is None:
         _read_cutoff(text, index, manifest, roles | set(out.instruments), out)
