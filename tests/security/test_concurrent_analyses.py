@@ -86,9 +86,13 @@ def test_the_default_limit_is_three():
 
 def test_the_deployer_passes_a_configured_limit_to_the_functions(monkeypatch):
     from causal_deploy.config import DeployConfig
-    from causal_deploy.manifest import _function_environment
+    from causal_deploy.manifest import build_manifest
+
+    def environment() -> dict[str, str]:
+        functions = build_manifest(DeployConfig(), "000000000000").functions
+        return next(spec for spec in functions if spec.short_name == "websocket-handler").environment
 
     monkeypatch.setenv("AGENT_MAX_CONCURRENT_ANALYSES", "5")
-    assert _function_environment(DeployConfig())["AGENT_MAX_CONCURRENT_ANALYSES"] == "5"
+    assert environment()["AGENT_MAX_CONCURRENT_ANALYSES"] == "5"
     monkeypatch.delenv("AGENT_MAX_CONCURRENT_ANALYSES")
-    assert "AGENT_MAX_CONCURRENT_ANALYSES" not in _function_environment(DeployConfig())
+    assert "AGENT_MAX_CONCURRENT_ANALYSES" not in environment()
