@@ -56,30 +56,30 @@ async def ask(stack, user: str) -> tuple[float, dict]:
                 return elapsed, {"frames": frames, "user": user}
 
 
-def compute_floor(csv_bytes: bytes, covariates: list[str]) -> float:
+def compute_floor(csv_bytes: bytes, covariates: list[str], manifest: dict) -> float:
+    """The same work the ECS tasks do: the manifest's roles are the analysis' defaults there too."""
     import duckdb
     import pandas as pd
 
+    from causal_common.models.datasets import DatasetManifest
     from causal_common.models.tools import CausalAnalysisArgs, EdaArgs
     from causal_tasks import plots
     from causal_tasks.causal import run_causal_analysis
+    from causal_tasks.design import DatasetRoles
     from causal_tasks.eda import run_eda_with_plots
+
+    roles = DatasetRoles.from_manifest(DatasetManifest.model_validate(manifest))
 
     started = time.perf_counter()
     frame = pd.read_csv(io.BytesIO(csv_bytes))
     connection = duckdb.connect()
     connection.register("data", frame)
     connection.execute("SELECT v0, COUNT(*), AVG(y), STDDEV_SAMP(y) FROM data GROUP BY v0").fetchall()
-    run_eda_with_plots(
-        frame, EdaArgs(treatment="v0", outcome="y", covariates=covariates), default_covariates=covariates
-    )
+    run_eda_with_plots(frame, EdaArgs(treatment="v0", outcome="y", covariates=covariates), roles=roles)
     result = run_causal_analysis(
-        frame,
-        CausalAnalysisArgs(treatment="v0", outcome="y", common_causes=covariates),
-        None,
-        default_covariates=covariates,
+        frame, CausalAnalysisArgs(treatment="v0", outcome="y", common_causes=covariates), None, roles=roles
     )
-    plots.causal_graph(result, [])
+    plots.causal_graph(result, list(roles.instruments) if result.design == "iv" else [])
     return time.perf_counter() - started
 
 
@@ -142,8 +142,8 @@ def main() -> int:
         )
         csv_bytes = s3.get_object(Bucket=NAMES.datasets_bucket, Key=f"{DATASET}/data.csv")["Body"].read()
         covariates = [c["name"] for c in manifest["columns"] if c["role"] == "covariate"]
-        compute_floor(csv_bytes, covariates)  # imports, once
-        floor_times = [compute_floor(csv_bytes, covariates) for _ in range(min(args.questions, 5))]
+        compute_floor(csv_bytes, covariates, manifest)  # imports, once
+        floor_times = [compute_floor(csv_bytes, covariates, manifest) for _ in range(min(args.questions, 5))]
 
         async def everyone():
             return await asyncio.gather(*(ask(stack, f"user{i}") for i in range(args.concurrent)))
