@@ -31,16 +31,16 @@ from causal_common.roles import said_before_treatment
 
 Intent = Literal["causal", "descriptive", "unanswerable", "other"]
 
+# Asking for adjustment ("adjusting for age", "holding tenure constant") asks for an effect.
+_ADJUSTING_WORDS = r"adjust(?:ing|ed)?\s+for|control(?:ling|led)?\s+for|holding\s+(?:\S+\s+){1,3}?(?:constant|fixed)"
 _CAUSAL_WORDS = re.compile(
     r"\b(?:effects?|impacts?|influenc\w*|affect\w*|caus\w*|consequences?|because|due\s+to|lead\s+to|leads\s+to|"
     r"result\s+in|results\s+in|would|counterfactual|treatment\s+effect|ate|att|work|works|worked|help|helps|"
     r"matter|matters|difference\s+to|benefit\w*|pay\s+off|pays\s+off|raise\w*|boost\w*|improv\w*|reduc\w*|"
     r"lift|uplift|(?:do|does|did|doing|done)\s+(?:to|for)|saves?|saved|cuts?|cutting|lowers?|lowered|drives?|drove|"
-    r"adjust(?:ing|ed)?\s+for|control(?:ling|led)?\s+for|holding\s+(?:\S+\s+){1,3}?(?:constant|fixed))\b"
+    rf"{_ADJUSTING_WORDS})\b"
 )
-_ADJUSTING = re.compile(
-    r"\b(?:adjust(?:ing|ed)?\s+for|control(?:ling|led)?\s+for|holding\s+(?:\S+\s+){1,3}?(?:constant|fixed))\b"
-)
+_ADJUSTING = re.compile(rf"\b(?:{_ADJUSTING_WORDS})\b")
 _GREETING = re.compile(
     r"^\s*(?:(?:hi|hello|hey|good\s+(?:morning|afternoon|evening)|ok|okay|great|cool|bye)\b[\s!.,]*$|"
     r"(?:thanks?|thank\s+you|cheers|much\s+appreciated)\b)",
