@@ -92,3 +92,25 @@ def test_the_file_is_read_again_when_it_changes(tmp_path):
 def test_a_missing_file_is_named():
     with pytest.raises(MockConfigError, match="nowhere.json: cannot be read"):
         sfn_mock_config.MockConfigFile(Path("/nowhere.json"))
+
+
+def test_up_checks_the_file_before_starting_and_passes_it_on(tmp_path, monkeypatch, capsys):
+    from causal_stack.launcher import LaunchError, _sfn_mock_config_env
+
+    monkeypatch.delenv("SFN_MOCK_CONFIG", raising=False)
+    assert _sfn_mock_config_env(None) == {}
+    assert _sfn_mock_config_env(SHIPPED) == {"SFN_MOCK_CONFIG": str(SHIPPED)}
+    assert "test case(s)" in capsys.readouterr().out
+    monkeypatch.setenv("SFN_MOCK_CONFIG", str(SHIPPED))
+    assert _sfn_mock_config_env(None) == {"SFN_MOCK_CONFIG": str(SHIPPED)}
+    bad = tmp_path / "bad.json"
+    bad.write_text(config({"R": {"0": {"Return": 1}}}, {"Case": {"State": "Nope"}}))
+    with pytest.raises(LaunchError, match=r"TestCases.Case.State: .*'Nope'"):
+        _sfn_mock_config_env(bad)
+
+
+def test_up_takes_the_flag():
+    from causal_stack.cli import build_parser
+
+    args = build_parser().parse_args(["up", "--sfn-mock-config", str(SHIPPED)])
+    assert args.sfn_mock_config == SHIPPED
