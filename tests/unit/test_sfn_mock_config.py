@@ -114,3 +114,13 @@ def test_up_takes_the_flag():
 
     args = build_parser().parse_args(["up", "--sfn-mock-config", str(SHIPPED)])
     assert args.sfn_mock_config == SHIPPED
+
+
+def test_compose_mounts_the_file_where_localstack_is_told_to_read_it():
+    import yaml
+
+    compose = yaml.safe_load((SHIPPED.parents[2] / "docker-compose.yml").read_text())
+    localstack = compose["services"]["localstack"]
+    target = localstack["environment"]["SFN_MOCK_CONFIG"]
+    mounted = [str(volume) for volume in localstack["volumes"] if str(volume).endswith(f":{target}:ro")]
+    assert mounted == ["${SFN_MOCK_CONFIG_FILE:-./tests/data/sfn-mock-config.json}:" + target + ":ro"]
