@@ -214,8 +214,8 @@ class CountedTestCase(moto_mock.MockTestCase):
         responses = self.state_mocked_responses[state].mocked_responses
         if call >= len(responses):
             raise RuntimeError(
-                f"test case {self.test_case_name!r}: state {state!r} is called a {call + 1}. time "
-                f"but its mocked response defines {len(responses)} (keys 0-{len(responses) - 1})"
+                f"test case {self.test_case_name!r}: state {state!r} has no mocked response for call {call} "
+                f"(its mocked response defines calls 0-{len(responses) - 1})"
             )
         return responses[call]
 

@@ -34,6 +34,7 @@ MOCK_CONFIG = {
                 "HappyPath": {"First": "FirstReturns", "Wait": "CallbackReturns"},
                 "RetryPath": {"First": "FirstFailsTwiceThenReturns", "Wait": "CallbackReturns"},
                 "CatchPath": {"First": "FirstFails"},
+                "ExhaustedPath": {"First": "FirstFailsOnce"},
             }
         }
     },
@@ -43,6 +44,7 @@ MOCK_CONFIG = {
             "0-1": {"Throw": {"Error": "Lambda.ServiceException", "Cause": "down"}},
             "2": {"Return": {"StatusCode": 200, "Payload": {"mocked": "after retries"}}},
         },
+        "FirstFailsOnce": {"0": {"Throw": {"Error": "Lambda.ServiceException", "Cause": "down"}}},
         "FirstFails": {"0": {"Throw": {"Error": "BadThing", "Cause": "mocked failure"}}},
         "CallbackReturns": {"0": {"Return": {"fromCallback": "mocked"}}},
     },
@@ -128,7 +130,8 @@ def test_mocked_states_return_and_the_others_run(aws):
     # First is mocked; Second (not in the test case) ran the real function on the mocked output;
     # Wait (waitForTaskToken) completed with its mocked Return without invoking anything.
     assert json.loads(described["output"]) == {"mocked": "first", "real": True, "callback": {"fromCallback": "mocked"}}
-    assert types(events).count("TaskSucceeded") == 3
+    assert [types(events).count(kind) for kind in ("TaskScheduled", "TaskStarted", "TaskSucceeded")] == [3, 3, 3]
+    assert "#" not in described["executionArn"] and described["stateMachineArn"] == aws["arn"]
     assert "TaskSubmitted" in types(events)
 
 
@@ -144,6 +147,14 @@ def test_a_mocked_error_takes_the_catch(aws):
     described, events = run(aws, "CatchPath")
     assert described["status"] == "SUCCEEDED", described
     assert json.loads(described["output"])["error"] == {"Error": "BadThing", "Cause": "mocked failure"}
+
+
+def test_a_call_past_the_last_response_is_a_runtime_error_naming_the_state(aws):
+    described, _events = run(aws, "ExhaustedPath")
+    # The retry's call 1 has no response: States.Runtime, which this state's Catch (States.ALL) takes.
+    error = json.loads(described["output"])["error"]
+    assert error["Error"] == "States.Runtime"
+    assert "state 'First' has no mocked response for call 1" in error["Cause"]
 
 
 def test_an_unknown_test_case_is_invalid_name(aws):

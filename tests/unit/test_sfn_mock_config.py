@@ -41,7 +41,9 @@ def test_attempt_ranges_are_expanded_in_order():
     ]
     assert responses[0].payload == {"a": 1} and responses[3].payload == 7
     assert (responses[1].error, responses[1].cause) == ("E", "c")
-    with pytest.raises(RuntimeError, match="called a 5. time"):
+    with pytest.raises(
+        RuntimeError, match=r"state 'State' has no mocked response for call 4 \(its mocked response defines calls 0-3\)"
+    ):
         case.next_response("State")
 
 
