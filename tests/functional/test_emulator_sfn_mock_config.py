@@ -36,9 +36,14 @@ MOCK_CONFIG = {
                 "CatchPath": {"First": "FirstFails"},
                 "ExhaustedPath": {"First": "FirstFailsOnce"},
             }
-        }
+        },
+        "mocked-redrive-sm": {"TestCases": {"FailsThenWorks": {"First": "FirstFailsThenReturns"}}},
     },
     "MockedResponses": {
+        "FirstFailsThenReturns": {
+            "0": {"Throw": {"Error": "BadThing", "Cause": "first run"}},
+            "1": {"Return": {"StatusCode": 200, "Payload": {"mocked": "on redrive"}}},
+        },
         "FirstReturns": {"0": {"Return": {"StatusCode": 200, "Payload": {"mocked": "first"}}}},
         "FirstFailsTwiceThenReturns": {
             "0-1": {"Throw": {"Error": "Lambda.ServiceException", "Cause": "down"}},
@@ -107,7 +112,14 @@ def aws(tmp_path_factory) -> Iterator[dict[str, Any]]:
             Code={"ZipFile": buffer.getvalue()},
         )["FunctionArn"]
         arn = sfn.create_state_machine(name="mocked-sm", definition=definition(echo), roleArn=role)["stateMachineArn"]
-        yield {"sfn": sfn, "arn": arn}
+        single = json.loads(definition(echo))
+        single["States"] = {"First": {**single["States"]["First"], "End": True}}
+        for key in ("Next", "Catch", "Retry"):
+            single["States"]["First"].pop(key)
+        redrive_arn = sfn.create_state_machine(name="mocked-redrive-sm", definition=json.dumps(single), roleArn=role)[
+            "stateMachineArn"
+        ]
+        yield {"sfn": sfn, "arn": arn, "redrive_arn": redrive_arn}
 
 
 def run(aws: dict[str, Any], case: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -155,6 +167,24 @@ def test_a_call_past_the_last_response_is_a_runtime_error_naming_the_state(aws):
     error = json.loads(described["output"])["error"]
     assert error["Error"] == "States.Runtime"
     assert "state 'First' has no mocked response for call 1" in error["Cause"]
+
+
+def test_a_redriven_test_case_keeps_its_mocks_and_takes_the_next_response(aws):
+    sfn = aws["sfn"]
+    execution = sfn.start_execution(stateMachineArn=f"{aws['redrive_arn']}#FailsThenWorks", input="{}")["executionArn"]
+    assert wait(sfn, execution)["status"] == "FAILED"
+    sfn.redrive_execution(executionArn=execution)
+    described = wait(sfn, execution)
+    assert described["status"] == "SUCCEEDED", described
+    assert json.loads(described["output"]) == {"mocked": "on redrive"}
+
+
+def wait(sfn: Any, execution: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+        assert time.monotonic() < deadline, "execution still running"
+        time.sleep(0.1)
+    return described
 
 
 def test_an_unknown_test_case_is_invalid_name(aws):
