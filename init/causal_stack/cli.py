@@ -53,6 +53,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=60.0,
         help="seconds between saves of a changed state while running (default 60; 0 = only on stop)",
     )
+    # Mocked service integrations (causal_embedded.sfn_mock_config).
+    up.add_argument(
+        "--sfn-mock-config",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="Step Functions mock configuration (Step Functions Local's format; default: $SFN_MOCK_CONFIG): "
+        "StartExecution on <stateMachineArn>#<test case> runs that test case with its Task states mocked",
+    )
     up.set_defaults(handler=_up)
 
     deploy = commands.add_parser("deploy", help="create or update every resource (idempotent)")
@@ -281,6 +290,7 @@ def _up(args: argparse.Namespace) -> int:
         fresh=args.fresh,
         state_dir=args.state_dir,
         snapshot_interval=args.snapshot_interval,
+        sfn_mock_config=args.sfn_mock_config,
     )
 
 

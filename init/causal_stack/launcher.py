@@ -242,19 +242,28 @@ def up(
     fresh: bool = False,
     state_dir: Path | None = None,
     snapshot_interval: float = 60.0,
+    sfn_mock_config: Path | None = None,
 ) -> int:
     """``resources_port``: the gateway serves the dashboard and ``/api/resources`` there too
     (the old stack's address); 0 turns it off, and a taken port only costs that address.
 
     ``state_dir`` (default ``.stack/state``) keeps DynamoDB items, S3 objects, secrets and execution
     records across restarts (:mod:`causal_stack.state_files`); ``fresh`` starts empty and sets the kept
-    state aside as a named snapshot."""
+    state aside as a named snapshot.
+
+    ``sfn_mock_config`` (default ``$SFN_MOCK_CONFIG``): the Step Functions mock configuration the
+    emulator serves ``<stateMachineArn>#<test case>`` executions from; checked before anything starts."""
     for port, flag in ((aws_port, "--aws-port"), (gateway_port, "--gateway-port"), (ecs_port, "--ecs-port")):
         try:
             _require_free(host, port, flag)
         except LaunchError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+    try:
+        mock_env = _sfn_mock_config_env(sfn_mock_config)
+    except LaunchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     resources_port, resources_problem = _resources_port(host, resources_port, gateway_port)
     log_dir = ROOT / ".stack" / f"logs-{gateway_port}"
     try:
@@ -282,6 +291,7 @@ def up(
             "EMULATOR_STATE_DIR": str(log_dir),
             "EMULATOR_SNAPSHOT_DIR": str(state_dir),
             "EMULATOR_SNAPSHOT_INTERVAL": str(snapshot_interval),
+            **mock_env,
         },
         stop_grace_seconds=EMULATOR_STOP_GRACE_SECONDS,
     )
@@ -378,6 +388,26 @@ def up(
         state_lock.release()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def _sfn_mock_config_env(path: Path | None) -> dict[str, str]:
+    """``SFN_MOCK_CONFIG`` for the emulator: the flag's file, else the environment's; read and
+    checked now, so a bad file is reported (with the key at fault) before anything starts."""
+    if path is None:
+        named = os.environ.get("SFN_MOCK_CONFIG", "").strip()
+        if not named:
+            return {}
+        path = Path(named)
+    from causal_embedded.sfn_mock_config import MockConfigError, load
+
+    path = path.expanduser().resolve()
+    try:
+        config = load(path)
+    except MockConfigError as exc:
+        raise LaunchError(f"Step Functions mock configuration: {exc}") from exc
+    cases = sum(len(machine.TestCases) for machine in config.StateMachines.values())
+    print(f"Step Functions mock configuration {path}: {cases} test case(s); start <stateMachineArn>#<test case>")
+    return {"SFN_MOCK_CONFIG": str(path)}
 
 
 def _state_to_start_from(state_dir: Path, fresh: bool) -> bool:

@@ -159,4 +159,6 @@ def _redrive_worker(execution: Any, *, definition: str, events: list[Any], redri
         exec_comm=execution._get_start_execution_worker_comm(),
         cloud_watch_logging_session=execution._cloud_watch_logging_session,
         activity_store=execution._activity_store,
+        # A test case's execution (``<arn>#<case>``) is redriven with the same mocked states.
+        mock_test_case=getattr(execution, "mock_test_case", None),
     )

@@ -19,7 +19,7 @@ from typing import Any
 from moto.core.exceptions import JsonRESTError
 
 from causal_common.names import LOCAL_CREDENTIALS
-from causal_embedded import lambda_request_ids, stepfunctions_api
+from causal_embedded import lambda_request_ids, sfn_mock_config, stepfunctions_api
 from causal_embedded.lambda_runner import FunctionSnapshot, LambdaRunner
 
 logger = logging.getLogger(__name__)
@@ -120,6 +120,7 @@ def _check_interpreter_seams() -> None:
     _require(StepFunctionResponse, "list_executions", ["self"])
     _require(ExecutionWorker, "_execution_logic", ["self"])
     _require(TestStateExecution, "to_test_state_output", ["self", "inspection_level"])
+    _check_mock_seams()
     for function, parameters in (
         ("execute_lambda_function_integration", ["env", "parameters", "region", "state_credentials"]),
         ("_invoke_lambda_function", ["parameters", "region", "state_credentials"]),
@@ -127,6 +128,31 @@ def _check_interpreter_seams() -> None:
         found = getattr(lambda_eval_utils, function, None)
         if found is None or list(inspect.signature(found).parameters) != parameters:
             raise SeamMovedError(f"moto seam moved: lambda_eval_utils.{function}{tuple(parameters)} is gone")
+
+
+def _check_mock_seams() -> None:
+    """What mocked service integrations (``sfn_mock_config``) rely on: moto's mock classes and the
+    worker's ``mock_test_case``, which the interpreter's Task states already consult."""
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.backend.execution import Execution
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+    from moto.stepfunctions.parser.mocking import mock_config
+
+    _require(Execution, "_get_start_execution_worker", ["self"])
+    _require(Environment, "get_current_mocked_response", ["self"])
+    _require(Environment, "is_mocked_mode", ["self"])
+    _require(mock_config.MockedResponseReturn, "__init__", ["self", "range_start", "range_end", "payload"])
+    _require(mock_config.MockedResponseThrow, "__init__", ["self", "range_start", "range_end", "error", "cause"])
+    _require(
+        mock_config.StateMockedResponses, "__init__", ["self", "state_name", "mocked_response_name", "mocked_responses"]
+    )
+    _require(
+        mock_config.MockTestCase,
+        "__init__",
+        ["self", "state_machine_name", "test_case_name", "state_mocked_responses_list"],
+    )
+    if "mock_test_case=self._mock_test_case" not in inspect.getsource(ExecutionWorker._get_evaluation_environment):
+        raise SeamMovedError("moto seam moved: ExecutionWorker no longer hands _mock_test_case to the interpreter")
 
 
 def _check_server_seams() -> None:
@@ -162,11 +188,18 @@ def snapshot_of(function: Any) -> FunctionSnapshot:
     )
 
 
-def install(runner: LambdaRunner, *, prewarm: bool = True, credentials: tuple[str, str] = LOCAL_CREDENTIALS) -> None:
+def install(
+    runner: LambdaRunner,
+    *,
+    prewarm: bool = True,
+    credentials: tuple[str, str] = LOCAL_CREDENTIALS,
+    mock_config: sfn_mock_config.MockConfigFile | None = None,
+) -> None:
     """Route moto's Lambda invokes to ``runner``; name unnamed executions; run state machines.
 
     With ``prewarm``, each created function gets one warm worker in the background.
     The Step Functions interpreter's calls back into the emulator are signed with ``credentials``.
+    ``StartExecution`` on ``<stateMachineArn>#<test case>`` runs the test case of ``mock_config``.
     """
     check()
     from moto.awslambda.models import LambdaBackend, LambdaFunction
@@ -217,6 +250,7 @@ def install(runner: LambdaRunner, *, prewarm: bool = True, credentials: tuple[st
     _patch(LambdaBackend, "create_function", create_function)
     _make_dynamodb_writes_atomic()
     _patch(StepFunctionsParserBackend, "start_execution", start_execution)
+    sfn_mock_config.install(mock_config.current if mock_config is not None else lambda: None, _patch)
     default_user_config["stepfunctions"]["execute_state_machine"] = True
 
 

@@ -27,7 +27,7 @@ from typing import Any
 from causal_common import log
 from causal_common.names import LOCAL_ACCOUNT_ID
 from causal_common.settings import LogSettings
-from causal_embedded import admin, seams
+from causal_embedded import admin, seams, sfn_mock_config
 from causal_embedded.guard import RequestGuard
 from causal_embedded.lambda_runner import LambdaRunner
 from causal_embedded.settings import EmulatorSettings
@@ -111,7 +111,12 @@ class EmbeddedAws:
             log_sink=seams.write_logs,
             credentials=credentials,
         )
-        seams.install(self.runner, prewarm=self.prewarm, credentials=credentials)
+        mock_config = None
+        if self.settings.sfn_mock_config is not None:
+            # Read now, so a bad file stops the start with its error; re-read when it changes.
+            mock_config = sfn_mock_config.MockConfigFile(self.settings.sfn_mock_config)
+            logger.info("Step Functions mock configuration: %s", self.settings.sfn_mock_config)
+        seams.install(self.runner, prewarm=self.prewarm, credentials=credentials, mock_config=mock_config)
         admin.serve_redacted_model_data([self.settings.secret_access_key])
         recording = admin.configure_recorder(self.settings.state_dir or self.work_dir)
         if self.settings.recorder:
@@ -206,6 +211,10 @@ def main(argv: list[str] | None = None) -> int:
     except seams.SeamMovedError as exc:
         logger.error("%s", exc)
         return 3
+    except sfn_mock_config.MockConfigError as exc:
+        emulator.stop()
+        logger.error("bad Step Functions mock configuration (SFN_MOCK_CONFIG): %s", exc)
+        return 2
     except SnapshotError as exc:
         emulator.stop()
         logger.error(

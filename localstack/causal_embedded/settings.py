@@ -52,6 +52,10 @@ class EmulatorSettings(BaseSettings):
     # Seconds between saves of a changed state (0: only on a clean stop).
     snapshot_interval: float = Field(default=60.0, ge=0, validation_alias="EMULATOR_SNAPSHOT_INTERVAL")
 
+    # Step Functions mock configuration (Step Functions Local's and LocalStack's format): StartExecution
+    # on "<stateMachineArn>#<test case>" runs that test case with its Task states mocked.
+    sfn_mock_config: Path | None = Field(default=None, validation_alias="SFN_MOCK_CONFIG")
+
     @field_validator("allowed_hosts", "allowed_origins", mode="before")
     @classmethod
     def _split(cls, value: object) -> list[str]:

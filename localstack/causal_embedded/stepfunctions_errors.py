@@ -24,3 +24,8 @@ class ValidationException(AWSError):
 class ExecutionNotRedrivable(AWSError):
     TYPE = "ExecutionNotRedrivable"
     STATUS = 400
+
+
+class InvalidName(AWSError):
+    TYPE = "InvalidName"
+    STATUS = 400
