@@ -53,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=60.0,
         help="seconds between saves of a changed state while running (default 60; 0 = only on stop)",
     )
+    # Hot reload (causal_stack.hot_reload).
+    up.add_argument(
+        "--watch",
+        action="store_true",
+        help="redeploy on save: a function when its code under lambdas/ changes, the state machine when its "
+        "ASL changes; the next ECS task runs changed task code",
+    )
     up.set_defaults(handler=_up)
 
     deploy = commands.add_parser("deploy", help="create or update every resource (idempotent)")
@@ -281,6 +288,7 @@ def _up(args: argparse.Namespace) -> int:
         fresh=args.fresh,
         state_dir=args.state_dir,
         snapshot_interval=args.snapshot_interval,
+        watch=args.watch,
     )
 
 
