@@ -31,10 +31,11 @@ from pathlib import Path
 from typing import Any
 
 from causal_common.errors import CausalStackError
+from causal_dashboard.reloads import RELOADS_FILE_VARIABLE, RELOADS_SHOWN, read_reloads
 
-# The gateway (dashboard) reads the reloads from the file this variable names.
-RELOADS_FILE_VARIABLE = "CAUSAL_STACK_RELOADS_FILE"
-RELOADS_KEPT = 50
+__all__ = ["RELOADS_FILE_VARIABLE", "HotReloader", "Layout", "ReloadLog", "read_reloads", "start_watching"]
+
+RELOADS_KEPT = RELOADS_SHOWN
 STATE_MACHINE_FILE = "state-machine.asl.json"
 TASK_PACKAGE = Path("ecs-tasks") / "causal_tasks"
 # A burst of saves (editors write a file several times) ends after this much quiet, at most DEBOUNCE_MS.
@@ -187,23 +188,6 @@ class ReloadLog:
             partial = self.path.with_suffix(".partial")
             partial.write_text("".join(json.dumps(line) + "\n" for line in lines))
             partial.replace(self.path)
-
-
-def read_reloads(path: Path, limit: int = RELOADS_KEPT) -> list[dict[str, Any]]:
-    """The last ``limit`` reloads in ``path``, oldest first ([] when there is no such file)."""
-    try:
-        text = path.read_text()
-    except OSError:
-        return []
-    records = []
-    for line in text.splitlines()[-limit:] if limit > 0 else []:
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict):
-            records.append(record)
-    return records
 
 
 class HotReloader:
