@@ -105,12 +105,14 @@ def test_a_saved_handler_serves_and_a_syntax_error_keeps_the_previous_code(
     assert "previous code keeps serving" in line
     assert _probe(stack) == {"version": "second"}
 
-    with stack.operator_client() as client:
+    client = stack.operator_client()
+    try:
         reloads = client.get("/api/reloads").json()["reloads"]
+    finally:
+        client.close()
     assert reloads[-1]["ok"] is False and f"handler.py:{bad_line}" in reloads[-1]["error"]
     assert reloads[-2]["ok"] is True and reloads[-2]["functions"] == [FUNCTION]
 
-    mark = len(stack.output)
     handler.write_text(original + PROBE.format(version="third"))
     assert _serves(stack, "third")
 
