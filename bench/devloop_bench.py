@@ -239,7 +239,9 @@ def reload_part(saves: int = 8) -> None:
         f"  save → new code serving  {_quantile_line(serving)}   target ≤ 1.5 s: {'met' if p50 <= 1.5 else 'NOT met'}"
     )
     if reported:
-        print(f"  redeploy (stack's line)  {_quantile_line(reported)}   (the rest: noticing the save, the new code's cold start)")
+        print(
+            f"  redeploy (stack's line)  {_quantile_line(reported)}   (the rest: noticing the save, the new code's cold start)"
+        )
 
 
 def teststate_part(runs: int = 20) -> None:
