@@ -16,8 +16,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
+# `make run WATCH=1`: redeploy on save (causal-stack up --watch).
 run: install
-	$(BIN)/causal-stack up
+	@test -n "$(WATCH)" || echo "tip: make run WATCH=1 (causal-stack up --watch) redeploys functions, the state machine and task code on save"
+	$(BIN)/causal-stack up $(if $(WATCH),--watch)
 
 # Headless Chromium for the browser tests, from Debian's packages (Playwright
 # cannot download its own browser offline). Needs root. Without it the browser

@@ -36,10 +36,8 @@ def _quantiles(samples: list[float]) -> str:
     return f"p50 {statistics.median(ordered) * 1000:7.1f} ms   p90 {p90 * 1000:7.1f} ms"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=20)
-    args = parser.parse_args()
+def measure(runs: int) -> dict[str, list[float]]:
+    """Seconds per call of each way, ``runs`` each, on one emulator (the full execution last)."""
     with running_emulator() as url:
         config = Config(inject_host_prefix=False, retries={"max_attempts": 1})
         sfn = boto3.client("stepfunctions", endpoint_url=url, region_name="eu-central-1", config=config)
@@ -89,14 +87,25 @@ def main() -> int:
             ("full execution of the same state", execution),
         ):
             samples = []
-            for _ in range(args.runs):
+            for _ in range(runs):
                 started = time.perf_counter()
                 run()
                 samples.append(time.perf_counter() - started)
             results[label] = samples
+    return results
+
+
+def report(results: dict[str, list[float]]) -> None:
     full = statistics.median(results["full execution of the same state"])
     for label, samples in results.items():
         print(f"{label:<34} {_quantiles(samples)}   {statistics.median(samples) / full:5.2f}× the full execution")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    report(measure(args.runs))
     return 0
 
 

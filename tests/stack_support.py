@@ -91,12 +91,16 @@ class RunningStack:
 
 
 def start_stack(
-    resources_port: int | None = None, state_dir: Path | None = None, extra_args: Sequence[str] = ()
+    resources_port: int | None = None,
+    state_dir: Path | None = None,
+    extra_args: Sequence[str] = (),
+    extra_env: dict[str, str] | None = None,
 ) -> RunningStack:
     """A stack on free ports; by default it serves the old dashboard address :4567 when that port is free.
 
     ``state_dir``: where it keeps its state (default: a new temporary directory, so a test stack neither
-    restores nor overwrites the developer's own state); give the same one again to restart a stack."""
+    restores nor overwrites the developer's own state); give the same one again to restart a stack.
+    ``extra_env``: variables for ``causal-stack up`` on top of this process's."""
     if resources_port is None:
         resources_port = RESOURCES_PORT if port_is_free(RESOURCES_PORT) else free_port()
     state_dir = state_dir or Path(tempfile.mkdtemp(prefix="causal-stack-state-"))
@@ -118,6 +122,7 @@ def start_stack(
             *extra_args,
         ],
         cwd=ROOT,
+        env={**os.environ, **extra_env} if extra_env else None,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

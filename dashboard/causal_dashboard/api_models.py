@@ -49,6 +49,25 @@ class ServiceHealth(Record):
     latency_ms: float | None = Field(None, alias="latencyMs")
 
 
+class Reload(BaseModel):
+    """One redeploy of ``causal-stack up --watch``."""
+
+    at: str
+    changed: list[str]
+    functions: list[str]
+    stateMachine: bool  # noqa: N815 - the JSON field's name
+    taskCode: bool  # noqa: N815
+    ok: bool
+    seconds: float
+    error: str = ""
+    keptPrevious: bool = False  # noqa: N815
+
+
+class Reloads(BaseModel):
+    watching: bool
+    reloads: list[Reload]
+
+
 class Services(BaseModel):
     services: list[ServiceHealth]
 

@@ -16,7 +16,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from causal_common.aws import is_not_found
 from causal_common.errors import NotFoundError
-from causal_dashboard import datasets, executions, functions, health, resources, store
+from causal_dashboard import datasets, executions, functions, health, reloads, resources, store
 from causal_dashboard.api_errors import ERROR_RESPONSES, PUBLIC_ERROR_RESPONSES, STATE_CHANGE_RESPONSES
 from causal_dashboard.api_models import (
     Artifacts,
@@ -31,6 +31,7 @@ from causal_dashboard.api_models import (
     Ping,
     RecordPage,
     Redriven,
+    Reloads,
     Resources,
     Services,
     SessionDetail,
@@ -107,6 +108,12 @@ def page_config(context: Context) -> PageConfig:
 @operator_api.get("/health", response_model=Services, response_model_exclude_unset=True)
 def services(context: Context) -> Any:
     return {"services": health.services(context.config, context.aws, context.view)}
+
+
+@operator_api.get("/reloads", response_model=Reloads, response_model_exclude_unset=True)
+def list_reloads() -> Any:
+    """The redeploys of ``causal-stack up --watch``, oldest first ([] without ``--watch``)."""
+    return {"watching": reloads.reloads_file() is not None, "reloads": reloads.read_reloads()}
 
 
 @operator_api.get("/functions", response_model=Functions, response_model_exclude_unset=True)

@@ -26,7 +26,11 @@ def make_backend(name: str, settings: RunnerSettings) -> Any:
     if name == "subprocess":
         from causal_ecs_runner.backends.subprocess import SubprocessBackend
 
-        return SubprocessBackend(settings.log_dir, settings.warm_modules if settings.warm_worker else None)
+        return SubprocessBackend(
+            settings.log_dir,
+            settings.warm_modules if settings.warm_worker else None,
+            code_packages=tuple(filter(None, (name.strip() for name in settings.code_packages.split(",")))),
+        )
     if name == "docker":
         from causal_ecs_runner.backends import docker  # written against backends.base
 

@@ -44,6 +44,11 @@ class RunnerSettings(AwsSettings):
         validation_alias="ECS_RUNNER_WARM_MODULES",
     )
     warm_worker: bool = Field(default=True, validation_alias="ECS_RUNNER_WARM_WORKER")
+    # The project's own packages the warm worker has imported: when one of their files changes, the next
+    # task starts with the new code (the warm worker is replaced), so an edit needs no restart.
+    code_packages: str = Field(
+        default="causal_tasks,causal_datasets,causal_common", validation_alias="ECS_RUNNER_CODE_PACKAGES"
+    )
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     # Who may call it: requests signed with the stack's credentials (the runner's own, which it also
     # passes to tasks; unset, only the owner's well-known local pair is honoured), to these host names

@@ -62,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="Step Functions mock configuration (Step Functions Local's format; default: $SFN_MOCK_CONFIG): "
         "StartExecution on <stateMachineArn>#<test case> runs that test case with its Task states mocked",
     )
+    # Hot reload (causal_stack.hot_reload).
+    up.add_argument(
+        "--watch",
+        action="store_true",
+        help="redeploy on save: a function when its code under lambdas/ changes, the state machine when its "
+        "ASL changes; the next ECS task runs changed task code",
+    )
     up.set_defaults(handler=_up)
 
     deploy = commands.add_parser("deploy", help="create or update every resource (idempotent)")
@@ -291,6 +298,7 @@ def _up(args: argparse.Namespace) -> int:
         state_dir=args.state_dir,
         snapshot_interval=args.snapshot_interval,
         sfn_mock_config=args.sfn_mock_config,
+        watch=args.watch,
     )
 
 

@@ -243,6 +243,7 @@ def up(
     state_dir: Path | None = None,
     snapshot_interval: float = 60.0,
     sfn_mock_config: Path | None = None,
+    watch: bool = False,
 ) -> int:
     """``resources_port``: the gateway serves the dashboard and ``/api/resources`` there too
     (the old stack's address); 0 turns it off, and a taken port only costs that address.
@@ -252,7 +253,9 @@ def up(
     state aside as a named snapshot.
 
     ``sfn_mock_config`` (default ``$SFN_MOCK_CONFIG``): the Step Functions mock configuration the
-    emulator serves ``<stateMachineArn>#<test case>`` executions from; checked before anything starts."""
+    emulator serves ``<stateMachineArn>#<test case>`` executions from; checked before anything starts.
+
+    ``watch``: redeploy on saved changes (:mod:`causal_stack.hot_reload`); the dashboard lists the reloads."""
     for port, flag in ((aws_port, "--aws-port"), (gateway_port, "--gateway-port"), (ecs_port, "--ecs-port")):
         try:
             _require_free(host, port, flag)
@@ -315,7 +318,7 @@ def up(
         "gateway",
         gateway_argv,
         f"http://{host}:{gateway_port}/health",
-        extra_env={"DASHBOARD_OPERATOR_KEY": operator_key},
+        extra_env={"DASHBOARD_OPERATOR_KEY": operator_key, **_reloads_env(log_dir, watch)},
     )
     services = [emulator, ecs_runner, gateway]
 
@@ -356,6 +359,8 @@ def up(
             "dev tokens on (POST /auth/token signs in any user id; development only)",
             flush=True,
         )
+        if watch:
+            _start_watching(env, log_dir, stopping)
         recoveries = _recoveries(env, log_dir, emulator, ecs_runner, gateway, stopping)
         supervisor = Supervisor(
             services,
@@ -408,6 +413,23 @@ def _sfn_mock_config_env(path: Path | None) -> dict[str, str]:
     cases = sum(len(machine.TestCases) for machine in config.StateMachines.values())
     print(f"Step Functions mock configuration {path}: {cases} test case(s); start <stateMachineArn>#<test case>")
     return {"SFN_MOCK_CONFIG": str(path)}
+
+
+def _reloads_env(log_dir: Path, watch: bool) -> dict[str, str]:
+    """Where the gateway's dashboard finds the reloads of ``up --watch`` (nothing without it)."""
+    from causal_stack.hot_reload import RELOADS_FILE_VARIABLE
+
+    if not watch:
+        return {}
+    path = log_dir / "reloads.jsonl"
+    path.unlink(missing_ok=True)  # this run's reloads only
+    return {RELOADS_FILE_VARIABLE: str(path)}
+
+
+def _start_watching(env: dict[str, str], log_dir: Path, stopping: threading.Event) -> None:
+    from causal_stack.hot_reload import start_watching
+
+    start_watching(env, log_dir / "reloads.jsonl", stopping, lambda line: print(line, flush=True))
 
 
 def _state_to_start_from(state_dir: Path, fresh: bool) -> bool:

@@ -45,7 +45,7 @@ function connectEvents() {
 const RENDERERS = {
   functions: renderFunctions, functionLogs: renderFunctions, executions: renderExecutions, sessions: renderSessions,
   jobs: renderJobs, artifacts: renderArtifacts, services: renderServices,
-  connections: renderConnections, metrics: renderMetrics,
+  connections: renderConnections, metrics: renderMetrics, reloads: renderReloads,
 };
 function renderAll() { for (const name of Object.keys(RENDERERS)) render(name); }
 function render(name, change) {
@@ -67,6 +67,25 @@ function renderServices() {
       h("td", {}, h("strong", {}, s.name), h("div", { class: "small muted" }, s.url || "")),
       h("td", {}, badge(s.status), h("div", { class: "small muted" }, s.latencyMs !== undefined ? `${s.latencyMs} ms` : "")),
       h("td", { class: "small" }, s.detail || ""))))) : h("p", { class: "empty" }, "No data yet."));
+}
+
+// The redeploys of `causal-stack up --watch`, newest first (the section exists only with --watch).
+function renderReloads() {
+  if (!state.sections.reloads) return;
+  $("reloads-panel").hidden = false;
+  const rows = list("reloads").sort((a, b) => (a.at < b.at ? 1 : -1)).slice(0, 10);
+  const targets = (r) => [...r.functions, ...(r.stateMachine ? ["state machine"] : []),
+    ...(r.taskCode ? ["ECS task code"] : [])].join(", ") || "—";
+  replace($("reloads"), sectionError("reloads"), rows.length ? h("table", {},
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "When"), h("th", { scope: "col" }, "Result"),
+      h("th", { scope: "col" }, "Redeployed"), h("th", { scope: "col" }, "Changed"))),
+    h("tbody", {}, rows.map((r) => h("tr", { "data-testid": "reload", "data-ok": String(r.ok) },
+      h("td", { class: "small" }, fmtDateTime(Date.parse(r.at))),
+      h("td", {}, badge(r.ok ? "ok" : "error"), h("div", { class: "small muted" }, `${fmtMs(r.seconds * 1000)}`)),
+      h("td", { class: "small" }, targets(r)),
+      h("td", { class: "small" }, r.changed.join(", "),
+        r.error ? h("div", { class: "failed-reason" }, r.error + (r.keptPrevious ? " — the previous code keeps serving" : "")) : null)))))
+    : h("p", { class: "empty" }, "No change saved yet."));
 }
 
 function flatten(object, prefix = "", out = []) {

@@ -31,12 +31,21 @@ class SubprocessBackend:
     name = "subprocess"
 
     def __init__(
-        self, log_dir: Path, warm_modules: str | None = None, warm_restart_backoff: tuple[float, ...] = BACKOFF_SECONDS
+        self,
+        log_dir: Path,
+        warm_modules: str | None = None,
+        warm_restart_backoff: tuple[float, ...] = BACKOFF_SECONDS,
+        *,
+        code_packages: tuple[str, ...] = (),
     ) -> None:
+        """``code_packages``: the project's packages whose changed files make the next task start with the
+        new code (the warm worker, which imported the old, is replaced)."""
         self._log_dir = Path(log_dir)
         self._log_dir.mkdir(parents=True, exist_ok=True)
         self._warm = (
-            WarmWorkerSupervisor(warm_modules, self._log_dir, backoff=warm_restart_backoff) if warm_modules else None
+            WarmWorkerSupervisor(warm_modules, self._log_dir, backoff=warm_restart_backoff, code_packages=code_packages)
+            if warm_modules
+            else None
         )
 
     @property
@@ -59,6 +68,9 @@ class SubprocessBackend:
         env = {**os.environ, **spec.environment}
         log_path = self._log_dir / f"{spec.task_arn.rsplit('/', 1)[-1]}-{spec.container_name}.log"
         command = list(spec.command)
+        if self._warm is not None:
+            # Changed task code: this task runs it as a plain subprocess while a new warm worker imports it.
+            self._warm.refresh_if_code_changed()
         warm = self._warm.ready_worker() if self._warm is not None else None
         if warm is not None and len(command) >= 3 and command[0] in _PYTHONS and command[1] == "-m":
             try:

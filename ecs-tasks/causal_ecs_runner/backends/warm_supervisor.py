@@ -9,10 +9,16 @@ worker is started after a back-off that doubles on each quick failure
 ``STABLE_SECONDS`` after a start, it gives up (systemd's start limit) and
 tasks start as plain subprocesses; ``/health`` and ``causal-stack doctor``
 say so.
+
+When a file of the project's own packages (``code_packages``) changes, the next task start replaces the
+warm worker (:meth:`WarmWorkerSupervisor.refresh_if_code_changed`): the old one is retired once the tasks
+it forked have ended, and tasks started meanwhile run as plain subprocesses, so they import the new code.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import logging
 import os
 import signal
@@ -32,8 +38,18 @@ KILLED_EXIT_CODE = 128 + signal.SIGKILL
 
 
 class WarmWorkerSupervisor:
-    def __init__(self, modules: str, log_dir: Path, *, backoff: tuple[float, ...] = BACKOFF_SECONDS) -> None:
+    def __init__(
+        self,
+        modules: str,
+        log_dir: Path,
+        *,
+        backoff: tuple[float, ...] = BACKOFF_SECONDS,
+        code_packages: tuple[str, ...] = (),
+    ) -> None:
         self._modules, self._log_dir = modules, log_dir
+        self._code_packages = code_packages
+        self._code = code_fingerprint(code_packages)
+        self.code_reloads = 0
         # The START_LIMIT-th quick death in a row is not followed by a restart.
         self._backoff = RestartBackoff(START_LIMIT - 1, backoff)
         self._lock = threading.Lock()
@@ -70,12 +86,34 @@ class WarmWorkerSupervisor:
             "lastReason": self.last_reason,
             "lastDeathAt": self.last_death_at,
             "importSeconds": worker.import_seconds,
+            "codeReloads": self.code_reloads,
             "log": str(self._log_dir / "warm-worker.log"),
         }
 
     def close(self) -> None:
         self._closed.set()
         self.worker.close()
+
+    def refresh_if_code_changed(self) -> bool:
+        """Replace the warm worker when the project's code changed since it was started; whether it was."""
+        if not self._code_packages:
+            return False
+        current = code_fingerprint(self._code_packages)
+        with self._lock:
+            if current == self._code:
+                return False
+            self._code = current
+            old, self._worker = self._worker, WarmWorker(self._modules, self._log_dir)
+            self._started_at = time.monotonic()
+            self.code_reloads += 1
+        logger.info("the task code changed: a new warm worker imports it; the old one ends after its tasks")
+        threading.Thread(target=self._retire, args=(old,), name="warm-worker-retire", daemon=True).start()
+        return True
+
+    def _retire(self, worker: WarmWorker) -> None:
+        while worker.alive() and worker.running_containers() and not self._closed.is_set():
+            time.sleep(CHECK_SECONDS)
+        worker.close()
 
     def _supervise(self) -> None:
         while not self._closed.wait(CHECK_SECONDS):
@@ -120,3 +158,29 @@ class WarmWorkerSupervisor:
                 self._log_dir / "warm-worker.log",
             )
         return delay
+
+
+def code_fingerprint(packages: tuple[str, ...]) -> str:
+    """A digest of the path, size and modification time of every ``.py`` file of ``packages`` (found
+    without importing them); a package that cannot be found counts as empty."""
+    digest = hashlib.sha256()
+    for name in packages:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None:
+            continue
+        roots = [Path(location) for location in spec.submodule_search_locations or ()]
+        files = [path for root in roots for path in root.rglob("*.py")] if roots else []
+        if not roots and spec.origin:
+            files = [Path(spec.origin)]
+        for path in sorted(files):
+            if "__pycache__" in path.parts:
+                continue
+            try:
+                status = path.stat()
+            except OSError:
+                continue
+            digest.update(f"{path}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
