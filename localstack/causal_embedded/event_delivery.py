@@ -30,10 +30,11 @@ def event_for_target(target: dict[str, Any], event: dict[str, Any], transform_in
     sent = copy.deepcopy(event)
     if isinstance(sent.get("time"), int | float):
         sent["time"] = iso_8601_datetime_without_milliseconds(utcfromtimestamp(sent["time"]))
-    if not transform_input:
+    transformer = target.get("InputTransformer")
+    if not transform_input or not transformer:
+        sent.pop("ingestion-time", None)  # moto's own field; EventBridge's events have none
         return sent
-    transformer = target.get("InputTransformer") or {}
-    parser: Any = EventTemplateParser  # moto's stubs want a template; without one it returns the event
+    parser: Any = EventTemplateParser  # moto's stubs are narrower than what it takes
     return parser.parse(
         input_template=transformer.get("InputTemplate"),
         input_paths_map=transformer.get("InputPathsMap", {}),
@@ -61,7 +62,12 @@ def install() -> None:
         functions = [target for target in self.targets if _is_function(target["Arn"])]
         if functions and self.event_pattern.matches_event(original_event):
             for target in functions:
-                payload = event_for_target(target, original_event, transform_input)
+                try:
+                    payload = event_for_target(target, original_event, transform_input)
+                except ValueError:
+                    # EventBridge drops an event its target's input transformer cannot render.
+                    logger.exception("the input transformer of %s failed; event not delivered", target["Arn"])
+                    continue
                 threading.Thread(
                     target=_invoke, args=(target["Arn"], payload), name="eventbridge-delivery", daemon=True
                 ).start()
