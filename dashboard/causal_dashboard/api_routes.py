@@ -16,10 +16,11 @@ from fastapi.responses import Response, StreamingResponse
 
 from causal_common.aws import is_not_found
 from causal_common.errors import NotFoundError
-from causal_dashboard import datasets, executions, functions, health, resources, store
+from causal_dashboard import cost, datasets, executions, functions, health, resources, store
 from causal_dashboard.api_errors import ERROR_RESPONSES, PUBLIC_ERROR_RESPONSES, STATE_CHANGE_RESPONSES
 from causal_dashboard.api_models import (
     Artifacts,
+    Cost,
     DatasetManifest,
     Datasets,
     ExecutionDetail,
@@ -107,6 +108,12 @@ def page_config(context: Context) -> PageConfig:
 @operator_api.get("/health", response_model=Services, response_model_exclude_unset=True)
 def services(context: Context) -> Any:
     return {"services": health.services(context.config, context.aws, context.view)}
+
+
+@operator_api.get("/cost", response_model=Cost)
+def aws_cost(aws: Aws) -> Any:
+    """What this run's conversations would cost on AWS, per conversation and per 1,000."""
+    return cost.dashboard_cost(aws).to_json()
 
 
 @operator_api.get("/functions", response_model=Functions, response_model_exclude_unset=True)
