@@ -245,3 +245,24 @@ class OperatorSessionInfo(BaseModel):
     operator: bool
     csrf_token: str = Field(alias="csrfToken")
     expires_at: int = Field(alias="expiresAt")
+
+
+class CostLine(BaseModel):
+    category: str
+    quantity: float
+    unit: str
+    dollars: float
+    estimated: bool = False
+
+
+class Cost(BaseModel):
+    """What this run's conversations would cost on AWS (``causal_dashboard.cost``)."""
+
+    region: str
+    pricesAsOf: str
+    sources: list[str]
+    conversations: int
+    total: float
+    perConversation: float | None = None
+    perThousandConversations: float | None = None
+    lines: list[CostLine]

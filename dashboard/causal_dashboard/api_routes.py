@@ -16,10 +16,11 @@ from fastapi.responses import Response, StreamingResponse
 
 from causal_common.aws import is_not_found
 from causal_common.errors import NotFoundError
-from causal_dashboard import datasets, executions, functions, health, reloads, resources, store
+from causal_dashboard import cost, datasets, executions, functions, health, reloads, resources, store
 from causal_dashboard.api_errors import ERROR_RESPONSES, PUBLIC_ERROR_RESPONSES, STATE_CHANGE_RESPONSES
 from causal_dashboard.api_models import (
     Artifacts,
+    Cost,
     DatasetManifest,
     Datasets,
     ExecutionDetail,
@@ -114,6 +115,12 @@ def services(context: Context) -> Any:
 def list_reloads() -> Any:
     """The redeploys of ``causal-stack up --watch``, oldest first ([] without ``--watch``)."""
     return {"watching": reloads.reloads_file() is not None, "reloads": reloads.read_reloads()}
+
+
+@operator_api.get("/cost", response_model=Cost)
+def aws_cost(aws: Aws) -> Any:
+    """What this run's conversations would cost on AWS, per conversation and per 1,000."""
+    return cost.dashboard_cost(aws).to_json()
 
 
 @operator_api.get("/functions", response_model=Functions, response_model_exclude_unset=True)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, Response
 
 from causal_common.settings import AwsSettings
-from causal_dashboard import executions, functions, health, reloads, store
+from causal_dashboard import cost, executions, functions, health, reloads, store
 from causal_dashboard.api_errors import add_error_handlers
 from causal_dashboard.api_routes import operator_api, public, recent_artifacts
 from causal_dashboard.chat_api import ChatUsers, chat_router
@@ -157,6 +157,8 @@ def _sections(
         Section("jobs", lambda: _keyed(store.list_jobs(aws, scans, limit=50)["items"], "jobId"), tick),
         Section("artifacts", lambda: _keyed(recent_artifacts(aws, "jobs/", 24), "key"), max(tick, 2.0)),
         Section("services", lambda: _keyed(health.services(config, aws, view), "name"), max(tick, 5.0)),
+        # Reads every execution's history and every function's log: not at the page's pace.
+        Section("cost", lambda: {"estimate": cost.dashboard_cost(aws).to_json()}, max(tick, 30.0)),
     ]
     if reloads.reloads_file() is not None:  # causal-stack up --watch
         sections.append(Section("reloads", lambda: _keyed(reloads.read_reloads(), "at"), tick))

@@ -14,6 +14,7 @@ from causal_ecs_runner.api import make_server
 from causal_ecs_runner.service import EcsService
 from causal_ecs_runner.settings import PASSED_TO_TASKS, RunnerSettings
 from causal_ecs_runner.store import Store
+from causal_ecs_runner.task_events import TaskEvents
 from causal_ecs_runner.watcher import Watcher
 from causal_guard import stack_keys
 from causal_guard.front_door import FrontDoor, StackCredentials, new_access_key_id, new_secret_access_key
@@ -41,11 +42,15 @@ def make_backend(name: str, settings: RunnerSettings) -> Any:
 def build(settings: RunnerSettings, backend: Any, environ: dict[str, str]) -> tuple[EcsService, Watcher]:
     names = ResourceNames.from_settings(settings, account_id=settings.account_id)
     task_environment = {key: environ[key] for key in PASSED_TO_TASKS if key in environ}
-    service = EcsService(Store(settings.region, settings.account_id, settings.state_file), backend, task_environment)
+    service = EcsService(
+        Store(settings.region, settings.account_id, settings.state_file),
+        backend,
+        task_environment,
+        TaskEvents(aws.client("events", settings)),
+    )
     watcher = Watcher(
         service,
         aws.client("dynamodb", settings),
-        aws.client("stepfunctions", settings),
         names,
         poll_seconds=settings.poll_seconds,
         heartbeat_timeout_seconds=settings.heartbeat_timeout_seconds,

@@ -10,6 +10,7 @@ from typing import Any
 from causal_common.errors import CausalStackError
 from causal_ecs_runner.backends.base import ContainerSpec, TaskBackend
 from causal_ecs_runner.store import EcsError, Store, Task
+from causal_ecs_runner.task_events import TaskEvents
 
 logger = logging.getLogger(__name__)
 
@@ -19,8 +20,16 @@ def _environment(pairs: list[dict[str, str]] | None) -> dict[str, str]:
 
 
 class EcsService:
-    def __init__(self, store: Store, backend: TaskBackend, task_environment: dict[str, str]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        backend: TaskBackend,
+        task_environment: dict[str, str],
+        events: TaskEvents | None = None,
+    ) -> None:
         self.store, self.backend, self.task_environment = store, backend, task_environment
+        # Where a task's stop is reported (EventBridge, as ECS does); None: nowhere.
+        self.events = events
 
     def handle(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
         method = getattr(self, f"op_{operation}", None)
@@ -113,7 +122,7 @@ class EcsService:
             task.container = self.backend.start(spec)
         except CausalStackError as exc:
             logger.warning("task %s could not start: %s", task.arn, exc.message)
-            self._mark_stopped(task, "TaskFailedToStart", f"CannotStartContainerError: {exc.message}", None)
+            self.mark_stopped(task, "TaskFailedToStart", f"CannotStartContainerError: {exc.message}", None)
             return task
         task.last_status, task.started_at = "RUNNING", time.time()
         logger.info("task %s started (%s)", task.arn, " ".join(command))
@@ -165,12 +174,18 @@ class EcsService:
         if task.container is not None:
             threading.Thread(target=self.backend.stop, args=(task.container,), daemon=True).start()
 
-    def _mark_stopped(self, task: Task, stop_code: str, reason: str, exit_code: int | None) -> None:
+    def mark_stopped(
+        self, task: Task, stop_code: str, reason: str, exit_code: int | None, container_reason: str | None = None
+    ) -> None:
+        """STOPPED, keeping a stop code and reason given earlier (StopTask); then the state change event."""
         with self.store.lock:
             task.last_status, task.desired_status, task.stopped_at = "STOPPED", "STOPPED", time.time()
             task.stop_code = task.stop_code or stop_code
             task.stopped_reason = task.stopped_reason or reason
             task.exit_code = exit_code
+            task.container_reason = container_reason
+        if self.events is not None:
+            self.events.send(task)
 
     def _find(self, reference: str) -> Task | None:
         if reference in self.store.tasks:

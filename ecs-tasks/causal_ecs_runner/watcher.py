@@ -1,9 +1,14 @@
-"""Watches running tasks: records exits as ECS does, and fails jobs their task left unreported.
+"""Watches running tasks: records their exits as ECS does, and stops a task whose job fell silent.
 
-A task whose process ends without marking its job SUCCEEDED/FAILED (a crash,
-StopTask, an out-of-memory kill) or whose job stops heartbeating gets its job
-marked FAILED with the reason, and the state machine a SendTaskFailure with
-the job's task token, so nothing waits forever.
+A task's exit (a crash, StopTask, an out-of-memory kill, the process that ran it lost) is
+recorded as ECS records it (stop code, reason, exit code) and reported as ECS reports it: a
+"Task State Change" event to EventBridge (:mod:`causal_ecs_runner.task_events`). What that means
+for the job and its execution is decided by the ``task-stopped`` function behind the EventBridge
+rule, as on AWS; the watcher itself fails nothing.
+
+A job that stops heartbeating while its task keeps running (a hung analysis) gets its task
+stopped (``ServiceSchedulerInitiated``, "missed heartbeat"), so the same event follows: on one
+machine a hung task holds a core and a warm worker's slot until somebody stops it.
 """
 
 from __future__ import annotations
@@ -16,8 +21,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from causal_common.aws import error_code
-from causal_common.errors import LOST_TASK_ERROR
-from causal_common.jobs import JobRepository, fail_job
+from causal_common.jobs import JobRepository
+from causal_common.models.ecs_events import JOB_ID_VARIABLE
 from causal_common.models.jobs import JobRecord
 from causal_common.names import ResourceNames
 from causal_ecs_runner.service import EcsService
@@ -26,6 +31,8 @@ from causal_ecs_runner.store import Task
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_CHECK_SECONDS = 2.0
+# The most of a crashed task's last output line its container's reason carries.
+LAST_OUTPUT_CHARS = 300
 
 
 class Watcher:
@@ -33,13 +40,12 @@ class Watcher:
         self,
         service: EcsService,
         dynamodb: Any,
-        stepfunctions: Any,
         names: ResourceNames,
         *,
         poll_seconds: float,
         heartbeat_timeout_seconds: float,
     ) -> None:
-        self._service, self._stepfunctions = service, stepfunctions
+        self._service = service
         self._jobs = JobRepository(dynamodb, names)
         self._poll, self._heartbeat_timeout = poll_seconds, heartbeat_timeout_seconds
         self._stop = threading.Event()
@@ -76,32 +82,28 @@ class Watcher:
                 if task.last_status == "RUNNING" and task.desired_status == "RUNNING":
                     self._check_heartbeat(task)
 
-    def _job(self, task: Task) -> JobRecord | None:
-        job_id = task.environment.get("JOB_ID")
-        return self._jobs.get(job_id) if job_id else None
-
     def _finished(self, task: Task, code: int) -> None:
-        user_stopped = task.stop_code is not None
-        self._service._mark_stopped(task, "EssentialContainerExited", "Essential container in task exited", code)
-        task.container_reason = None if code == 0 or not user_stopped else "stopped"
-        logger.info("task %s stopped with exit code %s (%s)", task.arn, code, task.stopped_reason)
-        job = self._job(task)
-        if job is None or job.finished:
-            return
-        if user_stopped:
-            reason = f"task stopped ({task.stop_code}): {task.stopped_reason}; exit code {code}"
-            error = "TaskStopped" if task.stop_code == "UserInitiated" else "TaskHeartbeatMissed"
+        """Record the exit as ECS would: who stopped it (kept from StopTask), why, and what the container said."""
+        backend = self._service.backend
+        # Set when the task was lost with the process that ran it (e.g. the warm worker), not by its own doing:
+        # ECS's nearest is a task stopped because its host went away.
+        lost = getattr(backend, "exit_reason", lambda _container: None)(task.container)
+        if lost:
+            stop_code, reason = "TerminationNotice", f"Task stopped because the process that ran it was lost: {lost}"
         else:
-            # Set when the task was lost with the process that ran it (e.g. the warm worker), not by its own doing.
-            lost = getattr(self._service.backend, "exit_reason", lambda _container: None)(task.container)
-            last = self._service.backend.logs(task.container, tail=1).strip()
-            reason = (
-                f"task exited with code {code} without reporting a result"
-                + (f": {lost}" if lost else "")
-                + (f"; last output: {last[:300]}" if last else "")
-            )
-            error = LOST_TASK_ERROR if lost else "TaskExited"
-        fail_job(self._jobs, self._stepfunctions, job, reason, error)
+            stop_code, reason = "EssentialContainerExited", "Essential container in task exited"
+        container_reason = None
+        if code != 0 and task.stop_code is not None:
+            container_reason = "stopped"
+        elif code != 0:
+            last = backend.logs(task.container, tail=1).strip()
+            container_reason = f"last output: {last[:LAST_OUTPUT_CHARS]}" if last else None
+        self._service.mark_stopped(task, stop_code, reason, code, container_reason)
+        logger.info("task %s stopped with exit code %s (%s: %s)", task.arn, code, task.stop_code, task.stopped_reason)
+
+    def _job(self, task: Task) -> JobRecord | None:
+        job_id = task.environment.get(JOB_ID_VARIABLE)
+        return self._jobs.get(job_id) if job_id else None
 
     def _check_heartbeat(self, task: Task) -> None:
         job = self._job(task)

@@ -110,6 +110,10 @@ class Clients:
     def ecs(self) -> Any:
         return self._client("ecs")
 
+    @cached_property
+    def events(self) -> Any:
+        return self._client("events")
+
     # The AWS target's own services.
     @cached_property
     def apigatewayv2(self) -> Any:

@@ -24,6 +24,7 @@ from causal_deploy import (
     bundled_data,
     container_registry,
     ecs_tasks,
+    event_rules,
     iam_roles,
     lambda_functions,
     network,
@@ -148,6 +149,18 @@ def _deploy_resources(
                 manifest.aws.websocket_api,
                 api_id,
                 manifest.names,
+                report,
+                tags,
+            )
+
+    with aws_errors(config, "creating the EventBridge rules"):
+        for rule in manifest.rules:
+            event_rules.ensure_rule(
+                clients.events,
+                clients.awslambda,
+                rule,
+                manifest.names.function(rule.function),
+                function_arns[rule.function],
                 report,
                 tags,
             )

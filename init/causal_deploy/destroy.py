@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 # Removal order: what refers to something is removed before what it refers to.
 ORDER = (
+    "rule",
     "websocket-api",
     "state-machine",
     "task-definition",
@@ -112,6 +113,10 @@ def find(clients: Clients, names: ResourceNames) -> Iterator[Found]:
     def tagged(kind: str, client: Any, resource: str) -> bool:
         return not tagging.missing(tagging.read(kind, client, resource), want)
 
+    for page in clients.events.get_paginator("list_rules").paginate(NamePrefix=prefix):
+        for rule in page["Rules"]:
+            if rule["Name"].startswith(prefix) and rule.get("EventBusName", "default") == "default":
+                yield Found("rule", rule["Name"], rule["Arn"], tagged("rule", clients.events, rule["Arn"]))
     for api in websocket_api.list_apis(clients.apigatewayv2):
         if str(api.get("Name", "")).startswith(prefix):
             is_ours = not tagging.missing(api.get("Tags") or {}, want)
@@ -175,7 +180,12 @@ def _task_definitions(ecs: Any, prefix: str, want: dict[str, str]) -> Iterator[F
 
 def _remove(clients: Clients, item: Found) -> None:
     kind, identifier = item.kind, item.identifier
-    if kind == "websocket-api":
+    if kind == "rule":
+        targets = clients.events.list_targets_by_rule(Rule=item.name).get("Targets", [])
+        if targets:
+            clients.events.remove_targets(Rule=item.name, Ids=[target["Id"] for target in targets])
+        clients.events.delete_rule(Name=item.name)
+    elif kind == "websocket-api":
         clients.apigatewayv2.delete_api(ApiId=identifier)  # its routes, integrations, authorizer and stage too
     elif kind == "state-machine":
         clients.stepfunctions.delete_state_machine(stateMachineArn=identifier)

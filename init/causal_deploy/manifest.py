@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from causal_common.models.ecs_events import ECS_SOURCE, STOPPED, TASK_STATE_CHANGE
 from causal_common.names import AWS_FUNCTIONS, FUNCTIONS, STACK_TAG, ResourceNames
 from causal_deploy import policies
 from causal_deploy.config import DEFAULT_TASK_IMAGE, DeployConfig, Target
@@ -96,6 +97,16 @@ class TaskDefinitionSpec:
 
 
 @dataclass(frozen=True)
+class RuleSpec:
+    """An EventBridge rule on the default bus whose one target is a function of the stack."""
+
+    name: str
+    event_pattern: dict[str, Any] = field(hash=False)
+    function: str  # short name of the target function
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class RouteSpec:
     key: str
     function: str  # short name of the integration's function
@@ -164,6 +175,7 @@ class Manifest:
     tags: dict[str, str] = field(default_factory=dict, hash=False)
     extra_roles: tuple[RoleSpec, ...] = ()
     aws: AwsSpec | None = None
+    rules: tuple[RuleSpec, ...] = ()
 
     @property
     def roles(self) -> tuple[RoleSpec, ...]:
@@ -184,6 +196,7 @@ FUNCTION_LIMITS: dict[str, tuple[int, int]] = {
     "handle-error": (30, 256),
     "handle-timeout": (30, 256),
     "connect-authorizer": (10, 256),
+    "task-stopped": (30, 256),
 }
 
 # (cpu units, memory MiB): valid Fargate pairs. DoWhy's refuters want memory.
@@ -284,6 +297,22 @@ def build_manifest(config: DeployConfig, account_id: str, api_id: str | None = N
             else ()
         ),
         aws=_aws_spec(config, names, function_names, execution_role) if on_aws else None,
+        rules=(task_stopped_rule(names),),
+    )
+
+
+def task_stopped_rule(names: ResourceNames) -> RuleSpec:
+    """ECS's "Task State Change" events of the stack's cluster, STOPPED only, to ``task-stopped``."""
+    cluster_arn = f"arn:aws:ecs:{names.region}:{names.account_id}:cluster/{names.cluster}"
+    return RuleSpec(
+        name=f"{names.prefix}task-stopped",
+        event_pattern={
+            "source": [ECS_SOURCE],
+            "detail-type": [TASK_STATE_CHANGE],
+            "detail": {"lastStatus": [STOPPED], "clusterArn": [cluster_arn]},
+        },
+        function="task-stopped",
+        description="a stopped ECS task fails its unfinished job and the execution waiting on it",
     )
 
 

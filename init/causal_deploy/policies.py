@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from causal_common.names import FUNCTIONS, ResourceNames
+from causal_common.names import EVENT_FUNCTIONS, FUNCTIONS, ResourceNames
 
 VERSION = "2012-10-17"
 TABLE_ACTIONS = [
@@ -20,8 +20,11 @@ TABLE_ACTIONS = [
     "dynamodb:Scan",
     "dynamodb:ConditionCheckItem",
 ]
-# The functions the state machine calls (the WebSocket handler is API Gateway's, the authorizer too).
-STATE_MACHINE_FUNCTIONS = tuple(name for name in FUNCTIONS if name != "websocket-handler")
+# The functions the state machine calls (the WebSocket handler is API Gateway's, the authorizer too;
+# the event functions are EventBridge's).
+STATE_MACHINE_FUNCTIONS = tuple(
+    name for name in FUNCTIONS if name != "websocket-handler" and name not in EVENT_FUNCTIONS
+)
 
 
 def _statement(actions: str | list[str], resources: str | list[str], **condition: Any) -> dict[str, Any]:

@@ -68,6 +68,8 @@ def read(kind: str, client: Any, resource: str) -> dict[str, str]:
         return dict(client.list_tags_for_resource(resourceArn=resource).get("tags") or {})
     if kind == "websocket-api":
         return dict(client.get_tags(ResourceArn=resource).get("Tags") or {})
+    if kind == "rule":
+        return from_pairs(client.list_tags_for_resource(ResourceARN=resource).get("Tags"))
     raise ValueError(f"no tag reader for {kind}")
 
 
@@ -91,5 +93,7 @@ def _write(kind: str, client: Any, resource: str, tags: Tags) -> None:
         client.tag_resource(resourceArn=resource, tags=dict(tags))
     elif kind == "websocket-api":
         client.tag_resource(ResourceArn=resource, Tags=dict(tags))
+    elif kind == "rule":
+        client.tag_resource(ResourceARN=resource, Tags=pairs(tags))
     else:
         raise ValueError(f"no tag writer for {kind}")

@@ -30,7 +30,7 @@ from causal_stack.checks import Check
 
 logger = logging.getLogger(__name__)
 
-NEEDED_LOCALSTACK_SERVICES = ("lambda", "stepfunctions", "dynamodb", "s3", "secretsmanager")
+NEEDED_LOCALSTACK_SERVICES = ("lambda", "stepfunctions", "dynamodb", "s3", "secretsmanager", "events")
 _UP = {"running", "available"}
 _ARM = {"aarch64", "arm64"}
 _DOCKER_ERRORS = (DockerException, requests.exceptions.RequestException)

@@ -9,6 +9,7 @@ from botocore.exceptions import ClientError
 
 from causal_common.aws import is_not_found
 from causal_common.names import FUNCTIONS, ResourceNames
+from causal_dashboard.cost import CostEstimate, stack_cost
 from causal_deploy.clients import Clients
 from causal_deploy.config import DeployConfig, Target
 
@@ -23,9 +24,13 @@ class StackStatus:
     functions: dict[str, dict[str, str | None]] = field(default_factory=dict)
     state_machine: str | None = None  # its ARN, None when missing
     executions: list[dict[str, str]] = field(default_factory=list)
+    # What this run's conversations would cost on AWS (local targets only: on AWS the bill says it).
+    cost: CostEstimate | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        found = asdict(self)
+        found["cost"] = self.cost.to_json() if self.cost is not None else None
+        return found
 
     def render(self) -> str:
         lines = [f"stack at {self.endpoint_url or 'AWS'}", "tables (items):"]
@@ -42,6 +47,9 @@ class StackStatus:
             lines += [f"  {e['started']}  {e['status']:<10} {e['name']}" for e in self.executions]
         elif self.state_machine:
             lines.append("recent executions: none")
+        if self.cost is not None:
+            lines.append("cost on AWS (estimate):")
+            lines += self.cost.render()
         return "\n".join(lines)
 
 
@@ -73,6 +81,15 @@ def collect(config: DeployConfig, clients: Clients | None = None, recent: int = 
         {"name": e["name"], "status": e["status"], "started": e["startDate"].strftime("%Y-%m-%d %H:%M:%S")}
         for e in executions
     ]
+    if config.target is not Target.AWS:
+        status.cost = stack_cost(
+            names=names,
+            stepfunctions=clients.stepfunctions,
+            awslambda=clients.awslambda,
+            logs=clients.logs,
+            dynamodb=clients.dynamodb,
+            ecs=clients.ecs,
+        )
     return status
 
 

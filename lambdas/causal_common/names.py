@@ -17,7 +17,10 @@ FUNCTIONS: tuple[str, ...] = (
     "handle-finish",
     "handle-error",
     "handle-timeout",
+    "task-stopped",
 )
+# Invoked by EventBridge (ECS task state changes), not by the state machine or API Gateway.
+EVENT_FUNCTIONS: tuple[str, ...] = ("task-stopped",)
 # Deployed to AWS only: the WebSocket API's $connect authorizer (locally the gateway checks tokens itself).
 AWS_FUNCTIONS: tuple[str, ...] = ("connect-authorizer",)
 

@@ -19,7 +19,7 @@ from typing import Any
 from moto.core.exceptions import JsonRESTError
 
 from causal_common.names import LOCAL_CREDENTIALS
-from causal_embedded import lambda_request_ids, sfn_mock_config, stepfunctions_api
+from causal_embedded import event_delivery, lambda_request_ids, sfn_mock_config, stepfunctions_api
 from causal_embedded.lambda_runner import FunctionSnapshot, LambdaRunner
 
 logger = logging.getLogger(__name__)
@@ -71,6 +71,12 @@ def check() -> None:
     _require(LambdaFunction, "invoke", ["self", "body", "request_headers", "response_headers"])
     _check_interpreter_seams()
     _require(LambdaBackend, "create_function", ["self", "spec"])
+    _require(LambdaBackend, "get_function", ["self", "function_name_or_arn", "qualifier"])
+    from moto.events.models import Rule
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    _require(Rule, "send_to_targets", ["self", "original_event", "transform_input"])
+    _require(StepFunctionResponse, "send_task_failure", ["self"])
     from moto.dynamodb.models import DynamoDBBackend
 
     for method in DYNAMODB_WRITES:
@@ -247,6 +253,7 @@ def install(
     _patch(LambdaFunction, "_invoke_lambda", invoke_locally)
     lambda_request_ids.install()
     stepfunctions_api.install()
+    event_delivery.install()
     _patch(LambdaBackend, "create_function", create_function)
     _make_dynamodb_writes_atomic()
     _patch(StepFunctionsParserBackend, "start_execution", start_execution)

@@ -1,6 +1,7 @@
 """Step Functions actions moto's server does not answer, added to its Step Functions responses:
 ``TestState`` and ``RedriveExecution``, and the redrive fields of ``DescribeExecution`` and
-``ListExecutions``, each with the request and response shapes of botocore's model."""
+``ListExecutions``, each with the request and response shapes of botocore's model; and
+``SendTaskFailure`` passing its cause on, which moto drops."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from causal_embedded import redrive, teststate
 
 
 def install() -> None:
-    from moto.core.responses import ActionResult
+    from moto.core.responses import ActionResult, EmptyResult
     from moto.stepfunctions.responses import StepFunctionResponse
 
     original_describe = StepFunctionResponse.describe_execution
@@ -36,6 +37,13 @@ def install() -> None:
         execution = self.stepfunction_backend.describe_execution(self._get_param("executionArn"))
         return _with_fields(result, redrive.describe_fields(execution))
 
+    def send_task_failure(self: Any) -> Any:
+        # moto drops the cause; Step Functions hands it to the Catch (the user's error names it).
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+        )
+        return EmptyResult()
+
     def list_executions(self: Any) -> Any:
         wanted = self._get_param("redriveFilter")
         result = original_list(self)
@@ -56,6 +64,7 @@ def install() -> None:
         ("redrive_execution", redrive_execution),
         ("describe_execution", describe_execution),
         ("list_executions", list_executions),
+        ("send_task_failure", send_task_failure),
     ):
         setattr(StepFunctionResponse, name, action)
 

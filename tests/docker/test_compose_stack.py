@@ -18,6 +18,8 @@ import pytest
 from docker_support import LONG_RUNNING, ComposeProject, docker
 from support import ROOT
 
+from causal_common.names import FUNCTIONS
+
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(2400)]
 CLI = ROOT / ".venv" / "bin" / "causal-stack"
 BUILD_LIMIT_SECONDS = 1500  # a cold build downloads every image's dependencies
@@ -110,9 +112,9 @@ def test_the_dashboard_and_resources_answer_on_both_addresses(stack):
 
     here, there = resources["GATEWAY_PORT"], resources["RESOURCES_PORT"]
     assert [row["name"] for row in here["tables"]] == [row["name"] for row in there["tables"]]
-    assert len(here["functions"]) == 10 and all(row.get("state") == "Active" for row in here["functions"]), here[
-        "functions"
-    ]
+    assert len(here["functions"]) == len(FUNCTIONS) and all(
+        row.get("state") == "Active" for row in here["functions"]
+    ), here["functions"]
 
 
 def test_only_the_stacks_own_pair_is_honoured_from_the_host(stack):

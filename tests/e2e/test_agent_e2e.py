@@ -8,6 +8,7 @@ import io
 import json
 import subprocess
 import time
+import urllib.request
 import zipfile
 
 import boto3
@@ -442,6 +443,72 @@ def test_an_unanswered_prompt_times_out(stack):
     assert "prompt" in types
     assert frames[-1]["type"] == "error"
     assert "no reply" in frames[-1]["message"].lower() and "3 seconds" in frames[-1]["message"]
+
+
+def test_a_killed_analysis_task_names_its_exit_code_to_the_user(stack):
+    """The task's process dies (SIGKILL, as an out-of-memory kill would): the runner's "Task State Change"
+    event reaches the task-stopped function through EventBridge, which fails the job and the execution;
+    the user's failed-tool frame names the exit code and the stop reason."""
+    import os
+    import signal
+
+    import psutil
+
+    ecs = boto3.client("ecs", endpoint_url=stack.ecs_endpoint, region_name="eu-central-1")
+
+    def warm_worker_pid() -> int:
+        with urllib.request.urlopen(f"{stack.ecs_endpoint}/health", timeout=5) as response:
+            return int(json.load(response)["warmWorker"]["pid"])
+
+    def running_analysis() -> list[dict]:
+        running = ecs.list_tasks(cluster=NAMES.cluster, desiredStatus="RUNNING")["taskArns"]
+        described = ecs.describe_tasks(cluster=NAMES.cluster, tasks=running)["tasks"] if running else []
+        return [t for t in described if t["lastStatus"] == "RUNNING"]
+
+    async def scenario() -> tuple[list[dict], float, float]:
+        async with websockets.connect(f"{stack.websocket_url}?token={token_for(stack, 'ines')}") as socket:
+            await socket.send(
+                json.dumps(
+                    {
+                        "action": "query",
+                        "text": "What is the effect of treat on re78?",
+                        "datasetId": "lalonde_observational",
+                    }
+                )
+            )
+            frames: list[dict] = []
+            while not any(
+                f["type"] == "tool" and f["name"] == "causal_analysis" and f["status"] == "started" for f in frames
+            ):
+                frames.extend(await collect(socket, until=("tool",), limit=60))
+            deadline, killed_at = time.monotonic() + 30, None
+            while killed_at is None and time.monotonic() < deadline:
+                # Only the causal-analysis task running, and its one process forked from the warm worker.
+                tasks = running_analysis()
+                children = psutil.Process(warm_worker_pid()).children()
+                if (
+                    len(tasks) == 1
+                    and NAMES.task_family("causal-analysis") in tasks[0]["taskDefinitionArn"]
+                    and len(children) == 1
+                ):
+                    os.kill(children[0].pid, signal.SIGKILL)
+                    killed_at = time.monotonic()
+                await asyncio.sleep(0.05)
+            assert killed_at is not None, "the causal-analysis task was running"
+            while not any(f["type"] == "tool" and f.get("status") == "failed" for f in frames):
+                frames.extend(await collect(socket, until=("tool", "error", "answer"), limit=60))
+            seen_at = time.monotonic()
+            frames.extend(await collect(socket))
+            return frames, killed_at, seen_at
+
+    frames, killed_at, seen_at = asyncio.run(scenario())
+    print(f"kill -> failed tool frame: {seen_at - killed_at:.2f} s")
+    assert_well_numbered(frames)
+    (failed,) = [f for f in frames if f["type"] == "tool" and f["status"] == "failed"]
+    assert failed["name"] == "causal_analysis"
+    assert "exit code 137" in failed["summary"], failed
+    assert "Essential container in task exited" in failed["summary"], failed
+    assert frames[-1]["type"] in ("answer", "error")
 
 
 def test_a_stopped_analysis_task_fails_its_job_and_the_agent_says_so(stack):

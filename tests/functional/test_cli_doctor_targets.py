@@ -16,6 +16,8 @@ from fake_docker_api import FakeDockerApi
 from stack_support import CLI
 from support import ROOT, free_port
 
+from causal_common.names import FUNCTIONS
+
 COMPOSE_ONLY = {"Docker", "LocalStack health"}
 
 
@@ -57,7 +59,7 @@ def test_target_localstack_adds_the_compose_checks(moto_endpoint, docker_api):
     assert "localstack/localstack:4.14.0" in checks["LocalStack health"]["hint"]
     # Nothing is deployed under this prefix: every function is missing, with the deploy fix.
     missing = [c for name, c in checks.items() if name.startswith("function doctor-test-")]
-    assert len(missing) == 10 and all(not c["ok"] and "deploy" in c["hint"] for c in missing)
+    assert len(missing) == len(FUNCTIONS) and all(not c["ok"] and "deploy" in c["hint"] for c in missing)
     assert checks["ECS endpoint"]["ok"] is False
     assert not [name for name in checks if name.startswith("service ")]  # the embedded supervisor is not asked
 

@@ -15,7 +15,7 @@ from fake_docker_api import FakeDockerApi
 
 from causal_common.names import FUNCTIONS, ResourceNames
 from causal_stack.checks import Check
-from causal_stack.compose_checks import ComposeDoctorSettings, compose_checks
+from causal_stack.compose_checks import NEEDED_LOCALSTACK_SERVICES, ComposeDoctorSettings, compose_checks
 
 NETWORK = "causal-analysis"
 RUNTIME_IMAGE = "public.ecr.aws/lambda/python:3.12"
@@ -61,7 +61,7 @@ def fake_http(
     ready: bool = True,
     gateway_status: int = 200,
 ) -> httpx.Client:
-    service_states = {name: "running" for name in ("lambda", "stepfunctions", "dynamodb", "s3", "secretsmanager")}
+    service_states = {name: "running" for name in NEEDED_LOCALSTACK_SERVICES}
     service_states.update(services or {})
 
     def handle(request: httpx.Request) -> httpx.Response:

@@ -14,6 +14,7 @@ from dashboard_testing import FailedFunctionClients, serve, sign_in, signed_in_c
 from fastapi import FastAPI
 from support import free_port
 
+from causal_common.names import FUNCTIONS
 from causal_dashboard import DashboardSettings, build_router
 from causal_dashboard.clients import AwsClients
 
@@ -59,7 +60,7 @@ def test_resources_list_everything_and_never_a_secret_value(api) -> None:
     assert {b["name"].split("-", 1)[1]: b["objectCount"] for b in body["buckets"]} == {"datasets": 0, "artifacts": 1}
     assert len(body["secrets"]) == 4
     assert "do-not-show" not in response.text
-    assert len(body["functions"]) == 10 and {f["state"] for f in body["functions"]} == {"Active"}
+    assert len(body["functions"]) == len(FUNCTIONS) and {f["state"] for f in body["functions"]} == {"Active"}
     assert body["stateMachines"][0]["name"].endswith("agent-sm")
     assert body["ecs"]["cluster"]["status"] == "ACTIVE"
     assert [d["status"] for d in body["ecs"]["taskDefinitions"]] == ["ACTIVE", "ACTIVE"]
@@ -67,7 +68,7 @@ def test_resources_list_everything_and_never_a_secret_value(api) -> None:
 
 def test_functions_show_invocations_errors_and_log_lines(api) -> None:
     functions = {f["shortName"]: f for f in api.get("/api/functions").json()["functions"]}
-    assert len(functions) == 10
+    assert len(functions) == len(FUNCTIONS)
     logs = functions["invoke-llm"]["logs"]
     assert logs["invocations"] == 3 and logs["errors"] == 1
     assert logs["recentInvocations"][0]["error"] == "ValueError: boom"
@@ -167,7 +168,7 @@ def test_live_stream_sends_a_snapshot_then_only_changes(stack) -> None:
             name, snapshot = next(events)
             assert name == "snapshot"
             assert "sess-1" in snapshot["sections"]["sessions"]
-            assert len(snapshot["sections"]["functions"]) == 10
+            assert len(snapshot["sections"]["functions"]) == len(FUNCTIONS)
             fixtures.put_session(clients, "sess-live", status="running")
             clients.stepfunctions.start_execution(
                 stateMachineArn=created["stateMachineArn"], name="exec-live", input="{}"
@@ -196,3 +197,15 @@ def _sse(stream):
         elif line.startswith("data: ") and name:
             yield name, json.loads(line[6:])
             name = None
+
+
+def test_cost_estimate_prices_what_the_stack_did(api) -> None:
+    body = api.get("/api/cost").json()
+    assert body["region"] == "eu-central-1" and body["pricesAsOf"] and body["sources"]
+    assert body["conversations"] >= 1  # sess-1, and any the live test added
+    lines = {line["category"]: line for line in body["lines"]}
+    assert lines["Lambda requests"]["quantity"] == 3  # the three REPORT lines of invoke-llm
+    assert lines["Lambda duration"]["dollars"] > 0
+    assert lines["API Gateway messages"]["quantity"] >= 3 and lines["API Gateway messages"]["estimated"]
+    assert body["perConversation"] == pytest.approx(body["total"] / body["conversations"])
+    assert body["perThousandConversations"] == pytest.approx(body["perConversation"] * 1000)

@@ -135,9 +135,21 @@ def test_deploy_creates_the_whole_aws_stack_tagged_and_a_second_deploy_changes_n
     assert task["executionRoleArn"].endswith(f"role/{prefix}ecs-execution-role")
     assert task["taskRoleArn"].endswith(f"role/{prefix}ecs-task-role")
 
+    events = client("events")
+    rule = events.describe_rule(Name=f"{prefix}task-stopped")
+    pattern = json.loads(rule["EventPattern"])
+    assert pattern["source"] == ["aws.ecs"] and pattern["detail-type"] == ["ECS Task State Change"]
+    assert pattern["detail"]["lastStatus"] == ["STOPPED"]
+    assert pattern["detail"]["clusterArn"] == [f"arn:aws:ecs:{REGION}:123456789012:cluster/{prefix}cluster"]
+    (target,) = events.list_targets_by_rule(Rule=f"{prefix}task-stopped")["Targets"]
+    assert target["Arn"].endswith(f"function:{prefix}task-stopped")
+    (invoke,) = json.loads(awslambda.get_policy(FunctionName=f"{prefix}task-stopped")["Policy"])["Statement"]
+    assert invoke["Principal"] == {"Service": "events.amazonaws.com"}
+    assert invoke["Condition"]["ArnLike"]["AWS:SourceArn"] == rule["Arn"]
+
     kinds_tagged = {kind for kind, _ in tagged_names(config)}
     assert kinds_tagged == {
-        "websocket-api", "state-machine", "task-definition", "cluster", "function", "log-group",
+        "rule", "websocket-api", "state-machine", "task-definition", "cluster", "function", "log-group",
         "repository", "secret", "bucket", "table", "role",
     }  # fmt: skip
 
@@ -190,6 +202,7 @@ def test_deploy_and_destroy_leave_unrelated_resources_of_the_same_kind_alone(aws
         Name=f"{prefix}websocket", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.x"
     )["ApiId"]
     client("ecr").create_repository(repositoryName=f"{prefix}other")
+    client("events").put_rule(Name=f"{prefix}manual-rule", ScheduleExpression="rate(1 hour)")
     client("iam").create_role(RoleName=f"{prefix}manual-role", AssumeRolePolicyDocument=trust)
     role_arn = client("iam").get_role(RoleName=f"{prefix}manual-role")["Role"]["Arn"]
     client("lambda").create_function(
@@ -220,7 +233,9 @@ def test_deploy_and_destroy_leave_unrelated_resources_of_the_same_kind_alone(aws
         ("repository", f"{prefix}other"),
         ("role", f"{prefix}manual-role"),
         ("function", f"{prefix}manual"),
+        ("rule", f"{prefix}manual-rule"),
     }
+    assert [r["Name"] for r in client("events").list_rules()["Rules"]] == [f"{prefix}manual-rule"]
     assert [a["ApiId"] for a in apigw.get_apis()["Items"]] == [stranger_api]
     assert client("lambda").get_function(FunctionName=f"{prefix}manual")
     assert client("ecr").describe_repositories()["repositories"][0]["repositoryName"] == f"{prefix}other"

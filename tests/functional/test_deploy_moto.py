@@ -37,8 +37,9 @@ def test_first_deploy_creates_every_resource_and_a_second_changes_nothing(moto_e
     assert kinds.count(("table", "created")) == 4
     assert kinds.count(("bucket", "created")) == 2
     assert kinds.count(("secret", "created")) == 4
-    assert kinds.count(("function", "created")) == 10
+    assert kinds.count(("function", "created")) == len(FUNCTIONS)
     assert ("state-machine", "created") in kinds
+    assert ("rule", "created") in kinds and ("rule-target", "created") in kinds
     assert kinds.count(("task-definition", "created")) == 2
 
     prefix = config.resource_prefix

@@ -1,4 +1,8 @@
-"""The local ECS runner through boto3's ecs client, running real tasks against moto."""
+"""The local ECS runner through boto3's ecs client, running real tasks against moto.
+
+A stopped task's "Task State Change" event goes to moto's EventBridge, whose rule (the stack's own
+pattern) sends it to an SQS queue; the ``task-stopped`` function's logic reads it from there, as
+EventBridge would invoke it, and fails the job with the recording stand-in for Step Functions."""
 
 from __future__ import annotations
 
@@ -10,11 +14,14 @@ from pathlib import Path
 
 import boto3
 import pytest
-from support import free_port
+from support import free_port, load_lambda_module
 
 from causal_common.datasets import publish
+from causal_common.jobs import JobRepository
+from causal_common.models.ecs_events import TaskStateChangeEvent
 from causal_common.names import ResourceNames
 from causal_datasets.bundled import NSW_EXPERIMENTAL_EFFECT, bundled_datasets
+from causal_deploy.manifest import task_stopped_rule
 from causal_ecs_runner.__main__ import build, front_door
 from causal_ecs_runner.api import make_server
 from causal_ecs_runner.backends.subprocess import SubprocessBackend
@@ -93,7 +100,7 @@ def runner(aws, tmp_path_factory):
     backend = SubprocessBackend(Path(tmp_path_factory.mktemp("task-logs")), "pandas,causal_tasks.job")
     service, watcher = build(settings, backend, environ)
     recorder = RecordingStepFunctions()
-    watcher._stepfunctions = recorder
+    delivery = deliver_task_stopped_events(aws, recorder)
     server = make_server("127.0.0.1", free_port(), service, front_door(RunnerSettings()))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     watcher.start()
@@ -114,10 +121,39 @@ def runner(aws, tmp_path_factory):
                 {"name": "task", "image": "causal-tasks:local", "command": command, "essential": True}
             ],
         )
-    yield {"ecs": ecs, "recorder": recorder, "server": server}
+    yield {"ecs": ecs, "recorder": recorder, "server": server, "delivered": delivery}
+    delivery["stop"].set()
     watcher.close()
     server.shutdown()
     backend.close()
+
+
+def deliver_task_stopped_events(aws, recorder, names=NAMES):
+    """The stack's rule on moto's EventBridge, an SQS queue as its target, and the function's logic
+    reading the queue; returns what was delivered and a stop switch."""
+    endpoint = aws["endpoint"]
+    events = boto3.client("events", region_name=REGION, endpoint_url=endpoint)
+    sqs = boto3.client("sqs", region_name=REGION, endpoint_url=endpoint)
+    queue_url = sqs.create_queue(QueueName=f"{names.prefix}task-stopped")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    rule = task_stopped_rule(ResourceNames(prefix=names.prefix, region=REGION, account_id="000000000000"))
+    events.put_rule(Name=rule.name, EventPattern=json.dumps(rule.event_pattern), State="ENABLED")
+    events.put_targets(Rule=rule.name, Targets=[{"Id": "queue", "Arn": queue_arn}])
+    logic = load_lambda_module("task-stopped", "task_stopped")
+    jobs = JobRepository(aws["dynamodb"], names)
+    state = {"events": [], "stop": threading.Event()}
+
+    def pump():
+        while not state["stop"].is_set():
+            messages = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages", [])
+            for message in messages:
+                event = TaskStateChangeEvent.model_validate(json.loads(message["Body"]))
+                state["events"].append(event)
+                logic.fail_stopped_task_job(event, jobs, recorder)
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    threading.Thread(target=pump, daemon=True).start()
+    return state
 
 
 def put_job(aws, job_id, token, arguments=None, dataset="lalonde_nsw"):
@@ -189,9 +225,13 @@ def test_crashing_task_fails_its_job_with_the_exit_code(runner, aws):
     arn = run(runner, "tiny", "crash-1", [sys.executable, "-c", "import sys; print('boom'); sys.exit(3)"])
     assert stopped(runner, arn)["containers"][0]["exitCode"] == 3
     failed = _wait(lambda: job(aws, "crash-1")["status"] == "FAILED" and job(aws, "crash-1"))
-    assert "exited with code 3" in failed["reason"] and "boom" in failed["reason"]
+    assert "exit code 3" in failed["reason"] and "boom" in failed["reason"]
     sent = _wait(lambda: [f for f in runner["recorder"].failures if f["taskToken"] == "token-crash-1"])
-    assert sent[0]["error"] == "TaskExited"
+    assert sent[0]["error"] == "TaskExited" and "exit code 3" in sent[0]["cause"]
+    (event,) = [e for e in runner["delivered"]["events"] if e.detail.task_arn == arn]
+    assert event.source == "aws.ecs" and event.detail_type == "ECS Task State Change"
+    assert event.detail.stop_code == "EssentialContainerExited" and event.detail.exit_code == 3
+    assert event.detail.job_id == "crash-1" and event.resources == [arn]
 
 
 def test_stop_task_fails_the_job_as_stopped(runner, aws):

@@ -12,7 +12,7 @@ import urllib.request
 import boto3
 import psutil
 import pytest
-from functional.test_ecs_runner_tasks import RecordingStepFunctions
+from functional.test_ecs_runner_tasks import RecordingStepFunctions, deliver_task_stopped_events
 from support import free_port
 
 from causal_common.errors import LOST_TASK_ERROR
@@ -56,13 +56,15 @@ def start_runner(moto_endpoint: str, log_dir, warm_modules: str, backoff=(0.2,))
     backend = SubprocessBackend(log_dir, warm_modules, warm_restart_backoff=backoff)
     service, watcher = build(settings, backend, environ)
     recorder = RecordingStepFunctions()
-    watcher._stepfunctions = recorder
+    dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=moto_endpoint)
+    delivery = deliver_task_stopped_events({"endpoint": moto_endpoint, "dynamodb": dynamodb}, recorder, NAMES)
     server = make_server("127.0.0.1", free_port(), service, front_door(RunnerSettings()))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     watcher.start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
 
     def close() -> None:
+        delivery["stop"].set()
         watcher.close()
         server.shutdown()
         server.server_close()

@@ -7,7 +7,7 @@ import re
 
 from support import LAMBDAS
 
-from causal_common.names import FUNCTIONS
+from causal_common.names import EVENT_FUNCTIONS, FUNCTIONS
 
 DEFINITION_PATH = LAMBDAS / "state-machine.asl.json"
 DEFINITION = json.loads(DEFINITION_PATH.read_text())
@@ -81,7 +81,7 @@ def test_jsonpath_only_and_placeholders_name_real_functions():
     text = DEFINITION_PATH.read_text()
     assert "QueryLanguage" not in text and "{%" not in text and "Assign" not in text and "Arguments" not in text
     placeholders = set(re.findall(r"\$\{FunctionArn:([a-z-]+)\}", text))
-    assert placeholders == set(FUNCTIONS) - {"websocket-handler"}
+    assert placeholders == set(FUNCTIONS) - {"websocket-handler", *EVENT_FUNCTIONS}
 
 
 def test_the_turn_limit_is_checked_before_routing():

@@ -5,9 +5,9 @@ from causal_common.models.tools import TOOL_ARGS, CausalAnalysisArgs, DataQueryA
 from causal_common.names import FUNCTIONS, ResourceNames
 
 
-def test_ten_functions_with_the_design_names():
+def test_eleven_functions_with_the_design_names():
     names = ResourceNames()
-    assert len(FUNCTIONS) == 10
+    assert len(FUNCTIONS) == 11 and FUNCTIONS[-1] == "task-stopped"
     assert names.function("invoke-llm") == "causal-analysis-dev-invoke-llm"
     assert names.state_machine_arn == (
         "arn:aws:states:eu-central-1:000000000000:stateMachine:causal-analysis-dev-agent-sm"

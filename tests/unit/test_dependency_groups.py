@@ -66,6 +66,7 @@ PROJECT_MODULES = {
     "query",
     "sandbox",
     "authorizer",
+    "task_stopped",
 }
 
 

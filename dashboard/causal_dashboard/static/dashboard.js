@@ -45,7 +45,7 @@ function connectEvents() {
 const RENDERERS = {
   functions: renderFunctions, functionLogs: renderFunctions, executions: renderExecutions, sessions: renderSessions,
   jobs: renderJobs, artifacts: renderArtifacts, services: renderServices,
-  connections: renderConnections, metrics: renderMetrics, reloads: renderReloads,
+  connections: renderConnections, metrics: renderMetrics, reloads: renderReloads, cost: renderCost,
 };
 function renderAll() { for (const name of Object.keys(RENDERERS)) render(name); }
 function render(name, change) {
@@ -105,6 +105,26 @@ function renderMetrics() {
       h("div", { class: "value" }, typeof value === "number" ? fmtNumber(value) : value),
       h("div", { class: "label" }, label))))
     : h("p", { class: "empty" }, state.metricsError || "No metrics yet."));
+}
+
+// ---- cost on AWS ------------------------------------------------------------------------------
+function dollars(value, digits) { return value === null || value === undefined ? "—" : `$${value.toFixed(digits)}`; }
+
+function renderCost() {
+  const estimate = state.sections.cost?.estimate;
+  if (!estimate) { replace($("cost"), sectionError("cost") || h("p", { class: "empty" }, "No estimate yet.")); return; }
+  $("cost-summary").textContent = estimate.conversations
+    ? `${dollars(estimate.perConversation, 5)} per conversation · ${dollars(estimate.perThousandConversations, 2)} per 1,000`
+    : "no conversations yet";
+  replace($("cost"), sectionError("cost"), h("table", {},
+    h("thead", {}, h("tr", {}, ["Category", "This run", "Unit", "Cost"].map((t) => h("th", { scope: "col" }, t)))),
+    h("tbody", {}, estimate.lines.map((line) => h("tr", { "data-testid": `cost-${line.category.toLowerCase().replace(/\s+/g, "-")}` },
+      h("td", {}, line.category, line.estimated ? h("span", { class: "small muted" }, " (estimated)") : null),
+      h("td", {}, fmtNumber(Math.round(line.quantity * 1000) / 1000)),
+      h("td", { class: "small muted" }, line.unit),
+      h("td", {}, dollars(line.dollars, 6)))))),
+    h("p", { class: "small muted" }, `${estimate.conversations} conversation(s) of this run, ${estimate.region} list prices of `
+      + `${estimate.pricesAsOf}, without free tiers.`));
 }
 
 // ---- functions -------------------------------------------------------------------------------
