@@ -3,6 +3,10 @@
 List prices in USD, on-demand, without free tiers, taxes or data transfer. Change them here (and
 the date) when AWS changes them; every estimate the dashboard and ``causal-stack status`` show is
 computed from this table.
+
+The figures were written from the pricing pages listed in ``sources`` as last seen, not read from
+them on ``as_of`` (the machines this stack is built on have no web access): check them against the
+pages, or AWS's Price List API, before quoting an estimate as a budget.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class PriceTable:
     region: str
-    as_of: str  # when the prices were read
+    as_of: str  # when the table was written (see the module's note on how the prices were checked)
     sources: tuple[str, ...]
     # Step Functions, standard workflows: per state transition.
     state_transition: float
