@@ -44,7 +44,8 @@ def test_every_function_is_active_as_the_old_operator_command_shows(stack):
 
 # What each function does with an empty event. The state machine's own steps refuse it in Lambda's
 # error shape; data-query answers every call with a tool outcome (errors included); the two ending
-# steps are where failures end up, so they always succeed, closing the session as failed/timed out.
+# steps are where failures end up, so they always succeed, closing the session as failed/timed out;
+# task-stopped takes only EventBridge's ECS Task State Change event.
 EMPTY_EVENT_ANSWERS = {
     "websocket-handler": "refused",
     "parse-initial-query": "refused",
@@ -56,6 +57,7 @@ EMPTY_EVENT_ANSWERS = {
     "data-query": "tool error",
     "handle-error": "failed",
     "handle-timeout": "timed_out",
+    "task-stopped": "refused",  # not an ECS Task State Change event
 }
 
 
