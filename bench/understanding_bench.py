@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import subprocess
 import sys
 import tempfile
@@ -36,9 +37,12 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "lambdas")]
 
 from understanding_support import (  # noqa: E402
     Case,
+    folder_sets,
     load_any,
+    load_folder_replies,
     phrasing_sets,
     reading_as_dict,
+    reply_tally,
     score,
     score_designs,
     set_name,
@@ -117,11 +121,14 @@ def main() -> int:
             share = f"{right / asked:.1%}" if asked else "–"
             print(f"{name + ': ' + part + ' in words':<30} {share:>9} ({right}/{asked})")
     # Replies to the agent's own prompts (tests/data/understanding/replies), by prompt kind.
-    sys.path.insert(0, str(ROOT / "tests" / "unit"))
-    from test_reply_set import scores as reply_scores
-
-    for kind, share in sorted(reply_scores().items()):
-        print(f"{'replies: ' + kind:<30} {share:>9.1%}")
+    replies_set = json.loads((ROOT / "tests" / "data" / "understanding" / "replies" / "cases.json").read_text())
+    for kind, (right, asked) in sorted(reply_tally(replies_set["cases"]).items()):
+        print(f"{'replies: ' + kind:<30} {right / asked:>9.1%} ({right}/{asked})")
+    # Replies in the folder sets, read against the manifests of the sets' own data.
+    for folder in folder_sets():
+        replies, manifests = load_folder_replies(folder)
+        for kind, (right, asked) in sorted(reply_tally(replies, manifests).items()):
+            print(f"{folder.name + ': replies, ' + kind:<30} {right / asked:>9.1%} ({right}/{asked})")
     print("designs and estimates end to end: causal-stack eval --questions")
     print(f"target: development set ≥ {TARGET:.0%} read right: {'met' if development_ok else 'MISSED'}")
     return 0 if development_ok else 1

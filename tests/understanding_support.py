@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,6 +145,15 @@ def load_folder(folder: Path) -> list[Case]:
     ]
 
 
+def load_folder_replies(folder: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """A folder set's reply cases and, by schema, the manifest its data get when uploaded as a CSV."""
+    from causal_tasks.evaluation.questions import as_upload, load_set
+
+    datasets, cases = load_set(folder)
+    manifests = {name: as_upload(frame, name)[1] for name, frame in datasets.items()}
+    return [case for case in cases if "reply" in case and case.get("schema") in manifests], manifests
+
+
 def _same_value(expected: Any, got: Any) -> bool:
     if expected is None or got is None:
         return expected is got
@@ -217,3 +227,72 @@ def score_designs(cases: list[Case]) -> dict[str, tuple[int, int]]:
                 tally[1] += 1
                 tally[0] += not problems
     return {"designs": (designs[0], designs[1]), "subgroups": (subgroups[0], subgroups[1])}
+
+
+# --- replies to the agent's prompts (timing, choose a column, confirm a design) ----------------------------------
+
+
+def _reply_manifest(case: dict[str, Any]) -> DatasetManifest:
+    columns = [
+        Column(name=c["name"], dtype=c["dtype"] if c["dtype"] != "boolean" else "boolean", role="covariate")
+        for c in case["columns"]
+    ]
+    return DatasetManifest(id="replies", title="replies", description="", rows=100, data_key="r/d.csv", columns=columns)
+
+
+def reply_read_right(case: dict[str, Any], manifest: DatasetManifest | None = None) -> bool:
+    """Whether the reply is read as ``expected`` says; ``manifest`` is the data's (folder sets), else the
+    case's own column list (this set)."""
+    from causal_agent.reading.columns import ColumnIndex
+    from causal_agent.reading.confirm import read_confirmation
+    from causal_agent.reading.reader import read_question
+    from causal_agent.reading.replies import apply_replies
+    from causal_agent.reading.timing import read_timing_reply
+
+    manifest = manifest or _reply_manifest(case)
+    prompt, expected, reply = case["prompt"], case["expected"], case["reply"]
+    options = [str(o["id"]) for o in prompt.get("options") or []]
+    if prompt["kind"] == "timing":
+        read = read_timing_reply(
+            reply,
+            list(prompt.get("about") or []),
+            ColumnIndex(manifest),
+            options=options or None,
+            prompt=prompt.get("text") or "Should I leave it out?",
+        )
+        if expected.get("unsettled"):
+            return not read.decisions
+        return read.decisions == expected.get("decisions")
+    if prompt["kind"].startswith("choose_"):
+        role = {"choose_treatment": "treatment", "choose_outcome": "outcome", "choose_column": "treatment"}[
+            prompt["kind"]
+        ]
+        labels = [str(o.get("label")) for o in prompt.get("options") or []]
+        reading = read_question(case["question"], manifest)
+        expects = {"kind": "roles", "missing": [role], "options": {role: labels}}
+        after = apply_replies(reading, [(expects, reply)], manifest)
+        got = getattr(after, role)
+        if expected.get("unsettled"):
+            return got == getattr(reading, role)
+        want = expected.get(role) or expected.get("column")
+        return got == want
+    # confirm_design
+    options = [(str(o["id"]), str(o.get("label") or o["id"])) for o in prompt.get("options") or []]
+    confirmed = read_confirmation(reply, options)
+    if expected.get("unsettled"):
+        return confirmed is None
+    return confirmed is expected.get("design_confirmed")
+
+
+def reply_tally(
+    cases: list[dict[str, Any]], manifests: dict[str, DatasetManifest] | None = None
+) -> dict[str, tuple[int, int]]:
+    """(read right, asked) per prompt kind (the three choose kinds as one); ``manifests`` by schema for a
+    folder set's replies."""
+    asked: Counter[str] = Counter()
+    right: Counter[str] = Counter()
+    for case in cases:
+        kind = "choose" if case["prompt"]["kind"].startswith("choose_") else case["prompt"]["kind"]
+        asked[kind] += 1
+        right[kind] += reply_read_right(case, manifests[case["schema"]] if manifests else None)
+    return {kind: (right[kind], asked[kind]) for kind in asked}

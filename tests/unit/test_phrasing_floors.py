@@ -13,8 +13,10 @@ from understanding_support import (
     CASES_FILE,
     folder_sets,
     load_any,
+    load_folder_replies,
     phrasing_sets,
     reading_as_dict,
+    reply_tally,
     score,
     score_designs,
     set_name,
@@ -50,3 +52,11 @@ def test_designs_and_subgroups_in_words_are_read_at_least_as_well_as_recorded(pa
         right, asked = rows[part.split()[0]]
         assert asked, f"{_name(path)} asks no {part}"
         assert right / asked >= FLOORS[part][_name(path)] - 1e-9, f"{_name(path)} {part}: {right}/{asked}"
+
+
+@pytest.mark.parametrize("path", folder_sets(), ids=_name)
+def test_replies_in_a_folder_set_are_read_at_least_as_well_as_recorded(path):
+    replies, manifests = load_folder_replies(path)
+    floors = FLOORS["replies"][_name(path)]
+    for kind, (right, asked) in reply_tally(replies, manifests).items():
+        assert right / asked >= floors[kind] - 1e-9, f"{_name(path)} replies, {kind}: {right}/{asked}"

@@ -1,4 +1,4 @@
-"""heldout-7: independent phrasing-and-data set (format version 2), written without reading any product code.
+"""dev-6: independent phrasing-and-data set (format version 2), written without reading any product code.
 
 Pure numpy + pandas, deterministic (one fixed seed per schema). `datasets()` returns the uploads, `TRUTH` the
 generator's causal facts. Running this file (python generate.py) rebuilds cases.json next to it and prints
@@ -1027,7 +1027,7 @@ if __name__ == "__main__":
     rs = build_replies()
     validate(qs + rs)
     with open(os.path.join(here, "cases.json"), "w") as fh:
-        json.dump({"set": "heldout-7", "cases": qs + rs}, fh, indent=1, ensure_ascii=False)
+        json.dump({"set": "dev-6", "cases": qs + rs}, fh, indent=1, ensure_ascii=False)
     from collections import Counter
     kinds = Counter()
     for c in qs:
