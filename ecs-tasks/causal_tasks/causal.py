@@ -107,14 +107,23 @@ def run_causal_analysis(
     progress = progress or _quiet_progress
     roles = roles or DatasetRoles()
     asked_design, asked_period = args.design, args.time or args.unit or roles.time or roles.unit
+    asked_running = args.running or roles.running
     df, args, shape_notes, subgroup_text = _design_from_words_and_shape(df, args, roles)
     # The data's shape alone made it a panel design: nobody named the design, its periods, units or groups (the
     # call's arguments or the dataset's roles would have).
     panel_from_shape = asked_design == "auto" and args.design == "did" and not args.group_column and not asked_period
+    # The data's shape alone showed a cutoff: nobody named a running variable.
+    cutoff_from_shape = asked_design == "auto" and args.design == "rdd" and not asked_running
     frames.require_columns(df, [args.treatment, args.outcome], "treatment/outcome")
     if args.treatment == args.outcome:
         raise InvalidInputError("treatment and outcome must be different columns")
     choice = choose(args, roles)
+    if cutoff_from_shape:
+        seen = next(note for note in shape_notes if note.startswith(CUTOFF_NOTE))
+        choice.reason = (
+            f"regression discontinuity: {seen.removeprefix(CUTOFF_NOTE).split(', so the design')[0]}, so units "
+            "just either side of the cutoff are compared"
+        )
     design_columns = [name for name in (choice.time, choice.unit, choice.running) if name]
     frames.require_columns(df, choice.instruments, "instrument")
     frames.require_columns(df, design_columns, "design")
@@ -237,6 +246,7 @@ def run_causal_analysis(
         treatment_mean=None if binary_treatment else float(data[args.treatment].mean()),
         design_from_data=(
             (panel_from_shape and estimation.design == "did")
+            or (cutoff_from_shape and estimation.design == "rdd")
             or (asked_design == "auto" and roles.design is None and estimation.design == "randomised")
         ),
     )
@@ -261,6 +271,7 @@ def _design_from_words_and_shape(
         if args.unit or roles.unit:
             update["unit"] = args.unit or roles.unit
     time = args.time or roles.time
+    _refuse_the_assigning_column_as_outcome(df, args, roles)
     # The data's shape is read only when no running variable or instrument makes the design another one.
     shape_may_decide = (
         args.design in ("auto", "did")
@@ -297,6 +308,11 @@ def _design_from_words_and_shape(
             + (f"; the treatment switches on: {adoption}" if adoption else "")
             + "), so the design is difference in differences"
         )
+    if panel is None and layout is None and shape_may_decide and args.design == "auto" and not time:
+        cut = _cutoff_among_covariates(df, args, roles)
+        if cut is not None:
+            update.update(design="rdd", running=cut.column, cutoff=cut.cutoff, cutoff_side=cut.side)
+            notes.append(f"{CUTOFF_NOTE}{cut.words(args.treatment)}, so the design is a regression discontinuity")
     if update.get("design") == "did" and time is None:
         found = shape.period_columns(df, {args.treatment, args.outcome})
         time = found[0] if found else None
@@ -314,6 +330,43 @@ def _design_from_words_and_shape(
     if update:
         args = args.model_copy(update=update)
     return df, args, notes, subgroup_text
+
+
+CUTOFF_NOTE = "the data show a cutoff: "
+
+
+def _cutoff_among_covariates(df: pd.DataFrame, args: CausalAnalysisArgs, roles: DatasetRoles) -> shape.Threshold | None:
+    """A numeric column at which the treatment switches exactly (a sharp discontinuity nobody named)."""
+    taken = {args.treatment, args.outcome, *(args.excluded or [])}
+    allowed = set(args.common_causes or roles.covariates or [str(name) for name in df.columns])
+    columns = [
+        str(name)
+        for name in df.columns
+        if str(name) not in taken and str(name) in allowed and str(name) not in roles.not_adjusted
+    ]
+    return shape.detect_cutoff(df, args.treatment, columns, roles.codings.get(args.treatment))
+
+
+def _refuse_the_assigning_column_as_outcome(df: pd.DataFrame, args: CausalAnalysisArgs, roles: DatasetRoles) -> None:
+    """An "outcome" at which the treatment switches exactly is the rule that assigned it, not its result."""
+    if args.treatment not in df or args.outcome not in df:
+        return
+    cut = shape.detect_cutoff(df, args.treatment, [args.outcome], roles.codings.get(args.treatment))
+    if cut is None:
+        return
+    others = [
+        str(name)
+        for name in df.columns
+        if str(name) not in (args.treatment, args.outcome)
+        and str(name) not in roles.not_adjusted
+        and pd.api.types.is_numeric_dtype(df[name])
+    ][:4]
+    raise InvalidInputError(
+        f"{cut.words(args.treatment)}: {args.outcome!r} decided who was treated, so the treatment cannot have "
+        f"changed it and it cannot be the outcome. Ask about the outcome you mean"
+        + (f" (for example {', '.join(repr(name) for name in others)})" if others else "")
+        + f"; {args.outcome!r} is then the running variable of a regression discontinuity at {cut.cutoff:g}"
+    )
 
 
 def _effects_by_group(

@@ -232,3 +232,96 @@ def named_group_treatment(frame: pd.DataFrame, args: CausalAnalysisArgs) -> tupl
 
 def has_variation(values: np.ndarray) -> bool:
     return bool(np.nanstd(values) > 0)
+
+
+# --- a cutoff visible in the data: the treatment is on exactly on one side of a value of a column -----------------
+
+MIN_SIDE_ROWS = 20  # rows on each side before a separation counts as a cutoff
+MIN_DISTINCT = 20  # a running variable takes many values (a code or a count of few levels does not)
+MAX_GAP_STEPS = 3.0  # the cutoff's gap may be at most this many of the column's typical steps near it
+MIN_SIDE_DISTINCT = 5  # each side takes several values: a dose that is 0 for every untreated row is not a cutoff
+
+
+@dataclass
+class Threshold:
+    column: str
+    cutoff: float
+    side: str  # "above": treated at and above the cutoff; "below": treated below it
+
+    def words(self, treatment: str) -> str:
+        where = f"at or above {self.cutoff:g}" if self.side == "above" else f"below {self.cutoff:g}"
+        return f"{treatment!r} is on exactly where {self.column!r} is {where} (no row on the wrong side)"
+
+
+def treatment_zero_one(series: pd.Series, coding: dict[str, float] | None = None) -> pd.Series | None:
+    """The treatment as 0/1 floats (text through its coding or the yes/no vocabulary), or None if not two-valued."""
+    from causal_tasks.frame import apply_coding, binary_coding
+
+    if pd.api.types.is_bool_dtype(series):
+        return series.astype(float)
+    if not pd.api.types.is_numeric_dtype(series):
+        coding = coding or binary_coding(series)
+        if not coding:
+            return None
+        try:
+            series = apply_coding(series, coding, str(series.name))
+        except InvalidInputError:
+            return None
+    values = set(pd.unique(series.dropna()))
+    return series.astype(float) if values == {0.0, 1.0} else None
+
+
+def _typical_step(values: np.ndarray) -> float:
+    steps = np.diff(np.unique(values))
+    steps = steps[steps > 0]
+    return float(np.median(steps)) if len(steps) else 0.0
+
+
+def cutoff_in(treated: pd.Series, column: pd.Series) -> Threshold | None:
+    """The value of ``column`` at which a 0/1 ``treated`` switches, when it separates the rows exactly and the
+    column runs continuously through it (its values either side are as close as anywhere near the cutoff).
+
+    A column that separates the groups with a gap (every treated row far above every untreated one) is not a
+    cutoff: an outcome the treatment moved a lot looks like that. Nor is one that holds a single value (or a few)
+    on one side: the dose of a yes/no treatment (hours, months, amount) is 0 for every untreated row.
+    """
+    if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        return None
+    both = pd.DataFrame({"t": treated, "x": column}).dropna()
+    if both.empty or both["x"].nunique() < MIN_DISTINCT:
+        return None
+    on, off = both.loc[both["t"] == 1, "x"].to_numpy(float), both.loc[both["t"] == 0, "x"].to_numpy(float)
+    if len(on) < MIN_SIDE_ROWS or len(off) < MIN_SIDE_ROWS:
+        return None
+    if len(np.unique(on)) < MIN_SIDE_DISTINCT or len(np.unique(off)) < MIN_SIDE_DISTINCT:
+        return None
+    if off.max() < on.min():
+        side, low, high = "above", off.max(), on.min()
+    elif on.max() < off.min():
+        side, low, high = "below", on.max(), off.min()
+    else:
+        return None
+    near = both["x"].to_numpy(float)
+    spread = np.nanpercentile(near, 75) - np.nanpercentile(near, 25)
+    local = near[np.abs(near - (low + high) / 2) <= max(spread / 2, high - low)]
+    step = _typical_step(local)
+    if step <= 0 or (high - low) > MAX_GAP_STEPS * step:
+        return None
+    return Threshold(str(column.name), float(high), side)
+
+
+def detect_cutoff(
+    frame: pd.DataFrame, treatment: str, columns: list[str], coding: dict[str, float] | None = None
+) -> Threshold | None:
+    """The first of ``columns`` at which the treatment switches exactly (see :func:`cutoff_in`)."""
+    if treatment not in frame:
+        return None
+    treated = treatment_zero_one(frame[treatment], coding)
+    if treated is None:
+        return None
+    for name in columns:
+        if name in frame and name != treatment:
+            found = cutoff_in(treated, frame[name])
+            if found is not None:
+                return found
+    return None

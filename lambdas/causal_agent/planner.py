@@ -371,7 +371,8 @@ def _confirmation_notes(found: list[ToolExchange], decision: bool | None) -> lis
 def _confirm_question(reading: Reading, result: CausalSummary, again: bool) -> str:
     name = DESIGN_NAMES.get(result.design or "", result.design or "this design")
     interval = f" (95% CI {answer.number(result.ci[0])} to {answer.number(result.ci[1])})" if result.ci else ""
-    shape = next((w for w in result.warnings if w.startswith("the data form a panel")), "")
+    # What the data showed (a panel, or a cutoff the treatment switches at), up to its ", so the design …".
+    shape = next((w for w in result.warnings if w.startswith(("the data form a panel", "the data show a cutoff"))), "")
     if result.design == "randomised":
         why = (
             f"the groups with and without `{reading.treatment}` look alike before treatment, as if it was assigned "

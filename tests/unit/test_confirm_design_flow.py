@@ -11,6 +11,7 @@ import pytest
 
 from causal_agent import planner
 from causal_agent.conversation import assistant_tool_call, compact_outcome, tool_message, user_message
+from causal_common.errors import InvalidInputError
 from causal_common.models.tools import CausalAnalysisArgs, ToolOutcome
 from causal_tasks.causal import run_causal_analysis
 from causal_tasks.design import DatasetRoles
@@ -36,10 +37,14 @@ def _answer(conversation: list[dict[str, Any]], call, result: dict[str, Any]) ->
     conversation.append(tool_message(call.call_id, compact_outcome(outcome)))
 
 
-def _converse(replies: list[dict[str, str]]) -> tuple[list[dict[str, Any]], list[Any], Any]:
+def _converse(
+    replies: list[dict[str, str]],
+    data: pd.DataFrame | None = None,
+    question: str = "did the kiosks cut wait_min?",
+) -> tuple[list[dict[str, Any]], list[Any], Any]:
     """Run the planner with the real analysis; answer each prompt with the next reply. (asks, analyses, final)."""
-    frame, manifest = as_upload(_panel(), "stores")
-    conversation = [user_message("did the kiosks cut wait_min?")]
+    frame, manifest = as_upload(_panel() if data is None else data, "stores" if data is None else "uploaded")
+    conversation = [user_message(question)]
     asks: list[dict[str, Any]] = []
     analyses: list[dict[str, Any]] = []
     for _ in range(12):
@@ -108,3 +113,35 @@ def test_a_panel_the_dataset_declares_is_not_put_to_the_user():
         )
     assert declared.design == read.design == "did"
     assert not declared.design_from_data and read.design_from_data
+
+
+def _bursaries(seed: int = 5) -> pd.DataFrame:
+    """Students scoring 70 or more on an entrance test got a bursary; the test score also predicts grades."""
+    rng = np.random.default_rng(seed)
+    n = 3000
+    score = rng.normal(65, 10, n).round()
+    bursary = np.where(score >= 70, "yes", "no")
+    grade = 40 + 0.5 * score + 4.0 * (score >= 70) + rng.normal(0, 3, n)
+    hours = rng.normal(20, 5, n)
+    return pd.DataFrame({"entry_test": score, "bursary": bursary, "study_hrs": hours, "grade_y2": grade})
+
+
+def test_a_cutoff_read_from_the_data_is_put_to_the_user_and_answered_as_a_discontinuity():
+    asks, analyses, final = _converse(
+        [{"reply": "yes", "optionId": "yes"}], _bursaries(), "did the bursary raise second-year grades?"
+    )
+    assert len(asks) == 1 and asks[0]["expects"]["kind"] == "confirm_design"
+    assert asks[0]["expects"]["design"] == "rdd"
+    question = asks[0]["question"]
+    assert "regression discontinuity" in question and "'entry_test' is at or above 70" in question
+    assert "you confirmed a regression discontinuity" in final.text
+
+
+def test_the_column_that_assigned_the_treatment_is_never_its_outcome():
+    frame, manifest = as_upload(_bursaries(), "uploaded")
+    with pytest.raises(InvalidInputError, match="'entry_test' decided who was treated.*'grade_y2'"):
+        run_causal_analysis(
+            frame,
+            CausalAnalysisArgs(treatment="bursary", outcome="entry_test", refutation_simulations=1),
+            roles=DatasetRoles.from_manifest(manifest),
+        )
