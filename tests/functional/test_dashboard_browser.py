@@ -109,7 +109,15 @@ def test_dashboard_shows_functions_states_and_a_failed_reason_in_red(browser, si
         # The newest execution is followed: its path is drawn on the diagram.
         page.wait_for_selector('[data-testid="diagram-node-HandleFinish"][data-status="visited"]')
         assert page.get_attribute('[data-testid="diagram-node-DispatchTool"]', "data-status") == "idle"
-        page.wait_for_selector('[data-testid="artifact"] img')
+        # Plots load lazily: scroll to the first one, as a reader would, and check it really loaded.
+        plot = page.locator('[data-testid="artifact"] img').first
+        plot.wait_for(state="attached")
+        plot.scroll_into_view_if_needed()
+        plot.wait_for(state="visible")
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=\"artifact\"] img').naturalWidth > 0"
+        )
+        page.evaluate("window.scrollTo(0, 0)")
         page.wait_for_selector('[data-testid="resources-tables"]')
         page.wait_for_selector('[data-testid="live-status"][data-state="live"]')
         _shot(page, "overview")
