@@ -77,7 +77,7 @@ class ColumnIndex:
     def __init__(self, manifest: DatasetManifest) -> None:
         self.manifest = manifest
         self.columns = [column for column in manifest.columns]
-        # Among a few offered columns, a word for a generic part of one name ("the amount" for claim_amt) names it.
+        # Among a few offered columns, a word for a generic part of one name ("the amount" for refund_amt) names it.
         self.loose = False
         self._keys: dict[str, list[_Key]] = {}
         description_words: dict[str, set[str]] = {}
@@ -170,7 +170,7 @@ class ColumnIndex:
         quality = word_match(question_word, column_word)
         if quality or not self.loose or not question_word.isalpha() or not column_word.isalpha():
             return quality
-        # Among a few offered columns: one word with another ending ("lose" for loss).
+        # Among a few offered columns: one word with another ending ("gain" for gains, "lend" for lent).
         short = min(len(question_word), len(column_word))
         common = len(os.path.commonprefix([question_word, column_word]))
         return 0.7 if short >= 4 and common >= 3 and common >= short - 1 else 0.0
@@ -225,8 +225,8 @@ class ColumnIndex:
         parts = [part for part in name_parts(column) if part.isalpha() and 2 <= len(part) <= 5]
         found: list[Mention] = []
         if self.loose:
-            # Among a few offered columns, an initialism whose first letter is a statistic's ("aht": average
-            # handle time) is named by the words of the rest ("handle time").
+            # Among a few offered columns, an initialism whose first letter is a statistic's ("mwt": mean
+            # waiting time) is named by the words of the rest ("waiting time").
             parts += [part[1:] for part in parts if len(part) >= 3 and part[0] in "amt"]
         for part in parts:
             if part in ABBREVIATIONS or part in STOPWORDS:

@@ -84,7 +84,7 @@ _LEAVE = (
     r"over the (?:course|term|period|study|programme|program|trial|season|year)",
     r"in response to",
 )
-# Cues that count only when the clause has no other: "after tutoring had already started" is an after.
+# Cues that count only when the clause has no other: "after the course had already begun" is an after.
 _WEAK_KEEP = (r"already",)
 _UNSURE = (
     r"not sure",
@@ -105,16 +105,16 @@ _UNSURE = (
 # alone ("maybe?") says nothing about when.
 _HEDGE_RE = re.compile(r"\b(?:might(?: have)?|may have|maybe|perhaps|possibly|could have)\b")
 _NEGATION = re.compile(r"\b(?:not|no|never|nor|cannot|\w*n't)\b")
-# A clause that opens with a negative quantifier negates its cues up to an "except" ("none of them were
-# measured after except …").
+# A clause that opens with a negative quantifier negates its cues up to an "except" ("none of these came
+# later, apart from …").
 _NEGATIVE_QUANTIFIER = re.compile(r"^(?:neither|none|nothing|not one|no one|not any|nor)\b")
-# What a clause excepts from what it says ("all before except complaints"): those columns get the other answer.
+# What a clause excepts from what it says ("everything earlier but refunds"): those columns get the other answer.
 _EXCEPT = re.compile(r"\b(?:except(?: for)?|apart from|other than|besides|save for|bar|but not)\b")
-# "only the baseline was before": the named columns get the answer, every other asked column the opposite.
+# "just the intake score came first": the named columns get the answer, every other asked column the opposite.
 _ONLY = re.compile(r"\b(?:only|just)\b")
 # Words that read like a cue but are not one here: "after all", "before I answer", "after you asked".
 _NOT_CUES = re.compile(r"\bafter all\b|\b(?:before|after) (?:i|you)\b(?! (?:was|were)\b)")
-# Slips in the cue words themselves ("aftr", "befor"); real words one slip away are left alone.
+# Slips in the cue words themselves ("afer", "bfore"); real words one slip away are left alone.
 _CUE_WORDS = ("before", "after", "baseline", "later")
 _REAL_NEIGHBOURS = frozenset(
     {"alter", "altar", "aster", "ester", "afters", "bore", "latter", "layer", "laser", "lager"}
@@ -338,7 +338,7 @@ def read_timing_reply(
         cues = _cues(clause)
         answer = _ANSWER_WORD.search(clause)
         if polarity is None and named and answer and previous_sense:
-            # "age can't be after. complaints yes": the yes or no answers the cue of the clause before.
+            # "height couldn't come after. refunds yes": the yes or no answers the cue of the clause before.
             opposite: Timing = "before" if previous_sense == "after" else "after"
             polarity = previous_sense if answer.group("word") in ("yes", "yeah", "yep", "yup") else opposite
         if polarity is None and _NO.match(clause) and previous_polarity and previous:
@@ -379,11 +379,11 @@ def read_timing_reply(
                 previous, previous_polarity = list(asked), None
                 continue
         if named and previous and previous_polarity is None and len(clauses[number - 1].split()) <= 4:
-            targets = list(dict.fromkeys([*previous, *named]))  # "tenure and the old score are pre-program"
+            targets = list(dict.fromkeys([*previous, *named]))  # "height and the intake score are pre-course"
         elif named:
             targets = named
         elif others_in[number] and not quantified:
-            targets = []  # "age was definitely before", asked about another column
+            targets = []  # "height was surely earlier", asked about another column
         elif previous and previous_polarity is None and not quantified:
             targets = previous  # "labour days, honestly no idea"
         elif len(asked) == 1 or quantified:
