@@ -164,3 +164,20 @@ def test_named_groups_with_a_start_are_the_treatment_when_no_column_holds_it():
         assert (reading.intent, reading.treatment, reading.outcome) == ("causal", "district", "burglaries")
         decision = planner.plan(planner.PlannerInput([user_message(question)], manifest, interactive=False))
         assert decision.kind == "tool"
+
+
+@pytest.mark.parametrize(
+    ("question", "treatment", "outcome"),
+    [
+        # The cutoff's column is the running variable, not a role.
+        ("the bursary went to everyone under 40 on the entrance score. effect on gpa?", "bursary", "gpa_year1"),
+        # A subgroup's or a by-group's column names who, not what is estimated.
+        ("for students over 25, what does the bursary do to gpa?", "bursary", "gpa_year1"),
+        ("does the bursary effect on gpa vary by state?", "bursary", "gpa_year1"),
+    ],
+)
+def test_a_column_the_words_give_a_design_part_is_not_a_role(question, treatment, outcome):
+    from causal_agent.reading.reader import read_question
+
+    reading = read_question(question, MANIFEST)
+    assert (reading.treatment, reading.outcome) == (treatment, outcome)

@@ -235,13 +235,58 @@ _REFERRING = frozenset(
 
 
 def read_question(text: str, manifest: DatasetManifest, index: ColumnIndex | None = None) -> Reading:
+    """What the question asks of ``manifest``'s dataset (see :func:`_read_question`); a column the words give a
+    part in the design (the running variable of a cutoff, an instrument, a subgroup's or a by-group's column)
+    is not the treatment or the outcome."""
+    index = index or ColumnIndex(manifest)
+    reading = _read_question(text, manifest, index)
+    if reading.intent == "causal":
+        _design_columns_out_of_roles(reading, text, manifest, index)
+    return reading
+
+
+def _design_columns_out_of_roles(reading: Reading, text: str, manifest: DatasetManifest, index: ColumnIndex) -> None:
+    """ "Everyone scoring under 40 got the grant": the score is the cutoff's, not the outcome; "for gold-tier
+    members" names a subgroup, not the treatment. The role is taken by another column the question names (for
+    the treatment a two-valued one first), and stays as it was when there is none."""
+    from causal_agent.reading.designs import read_design as read_design_words
+
+    placed = read_design_words(text, manifest, None, None, index)
+    parts = {
+        *(placed.instruments or []),
+        *([placed.running] if placed.running else []),
+        *(f.column for f in placed.subgroup),
+        *([placed.by_group] if placed.by_group else []),
+    }
+    wrong = [role for role in ("treatment", "outcome") if getattr(reading, role) in parts]
+    if not wrong:
+        return
+    stripped = restore_apostrophes(text.strip())
+    named = list(dict.fromkeys(m.column for m in index.mentions(tokenize(stripped), stripped)))
+    taken = (
+        parts
+        | {reading.treatment, reading.outcome}
+        | set(reading.adjustment.only or [])
+        | set(reading.adjustment.exclude)
+    )
+    for role in wrong:
+        free = [name for name in named if name not in taken]
+        if role == "treatment":
+            free.sort(key=lambda name: not _binary(manifest.column(name)))
+        if free:
+            setattr(reading, role, free[0])
+            taken.add(free[0])
+            reading.how = reading.how or "named in the question"
+            reading.alternatives.pop(role, None)
+
+
+def _read_question(text: str, manifest: DatasetManifest, index: ColumnIndex) -> Reading:
     """What the question asks of ``manifest``'s dataset.
 
     Several sentences ("Everyone who scored 70 or more got the bursary. Did it raise grades?"): when the whole
     does not read as a causal question with both roles, the sentence that asks is read on its own, and a role it
     leaves open is taken from a column the other sentences name (the design itself is read from the whole text
     by :mod:`causal_agent.reading.designs`)."""
-    index = index or ColumnIndex(manifest)
     whole = _read_text(text, manifest, index)
     if whole.intent == "causal" and whole.complete:
         return whole
