@@ -181,3 +181,69 @@ def test_a_column_the_words_give_a_design_part_is_not_a_role(question, treatment
 
     reading = read_question(question, MANIFEST)
     assert (reading.treatment, reading.outcome) == (treatment, outcome)
+
+
+QUARTERLY = DatasetManifest(
+    id="clinics",
+    title="clinics",
+    description="",
+    rows=100,
+    data_key="clinics/data.csv",
+    columns=[
+        Column(name="clinic_id", dtype="string", role="identifier"),
+        Column(name="province", dtype="string", role="covariate", levels=["Avon", "Brent", "Corran", "Dyfed"]),
+        Column(name="period", dtype="string", role="covariate", levels=["2019Q1", "2019Q2", "2019Q3", "2019Q4"]),
+        Column(name="waiting_days", dtype="float", role="covariate"),
+        Column(name="referral_no", dtype="string", role="covariate", levels=["no", "yes"]),
+        Column(name="checkup_score", dtype="float", role="covariate"),
+        Column(name="later_checkup_score", dtype="float", role="covariate"),
+        Column(name="extra_visit", dtype="integer", role="covariate", levels=["0", "1"]),
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "groups", "start"),
+    [
+        # A month said for data kept by quarter is its quarter; "effective", "kicked in", "the <period> reform".
+        ("Avon's fee cap kicked in jan 2019. effect on waiting_days versus the other provinces?", ["Avon"], "2019Q1"),
+        ("after Avon's booking rule (effective Q2 2019) did waiting days fall?", ["Avon"], "2019Q2"),
+        (
+            "did the 2019Q3 booking reform in Brent cut waiting_days compared with the other provinces?",
+            ["Brent"],
+            "2019Q3",
+        ),
+        # Groups listed after "with" are the comparison.
+        (
+            "compare Avon with Brent, Corran and Dyfed before vs after the cap in 2019Q2 on waiting_days",
+            ["Avon"],
+            "2019Q2",
+        ),
+    ],
+)
+def test_a_policy_group_and_start_said_in_other_words(question, groups, start):
+    design = read_design(question, QUARTERLY, None, "waiting_days")
+    assert (design.design, design.treated_groups, design.treatment_start) == ("did", groups, start)
+
+
+def test_a_month_for_yearly_data_is_its_year_and_a_short_year_is_read():
+    assert (
+        read_design(
+            "Oregon switched rules from March 2017; the other states did not. effect on gpa?",
+            MANIFEST,
+            None,
+            "gpa_year1",
+        ).treatment_start
+        == "2017"
+    )
+    assert normalise_period("sept '22") == "2022-09"
+
+
+def test_a_generic_word_for_the_running_variable_names_the_column_that_is_not_a_role():
+    design = read_design(
+        "rule: a score under sixty means an extra visit. effect on later_checkup_score?",
+        QUARTERLY,
+        "extra_visit",
+        "later_checkup_score",
+    )
+    assert (design.running, design.cutoff, design.cutoff_side) == ("checkup_score", 60.0, "below")
