@@ -247,3 +247,43 @@ def test_a_generic_word_for_the_running_variable_names_the_column_that_is_not_a_
         "later_checkup_score",
     )
     assert (design.running, design.cutoff, design.cutoff_side) == ("checkup_score", 60.0, "below")
+
+
+SHOPS = DatasetManifest(
+    id="shops",
+    title="shops",
+    description="",
+    rows=100,
+    data_key="shops/data.csv",
+    columns=[
+        Column(name="shop_id", dtype="string", role="identifier"),
+        Column(name="owner_age", dtype="integer", role="covariate"),
+        Column(name="layout", dtype="string", role="covariate", levels=["corner", "mall", "high street"]),
+        Column(name="rural", dtype="string", role="covariate", levels=["no", "yes"], coding={"yes": 1.0, "no": 0.0}),
+        Column(name="loyalty_app", dtype="integer", role="covariate", levels=["0", "1"]),
+        Column(name="weekly_takings", dtype="float", role="covariate"),
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("for owners 50 and older, what does the loyalty app do to weekly takings?", ("owner_age", ">=", 50.0)),
+        ("what about owners under 30 - does the app raise takings?", ("owner_age", "<", 30.0)),
+        ("effect of the loyalty app on takings for every shop that isn't a mall one", ("layout", "!=", "mall")),
+        ("leaving out corner shops, what did the loyalty app do to weekly takings?", ("layout", "!=", "corner")),
+        ("mall only: loyalty_app -> weekly_takings", ("layout", "==", "mall")),
+        ("for rural shops only, does the loyalty app raise weekly takings?", ("rural", "==", "yes")),
+    ],
+)
+def test_subgroups_said_in_other_words(question, expected):
+    design = read_design(question, SHOPS, "loyalty_app", "weekly_takings")
+    assert [(s.column, s.op, s.value) for s in design.subgroup] == [expected]
+
+
+def test_a_column_adjusted_for_is_not_a_subgroup():
+    design = read_design(
+        "effect of the loyalty app on takings, controlling for rural", SHOPS, "loyalty_app", "weekly_takings"
+    )
+    assert design.subgroup == []

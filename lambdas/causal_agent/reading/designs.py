@@ -276,6 +276,17 @@ def _read_instruments(text: str, index: ColumnIndex, roles: set[str], out: Desig
         out.design = "iv"
 
 
+# Words that leave a group out ("for everyone who isn't gold", "leaving out the north", "excluding retail").
+_LEAVING_OUT = re.compile(
+    r"(?:\b(?:isn'?t|is\s+not|aren'?t|are\s+not|not|non|except(?:\s+for)?|excluding|excluded|other\s+than|"
+    r"apart\s+from|leaving\s+out|leave\s+out|without|outside(?:\s+of)?|besides)\b[\s-]*(?:the\s+|a\s+|an\s+)?)$",
+    re.IGNORECASE,
+)
+# A group named and then marked as the only one looked at ("wetland only", "the north routes specifically").
+_ONLY_AFTER = re.compile(r"^(?:[\s-]+[\w'-]+){0,2}?[\s-]+(?:only|specifically|alone|exclusively)\b", re.IGNORECASE)
+_ADJUSTING_LEAD = re.compile(r"\b(?:control\w*|adjust\w*|account\w*)\s+for\b[\w\s]{0,25}$", re.IGNORECASE)
+
+
 def _read_subgroup(
     text: str, index: ColumnIndex, manifest: DatasetManifest, roles: set[str], out: DesignReading
 ) -> None:
@@ -284,16 +295,32 @@ def _read_subgroup(
         column = manifest.column(value.column)
         if column is None or column.name in roles or column.name == out.group_column:
             continue
-        start = tokens[value.first].start
-        if _SUBGROUP_LEAD.search(text[max(0, start - 20) : start]) or re.search(
-            r"\b(?:for|among|in|within)\b[\w\s]{0,25}$", text[max(0, start - 30) : start], re.IGNORECASE
+        start, end = tokens[value.first].start, tokens[value.last].end
+        lead = text[max(0, start - 30) : start]
+        if _ADJUSTING_LEAD.search(lead):
+            continue
+        if _LEAVING_OUT.search(text[max(0, start - 25) : start]) and (
+            re.search(
+                r"\b(?:for|among|within|who|whose|everyone|everybody|all|any|leaving|leave|excluding|except|"
+                r"other|apart|without|outside|besides)\b",
+                lead,
+                re.IGNORECASE,
+            )
+            or start < 25
+        ):
+            out.subgroup.append(SubgroupFilter(column.name, "!=", value.value, f"{column.name} != {value.value}"))
+        elif (
+            _SUBGROUP_LEAD.search(text[max(0, start - 20) : start])
+            or re.search(r"\b(?:for|among|in|within)\b[\w\s]{0,25}$", lead, re.IGNORECASE)
+            or _ONLY_AFTER.match(text[end : end + 40])
         ):
             out.subgroup.append(SubgroupFilter(column.name, "==", value.value, f"{column.name} = {value.value}"))
+    _read_flag_subgroup(text, tokens, index, manifest, roles, out)
     for match in re.finditer(rf"(?P<op>{_ABOVE}|{_BELOW}|aged\s+(?:over|under))\s+\$?{_NUMBER}", text, re.IGNORECASE):
         lead = text[max(0, match.start() - 40) : match.start()]
         if not re.search(
             r"\b(?:for|among|amongst|within|in|with|who|whose|of|aged|people|customers|patients|users|"
-            r"students|those)\b",
+            r"students|those)\b|\b[a-z]{3,}s\s*$",
             lead,
             re.IGNORECASE,
         ):
@@ -327,6 +354,29 @@ def _read_subgroup(
         op = ("<=" if inclusive else "<") if below else (">=" if inclusive else ">")
         amount = _number(match.group("num"), match.groupdict().get("unit"))
         out.subgroup.append(SubgroupFilter(numeric_column, op, amount, f"{numeric_column} {op} {amount:g}"))
+    for match in re.finditer(
+        rf"\$?{_NUMBER}\s*(?P<op>(?:and|or)\s+(?:older|over|above|up|more|higher|younger|under|below|less|fewer)|\+)",
+        text,
+        re.IGNORECASE,
+    ):
+        lead = text[max(0, match.start() - 40) : match.start()]
+        if not re.search(
+            r"\b(?:for|among|amongst|within|with|who|whose|aged|age|those|only)\b|\b[a-z]+s\s*$", lead, re.IGNORECASE
+        ):
+            continue
+        if any(
+            s.text.endswith(f"{_number(match.group('num'), match.groupdict().get('unit')):g}") for s in out.subgroup
+        ):
+            continue
+        numeric_column = _column_before(text, match.start(), index, roles, True, manifest) or _age_column(
+            manifest, roles, match.group(0) + " " + lead
+        )
+        if numeric_column is None or numeric_column == out.running:
+            continue
+        below = re.search(r"younger|under|below|less|fewer", match.group("op"), re.IGNORECASE) is not None
+        amount = _number(match.group("num"), match.groupdict().get("unit"))
+        op = "<=" if below else ">="
+        out.subgroup.append(SubgroupFilter(numeric_column, op, amount, f"{numeric_column} {op} {amount:g}"))
     compared = re.search(
         r"\b(?:differ\w*|different|vary|varies|same)\b.*\b(?:between|for|among)\b", text, re.IGNORECASE
     )
@@ -348,6 +398,46 @@ def _read_subgroup(
         ]
         if candidates:
             out.by_group = candidates[0]
+
+
+def _age_column(manifest: DatasetManifest, roles: set[str], words: str) -> str | None:
+    """The age column, when the words speak of age ("aged 25 and over", "65 and older")."""
+    if not re.search(r"\b(?:aged?|older|younger|years?\s+old)\b", words, re.IGNORECASE):
+        return None
+    ages = [
+        c.name
+        for c in manifest.columns
+        if re.search(r"\bage\b|^age|_age", c.name, re.IGNORECASE) and _numeric(c) and c.name not in roles
+    ]
+    return ages[0] if ages else None
+
+
+def _read_flag_subgroup(
+    text: str, tokens: list, index: ColumnIndex, manifest: DatasetManifest, roles: set[str], out: DesignReading
+) -> None:
+    """A two-valued column named as who is looked at ("for members with a loyalty card", "for rural shops only"):
+    the rows where it holds."""
+    for mention in index.mentions(tokens, text):
+        column = manifest.column(mention.column)
+        if column is None or not column.binary or column.name in roles or column.name in out.instruments:
+            continue
+        if any(s.column == column.name for s in out.subgroup):
+            continue
+        start, end = tokens[mention.first].start, tokens[mention.last].end
+        lead = text[max(0, start - 30) : start]
+        if _ADJUSTING_LEAD.search(lead):
+            continue
+        led = re.search(
+            r"\b(?:for|among|amongst|within)\s+(?:the\s+)?(?:\w+\s+)?(?:(?:with|who\s+(?:have|has|are|were))\s+"
+            r"(?:a\s+|an\s+)?)?$",
+            lead,
+            re.IGNORECASE,
+        )
+        if not (led or _ONLY_AFTER.match(text[end : end + 40])):
+            continue
+        positive = next((level for level, code in (column.coding or {}).items() if code == 1.0), None)
+        value: str | float = positive if positive is not None else 1.0
+        out.subgroup.append(SubgroupFilter(column.name, "==", value, f"{column.name} = {value}"))
 
 
 _UNITS = {
