@@ -287,3 +287,21 @@ def test_a_column_adjusted_for_is_not_a_subgroup():
         "effect of the loyalty app on takings, controlling for rural", SHOPS, "loyalty_app", "weekly_takings"
     )
     assert design.subgroup == []
+
+
+def test_a_what_if_between_two_columns_is_an_effect_even_in_the_words_of_a_count():
+    from causal_agent.reading.reader import read_question
+
+    reading = read_question("what if owners were 10 years older - how many more weekly takings would there be?", SHOPS)
+    assert reading.intent == "causal"
+    assert (reading.treatment, reading.outcome) == ("owner_age", "weekly_takings")
+
+
+def test_a_policy_named_by_group_and_date_leaves_the_treatment_to_the_groups():
+    from causal_agent.reading.reader import read_question
+
+    reading = read_question(
+        "Avon switched to online booking in 2019Q2 while the other provinces did not. effect on waiting_days?",
+        QUARTERLY,
+    )
+    assert (reading.intent, reading.treatment, reading.outcome) == ("causal", None, "waiting_days")

@@ -83,6 +83,8 @@ _HELP = re.compile(
     r"describe\s+(?:the|this)\s+(?:data|dataset)|tell\s+me\s+about\s+(?:the|this)\s+(?:data|dataset))\b",
     re.IGNORECASE,
 )
+# A question about a change that did not happen ("what if …", "what happens to Y if …", "suppose …").
+_WHAT_IF = re.compile(r"\bwhat\s+if\b|\bwhat\s+(?:would\s+)?happens?\b.*\bif\b|^\s*(?:suppose|imagine)\b")
 _ROW_WORDS = re.compile(
     r"\b(?:rows?|people|persons?|individuals?|records?|observations?|participants?|subjects?|units?|"
     r"cases?|entries|respondents?|customers?|patients?|students?|employees?|users?|households?)\b"
@@ -252,6 +254,13 @@ def _design_columns_out_of_roles(reading: Reading, text: str, manifest: DatasetM
     from causal_agent.reading.designs import read_design as read_design_words
 
     placed = read_design_words(text, manifest, None, None, index)
+    treatment = manifest.column(reading.treatment) if reading.treatment else None
+    # "The north switched rules in 2019": the treatment is being in a named group after the start, which no
+    # column holds (the planner builds it from the groups); a column picked up on the way is not it.
+    named_groups = bool(placed.treated_groups and placed.group_column and reading.outcome)
+    if named_groups and not (treatment and treatment.binary) and reading.treatment != reading.outcome:
+        reading.treatment = None
+        reading.alternatives.pop("treatment", None)
     parts = {
         *(placed.instruments or []),
         *([placed.running] if placed.running else []),
@@ -342,7 +351,9 @@ def _read_text(text: str, manifest: DatasetManifest, index: ColumnIndex) -> Read
     treatment_roles = manifest.with_role("treatment")
 
     intent: Intent
-    counterfactual = bool(re.search(r"\bif\b", plain) and re.search(r"\b(?:would|will|could|might)\b", plain))
+    counterfactual = bool(re.search(r"\bif\b", plain) and re.search(r"\b(?:would|will|could|might)\b", plain)) or bool(
+        _WHAT_IF.search(plain)
+    )
     # "a vs b on y, adjusting for …": a comparison asked with adjustment is an effect, not a table of means.
     adjusted_comparison = (
         bool(_ADJUSTING.search(skeleton.text))
@@ -354,7 +365,9 @@ def _read_text(text: str, manifest: DatasetManifest, index: ColumnIndex) -> Read
         or not (kind in ("count", "share") and opens_descriptively(plain))
         or (direction is not None and direction.pattern in EFFECT_COUNTING_PATTERNS)
     )
-    if asked_effect or adjusted_comparison:
+    if asked_effect or adjusted_comparison or (counterfactual and len({m.column for m in mentions}) >= 2):
+        # "if members stayed 6 months longer, how many more visits would we get?": a what-if between two named
+        # columns asks for an effect, even in the words of a count.
         intent = "causal"
     elif kind is not None and (direction is None or opens_descriptively(plain) or not causal_words):
         intent = "descriptive"
