@@ -127,3 +127,40 @@ def test_the_answer_carries_the_note():
 def test_a_column_named_exactly_is_kept_whatever_the_words_around_it():
     assert read_question("effect of getting training_hours on earnings", PROGRAMME).treatment == "training_hours"
     assert read_question("effect of each additional trained on earnings", PROGRAMME).treatment == "trained"
+
+
+SHORTENED = DatasetManifest(
+    id="farms",
+    title="farms",
+    description="",
+    rows=10,
+    data_key="farms/data.csv",
+    columns=[
+        Column(name="any_fertiliser", dtype="integer", levels=["0", "1"]),
+        Column(name="fert_kg_ha", dtype="float"),
+        Column(name="calls_cnt", dtype="integer"),
+        Column(name="callback_offered", dtype="integer", levels=["0", "1"]),
+        Column(name="harvest_t", dtype="float"),
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "treatment"),
+    [
+        # A shortened name word ("fert") is the same treatment's amount.
+        ("how much does each kg of fertiliser per hectare raise the harvest?", "fert_kg_ha"),
+        ("what happens to the harvest if farms cut their fertiliser rate in half?", "fert_kg_ha"),
+        # The concept with no word of amount is whether it happened; "more" after it speaks of the outcome.
+        ("does fertiliser raise the harvest?", "any_fertiliser"),
+        ("do fertilised farms get more harvest?", "any_fertiliser"),
+    ],
+)
+def test_a_shortened_amount_column_and_words_after_the_treatment(question, treatment):
+    assert read_question(question, SHORTENED).treatment == treatment
+
+
+def test_a_compound_word_is_not_a_shortening():
+    from causal_agent.reading.amounts import forms_of
+
+    assert forms_of("calls_cnt", SHORTENED) is None
