@@ -305,3 +305,14 @@ def test_a_policy_named_by_group_and_date_leaves_the_treatment_to_the_groups():
         QUARTERLY,
     )
     assert (reading.intent, reading.treatment, reading.outcome) == ("causal", None, "waiting_days")
+
+
+def test_a_policy_said_only_by_its_groups_and_date_is_a_causal_question_about_the_named_outcome():
+    from causal_agent.reading.reader import read_question
+
+    for question in (
+        "Brent dropped the booking fee from 2019Q3 -- effect on waiting days?",
+        "did the 2019Q2 booking reform in Avon lower waiting_days compared with the other provinces?",
+    ):
+        reading = read_question(question, QUARTERLY)
+        assert (reading.intent, reading.treatment, reading.outcome) == ("causal", None, "waiting_days"), question

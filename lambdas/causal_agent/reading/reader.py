@@ -242,9 +242,44 @@ def read_question(text: str, manifest: DatasetManifest, index: ColumnIndex | Non
     is not the treatment or the outcome."""
     index = index or ColumnIndex(manifest)
     reading = _read_question(text, manifest, index)
+    if reading.intent == "unanswerable" and reading.unmatched_role in ("treatment", None):
+        reading = _policy_by_named_groups(reading, text, manifest, index)
     if reading.intent == "causal":
         _design_columns_out_of_roles(reading, text, manifest, index)
     return reading
+
+
+def _policy_by_named_groups(reading: Reading, text: str, manifest: DatasetManifest, index: ColumnIndex) -> Reading:
+    """ "The north scrapped the fee from March 2021 — effect on late returns?": no column holds the change, but
+    the words name the groups it reached and when; the question is causal, its treatment built from the groups
+    (by the planner), and its outcome the column it names besides them."""
+    from causal_agent.reading.designs import read_design as read_design_words
+    from causal_agent.reading.periods import period_columns
+
+    placed = read_design_words(text, manifest, None, reading.outcome, index)
+    if not (placed.treated_groups and placed.group_column and placed.treatment_start):
+        return reading
+    outcome = reading.outcome
+    if outcome is None:
+        stripped = restore_apostrophes(text.strip())
+        design = {placed.group_column, *(c.name for c in period_columns(manifest))}
+        named = [
+            m.column
+            for m in index.mentions(tokenize(stripped), stripped)
+            if m.column not in design
+            and (c := manifest.column(m.column)) is not None
+            and c.dtype in ("integer", "float")
+        ]
+        named = list(dict.fromkeys(named))
+        outcome = named[0] if len(named) == 1 else None
+    if outcome is None or outcome == placed.group_column:
+        return reading
+    return Reading(
+        "causal",
+        outcome=outcome,
+        adjustment=reading.adjustment,
+        how=f"the treated {placed.group_column} you named ({', '.join(placed.treated_groups)})",
+    )
 
 
 def _design_columns_out_of_roles(reading: Reading, text: str, manifest: DatasetManifest, index: ColumnIndex) -> None:
