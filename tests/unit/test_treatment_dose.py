@@ -164,3 +164,23 @@ def test_a_compound_word_is_not_a_shortening():
     from causal_agent.reading.amounts import forms_of
 
     assert forms_of("calls_cnt", SHORTENED) is None
+
+
+def test_both_forms_of_one_treatment_named_are_one_role_and_the_other_column_is_the_outcome():
+    mentoring = DatasetManifest(
+        id="mentoring",
+        title="mentoring",
+        description="",
+        rows=10,
+        data_key="m/data.csv",
+        columns=[
+            Column(name="mentored", dtype="integer", levels=["0", "1"], synonyms=["mentored"]),
+            Column(name="mentoring_hrs", dtype="float", synonyms=["mentoring", "hrs"]),
+            Column(name="tenure_yrs", dtype="float"),
+            Column(name="office", dtype="string", levels=["east", "west"]),
+            Column(name="nps", dtype="float"),
+        ],
+    )
+    question = "how much does an hour of mentoring move nps, controlling for tenure_yrs and office only"
+    reading = read_question(question, mentoring)
+    assert (reading.treatment, reading.outcome) == ("mentoring_hrs", "nps")

@@ -11,7 +11,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from causal_agent.reading.amounts import choose_form
+from causal_agent.reading.amounts import choose_form, forms_of
 from causal_agent.reading.columns import ColumnIndex, Mention
 from causal_agent.reading.descriptive import DescriptiveSpec, descriptive_kind, opens_descriptively, read_spec
 from causal_agent.reading.instructions import (
@@ -246,7 +246,35 @@ def read_question(text: str, manifest: DatasetManifest, index: ColumnIndex | Non
         reading = _policy_by_named_groups(reading, text, manifest, index)
     if reading.intent == "causal":
         _design_columns_out_of_roles(reading, text, manifest, index)
+        _one_treatment_in_two_forms(reading, text, manifest, index)
     return reading
+
+
+def _one_treatment_in_two_forms(reading: Reading, text: str, manifest: DatasetManifest, index: ColumnIndex) -> None:
+    """ "How much does an hour of coaching move satisfaction?": the yes/no and the amount column of one treatment
+    were both named, and one of them was taken for the outcome; the outcome is the other column the question
+    names (outside its adjustment instructions), the treatment the form the words ask for."""
+    if not (reading.treatment and reading.outcome):
+        return
+    forms = forms_of(reading.treatment, manifest)
+    if forms is None or reading.outcome not in (forms.yes_no.name, forms.amount.name):
+        return
+    stripped = restore_apostrophes(text.strip())
+    tokens = tokenize(stripped)
+    mentions = index.mentions(tokens, stripped)
+    instructed = set(reading.adjustment.only or []) | set(reading.adjustment.exclude) | set(reading.adjustment.also)
+    free = [
+        m.column
+        for m in mentions
+        if m.column not in (forms.yes_no.name, forms.amount.name) and m.column not in instructed
+    ]
+    if len(set(free)) != 1:
+        return
+    reading.outcome = free[0]
+    reading.treatment, reading.treatment_note = choose_form(forms.yes_no.name, tokens, mentions, manifest)
+    if reading.treatment == forms.yes_no.name and any(m.column == forms.amount.name for m in mentions):
+        amount = next(m for m in mentions if m.column == forms.amount.name)
+        reading.treatment, reading.treatment_note = choose_form(amount.column, tokens, mentions, manifest)
 
 
 def _policy_by_named_groups(reading: Reading, text: str, manifest: DatasetManifest, index: ColumnIndex) -> Reading:
