@@ -184,3 +184,22 @@ def test_both_forms_of_one_treatment_named_are_one_role_and_the_other_column_is_
     question = "how much does an hour of mentoring move nps, controlling for tenure_yrs and office only"
     reading = read_question(question, mentoring)
     assert (reading.treatment, reading.outcome) == ("mentoring_hrs", "nps")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "does training raise earnings? leave age out, it was taken at the exit interview",
+        "effect of training on earnings - age is recorded at the end, leave it out",
+        "does training raise earnings? (age is logged at exit, don't adjust for it)",
+    ],
+)
+def test_a_column_left_out_in_a_split_phrase_or_by_a_pronoun(question):
+    reading = read_question(question, PROGRAMME)
+    assert "age" in reading.adjustment.exclude
+    assert reading.treatment not in reading.adjustment.exclude and reading.outcome not in reading.adjustment.exclude
+
+
+def test_a_pronoun_right_after_the_roles_does_not_leave_a_role_out():
+    reading = read_question("effect of training on earnings, don't adjust for it", PROGRAMME)
+    assert not reading.adjustment.exclude

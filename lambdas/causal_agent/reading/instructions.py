@@ -25,6 +25,14 @@ _DROP = re.compile(
     rf"\b(?:excluding|exclude|ignoring|ignore|leaving\s+out|leave\s+out|drop|dropping|omit|omitting|"
     rf"except(?:\s+for)?|but\s+not|other\s+than|apart\s+from)\s+{_LIST}(?!\s*(?:>|<|=|over|above|under|below|older|younger))"
 )
+# "leave C out", "keep C out of it": the split form of leaving a column out.
+_DROP_SPLIT = re.compile(rf"\b(?:leave|leaving|keep|keeping|take|taking)\s+{_LIST}\s+out\b")
+# "… C is measured after, leave it out", "(C are follow-ups, don't adjust for those)": a pronoun for the column
+# named just before, in the same sentence.
+_DROP_PRONOUN = re.compile(
+    rf"\b(?:(?:leave|leaving|keep|keeping|take|taking)\s+(?:it|them|those|that|this|these)\s+out\b|"
+    rf"(?:not|\w+n't|dont|never)\s+(?:\S+\s+){{0,2}}?{_ADJUST_VERB}\s+(?:for|on)\s+(?:it|them|those|that|this|these)\b)"
+)
 _POST = re.compile(
     rf"(?:(?:treating|treat|considering|consider|counting|count|with)\s+)?{_LIST}\s+(?:as|is|are|was|were|being)\s+(?:probably\s+|likely\s+|actually\s+|really\s+)?(?:a\s+|an\s+|the\s+)?"
     r"(?P<what>mediators?|post[-\s]?treatment|measured\s+after|recorded\s+after|outcomes?\s+of|consequences?\s+of|"
@@ -170,6 +178,25 @@ def read_adjustment(skeleton: Skeleton) -> Adjustment:
         for column in skeleton.columns_in(match.group("list")):
             adjustment.exclude.setdefault(column, "you asked to leave it out")
         adjustment.spans.append(match.span())
+    for match in _DROP_SPLIT.finditer(text):
+        if any(start <= match.start() < end for start, end in adjustment.spans):
+            continue
+        for column in skeleton.columns_in(match.group("list")):
+            adjustment.exclude.setdefault(column, "you asked to leave it out")
+        adjustment.spans.append(match.span())
+    for match in _DROP_PRONOUN.finditer(text):
+        if any(start <= match.start() < end for start, end in adjustment.spans):
+            continue
+        sentence = re.split(r"[.?!(]\s*", text[: match.start()])[-1]
+        before = re.findall(r"C\d+", text[: match.start()])
+        in_sentence = re.findall(r"C\d+", sentence)
+        # The column meant is the last named, when it is not one of the question's first two (its roles): it
+        # follows them, or opens a sentence of its own.
+        if in_sentence and (len(before) >= 3 or len(in_sentence) < len(before)):
+            named = skeleton.columns_in(in_sentence[-1])
+            if named:
+                adjustment.exclude.setdefault(named[-1], "you asked to leave it out")
+                adjustment.spans.append(match.span())
     if _NONE.search(text):
         adjustment.none = True
         adjustment.spans.append(_NONE.search(text).span())  # type: ignore[union-attr]
