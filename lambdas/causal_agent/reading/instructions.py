@@ -188,11 +188,11 @@ def read_adjustment(skeleton: Skeleton) -> Adjustment:
         if any(start <= match.start() < end for start, end in adjustment.spans):
             continue
         sentence = re.split(r"[.?!(]\s*", text[: match.start()])[-1]
-        before = re.findall(r"C\d+", text[: match.start()])
+        earlier = re.findall(r"C\d+", text[: match.start()])
         in_sentence = re.findall(r"C\d+", sentence)
         # The column meant is the last named, when it is not one of the question's first two (its roles): it
         # follows them, or opens a sentence of its own.
-        if in_sentence and (len(before) >= 3 or len(in_sentence) < len(before)):
+        if in_sentence and (len(earlier) >= 3 or len(in_sentence) < len(earlier)):
             named = skeleton.columns_in(in_sentence[-1])
             if named:
                 adjustment.exclude.setdefault(named[-1], "you asked to leave it out")
