@@ -203,3 +203,8 @@ def test_a_column_left_out_in_a_split_phrase_or_by_a_pronoun(question):
 def test_a_pronoun_right_after_the_roles_does_not_leave_a_role_out():
     reading = read_question("effect of training on earnings, don't adjust for it", PROGRAMME)
     assert not reading.adjustment.exclude
+
+
+def test_an_unresolved_outcome_phrase_takes_the_one_other_column_it_holds():
+    reading = read_question("does getting training actually lower what we spend on earnings?", PROGRAMME)
+    assert (reading.intent, reading.treatment, reading.outcome) == ("causal", "trained", "earnings")

@@ -483,7 +483,22 @@ def _read_text(text: str, manifest: DatasetManifest, index: ColumnIndex) -> Read
         reading.how = "named in the question" if direction.treatment and direction.outcome else ""
         if direction.unmatched and not (direction.treatment and direction.outcome):
             role = "treatment" if "treatment" in direction.unmatched and not direction.treatment else "outcome"
-            if role in direction.unmatched and not getattr(reading, role):
+            other = reading.outcome if role == "treatment" else reading.treatment
+            held = [m for m in candidates if m.column == other]
+            # A column named beside the found role is part of its phrase ("late deliveries"), not the other role.
+            spare = list(
+                dict.fromkeys(
+                    m.column
+                    for m in candidates
+                    if m.column != other and not any(m.first <= h.last + 1 and h.first <= m.last + 1 for h in held)
+                )
+            )
+            if role == "outcome" and role in direction.unmatched and not reading.outcome and other and len(spare) == 1:
+                # "does opting in lower what we pay out in claims?": the phrase did not resolve as a whole, but
+                # it holds the one other column the question names.
+                setattr(reading, role, spare[0])
+                reading.how = "named in the question"
+            elif role in direction.unmatched and not getattr(reading, role):
                 return Reading(
                     "unanswerable",
                     treatment=reading.treatment,
