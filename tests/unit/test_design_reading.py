@@ -316,3 +316,12 @@ def test_a_policy_said_only_by_its_groups_and_date_is_a_causal_question_about_th
     ):
         reading = read_question(question, QUARTERLY)
         assert (reading.intent, reading.treatment, reading.outcome) == ("causal", None, "waiting_days"), question
+
+
+def test_when_or_which_group_is_never_the_outcome_of_a_policy_question():
+    from causal_agent.reading.reader import read_question
+
+    question = "Avon capped the fee starting 2019Q2; the other provinces didn't. did waiting days fall because of it?"
+    reading = read_question(question, QUARTERLY)
+    assert reading.outcome == "waiting_days"
+    assert reading.outcome not in ("province", "period")

@@ -27,7 +27,7 @@ from causal_agent.reading.roles import EFFECT_COUNTING_PATTERNS, read_direction
 from causal_agent.reading.skeleton import Skeleton
 from causal_agent.reading.words import restore_apostrophes, tokenize
 from causal_common.models.datasets import Column, DatasetManifest
-from causal_common.roles import said_before_treatment
+from causal_common.roles import name_parts, said_before_treatment
 
 Intent = Literal["causal", "descriptive", "unanswerable", "other"]
 
@@ -331,6 +331,15 @@ def _design_columns_out_of_roles(reading: Reading, text: str, manifest: DatasetM
         *([placed.by_group] if placed.by_group else []),
     }
     wrong = [role for role in ("treatment", "outcome") if getattr(reading, role) in parts]
+    outcome = manifest.column(reading.outcome) if reading.outcome else None
+    if (
+        outcome is not None
+        and "outcome" not in wrong
+        and (_names_a_period(outcome) or (placed.treatment_start and outcome.name == placed.group_column))
+    ):
+        # "went live in different months", "the other states didn't": when, or which group, is never the outcome.
+        wrong.append("outcome")
+        parts |= {outcome.name}
     if not wrong:
         return
     stripped = restore_apostrophes(text.strip())
@@ -345,11 +354,25 @@ def _design_columns_out_of_roles(reading: Reading, text: str, manifest: DatasetM
         free = [name for name in named if name not in taken]
         if role == "treatment":
             free.sort(key=lambda name: not _binary(manifest.column(name)))
+        else:
+            # The outcome is named in the part that asks ("…; did fills go up because of it?"), first there.
+            asking = re.split(r"[.;!]\s+", stripped.rstrip(" ?.!"))[-1]
+            asked = [m.column for m in index.mentions(tokenize(asking), asking) if m.column in free]
+            free = list(dict.fromkeys([*asked, *free]))
         if free:
             setattr(reading, role, free[0])
             taken.add(free[0])
             reading.how = reading.how or "named in the question"
             reading.alternatives.pop(role, None)
+
+
+_PERIOD_PARTS = frozenset({"year", "yr", "quarter", "qtr", "month", "date", "week", "period", "wave", "day"})
+
+
+def _names_a_period(column: Column) -> bool:
+    """A column that says when (its role, or its name is a period word alone)."""
+    parts = name_parts(column.name)
+    return column.role in ("time", "date") or (len(parts) == 1 and parts[0].rstrip("s") in _PERIOD_PARTS)
 
 
 def _read_question(text: str, manifest: DatasetManifest, index: ColumnIndex) -> Reading:
