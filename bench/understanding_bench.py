@@ -122,6 +122,19 @@ def main() -> int:
 
     for kind, share in sorted(reply_scores().items()):
         print(f"{'replies: ' + kind:<30} {share:>9.1%}")
+    # The replies that come with the folder sets, read against their data's manifests.
+    from causal_tasks.evaluation.questions import as_upload, load_set
+
+    for path in phrasing_sets():
+        if not path.is_dir():
+            continue
+        datasets, raw = load_set(path)
+        replies = [case for case in raw if "reply" in case and case.get("schema") in datasets]
+        if not replies:
+            continue
+        manifests = {name: as_upload(frame, name)[1] for name, frame in datasets.items()}
+        for kind, share in sorted(reply_scores(replies, manifests).items()):
+            print(f"{set_name(path) + ': replies ' + kind:<30} {share:>9.1%}")
     print("designs and estimates end to end: causal-stack eval --questions")
     print(f"target: development set ≥ {TARGET:.0%} read right: {'met' if development_ok else 'MISSED'}")
     return 0 if development_ok else 1

@@ -32,8 +32,8 @@ def _manifest(case: dict[str, Any]) -> DatasetManifest:
     return DatasetManifest(id="replies", title="replies", description="", rows=100, data_key="r/d.csv", columns=columns)
 
 
-def read_right(case: dict[str, Any]) -> bool:
-    manifest = _manifest(case)
+def read_right(case: dict[str, Any], manifest: DatasetManifest | None = None) -> bool:
+    manifest = manifest or _manifest(case)
     prompt, expected, reply = case["prompt"], case["expected"], case["reply"]
     options = [str(o["id"]) for o in prompt.get("options") or []]
     if prompt["kind"] == "timing":
@@ -68,14 +68,17 @@ def read_right(case: dict[str, Any]) -> bool:
     return confirmed is expected.get("design_confirmed")
 
 
-def scores() -> dict[str, float]:
-    cases = json.loads(SET.read_text())["cases"]
+def scores(
+    cases: list[dict[str, Any]] | None = None, manifests: dict[str, DatasetManifest] | None = None
+) -> dict[str, float]:
+    """Share read right per prompt kind: this set's replies, or a folder set's (each with its data's manifest)."""
+    cases = cases if cases is not None else json.loads(SET.read_text())["cases"]
     tally: Counter[str] = Counter()
     right: Counter[str] = Counter()
     for case in cases:
         kind = "choose" if case["prompt"]["kind"].startswith("choose_") else case["prompt"]["kind"]
         tally[kind] += 1
-        right[kind] += read_right(case)
+        right[kind] += read_right(case, (manifests or {}).get(case.get("schema", "")))
     return {kind: right[kind] / tally[kind] for kind in tally}
 
 
