@@ -325,3 +325,11 @@ def test_when_or_which_group_is_never_the_outcome_of_a_policy_question():
     reading = read_question(question, QUARTERLY)
     assert reading.outcome == "waiting_days"
     assert reading.outcome not in ("province", "period")
+
+
+def test_making_people_do_more_is_asked_as_an_effect():
+    from causal_agent.reading.reader import read_question
+
+    # One column named, the outcome in other words: a causal question with a role to ask about, not a description.
+    reading = read_question("does having a loyalty app make people visit more", SHOPS)
+    assert (reading.intent, reading.treatment) == ("causal", "loyalty_app")

@@ -38,6 +38,7 @@ _CAUSAL_WORDS = re.compile(
     r"result\s+in|results\s+in|would|counterfactual|treatment\s+effect|ate|att|work|works|worked|help|helps|"
     r"matter|matters|difference\s+to|benefit\w*|pay\s+off|pays\s+off|raise\w*|boost\w*|improv\w*|reduc\w*|"
     r"lift|uplift|(?:do|does|did|doing|done)\s+(?:to|for)|saves?|saved|cuts?|cutting|lowers?|lowered|drives?|drove|"
+    r"(?:make|makes|made|making)\s+(?:\w+\s+){0,3}?(?:more|less|fewer|likelier|better|worse)|"
     rf"{_ADJUSTING_WORDS})\b"
 )
 _ADJUSTING = re.compile(rf"\b(?:{_ADJUSTING_WORDS})\b")
