@@ -208,3 +208,18 @@ def test_a_pronoun_right_after_the_roles_does_not_leave_a_role_out():
 def test_an_unresolved_outcome_phrase_takes_the_one_other_column_it_holds():
     reading = read_question("does getting training actually lower what we spend on earnings?", PROGRAMME)
     assert (reading.intent, reading.treatment, reading.outcome) == ("causal", "trained", "earnings")
+
+
+def test_an_adjustment_list_item_said_with_words_before_the_column():
+    reading = read_question(
+        "effect of training on earnings adjusting for training_hours and the age of each worker", PROGRAMME
+    )
+    assert sorted(reading.adjustment.only or []) == ["age", "training_hours"]
+
+
+def test_adjusting_for_those_two_names_the_columns_just_before():
+    question = (
+        "does training raise earnings? age and training_hours differ between groups so just account for those two"
+    )
+    reading = read_question(question, PROGRAMME)
+    assert sorted(reading.adjustment.only or []) == ["age", "training_hours"]

@@ -14,8 +14,20 @@ _ADJUST_VERB = (
     r"stratify(?:ing)?|stratified)"
 )
 
-_ONLY = re.compile(
-    rf"\b(?:only\s+)?{_ADJUST_VERB}\s+(?:only\s+|just\s+|solely\s+|purely\s+)?(?:for|on|by)\s+(?:only\s+|just\s+)?{_LIST}(?P<after>\s+only)?"
+# An adjustment list whose later items are said with a few words before the column ("area and distance to the
+# nearest village"); the words may not start a new request.
+_LOOSE_LIST = (
+    r"(?P<list>(?:(?:the|a|an|their|his|her|its|both|either|any|of)\s+)*C\d+(?:\s*(?:,|and|or|&|plus|as\s+well\s+as)\s*"
+    r"(?:(?!(?:on|effect|effects|impact|what|how|then|please|and|or|but|so|is|are|was|were)\b)[a-z]+\s+){0,4}?C\d+)*)"
+)
+_ONLY_LOOSE = re.compile(
+    rf"\b(?:only\s+)?{_ADJUST_VERB}\s+(?:only\s+|just\s+|solely\s+|purely\s+)?(?:for|on|by)\s+(?:only\s+|just\s+)?"
+    rf"{_LOOSE_LIST}(?P<after>\s+only)?"
+)
+# "… soil and farm size differ, so just account for those two": the columns named just before.
+_ONLY_THOSE = re.compile(
+    rf"\b{_ADJUST_VERB}\s+(?:only\s+|just\s+)?(?:for|on)\s+(?:only\s+|just\s+)?(?:those|these|them|both)"
+    r"(?:\s+(?P<count>two|three|four|2|3|4))?\b"
 )
 _HOLDING = re.compile(rf"\bholding\s+{_LIST}\s+(?:constant|fixed|equal)")
 _NOT = re.compile(
@@ -203,14 +215,24 @@ def read_adjustment(skeleton: Skeleton) -> Adjustment:
     if _ALL.search(text):
         adjustment.everything = True
         adjustment.spans.append(_ALL.search(text).span())  # type: ignore[union-attr]
-    for pattern in (_ONLY, _HOLDING):
+    for match in _ONLY_THOSE.finditer(text):
+        if any(start <= match.start() < end for start, end in adjustment.spans):
+            continue
+        sentence = re.split(r"[.?!;]\s*", text[: match.start()])[-1]
+        named = re.findall(r"C\d+", sentence)
+        size = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}.get(match.group("count") or "", len(named))
+        columns = skeleton.columns_in(" ".join(named[-size:])) if named and size <= len(named) else []
+        if columns:
+            adjustment.only = (adjustment.only or []) + [c for c in columns if c not in (adjustment.only or [])]
+            adjustment.spans.append(match.span())
+    for pattern in (_ONLY_LOOSE, _HOLDING):
         for match in pattern.finditer(text):
             if any(start <= match.start() < end for start, end in adjustment.spans):
                 continue
             columns = [c for c in skeleton.columns_in(match.group("list")) if c not in adjustment.exclude]
             adjustment.spans.append(match.span())
             clause = text[max(0, match.start() - 30) : match.end() + 30]
-            if pattern is _ONLY and (
+            if pattern is _ONLY_LOOSE and (
                 re.search(r"\b(?:only|just|solely|purely)\b", match.group(0)) or match.groupdict().get("after")
             ):
                 adjustment.only = (adjustment.only or []) + [c for c in columns if c not in (adjustment.only or [])]
