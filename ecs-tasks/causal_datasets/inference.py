@@ -115,7 +115,8 @@ def infer_role(column: TableColumn) -> tuple[ColumnRole, list[str] | None, dict[
     if coding is not None:
         levels = folded
     unique = len(values) > 0 and len(distinct) == len(values)
-    if (_ID_NAME.search(name.lower()) or _CAMEL_ID.search(name)) and (unique or dtype == "string"):
+    # An id-like name ("no_reply" starts with "no") on two-valued text written as yes/no is a property, not an id.
+    if (_ID_NAME.search(name.lower()) or _CAMEL_ID.search(name)) and (unique or (dtype == "string" and not coding)):
         return "identifier", None, None
     if dtype == "string":
         if coding is not None:

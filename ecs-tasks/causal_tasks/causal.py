@@ -164,6 +164,18 @@ def run_causal_analysis(
         if choice.design in ("backdoor", "randomised")
         else []
     )
+    if choice.design == "randomised" and suspects:
+        # Under random assignment nothing measured before it depends on the treatment: a covariate the treatment
+        # explains (or whose name says so) is a consequence of it, and adjusting for it would bias the comparison.
+        consequences = {note.column: note.reason for note in suspects}
+        kept = [name for name in covariates if prepared.encoded_from.get(name, name) not in consequences]
+        if len(kept) < len(covariates):
+            covariates = kept
+            left_out += [
+                ColumnNote(column=name, reason=f"the treatment was assigned at random and {reason}")
+                for name, reason in consequences.items()
+            ]
+            suspects = []
     progress(
         "model", f"{len(data)} rows, {len(covariates)} covariates; {choice.design}; naive difference {naive:,.4g}", 5
     )

@@ -272,3 +272,24 @@ def test_a_panel_with_more_covariates_than_its_rows_can_carry_is_refused_clearly
     frame = pd.concat([frame, pd.DataFrame(noise, columns=[f"z{i}" for i in range(50)])], axis=1)
     with pytest.raises(InvalidInputError, match="cannot be fitted on 60 complete rows with 50 covariate"):
         run_causal_analysis(frame, case.args, roles=case.roles)
+
+
+def test_under_random_assignment_a_consequence_of_the_treatment_is_not_adjusted_for():
+    rng = np.random.default_rng(41)
+    n = 3000
+    treated = rng.integers(0, 2, n)
+    age = rng.normal(40, 10, n)
+    # Only a treated unit can answer the message it got; answering goes with the outcome (a collider).
+    answered = (treated == 1) & (rng.random(n) < 0.6)
+    outcome = 1.0 * treated + 0.05 * age + 3.0 * answered + rng.normal(0, 1, n)
+    frame = pd.DataFrame({"treated": treated, "age": age, "answered": answered.astype(int), "outcome": outcome})
+    args = CausalAnalysisArgs(
+        treatment="treated",
+        outcome="outcome",
+        common_causes=["age", "answered"],
+        design="randomised",
+        refutation_simulations=2,
+    )
+    result = run_causal_analysis(frame, args, lambda *_: None)
+    assert "answered" in {note.column for note in result.left_out}
+    assert any("random" in note.reason for note in result.left_out if note.column == "answered")

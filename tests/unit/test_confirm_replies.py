@@ -27,6 +27,8 @@ OPTIONS = [("yes", "Yes: use difference in differences"), ("no", "No: plain adju
         "not just adjusting please, do the before/after comparison as you suggested",
         "1",
         "Yes: use difference in differences",
+        "I wouldn't object to that",
+        "the plots were allocated by coin toss so yes",
     ],
 )
 def test_confirming_replies(reply):
@@ -48,6 +50,8 @@ def test_confirming_replies(reply):
         "adjust for the baseline score instead",
         "2",
         "No: plain adjustment instead",
+        "not quite, the regional managers picked who got it",
+        "some sites volunteered first, so no",
     ],
 )
 def test_declining_replies(reply):

@@ -164,3 +164,172 @@ def test_named_groups_with_a_start_are_the_treatment_when_no_column_holds_it():
         assert (reading.intent, reading.treatment, reading.outcome) == ("causal", "district", "burglaries")
         decision = planner.plan(planner.PlannerInput([user_message(question)], manifest, interactive=False))
         assert decision.kind == "tool"
+
+
+@pytest.mark.parametrize(
+    ("question", "treatment", "outcome"),
+    [
+        # The cutoff's column is the running variable, not a role.
+        ("the bursary went to everyone under 40 on the entrance score. effect on gpa?", "bursary", "gpa_year1"),
+        # A subgroup's or a by-group's column names who, not what is estimated.
+        ("for students over 25, what does the bursary do to gpa?", "bursary", "gpa_year1"),
+        ("does the bursary effect on gpa vary by state?", "bursary", "gpa_year1"),
+    ],
+)
+def test_a_column_the_words_give_a_design_part_is_not_a_role(question, treatment, outcome):
+    from causal_agent.reading.reader import read_question
+
+    reading = read_question(question, MANIFEST)
+    assert (reading.treatment, reading.outcome) == (treatment, outcome)
+
+
+QUARTERLY = DatasetManifest(
+    id="clinics",
+    title="clinics",
+    description="",
+    rows=100,
+    data_key="clinics/data.csv",
+    columns=[
+        Column(name="clinic_id", dtype="string", role="identifier"),
+        Column(name="province", dtype="string", role="covariate", levels=["Avon", "Brent", "Corran", "Dyfed"]),
+        Column(name="period", dtype="string", role="covariate", levels=["2019Q1", "2019Q2", "2019Q3", "2019Q4"]),
+        Column(name="waiting_days", dtype="float", role="covariate"),
+        Column(name="referral_no", dtype="string", role="covariate", levels=["no", "yes"]),
+        Column(name="checkup_score", dtype="float", role="covariate"),
+        Column(name="later_checkup_score", dtype="float", role="covariate"),
+        Column(name="extra_visit", dtype="integer", role="covariate", levels=["0", "1"]),
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "groups", "start"),
+    [
+        # A month said for data kept by quarter is its quarter; "effective", "kicked in", "the <period> reform".
+        ("Avon's fee cap kicked in jan 2019. effect on waiting_days versus the other provinces?", ["Avon"], "2019Q1"),
+        ("after Avon's booking rule (effective Q2 2019) did waiting days fall?", ["Avon"], "2019Q2"),
+        (
+            "did the 2019Q3 booking reform in Brent cut waiting_days compared with the other provinces?",
+            ["Brent"],
+            "2019Q3",
+        ),
+        # Groups listed after "with" are the comparison.
+        (
+            "compare Avon with Brent, Corran and Dyfed before vs after the cap in 2019Q2 on waiting_days",
+            ["Avon"],
+            "2019Q2",
+        ),
+    ],
+)
+def test_a_policy_group_and_start_said_in_other_words(question, groups, start):
+    design = read_design(question, QUARTERLY, None, "waiting_days")
+    assert (design.design, design.treated_groups, design.treatment_start) == ("did", groups, start)
+
+
+def test_a_month_for_yearly_data_is_its_year_and_a_short_year_is_read():
+    assert (
+        read_design(
+            "Oregon switched rules from March 2017; the other states did not. effect on gpa?",
+            MANIFEST,
+            None,
+            "gpa_year1",
+        ).treatment_start
+        == "2017"
+    )
+    assert normalise_period("sept '22") == "2022-09"
+
+
+def test_a_generic_word_for_the_running_variable_names_the_column_that_is_not_a_role():
+    design = read_design(
+        "rule: a score under sixty means an extra visit. effect on later_checkup_score?",
+        QUARTERLY,
+        "extra_visit",
+        "later_checkup_score",
+    )
+    assert (design.running, design.cutoff, design.cutoff_side) == ("checkup_score", 60.0, "below")
+
+
+SHOPS = DatasetManifest(
+    id="shops",
+    title="shops",
+    description="",
+    rows=100,
+    data_key="shops/data.csv",
+    columns=[
+        Column(name="shop_id", dtype="string", role="identifier"),
+        Column(name="owner_age", dtype="integer", role="covariate"),
+        Column(name="layout", dtype="string", role="covariate", levels=["corner", "mall", "high street"]),
+        Column(name="rural", dtype="string", role="covariate", levels=["no", "yes"], coding={"yes": 1.0, "no": 0.0}),
+        Column(name="loyalty_app", dtype="integer", role="covariate", levels=["0", "1"]),
+        Column(name="weekly_takings", dtype="float", role="covariate"),
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("for owners 50 and older, what does the loyalty app do to weekly takings?", ("owner_age", ">=", 50.0)),
+        ("what about owners under 30 - does the app raise takings?", ("owner_age", "<", 30.0)),
+        ("effect of the loyalty app on takings for every shop that isn't a mall one", ("layout", "!=", "mall")),
+        ("leaving out corner shops, what did the loyalty app do to weekly takings?", ("layout", "!=", "corner")),
+        ("mall only: loyalty_app -> weekly_takings", ("layout", "==", "mall")),
+        ("for rural shops only, does the loyalty app raise weekly takings?", ("rural", "==", "yes")),
+    ],
+)
+def test_subgroups_said_in_other_words(question, expected):
+    design = read_design(question, SHOPS, "loyalty_app", "weekly_takings")
+    assert [(s.column, s.op, s.value) for s in design.subgroup] == [expected]
+
+
+def test_a_column_adjusted_for_is_not_a_subgroup():
+    design = read_design(
+        "effect of the loyalty app on takings, controlling for rural", SHOPS, "loyalty_app", "weekly_takings"
+    )
+    assert design.subgroup == []
+
+
+def test_a_what_if_between_two_columns_is_an_effect_even_in_the_words_of_a_count():
+    from causal_agent.reading.reader import read_question
+
+    reading = read_question("what if owners were 10 years older - how many more weekly takings would there be?", SHOPS)
+    assert reading.intent == "causal"
+    assert (reading.treatment, reading.outcome) == ("owner_age", "weekly_takings")
+
+
+def test_a_policy_named_by_group_and_date_leaves_the_treatment_to_the_groups():
+    from causal_agent.reading.reader import read_question
+
+    reading = read_question(
+        "Avon switched to online booking in 2019Q2 while the other provinces did not. effect on waiting_days?",
+        QUARTERLY,
+    )
+    assert (reading.intent, reading.treatment, reading.outcome) == ("causal", None, "waiting_days")
+
+
+def test_a_policy_said_only_by_its_groups_and_date_is_a_causal_question_about_the_named_outcome():
+    from causal_agent.reading.reader import read_question
+
+    for question in (
+        "Brent dropped the booking fee from 2019Q3 -- effect on waiting days?",
+        "did the 2019Q2 booking reform in Avon lower waiting_days compared with the other provinces?",
+    ):
+        reading = read_question(question, QUARTERLY)
+        assert (reading.intent, reading.treatment, reading.outcome) == ("causal", None, "waiting_days"), question
+
+
+def test_when_or_which_group_is_never_the_outcome_of_a_policy_question():
+    from causal_agent.reading.reader import read_question
+
+    question = "Avon capped the fee starting 2019Q2; the other provinces didn't. did waiting days fall because of it?"
+    reading = read_question(question, QUARTERLY)
+    assert reading.outcome == "waiting_days"
+    assert reading.outcome not in ("province", "period")
+
+
+def test_making_people_do_more_is_asked_as_an_effect():
+    from causal_agent.reading.reader import read_question
+
+    # One column named, the outcome in other words: a causal question with a role to ask about, not a description.
+    reading = read_question("does having a loyalty app make people visit more", SHOPS)
+    assert (reading.intent, reading.treatment) == ("causal", "loyalty_app")

@@ -63,6 +63,57 @@ CASES = [
         {"complaints": "before"},
     ),
     (["complaints"], "after, and before", {}),
+    # Slips in the cue words, idioms that only look like cues, and a question back.
+    (["complaints"], "aftr", {"complaints": "after"}),
+    (["tenure_years"], "befor, clearly", {"tenure_years": "before"}),
+    (["tenure_years"], "before. after all, it comes off the hiring paperwork", {"tenure_years": "before"}),
+    (["complaints"], "before I say, why do you need this?", {}),
+    # Negation by a contraction or a negative quantifier, and "keep … out".
+    (["tenure_years"], "it couldn't be after, it never changes", {"tenure_years": "before"}),
+    (["complaints", "age"], "neither was recorded after the training", {"complaints": "before", "age": "before"}),
+    (["complaints"], "keep that out", {"complaints": "after"}),
+    # Scope: except, only, places in the prompt, the others.
+    (
+        ["tenure_years", "age", "complaints"],
+        "all before apart from complaints",
+        {"tenure_years": "before", "age": "before", "complaints": "after"},
+    ),
+    (
+        ["tenure_years", "age", "complaints"],
+        "only age was before",
+        {"tenure_years": "after", "age": "before", "complaints": "after"},
+    ),
+    (
+        ["tenure_years", "complaints"],
+        "the first was before, the second after",
+        {"tenure_years": "before", "complaints": "after"},
+    ),
+    (
+        ["tenure_years", "age", "complaints"],
+        "first two before, last one after",
+        {"tenure_years": "before", "age": "before", "complaints": "after"},
+    ),
+    (
+        ["tenure_years", "age", "complaints"],
+        "age is before. the other two I'm not sure",
+        {"age": "before", "tenure_years": "unsure", "complaints": "unsure"},
+    ),
+    (
+        ["tenure_years", "complaints"],
+        "tenure can't be after the training. complaints yes",
+        {"tenure_years": "before", "complaints": "after"},
+    ),
+    # A clause about a column that was not asked about, and "it" when several were.
+    (["complaints"], "age was definitely before", {}),
+    (["complaints", "age"], "keep it", {}),
+    # Where a value comes from, said by the event that starts a record; during the treatment is after.
+    (["tenure_years"], "it is taken from their application form", {"tenure_years": "before"}),
+    (["tenure_years"], "recorded at the first interview, long before any training", {"tenure_years": "before"}),
+    (["complaints"], "these pile up during the training period", {"complaints": "after"}),
+    (["complaints"], "that can only happen once we've trained them", {"complaints": "after"}),
+    # A hedge on a cue is doubt; a hedge alone says nothing.
+    (["complaints"], "it might have changed after the training, hard to be sure", {"complaints": "unsure"}),
+    (["complaints"], "hmm, maybe?", {}),
 ]
 
 
@@ -81,6 +132,7 @@ def test_an_option_id_or_its_number_decides_every_asked_column():
     }
     assert read_timing_reply("1", ["age"], INDEX, options=options).decisions == {"age": "before"}
     assert read_timing_reply("option 3", ["age"], INDEX, options=options).decisions == {"age": "unsure"}
+    assert read_timing_reply("the first one", ["age"], INDEX, options=options).decisions == {"age": "before"}
 
 
 def test_a_kept_column_stays_a_control_and_the_answer_is_told_why():

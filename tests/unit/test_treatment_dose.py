@@ -127,3 +127,99 @@ def test_the_answer_carries_the_note():
 def test_a_column_named_exactly_is_kept_whatever_the_words_around_it():
     assert read_question("effect of getting training_hours on earnings", PROGRAMME).treatment == "training_hours"
     assert read_question("effect of each additional trained on earnings", PROGRAMME).treatment == "trained"
+
+
+SHORTENED = DatasetManifest(
+    id="farms",
+    title="farms",
+    description="",
+    rows=10,
+    data_key="farms/data.csv",
+    columns=[
+        Column(name="any_fertiliser", dtype="integer", levels=["0", "1"]),
+        Column(name="fert_kg_ha", dtype="float"),
+        Column(name="calls_cnt", dtype="integer"),
+        Column(name="callback_offered", dtype="integer", levels=["0", "1"]),
+        Column(name="harvest_t", dtype="float"),
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "treatment"),
+    [
+        # A shortened name word ("fert") is the same treatment's amount.
+        ("how much does each kg of fertiliser per hectare raise the harvest?", "fert_kg_ha"),
+        ("what happens to the harvest if farms cut their fertiliser rate in half?", "fert_kg_ha"),
+        # The concept with no word of amount is whether it happened; "more" after it speaks of the outcome.
+        ("does fertiliser raise the harvest?", "any_fertiliser"),
+        ("do fertilised farms get more harvest?", "any_fertiliser"),
+    ],
+)
+def test_a_shortened_amount_column_and_words_after_the_treatment(question, treatment):
+    assert read_question(question, SHORTENED).treatment == treatment
+
+
+def test_a_compound_word_is_not_a_shortening():
+    from causal_agent.reading.amounts import forms_of
+
+    assert forms_of("calls_cnt", SHORTENED) is None
+
+
+def test_both_forms_of_one_treatment_named_are_one_role_and_the_other_column_is_the_outcome():
+    mentoring = DatasetManifest(
+        id="mentoring",
+        title="mentoring",
+        description="",
+        rows=10,
+        data_key="m/data.csv",
+        columns=[
+            Column(name="mentored", dtype="integer", levels=["0", "1"], synonyms=["mentored"]),
+            Column(name="mentoring_hrs", dtype="float", synonyms=["mentoring", "hrs"]),
+            Column(name="tenure_yrs", dtype="float"),
+            Column(name="office", dtype="string", levels=["east", "west"]),
+            Column(name="nps", dtype="float"),
+        ],
+    )
+    question = "how much does an hour of mentoring move nps, controlling for tenure_yrs and office only"
+    reading = read_question(question, mentoring)
+    assert (reading.treatment, reading.outcome) == ("mentoring_hrs", "nps")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "does training raise earnings? leave age out, it was taken at the exit interview",
+        "effect of training on earnings - age is recorded at the end, leave it out",
+        "does training raise earnings? (age is logged at exit, don't adjust for it)",
+    ],
+)
+def test_a_column_left_out_in_a_split_phrase_or_by_a_pronoun(question):
+    reading = read_question(question, PROGRAMME)
+    assert "age" in reading.adjustment.exclude
+    assert reading.treatment not in reading.adjustment.exclude and reading.outcome not in reading.adjustment.exclude
+
+
+def test_a_pronoun_right_after_the_roles_does_not_leave_a_role_out():
+    reading = read_question("effect of training on earnings, don't adjust for it", PROGRAMME)
+    assert not reading.adjustment.exclude
+
+
+def test_an_unresolved_outcome_phrase_takes_the_one_other_column_it_holds():
+    reading = read_question("does getting training actually lower what we spend on earnings?", PROGRAMME)
+    assert (reading.intent, reading.treatment, reading.outcome) == ("causal", "trained", "earnings")
+
+
+def test_an_adjustment_list_item_said_with_words_before_the_column():
+    reading = read_question(
+        "effect of training on earnings adjusting for training_hours and the age of each worker", PROGRAMME
+    )
+    assert sorted(reading.adjustment.only or []) == ["age", "training_hours"]
+
+
+def test_adjusting_for_those_two_names_the_columns_just_before():
+    question = (
+        "does training raise earnings? age and training_hours differ between groups so just account for those two"
+    )
+    reading = read_question(question, PROGRAMME)
+    assert sorted(reading.adjustment.only or []) == ["age", "training_hours"]

@@ -88,3 +88,19 @@ def test_sequence_numbers_with_gaps_and_id_like_names_are_identifiers_not_covari
     assert columns["hh_no"].role == "identifier"
     assert columns["income"].role == "covariate"
     assert columns["visits"].role == "covariate"
+
+
+def test_a_yes_no_column_whose_name_starts_like_an_id_is_a_property_not_an_identifier():
+    rng = np.random.default_rng(5)
+    n = 80
+    frame = pd.DataFrame(
+        {
+            "no_reply": rng.choice(["yes", "no"], n),  # "no" leads the name, but the values are yes/no
+            "ref_code": [f"R{i % 30:03d}" for i in range(n)],  # id-named text with many values: an identifier
+            "score": rng.normal(5, 1, n).round(2),
+        }
+    )
+    columns = {column.name: column for column in manifest_for_upload(frame, "clinic").columns}
+    assert columns["no_reply"].role == "covariate"
+    assert columns["no_reply"].coding == {"yes": 1.0, "no": 0.0}
+    assert columns["ref_code"].role == "identifier"

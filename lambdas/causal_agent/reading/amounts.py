@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from causal_agent.reading.columns import Mention
-from causal_agent.reading.words import GENERIC_PARTS, Token, stem
+from causal_agent.reading.words import ABBREVIATIONS, GENERIC_PARTS, Token, stem
 from causal_common.models.datasets import Column, DatasetManifest
 from causal_common.roles import name_parts
 
@@ -24,8 +24,10 @@ _YES_NO_BEFORE = re.compile(
 # Words around the treatment that ask about its amount.
 _AMOUNT_WORDS = re.compile(
     r"^(?:additional|extra|more|fewer|less|dose|doses|dosage|amount|amounts|quantity|intensity|per|each|every|"
-    r"longer|duration)$"
+    r"longer|duration|rate|level|half|halve[ds]?|halving|double[ds]?|doubling|twice|triple[ds]?)$"
 )
+# Nouns of amount, which say so after the treatment too ("the training dose", "the fertiliser rate").
+_AMOUNT_NOUNS = re.compile(r"^(?:dose|doses|dosage|amount|amounts|quantity|intensity|rate|level|duration)$")
 _AUXILIARY = re.compile(r"^(?:do|does|did|is|are|was|were|would|will|can|could|should|might|has|have|had)$")
 _WINDOW = 4
 
@@ -44,6 +46,18 @@ def _stems(column: Column) -> set[str]:
     return {stem(word) for word in words if word not in GENERIC_PARTS and len(word) > 2}
 
 
+def _shared(first: set[str], second: set[str]) -> set[str]:
+    """Name words the two columns share, a known shortening included ("fert" of fertiliser, "sub" of subscriber)."""
+    shared = first & second
+    for a in first:
+        for b in second:
+            short, long = sorted((a, b), key=len)
+            expansions = ABBREVIATIONS.get(short, ())
+            if short != long and long.startswith(short) and any(stem(e)[:5] == long[:5] for e in expansions):
+                shared |= {a, b}
+    return shared
+
+
 def forms_of(column_name: str, manifest: DatasetManifest) -> Forms | None:
     """The other form of ``column_name``'s treatment: a numeric column sharing a name word with a yes/no one."""
     chosen = manifest.column(column_name)
@@ -55,7 +69,7 @@ def forms_of(column_name: str, manifest: DatasetManifest) -> Forms | None:
         yes_no, amount = (chosen, other) if chosen.binary else (other, chosen)
         if not yes_no.binary or amount.binary or amount.dtype not in ("integer", "float"):
             continue
-        shared = _stems(yes_no) & _stems(amount)
+        shared = _shared(_stems(yes_no), _stems(amount))
         if shared:
             units = frozenset(stem(w) for w in name_parts(amount.name)) - shared
             return Forms(yes_no, amount, units)
@@ -65,7 +79,12 @@ def forms_of(column_name: str, manifest: DatasetManifest) -> Forms | None:
 def _asks_for_amount(tokens: list[Token], mention: Mention, forms: Forms, mentions: list[Mention]) -> bool:
     before = tokens[max(0, mention.first - _WINDOW) : mention.first]
     after = tokens[mention.last + 1 : mention.last + 3]
-    if any(_AMOUNT_WORDS.match(t.word) or t.stem in forms.unit_words for t in [*before, *after]):
+    inside = tokens[mention.first : mention.last + 1]
+    if any(_AMOUNT_WORDS.match(t.word) or _is_unit(t, forms) for t in before):
+        return True
+    # After the treatment only its unit, "per" or a noun of amount speaks of its amount ("fertiliser per hectare");
+    # "subscribers take more rides" speaks of the outcome.
+    if any(t.word == "per" or _AMOUNT_NOUNS.match(t.word) or _is_unit(t, forms) for t in [*inside, *after]):
         return True
     # "how much training": an amount; "how much does training raise …": the size of the effect.
     for position, token in enumerate(tokens[:-1]):
@@ -81,6 +100,12 @@ def _asks_for_amount(tokens: list[Token], mention: Mention, forms: Forms, mentio
             return True
     # The amount's unit said elsewhere ("increased by 10 hours").
     return any(m.column == forms.amount.name for m in mentions if m is not mention)
+
+
+def _is_unit(token: Token, forms: Forms) -> bool:
+    if token.stem in forms.unit_words:
+        return True
+    return any(stem(expansion) == token.stem for unit in forms.unit_words for expansion in ABBREVIATIONS.get(unit, ()))
 
 
 def _asks_whether(tokens: list[Token], mention: Mention) -> bool:
@@ -100,7 +125,9 @@ def choose_form(
     if mention is not None and mention.source != "exact":  # a column named exactly is the one meant
         if _asks_for_amount(tokens, mention, forms, mentions):
             treatment = forms.amount.name
-        elif _asks_whether(tokens, mention):
+        else:
+            # "getting any", or the treatment's concept with no word of amount ("does the subscription help?"):
+            # whether it happened.
             treatment = forms.yes_no.name
     unit = next(iter(sorted(forms.unit_words)), "unit")
     unit_word = next((p for p in name_parts(forms.amount.name) if stem(p) == unit), unit)

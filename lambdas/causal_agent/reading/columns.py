@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -76,6 +77,8 @@ class ColumnIndex:
     def __init__(self, manifest: DatasetManifest) -> None:
         self.manifest = manifest
         self.columns = [column for column in manifest.columns]
+        # Among a few offered columns, a word for a generic part of one name ("the amount" for refund_amt) names it.
+        self.loose = False
         self._keys: dict[str, list[_Key]] = {}
         description_words: dict[str, set[str]] = {}
         for column in self.columns:
@@ -100,6 +103,19 @@ class ColumnIndex:
 
     def column(self, name: str) -> Column | None:
         return self.manifest.column(name)
+
+    def restricted(self, names: list[str]) -> ColumnIndex:
+        """An index of some columns only (those a prompt asked about, or offered): a word that fits one of them
+        loosely is found even where another column of the data would have fitted it better. An identifier among
+        them can be named like any other column."""
+        columns = [
+            column.model_copy(update={"role": "other"}) if column.role == "identifier" else column
+            for column in self.manifest.columns
+            if column.name in names
+        ]
+        narrower = ColumnIndex(self.manifest.model_copy(update={"columns": columns}))
+        narrower.loose = True
+        return narrower
 
     # ------------------------------------------------------------------ mentions
 
@@ -150,13 +166,22 @@ class ColumnIndex:
                         found.append(Mention(column.name, first, last, _SOURCE_FACTOR["exact"], "exact"))
         return found
 
+    def _match(self, question_word: str, column_word: str) -> float:
+        quality = word_match(question_word, column_word)
+        if quality or not self.loose or not question_word.isalpha() or not column_word.isalpha():
+            return quality
+        # Among a few offered columns: one word with another ending ("gain" for gains, "lend" for lent).
+        short = min(len(question_word), len(column_word))
+        common = len(os.path.commonprefix([question_word, column_word]))
+        return 0.7 if short >= 4 and common >= 3 and common >= short - 1 else 0.0
+
     def _key_matches(self, column: str, key: _Key, tokens: list[Token]) -> list[Mention]:
         found: list[Mention] = []
         reach = len(key.words) + 1
         for seed, token in enumerate(tokens):
             if not (token.is_word or token.is_number) or token.word in STOPWORDS:
                 continue
-            if not any(word_match(token.word, word) for word in key.words):
+            if not any(self._match(token.word, word) for word in key.words):
                 continue
             head = max((j for j, weight in enumerate(key.weights) if weight == 1.0), default=None)
             used: dict[int, tuple[int, float]] = {}  # key word → (token index, quality)
@@ -166,7 +191,7 @@ class ColumnIndex:
                     continue
                 if any(index == position for index, _ in used.values()):
                     continue
-                options = [(word_match(candidate.word, word), j == head, j) for j, word in enumerate(key.words)]
+                options = [(self._match(candidate.word, word), j == head, j) for j, word in enumerate(key.words)]
                 options = [o for o in options if o[0] and (o[2] not in used or used[o[2]][1] < o[0])]
                 if options:
                     quality, _, j = max(options)
@@ -175,6 +200,10 @@ class ColumnIndex:
                 continue
             extra = self._expansion_tokens(key, used, tokens)
             if not any(key.weights[j] == 1.0 for j in used):
+                if self.loose and used:
+                    positions = [index for index, _ in used.values()]
+                    quality = max(quality for _, quality in used.values())
+                    found.append(Mention(column, min(positions), max(positions), round(0.5 * quality, 4), key.source))
                 continue  # only generic parts ("avg", "id") matched
             coverage = sum(key.weights[j] * quality for j, (_, quality) in used.items()) / sum(key.weights)
             # The first or last informative word of a compound name is its head ("wage" of hourly_wage,
@@ -195,6 +224,10 @@ class ColumnIndex:
         would."""
         parts = [part for part in name_parts(column) if part.isalpha() and 2 <= len(part) <= 5]
         found: list[Mention] = []
+        if self.loose:
+            # Among a few offered columns, an initialism whose first letter is a statistic's ("mwt": mean
+            # waiting time) is named by the words of the rest ("waiting time").
+            parts += [part[1:] for part in parts if len(part) >= 3 and part[0] in "amt"]
         for part in parts:
             if part in ABBREVIATIONS or part in STOPWORDS:
                 continue

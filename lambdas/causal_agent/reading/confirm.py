@@ -30,6 +30,7 @@ _IDIOMS_YES = (
     r"no objections?",
     r"no problem",
     r"not a problem",
+    r"(?:i )?(?:wouldn'?t|would not|won'?t|couldn'?t) (?:say no|object|argue|disagree)(?: (?:to|with) (?:that|it|this))?",
 )
 _IDIOMS_NO = (
     r"(?:i'?d|i would) rather (?:you )?(?:didn'?t|not|did not)",
@@ -37,6 +38,8 @@ _IDIOMS_NO = (
     r"definitely not",
     r"of course not",
     r"not really",
+    r"not exactly",
+    r"not quite",
     r"no thanks?",
     r"no thank you",
     r"please don'?t",
@@ -151,6 +154,10 @@ def read_confirmation(reply: str, options: list[tuple[str, str]] | None = None) 
     for number, (option_id, label) in enumerate(options or [], start=1):
         if bare in (option_id.lower(), str(number), _normal(label).strip(" .!")):
             return option_id.lower() in ("yes", "confirm", "use")
+    # A closing "so yes" / "hence no" is the reply's conclusion, whatever the reasons before it said.
+    concluded = re.search(r"(?<![\w'])(?:so|therefore|hence|thus|then) (?P<word>yes|yeah|yep|no|nope)[\s.!]*$", text)
+    if concluded:
+        return concluded.group("word") in ("yes", "yeah", "yep")
     signals: list[bool] = []
     text, idiom_yes = _strip(_IDIOMS_YES, text)
     text, idiom_no = _strip(_IDIOMS_NO, text)

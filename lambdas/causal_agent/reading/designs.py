@@ -49,9 +49,18 @@ _START_CUE = (
     r"(?:from|since|starting(?:\s+in)?|started(?:\s+in)?|start(?:ed|s)?\s+in|took\s+effect(?:\s+in)?|"
     r"came\s+into\s+(?:force|effect)(?:\s+in)?|introduced(?:\s+in)?|launched(?:\s+in)?|began(?:\s+in)?|"
     r"rolled\s+out(?:\s+in)?|changed\s+(?:its|their|the)\s+\w+(?:\s+\w+)?\s+in|in\s+effect\s+from|"
-    r"switched\s+on\s+in|adopted(?:\s+\w+)?\s+in|went\s+live(?:\s+in)?|implemented(?:\s+in)?|after|as\s+of|in)"
+    r"switched\s+on\s+in|adopted(?:\s+\w+)?\s+in|went\s+live(?:\s+in)?|implemented(?:\s+in)?|after|as\s+of|"
+    r"effective(?:\s+(?:from|in|as\s+of))?|kicked\s+in(?:\s+in)?|in)"
 )
 _START = re.compile(rf"\b{_START_CUE}\s+(?:the\s+(?:start\s+of\s+|beginning\s+of\s+)?)?{PERIOD}\b", re.IGNORECASE)
+# "the 2016 quota reform", "Oregon's 2020Q1 copay cap": a period naming when a policy began.
+_POLICY_NOUN = (
+    r"(?:policy|policies|rule|rules|law|laws|reform|reforms|ban|cap|caps|mandate|tax|scheme|programme|program|"
+    r"regulation|change|switch|rollout|roll-out|launch|pilot|subsidy|rebate|quota|limit)"
+)
+_PERIOD_POLICY = re.compile(rf"\b{PERIOD}\s+(?:[\w'-]+\s+){{0,2}}?{_POLICY_NOUN}\b", re.IGNORECASE)
+# Groups named after a comparison word are the comparison ("compare A with B, C and D").
+_COMPARED_WITH = re.compile(r"\b(?:with|against|versus|vs\.?|than|to)\s+$", re.IGNORECASE)
 _OTHERS = re.compile(
     r"\b(?:the\s+)?(?:other|others|rest|remaining)\b|\bdid(?:\s+not|n't)\b|\bcontrols?\b|\bcomparison\b|\bunchanged\b",
     re.IGNORECASE,
@@ -75,14 +84,15 @@ _INSTRUMENT = re.compile(
     r"(?P<e>[\w\s'-]{1,40}?)\s+(?:(?:can|could|would|should|will|might)\s+)?(?:serves?|works?|acts?|functions?)\s+"
     r"as\s+(?:an?\s+|the\s+|my\s+)?(?:instrument(?:al\s+variable)?|iv)\b|"
     # "Z only matters via T", "Z only affects defects through review time"
-    r"(?P<f>[\w\s'-]{1,40}?)\s+(?:\w+\s+){0,2}?only\s+(?:affects?|influences?|changes?|moves?|matters?|works?|"
+    r"(?P<f>[\w\s'-]{1,60}?)\s+only\s+(?:affects?|influences?|changes?|moves?|matters?|works?|"
     r"acts?|operates?|reaches?|shifts?|drives?)\b[^.;?]{0,60}?\b(?:through|via)\b|"
     # "Z is basically random and only changes T", "Z is as good as random and drives T"
     r"(?P<g>[\w\s'-]{1,40}?)\s+(?:is|are|was|were)\s+(?:basically\s+|essentially\s+|effectively\s+|pretty\s+much\s+|"
     r"just\s+)?(?:as\s+good\s+as\s+random|random|arbitrary|(?:a\s+matter\s+of\s+)?luck|chance)\b[^.;?]{0,60}?\b"
     r"(?:only\s+)?(?:affects?|changes?|moves?|shifts?|drives?|determines?)\b|"
     # "Z affects T, and it shouldn't affect Y in any other way": the exclusion said in words
-    r"(?P<h>[\w\s'-]{1,40}?)\s+(?:affects?|influences?|changes?|drives?|moves?|shifts?|determines?|pushes?)\b"
+    r"(?P<h>[\w\s'-]{1,40}?)\s+(?:affects?|influences?|changes?|drives?|moves?|shifts?|determines?|pushes?|pushed|"
+    r"drove|sends?|sent|raises?|raised)\b"
     r"[^.;?]{0,80}?\b(?:shouldn't|should\s+not|doesn't|does\s+not|wouldn't|would\s+not|can't|cannot)\s+(?:\w+\s+){0,2}?"
     r"(?:affect|matter|influence|change|impact)\b[^.;?]{0,60}?\b(?:otherwise|any\s+other\s+way|directly|except)|"
     # "instrument km_to_clinic, treatment …": the keyword form
@@ -139,10 +149,20 @@ def _column_before(
     """The column named in the words just before ``end`` (closest first)."""
     window = text[max(0, end - 60) : end]
     tokens = tokenize(window)
-    found = [m for m in index.mentions(tokens, window) if m.column not in exclude]
-    if numeric_only:
-        found = [m for m in found if _numeric(manifest.column(m.column))]
-    return found[-1].column if found else None
+    found: list[str] = []
+    for mention in index.mentions(tokens, window):
+        # A word that fits a role's column and another as well ("score") names the other one here.
+        names = [n for n in (mention.column, *mention.alternatives) if n not in exclude]
+        if numeric_only:
+            names = [n for n in names if _numeric(manifest.column(n))]
+        if names:
+            found.append(names[0])
+    if not found and numeric_only:
+        # A generic word ("the score") among the numeric columns that are not roles.
+        numeric = [c.name for c in manifest.columns if _numeric(c) and c.name not in exclude and c.role != "identifier"]
+        narrower = index.restricted(numeric)
+        found = [m.column for m in narrower.mentions(tokens, window) if not m.alternatives]
+    return found[-1] if found else None
 
 
 def _read_cutoff(text: str, index: ColumnIndex, manifest: DatasetManifest, roles: set[str], out: DesignReading) -> None:
@@ -173,7 +193,7 @@ def _read_start_and_groups(
 ) -> None:
     if not period_columns(manifest):
         return
-    match = _START.search(text)
+    match = _START.search(text) or _PERIOD_POLICY.search(text)
     if match is None:
         return
     cue = match.group(0).split()[0].lower()
@@ -182,15 +202,30 @@ def _read_start_and_groups(
         r"took|since|from|launched|introduced|changed|started|switched|adopted|rolled|went|became|turned|"
         r"scrapped|abolished|dropped|removed|ended|stopped|began|opened|closed|installed|added|allowed|"
         r"raised|lowered|cut|replaced|moved|joined|expanded|extended|got|received|implemented|"
-        r"enacted|passed|began|upgraded|converted|piloted|trialled|trialed)\b",
+        r"enacted|passed|began|upgraded|converted|piloted|trialled|trialed|kicked|capped|cap|effective)\b",
         text,
         re.IGNORECASE,
     ):
         return  # "average sales in 2019" is a filter, not a policy date
-    out.treatment_start = normalise_period(match.group("period"))
+    out.treatment_start = _to_data_period(normalise_period(match.group("period")), manifest)
     out.evidence.append(match.group(0).strip())
     tokens = tokenize(text)
-    for value in index.value_mentions(tokens):
+    values = sorted(index.value_mentions(tokens), key=lambda v: v.first)
+    compared: set[int] = set()
+    for position, value in enumerate(values):
+        # "compare A with B, C and D": B, C and D (a list after the comparison word) are the comparison groups.
+        start = tokens[value.first].start
+        if _COMPARED_WITH.search(text[max(0, start - 12) : start]):
+            compared.add(position)
+            for later in range(position + 1, len(values)):
+                gap = text[tokens[values[later - 1].last].end : tokens[values[later].first].start]
+                if re.fullmatch(r"\s*(?:,|and|or|,\s*and|&)\s*", gap) and values[later].column == value.column:
+                    compared.add(later)
+                else:
+                    break
+    for position, value in enumerate(values):
+        if position in compared:
+            continue
         column = manifest.column(value.column)
         if column is None or column.binary or column.dtype != "string":
             continue
@@ -209,15 +244,47 @@ def _read_start_and_groups(
     out.design = "did"
 
 
+def _to_data_period(period: str, manifest: DatasetManifest) -> str:
+    """A month or a quarter said for data kept by year ("took effect Jan 2018", a yearly panel) is that year."""
+    kept = ""
+    for column in period_columns(manifest):
+        levels = [str(level) for level in column.levels or []]
+        if levels and all(re.fullmatch(r"(?:19|20)\d\d[Qq][1-4]", level) for level in levels):
+            kept = "quarter"
+            break
+        yearly_name = column.dtype == "integer" and re.search(r"(?:^|_)(?:year|yr)s?(?:$|_)", column.name.lower())
+        if (levels and all(re.fullmatch(r"(?:19|20)\d\d(?:\.0)?", level) for level in levels)) or yearly_name:
+            kept = "year"
+    month = re.fullmatch(r"((?:19|20)\d\d)-(\d\d)", period)
+    if kept == "year" and (month or re.fullmatch(r"(?:19|20)\d\dQ[1-4]", period)):
+        return period[:4]
+    if kept == "quarter" and month:
+        return f"{month.group(1)}Q{(int(month.group(2)) - 1) // 3 + 1}"
+    return period
+
+
 def _read_instruments(text: str, index: ColumnIndex, roles: set[str], out: DesignReading) -> None:
     for match in _INSTRUMENT.finditer(text):
         phrase = next(g for g in (match.group(name) for name in "abcdefghi") if g)
         found = [m for m in index.mentions(tokenize(phrase), phrase) if m.column not in roles]
-        if found and found[-1].column not in out.instruments:
-            out.instruments.append(found[-1].column)
-            out.evidence.append(match.group(0).strip())
+        if found:
+            chosen = found[-1].column
+            if chosen not in out.instruments:
+                out.instruments.append(chosen)
+                out.evidence.append(match.group(0).strip())
     if out.instruments and out.design is None:
         out.design = "iv"
+
+
+# Words that leave a group out ("for everyone who isn't gold", "leaving out the north", "excluding retail").
+_LEAVING_OUT = re.compile(
+    r"(?:\b(?:isn'?t|is\s+not|aren'?t|are\s+not|not|non|except(?:\s+for)?|excluding|excluded|other\s+than|"
+    r"apart\s+from|leaving\s+out|leave\s+out|without|outside(?:\s+of)?|besides)\b[\s-]*(?:the\s+|a\s+|an\s+)?)$",
+    re.IGNORECASE,
+)
+# A group named and then marked as the only one looked at ("wetland only", "the north routes specifically").
+_ONLY_AFTER = re.compile(r"^(?:[\s-]+[\w'-]+){0,2}?[\s-]+(?:only|specifically|alone|exclusively)\b", re.IGNORECASE)
+_ADJUSTING_LEAD = re.compile(r"\b(?:control\w*|adjust\w*|account\w*)\s+for\b[\w\s]{0,25}$", re.IGNORECASE)
 
 
 def _read_subgroup(
@@ -228,16 +295,32 @@ def _read_subgroup(
         column = manifest.column(value.column)
         if column is None or column.name in roles or column.name == out.group_column:
             continue
-        start = tokens[value.first].start
-        if _SUBGROUP_LEAD.search(text[max(0, start - 20) : start]) or re.search(
-            r"\b(?:for|among|in|within)\b[\w\s]{0,25}$", text[max(0, start - 30) : start], re.IGNORECASE
+        start, end = tokens[value.first].start, tokens[value.last].end
+        lead = text[max(0, start - 30) : start]
+        if _ADJUSTING_LEAD.search(lead):
+            continue
+        if _LEAVING_OUT.search(text[max(0, start - 25) : start]) and (
+            re.search(
+                r"\b(?:for|among|within|who|whose|everyone|everybody|all|any|leaving|leave|excluding|except|"
+                r"other|apart|without|outside|besides)\b",
+                lead,
+                re.IGNORECASE,
+            )
+            or start < 25
+        ):
+            out.subgroup.append(SubgroupFilter(column.name, "!=", value.value, f"{column.name} != {value.value}"))
+        elif (
+            _SUBGROUP_LEAD.search(text[max(0, start - 20) : start])
+            or re.search(r"\b(?:for|among|in|within)\b[\w\s]{0,25}$", lead, re.IGNORECASE)
+            or _ONLY_AFTER.match(text[end : end + 40])
         ):
             out.subgroup.append(SubgroupFilter(column.name, "==", value.value, f"{column.name} = {value.value}"))
+    _read_flag_subgroup(text, tokens, index, manifest, roles, out)
     for match in re.finditer(rf"(?P<op>{_ABOVE}|{_BELOW}|aged\s+(?:over|under))\s+\$?{_NUMBER}", text, re.IGNORECASE):
         lead = text[max(0, match.start() - 40) : match.start()]
         if not re.search(
             r"\b(?:for|among|amongst|within|in|with|who|whose|of|aged|people|customers|patients|users|"
-            r"students|those)\b",
+            r"students|those)\b|\b[a-z]{3,}s\s*$",
             lead,
             re.IGNORECASE,
         ):
@@ -271,6 +354,29 @@ def _read_subgroup(
         op = ("<=" if inclusive else "<") if below else (">=" if inclusive else ">")
         amount = _number(match.group("num"), match.groupdict().get("unit"))
         out.subgroup.append(SubgroupFilter(numeric_column, op, amount, f"{numeric_column} {op} {amount:g}"))
+    for match in re.finditer(
+        rf"\$?{_NUMBER}\s*(?P<op>(?:and|or)\s+(?:older|over|above|up|more|higher|younger|under|below|less|fewer)|\+)",
+        text,
+        re.IGNORECASE,
+    ):
+        lead = text[max(0, match.start() - 40) : match.start()]
+        if not re.search(
+            r"\b(?:for|among|amongst|within|with|who|whose|aged|age|those|only)\b|\b[a-z]+s\s*$", lead, re.IGNORECASE
+        ):
+            continue
+        if any(
+            s.text.endswith(f"{_number(match.group('num'), match.groupdict().get('unit')):g}") for s in out.subgroup
+        ):
+            continue
+        numeric_column = _column_before(text, match.start(), index, roles, True, manifest) or _age_column(
+            manifest, roles, match.group(0) + " " + lead
+        )
+        if numeric_column is None or numeric_column == out.running:
+            continue
+        below = re.search(r"younger|under|below|less|fewer", match.group("op"), re.IGNORECASE) is not None
+        amount = _number(match.group("num"), match.groupdict().get("unit"))
+        op = "<=" if below else ">="
+        out.subgroup.append(SubgroupFilter(numeric_column, op, amount, f"{numeric_column} {op} {amount:g}"))
     compared = re.search(
         r"\b(?:differ\w*|different|vary|varies|same)\b.*\b(?:between|for|among)\b", text, re.IGNORECASE
     )
@@ -292,6 +398,46 @@ def _read_subgroup(
         ]
         if candidates:
             out.by_group = candidates[0]
+
+
+def _age_column(manifest: DatasetManifest, roles: set[str], words: str) -> str | None:
+    """The age column, when the words speak of age ("aged 25 and over", "65 and older")."""
+    if not re.search(r"\b(?:aged?|older|younger|years?\s+old)\b", words, re.IGNORECASE):
+        return None
+    ages = [
+        c.name
+        for c in manifest.columns
+        if re.search(r"\bage\b|^age|_age", c.name, re.IGNORECASE) and _numeric(c) and c.name not in roles
+    ]
+    return ages[0] if ages else None
+
+
+def _read_flag_subgroup(
+    text: str, tokens: list, index: ColumnIndex, manifest: DatasetManifest, roles: set[str], out: DesignReading
+) -> None:
+    """A two-valued column named as who is looked at ("for members with a loyalty card", "for rural shops only"):
+    the rows where it holds."""
+    for mention in index.mentions(tokens, text):
+        column = manifest.column(mention.column)
+        if column is None or not column.binary or column.name in roles or column.name in out.instruments:
+            continue
+        if any(s.column == column.name for s in out.subgroup):
+            continue
+        start, end = tokens[mention.first].start, tokens[mention.last].end
+        lead = text[max(0, start - 30) : start]
+        if _ADJUSTING_LEAD.search(lead):
+            continue
+        led = re.search(
+            r"\b(?:for|among|amongst|within)\s+(?:the\s+)?(?:\w+\s+)?(?:(?:with|who\s+(?:have|has|are|were))\s+"
+            r"(?:a\s+|an\s+)?)?$",
+            lead,
+            re.IGNORECASE,
+        )
+        if not (led or _ONLY_AFTER.match(text[end : end + 40])):
+            continue
+        positive = next((level for level, code in (column.coding or {}).items() if code == 1.0), None)
+        value: str | float = positive if positive is not None else 1.0
+        out.subgroup.append(SubgroupFilter(column.name, "==", value, f"{column.name} = {value}"))
 
 
 _UNITS = {

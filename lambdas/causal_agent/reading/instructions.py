@@ -14,8 +14,20 @@ _ADJUST_VERB = (
     r"stratify(?:ing)?|stratified)"
 )
 
-_ONLY = re.compile(
-    rf"\b(?:only\s+)?{_ADJUST_VERB}\s+(?:only\s+|just\s+|solely\s+|purely\s+)?(?:for|on|by)\s+(?:only\s+|just\s+)?{_LIST}(?P<after>\s+only)?"
+# An adjustment list whose later items are said with a few words before the column ("area and distance to the
+# nearest village"); the words may not start a new request.
+_LOOSE_LIST = (
+    r"(?P<list>(?:(?:the|a|an|their|his|her|its|both|either|any|of)\s+)*C\d+(?:\s*(?:,|and|or|&|plus|as\s+well\s+as)\s*"
+    r"(?:(?!(?:on|effect|effects|impact|what|how|then|please|and|or|but|so|is|are|was|were)\b)[a-z]+\s+){0,4}?C\d+)*)"
+)
+_ONLY_LOOSE = re.compile(
+    rf"\b(?:only\s+)?{_ADJUST_VERB}\s+(?:only\s+|just\s+|solely\s+|purely\s+)?(?:for|on|by)\s+(?:only\s+|just\s+)?"
+    rf"{_LOOSE_LIST}(?P<after>\s+only)?"
+)
+# "… soil and farm size differ, so just account for those two": the columns named just before.
+_ONLY_THOSE = re.compile(
+    rf"\b{_ADJUST_VERB}\s+(?:only\s+|just\s+)?(?:for|on)\s+(?:only\s+|just\s+)?(?:those|these|them|both)"
+    r"(?:\s+(?P<count>two|three|four|2|3|4))?\b"
 )
 _HOLDING = re.compile(rf"\bholding\s+{_LIST}\s+(?:constant|fixed|equal)")
 _NOT = re.compile(
@@ -24,6 +36,14 @@ _NOT = re.compile(
 _DROP = re.compile(
     rf"\b(?:excluding|exclude|ignoring|ignore|leaving\s+out|leave\s+out|drop|dropping|omit|omitting|"
     rf"except(?:\s+for)?|but\s+not|other\s+than|apart\s+from)\s+{_LIST}(?!\s*(?:>|<|=|over|above|under|below|older|younger))"
+)
+# "leave C out", "keep C out of it": the split form of leaving a column out.
+_DROP_SPLIT = re.compile(rf"\b(?:leave|leaving|keep|keeping|take|taking)\s+{_LIST}\s+out\b")
+# "… C is measured after, leave it out", "(C are follow-ups, don't adjust for those)": a pronoun for the column
+# named just before, in the same sentence.
+_DROP_PRONOUN = re.compile(
+    rf"\b(?:(?:leave|leaving|keep|keeping|take|taking)\s+(?:it|them|those|that|this|these)\s+out\b|"
+    rf"(?:not|\w+n't|dont|never)\s+(?:\S+\s+){{0,2}}?{_ADJUST_VERB}\s+(?:for|on)\s+(?:it|them|those|that|this|these)\b)"
 )
 _POST = re.compile(
     rf"(?:(?:treating|treat|considering|consider|counting|count|with)\s+)?{_LIST}\s+(?:as|is|are|was|were|being)\s+(?:probably\s+|likely\s+|actually\s+|really\s+)?(?:a\s+|an\s+|the\s+)?"
@@ -170,20 +190,49 @@ def read_adjustment(skeleton: Skeleton) -> Adjustment:
         for column in skeleton.columns_in(match.group("list")):
             adjustment.exclude.setdefault(column, "you asked to leave it out")
         adjustment.spans.append(match.span())
+    for match in _DROP_SPLIT.finditer(text):
+        if any(start <= match.start() < end for start, end in adjustment.spans):
+            continue
+        for column in skeleton.columns_in(match.group("list")):
+            adjustment.exclude.setdefault(column, "you asked to leave it out")
+        adjustment.spans.append(match.span())
+    for match in _DROP_PRONOUN.finditer(text):
+        if any(start <= match.start() < end for start, end in adjustment.spans):
+            continue
+        sentence = re.split(r"[.?!(]\s*", text[: match.start()])[-1]
+        earlier = re.findall(r"C\d+", text[: match.start()])
+        in_sentence = re.findall(r"C\d+", sentence)
+        # The column meant is the last named, when it is not one of the question's first two (its roles): it
+        # follows them, or opens a sentence of its own.
+        if in_sentence and (len(earlier) >= 3 or len(in_sentence) < len(earlier)):
+            named = skeleton.columns_in(in_sentence[-1])
+            if named:
+                adjustment.exclude.setdefault(named[-1], "you asked to leave it out")
+                adjustment.spans.append(match.span())
     if _NONE.search(text):
         adjustment.none = True
         adjustment.spans.append(_NONE.search(text).span())  # type: ignore[union-attr]
     if _ALL.search(text):
         adjustment.everything = True
         adjustment.spans.append(_ALL.search(text).span())  # type: ignore[union-attr]
-    for pattern in (_ONLY, _HOLDING):
+    for match in _ONLY_THOSE.finditer(text):
+        if any(start <= match.start() < end for start, end in adjustment.spans):
+            continue
+        sentence = re.split(r"[.?!;]\s*", text[: match.start()])[-1]
+        named = re.findall(r"C\d+", sentence)
+        size = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}.get(match.group("count") or "", len(named))
+        columns = skeleton.columns_in(" ".join(named[-size:])) if named and size <= len(named) else []
+        if columns:
+            adjustment.only = (adjustment.only or []) + [c for c in columns if c not in (adjustment.only or [])]
+            adjustment.spans.append(match.span())
+    for pattern in (_ONLY_LOOSE, _HOLDING):
         for match in pattern.finditer(text):
             if any(start <= match.start() < end for start, end in adjustment.spans):
                 continue
             columns = [c for c in skeleton.columns_in(match.group("list")) if c not in adjustment.exclude]
             adjustment.spans.append(match.span())
             clause = text[max(0, match.start() - 30) : match.end() + 30]
-            if pattern is _ONLY and (
+            if pattern is _ONLY_LOOSE and (
                 re.search(r"\b(?:only|just|solely|purely)\b", match.group(0)) or match.groupdict().get("after")
             ):
                 adjustment.only = (adjustment.only or []) + [c for c in columns if c not in (adjustment.only or [])]

@@ -38,7 +38,7 @@ MONTHS = {
 PERIOD = (
     r"(?P<period>(?:19|20)\d\d[-\s]?q[1-4]|q[1-4][-\s]?(?:19|20)\d\d|(?:the\s+)?(?:first|second|third|fourth|1st|2nd|"
     r"3rd|4th)\s+quarter(?:\s+of)?\s+(?:19|20)\d\d|(?:19|20)\d\d-\d\d(?:-\d\d)?|(?:jan|feb|mar|apr|may|jun|jul|aug|"
-    r"sep|sept|oct|nov|dec)[a-z]*\.?\s+(?:19|20)\d\d|(?:19|20)\d\d)"
+    r"sep|sept|oct|nov|dec)[a-z]*\.?\s+(?:(?:19|20)\d\d|'\d\d)|(?:19|20)\d\d)"
 )
 
 
@@ -53,9 +53,11 @@ def normalise_period(raw: str) -> str:
     match = re.fullmatch(r"(\w+)\s+quarter(?:\s+of)?\s+((?:19|20)\d\d)", text)
     if match and match.group(1) in QUARTER_WORDS:
         return f"{match.group(2)}Q{QUARTER_WORDS[match.group(1)]}"
-    match = re.fullmatch(r"([a-z]+)\.?\s+((?:19|20)\d\d)", text)
+    match = re.fullmatch(r"([a-z]+)\.?\s+((?:19|20)\d\d|'\d\d)", text)
     if match and match.group(1) in MONTHS:
-        return f"{match.group(2)}-{MONTHS[match.group(1)]:02d}"
+        year = match.group(2)
+        year = f"20{year[1:]}" if year.startswith("'") else year  # "sept '22"
+        return f"{year}-{MONTHS[match.group(1)]:02d}"
     return text
 
 

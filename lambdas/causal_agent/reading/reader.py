@@ -11,7 +11,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from causal_agent.reading.amounts import choose_form
+from causal_agent.reading.amounts import choose_form, forms_of
 from causal_agent.reading.columns import ColumnIndex, Mention
 from causal_agent.reading.descriptive import DescriptiveSpec, descriptive_kind, opens_descriptively, read_spec
 from causal_agent.reading.instructions import (
@@ -27,7 +27,7 @@ from causal_agent.reading.roles import EFFECT_COUNTING_PATTERNS, read_direction
 from causal_agent.reading.skeleton import Skeleton
 from causal_agent.reading.words import restore_apostrophes, tokenize
 from causal_common.models.datasets import Column, DatasetManifest
-from causal_common.roles import said_before_treatment
+from causal_common.roles import name_parts, said_before_treatment
 
 Intent = Literal["causal", "descriptive", "unanswerable", "other"]
 
@@ -38,6 +38,7 @@ _CAUSAL_WORDS = re.compile(
     r"result\s+in|results\s+in|would|counterfactual|treatment\s+effect|ate|att|work|works|worked|help|helps|"
     r"matter|matters|difference\s+to|benefit\w*|pay\s+off|pays\s+off|raise\w*|boost\w*|improv\w*|reduc\w*|"
     r"lift|uplift|(?:do|does|did|doing|done)\s+(?:to|for)|saves?|saved|cuts?|cutting|lowers?|lowered|drives?|drove|"
+    r"(?:make|makes|made|making)\s+(?:\w+\s+){0,3}?(?:more|less|fewer|likelier|better|worse)|"
     rf"{_ADJUSTING_WORDS})\b"
 )
 _ADJUSTING = re.compile(rf"\b(?:{_ADJUSTING_WORDS})\b")
@@ -83,6 +84,8 @@ _HELP = re.compile(
     r"describe\s+(?:the|this)\s+(?:data|dataset)|tell\s+me\s+about\s+(?:the|this)\s+(?:data|dataset))\b",
     re.IGNORECASE,
 )
+# A question about a change that did not happen ("what if …", "what happens to Y if …", "suppose …").
+_WHAT_IF = re.compile(r"\bwhat\s+if\b|\bwhat\s+(?:would\s+)?happens?\b.*\bif\b|^\s*(?:suppose|imagine)\b")
 _ROW_WORDS = re.compile(
     r"\b(?:rows?|people|persons?|individuals?|records?|observations?|participants?|subjects?|units?|"
     r"cases?|entries|respondents?|customers?|patients?|students?|employees?|users?|households?)\b"
@@ -235,13 +238,151 @@ _REFERRING = frozenset(
 
 
 def read_question(text: str, manifest: DatasetManifest, index: ColumnIndex | None = None) -> Reading:
+    """What the question asks of ``manifest``'s dataset (see :func:`_read_question`); a column the words give a
+    part in the design (the running variable of a cutoff, an instrument, a subgroup's or a by-group's column)
+    is not the treatment or the outcome."""
+    index = index or ColumnIndex(manifest)
+    reading = _read_question(text, manifest, index)
+    if reading.intent == "unanswerable" and reading.unmatched_role in ("treatment", None):
+        reading = _policy_by_named_groups(reading, text, manifest, index)
+    if reading.intent == "causal":
+        _design_columns_out_of_roles(reading, text, manifest, index)
+        _one_treatment_in_two_forms(reading, text, manifest, index)
+    return reading
+
+
+def _one_treatment_in_two_forms(reading: Reading, text: str, manifest: DatasetManifest, index: ColumnIndex) -> None:
+    """ "How much does an hour of coaching move satisfaction?": the yes/no and the amount column of one treatment
+    were both named, and one of them was taken for the outcome; the outcome is the other column the question
+    names (outside its adjustment instructions), the treatment the form the words ask for."""
+    if not (reading.treatment and reading.outcome):
+        return
+    forms = forms_of(reading.treatment, manifest)
+    if forms is None or reading.outcome not in (forms.yes_no.name, forms.amount.name):
+        return
+    stripped = restore_apostrophes(text.strip())
+    tokens = tokenize(stripped)
+    mentions = index.mentions(tokens, stripped)
+    instructed = set(reading.adjustment.only or []) | set(reading.adjustment.exclude) | set(reading.adjustment.also)
+    free = [
+        m.column
+        for m in mentions
+        if m.column not in (forms.yes_no.name, forms.amount.name) and m.column not in instructed
+    ]
+    if len(set(free)) != 1:
+        return
+    reading.outcome = free[0]
+    reading.treatment, reading.treatment_note = choose_form(forms.yes_no.name, tokens, mentions, manifest)
+    if reading.treatment == forms.yes_no.name and any(m.column == forms.amount.name for m in mentions):
+        amount = next(m for m in mentions if m.column == forms.amount.name)
+        reading.treatment, reading.treatment_note = choose_form(amount.column, tokens, mentions, manifest)
+
+
+def _policy_by_named_groups(reading: Reading, text: str, manifest: DatasetManifest, index: ColumnIndex) -> Reading:
+    """ "The north scrapped the fee from March 2021 — effect on late returns?": no column holds the change, but
+    the words name the groups it reached and when; the question is causal, its treatment built from the groups
+    (by the planner), and its outcome the column it names besides them."""
+    from causal_agent.reading.designs import read_design as read_design_words
+    from causal_agent.reading.periods import period_columns
+
+    placed = read_design_words(text, manifest, None, reading.outcome, index)
+    if not (placed.treated_groups and placed.group_column and placed.treatment_start):
+        return reading
+    outcome = reading.outcome
+    if outcome is None:
+        stripped = restore_apostrophes(text.strip())
+        design = {placed.group_column, *(c.name for c in period_columns(manifest))}
+        named = [
+            m.column
+            for m in index.mentions(tokenize(stripped), stripped)
+            if m.column not in design
+            and (c := manifest.column(m.column)) is not None
+            and c.dtype in ("integer", "float")
+        ]
+        named = list(dict.fromkeys(named))
+        outcome = named[0] if len(named) == 1 else None
+    if outcome is None or outcome == placed.group_column:
+        return reading
+    return Reading(
+        "causal",
+        outcome=outcome,
+        adjustment=reading.adjustment,
+        how=f"the treated {placed.group_column} you named ({', '.join(placed.treated_groups)})",
+    )
+
+
+def _design_columns_out_of_roles(reading: Reading, text: str, manifest: DatasetManifest, index: ColumnIndex) -> None:
+    """ "Everyone scoring under 40 got the grant": the score is the cutoff's, not the outcome; "for gold-tier
+    members" names a subgroup, not the treatment. The role is taken by another column the question names (for
+    the treatment a two-valued one first), and stays as it was when there is none."""
+    from causal_agent.reading.designs import read_design as read_design_words
+
+    placed = read_design_words(text, manifest, None, None, index)
+    treatment = manifest.column(reading.treatment) if reading.treatment else None
+    # "The north switched rules in 2019": the treatment is being in a named group after the start, which no
+    # column holds (the planner builds it from the groups); a column picked up on the way is not it.
+    named_groups = bool(placed.treated_groups and placed.group_column and reading.outcome)
+    if named_groups and not (treatment and treatment.binary) and reading.treatment != reading.outcome:
+        reading.treatment = None
+        reading.alternatives.pop("treatment", None)
+    parts = {
+        *(placed.instruments or []),
+        *([placed.running] if placed.running else []),
+        *(f.column for f in placed.subgroup),
+        *([placed.by_group] if placed.by_group else []),
+    }
+    wrong = [role for role in ("treatment", "outcome") if getattr(reading, role) in parts]
+    outcome = manifest.column(reading.outcome) if reading.outcome else None
+    if (
+        outcome is not None
+        and "outcome" not in wrong
+        and (_names_a_period(outcome) or (placed.treatment_start and outcome.name == placed.group_column))
+    ):
+        # "went live in different months", "the other states didn't": when, or which group, is never the outcome.
+        wrong.append("outcome")
+        parts |= {outcome.name}
+    if not wrong:
+        return
+    stripped = restore_apostrophes(text.strip())
+    named = list(dict.fromkeys(m.column for m in index.mentions(tokenize(stripped), stripped)))
+    taken = (
+        parts
+        | {reading.treatment, reading.outcome}
+        | set(reading.adjustment.only or [])
+        | set(reading.adjustment.exclude)
+    )
+    for role in wrong:
+        free = [name for name in named if name not in taken]
+        if role == "treatment":
+            free.sort(key=lambda name: not _binary(manifest.column(name)))
+        else:
+            # The outcome is named in the part that asks ("…; did fills go up because of it?"), first there.
+            asking = re.split(r"[.;!]\s+", stripped.rstrip(" ?.!"))[-1]
+            asked = [m.column for m in index.mentions(tokenize(asking), asking) if m.column in free]
+            free = list(dict.fromkeys([*asked, *free]))
+        if free:
+            setattr(reading, role, free[0])
+            taken.add(free[0])
+            reading.how = reading.how or "named in the question"
+            reading.alternatives.pop(role, None)
+
+
+_PERIOD_PARTS = frozenset({"year", "yr", "quarter", "qtr", "month", "date", "week", "period", "wave", "day"})
+
+
+def _names_a_period(column: Column) -> bool:
+    """A column that says when (its role, or its name is a period word alone)."""
+    parts = name_parts(column.name)
+    return column.role in ("time", "date") or (len(parts) == 1 and parts[0].rstrip("s") in _PERIOD_PARTS)
+
+
+def _read_question(text: str, manifest: DatasetManifest, index: ColumnIndex) -> Reading:
     """What the question asks of ``manifest``'s dataset.
 
     Several sentences ("Everyone who scored 70 or more got the bursary. Did it raise grades?"): when the whole
     does not read as a causal question with both roles, the sentence that asks is read on its own, and a role it
     leaves open is taken from a column the other sentences name (the design itself is read from the whole text
     by :mod:`causal_agent.reading.designs`)."""
-    index = index or ColumnIndex(manifest)
     whole = _read_text(text, manifest, index)
     if whole.intent == "causal" and whole.complete:
         return whole
@@ -297,7 +438,9 @@ def _read_text(text: str, manifest: DatasetManifest, index: ColumnIndex) -> Read
     treatment_roles = manifest.with_role("treatment")
 
     intent: Intent
-    counterfactual = bool(re.search(r"\bif\b", plain) and re.search(r"\b(?:would|will|could|might)\b", plain))
+    counterfactual = bool(re.search(r"\bif\b", plain) and re.search(r"\b(?:would|will|could|might)\b", plain)) or bool(
+        _WHAT_IF.search(plain)
+    )
     # "a vs b on y, adjusting for …": a comparison asked with adjustment is an effect, not a table of means.
     adjusted_comparison = (
         bool(_ADJUSTING.search(skeleton.text))
@@ -309,7 +452,9 @@ def _read_text(text: str, manifest: DatasetManifest, index: ColumnIndex) -> Read
         or not (kind in ("count", "share") and opens_descriptively(plain))
         or (direction is not None and direction.pattern in EFFECT_COUNTING_PATTERNS)
     )
-    if asked_effect or adjusted_comparison:
+    if asked_effect or adjusted_comparison or (counterfactual and len({m.column for m in mentions}) >= 2):
+        # "if members stayed 6 months longer, how many more visits would we get?": a what-if between two named
+        # columns asks for an effect, even in the words of a count.
         intent = "causal"
     elif kind is not None and (direction is None or opens_descriptively(plain) or not causal_words):
         intent = "descriptive"
@@ -362,7 +507,22 @@ def _read_text(text: str, manifest: DatasetManifest, index: ColumnIndex) -> Read
         reading.how = "named in the question" if direction.treatment and direction.outcome else ""
         if direction.unmatched and not (direction.treatment and direction.outcome):
             role = "treatment" if "treatment" in direction.unmatched and not direction.treatment else "outcome"
-            if role in direction.unmatched and not getattr(reading, role):
+            other = reading.outcome if role == "treatment" else reading.treatment
+            held = [m for m in candidates if m.column == other]
+            # A column named beside the found role is part of its phrase ("late deliveries"), not the other role.
+            spare = list(
+                dict.fromkeys(
+                    m.column
+                    for m in candidates
+                    if m.column != other and not any(m.first <= h.last + 1 and h.first <= m.last + 1 for h in held)
+                )
+            )
+            if role == "outcome" and role in direction.unmatched and not reading.outcome and other and len(spare) == 1:
+                # "does opting in lower what we pay out in claims?": the phrase did not resolve as a whole, but
+                # it holds the one other column the question names.
+                setattr(reading, role, spare[0])
+                reading.how = "named in the question"
+            elif role in direction.unmatched and not getattr(reading, role):
                 return Reading(
                     "unanswerable",
                     treatment=reading.treatment,

@@ -12,6 +12,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from causal_agent.reading.choice import ASK_AGAIN, choose_option
 from causal_agent.reading.columns import ColumnIndex
 from causal_agent.reading.instructions import read_adjustment
 from causal_agent.reading.reader import Reading, read_question
@@ -102,6 +103,19 @@ def _apply_roles(
         column = _column(outcome_match.group("outcome") or outcome_match.group("outcome2"), index)
         if column:
             named["outcome"] = column
+    role = missing[0] if missing else None
+    asks_effect = re.search(
+        r"\b(?:effects?|impacts?|affect\w*|caus\w*|influenc\w*|on(?! average))\b|->|→", reply.lower()
+    )
+    if not named and role and options.get(role) and not asks_effect:
+        # A reply about the offered columns ("not the minutes one", "the true/false one", "fees, not refunds").
+        picked = choose_option(reply, list(options[role]), index)
+        if picked == ASK_AGAIN:
+            # It leaves the choice open: nothing changes and the prompt is asked again (a copy, so the reply
+            # is not read again as a new question).
+            return replace(reading)
+        if picked:
+            named[role] = picked
     if not named:
         # A whole question ("effect of X on Y", "X on Y") settles both roles.
         again = read_question(
@@ -113,8 +127,7 @@ def _apply_roles(
         )
         if again.intent == "causal" and again.treatment and again.outcome and again.how == "named in the question":
             named = {"treatment": again.treatment, "outcome": again.outcome}
-    if not named and missing:
-        role = missing[0]
+    if not named and role:
         column = _ordinal(reply, options.get(role) or [])
         if column is None:
             column = _column(reply, index)
