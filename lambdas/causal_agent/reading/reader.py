@@ -247,8 +247,62 @@ def read_question(text: str, manifest: DatasetManifest, index: ColumnIndex | Non
         reading = _policy_by_named_groups(reading, text, manifest, index)
     if reading.intent == "causal":
         _design_columns_out_of_roles(reading, text, manifest, index)
+        _where_is_not_what(reading, text, manifest, index)
         _one_treatment_in_two_forms(reading, text, manifest, index)
     return reading
+
+
+def _where_is_not_what(reading: Reading, text: str, manifest: DatasetManifest, index: ColumnIndex) -> None:
+    """ "We rolled out online booking at some clinics": a text column of many values, none of them named,
+    says where (or who), not what was done or what it changed; the role goes to another column the question
+    names that can take it (for the treatment a two-valued column first; for the outcome one in the part that
+    asks first). It stays as it was when there is none."""
+    words = {token.word for token in tokenize(restore_apostrophes(text.lower()))}
+    stripped = restore_apostrophes(text.strip())
+    for role in ("treatment", "outcome"):
+        column = manifest.column(getattr(reading, role) or "")
+        if column is None or column.binary or column.dtype in ("integer", "float", "boolean"):
+            continue
+        if any(str(level).lower() in words for level in column.levels or []):
+            continue  # "the north vs the rest": a value of the column is the treated group
+        taken = (
+            {reading.treatment, reading.outcome}
+            | set(reading.adjustment.only or [])
+            | set(reading.adjustment.exclude)
+            | set(reading.adjustment.also)
+        )
+        asking = re.split(r"[.;!?]\s+|\s+-+\s+", stripped.rstrip(" ?.!"))[-1]
+        mentions = index.mentions(tokenize(stripped), stripped)
+        if role == "outcome":
+            mentions = [*index.mentions(tokenize(asking), asking), *mentions]
+        free = [
+            m.column
+            for m in mentions
+            if m.column not in taken
+            and (c := manifest.column(m.column)) is not None
+            and (c.binary or c.dtype in ("integer", "float"))
+            and c.role not in ("identifier", "time", "date")
+        ]
+        free = list(dict.fromkeys(free))
+        if not free:
+            continue
+        if role == "treatment":
+            free.sort(key=lambda name: not _binary(manifest.column(name)))
+        setattr(reading, role, free[0])
+        reading.alternatives.pop(role, None)
+
+
+def _later_of(mention: Mention, manifest: DatasetManifest) -> str:
+    """The column a mention names as an outcome: of a baseline and a later measurement that the words fit alike
+    ("vo2" for vo2_pre and vo2_post), the later one."""
+    current = manifest.column(mention.column)
+    if current is None or not said_before_treatment(current.name, current.description or ""):
+        return mention.column
+    for name in mention.alternatives:
+        column = manifest.column(name)
+        if column is not None and not said_before_treatment(column.name, column.description or ""):
+            return name
+    return mention.column
 
 
 def _one_treatment_in_two_forms(reading: Reading, text: str, manifest: DatasetManifest, index: ColumnIndex) -> None:
@@ -265,7 +319,7 @@ def _one_treatment_in_two_forms(reading: Reading, text: str, manifest: DatasetMa
     mentions = index.mentions(tokens, stripped)
     instructed = set(reading.adjustment.only or []) | set(reading.adjustment.exclude) | set(reading.adjustment.also)
     free = [
-        m.column
+        _later_of(m, manifest)
         for m in mentions
         if m.column not in (forms.yes_no.name, forms.amount.name) and m.column not in instructed
     ]
@@ -344,6 +398,17 @@ def _design_columns_out_of_roles(reading: Reading, text: str, manifest: DatasetM
     if not wrong:
         return
     stripped = restore_apostrophes(text.strip())
+    if (
+        wrong == ["treatment"]
+        and reading.treatment in placed.instruments
+        and reading.outcome
+        and _works_through(stripped, reading.outcome, index)
+    ):
+        # "Winning only matters through whether a family uses a voucher": the sentence about the instrument gave
+        # its two ends; what it works through is the treatment, and the outcome is asked for elsewhere.
+        parts |= {reading.outcome}
+        reading.treatment, reading.outcome = reading.outcome, None
+        wrong = ["outcome"]
     named = list(dict.fromkeys(m.column for m in index.mentions(tokenize(stripped), stripped)))
     taken = (
         parts
@@ -358,13 +423,26 @@ def _design_columns_out_of_roles(reading: Reading, text: str, manifest: DatasetM
         else:
             # The outcome is named in the part that asks ("…; did fills go up because of it?"), first there.
             asking = re.split(r"[.;!]\s+", stripped.rstrip(" ?.!"))[-1]
-            asked = [m.column for m in index.mentions(tokenize(asking), asking) if m.column in free]
+            asked = [
+                later
+                for m in index.mentions(tokenize(asking), asking)
+                if (later := _later_of(m, manifest)) in free or m.column in free
+            ]
             free = list(dict.fromkeys([*asked, *free]))
         if free:
             setattr(reading, role, free[0])
             taken.add(free[0])
             reading.how = reading.how or "named in the question"
             reading.alternatives.pop(role, None)
+
+
+def _works_through(text: str, column: str | None, index: ColumnIndex) -> bool:
+    """Whether ``column`` is named just after a "through"/"via" (what an instrument works through)."""
+    for match in re.finditer(r"\b(?:through|via)\b", text, re.IGNORECASE):
+        window = re.split(r"[.;?!]", text[match.end() : match.end() + 80])[0]
+        if column and any(m.column == column for m in index.mentions(tokenize(window), window)):
+            return True
+    return False
 
 
 _PERIOD_PARTS = frozenset({"year", "yr", "quarter", "qtr", "month", "date", "week", "period", "wave", "day"})

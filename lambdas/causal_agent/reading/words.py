@@ -964,6 +964,8 @@ def word_match(question_word: str, column_word: str) -> float:
     expansions = ABBREVIATIONS.get(column_word, ())
     if any(stem(expansion) == q_stem for expansion in expansions):
         return 0.95
+    if _compound_of(question_word, column_word):
+        return 0.85  # "booking" (or "e-booking") in `ebooking`, "learning" in `elearning`
     short, long = sorted((q_stem, c_stem), key=len)
     if len(short) >= 4 and long.startswith(short) and len(long) - len(short) <= 6:
         return 0.85
@@ -994,3 +996,15 @@ def _common_prefix(first: str, second: str) -> str:
             break
         length += 1
     return first[:length]
+
+
+# One- or two-letter heads written onto a word in column names: e-, i-, m- (electronic, internet, mobile),
+# "tele", "re", "pre" are words of their own and left out.
+_COMPOUND_HEADS = frozenset({"e", "i", "m", "x"})
+
+
+def _compound_of(question_word: str, column_word: str) -> bool:
+    """The question's word is the column word without a short head ("booking" for `ebooking`)."""
+    if len(question_word) < 5 or not column_word.endswith(question_word):
+        return False
+    return column_word[: -len(question_word)] in _COMPOUND_HEADS

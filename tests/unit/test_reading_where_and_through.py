@@ -1,0 +1,82 @@
+"""Roles a careful analyst reads from the question's shape: a column of places is where a change happened, not
+the change; what an instrument works through is the treatment; a word for a column written with a short head
+("booking" for `ebooking`) names it; the outcome of a baseline/later pair is the later measurement."""
+
+from __future__ import annotations
+
+from causal_agent.reading.reader import read_question
+from causal_agent.reading.words import word_match
+from causal_common.models.datasets import Column, DatasetManifest
+
+
+def _manifest(*columns: Column) -> DatasetManifest:
+    return DatasetManifest(id="own", title="own", description="", rows=500, data_key="own/d.csv", columns=list(columns))
+
+
+YES_NO = {"levels": ["0", "1"], "coding": {"0": 0.0, "1": 1.0}}
+STORES = _manifest(
+    Column(name="store", dtype="string", role="text"),
+    Column(name="week", dtype="string", role="date"),
+    Column(name="mobile_app", dtype="integer", role="covariate", **YES_NO),
+    Column(name="footfall", dtype="integer", role="covariate"),
+    Column(name="basket_usd", dtype="float", role="covariate"),
+)
+
+
+def test_a_short_head_on_a_column_word_is_still_that_word():
+    assert word_match("booking", "ebooking") > 0.8
+    assert word_match("learning", "elearning") > 0.8
+    assert word_match("ticket", "eticket") > 0.8
+    assert word_match("rebooking", "ebooking") < 0.8  # not a head the rule knows
+    assert word_match("mail", "email") == 0.0  # too short to be sure
+
+
+def test_places_where_a_change_happened_are_not_the_change():
+    for question in (
+        "we launched the mobile app at some stores in march 2021 - did basket size go up?",
+        "at a few stores we switched on the mobile app last spring; did baskets get bigger?",
+    ):
+        reading = read_question(question, STORES)
+        assert (reading.treatment, reading.outcome) == ("mobile_app", "basket_usd"), question
+
+
+def test_a_named_place_is_still_a_treated_group():
+    named = _manifest(
+        Column(name="region", dtype="string", role="covariate", levels=["north", "south", "east"]),
+        Column(name="year", dtype="integer", role="covariate"),
+        Column(name="footfall", dtype="integer", role="covariate"),
+        Column(name="sales", dtype="float", role="covariate"),
+    )
+    reading = read_question("does being in the north raise sales compared with the south?", named)
+    assert reading.treatment != "footfall"
+
+
+SCHOOL = _manifest(
+    Column(name="pupil_id", dtype="string", role="identifier"),
+    Column(name="ballot_won", dtype="integer", role="covariate", **YES_NO),
+    Column(name="attended_academy", dtype="integer", role="covariate", **YES_NO),
+    Column(name="prior_score", dtype="float", role="covariate"),
+    Column(name="test_score", dtype="float", role="covariate"),
+)
+
+
+def test_what_an_instrument_works_through_is_the_treatment():
+    question = (
+        "Places were given out by ballot. Winning the ballot only matters through whether a pupil attended the "
+        "academy. Use that to estimate the academy's effect on test scores."
+    )
+    reading = read_question(question, SCHOOL)
+    assert (reading.treatment, reading.outcome) == ("attended_academy", "test_score")
+
+
+TUTORING = _manifest(
+    Column(name="tutored", dtype="integer", role="covariate", **YES_NO),
+    Column(name="tutoring_hours", dtype="float", role="covariate"),
+    Column(name="math_pre", dtype="float", role="covariate"),
+    Column(name="math_post", dtype="float", role="covariate"),
+)
+
+
+def test_the_outcome_of_a_baseline_and_later_pair_is_the_later_one():
+    reading = read_question("per hour of tutoring, how much does math go up?", TUTORING)
+    assert (reading.treatment, reading.outcome) == ("tutoring_hours", "math_post")
