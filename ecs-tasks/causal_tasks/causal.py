@@ -21,6 +21,7 @@ from causal_common.models.tools import (
     ConfounderBenchmark,
     GroupEffect,
     MethodEstimate,
+    SubgroupCondition,
 )
 from causal_tasks import backdoor, checks, did, iv, rdd, sensitivity, shape
 from causal_tasks import frame as frames
@@ -275,7 +276,11 @@ def _design_from_words_and_shape(
     notes: list[str] = []
     subgroup_text = None
     if args.subgroup:
+        args = _rule_said_as_a_subgroup(df, args, roles, notes)
+    if args.subgroup:
+        whole = df
         df, subgroup_text = shape.subgroup_rows(df, args.subgroup)
+        _treatment_varies_within(whole, df.index, args, subgroup_text, roles)
     update: dict[str, Any] = {}
     if args.group_column and args.treated_groups:
         df, args = shape.named_group_treatment(df, args)
@@ -345,6 +350,70 @@ def _design_from_words_and_shape(
 
 
 CUTOFF_NOTE = "the data show a cutoff: "
+
+
+def _rule_said_as_a_subgroup(
+    df: pd.DataFrame, args: CausalAnalysisArgs, roles: DatasetRoles, notes: list[str]
+) -> CausalAnalysisArgs:
+    """ "We waive the fee for anyone with a score of 650 or higher": a condition on a numeric column that is
+    exactly the rule the treatment follows in the data is how the treatment was assigned, not the rows asked
+    about (within it nobody would be untreated). It becomes the running variable of a regression discontinuity
+    when no other design was asked for."""
+    if args.design not in ("auto", "rdd") or args.running or args.instruments or not args.subgroup:
+        return args
+    for condition in args.subgroup:
+        if (
+            condition.op not in (">", ">=", "<", "<=")
+            or isinstance(condition.value, str)
+            or condition.column == args.outcome
+        ):
+            continue
+        cut = shape.detect_cutoff(df, args.treatment, [condition.column], roles.codings.get(args.treatment))
+        if cut is None:
+            continue
+        treated = shape.treatment_zero_one(df[args.treatment], roles.codings.get(args.treatment))
+        inside = _rows_meeting(df, condition)
+        if treated is None or inside is None or treated.loc[inside].nunique() > 1:
+            continue
+        rest = [c for c in args.subgroup if c is not condition]
+        notes.append(
+            f"{CUTOFF_NOTE}{cut.words(args.treatment)}; '{condition.column} {condition.op} {condition.value:g}' is "
+            f"the rule that assigned {args.treatment!r}, not a subgroup (within it nobody is untreated), so the "
+            "design is a regression discontinuity"
+        )
+        return args.model_copy(
+            update={
+                "subgroup": rest or None,
+                "design": "rdd",
+                "running": cut.column,
+                "cutoff": cut.cutoff,
+                "cutoff_side": cut.side,
+            }
+        )
+    return args
+
+
+def _rows_meeting(df: pd.DataFrame, condition: SubgroupCondition) -> pd.Index | None:
+    try:
+        return shape.subgroup_rows(df, [condition])[0].index
+    except InvalidInputError:
+        return None
+
+
+def _treatment_varies_within(
+    whole: pd.DataFrame, rows: pd.Index, args: CausalAnalysisArgs, subgroup: str, roles: DatasetRoles
+) -> None:
+    """A subgroup in which everyone (or nobody) was treated has nobody to compare with: say so plainly."""
+    if args.treatment not in whole or args.design in ("did", "iv") or args.group_column:
+        return
+    treated = shape.treatment_zero_one(whole[args.treatment], roles.codings.get(args.treatment))
+    if treated is None or treated.loc[rows].nunique() > 1:
+        return
+    state = "got" if treated.loc[rows].iloc[0] == 1 else "did not get"
+    raise InvalidInputError(
+        f"every row with {subgroup} {state} {args.treatment!r}, so there is nobody to compare them with; "
+        "if that condition is how the treatment was given, ask about the cutoff rather than a subgroup"
+    )
 
 
 def _cutoff_among_covariates(df: pd.DataFrame, args: CausalAnalysisArgs, roles: DatasetRoles) -> shape.Threshold | None:
