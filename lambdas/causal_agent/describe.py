@@ -36,15 +36,16 @@ def treatment_candidates(manifest: DatasetManifest) -> list[Column]:
 
 def outcome_candidates(manifest: DatasetManifest) -> list[Column]:
     declared = manifest.with_role("outcome")
-    numeric = [
+    # Measured amounts and yes/no results (retained, readmitted) alike; later columns first (outcomes tend to be
+    # recorded last). A column with a part in the design (running variable, instrument) is not one.
+    measured = [
         c
         for c in manifest.columns
-        if c.dtype in ("integer", "float")
-        and not c.binary
-        and c.role not in ("identifier", "treatment", "date", "unit", "time")
+        if (c.dtype in ("integer", "float") or c.binary)
+        and c.role not in ("identifier", "treatment", "date", "unit", "time", "running", "instrument")
         and c not in declared
     ]
-    return declared + numeric[::-1]
+    return declared + measured[::-1]
 
 
 def example_question(manifest: DatasetManifest) -> str:

@@ -114,9 +114,7 @@ def test_dashboard_shows_functions_states_and_a_failed_reason_in_red(browser, si
         plot.wait_for(state="attached")
         plot.scroll_into_view_if_needed()
         plot.wait_for(state="visible")
-        page.wait_for_function(
-            "() => document.querySelector('[data-testid=\"artifact\"] img').naturalWidth > 0"
-        )
+        page.wait_for_function("() => document.querySelector('[data-testid=\"artifact\"] img').naturalWidth > 0")
         page.evaluate("window.scrollTo(0, 0)")
         page.wait_for_selector('[data-testid="resources-tables"]')
         page.wait_for_selector('[data-testid="live-status"][data-state="live"]')

@@ -80,3 +80,24 @@ TUTORING = _manifest(
 def test_the_outcome_of_a_baseline_and_later_pair_is_the_later_one():
     reading = read_question("per hour of tutoring, how much does math go up?", TUTORING)
     assert (reading.treatment, reading.outcome) == ("tutoring_hours", "math_post")
+
+
+BANK = _manifest(
+    Column(name="member_id", dtype="string", role="identifier"),
+    Column(name="score", dtype="float", role="covariate"),
+    Column(name="fee_waived", dtype="integer", role="covariate", **YES_NO),
+    Column(name="income_k", dtype="float", role="covariate"),
+    Column(name="stayed_1y", dtype="integer", role="covariate", **YES_NO),
+)
+
+
+def test_an_outcome_that_has_its_part_in_the_design_is_asked_for_with_yes_no_results_among_the_options():
+    from causal_agent.describe import roles_question
+
+    reading = read_question(
+        "we waive the fee for anyone with a score of 650 or higher. did that keep more people with us?", BANK
+    )
+    assert (reading.treatment, reading.outcome) == ("fee_waived", None)
+    text, expects = roles_question(reading, BANK)
+    assert expects["missing"] == ["outcome"] and "stayed_1y" in expects["options"]["outcome"]
+    assert "fee_waived" not in expects["options"]["outcome"]

@@ -368,7 +368,7 @@ def _policy_by_named_groups(reading: Reading, text: str, manifest: DatasetManife
 def _design_columns_out_of_roles(reading: Reading, text: str, manifest: DatasetManifest, index: ColumnIndex) -> None:
     """ "Everyone scoring under 40 got the grant": the score is the cutoff's, not the outcome; "for gold-tier
     members" names a subgroup, not the treatment. The role is taken by another column the question names (for
-    the treatment a two-valued one first), and stays as it was when there is none."""
+    the treatment a two-valued one first); with none, the treatment stays as it was and the outcome is asked for."""
     from causal_agent.reading.designs import read_design as read_design_words
 
     placed = read_design_words(text, manifest, None, None, index)
@@ -434,6 +434,32 @@ def _design_columns_out_of_roles(reading: Reading, text: str, manifest: DatasetM
             taken.add(free[0])
             reading.how = reading.how or "named in the question"
             reading.alternatives.pop(role, None)
+        elif role == "outcome" and reading.outcome and _only_design_part(text, manifest, reading, index):
+            # "…for anyone with a score of 650 or higher. did that keep more customers?": the only column named
+            # has its part in the design; what was measured afterwards is asked for, not guessed.
+            reading.outcome = None
+            reading.alternatives.pop(role, None)
+
+
+def _only_design_part(text: str, manifest: DatasetManifest, reading: Reading, index: ColumnIndex) -> bool:
+    """Whether the design's part can go to no column but the outcome: read with the outcome held as a role, the
+    words give the part to nobody else ("a score of 70" fits the earlier score, then, not the next one)."""
+    from causal_agent.reading.designs import read_design as read_design_words
+
+    again = read_design_words(text, manifest, reading.treatment, reading.outcome, index)
+    if again.running or again.instruments or again.subgroup or again.by_group:
+        return False
+    first = read_design_words(text, manifest, None, None, index)
+    if first.running != reading.outcome:
+        return True
+    # A running variable is the outcome's column only when the words name it at the cutoff ("a credit score of
+    # 650 or higher"), not when a generic fallback picked it ("everyone at 70 or above got it - did it help gpa?").
+    for evidence in first.evidence:
+        at = text.find(evidence)
+        window = text[max(0, at - 60) : at + len(evidence)] if at >= 0 else ""
+        if any(m.column == reading.outcome for m in index.mentions(tokenize(window), window)):
+            return True
+    return False
 
 
 def _works_through(text: str, column: str | None, index: ColumnIndex) -> bool:
