@@ -101,3 +101,38 @@ def test_an_outcome_that_has_its_part_in_the_design_is_asked_for_with_yes_no_res
     text, expects = roles_question(reading, BANK)
     assert expects["missing"] == ["outcome"] and "stayed_1y" in expects["options"]["outcome"]
     assert "fee_waived" not in expects["options"]["outcome"]
+
+
+SHOPS = _manifest(
+    Column(name="shop_id", dtype="string", role="identifier"),
+    Column(name="region", dtype="string", role="covariate", levels=["east", "west", "north"]),
+    Column(name="month", dtype="string", role="date"),
+    Column(name="sq_m", dtype="float", role="covariate"),
+    Column(name="loyalty_card", dtype="integer", role="covariate", **YES_NO),
+    Column(name="footfall_k", dtype="float", role="covariate"),
+    Column(name="repeat_visits", dtype="float", role="covariate"),
+)
+
+
+def test_the_question_asked_last_names_the_outcome_after_a_setting():
+    reading = read_question(
+        "We launched the loyalty card in 20 shops with the most footfall. Did repeat visits go up?", SHOPS
+    )
+    assert (reading.treatment, reading.outcome) == ("loyalty_card", "repeat_visits")
+
+
+def test_a_count_of_what_something_added_asks_for_an_effect():
+    reading = read_question(
+        "The loyalty card went live in 2021. How many extra repeat visits did the card bring?", SHOPS
+    )
+    assert (reading.intent, reading.treatment, reading.outcome) == ("causal", "loyalty_card", "repeat_visits")
+
+
+def test_a_policy_placed_by_group_and_a_numeric_date_with_one_column_named_is_an_effect():
+    from causal_agent.reading.designs import read_design
+
+    question = "since 06/2021 the east shops charge no delivery fee -- effect on repeat visits compared with the west?"
+    reading = read_question(question, SHOPS)
+    assert (reading.intent, reading.outcome) == ("causal", "repeat_visits")
+    design = read_design(question, SHOPS, reading.treatment, reading.outcome)
+    assert (design.treatment_start, design.treated_groups) == ("2021-06", ["east"])

@@ -129,6 +129,7 @@ class ColumnIndex:
                 candidates.extend(self._key_matches(column.name, key, tokens))
             candidates.extend(self._description_matches(column.name, tokens))
             candidates.extend(self._initialism_matches(column.name, tokens))
+            candidates.extend(self._split_word_matches(column.name, tokens))
         candidates.sort(key=lambda m: (-m.score, -(m.last - m.first), m.first))
         chosen: list[Mention] = []
         for candidate in candidates:
@@ -216,6 +217,36 @@ class ColumnIndex:
             if score >= MIN_SCORE:
                 positions = [index for index, _ in used.values()] + extra
                 found.append(Mention(column, min(positions), max(positions), round(score, 4), key.source))
+        return found
+
+    def _split_word_matches(self, column: str, tokens: list[Token]) -> list[Mention]:
+        """A name word the question writes as two ("take up" for the takeup of lunch_takeup_pct, "check in" for
+        checkin): the pair is that word, scored with the name's other words the neighbours match."""
+        keys = [key for key in self._keys[column] if key.source == "name"]
+        if not keys:
+            return []
+        key = keys[0]
+        found: list[Mention] = []
+        for j, part in enumerate(key.words):
+            if key.weights[j] != 1.0 or len(part) < 5 or not part.isalpha():
+                continue
+            for first in range(len(tokens) - 1):
+                pair = tokens[first : first + 2]
+                if not all(t.is_word and len(t.word) >= 2 for t in pair) or pair[0].word + pair[1].word != part:
+                    continue
+                used = {j: 1.0}
+                low, high = first, first + 1
+                for position in (first - 1, first + 2):
+                    if not 0 <= position < len(tokens) or not tokens[position].is_word:
+                        continue
+                    options = [(word_match(tokens[position].word, word), k) for k, word in enumerate(key.words)]
+                    quality, k = max(options)
+                    if quality >= 0.8 and k not in used:
+                        used[k] = quality
+                        low, high = min(low, position), max(high, position)
+                coverage = sum(key.weights[k] * q for k, q in used.items()) / sum(key.weights)
+                score = max(coverage, 0.6) * _SOURCE_FACTOR["name"]
+                found.append(Mention(column, low, high, round(score, 4), "name"))
         return found
 
     def _initialism_matches(self, column: str, tokens: list[Token]) -> list[Mention]:

@@ -60,7 +60,7 @@ _POLICY_NOUN = (
 )
 _PERIOD_POLICY = re.compile(rf"\b{PERIOD}\s+(?:[\w'-]+\s+){{0,2}}?{_POLICY_NOUN}\b", re.IGNORECASE)
 # Groups named after a comparison word are the comparison ("compare A with B, C and D").
-_COMPARED_WITH = re.compile(r"\b(?:with|against|versus|vs\.?|than|to)\s+$", re.IGNORECASE)
+_COMPARED_WITH = re.compile(r"\b(?:with|against|versus|vs\.?|than|to)\s+(?:the\s+|our\s+)?$", re.IGNORECASE)
 _OTHERS = re.compile(
     r"\b(?:the\s+)?(?:other|others|rest|remaining)\b|\bdid(?:\s+not|n't)\b|\bcontrols?\b|\bcomparison\b|\bunchanged\b",
     re.IGNORECASE,

@@ -38,12 +38,13 @@ MONTHS = {
 PERIOD = (
     r"(?P<period>(?:19|20)\d\d[-\s]?q[1-4]|q[1-4][-\s]?(?:19|20)\d\d|(?:the\s+)?(?:first|second|third|fourth|1st|2nd|"
     r"3rd|4th)\s+quarter(?:\s+of)?\s+(?:19|20)\d\d|(?:19|20)\d\d-\d\d(?:-\d\d)?|(?:jan|feb|mar|apr|may|jun|jul|aug|"
-    r"sep|sept|oct|nov|dec)[a-z]*\.?\s+(?:(?:19|20)\d\d|'\d\d)|(?:19|20)\d\d)"
+    r"sep|sept|oct|nov|dec)[a-z]*\.?\s+(?:(?:19|20)\d\d|'\d\d)|(?:0?[1-9]|1[0-2])/(?:19|20)\d\d|(?:19|20)\d\d/(?:0?[1-9]|1[0-2])\b|"
+    r"(?:19|20)\d\d)"
 )
 
 
 def normalise_period(raw: str) -> str:
-    """'the second quarter of 2018' → '2018Q2', 'March 2018' → '2018-03', '2018 q2' → '2018Q2', '2017' → '2017'."""
+    """'the second quarter of 2018' → '2018Q2', 'March 2018' → '2018-03', '2018 q2' → '2018Q2', '09/2022' → '2022-09', '2017' → '2017'."""
     text = raw.lower().strip().removeprefix("the ").strip()
     match = re.fullmatch(r"((?:19|20)\d\d)[-\s]?q([1-4])|q([1-4])[-\s]?((?:19|20)\d\d)", text)
     if match:
@@ -53,6 +54,9 @@ def normalise_period(raw: str) -> str:
     match = re.fullmatch(r"(\w+)\s+quarter(?:\s+of)?\s+((?:19|20)\d\d)", text)
     if match and match.group(1) in QUARTER_WORDS:
         return f"{match.group(2)}Q{QUARTER_WORDS[match.group(1)]}"
+    match = re.fullmatch(r"(0?[1-9]|1[0-2])/((?:19|20)\d\d)|((?:19|20)\d\d)/(0?[1-9]|1[0-2])", text)
+    if match:  # "09/2022", "2022/9"
+        return f"{match.group(2) or match.group(3)}-{int(match.group(1) or match.group(4)):02d}"
     match = re.fullmatch(r"([a-z]+)\.?\s+((?:19|20)\d\d|'\d\d)", text)
     if match and match.group(1) in MONTHS:
         year = match.group(2)

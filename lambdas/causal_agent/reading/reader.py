@@ -86,6 +86,13 @@ _HELP = re.compile(
 )
 # A question about a change that did not happen ("what if …", "what happens to Y if …", "suppose …").
 _WHAT_IF = re.compile(r"\bwhat\s+if\b|\bwhat\s+(?:would\s+)?happens?\b.*\bif\b|^\s*(?:suppose|imagine)\b")
+# "How many extra boardings did that bring?": a count of what something added is an effect, not a tally.
+_COUNT_OF_EFFECT = re.compile(
+    r"\bhow\s+(?:many|much)\s+(?:\w+\s+){0,2}?(?:extra|more|additional|fewer|less)\b[^.?!]{0,60}?\b(?:did|does|do|"
+    r"would|will|could|has|have|might)\s+(?:it|that|this|they|these|those|(?:the|our|their)\s+[\w-]+(?:\s+[\w-]+)?|[\w-]+)\s+"
+    r"(?:bring|add|produce|generate|create|cause|win|buy|get|lead\s+to|result\s+in|save|cost|deliver|drive|make|give|"
+    r"attract|earn|yield)\b"
+)
 _ROW_WORDS = re.compile(
     r"\b(?:rows?|people|persons?|individuals?|records?|observations?|participants?|subjects?|units?|"
     r"cases?|entries|respondents?|customers?|patients?|students?|employees?|users?|households?)\b"
@@ -245,11 +252,48 @@ def read_question(text: str, manifest: DatasetManifest, index: ColumnIndex | Non
     reading = _read_question(text, manifest, index)
     if reading.intent == "unanswerable" and reading.unmatched_role in ("treatment", None):
         reading = _policy_by_named_groups(reading, text, manifest, index)
+    elif reading.intent == "descriptive" and _CAUSAL_WORDS.search(" ".join(t.word for t in tokenize(text))):
+        # "since 09/2022 all Kirkby schools give free lunches -- effect on take-up?": one column named, with an
+        # effect asked of a policy the words place by group and date.
+        reading = _policy_by_named_groups(reading, text, manifest, index)
     if reading.intent == "causal":
+        _outcome_from_the_asking_sentence(reading, text, manifest, index)
         _design_columns_out_of_roles(reading, text, manifest, index)
         _where_is_not_what(reading, text, manifest, index)
         _one_treatment_in_two_forms(reading, text, manifest, index)
     return reading
+
+
+def _outcome_from_the_asking_sentence(
+    reading: Reading, text: str, manifest: DatasetManifest, index: ColumnIndex
+) -> None:
+    """ "We capped fares on 16 routes from January 2022. How many extra boardings did that bring?": what the
+    earlier sentences tell is the setting; the question asked last names the outcome. When it names exactly one
+    column that can be one (besides the treatment and the adjustment), and not the outcome read so far, that
+    column is the outcome."""
+    sentences = [part for part in _SENTENCE_END.split(restore_apostrophes(text.strip())) if part.strip()]
+    if len(sentences) < 2 or not sentences[-1].rstrip().endswith("?"):
+        return
+    asking = sentences[-1]
+    instructed = set(reading.adjustment.only or []) | set(reading.adjustment.exclude) | set(reading.adjustment.also)
+    mentions = index.mentions(tokenize(asking), asking)
+    if any(reading.outcome in (m.column, *m.alternatives) for m in mentions):
+        return
+    free = list(
+        dict.fromkeys(
+            name
+            for name in (_later_of(m, manifest) for m in mentions)
+            if name != reading.treatment
+            and name not in instructed
+            and (c := manifest.column(name)) is not None
+            and (c.binary or c.dtype in ("integer", "float"))
+            and c.role not in ("identifier", "time", "date")
+            and not _names_a_period(c)
+        )
+    )
+    if len(free) == 1:
+        reading.outcome = free[0]
+        reading.alternatives.pop("outcome", None)
 
 
 def _where_is_not_what(reading: Reading, text: str, manifest: DatasetManifest, index: ColumnIndex) -> None:
@@ -556,7 +600,13 @@ def _read_text(text: str, manifest: DatasetManifest, index: ColumnIndex) -> Read
         or not (kind in ("count", "share") and opens_descriptively(plain))
         or (direction is not None and direction.pattern in EFFECT_COUNTING_PATTERNS)
     )
-    if asked_effect or adjusted_comparison or (counterfactual and len({m.column for m in mentions}) >= 2):
+    counted_effect = bool(_COUNT_OF_EFFECT.search(plain)) and len({m.column for m in mentions}) >= 2
+    if (
+        asked_effect
+        or adjusted_comparison
+        or counted_effect
+        or (counterfactual and len({m.column for m in mentions}) >= 2)
+    ):
         # "if members stayed 6 months longer, how many more visits would we get?": a what-if between two named
         # columns asks for an effect, even in the words of a count.
         intent = "causal"

@@ -1005,6 +1005,14 @@ _COMPOUND_HEADS = frozenset({"e", "i", "m", "x"})
 
 def _compound_of(question_word: str, column_word: str) -> bool:
     """The question's word is the column word without a short head ("booking" for `ebooking`)."""
-    if len(question_word) < 5 or not column_word.endswith(question_word):
+    if len(question_word) < 5:
         return False
-    return column_word[: -len(question_word)] in _COMPOUND_HEADS
+    for head in _COMPOUND_HEADS:
+        rest = column_word[len(head) :]
+        if (
+            column_word.startswith(head)
+            and len(rest) >= 5
+            and (rest == question_word or stem(rest) == stem(question_word))
+        ):
+            return True
+    return False
