@@ -25,6 +25,7 @@ from causal_common.names import ResourceNames
 pytestmark = pytest.mark.slow
 NAMES = ResourceNames()
 QUESTION = "What is the effect of treat on re78?"
+SLOW_QUESTION = "What is the effect of v0 on y?"  # 10,000 rows: the analysis takes seconds
 
 
 def token_for(stack, user: str) -> str:
@@ -85,17 +86,20 @@ def test_a_conversation_goes_on_after_a_restart_and_fresh_starts_empty(tmp_path:
         async def interrupt() -> str:
             """A second question, left mid-analysis: the stack stops while its analysis task runs."""
             async with websockets.connect(f"{first.websocket_url}?token={token_for(first, 'rita')}") as socket:
-                await socket.send(json.dumps({"action": "query", "text": QUESTION, "datasetId": "lalonde_nsw"}))
+                await socket.send(
+                    json.dumps({"action": "query", "text": SLOW_QUESTION, "datasetId": "synthetic_linear"})
+                )
                 frames = await collect(socket, until=("tool",), limit=120)
                 while not (frames[-1].get("name") == "causal_analysis" and frames[-1].get("status") == "started"):
                     frames += await collect(socket, until=("tool",), limit=120)
                 return frames[0]["sessionId"]
 
-        interrupted_session = asyncio.run(interrupt())
         saved = _snapshot(state_dir, "save", "after-first-answer")
         assert saved.returncode == 0 and "saved the running state" in saved.stdout, saved.stdout + saved.stderr
         refused = _snapshot(state_dir, "load", "after-first-answer")
         assert refused.returncode != 0 and "stop it" in refused.stderr, refused.stdout + refused.stderr
+        # Stopped straight after its analysis task starts, on data large enough that the task is still running.
+        interrupted_session = asyncio.run(interrupt())
     finally:
         stop_stack(first)
     assert (state_dir / "current.zip").exists()
