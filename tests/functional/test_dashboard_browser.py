@@ -230,3 +230,23 @@ def test_chat_sign_in_error_is_shown(browser, site) -> None:
         page.wait_for_selector('[data-testid="signin-error"]:has-text("Sign-in failed")')
     finally:
         page.close()
+
+
+def test_chat_sign_in_clicked_while_the_configuration_loads_still_signs_in(browser, site) -> None:
+    """A slow /api/chat/config must not let the sign-in form submit natively (a reload that loses it)."""
+    base, *_ = site
+    page = browser.new_page()
+    held: list = []
+    page.route("**/api/chat/config", lambda route: held.append(route))
+    try:
+        page.goto(f"{base}/chat")
+        page.fill('[data-testid="user-id"]', "dora")
+        page.click('[data-testid="signin-button"]')
+        page.wait_for_timeout(300)
+        assert held, "the configuration request is held"
+        assert page.url == f"{base}/chat", "the form was not submitted natively"
+        held[0].continue_()
+        page.wait_for_selector('[data-testid="connection-status"][data-connection="open"]', timeout=10000)
+        assert page.locator('[data-testid="signed-in-as"]').inner_text() == "signed in as dora"
+    finally:
+        page.close()

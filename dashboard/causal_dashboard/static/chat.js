@@ -53,7 +53,7 @@ async function signIn(event) {
   $("signin-error").textContent = "";
   if (!userId) { $("signin-error").textContent = "Enter a user id."; return; }
   $("signin-button").disabled = true;
-  try { await fetchToken(userId); startChat(); }
+  try { await configReady; await fetchToken(userId); startChat(); }
   catch (error) { $("signin-error").textContent = `Sign-in failed: ${error.message}`; }
   finally { $("signin-button").disabled = false; }
 }
@@ -284,8 +284,14 @@ export function renderAnswer(frame) {
 }
 
 // ---- start -------------------------------------------------------------------------------------
+// The handlers are attached before anything is awaited: a sign-in clicked while the configuration is still
+// loading must not submit the form natively (a page reload that loses it); it waits for the configuration.
+let configReady = Promise.resolve();
+
 async function start() {
-  try { state.config = await getJSON("/api/chat/config"); } catch { state.config = { stage: "dev" }; }
+  configReady = getJSON("/api/chat/config")
+    .catch(() => ({ stage: "dev" }))
+    .then((config) => { state.config = config; });
   $("signin-form").addEventListener("submit", signIn);
   $("signout-button").addEventListener("click", signOut);
   $("ask-form").addEventListener("submit", ask);
@@ -298,6 +304,7 @@ async function start() {
     replace($("messages"), h("p", { class: "empty", id: "messages-empty" }, "New conversation. Ask a question."));
   });
   $("dataset-select").addEventListener("change", showDataset);
+  await configReady;
   const stored = JSON.parse(sessionStorage.getItem(STORE) || "null");
   if (stored && stored.token && (!stored.expiresAt || stored.expiresAt * 1000 > Date.now() + 60000)) {
     state.auth = stored;
