@@ -264,6 +264,21 @@ def read_question(text: str, manifest: DatasetManifest, index: ColumnIndex | Non
     return reading
 
 
+def _instructed(reading: Reading) -> set[str]:
+    """The columns the question's adjustment instructions name (only, also, leave out)."""
+    adjustment = reading.adjustment
+    return set(adjustment.only or []) | set(adjustment.exclude) | set(adjustment.also)
+
+
+def _can_take_a_role(column: Column | None) -> bool:
+    """A column that can be a treatment or an outcome: two-valued or an amount, not an identifier or a date."""
+    return (
+        column is not None
+        and (column.binary or column.dtype in ("integer", "float"))
+        and column.role not in ("identifier", "time", "date")
+    )
+
+
 def _outcome_from_the_asking_sentence(
     reading: Reading, text: str, manifest: DatasetManifest, index: ColumnIndex
 ) -> None:
@@ -275,7 +290,7 @@ def _outcome_from_the_asking_sentence(
     if len(sentences) < 2 or not sentences[-1].rstrip().endswith("?"):
         return
     asking = sentences[-1]
-    instructed = set(reading.adjustment.only or []) | set(reading.adjustment.exclude) | set(reading.adjustment.also)
+    instructed = _instructed(reading)
     mentions = index.mentions(tokenize(asking), asking)
     if any(reading.outcome in (m.column, *m.alternatives) for m in mentions):
         return
@@ -286,8 +301,7 @@ def _outcome_from_the_asking_sentence(
             if name != reading.treatment
             and name not in instructed
             and (c := manifest.column(name)) is not None
-            and (c.binary or c.dtype in ("integer", "float"))
-            and c.role not in ("identifier", "time", "date")
+            and _can_take_a_role(c)
             and not _names_a_period(c)
         )
     )
@@ -309,24 +323,12 @@ def _where_is_not_what(reading: Reading, text: str, manifest: DatasetManifest, i
             continue
         if any(str(level).lower() in words for level in column.levels or []):
             continue  # "the north vs the rest": a value of the column is the treated group
-        taken = (
-            {reading.treatment, reading.outcome}
-            | set(reading.adjustment.only or [])
-            | set(reading.adjustment.exclude)
-            | set(reading.adjustment.also)
-        )
+        taken = {reading.treatment, reading.outcome} | _instructed(reading)
         asking = re.split(r"[.;!?]\s+|\s+-+\s+", stripped.rstrip(" ?.!"))[-1]
         mentions = index.mentions(tokenize(stripped), stripped)
         if role == "outcome":
             mentions = [*index.mentions(tokenize(asking), asking), *mentions]
-        free = [
-            m.column
-            for m in mentions
-            if m.column not in taken
-            and (c := manifest.column(m.column)) is not None
-            and (c.binary or c.dtype in ("integer", "float"))
-            and c.role not in ("identifier", "time", "date")
-        ]
+        free = [m.column for m in mentions if m.column not in taken and _can_take_a_role(manifest.column(m.column))]
         free = list(dict.fromkeys(free))
         if not free:
             continue
@@ -361,7 +363,7 @@ def _one_treatment_in_two_forms(reading: Reading, text: str, manifest: DatasetMa
     stripped = restore_apostrophes(text.strip())
     tokens = tokenize(stripped)
     mentions = index.mentions(tokens, stripped)
-    instructed = set(reading.adjustment.only or []) | set(reading.adjustment.exclude) | set(reading.adjustment.also)
+    instructed = _instructed(reading)
     free = [
         _later_of(m, manifest)
         for m in mentions
