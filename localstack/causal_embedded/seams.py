@@ -171,6 +171,10 @@ def _check_server_seams() -> None:
             raise SeamMovedError(f"moto seam moved: moto.moto_server.werkzeug_app.{attribute} no longer exists")
     if "DISABLE_GLOBAL_CORS" not in inspect.getsource(werkzeug_app.create_backend_app):
         raise SeamMovedError("moto seam moved: create_backend_app no longer reads DISABLE_GLOBAL_CORS")
+    if "backends.list_of_moto_modules()" not in inspect.getsource(
+        werkzeug_app.DomainDispatcherApplication.get_backend_for_host
+    ):
+        raise SeamMovedError("moto seam moved: the dispatcher no longer calls backends.list_of_moto_modules()")
     source = inspect.getsource(boto_client.boto_client_for)
     if not hasattr(boto_client, "boto3") or "boto3.client(" not in source or "aws_access_key_id" not in source:
         raise SeamMovedError(
@@ -246,6 +250,7 @@ def install(
 
     _serve_runner_status(runner)
     _sign_interpreter_calls(credentials)
+    _list_moto_modules_once()
     # The guard answers allowed origins itself; moto's server would echo any origin.
     from moto.moto_server import werkzeug_app
 
@@ -282,22 +287,52 @@ def _serve_runner_status(runner: LambdaRunner) -> None:
 
 class _SigningBoto3:
     """Stands in for ``boto3`` in the interpreter's client factory: same clients, the stack's keys
-    (moto signs its calls to itself with the dummy pair ak/sk, which the guard refuses)."""
+    (moto signs its calls to itself with the dummy pair ak/sk, which the guard refuses).
+
+    moto builds a new client for every task state it runs (about 15 ms each, and a
+    new connection); a client with the same settings is built once and kept.
+    botocore's clients are thread-safe, and their pool is sized for concurrent executions.
+    """
+
+    POOL_CONNECTIONS = 64
+    # What the interpreter's config sets; two configs that agree on these build the same client.
+    CONFIG_OPTIONS = ("connect_timeout", "read_timeout", "retries", "parameter_validation", "region_name")
 
     def __init__(self, credentials: tuple[str, str]) -> None:
         self._credentials = credentials
+        self._clients: dict[tuple[Any, ...], Any] = {}
+        self._lock = threading.Lock()
 
     def client(self, *args: Any, **kwargs: Any) -> Any:
         import boto3
+        from botocore.config import Config
 
         kwargs["aws_access_key_id"], kwargs["aws_secret_access_key"] = self._credentials
-        return boto3.client(*args, **kwargs)
+        config = kwargs.get("config")
+        options = [repr(getattr(config, name, None)) for name in self.CONFIG_OPTIONS]
+        key = (args, tuple(sorted((k, v) for k, v in kwargs.items() if k != "config")), tuple(options))
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                pool = Config(max_pool_connections=self.POOL_CONNECTIONS)
+                kwargs["config"] = config.merge(pool) if config is not None else pool
+                client = self._clients[key] = boto3.client(*args, **kwargs)
+        return client
 
 
 def _sign_interpreter_calls(credentials: tuple[str, str]) -> None:
     from moto.stepfunctions.parser.asl.utils import boto_client
 
     boto_client.boto3 = _SigningBoto3(credentials)
+
+
+def _list_moto_modules_once() -> None:
+    """moto's dispatcher lists its own package directory (a ``stat`` per service) on every
+    request to match the host; the installed package does not change while it runs."""
+    from moto import backends
+
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: iter(modules)
 
 
 def _make_dynamodb_writes_atomic() -> None:
