@@ -28,7 +28,16 @@ logger = logging.getLogger(__name__)
 EXPECTED_MOTO_VERSION = "5.2.5"
 # moto's DynamoDB reads, checks and writes in plain Python with no lock; DynamoDB
 # makes each of these atomic (conditions included), so the emulator serialises them.
-DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+# A backup copies a whole table, which must not happen halfway through a transaction (whose
+# rollback, ``_transactions_back_up_only_their_items``, briefly makes the table copy as itself).
+DYNAMODB_WRITES = (
+    "put_item",
+    "update_item",
+    "delete_item",
+    "transact_write_items",
+    "batch_write_item",
+    "create_backup",
+)
 
 
 class SeamMovedError(RuntimeError):
@@ -378,12 +387,14 @@ class _ItemBackup:
 
     def restore(self) -> None:
         for table, hash_key, range_key, before in reversed(self._items):
-            container = table.items[hash_key] if range_key is not None else table.items
-            key = range_key if range_key is not None else hash_key
+            container = table.items if range_key is None else table.items.setdefault(hash_key, {})
+            key = hash_key if range_key is None else range_key
             if before is None:
                 container.pop(key, None)
             else:
                 container[key] = before
+            if range_key is not None and not container:
+                table.items.pop(hash_key, None)  # no empty partition left behind
         for shard, length in self._streams:
             del shard.items[length:]
 

@@ -145,3 +145,13 @@ def test_no_table_keeps_the_marker_that_skips_the_whole_table_copy(dynamodb):
     with pytest.raises(ClientError):
         dynamodb.transact_write_items(TransactItems=_number(3, last=1))
     assert all("__deepcopy__" not in vars(_table(name)) for name in ("sessions", "frames"))
+
+
+def test_a_cancelled_put_into_a_new_partition_leaves_no_empty_partition(dynamodb):
+    new_partition = {
+        "Put": {"TableName": "frames", "Item": {"sessionId": {"S": "s2"}, "seq": {"N": "1"}, "frame": {"S": "x"}}}
+    }
+    with pytest.raises(ClientError, match="TransactionCanceledException"):
+        dynamodb.transact_write_items(TransactItems=[new_partition, _number(2, last=7)[0]])
+    assert len(_table("frames").items) == 1  # the s1 partition only
+    assert dynamodb.scan(TableName="frames")["Count"] == 1
